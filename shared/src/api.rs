@@ -1,0 +1,181 @@
+//! The visitor API's requests, responses and errors (`/api/v1/...`).
+
+use crate::message::Message;
+use crate::ConversationId;
+use serde::{Deserialize, Serialize};
+
+/// What the host page knows about the visitor, if anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lead {
+    /// Visitor's email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Visitor's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `POST /api/v1/conversations` (the body is optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConversationRequest {
+    /// The host site's own id for a signed-in user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Known contact details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<Lead>,
+}
+
+/// `201` answer to creating a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateConversationResponse {
+    /// The new conversation.
+    pub conversation_id: ConversationId,
+    /// The only key to the conversation: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// The opening messages (the greeting).
+    pub messages: Vec<Message>,
+}
+
+/// `POST /api/v1/conversations/{id}/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostMessageRequest {
+    /// What the visitor typed.
+    pub text: String,
+    /// Client-chosen id; a retry with the same id returns the first result instead of a duplicate.
+    pub client_message_id: String,
+}
+
+/// A list of messages in conversation order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagesResponse {
+    /// The messages.
+    pub messages: Vec<Message>,
+}
+
+/// `GET /api/v1/site`: what the widget shows before any conversation exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicSiteConfig {
+    /// The AI agent's display name.
+    pub agent_name: String,
+    /// Brand colour for the launcher and header, `#rrggbb`.
+    pub accent_color: String,
+}
+
+/// Machine-readable error codes; each has one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON for this route.
+    MalformedJson,
+    /// A field is missing or has an invalid value.
+    InvalidField,
+    /// The body is larger than the route accepts.
+    PayloadTooLarge,
+    /// No `Authorization: Bearer` header.
+    MissingToken,
+    /// The token does not open this conversation.
+    InvalidToken,
+    /// No such conversation.
+    ConversationNotFound,
+    /// No such route.
+    NotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// The body must be `application/json`.
+    UnsupportedMediaType,
+    /// Something failed inside the edge; the request may be retried.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is sent with.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedJson | ErrorCode::InvalidField => 400,
+            ErrorCode::MissingToken => 401,
+            ErrorCode::InvalidToken => 403,
+            ErrorCode::ConversationNotFound | ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// The body of every error response: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// The error.
+    pub error: ApiErrorDetail,
+}
+
+/// What went wrong, for programs (`code`, `field`) and for people (`message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorDetail {
+    /// Machine-readable code.
+    pub code: ErrorCode,
+    /// A sentence a developer can act on.
+    pub message: String,
+    /// The offending field, when one is to blame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_request_body_is_optional_field_by_field() {
+        let r: CreateConversationRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(r, CreateConversationRequest::default());
+        let r: CreateConversationRequest =
+            serde_json::from_str(r#"{"user_id":"u1","lead":{"email":"a@b.co"}}"#).unwrap();
+        assert_eq!(r.lead.unwrap().email.as_deref(), Some("a@b.co"));
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_not_ignored() {
+        assert!(serde_json::from_str::<PostMessageRequest>(
+            r#"{"text":"hi","client_message_id":"a","extra":1}"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn error_body_round_trips() {
+        let body = ApiErrorBody {
+            error: ApiErrorDetail {
+                code: ErrorCode::PayloadTooLarge,
+                message: "too big".into(),
+                field: None,
+            },
+        };
+        let json = serde_json::to_string(&body).unwrap();
+        assert_eq!(json, r#"{"error":{"code":"payload_too_large","message":"too big"}}"#);
+        assert_eq!(serde_json::from_str::<ApiErrorBody>(&json).unwrap(), body);
+    }
+
+    #[test]
+    fn every_code_has_an_error_status() {
+        for code in [
+            ErrorCode::MalformedJson,
+            ErrorCode::InvalidField,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::MissingToken,
+            ErrorCode::InvalidToken,
+            ErrorCode::ConversationNotFound,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::Internal,
+        ] {
+            assert!((400..600).contains(&code.status()), "{code:?}");
+        }
+    }
+}

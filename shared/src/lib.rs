@@ -1,0 +1,13 @@
+//! Switchboard's vocabulary: the wire types the widget and the edge exchange, the site owner's
+//! configuration, and the pure logic both sides need. Compiles natively and to wasm.
+
+pub mod api;
+pub mod ids;
+pub mod markdown;
+pub mod message;
+pub mod site;
+pub mod time;
+
+pub use api::{ApiErrorBody, ErrorCode};
+pub use ids::{ClientMessageId, ConversationId, IdError, MessageId};
+pub use message::{Author, Message, Source};

@@ -1,0 +1,113 @@
+//! A conversation's messages as every client sees them.
+
+use crate::ids::MessageId;
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Author {
+    /// The website visitor.
+    Visitor,
+    /// The AI agent.
+    Bot,
+    /// A human support agent answering from the inbox.
+    Agent,
+    /// Switchboard itself (handoffs, notices).
+    System,
+}
+
+impl Author {
+    /// The wire name, also used as the stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Author::Visitor => "visitor",
+            Author::Bot => "bot",
+            Author::Agent => "agent",
+            Author::System => "system",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "visitor" => Author::Visitor,
+            "bot" => Author::Bot,
+            "agent" => Author::Agent,
+            "system" => Author::System,
+            _ => return None,
+        })
+    }
+}
+
+/// A page of the owner's content that an answer was drawn from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Human-readable title, e.g. "Fees › Withdrawal fees".
+    pub title: String,
+    /// Link to the page (absolute, or relative to the edge's origin).
+    pub url: String,
+}
+
+/// One message of a conversation. Typed extras sit beside the text and are omitted when empty,
+/// so clients that only know `text` keep working as new kinds are added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Unique id.
+    pub id: MessageId,
+    /// Who wrote it.
+    pub author: Author,
+    /// The text, in the small Markdown subset of [`crate::markdown`].
+    pub text: String,
+    /// When the edge stored it, RFC 3339 UTC.
+    pub created_at: String,
+    /// Pages the answer was drawn from (bot answers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// The `client_message_id` the visitor's client sent it with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
+}
+
+/// Longest visitor message accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Message {
+        Message {
+            id: MessageId::parse("m_1").unwrap(),
+            author: Author::Bot,
+            text: "Hello **there**".into(),
+            created_at: "2026-11-23T10:00:00.000Z".into(),
+            sources: vec![Source { title: "Fees".into(), url: "/fees.html".into() }],
+            client_message_id: None,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let m = sample();
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn wire_shape_is_stable() {
+        let v = serde_json::to_value(sample()).unwrap();
+        assert_eq!(v["author"], "bot");
+        assert_eq!(v["sources"][0]["url"], "/fees.html");
+        assert!(v.get("client_message_id").is_none(), "empty extras are omitted");
+    }
+
+    #[test]
+    fn author_names_round_trip() {
+        for a in [Author::Visitor, Author::Bot, Author::Agent, Author::System] {
+            assert_eq!(Author::parse(a.as_str()), Some(a));
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+        }
+        assert_eq!(Author::parse("robot"), None);
+    }
+}

@@ -1,0 +1,320 @@
+//! The site owner's configuration, read from a site directory: `agent.toml` and `knowledge/*.md`.
+//! Parsed and validated once (at build time by the edge's build script) with errors that name the
+//! file and the field; the edge then trusts the bundle.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How the agent words its answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tone {
+    /// Warm and plain (default).
+    #[default]
+    Friendly,
+    /// Polite and formal.
+    Formal,
+    /// Just the facts.
+    Concise,
+}
+
+/// `agent.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// Stable id of the site, e.g. `novaex`.
+    pub site_id: String,
+    /// The agent's display name.
+    pub name: String,
+    /// First message of every conversation.
+    pub greeting: String,
+    /// Wording style.
+    #[serde(default)]
+    pub tone: Tone,
+    /// Origins (`https://example.com`) that may embed the widget and call the API cross-origin.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Launcher and header colour.
+    #[serde(default = "default_accent")]
+    pub accent_color: String,
+    /// How the built-in engine answers from the knowledge files.
+    #[serde(default)]
+    pub answering: AnsweringConfig,
+}
+
+fn default_accent() -> String {
+    "#4f46e5".into()
+}
+
+/// `[answering]` in `agent.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnsweringConfig {
+    /// Share (0–1) of the question's meaningful words a passage must cover before it is used.
+    #[serde(default = "default_min_confidence")]
+    pub min_confidence: f64,
+    /// What the agent says when the content does not cover a question.
+    #[serde(default = "default_fallback")]
+    pub fallback: String,
+    /// Words that mean the same, e.g. `btc = ["bitcoin"]`; applied both ways.
+    #[serde(default)]
+    pub synonyms: BTreeMap<String, Vec<String>>,
+}
+
+fn default_min_confidence() -> f64 {
+    0.5
+}
+
+fn default_fallback() -> String {
+    "I don't know that — it isn't covered in our help content, and I'd rather not guess.".into()
+}
+
+impl Default for AnsweringConfig {
+    fn default() -> Self {
+        Self {
+            min_confidence: default_min_confidence(),
+            fallback: default_fallback(),
+            synonyms: BTreeMap::new(),
+        }
+    }
+}
+
+/// One knowledge file: TOML front matter between `+++` lines (`title`, `url`), then Markdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeDoc {
+    /// Path inside the site directory, e.g. `knowledge/fees.md`.
+    pub file: String,
+    /// Page title.
+    pub title: String,
+    /// The page's public URL, cited as the source.
+    pub url: String,
+    /// Markdown body.
+    pub body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    url: String,
+}
+
+/// Everything the edge needs to know about a site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteBundle {
+    /// `agent.toml`.
+    pub agent: AgentConfig,
+    /// `knowledge/*.md`, sorted by file name.
+    pub knowledge: Vec<KnowledgeDoc>,
+}
+
+/// A problem in the site directory, naming the file and, where one is to blame, the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SiteError {
+    /// File inside the site directory.
+    pub file: String,
+    /// Offending field, if any.
+    pub field: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for SiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}: field `{field}`: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+fn err(file: &str, field: Option<&str>, message: impl Into<String>) -> SiteError {
+    SiteError { file: file.into(), field: field.map(Into::into), message: message.into() }
+}
+
+const AGENT_FILE: &str = "agent.toml";
+
+impl SiteBundle {
+    /// Parses `agent.toml` and the knowledge files (`(path, contents)` pairs), collecting every
+    /// problem rather than stopping at the first.
+    pub fn from_files(agent_toml: &str, knowledge: &[(String, String)]) -> Result<Self, Vec<SiteError>> {
+        let mut errors = Vec::new();
+        let agent = match toml::from_str::<AgentConfig>(agent_toml) {
+            Ok(agent) => {
+                errors.extend(agent.problems());
+                Some(agent)
+            }
+            Err(e) => {
+                errors.push(err(AGENT_FILE, None, e.to_string().trim().replace('\n', " ")));
+                None
+            }
+        };
+        let mut docs = Vec::new();
+        for (file, contents) in knowledge {
+            match KnowledgeDoc::parse(file, contents) {
+                Ok(doc) => docs.push(doc),
+                Err(e) => errors.push(e),
+            }
+        }
+        docs.sort_by(|a, b| a.file.cmp(&b.file));
+        match agent {
+            Some(agent) if errors.is_empty() => Ok(Self { agent, knowledge: docs }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl AgentConfig {
+    fn problems(&self) -> Vec<SiteError> {
+        let mut out = Vec::new();
+        let mut bad = |field: &str, msg: String| out.push(err(AGENT_FILE, Some(field), msg));
+        if self.site_id.is_empty()
+            || self.site_id.len() > 40
+            || !self.site_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            bad("site_id", "must be 1–40 characters of a–z, 0–9 and '-'".into());
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 40 {
+            bad("name", "must be 1–40 characters".into());
+        }
+        if self.greeting.trim().is_empty() {
+            bad("greeting", "must not be empty".into());
+        }
+        for origin in &self.allowed_origins {
+            if !is_origin(origin) {
+                bad(
+                    "allowed_origins",
+                    format!("{origin:?} is not an origin; write scheme://host[:port], e.g. \"https://example.com\""),
+                );
+            }
+        }
+        let c = &self.accent_color;
+        if !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
+            bad("accent_color", format!("{c:?} must be a colour like \"#4f46e5\""));
+        }
+        let a = &self.answering;
+        if !(0.0..=1.0).contains(&a.min_confidence) {
+            bad("answering.min_confidence", format!("{} must be between 0 and 1", a.min_confidence));
+        }
+        if a.fallback.trim().is_empty() {
+            bad("answering.fallback", "must not be empty".into());
+        }
+        out
+    }
+
+    /// Whether a browser origin may use the API cross-origin.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// `scheme://host[:port]` with no path, or `*`.
+fn is_origin(s: &str) -> bool {
+    if s == "*" {
+        return true;
+    }
+    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
+}
+
+impl KnowledgeDoc {
+    /// Parses one knowledge file.
+    pub fn parse(file: &str, contents: &str) -> Result<Self, SiteError> {
+        let contents = contents.trim_start_matches('\u{feff}');
+        let missing = || {
+            err(file, None, "must start with front matter between `+++` lines holding `title` and `url`")
+        };
+        let rest = contents.strip_prefix("+++").ok_or_else(missing)?;
+        let (front, body) = rest.split_once("\n+++").ok_or_else(missing)?;
+        let fm: FrontMatter = toml::from_str(front)
+            .map_err(|e| err(file, None, format!("front matter: {}", e.message())))?;
+        if fm.title.trim().is_empty() {
+            return Err(err(file, Some("title"), "must not be empty"));
+        }
+        let url_ok = fm.url.starts_with("https://")
+            || fm.url.starts_with("http://")
+            || (fm.url.starts_with('/') && !fm.url.starts_with("//"));
+        if !url_ok {
+            return Err(err(file, Some("url"), format!("{:?} must be an http(s) URL or a path starting with '/'", fm.url)));
+        }
+        let body = body.trim().to_string();
+        if body.is_empty() {
+            return Err(err(file, None, "has no content after the front matter"));
+        }
+        Ok(Self { file: file.into(), title: fm.title, url: fm.url, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AGENT: &str = r#"
+site_id = "novaex"
+name = "Nova"
+greeting = "Hi!"
+allowed_origins = ["http://127.0.0.1:8787"]
+[answering]
+synonyms = { btc = ["bitcoin"] }
+"#;
+
+    fn doc(front: &str, body: &str) -> (String, String) {
+        ("knowledge/fees.md".into(), format!("+++\n{front}\n+++\n{body}"))
+    }
+
+    #[test]
+    fn parses_a_valid_site() {
+        let site = SiteBundle::from_files(AGENT, &[doc("title = \"Fees\"\nurl = \"/fees.html\"", "## Withdrawal fees\nx")])
+            .unwrap();
+        assert_eq!(site.agent.name, "Nova");
+        assert_eq!(site.agent.tone, Tone::Friendly);
+        assert_eq!(site.agent.answering.min_confidence, 0.5);
+        assert_eq!(site.agent.answering.synonyms["btc"], vec!["bitcoin"]);
+        assert_eq!(site.knowledge[0].title, "Fees");
+        assert!(site.agent.allows_origin("http://127.0.0.1:8787"));
+        assert!(!site.agent.allows_origin("https://evil.example"));
+    }
+
+    #[test]
+    fn errors_name_file_and_field() {
+        let bad = AGENT.replace("\"Hi!\"", "\"  \"").replace("http://127.0.0.1:8787", "127.0.0.1/x");
+        let errors = SiteBundle::from_files(&bad, &[doc("title = \"\"\nurl = \"/f\"", "x")]).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(text.contains(&"agent.toml: field `greeting`: must not be empty".to_string()), "{text:?}");
+        assert!(text.iter().any(|t| t.starts_with("agent.toml: field `allowed_origins`: \"127.0.0.1/x\"")));
+        assert!(text.contains(&"knowledge/fees.md: field `title`: must not be empty".to_string()));
+    }
+
+    #[test]
+    fn unknown_fields_are_errors_with_their_name() {
+        let errors = SiteBundle::from_files(&format!("{AGENT}\ncolour = 1"), &[]).unwrap_err();
+        assert!(errors[0].to_string().contains("colour"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn knowledge_needs_front_matter_and_safe_url() {
+        assert!(KnowledgeDoc::parse("k.md", "# no front matter").unwrap_err().message.contains("front matter"));
+        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("url"));
+        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\n+++\nbody").unwrap_err();
+        assert!(e.message.contains("url"), "{e}");
+    }
+
+    #[test]
+    fn origins() {
+        assert!(is_origin("https://example.com"));
+        assert!(is_origin("http://127.0.0.1:8787"));
+        assert!(!is_origin("https://example.com/path"));
+        assert!(!is_origin("example.com"));
+        assert!(!is_origin("http://h:0"));
+    }
+}
