@@ -1,1 +1,12 @@
-fn main() {}
+//! Switchboard's edge: the Cloudflare Worker that holds the owner's configuration, stores
+//! conversations and answers visitors. Everything but `glue` is plain Rust, tested natively.
+
+pub mod agent;
+pub mod api;
+pub mod knowledge;
+pub mod site;
+pub mod store;
+pub mod token;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;

@@ -1,0 +1,171 @@
+//! The built-in engine: answers only with the owner's own passages, cites them, and says it does
+//! not know when no passage covers the question. Works offline, with no model.
+
+use super::engine::{AnswerEngine, Question, Reply};
+use super::smalltalk::{classify, SmallTalk};
+use crate::knowledge::{chunk_documents, Hit, KnowledgeIndex};
+use crate::knowledge::tokenize::terms;
+use shared::site::{SiteBundle, Tone};
+use shared::Source;
+
+/// A second passage is added when it scores at least this share of the best one.
+const SECOND_PASSAGE_RATIO: f64 = 0.8;
+/// Passages longer than this are cut to their lines that mention the question.
+const MAX_PASSAGE_CHARS: usize = 700;
+
+/// Grounded answers by retrieval.
+#[derive(Debug, Clone)]
+pub struct BuiltinEngine {
+    index: KnowledgeIndex,
+    min_confidence: f64,
+    fallback: String,
+    tone: Tone,
+}
+
+impl BuiltinEngine {
+    /// Builds the engine (and its index) for a site.
+    pub fn new(site: &SiteBundle) -> Self {
+        let a = &site.agent.answering;
+        Self {
+            index: KnowledgeIndex::new(chunk_documents(&site.knowledge), &a.synonyms),
+            min_confidence: a.min_confidence,
+            fallback: a.fallback.clone(),
+            tone: site.agent.tone,
+        }
+    }
+
+    /// The reply, computed synchronously (the trait's async form wraps this).
+    pub fn answer(&self, text: &str) -> Reply {
+        if let Some(kind) = classify(text) {
+            return social(kind);
+        }
+        if terms(text).is_empty() {
+            return ungrounded("Could you tell me a bit more about what you need? For example: \"What are the withdrawal fees for Bitcoin?\"");
+        }
+        let hits = self.index.search(text, 3);
+        let confident: Vec<&Hit<'_>> = hits.iter().filter(|h| h.coverage >= self.min_confidence).collect();
+        let Some(best) = confident.first() else {
+            return ungrounded(&self.fallback);
+        };
+        let mut chosen = vec![*best];
+        if let Some(second) = confident.get(1) {
+            if second.score >= best.score * SECOND_PASSAGE_RATIO && second.chunk.url != best.chunk.url {
+                chosen.push(second);
+            }
+        }
+        let intro = match self.tone {
+            Tone::Friendly => "Here's what our help pages say:\n\n",
+            Tone::Formal => "According to our documentation:\n\n",
+            Tone::Concise => "",
+        };
+        let mut text = intro.to_string();
+        for (i, hit) in chosen.iter().enumerate() {
+            if i > 0 {
+                text.push_str("\n\n");
+            }
+            if chosen.len() > 1 || hit.chunk.heading.is_some() {
+                text.push_str(&format!("**{}**\n", hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title)));
+            }
+            text.push_str(&passage(&hit.chunk.text, &hit.matched));
+        }
+        let sources = chosen
+            .iter()
+            .map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() })
+            .collect();
+        Reply { text, sources, grounded: true }
+    }
+}
+
+impl AnswerEngine for BuiltinEngine {
+    async fn reply(&self, question: Question<'_>) -> Vec<Reply> {
+        vec![self.answer(question.text)]
+    }
+}
+
+fn social(kind: SmallTalk) -> Reply {
+    ungrounded(match kind {
+        SmallTalk::Greeting => "Hello! What can I help you with today?",
+        SmallTalk::Thanks => "You're welcome! Is there anything else I can help with?",
+        SmallTalk::Goodbye => "Goodbye — come back any time you have a question.",
+    })
+}
+
+fn ungrounded(text: &str) -> Reply {
+    Reply { text: text.to_string(), sources: Vec::new(), grounded: false }
+}
+
+/// The passage, or for a long one the lines that mention the question's terms (in order).
+fn passage(text: &str, matched: &[String]) -> String {
+    if text.chars().count() <= MAX_PASSAGE_CHARS {
+        return text.to_string();
+    }
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let hits_in = |line: &str| terms(line).iter().filter(|t| matched.contains(t)).count();
+    let mut ranked: Vec<(usize, usize)> = lines.iter().enumerate().map(|(i, l)| (hits_in(l), i)).collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut keep = Vec::new();
+    let mut used = 0;
+    for (score, i) in ranked {
+        if score == 0 && !keep.is_empty() {
+            break;
+        }
+        if used + lines[i].len() > MAX_PASSAGE_CHARS && !keep.is_empty() {
+            continue;
+        }
+        used += lines[i].len();
+        keep.push(i);
+    }
+    keep.sort_unstable();
+    keep.iter().map(|&i| lines[i]).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> SiteBundle {
+        let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi\"\n[answering]\nfallback = \"I don't know that.\"\nsynonyms = { btc = [\"bitcoin\"] }";
+        let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees.html\"\n+++\n## Withdrawal fees\n- **Bitcoin (BTC)**: 0.0002 BTC\n- **Ether (ETH)**: 0.0015 ETH\n\n## Trading fees\nMakers pay 0.10%, takers 0.20%.";
+        let kyc = "+++\ntitle = \"Verification\"\nurl = \"/kyc.html\"\n+++\n## Verification levels\nLevel 1 needs an ID document and a selfie.";
+        SiteBundle::from_files(agent, &[("knowledge/fees.md".into(), fees.into()), ("knowledge/kyc.md".into(), kyc.into())])
+            .unwrap()
+    }
+
+    #[test]
+    fn answers_from_the_content_and_cites_it() {
+        let r = BuiltinEngine::new(&site()).answer("what are the withdrawal fees for bitcoin?");
+        assert!(r.grounded);
+        assert!(r.text.contains("0.0002 BTC"), "{}", r.text);
+        assert_eq!(r.sources, vec![Source { title: "Fees › Withdrawal fees".into(), url: "/fees.html#withdrawal-fees".into() }]);
+    }
+
+    #[test]
+    fn says_it_does_not_know_instead_of_inventing() {
+        let engine = BuiltinEngine::new(&site());
+        for q in ["What is the capital of France?", "Can I buy a Tesla with bitcoin?", "recipe for pancakes"] {
+            let r = engine.answer(q);
+            assert!(!r.grounded, "{q}: {}", r.text);
+            assert_eq!(r.text, "I don't know that.");
+            assert!(r.sources.is_empty());
+        }
+    }
+
+    #[test]
+    fn small_talk_and_empty_questions() {
+        let engine = BuiltinEngine::new(&site());
+        assert!(engine.answer("hello").text.starts_with("Hello!"));
+        assert!(engine.answer("what is the?").text.contains("tell me a bit more"));
+    }
+
+    #[test]
+    fn long_passages_keep_the_relevant_lines() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("- Coin{i}: filler words here\n"));
+        }
+        text.push_str("- Dogecoin withdrawal: 5 DOGE\n");
+        let out = passage(&text, &["dogecoin".to_string()]);
+        assert!(out.contains("5 DOGE"));
+        assert!(out.chars().count() <= MAX_PASSAGE_CHARS);
+    }
+}

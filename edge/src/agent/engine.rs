@@ -1,0 +1,31 @@
+//! The seam between the conversation API and whatever writes the answers (the built-in grounded
+//! engine today, an LLM-backed one later).
+
+use shared::{Message, Source};
+
+/// What the engine is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    /// The visitor's latest message.
+    pub text: &'a str,
+    /// The conversation so far, oldest first, without the latest message.
+    pub history: &'a [Message],
+}
+
+/// One reply message to send back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Markdown text.
+    pub text: String,
+    /// Pages the reply was drawn from.
+    pub sources: Vec<Source>,
+    /// Whether the reply is grounded in the owner's content (false for "I don't know").
+    pub grounded: bool,
+}
+
+/// Writes the agent's replies.
+#[allow(async_fn_in_trait)] // The edge is single-threaded wasm: no Send bound is wanted.
+pub trait AnswerEngine {
+    /// Replies to the visitor's latest message; never invents facts absent from the owner's content.
+    async fn reply(&self, question: Question<'_>) -> Vec<Reply>;
+}

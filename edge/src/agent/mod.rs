@@ -1,0 +1,8 @@
+//! The agent: an engine that turns a visitor's message into replies.
+
+pub mod builtin;
+pub mod engine;
+pub mod smalltalk;
+
+pub use builtin::BuiltinEngine;
+pub use engine::{AnswerEngine, Question, Reply};

@@ -1,0 +1,83 @@
+//! One error type for the API, rendered as `{"error": {"code", "message", "field"?}}`.
+
+use super::http::HttpResponse;
+use shared::api::{ApiErrorBody, ApiErrorDetail, ErrorCode};
+
+/// An API failure with a machine-readable code and a message a developer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ApiError {
+    /// Machine-readable code (decides the status).
+    pub code: ErrorCode,
+    /// What went wrong.
+    pub message: String,
+    /// The field to blame, if any.
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+
+    /// A bad value in one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self { code: ErrorCode::InvalidField, message: message.into(), field: Some(field.into()) }
+    }
+
+    /// A body over the limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(ErrorCode::PayloadTooLarge, format!("request body is larger than {limit} bytes"))
+    }
+
+    /// A body that does not parse as the route's JSON: syntax errors and shape errors differ.
+    pub fn from_json(e: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => Self::new(ErrorCode::InvalidField, format!("invalid request body: {e}")),
+            _ => Self::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {e}")),
+        }
+    }
+
+    /// The JSON response.
+    pub fn into_response(self) -> HttpResponse {
+        let status = self.code.status();
+        HttpResponse::json(
+            status,
+            &ApiErrorBody { error: ApiErrorDetail { code: self.code, message: self.message, field: self.field } },
+        )
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        // The cause goes to the Worker's log, not to the client.
+        #[cfg(target_arch = "wasm32")]
+        worker::console_error!("{e}");
+        let _ = e;
+        Self::new(ErrorCode::Internal, "the conversation store is unavailable; retry the request")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_are_classified() {
+        let syntax = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        assert_eq!(ApiError::from_json(&syntax).code, ErrorCode::MalformedJson);
+        let shape = serde_json::from_str::<shared::api::PostMessageRequest>("{}").unwrap_err();
+        let e = ApiError::from_json(&shape);
+        assert_eq!(e.code, ErrorCode::InvalidField);
+        assert!(e.message.contains("missing field `text`"), "{}", e.message);
+    }
+
+    #[test]
+    fn renders_status_and_body() {
+        let r = ApiError::invalid_field("text", "must not be empty").into_response();
+        assert_eq!(r.status, 400);
+        assert_eq!(r.body, r#"{"error":{"code":"invalid_field","message":"must not be empty","field":"text"}}"#);
+    }
+}

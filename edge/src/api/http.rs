@@ -1,0 +1,76 @@
+//! Plain HTTP request and response values.
+
+use serde::Serialize;
+
+/// A request as the API sees it.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    /// Upper-case method.
+    pub method: String,
+    /// Path without query.
+    pub path: String,
+    /// Headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// Raw body.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The first header with this (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The token from `Authorization: Bearer <token>`.
+    pub fn bearer_token(&self) -> Option<&str> {
+        let value = self.header("authorization")?.trim();
+        let (scheme, token) = value.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    }
+}
+
+/// A response as the API produces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body text (JSON).
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// A JSON response.
+    pub fn json(status: u16, value: &impl Serialize) -> Self {
+        let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+        Self {
+            status,
+            headers: vec![
+                ("content-type".into(), "application/json; charset=utf-8".into()),
+                ("cache-control".into(), "no-store".into()),
+            ],
+            body,
+        }
+    }
+
+    /// The first header with this (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens() {
+        let req = |v: &str| HttpRequest { headers: vec![("authorization".into(), v.into())], ..Default::default() };
+        assert_eq!(req("Bearer abc").bearer_token(), Some("abc"));
+        assert_eq!(req("bearer  abc ").bearer_token(), Some("abc"));
+        assert_eq!(req("Basic abc").bearer_token(), None);
+        assert_eq!(req("Bearer ").bearer_token(), None);
+        assert_eq!(HttpRequest::default().bearer_token(), None);
+    }
+}

@@ -1,0 +1,59 @@
+//! The route table: method and path to a [`Route`].
+
+use super::error::ApiError;
+use shared::api::ErrorCode;
+
+/// An API route with its path parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /api/v1/site`
+    Site,
+    /// `POST /api/v1/conversations`
+    CreateConversation,
+    /// `POST /api/v1/conversations/{id}/messages`
+    PostMessage(String),
+    /// `GET /api/v1/conversations/{id}/messages`
+    ListMessages(String),
+}
+
+/// Finds the route, or says why there is none (404 / 405).
+pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
+    let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
+    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    let (get, post) = (method == "GET" || method == "HEAD", method == "POST");
+    match segments.as_slice() {
+        ["site"] if get => Ok(Route::Site),
+        ["conversations"] if post => Ok(Route::CreateConversation),
+        [ "conversations", id, "messages"] if post => Ok(Route::PostMessage(id.to_string())),
+        ["conversations", id, "messages"] if get => Ok(Route::ListMessages(id.to_string())),
+        ["site"] | ["conversations"] | ["conversations", _, "messages"] => Err(ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed on {path}"),
+        )),
+        _ => Err(not_found()),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such API route; see the README's API section")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(route("POST", "/api/v1/conversations").unwrap(), Route::CreateConversation);
+        assert_eq!(route("POST", "/api/v1/conversations/c1/messages").unwrap(), Route::PostMessage("c1".into()));
+        assert_eq!(route("GET", "/api/v1/conversations/c1/messages/").unwrap(), Route::ListMessages("c1".into()));
+        assert_eq!(route("GET", "/api/v1/site").unwrap(), Route::Site);
+    }
+
+    #[test]
+    fn wrong_method_and_unknown_paths() {
+        assert_eq!(route("DELETE", "/api/v1/conversations").unwrap_err().code, ErrorCode::MethodNotAllowed);
+        assert_eq!(route("GET", "/api/v1/nope").unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(route("GET", "/api/v2/site").unwrap_err().code, ErrorCode::NotFound);
+    }
+}

@@ -1,0 +1,9 @@
+//! The owner's content made searchable: chunking, tokenising and BM25 ranking with a coverage
+//! score that tells the agent whether a passage really answers the question.
+
+pub mod chunk;
+pub mod index;
+pub mod tokenize;
+
+pub use chunk::{chunk_documents, Chunk};
+pub use index::{Hit, KnowledgeIndex};

@@ -1,0 +1,66 @@
+//! An in-memory [`ConversationStore`] with the same semantics as the D1 one, for native tests.
+
+use super::{ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError};
+use shared::{ConversationId, Message, MessageId};
+use std::cell::RefCell;
+
+/// Conversations and messages in vectors.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    conversations: RefCell<Vec<ConversationRecord>>,
+    messages: RefCell<Vec<(ConversationId, NewMessage)>>,
+}
+
+impl MemoryStore {
+    /// Number of messages stored, all conversations together.
+    pub fn message_count(&self) -> usize {
+        self.messages.borrow().len()
+    }
+}
+
+impl ConversationStore for MemoryStore {
+    async fn create_conversation(&self, record: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
+        self.conversations.borrow_mut().push(record.clone());
+        self.insert_replies(&record.id, opening).await
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
+        Ok(self.conversations.borrow().iter().find(|c| &c.id == id).cloned())
+    }
+
+    async fn insert_visitor_message(&self, conversation: &ConversationId, message: &NewMessage) -> Result<Inserted, StoreError> {
+        let mut all = self.messages.borrow_mut();
+        if let Some((_, m)) = all
+            .iter()
+            .find(|(c, m)| c == conversation && m.client_message_id.is_some() && m.client_message_id == message.client_message_id)
+        {
+            return Ok(Inserted::Existing(m.to_message()));
+        }
+        all.push((conversation.clone(), message.clone()));
+        Ok(Inserted::New(message.to_message()))
+    }
+
+    async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError> {
+        let mut all = self.messages.borrow_mut();
+        for r in replies {
+            if !all.iter().any(|(_, m)| m.id == r.id) {
+                all.push((conversation.clone(), r.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError> {
+        Ok(self
+            .messages
+            .borrow()
+            .iter()
+            .filter(|(c, m)| c == conversation && m.reply_to.as_ref() == Some(message))
+            .map(|(_, m)| m.to_message())
+            .collect())
+    }
+
+    async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError> {
+        Ok(self.messages.borrow().iter().filter(|(c, _)| c == conversation).map(|(_, m)| m.to_message()).collect())
+    }
+}

@@ -1,0 +1,86 @@
+//! Where conversations live. The API speaks to this trait; D1 implements it in the Worker and an
+//! in-memory store implements it for native tests.
+
+pub mod memory;
+
+use shared::api::Lead;
+use shared::{Author, ConversationId, Message, MessageId, Source};
+
+/// A conversation's stored header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecord {
+    /// Public id.
+    pub id: ConversationId,
+    /// SHA-256 of the visitor's token (the token itself is never stored).
+    pub token_hash: String,
+    /// The host site's user id, if the page passed one.
+    pub user_id: Option<String>,
+    /// Contact details, if known.
+    pub lead: Lead,
+    /// Creation time, Unix ms.
+    pub created_at_ms: u64,
+}
+
+/// A message about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// Its id (replies get ids derived from the message they answer, so a retry cannot add more).
+    pub id: MessageId,
+    /// Who wrote it.
+    pub author: Author,
+    /// Markdown text.
+    pub text: String,
+    /// Cited pages.
+    pub sources: Vec<Source>,
+    /// The client's id for a visitor message.
+    pub client_message_id: Option<String>,
+    /// The visitor message this answers.
+    pub reply_to: Option<MessageId>,
+    /// Unix ms.
+    pub created_at_ms: u64,
+}
+
+impl NewMessage {
+    /// The message as clients see it once stored.
+    pub fn to_message(&self) -> Message {
+        Message {
+            id: self.id.clone(),
+            author: self.author,
+            text: self.text.clone(),
+            created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms),
+            sources: self.sources.clone(),
+            client_message_id: self.client_message_id.clone(),
+        }
+    }
+}
+
+/// The outcome of storing a visitor message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored now.
+    New(Message),
+    /// A message with the same `client_message_id` was stored before; here it is.
+    Existing(Message),
+}
+
+/// A storage failure (the request may be retried).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("storage failed: {0}")]
+pub struct StoreError(pub String);
+
+/// Conversation persistence.
+#[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
+pub trait ConversationStore {
+    /// Stores a new conversation and its opening messages.
+    async fn create_conversation(&self, record: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError>;
+    /// Looks a conversation up.
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError>;
+    /// Stores a visitor message unless one with the same `client_message_id` exists.
+    async fn insert_visitor_message(&self, conversation: &ConversationId, message: &NewMessage) -> Result<Inserted, StoreError>;
+    /// Stores replies; a reply whose id already exists is skipped.
+    async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError>;
+    /// Replies to one visitor message, in order.
+    async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError>;
+    /// The whole conversation, in order.
+    async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError>;
+}
