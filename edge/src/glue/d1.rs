@@ -1,0 +1,183 @@
+//! [`ConversationStore`] on Cloudflare D1 (schema in `edge/migrations/`).
+
+use crate::store::{ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError};
+use serde::Deserialize;
+use shared::api::Lead;
+use shared::{Author, ConversationId, Message, MessageId, Source};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+/// Conversations in D1.
+pub struct D1Store {
+    db: D1Database,
+}
+
+impl D1Store {
+    /// Wraps the `DB` binding.
+    pub fn new(db: D1Database) -> Self {
+        Self { db }
+    }
+
+    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(sql).bind(args).map_err(fail)
+    }
+
+    async fn select_messages(&self, sql: &str, args: &[JsValue]) -> Result<Vec<Message>, StoreError> {
+        let rows: Vec<MessageRow> = self.statement(sql, args)?.all().await.map_err(fail)?.results().map_err(fail)?;
+        rows.into_iter().map(MessageRow::into_message).collect()
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+fn opt(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+const MESSAGE_COLUMNS: &str = "id, author, text, created_at_ms, sources, client_message_id";
+
+#[derive(Deserialize)]
+struct MessageRow {
+    id: String,
+    author: String,
+    text: String,
+    created_at_ms: f64,
+    sources: Option<String>,
+    client_message_id: Option<String>,
+}
+
+impl MessageRow {
+    fn into_message(self) -> Result<Message, StoreError> {
+        let sources: Vec<Source> = match self.sources.as_deref() {
+            Some(s) if !s.is_empty() => serde_json::from_str(s).map_err(fail)?,
+            _ => Vec::new(),
+        };
+        Ok(Message {
+            id: MessageId::parse(self.id).map_err(fail)?,
+            author: Author::parse(&self.author).ok_or_else(|| fail(format!("unknown author {:?}", self.author)))?,
+            text: self.text,
+            created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms as u64),
+            sources,
+            client_message_id: self.client_message_id,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ConversationRow {
+    id: String,
+    token_hash: String,
+    user_id: Option<String>,
+    lead_email: Option<String>,
+    lead_name: Option<String>,
+    created_at_ms: f64,
+}
+
+fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsValue> {
+    let sources = if m.sources.is_empty() { None } else { serde_json::to_string(&m.sources).ok() };
+    vec![
+        text(m.id.as_str()),
+        text(conversation.as_str()),
+        text(m.author.as_str()),
+        text(&m.text),
+        opt(sources.as_deref()),
+        opt(m.client_message_id.as_deref()),
+        opt(m.reply_to.as_ref().map(MessageId::as_str)),
+        JsValue::from_f64(m.created_at_ms as f64),
+    ]
+}
+
+const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
+    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+impl ConversationStore for D1Store {
+    async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
+        let mut batch = vec![self.statement(
+            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[
+                text(r.id.as_str()),
+                text(&r.token_hash),
+                opt(r.user_id.as_deref()),
+                opt(r.lead.email.as_deref()),
+                opt(r.lead.name.as_deref()),
+                JsValue::from_f64(r.created_at_ms as f64),
+            ],
+        )?];
+        for m in opening {
+            batch.push(self.statement(INSERT_MESSAGE, &insert_message_args(&r.id, m))?);
+        }
+        // One batch is one transaction: a conversation never exists without its greeting.
+        self.db.batch(batch).await.map_err(fail)?;
+        Ok(())
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
+        let row: Option<ConversationRow> = self
+            .statement(
+                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms FROM conversations WHERE id = ?1",
+                &[text(id.as_str())],
+            )?
+            .first(None)
+            .await
+            .map_err(fail)?;
+        row.map(|r| {
+            Ok(ConversationRecord {
+                id: ConversationId::parse(r.id).map_err(fail)?,
+                token_hash: r.token_hash,
+                user_id: r.user_id,
+                lead: Lead { email: r.lead_email, name: r.lead_name },
+                created_at_ms: r.created_at_ms as u64,
+            })
+        })
+        .transpose()
+    }
+
+    async fn insert_visitor_message(&self, conversation: &ConversationId, m: &NewMessage) -> Result<Inserted, StoreError> {
+        // UNIQUE(conversation_id, client_message_id) makes a concurrent retry a no-op.
+        self.statement(INSERT_MESSAGE, &insert_message_args(conversation, m))?.run().await.map_err(fail)?;
+        let stored = self
+            .select_messages(
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2"),
+                &[text(conversation.as_str()), opt(m.client_message_id.as_deref())],
+            )
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| fail("visitor message missing right after insert"))?;
+        Ok(if stored.id == m.id { Inserted::New(stored) } else { Inserted::Existing(stored) })
+    }
+
+    async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError> {
+        if replies.is_empty() {
+            return Ok(());
+        }
+        let batch =
+            replies.iter().map(|m| self.statement(INSERT_MESSAGE, &insert_message_args(conversation, m))).collect::<Result<Vec<_>, _>>()?;
+        self.db.batch(batch).await.map_err(fail)?;
+        Ok(())
+    }
+
+    async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError> {
+        self.select_messages(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND reply_to = ?2 ORDER BY seq"),
+            &[text(conversation.as_str()), text(message.as_str())],
+        )
+        .await
+    }
+
+    async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError> {
+        self.select_messages(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"),
+            &[text(conversation.as_str())],
+        )
+        .await
+    }
+}
