@@ -157,7 +157,10 @@ mod tests {
             },
         };
         let json = serde_json::to_string(&body).unwrap();
-        assert_eq!(json, r#"{"error":{"code":"payload_too_large","message":"too big"}}"#);
+        assert_eq!(
+            json,
+            r#"{"error":{"code":"payload_too_large","message":"too big"}}"#
+        );
         assert_eq!(serde_json::from_str::<ApiErrorBody>(&json).unwrap(), body);
     }
 

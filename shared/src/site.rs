@@ -130,7 +130,11 @@ impl fmt::Display for SiteError {
 }
 
 fn err(file: &str, field: Option<&str>, message: impl Into<String>) -> SiteError {
-    SiteError { file: file.into(), field: field.map(Into::into), message: message.into() }
+    SiteError {
+        file: file.into(),
+        field: field.map(Into::into),
+        message: message.into(),
+    }
 }
 
 const AGENT_FILE: &str = "agent.toml";
@@ -138,7 +142,10 @@ const AGENT_FILE: &str = "agent.toml";
 impl SiteBundle {
     /// Parses `agent.toml` and the knowledge files (`(path, contents)` pairs), collecting every
     /// problem rather than stopping at the first.
-    pub fn from_files(agent_toml: &str, knowledge: &[(String, String)]) -> Result<Self, Vec<SiteError>> {
+    pub fn from_files(
+        agent_toml: &str,
+        knowledge: &[(String, String)],
+    ) -> Result<Self, Vec<SiteError>> {
         let mut errors = Vec::new();
         let agent = match toml::from_str::<AgentConfig>(agent_toml) {
             Ok(agent) => {
@@ -146,7 +153,11 @@ impl SiteBundle {
                 Some(agent)
             }
             Err(e) => {
-                errors.push(err(AGENT_FILE, None, e.to_string().trim().replace('\n', " ")));
+                errors.push(err(
+                    AGENT_FILE,
+                    None,
+                    e.to_string().trim().replace('\n', " "),
+                ));
                 None
             }
         };
@@ -159,7 +170,10 @@ impl SiteBundle {
         }
         docs.sort_by(|a, b| a.file.cmp(&b.file));
         match agent {
-            Some(agent) if errors.is_empty() => Ok(Self { agent, knowledge: docs }),
+            Some(agent) if errors.is_empty() => Ok(Self {
+                agent,
+                knowledge: docs,
+            }),
             _ => Err(errors),
         }
     }
@@ -171,9 +185,15 @@ impl AgentConfig {
         let mut bad = |field: &str, msg: String| out.push(err(AGENT_FILE, Some(field), msg));
         if self.site_id.is_empty()
             || self.site_id.len() > 40
-            || !self.site_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            || !self
+                .site_id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            bad("site_id", "must be 1–40 characters of a–z, 0–9 and '-'".into());
+            bad(
+                "site_id",
+                "must be 1–40 characters of a–z, 0–9 and '-'".into(),
+            );
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 40 {
             bad("name", "must be 1–40 characters".into());
@@ -191,11 +211,17 @@ impl AgentConfig {
         }
         let c = &self.accent_color;
         if !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
-            bad("accent_color", format!("{c:?} must be a colour like \"#4f46e5\""));
+            bad(
+                "accent_color",
+                format!("{c:?} must be a colour like \"#4f46e5\""),
+            );
         }
         let a = &self.answering;
         if !(0.0..=1.0).contains(&a.min_confidence) {
-            bad("answering.min_confidence", format!("{} must be between 0 and 1", a.min_confidence));
+            bad(
+                "answering.min_confidence",
+                format!("{} must be between 0 and 1", a.min_confidence),
+            );
         }
         if a.fallback.trim().is_empty() {
             bad("answering.fallback", "must not be empty".into());
@@ -205,7 +231,9 @@ impl AgentConfig {
 
     /// Whether a browser origin may use the API cross-origin.
     pub fn allows_origin(&self, origin: &str) -> bool {
-        self.allowed_origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+        self.allowed_origins
+            .iter()
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
     }
 }
 
@@ -214,7 +242,10 @@ fn is_origin(s: &str) -> bool {
     if s == "*" {
         return true;
     }
-    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
         return false;
     };
     let (host, port) = match rest.rsplit_once(':') {
@@ -222,7 +253,9 @@ fn is_origin(s: &str) -> bool {
         None => (rest, None),
     };
     !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
 }
 
@@ -231,7 +264,11 @@ impl KnowledgeDoc {
     pub fn parse(file: &str, contents: &str) -> Result<Self, SiteError> {
         let contents = contents.trim_start_matches('\u{feff}');
         let missing = || {
-            err(file, None, "must start with front matter between `+++` lines holding `title` and `url`")
+            err(
+                file,
+                None,
+                "must start with front matter between `+++` lines holding `title` and `url`",
+            )
         };
         let rest = contents.strip_prefix("+++").ok_or_else(missing)?;
         let (front, body) = rest.split_once("\n+++").ok_or_else(missing)?;
@@ -244,13 +281,25 @@ impl KnowledgeDoc {
             || fm.url.starts_with("http://")
             || (fm.url.starts_with('/') && !fm.url.starts_with("//"));
         if !url_ok {
-            return Err(err(file, Some("url"), format!("{:?} must be an http(s) URL or a path starting with '/'", fm.url)));
+            return Err(err(
+                file,
+                Some("url"),
+                format!(
+                    "{:?} must be an http(s) URL or a path starting with '/'",
+                    fm.url
+                ),
+            ));
         }
         let body = body.trim().to_string();
         if body.is_empty() {
             return Err(err(file, None, "has no content after the front matter"));
         }
-        Ok(Self { file: file.into(), title: fm.title, url: fm.url, body })
+        Ok(Self {
+            file: file.into(),
+            title: fm.title,
+            url: fm.url,
+            body,
+        })
     }
 }
 
@@ -268,13 +317,22 @@ synonyms = { btc = ["bitcoin"] }
 "#;
 
     fn doc(front: &str, body: &str) -> (String, String) {
-        ("knowledge/fees.md".into(), format!("+++\n{front}\n+++\n{body}"))
+        (
+            "knowledge/fees.md".into(),
+            format!("+++\n{front}\n+++\n{body}"),
+        )
     }
 
     #[test]
     fn parses_a_valid_site() {
-        let site = SiteBundle::from_files(AGENT, &[doc("title = \"Fees\"\nurl = \"/fees.html\"", "## Withdrawal fees\nx")])
-            .unwrap();
+        let site = SiteBundle::from_files(
+            AGENT,
+            &[doc(
+                "title = \"Fees\"\nurl = \"/fees.html\"",
+                "## Withdrawal fees\nx",
+            )],
+        )
+        .unwrap();
         assert_eq!(site.agent.name, "Nova");
         assert_eq!(site.agent.tone, Tone::Friendly);
         assert_eq!(site.agent.answering.min_confidence, 0.5);
@@ -286,11 +344,19 @@ synonyms = { btc = ["bitcoin"] }
 
     #[test]
     fn errors_name_file_and_field() {
-        let bad = AGENT.replace("\"Hi!\"", "\"  \"").replace("http://127.0.0.1:8787", "127.0.0.1/x");
-        let errors = SiteBundle::from_files(&bad, &[doc("title = \"\"\nurl = \"/f\"", "x")]).unwrap_err();
+        let bad = AGENT
+            .replace("\"Hi!\"", "\"  \"")
+            .replace("http://127.0.0.1:8787", "127.0.0.1/x");
+        let errors =
+            SiteBundle::from_files(&bad, &[doc("title = \"\"\nurl = \"/f\"", "x")]).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert!(text.contains(&"agent.toml: field `greeting`: must not be empty".to_string()), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("agent.toml: field `allowed_origins`: \"127.0.0.1/x\"")));
+        assert!(
+            text.contains(&"agent.toml: field `greeting`: must not be empty".to_string()),
+            "{text:?}"
+        );
+        assert!(text
+            .iter()
+            .any(|t| t.starts_with("agent.toml: field `allowed_origins`: \"127.0.0.1/x\"")));
         assert!(text.contains(&"knowledge/fees.md: field `title`: must not be empty".to_string()));
     }
 
@@ -302,8 +368,15 @@ synonyms = { btc = ["bitcoin"] }
 
     #[test]
     fn knowledge_needs_front_matter_and_safe_url() {
-        assert!(KnowledgeDoc::parse("k.md", "# no front matter").unwrap_err().message.contains("front matter"));
-        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody").unwrap_err();
+        assert!(KnowledgeDoc::parse("k.md", "# no front matter")
+            .unwrap_err()
+            .message
+            .contains("front matter"));
+        let e = KnowledgeDoc::parse(
+            "k.md",
+            "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody",
+        )
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("url"));
         let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\n+++\nbody").unwrap_err();
         assert!(e.message.contains("url"), "{e}");

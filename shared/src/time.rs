@@ -35,8 +35,17 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(rfc3339_from_unix_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_from_unix_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(rfc3339_from_unix_ms(1_795_478_400_123), "2026-11-24T00:00:00.123Z");
-        assert_eq!(rfc3339_from_unix_ms(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+        assert_eq!(
+            rfc3339_from_unix_ms(951_782_400_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339_from_unix_ms(1_795_478_400_123),
+            "2026-11-24T00:00:00.123Z"
+        );
+        assert_eq!(
+            rfc3339_from_unix_ms(4_102_444_799_999),
+            "2099-12-31T23:59:59.999Z"
+        );
     }
 }

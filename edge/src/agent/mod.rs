@@ -4,5 +4,8 @@ pub mod builtin;
 pub mod engine;
 pub mod smalltalk;
 
+#[cfg(test)]
+mod demo_questions;
+
 pub use builtin::BuiltinEngine;
 pub use engine::{AnswerEngine, Question, Reply};

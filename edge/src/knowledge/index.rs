@@ -7,8 +7,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
-/// Heading and page-title words say what a section is about; they count this many times.
-const TITLE_WEIGHT: usize = 2;
+/// A section's heading says what it is about: a question word found in it adds this share of the
+/// word's IDF on top of BM25 (a simple field boost; the page title counts only as body text,
+/// since every section of the page shares it).
+const HEADING_BOOST: f64 = 0.6;
 
 /// A ranked passage.
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct KnowledgeIndex {
     /// term → (chunk index, term frequency)
     postings: HashMap<String, Vec<(usize, u32)>>,
     lengths: Vec<usize>,
+    /// each chunk's heading terms
+    headings: Vec<HashSet<String>>,
     avg_len: f64,
     /// stemmed term → its stemmed synonyms (both directions)
     synonyms: HashMap<String, Vec<String>>,
@@ -40,12 +44,13 @@ impl KnowledgeIndex {
     pub fn new(chunks: Vec<Chunk>, synonyms: &BTreeMap<String, Vec<String>>) -> Self {
         let mut postings: HashMap<String, Vec<(usize, u32)>> = HashMap::new();
         let mut lengths = Vec::with_capacity(chunks.len());
+        let mut headings = Vec::with_capacity(chunks.len());
         for (i, chunk) in chunks.iter().enumerate() {
             let mut tokens = terms(&chunk.text);
-            let title = format!("{} {}", chunk.page_title, chunk.heading.as_deref().unwrap_or(""));
-            for _ in 0..TITLE_WEIGHT {
-                tokens.extend(terms(&title));
-            }
+            tokens.extend(terms(&chunk.page_title));
+            let heading = terms(chunk.heading.as_deref().unwrap_or(""));
+            tokens.extend(heading.iter().cloned());
+            headings.push(heading.into_iter().collect());
             lengths.push(tokens.len());
             let mut tf: HashMap<String, u32> = HashMap::new();
             for t in tokens {
@@ -55,7 +60,11 @@ impl KnowledgeIndex {
                 postings.entry(t).or_default().push((i, n));
             }
         }
-        let avg_len = if lengths.is_empty() { 1.0 } else { lengths.iter().sum::<usize>() as f64 / lengths.len() as f64 };
+        let avg_len = if lengths.is_empty() {
+            1.0
+        } else {
+            lengths.iter().sum::<usize>() as f64 / lengths.len() as f64
+        };
         let mut syn: HashMap<String, Vec<String>> = HashMap::new();
         for (word, others) in synonyms {
             let a = stem(&word.to_lowercase());
@@ -65,7 +74,14 @@ impl KnowledgeIndex {
                 syn.entry(b).or_default().push(a.clone());
             }
         }
-        Self { chunks, postings, lengths, avg_len: avg_len.max(1.0), synonyms: syn }
+        Self {
+            chunks,
+            postings,
+            lengths,
+            headings,
+            avg_len: avg_len.max(1.0),
+            synonyms: syn,
+        }
     }
 
     /// Number of indexed passages.
@@ -110,17 +126,27 @@ impl KnowledgeIndex {
         // per chunk: which groups matched
         let mut matched: Vec<Vec<usize>> = vec![Vec::new(); self.chunks.len()];
         for (g, group) in groups.iter().enumerate() {
+            // A word and its synonyms count once per passage: the best-scoring of them.
+            let mut best: HashMap<usize, f64> = HashMap::new();
             for term in group {
-                let Some(list) = self.postings.get(term) else { continue };
+                let Some(list) = self.postings.get(term) else {
+                    continue;
+                };
                 let idf = self.idf(term);
                 for &(i, tf) in list {
                     let tf = f64::from(tf);
                     let norm = K1 * (1.0 - B + B * self.lengths[i] as f64 / self.avg_len);
-                    scores[i] += idf * tf * (K1 + 1.0) / (tf + norm);
-                    if !matched[i].contains(&g) {
-                        matched[i].push(g);
+                    let mut s = idf * tf * (K1 + 1.0) / (tf + norm);
+                    if self.headings[i].contains(term) {
+                        s += HEADING_BOOST * idf;
                     }
+                    let entry = best.entry(i).or_default();
+                    *entry = entry.max(s);
                 }
+            }
+            for (i, s) in best {
+                scores[i] += s;
+                matched[i].push(g);
             }
         }
         // A group weighs what its most informative known term weighs; a word the content never
@@ -159,15 +185,36 @@ mod tests {
     use super::*;
 
     fn chunk(title: &str, heading: &str, text: &str) -> Chunk {
-        Chunk { page_title: title.into(), heading: Some(heading.into()), url: "/x".into(), text: text.into() }
+        Chunk {
+            page_title: title.into(),
+            heading: Some(heading.into()),
+            url: "/x".into(),
+            text: text.into(),
+        }
     }
 
     fn index() -> KnowledgeIndex {
         let chunks = vec![
-            chunk("Fees", "Withdrawal fees", "- Bitcoin: 0.0002 BTC per withdrawal\n- Ethereum: 0.0015 ETH"),
-            chunk("Fees", "Trading fees", "Makers pay 0.10% and takers pay 0.20% of each trade."),
-            chunk("Deposits", "Deposit times", "Bitcoin deposits are credited after 2 confirmations."),
-            chunk("Security", "Two-factor authentication", "Turn on 2FA in Settings. To reset 2FA contact support."),
+            chunk(
+                "Fees",
+                "Withdrawal fees",
+                "- Bitcoin: 0.0002 BTC per withdrawal\n- Ethereum: 0.0015 ETH",
+            ),
+            chunk(
+                "Fees",
+                "Trading fees",
+                "Makers pay 0.10% and takers pay 0.20% of each trade.",
+            ),
+            chunk(
+                "Deposits",
+                "Deposit times",
+                "Bitcoin deposits are credited after 2 confirmations.",
+            ),
+            chunk(
+                "Security",
+                "Two-factor authentication",
+                "Turn on 2FA in Settings. To reset 2FA contact support.",
+            ),
         ];
         let mut syn = BTreeMap::new();
         syn.insert("btc".to_string(), vec!["bitcoin".to_string()]);
@@ -197,12 +244,18 @@ mod tests {
         let hits = idx.search("What is the capital of France?", 3);
         assert!(hits.is_empty());
         let hits = idx.search("Can I buy a Tesla with bitcoin?", 3);
-        assert!(hits.iter().all(|h| h.coverage < 0.5), "{:?}", hits.iter().map(|h| h.coverage).collect::<Vec<_>>());
+        assert!(
+            hits.iter().all(|h| h.coverage < 0.5),
+            "{:?}",
+            hits.iter().map(|h| h.coverage).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn empty_queries_and_indexes_find_nothing() {
         assert!(index().search("what is the", 3).is_empty());
-        assert!(KnowledgeIndex::new(vec![], &BTreeMap::new()).search("bitcoin", 3).is_empty());
+        assert!(KnowledgeIndex::new(vec![], &BTreeMap::new())
+            .search("bitcoin", 3)
+            .is_empty());
     }
 }

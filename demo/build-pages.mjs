@@ -1,0 +1,67 @@
+// Renders the site directory's knowledge files into the demo website (the pages the agent cites),
+// around demo/web/page.html, and copies the home page and stylesheet.
+// Usage: node demo/build-pages.mjs <site dir> <output dir>
+import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const [siteDir, outDir] = process.argv.slice(2);
+if (!siteDir || !outDir) throw new Error("usage: node demo/build-pages.mjs <site dir> <output dir>");
+const web = join(dirname(fileURLToPath(import.meta.url)), "web");
+
+const escape = (s) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+// Must match edge/src/knowledge/chunk.rs `slug`, or cited anchors would miss.
+const slug = (h) => h.split(/[^\p{L}\p{N}]+/u).filter(Boolean).map((w) => w.toLowerCase()).join("-");
+const inline = (s) =>
+  escape(s)
+    .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
+    .replace(/\[([^\]]+)\]\(((?:https?:\/\/|\/)[^)\s]*)\)/g, '<a href="$2">$1</a>');
+
+function render(md) {
+  const out = [];
+  let list = null;
+  let para = [];
+  const flush = () => {
+    if (para.length) out.push(`<p>${inline(para.join(" "))}</p>`), (para = []);
+    if (list) out.push(`<ul>${list.map((i) => `<li>${inline(i)}</li>`).join("")}</ul>`), (list = null);
+  };
+  for (const raw of md.split("\n")) {
+    const line = raw.trim();
+    const h = /^(#{1,3}) (.*)$/.exec(line);
+    if (!line) flush();
+    else if (h) {
+      flush();
+      const level = h[1].length;
+      out.push(`<h${level} id="${slug(h[2])}">${inline(h[2])}</h${level}>`);
+    } else if (/^[-*] /.test(line)) {
+      if (para.length) flush();
+      (list = list || []).push(line.slice(2));
+    } else para.push(line);
+  }
+  flush();
+  return out.join("\n");
+}
+
+const docs = readdirSync(join(siteDir, "knowledge"))
+  .filter((f) => f.endsWith(".md"))
+  .sort()
+  .map((f) => {
+    const text = readFileSync(join(siteDir, "knowledge", f), "utf8");
+    const m = /^\+\+\+\n([\s\S]*?)\n\+\+\+\n([\s\S]*)$/.exec(text);
+    if (!m) throw new Error(`${f}: missing +++ front matter`);
+    const field = (k) => (new RegExp(`^${k}\\s*=\\s*"(.*)"\\s*$`, "m").exec(m[1]) || [])[1];
+    return { title: field("title"), url: field("url"), body: m[2] };
+  })
+  .filter((d) => d.url && d.url.startsWith("/"));
+
+const template = readFileSync(join(web, "page.html"), "utf8");
+const nav = docs.map((d) => `<a href="${escape(d.url)}">${escape(d.title)}</a>`).join("\n");
+mkdirSync(outDir, { recursive: true });
+for (const d of docs) {
+  const file = join(outDir, d.url.replace(/^\//, "").replace(/#.*$/, ""));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, template.replaceAll("{{title}}", escape(d.title)).replace("{{nav}}", nav).replace("{{content}}", render(d.body)));
+}
+writeFileSync(join(outDir, "index.html"), readFileSync(join(web, "index.html"), "utf8").replace("{{nav}}", nav));
+copyFileSync(join(web, "site.css"), join(outDir, "site.css"));
+console.log(`demo site: ${docs.length} pages from ${siteDir}/knowledge`);

@@ -1,0 +1,91 @@
+//! The built-in engine on the demo site's real content: questions a visitor of a crypto exchange
+//! asks, each with the section that must answer it, and questions it must decline.
+
+use super::BuiltinEngine;
+use shared::site::SiteBundle;
+use std::path::Path;
+
+fn demo_site() -> SiteBundle {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/site");
+    let agent = std::fs::read_to_string(dir.join("agent.toml")).unwrap();
+    let docs: Vec<(String, String)> = std::fs::read_dir(dir.join("knowledge"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    SiteBundle::from_files(&agent, &docs).unwrap()
+}
+
+#[test]
+fn answers_come_from_the_right_section() {
+    let engine = BuiltinEngine::new(&demo_site());
+    let cases = [
+        (
+            "what are the withdrawal fees for bitcoin?",
+            "/fees.html#withdrawal-fees",
+        ),
+        (
+            "How much does it cost to withdraw ETH?",
+            "/fees.html#withdrawal-fees",
+        ),
+        ("What are your trading fees?", "/fees.html#trading-fees"),
+        (
+            "How long do bitcoin deposits take?",
+            "/deposits-withdrawals.html#deposit-confirmation-times",
+        ),
+        (
+            "my deposit is missing",
+            "/deposits-withdrawals.html#missing-deposit",
+        ),
+        (
+            "what is the daily withdrawal limit?",
+            "/deposits-withdrawals.html#withdrawal-limits",
+        ),
+        (
+            "How long does KYC take?",
+            "/verification.html#how-long-verification-takes",
+        ),
+        (
+            "why was my verification rejected",
+            "/verification.html#verification-rejected",
+        ),
+        (
+            "I lost my 2FA device",
+            "/security.html#lost-your-2fa-device",
+        ),
+        (
+            "how do I turn on two-factor authentication",
+            "/security.html#two-factor-authentication-2fa",
+        ),
+    ];
+    for (question, url) in cases {
+        let reply = engine.answer(question);
+        assert!(reply.grounded, "{question}: not answered");
+        assert_eq!(reply.sources[0].url, url, "{question}: {}", reply.text);
+    }
+}
+
+#[test]
+fn questions_outside_the_content_are_declined() {
+    let engine = BuiltinEngine::new(&demo_site());
+    for question in [
+        "What is the capital of France?",
+        "How do I bake sourdough bread?",
+        "Will bitcoin go up next week?",
+        "Can I buy a Tesla with bitcoin?",
+        "Do you offer margin trading on stocks?",
+    ] {
+        let reply = engine.answer(question);
+        assert!(
+            !reply.grounded,
+            "{question}: answered with {:?}",
+            reply.sources
+        );
+        assert!(reply.text.starts_with("I don't know that"));
+    }
+}

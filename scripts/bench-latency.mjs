@@ -1,0 +1,44 @@
+// Benchmark (not a test): latency of POST /api/v1/conversations/{id}/messages on local workerd.
+// Starts the built edge (run scripts/build-edge and scripts/build-assets first) on a spare port
+// with a fresh D1 state, warms up, then times N sequential posts. Prints median and p99.
+// Usage: node scripts/bench-latency.mjs [N=300]
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const n = Number(process.argv[2] ?? 300);
+const port = 8911;
+const base = `http://127.0.0.1:${port}`;
+const root = new URL("..", import.meta.url).pathname;
+const state = mkdtempSync(join(tmpdir(), "switchboard-bench-"));
+const server = spawn("bash", ["scripts/serve-edge", String(port), state], { cwd: root, stdio: "ignore", detached: true });
+const stop = () => { try { process.kill(-server.pid, "SIGTERM"); } catch {} };
+process.on("exit", stop);
+
+for (let i = 0; ; i++) {
+  try { if ((await fetch(`${base}/api/v1/site`)).ok) break; } catch {}
+  if (i > 240) throw new Error("edge did not start");
+  await new Promise((r) => setTimeout(r, 250));
+}
+const conv = await (await fetch(`${base}/api/v1/conversations`, { method: "POST" })).json();
+const questions = ["what are the withdrawal fees for bitcoin?", "how long do ethereum deposits take?", "how do I reset 2FA?", "what is the capital of France?"];
+const post = async (i) => {
+  const t = performance.now();
+  const res = await fetch(`${base}/api/v1/conversations/${conv.conversation_id}/messages`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${conv.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ text: questions[i % questions.length], client_message_id: `bench-${i}` }),
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return performance.now() - t;
+};
+for (let i = 0; i < 20; i++) await post(-1 - i);
+const times = [];
+for (let i = 0; i < n; i++) times.push(await post(i));
+times.sort((a, b) => a - b);
+const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
+console.log(`post-message on local workerd, ${n} sequential requests: median ${q(0.5)} ms, p90 ${q(0.9)} ms, p99 ${q(0.99)} ms, max ${times.at(-1).toFixed(2)} ms`);
+stop();
+process.exit(0);

@@ -1,0 +1,42 @@
+// Prints the widget's transfer sizes (raw, gzip, brotli) from edge/public, as served.
+// Budget: loader ≤ 2 KB gzip; everything else ≤ 90 KB brotli. Exits non-zero over budget.
+// Usage: node scripts/size-report.mjs [--json]
+import { readFileSync, readdirSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { join } from "node:path";
+
+const pub = new URL("../edge/public/", import.meta.url).pathname;
+const widget = readdirSync(join(pub, "widget"));
+const pick = (re) => widget.filter((f) => re.test(f)).map((f) => join("widget", f));
+const groups = {
+  loader: ["widget.js"],
+  "js glue": pick(/\.js$/),
+  wasm: pick(/\.wasm$/),
+  css: pick(/\.css$/),
+  html: ["widget/index.html"],
+};
+const measure = (files) =>
+  files.reduce(
+    (acc, f) => {
+      const b = readFileSync(join(pub, f));
+      acc.raw += b.length;
+      acc.gzip += gzipSync(b, { level: 9 }).length;
+      acc.brotli += brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+      return acc;
+    },
+    { raw: 0, gzip: 0, brotli: 0 },
+  );
+const rows = Object.fromEntries(Object.entries(groups).map(([k, files]) => [k, measure(files)]));
+const rest = ["js glue", "wasm", "css", "html"].reduce((a, k) => a + rows[k].brotli, 0);
+if (process.argv.includes("--json")) {
+  console.log(JSON.stringify({ ...rows, app_brotli_total: rest }));
+} else {
+  const kb = (n) => (n / 1024).toFixed(1).padStart(7) + " KB";
+  console.log("asset        raw          gzip         brotli");
+  for (const [k, v] of Object.entries(rows)) console.log(k.padEnd(9), kb(v.raw), kb(v.gzip), kb(v.brotli));
+  console.log(`budget: loader ${kb(rows.loader.gzip)} gzip (≤ 2 KB); app ${kb(rest)} brotli (≤ 90 KB)`);
+}
+if (rows.loader.gzip > 2048 || rest > 90 * 1024) {
+  console.error("over budget");
+  process.exit(1);
+}

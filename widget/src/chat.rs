@@ -1,0 +1,268 @@
+//! The conversation's state in the widget and what the visitor can do with it. Nothing the visitor
+//! typed is dropped: a message that fails to send stays on screen with a retry button.
+
+use crate::api::{self, ApiFailure};
+use crate::storage::{self, Session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{CreateConversationRequest, PostMessageRequest, PublicSiteConfig};
+use shared::Message;
+
+/// A visitor message the edge has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    /// The id that makes re-sending it idempotent.
+    pub client_message_id: String,
+    /// What the visitor typed.
+    pub text: String,
+    /// Why the last attempt failed, if it did.
+    pub failure: Option<String>,
+    /// A request for it is in flight.
+    pub sending: bool,
+}
+
+/// Where the conversation stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    /// Nothing asked yet.
+    Idle,
+    /// Creating or loading the conversation.
+    Loading,
+    /// Conversation open.
+    Ready,
+    /// The conversation could not be opened; the visitor can retry.
+    Failed(String),
+}
+
+/// All chat state, as signals (cheap to copy into closures).
+#[derive(Clone, Copy)]
+pub struct Chat {
+    /// The site's id (`data-site` on the loader), which keys local storage.
+    pub site: StoredValue<String>,
+    /// Public site configuration, once loaded.
+    pub config: RwSignal<Option<PublicSiteConfig>>,
+    /// The stored conversation, in order.
+    pub messages: RwSignal<Vec<Message>>,
+    /// Messages sent but not acknowledged.
+    pub pending: RwSignal<Vec<Pending>>,
+    /// The current conversation's key.
+    pub session: RwSignal<Option<Session>>,
+    /// Opening state.
+    pub connection: RwSignal<Connection>,
+}
+
+impl Chat {
+    /// Empty state for a site; restores the stored session, if any.
+    pub fn new(site: String) -> Self {
+        let session = storage::load(&site);
+        Self {
+            site: StoredValue::new(site),
+            config: RwSignal::new(None),
+            messages: RwSignal::new(Vec::new()),
+            pending: RwSignal::new(Vec::new()),
+            session: RwSignal::new(session),
+            connection: RwSignal::new(Connection::Idle),
+        }
+    }
+
+    /// The agent's display name.
+    pub fn agent_name(&self) -> String {
+        self.config
+            .with(|c| c.as_ref().map(|c| c.agent_name.clone()))
+            .unwrap_or_else(|| "Support".into())
+    }
+
+    /// Whether the agent is working on a reply.
+    pub fn awaiting_reply(&self) -> bool {
+        self.pending.with(|p| p.iter().any(|p| p.failure.is_none()))
+    }
+
+    /// Loads the site's public configuration.
+    pub fn load_config(self) {
+        spawn_local(async move {
+            if let Ok(config) = api::site_config().await {
+                self.config.set(Some(config));
+            }
+        });
+    }
+
+    /// Opens the conversation: reloads the stored one, or starts a new one, then sends whatever
+    /// the visitor typed meanwhile. Does nothing while already opening or open.
+    pub fn open(self) {
+        if matches!(
+            self.connection.get_untracked(),
+            Connection::Loading | Connection::Ready
+        ) {
+            return;
+        }
+        self.connection.set(Connection::Loading);
+        spawn_local(async move {
+            match self.load_or_create().await {
+                Ok(()) => {
+                    self.connection.set(Connection::Ready);
+                    self.flush();
+                }
+                Err(failure) => {
+                    let reason = failure.describe();
+                    self.pending.update(|p| {
+                        for m in p.iter_mut().filter(|m| !m.sending) {
+                            m.failure = Some(reason.clone());
+                        }
+                    });
+                    self.connection.set(Connection::Failed(reason));
+                }
+            }
+        });
+    }
+
+    /// Loads the stored conversation's history, or creates a conversation if there is none.
+    async fn load_or_create(self) -> Result<(), ApiFailure> {
+        if let Some(session) = self.session.get_untracked() {
+            match api::list_messages(&session).await {
+                Ok(r) => return Ok(self.merge(r.messages)),
+                Err(f) if f.session_lost() => self.forget_session(),
+                Err(f) => return Err(f),
+            }
+        }
+        let created = api::create_conversation(&CreateConversationRequest::default()).await?;
+        let session = Session {
+            conversation_id: created.conversation_id.to_string(),
+            token: created.token,
+        };
+        storage::save(&self.site.get_value(), &session);
+        self.session.set(Some(session));
+        self.merge(created.messages);
+        Ok(())
+    }
+
+    fn forget_session(self) {
+        storage::clear(&self.site.get_value());
+        self.session.set(None);
+        self.messages.set(Vec::new());
+    }
+
+    /// Adds messages from the edge, keeping order and skipping ones already shown.
+    fn merge(self, incoming: Vec<Message>) {
+        self.messages.update(|list| {
+            for m in incoming {
+                if !list.iter().any(|x| x.id == m.id) {
+                    list.push(m);
+                }
+            }
+        });
+    }
+
+    /// Sends what the visitor typed (once the conversation is open).
+    pub fn send(self, text: String) {
+        let text = text.trim().to_string();
+        if text.is_empty() {
+            return;
+        }
+        let id = new_client_id();
+        self.pending.update(|p| {
+            p.push(Pending {
+                client_message_id: id.clone(),
+                text,
+                failure: None,
+                sending: false,
+            })
+        });
+        self.dispatch(id);
+    }
+
+    /// Sends a failed message again with the same client id, so the edge cannot store it twice.
+    pub fn retry(self, client_message_id: String) {
+        self.pending.update(|p| {
+            if let Some(m) = p
+                .iter_mut()
+                .find(|m| m.client_message_id == client_message_id)
+            {
+                m.failure = None;
+            }
+        });
+        self.dispatch(client_message_id);
+    }
+
+    /// Delivers now if the conversation is open; otherwise opens it (which flushes pending messages).
+    fn dispatch(self, client_message_id: String) {
+        match self.connection.get_untracked() {
+            Connection::Ready => self.deliver(client_message_id),
+            Connection::Loading => {}
+            Connection::Idle | Connection::Failed(_) => {
+                self.connection.set(Connection::Idle);
+                self.open();
+            }
+        }
+    }
+
+    /// Delivers every pending message that is neither in flight nor failed.
+    fn flush(self) {
+        let ids: Vec<String> = self.pending.with_untracked(|p| {
+            p.iter()
+                .filter(|m| m.failure.is_none() && !m.sending)
+                .map(|m| m.client_message_id.clone())
+                .collect()
+        });
+        for id in ids {
+            self.deliver(id);
+        }
+    }
+
+    fn deliver(self, client_message_id: String) {
+        let (Some(session), Some(text)) = (
+            self.session.get_untracked(),
+            self.pending.with_untracked(|p| {
+                p.iter()
+                    .find(|m| m.client_message_id == client_message_id && !m.sending)
+                    .map(|m| m.text.clone())
+            }),
+        ) else {
+            return;
+        };
+        self.set_pending(&client_message_id, |m| m.sending = true);
+        spawn_local(async move {
+            let body = PostMessageRequest {
+                text,
+                client_message_id: client_message_id.clone(),
+            };
+            match api::post_message(&session, &body).await {
+                Ok(r) => {
+                    self.pending
+                        .update(|p| p.retain(|m| m.client_message_id != client_message_id));
+                    self.merge(r.messages);
+                }
+                Err(f) if f.session_lost() => {
+                    // The old conversation is gone: start a new one; opening it re-sends this.
+                    self.set_pending(&client_message_id, |m| m.sending = false);
+                    self.forget_session();
+                    self.connection.set(Connection::Idle);
+                    self.open();
+                }
+                Err(failure) => self.set_pending(&client_message_id, |m| {
+                    m.sending = false;
+                    m.failure = Some(failure.describe());
+                }),
+            }
+        });
+    }
+
+    fn set_pending(self, client_message_id: &str, change: impl FnOnce(&mut Pending)) {
+        self.pending.update(|p| {
+            if let Some(m) = p
+                .iter_mut()
+                .find(|m| m.client_message_id == client_message_id)
+            {
+                change(m);
+            }
+        });
+    }
+}
+
+/// 128 random bits, hex: the id that makes a retry idempotent.
+fn new_client_id() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,25 @@
+//! The panel's header: who the visitor talks to, and a close button.
+
+use crate::chat::Chat;
+use leptos::prelude::*;
+
+/// Agent name and close button.
+#[component]
+pub fn Header(chat: Chat, on_close: impl Fn() + 'static) -> impl IntoView {
+    view! {
+        <header class="header">
+            <div class="avatar" aria-hidden="true">
+                {move || chat.agent_name().chars().next().unwrap_or('S').to_string()}
+            </div>
+            <div class="title">
+                <h1>{move || chat.agent_name()}</h1>
+                <p class="subtitle">"AI support assistant · answers from our help pages"</p>
+            </div>
+            <button type="button" class="close" aria-label="Close chat" on:click=move |_| on_close()>
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+                </svg>
+            </button>
+        </header>
+    }
+}

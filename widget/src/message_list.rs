@@ -1,0 +1,123 @@
+//! The conversation: stored messages, messages still sending (or failed, with retry), the typing
+//! indicator, and the state of the connection. Announced to screen readers as a live log.
+
+use crate::chat::{Chat, Connection, Pending};
+use crate::message_text::MessageText;
+use leptos::html::Ol;
+use leptos::prelude::*;
+use shared::{Author, Message};
+
+/// The scrolling message log.
+#[component]
+pub fn MessageList(chat: Chat) -> impl IntoView {
+    let list_ref = NodeRef::<Ol>::new();
+    // Keep the newest message in view.
+    Effect::new(move |_| {
+        chat.messages.track();
+        chat.pending.track();
+        if let Some(el) = list_ref.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+
+    view! {
+        <ol class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" node_ref=list_ref>
+            <For each=move || chat.messages.get() key=|m| m.id.clone() let:message>
+                <StoredMessage message=message agent_name=chat.agent_name() />
+            </For>
+            <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.failure.clone()) let:pending>
+                <PendingMessage pending=pending chat=chat />
+            </For>
+        </ol>
+        <ConnectionState chat=chat />
+        <Show when=move || chat.awaiting_reply()>
+            <p class="typing" role="status">
+                <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
+                {move || format!("{} is typing…", chat.agent_name())}
+            </p>
+        </Show>
+    }
+}
+
+#[component]
+fn StoredMessage(message: Message, agent_name: String) -> impl IntoView {
+    let (class, who) = match message.author {
+        Author::Visitor => ("message visitor", "You".to_string()),
+        Author::Bot => ("message bot", agent_name),
+        Author::Agent => ("message agent", "Support agent".to_string()),
+        Author::System => ("message system", "Notice".to_string()),
+    };
+    let time = clock_time(&message.created_at);
+    let sources = message.sources.clone();
+    view! {
+        <li class=class>
+            <span class="sr-only">{format!("{who}:")}</span>
+            <div class="bubble">
+                <MessageText text=message.text.clone() />
+                {(!sources.is_empty()).then(|| view! {
+                    <p class="sources">
+                        {if sources.len() == 1 { "Source: " } else { "Sources: " }}
+                        {sources.into_iter().enumerate().map(|(i, s)| view! {
+                            {(i > 0).then_some(", ")}
+                            <a href=s.url target="_blank" rel="noopener noreferrer">{s.title}</a>
+                        }).collect_view()}
+                    </p>
+                })}
+            </div>
+            <time class="time" datetime=message.created_at.clone()>{time}</time>
+        </li>
+    }
+}
+
+#[component]
+fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
+    let id = pending.client_message_id.clone();
+    let failure = pending.failure.clone();
+    let failed = failure.is_some();
+    let label = format!("Retry sending “{}”", pending.text);
+    view! {
+        <li class="message visitor pending" class:failed=failed>
+            <span class="sr-only">"You:"</span>
+            <div class="bubble"><MessageText text=pending.text.clone() /></div>
+            {match failure {
+                None => view! { <span class="time">"Sending…"</span> }.into_any(),
+                Some(reason) => view! {
+                    <p class="send-error" role="alert">
+                        {format!("Not sent. {reason} ")}
+                        <button type="button" class="retry" aria-label=label on:click=move |_| chat.retry(id.clone())>
+                            "Retry"
+                        </button>
+                    </p>
+                }.into_any(),
+            }}
+        </li>
+    }
+}
+
+#[component]
+fn ConnectionState(chat: Chat) -> impl IntoView {
+    move || {
+        match chat.connection.get() {
+        Connection::Failed(reason) if chat.pending.with(Vec::is_empty) => view! {
+            <p class="connection-error" role="alert">
+                {format!("{reason} ")}
+                <button type="button" class="retry" on:click=move |_| chat.open()>"Try again"</button>
+            </p>
+        }
+        .into_any(),
+        Connection::Loading if chat.messages.with(Vec::is_empty) => {
+            view! { <p class="loading" role="status">"Connecting…"</p> }.into_any()
+        }
+        _ => ().into_any(),
+    }
+    }
+}
+
+/// "14:05" in the visitor's local time.
+fn clock_time(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&rfc3339.into());
+    if date.get_time().is_nan() {
+        return String::new();
+    }
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
