@@ -20,11 +20,7 @@ pub fn random_text(entropy: &impl Entropy, n: usize) -> String {
 fn base64url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let v = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(URL_SAFE[(v >> (18 - 6 * i) & 63) as usize] as char);
@@ -40,21 +36,14 @@ pub fn new_token(entropy: &impl Entropy) -> String {
 
 /// What is stored instead of the token: hex SHA-256.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `token` hashes to `stored_hash`, comparing in constant time.
 pub fn token_matches(token: &str, stored_hash: &str) -> bool {
     let candidate = hash_token(token);
     candidate.len() == stored_hash.len()
-        && candidate
-            .bytes()
-            .zip(stored_hash.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        && candidate.bytes().zip(stored_hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 #[cfg(test)]

@@ -141,26 +141,18 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected_not_ignored() {
-        assert!(serde_json::from_str::<PostMessageRequest>(
-            r#"{"text":"hi","client_message_id":"a","extra":1}"#
-        )
-        .is_err());
+        assert!(
+            serde_json::from_str::<PostMessageRequest>(r#"{"text":"hi","client_message_id":"a","extra":1}"#).is_err()
+        );
     }
 
     #[test]
     fn error_body_round_trips() {
         let body = ApiErrorBody {
-            error: ApiErrorDetail {
-                code: ErrorCode::PayloadTooLarge,
-                message: "too big".into(),
-                field: None,
-            },
+            error: ApiErrorDetail { code: ErrorCode::PayloadTooLarge, message: "too big".into(), field: None },
         };
         let json = serde_json::to_string(&body).unwrap();
-        assert_eq!(
-            json,
-            r#"{"error":{"code":"payload_too_large","message":"too big"}}"#
-        );
+        assert_eq!(json, r#"{"error":{"code":"payload_too_large","message":"too big"}}"#);
         assert_eq!(serde_json::from_str::<ApiErrorBody>(&json).unwrap(), body);
     }
 

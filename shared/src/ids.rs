@@ -22,15 +22,9 @@ fn check(kind: &'static str, raw: &str) -> Result<(), IdError> {
         return Err(IdError::Empty { kind });
     }
     if raw.len() > MAX_ID_LEN {
-        return Err(IdError::TooLong {
-            kind,
-            max: MAX_ID_LEN,
-        });
+        return Err(IdError::TooLong { kind, max: MAX_ID_LEN });
     }
-    if !raw
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(IdError::BadCharacter { kind });
     }
     Ok(())
@@ -100,30 +94,15 @@ mod tests {
 
     #[test]
     fn accepts_url_safe_ids() {
-        assert_eq!(
-            ConversationId::parse("c_AZaz09-x").unwrap().as_str(),
-            "c_AZaz09-x"
-        );
+        assert_eq!(ConversationId::parse("c_AZaz09-x").unwrap().as_str(), "c_AZaz09-x");
     }
 
     #[test]
     fn rejects_empty_long_and_odd_ids() {
-        assert!(matches!(
-            ClientMessageId::parse(""),
-            Err(IdError::Empty { .. })
-        ));
-        assert!(matches!(
-            ClientMessageId::parse("a".repeat(65)),
-            Err(IdError::TooLong { .. })
-        ));
-        assert!(matches!(
-            ClientMessageId::parse("a/b"),
-            Err(IdError::BadCharacter { .. })
-        ));
-        assert!(matches!(
-            ClientMessageId::parse("é"),
-            Err(IdError::BadCharacter { .. })
-        ));
+        assert!(matches!(ClientMessageId::parse(""), Err(IdError::Empty { .. })));
+        assert!(matches!(ClientMessageId::parse("a".repeat(65)), Err(IdError::TooLong { .. })));
+        assert!(matches!(ClientMessageId::parse("a/b"), Err(IdError::BadCharacter { .. })));
+        assert!(matches!(ClientMessageId::parse("é"), Err(IdError::BadCharacter { .. })));
     }
 
     #[test]

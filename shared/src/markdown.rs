@@ -93,9 +93,7 @@ pub fn parse(src: &str) -> Vec<Block> {
         let heading = line.trim_start_matches('#');
         if heading.len() < line.len() && heading.starts_with(' ') {
             flush_paragraph(&mut paragraph, &mut blocks);
-            blocks.push(Block::Paragraph(vec![Inline::Strong(
-                heading.trim().to_string(),
-            )]));
+            blocks.push(Block::Paragraph(vec![Inline::Strong(heading.trim().to_string())]));
             continue;
         }
         paragraph.push(line);
@@ -138,10 +136,7 @@ pub fn parse_inline(line: &str) -> Vec<Inline> {
             if let Some((label, href, consumed)) = link_at(rest) {
                 push_text(&mut out, &mut text);
                 if is_safe_href(href) {
-                    out.push(Inline::Link {
-                        text: label.to_string(),
-                        href: href.trim().to_string(),
-                    });
+                    out.push(Inline::Link { text: label.to_string(), href: href.trim().to_string() });
                 } else {
                     text.push_str(label);
                 }
@@ -191,9 +186,7 @@ pub fn plain_text(src: &str) -> String {
         };
         for inline in inlines {
             match inline {
-                Inline::Text(t) | Inline::Strong(t) | Inline::Link { text: t, .. } => {
-                    out.push_str(&t)
-                }
+                Inline::Text(t) | Inline::Strong(t) | Inline::Link { text: t, .. } => out.push_str(&t),
                 Inline::Break => out.push('\n'),
             }
         }
@@ -214,17 +207,13 @@ mod tests {
     fn paragraphs_and_breaks() {
         assert_eq!(
             parse("one\ntwo\n\nthree"),
-            vec![
-                Block::Paragraph(vec![t("one"), Break, t("two")]),
-                Block::Paragraph(vec![t("three")])
-            ]
+            vec![Block::Paragraph(vec![t("one"), Break, t("two")]), Block::Paragraph(vec![t("three")])]
         );
     }
 
     #[test]
     fn lists_bold_and_links() {
-        let blocks =
-            parse("Fees:\n- **BTC**: 0.0002 BTC\n- see [fees](/fees.html#withdrawals)\n1. first");
+        let blocks = parse("Fees:\n- **BTC**: 0.0002 BTC\n- see [fees](/fees.html#withdrawals)\n1. first");
         assert_eq!(blocks.len(), 3);
         assert_eq!(
             blocks[1],
@@ -232,41 +221,23 @@ mod tests {
                 ordered: false,
                 items: vec![
                     vec![Strong("BTC".into()), t(": 0.0002 BTC")],
-                    vec![
-                        t("see "),
-                        Link {
-                            text: "fees".into(),
-                            href: "/fees.html#withdrawals".into()
-                        }
-                    ],
+                    vec![t("see "), Link { text: "fees".into(), href: "/fees.html#withdrawals".into() }],
                 ]
             }
         );
-        assert_eq!(
-            blocks[2],
-            Block::List {
-                ordered: true,
-                items: vec![vec![t("first")]]
-            }
-        );
+        assert_eq!(blocks[2], Block::List { ordered: true, items: vec![vec![t("first")]] });
     }
 
     #[test]
     fn unsafe_links_become_plain_text() {
-        assert_eq!(
-            parse_inline("[click](javascript:alert(1))"),
-            vec![t("click)")]
-        );
+        assert_eq!(parse_inline("[click](javascript:alert(1))"), vec![t("click)")]);
         assert_eq!(parse_inline("[x](//evil.example)"), vec![t("x")]);
         assert_eq!(parse_inline("[x](data:text/html,hi)"), vec![t("x")]);
     }
 
     #[test]
     fn html_stays_text() {
-        assert_eq!(
-            parse_inline("<img src=x onerror=alert(1)>"),
-            vec![t("<img src=x onerror=alert(1)>")]
-        );
+        assert_eq!(parse_inline("<img src=x onerror=alert(1)>"), vec![t("<img src=x onerror=alert(1)>")]);
     }
 
     #[test]
@@ -277,14 +248,8 @@ mod tests {
 
     #[test]
     fn headings_read_as_bold_lines() {
-        assert_eq!(
-            parse("## Withdrawal fees"),
-            vec![Block::Paragraph(vec![Strong("Withdrawal fees".into())])]
-        );
-        assert_eq!(
-            parse("#hashtag"),
-            vec![Block::Paragraph(vec![t("#hashtag")])]
-        );
+        assert_eq!(parse("## Withdrawal fees"), vec![Block::Paragraph(vec![Strong("Withdrawal fees".into())])]);
+        assert_eq!(parse("#hashtag"), vec![Block::Paragraph(vec![t("#hashtag")])]);
     }
 
     #[test]

@@ -82,10 +82,7 @@ mod tests {
             author: Author::Bot,
             text: "Hello **there**".into(),
             created_at: "2026-11-23T10:00:00.000Z".into(),
-            sources: vec![Source {
-                title: "Fees".into(),
-                url: "/fees.html".into(),
-            }],
+            sources: vec![Source { title: "Fees".into(), url: "/fees.html".into() }],
             client_message_id: None,
         }
     }
@@ -102,10 +99,7 @@ mod tests {
         let v = serde_json::to_value(sample()).unwrap();
         assert_eq!(v["author"], "bot");
         assert_eq!(v["sources"][0]["url"], "/fees.html");
-        assert!(
-            v.get("client_message_id").is_none(),
-            "empty extras are omitted"
-        );
+        assert!(v.get("client_message_id").is_none(), "empty extras are omitted");
     }
 
     #[test]

@@ -72,11 +72,7 @@ fn default_fallback() -> String {
 
 impl Default for AnsweringConfig {
     fn default() -> Self {
-        Self {
-            min_confidence: default_min_confidence(),
-            fallback: default_fallback(),
-            synonyms: BTreeMap::new(),
-        }
+        Self { min_confidence: default_min_confidence(), fallback: default_fallback(), synonyms: BTreeMap::new() }
     }
 }
 
@@ -130,11 +126,7 @@ impl fmt::Display for SiteError {
 }
 
 fn err(file: &str, field: Option<&str>, message: impl Into<String>) -> SiteError {
-    SiteError {
-        file: file.into(),
-        field: field.map(Into::into),
-        message: message.into(),
-    }
+    SiteError { file: file.into(), field: field.map(Into::into), message: message.into() }
 }
 
 const AGENT_FILE: &str = "agent.toml";
@@ -142,10 +134,7 @@ const AGENT_FILE: &str = "agent.toml";
 impl SiteBundle {
     /// Parses `agent.toml` and the knowledge files (`(path, contents)` pairs), collecting every
     /// problem rather than stopping at the first.
-    pub fn from_files(
-        agent_toml: &str,
-        knowledge: &[(String, String)],
-    ) -> Result<Self, Vec<SiteError>> {
+    pub fn from_files(agent_toml: &str, knowledge: &[(String, String)]) -> Result<Self, Vec<SiteError>> {
         let mut errors = Vec::new();
         let agent = match toml::from_str::<AgentConfig>(agent_toml) {
             Ok(agent) => {
@@ -153,11 +142,7 @@ impl SiteBundle {
                 Some(agent)
             }
             Err(e) => {
-                errors.push(err(
-                    AGENT_FILE,
-                    None,
-                    e.to_string().trim().replace('\n', " "),
-                ));
+                errors.push(err(AGENT_FILE, None, e.to_string().trim().replace('\n', " ")));
                 None
             }
         };
@@ -170,10 +155,7 @@ impl SiteBundle {
         }
         docs.sort_by(|a, b| a.file.cmp(&b.file));
         match agent {
-            Some(agent) if errors.is_empty() => Ok(Self {
-                agent,
-                knowledge: docs,
-            }),
+            Some(agent) if errors.is_empty() => Ok(Self { agent, knowledge: docs }),
             _ => Err(errors),
         }
     }
@@ -185,15 +167,9 @@ impl AgentConfig {
         let mut bad = |field: &str, msg: String| out.push(err(AGENT_FILE, Some(field), msg));
         if self.site_id.is_empty()
             || self.site_id.len() > 40
-            || !self
-                .site_id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            || !self.site_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            bad(
-                "site_id",
-                "must be 1–40 characters of a–z, 0–9 and '-'".into(),
-            );
+            bad("site_id", "must be 1–40 characters of a–z, 0–9 and '-'".into());
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 40 {
             bad("name", "must be 1–40 characters".into());
@@ -211,17 +187,11 @@ impl AgentConfig {
         }
         let c = &self.accent_color;
         if !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
-            bad(
-                "accent_color",
-                format!("{c:?} must be a colour like \"#4f46e5\""),
-            );
+            bad("accent_color", format!("{c:?} must be a colour like \"#4f46e5\""));
         }
         let a = &self.answering;
         if !(0.0..=1.0).contains(&a.min_confidence) {
-            bad(
-                "answering.min_confidence",
-                format!("{} must be between 0 and 1", a.min_confidence),
-            );
+            bad("answering.min_confidence", format!("{} must be between 0 and 1", a.min_confidence));
         }
         if a.fallback.trim().is_empty() {
             bad("answering.fallback", "must not be empty".into());
@@ -231,9 +201,7 @@ impl AgentConfig {
 
     /// Whether a browser origin may use the API cross-origin.
     pub fn allows_origin(&self, origin: &str) -> bool {
-        self.allowed_origins
-            .iter()
-            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+        self.allowed_origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
     }
 }
 
@@ -242,10 +210,7 @@ fn is_origin(s: &str) -> bool {
     if s == "*" {
         return true;
     }
-    let Some(rest) = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-    else {
+    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else {
         return false;
     };
     let (host, port) = match rest.rsplit_once(':') {
@@ -253,9 +218,7 @@ fn is_origin(s: &str) -> bool {
         None => (rest, None),
     };
     !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
 }
 
@@ -263,17 +226,11 @@ impl KnowledgeDoc {
     /// Parses one knowledge file.
     pub fn parse(file: &str, contents: &str) -> Result<Self, SiteError> {
         let contents = contents.trim_start_matches('\u{feff}');
-        let missing = || {
-            err(
-                file,
-                None,
-                "must start with front matter between `+++` lines holding `title` and `url`",
-            )
-        };
+        let missing = || err(file, None, "must start with front matter between `+++` lines holding `title` and `url`");
         let rest = contents.strip_prefix("+++").ok_or_else(missing)?;
         let (front, body) = rest.split_once("\n+++").ok_or_else(missing)?;
-        let fm: FrontMatter = toml::from_str(front)
-            .map_err(|e| err(file, None, format!("front matter: {}", e.message())))?;
+        let fm: FrontMatter =
+            toml::from_str(front).map_err(|e| err(file, None, format!("front matter: {}", e.message())))?;
         if fm.title.trim().is_empty() {
             return Err(err(file, Some("title"), "must not be empty"));
         }
@@ -284,22 +241,14 @@ impl KnowledgeDoc {
             return Err(err(
                 file,
                 Some("url"),
-                format!(
-                    "{:?} must be an http(s) URL or a path starting with '/'",
-                    fm.url
-                ),
+                format!("{:?} must be an http(s) URL or a path starting with '/'", fm.url),
             ));
         }
         let body = body.trim().to_string();
         if body.is_empty() {
             return Err(err(file, None, "has no content after the front matter"));
         }
-        Ok(Self {
-            file: file.into(),
-            title: fm.title,
-            url: fm.url,
-            body,
-        })
+        Ok(Self { file: file.into(), title: fm.title, url: fm.url, body })
     }
 }
 
@@ -317,22 +266,14 @@ synonyms = { btc = ["bitcoin"] }
 "#;
 
     fn doc(front: &str, body: &str) -> (String, String) {
-        (
-            "knowledge/fees.md".into(),
-            format!("+++\n{front}\n+++\n{body}"),
-        )
+        ("knowledge/fees.md".into(), format!("+++\n{front}\n+++\n{body}"))
     }
 
     #[test]
     fn parses_a_valid_site() {
-        let site = SiteBundle::from_files(
-            AGENT,
-            &[doc(
-                "title = \"Fees\"\nurl = \"/fees.html\"",
-                "## Withdrawal fees\nx",
-            )],
-        )
-        .unwrap();
+        let site =
+            SiteBundle::from_files(AGENT, &[doc("title = \"Fees\"\nurl = \"/fees.html\"", "## Withdrawal fees\nx")])
+                .unwrap();
         assert_eq!(site.agent.name, "Nova");
         assert_eq!(site.agent.tone, Tone::Friendly);
         assert_eq!(site.agent.answering.min_confidence, 0.5);
@@ -344,19 +285,11 @@ synonyms = { btc = ["bitcoin"] }
 
     #[test]
     fn errors_name_file_and_field() {
-        let bad = AGENT
-            .replace("\"Hi!\"", "\"  \"")
-            .replace("http://127.0.0.1:8787", "127.0.0.1/x");
-        let errors =
-            SiteBundle::from_files(&bad, &[doc("title = \"\"\nurl = \"/f\"", "x")]).unwrap_err();
+        let bad = AGENT.replace("\"Hi!\"", "\"  \"").replace("http://127.0.0.1:8787", "127.0.0.1/x");
+        let errors = SiteBundle::from_files(&bad, &[doc("title = \"\"\nurl = \"/f\"", "x")]).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert!(
-            text.contains(&"agent.toml: field `greeting`: must not be empty".to_string()),
-            "{text:?}"
-        );
-        assert!(text
-            .iter()
-            .any(|t| t.starts_with("agent.toml: field `allowed_origins`: \"127.0.0.1/x\"")));
+        assert!(text.contains(&"agent.toml: field `greeting`: must not be empty".to_string()), "{text:?}");
+        assert!(text.iter().any(|t| t.starts_with("agent.toml: field `allowed_origins`: \"127.0.0.1/x\"")));
         assert!(text.contains(&"knowledge/fees.md: field `title`: must not be empty".to_string()));
     }
 
@@ -368,15 +301,8 @@ synonyms = { btc = ["bitcoin"] }
 
     #[test]
     fn knowledge_needs_front_matter_and_safe_url() {
-        assert!(KnowledgeDoc::parse("k.md", "# no front matter")
-            .unwrap_err()
-            .message
-            .contains("front matter"));
-        let e = KnowledgeDoc::parse(
-            "k.md",
-            "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody",
-        )
-        .unwrap_err();
+        assert!(KnowledgeDoc::parse("k.md", "# no front matter").unwrap_err().message.contains("front matter"));
+        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("url"));
         let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\n+++\nbody").unwrap_err();
         assert!(e.message.contains("url"), "{e}");

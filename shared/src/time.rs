@@ -5,13 +5,7 @@ pub fn rfc3339_from_unix_ms(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms % 1000
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -35,17 +29,8 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(rfc3339_from_unix_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            rfc3339_from_unix_ms(951_782_400_000),
-            "2000-02-29T00:00:00.000Z"
-        );
-        assert_eq!(
-            rfc3339_from_unix_ms(1_795_478_400_123),
-            "2026-11-24T00:00:00.123Z"
-        );
-        assert_eq!(
-            rfc3339_from_unix_ms(4_102_444_799_999),
-            "2099-12-31T23:59:59.999Z"
-        );
+        assert_eq!(rfc3339_from_unix_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(rfc3339_from_unix_ms(1_795_478_400_123), "2026-11-24T00:00:00.123Z");
+        assert_eq!(rfc3339_from_unix_ms(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
     }
 }

@@ -1,11 +1,14 @@
 //! The edge's visitor API, same-origin, in `shared` types.
 
-use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use shared::api::{
-    ApiErrorBody, CreateConversationRequest, CreateConversationResponse, ErrorCode,
-    MessagesResponse, PostMessageRequest, PublicSiteConfig,
+    ApiErrorBody, CreateConversationRequest, CreateConversationResponse, ErrorCode, MessagesResponse,
+    PostMessageRequest, PublicSiteConfig,
 };
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
 
 use crate::storage::Session;
 
@@ -31,11 +34,7 @@ impl ApiFailure {
         matches!(
             self,
             ApiFailure::Rejected {
-                code: Some(
-                    ErrorCode::ConversationNotFound
-                        | ErrorCode::InvalidToken
-                        | ErrorCode::MissingToken
-                ),
+                code: Some(ErrorCode::ConversationNotFound | ErrorCode::InvalidToken | ErrorCode::MissingToken),
                 ..
             }
         )
@@ -45,9 +44,7 @@ impl ApiFailure {
     pub fn describe(&self) -> String {
         match self {
             ApiFailure::Network => "Couldn't reach support. Check your connection.".into(),
-            ApiFailure::Rejected {
-                status, message, ..
-            } if *status >= 500 => {
+            ApiFailure::Rejected { status, message, .. } if *status >= 500 => {
                 format!("Support is having trouble right now ({message}).")
             }
             ApiFailure::Rejected { message, .. } => message.clone(),
@@ -55,23 +52,44 @@ impl ApiFailure {
     }
 }
 
-async fn decode<T: DeserializeOwned>(
-    response: Result<Response, gloo_net::Error>,
+/// One JSON request with the browser's `fetch` (plain web-sys: an HTTP client crate would cost
+/// the widget more bytes than the whole of this module).
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&impl Serialize>,
 ) -> Result<T, ApiFailure> {
-    let response = response.map_err(|_| ApiFailure::Network)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        let json = serde_json::to_string(body).map_err(|_| ApiFailure::Network)?;
+        init.set_body(&JsValue::from_str(&json));
+    }
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Network)?;
+    let headers = request.headers();
+    let _ = headers.set("Content-Type", "application/json");
+    if let Some(token) = token {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    }
+    let window = web_sys::window().ok_or(ApiFailure::Network)?;
+    let response: Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| ApiFailure::Network)?.unchecked_into();
+    let text = JsFuture::from(response.text().map_err(|_| ApiFailure::Network)?)
+        .await
+        .map_err(|_| ApiFailure::Network)?
+        .as_string()
+        .unwrap_or_default();
     let status = response.status();
     if (200..300).contains(&status) {
-        return response.json::<T>().await.map_err(|_| ApiFailure::Network);
+        // A cut-off body reads as a network failure: the request may be retried.
+        return serde_json::from_str(&text).map_err(|_| ApiFailure::Network);
     }
-    let (code, message) = match response.json::<ApiErrorBody>().await {
+    let (code, message) = match serde_json::from_str::<ApiErrorBody>(&text) {
         Ok(body) => (Some(body.error.code), body.error.message),
         Err(_) => (None, format!("HTTP {status}")),
     };
-    Err(ApiFailure::Rejected {
-        status,
-        code,
-        message,
-    })
+    Err(ApiFailure::Rejected { status, code, message })
 }
 
 fn messages_url(session: &Session) -> String {
@@ -80,34 +98,20 @@ fn messages_url(session: &Session) -> String {
 
 /// `GET /api/v1/site`
 pub async fn site_config() -> Result<PublicSiteConfig, ApiFailure> {
-    decode(Request::get("/api/v1/site").send().await).await
+    call("GET", "/api/v1/site", None, None::<&()>).await
 }
 
 /// `POST /api/v1/conversations`
-pub async fn create_conversation(
-    body: &CreateConversationRequest,
-) -> Result<CreateConversationResponse, ApiFailure> {
-    let request = Request::post("/api/v1/conversations")
-        .json(body)
-        .map_err(|_| ApiFailure::Network)?;
-    decode(request.send().await).await
+pub async fn create_conversation(body: &CreateConversationRequest) -> Result<CreateConversationResponse, ApiFailure> {
+    call("POST", "/api/v1/conversations", None, Some(body)).await
 }
 
 /// `GET /api/v1/conversations/{id}/messages`
 pub async fn list_messages(session: &Session) -> Result<MessagesResponse, ApiFailure> {
-    let request = Request::get(&messages_url(session))
-        .header("Authorization", &format!("Bearer {}", session.token));
-    decode(request.send().await).await
+    call("GET", &messages_url(session), Some(&session.token), None::<&()>).await
 }
 
 /// `POST /api/v1/conversations/{id}/messages`
-pub async fn post_message(
-    session: &Session,
-    body: &PostMessageRequest,
-) -> Result<MessagesResponse, ApiFailure> {
-    let request = Request::post(&messages_url(session))
-        .header("Authorization", &format!("Bearer {}", session.token))
-        .json(body)
-        .map_err(|_| ApiFailure::Network)?;
-    decode(request.send().await).await
+pub async fn post_message(session: &Session, body: &PostMessageRequest) -> Result<MessagesResponse, ApiFailure> {
+    call("POST", &messages_url(session), Some(&session.token), Some(body)).await
 }

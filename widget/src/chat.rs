@@ -67,9 +67,7 @@ impl Chat {
 
     /// The agent's display name.
     pub fn agent_name(&self) -> String {
-        self.config
-            .with(|c| c.as_ref().map(|c| c.agent_name.clone()))
-            .unwrap_or_else(|| "Support".into())
+        self.config.with(|c| c.as_ref().map(|c| c.agent_name.clone())).unwrap_or_else(|| "Support".into())
     }
 
     /// Whether the agent is working on a reply.
@@ -89,10 +87,7 @@ impl Chat {
     /// Opens the conversation: reloads the stored one, or starts a new one, then sends whatever
     /// the visitor typed meanwhile. Does nothing while already opening or open.
     pub fn open(self) {
-        if matches!(
-            self.connection.get_untracked(),
-            Connection::Loading | Connection::Ready
-        ) {
+        if matches!(self.connection.get_untracked(), Connection::Loading | Connection::Ready) {
             return;
         }
         self.connection.set(Connection::Loading);
@@ -119,16 +114,16 @@ impl Chat {
     async fn load_or_create(self) -> Result<(), ApiFailure> {
         if let Some(session) = self.session.get_untracked() {
             match api::list_messages(&session).await {
-                Ok(r) => return Ok(self.merge(r.messages)),
+                Ok(r) => {
+                    self.merge(r.messages);
+                    return Ok(());
+                }
                 Err(f) if f.session_lost() => self.forget_session(),
                 Err(f) => return Err(f),
             }
         }
         let created = api::create_conversation(&CreateConversationRequest::default()).await?;
-        let session = Session {
-            conversation_id: created.conversation_id.to_string(),
-            token: created.token,
-        };
+        let session = Session { conversation_id: created.conversation_id.to_string(), token: created.token };
         storage::save(&self.site.get_value(), &session);
         self.session.set(Some(session));
         self.merge(created.messages);
@@ -159,24 +154,14 @@ impl Chat {
             return;
         }
         let id = new_client_id();
-        self.pending.update(|p| {
-            p.push(Pending {
-                client_message_id: id.clone(),
-                text,
-                failure: None,
-                sending: false,
-            })
-        });
+        self.pending.update(|p| p.push(Pending { client_message_id: id.clone(), text, failure: None, sending: false }));
         self.dispatch(id);
     }
 
     /// Sends a failed message again with the same client id, so the edge cannot store it twice.
     pub fn retry(self, client_message_id: String) {
         self.pending.update(|p| {
-            if let Some(m) = p
-                .iter_mut()
-                .find(|m| m.client_message_id == client_message_id)
-            {
+            if let Some(m) = p.iter_mut().find(|m| m.client_message_id == client_message_id) {
                 m.failure = None;
             }
         });
@@ -198,10 +183,7 @@ impl Chat {
     /// Delivers every pending message that is neither in flight nor failed.
     fn flush(self) {
         let ids: Vec<String> = self.pending.with_untracked(|p| {
-            p.iter()
-                .filter(|m| m.failure.is_none() && !m.sending)
-                .map(|m| m.client_message_id.clone())
-                .collect()
+            p.iter().filter(|m| m.failure.is_none() && !m.sending).map(|m| m.client_message_id.clone()).collect()
         });
         for id in ids {
             self.deliver(id);
@@ -212,23 +194,17 @@ impl Chat {
         let (Some(session), Some(text)) = (
             self.session.get_untracked(),
             self.pending.with_untracked(|p| {
-                p.iter()
-                    .find(|m| m.client_message_id == client_message_id && !m.sending)
-                    .map(|m| m.text.clone())
+                p.iter().find(|m| m.client_message_id == client_message_id && !m.sending).map(|m| m.text.clone())
             }),
         ) else {
             return;
         };
         self.set_pending(&client_message_id, |m| m.sending = true);
         spawn_local(async move {
-            let body = PostMessageRequest {
-                text,
-                client_message_id: client_message_id.clone(),
-            };
+            let body = PostMessageRequest { text, client_message_id: client_message_id.clone() };
             match api::post_message(&session, &body).await {
                 Ok(r) => {
-                    self.pending
-                        .update(|p| p.retain(|m| m.client_message_id != client_message_id));
+                    self.pending.update(|p| p.retain(|m| m.client_message_id != client_message_id));
                     self.merge(r.messages);
                 }
                 Err(f) if f.session_lost() => {
@@ -248,10 +224,7 @@ impl Chat {
 
     fn set_pending(self, client_message_id: &str, change: impl FnOnce(&mut Pending)) {
         self.pending.update(|p| {
-            if let Some(m) = p
-                .iter_mut()
-                .find(|m| m.client_message_id == client_message_id)
-            {
+            if let Some(m) = p.iter_mut().find(|m| m.client_message_id == client_message_id) {
                 change(m);
             }
         });

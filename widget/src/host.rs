@@ -14,9 +14,7 @@ pub enum HostCommand {
 
 /// Reads a command from a `message` event's data.
 pub fn parse_command(data: &JsValue) -> Option<HostCommand> {
-    let value = js_sys::Reflect::get(data, &JsValue::from_str("switchboard"))
-        .ok()?
-        .as_string()?;
+    let value = js_sys::Reflect::get(data, &JsValue::from_str("switchboard")).ok()?.as_string()?;
     match value.as_str() {
         "open" => Some(HostCommand::Open),
         "close" => Some(HostCommand::Close),
@@ -42,11 +40,7 @@ fn notify(kind: &str) {
         return;
     };
     let message = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(
-        &message,
-        &JsValue::from_str("switchboard"),
-        &JsValue::from_str(kind),
-    );
+    let _ = js_sys::Reflect::set(&message, &JsValue::from_str("switchboard"), &JsValue::from_str(kind));
     // The loader checks that the message comes from its own iframe.
     let _ = parent.post_message(&message, "*");
 }
@@ -54,7 +48,5 @@ fn notify(kind: &str) {
 /// A query parameter of the iframe's URL.
 pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
 }

@@ -96,8 +96,7 @@ fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
 
 #[component]
 fn ConnectionState(chat: Chat) -> impl IntoView {
-    move || {
-        match chat.connection.get() {
+    move || match chat.connection.get() {
         Connection::Failed(reason) if chat.pending.with(Vec::is_empty) => view! {
             <p class="connection-error" role="alert">
                 {format!("{reason} ")}
@@ -109,7 +108,6 @@ fn ConnectionState(chat: Chat) -> impl IntoView {
             view! { <p class="loading" role="status">"Connecting…"</p> }.into_any()
         }
         _ => ().into_any(),
-    }
     }
 }
 

@@ -43,18 +43,13 @@ impl BuiltinEngine {
             return ungrounded("Could you tell me a bit more about what you need? For example: \"What are the withdrawal fees for Bitcoin?\"");
         }
         let hits = self.index.search(text, 3);
-        let confident: Vec<&Hit<'_>> = hits
-            .iter()
-            .filter(|h| h.coverage >= self.min_confidence)
-            .collect();
+        let confident: Vec<&Hit<'_>> = hits.iter().filter(|h| h.coverage >= self.min_confidence).collect();
         let Some(best) = confident.first() else {
             return ungrounded(&self.fallback);
         };
         let mut chosen = vec![*best];
         if let Some(second) = confident.get(1) {
-            if second.score >= best.score * SECOND_PASSAGE_RATIO
-                && second.chunk.url != best.chunk.url
-            {
+            if second.score >= best.score * SECOND_PASSAGE_RATIO && second.chunk.url != best.chunk.url {
                 chosen.push(second);
             }
         }
@@ -69,28 +64,13 @@ impl BuiltinEngine {
                 text.push_str("\n\n");
             }
             if chosen.len() > 1 || hit.chunk.heading.is_some() {
-                text.push_str(&format!(
-                    "**{}**\n",
-                    hit.chunk
-                        .heading
-                        .as_deref()
-                        .unwrap_or(&hit.chunk.page_title)
-                ));
+                text.push_str(&format!("**{}**\n", hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title)));
             }
             text.push_str(&passage(&hit.chunk.text, &hit.matched));
         }
-        let sources = chosen
-            .iter()
-            .map(|h| Source {
-                title: h.chunk.citation_title(),
-                url: h.chunk.url.clone(),
-            })
-            .collect();
-        Reply {
-            text,
-            sources,
-            grounded: true,
-        }
+        let sources =
+            chosen.iter().map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() }).collect();
+        Reply { text, sources, grounded: true }
     }
 }
 
@@ -109,11 +89,7 @@ fn social(kind: SmallTalk) -> Reply {
 }
 
 fn ungrounded(text: &str) -> Reply {
-    Reply {
-        text: text.to_string(),
-        sources: Vec::new(),
-        grounded: false,
-    }
+    Reply { text: text.to_string(), sources: Vec::new(), grounded: false }
 }
 
 /// The passage, or for a long one the lines that mention the question's terms (in order).
@@ -123,11 +99,7 @@ fn passage(text: &str, matched: &[String]) -> String {
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let hits_in = |line: &str| terms(line).iter().filter(|t| matched.contains(t)).count();
-    let mut ranked: Vec<(usize, usize)> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (hits_in(l), i))
-        .collect();
+    let mut ranked: Vec<(usize, usize)> = lines.iter().enumerate().map(|(i, l)| (hits_in(l), i)).collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut keep = Vec::new();
     let mut used = 0;
@@ -142,10 +114,7 @@ fn passage(text: &str, matched: &[String]) -> String {
         keep.push(i);
     }
     keep.sort_unstable();
-    keep.iter()
-        .map(|&i| lines[i])
-        .collect::<Vec<_>>()
-        .join("\n")
+    keep.iter().map(|&i| lines[i]).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]
@@ -158,10 +127,7 @@ mod tests {
         let kyc = "+++\ntitle = \"Verification\"\nurl = \"/kyc.html\"\n+++\n## Verification levels\nLevel 1 needs an ID document and a selfie.";
         SiteBundle::from_files(
             agent,
-            &[
-                ("knowledge/fees.md".into(), fees.into()),
-                ("knowledge/kyc.md".into(), kyc.into()),
-            ],
+            &[("knowledge/fees.md".into(), fees.into()), ("knowledge/kyc.md".into(), kyc.into())],
         )
         .unwrap()
     }
@@ -173,21 +139,14 @@ mod tests {
         assert!(r.text.contains("0.0002 BTC"), "{}", r.text);
         assert_eq!(
             r.sources,
-            vec![Source {
-                title: "Fees › Withdrawal fees".into(),
-                url: "/fees.html#withdrawal-fees".into()
-            }]
+            vec![Source { title: "Fees › Withdrawal fees".into(), url: "/fees.html#withdrawal-fees".into() }]
         );
     }
 
     #[test]
     fn says_it_does_not_know_instead_of_inventing() {
         let engine = BuiltinEngine::new(&site());
-        for q in [
-            "What is the capital of France?",
-            "Can I buy a Tesla with bitcoin?",
-            "recipe for pancakes",
-        ] {
+        for q in ["What is the capital of France?", "Can I buy a Tesla with bitcoin?", "recipe for pancakes"] {
             let r = engine.answer(q);
             assert!(!r.grounded, "{q}: {}", r.text);
             assert_eq!(r.text, "I don't know that.");
@@ -199,10 +158,7 @@ mod tests {
     fn small_talk_and_empty_questions() {
         let engine = BuiltinEngine::new(&site());
         assert!(engine.answer("hello").text.starts_with("Hello!"));
-        assert!(engine
-            .answer("what is the?")
-            .text
-            .contains("tell me a bit more"));
+        assert!(engine.answer("what is the?").text.contains("tell me a bit more"));
     }
 
     #[test]

@@ -11,12 +11,7 @@ fn demo_site() -> SiteBundle {
     let docs: Vec<(String, String)> = std::fs::read_dir(dir.join("knowledge"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
         .collect();
     SiteBundle::from_files(&agent, &docs).unwrap()
 }
@@ -25,43 +20,16 @@ fn demo_site() -> SiteBundle {
 fn answers_come_from_the_right_section() {
     let engine = BuiltinEngine::new(&demo_site());
     let cases = [
-        (
-            "what are the withdrawal fees for bitcoin?",
-            "/fees.html#withdrawal-fees",
-        ),
-        (
-            "How much does it cost to withdraw ETH?",
-            "/fees.html#withdrawal-fees",
-        ),
+        ("what are the withdrawal fees for bitcoin?", "/fees.html#withdrawal-fees"),
+        ("How much does it cost to withdraw ETH?", "/fees.html#withdrawal-fees"),
         ("What are your trading fees?", "/fees.html#trading-fees"),
-        (
-            "How long do bitcoin deposits take?",
-            "/deposits-withdrawals.html#deposit-confirmation-times",
-        ),
-        (
-            "my deposit is missing",
-            "/deposits-withdrawals.html#missing-deposit",
-        ),
-        (
-            "what is the daily withdrawal limit?",
-            "/deposits-withdrawals.html#withdrawal-limits",
-        ),
-        (
-            "How long does KYC take?",
-            "/verification.html#how-long-verification-takes",
-        ),
-        (
-            "why was my verification rejected",
-            "/verification.html#verification-rejected",
-        ),
-        (
-            "I lost my 2FA device",
-            "/security.html#lost-your-2fa-device",
-        ),
-        (
-            "how do I turn on two-factor authentication",
-            "/security.html#two-factor-authentication-2fa",
-        ),
+        ("How long do bitcoin deposits take?", "/deposits-withdrawals.html#deposit-confirmation-times"),
+        ("my deposit is missing", "/deposits-withdrawals.html#missing-deposit"),
+        ("what is the daily withdrawal limit?", "/deposits-withdrawals.html#withdrawal-limits"),
+        ("How long does KYC take?", "/verification.html#how-long-verification-takes"),
+        ("why was my verification rejected", "/verification.html#verification-rejected"),
+        ("I lost my 2FA device", "/security.html#lost-your-2fa-device"),
+        ("how do I turn on two-factor authentication", "/security.html#two-factor-authentication-2fa"),
     ];
     for (question, url) in cases {
         let reply = engine.answer(question);
@@ -81,11 +49,7 @@ fn questions_outside_the_content_are_declined() {
         "Do you offer margin trading on stocks?",
     ] {
         let reply = engine.answer(question);
-        assert!(
-            !reply.grounded,
-            "{question}: answered with {:?}",
-            reply.sources
-        );
+        assert!(!reply.grounded, "{question}: answered with {:?}", reply.sources);
         assert!(reply.text.starts_with("I don't know that"));
     }
 }

@@ -13,26 +13,13 @@ pub enum SmallTalk {
     Goodbye,
 }
 
-const GREETING: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "howdy",
-    "morning",
-    "afternoon",
-    "evening",
-    "good",
-    "there",
-    "yo",
-];
+const GREETING: &[&str] =
+    &["hi", "hello", "hey", "hiya", "howdy", "morning", "afternoon", "evening", "good", "there", "yo"];
 const THANKS: &[&str] = &[
-    "thanks", "thank", "you", "thx", "ty", "cheers", "so", "much", "great", "ok", "okay",
-    "perfect", "that", "s", "helpful", "very",
+    "thanks", "thank", "you", "thx", "ty", "cheers", "so", "much", "great", "ok", "okay", "perfect", "that", "s",
+    "helpful", "very",
 ];
-const GOODBYE: &[&str] = &[
-    "bye", "goodbye", "see", "you", "later", "that", "s", "all", "cya",
-];
+const GOODBYE: &[&str] = &["bye", "goodbye", "see", "you", "later", "that", "s", "all", "cya"];
 
 /// Classifies a message that consists only of social words.
 pub fn classify(text: &str) -> Option<SmallTalk> {
@@ -46,19 +33,7 @@ pub fn classify(text: &str) -> Option<SmallTalk> {
         Some(SmallTalk::Thanks)
     } else if only(GOODBYE) && any(&["bye", "goodbye", "later", "all", "cya"]) {
         Some(SmallTalk::Goodbye)
-    } else if only(GREETING)
-        && any(&[
-            "hi",
-            "hello",
-            "hey",
-            "hiya",
-            "howdy",
-            "morning",
-            "afternoon",
-            "evening",
-            "yo",
-        ])
-    {
+    } else if only(GREETING) && any(&["hi", "hello", "hey", "hiya", "howdy", "morning", "afternoon", "evening", "yo"]) {
         Some(SmallTalk::Greeting)
     } else {
         None

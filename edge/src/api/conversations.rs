@@ -7,8 +7,8 @@ use crate::agent::{AnswerEngine, Question};
 use crate::store::{ConversationRecord, ConversationStore, Inserted, NewMessage};
 use crate::token::{hash_token, new_token, random_text, token_matches, Entropy};
 use shared::api::{
-    CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead, MessagesResponse,
-    PostMessageRequest, PublicSiteConfig,
+    CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead, MessagesResponse, PostMessageRequest,
+    PublicSiteConfig,
 };
 use shared::message::MAX_MESSAGE_CHARS;
 use shared::site::SiteBundle;
@@ -18,10 +18,7 @@ use shared::{Author, ClientMessageId, ConversationId, MessageId};
 pub fn public_site(site: &SiteBundle) -> HttpResponse {
     HttpResponse::json(
         200,
-        &PublicSiteConfig {
-            agent_name: site.agent.name.clone(),
-            accent_color: site.agent.accent_color.clone(),
-        },
+        &PublicSiteConfig { agent_name: site.agent.name.clone(), accent_color: site.agent.accent_color.clone() },
     )
 }
 
@@ -39,23 +36,14 @@ pub async fn create<S: ConversationStore, E, R: Entropy>(
     let lead = validate_lead(body.lead.unwrap_or_default())?;
     let user_id = match body.user_id {
         Some(u) if u.is_empty() || u.chars().count() > 128 => {
-            return Err(ApiError::invalid_field(
-                "user_id",
-                "must be 1–128 characters",
-            ))
+            return Err(ApiError::invalid_field("user_id", "must be 1–128 characters"))
         }
         u => u,
     };
-    let id =
-        ConversationId::parse(format!("c{}", random_text(edge.entropy, 16))).expect("base64url id");
+    let id = ConversationId::parse(format!("c{}", random_text(edge.entropy, 16))).expect("base64url id");
     let token = new_token(edge.entropy);
-    let record = ConversationRecord {
-        id: id.clone(),
-        token_hash: hash_token(&token),
-        user_id,
-        lead,
-        created_at_ms: now_ms,
-    };
+    let record =
+        ConversationRecord { id: id.clone(), token_hash: hash_token(&token), user_id, lead, created_at_ms: now_ms };
     let greeting = NewMessage {
         id: MessageId::parse(format!("{id}-g0")).expect("derived id"),
         author: Author::Bot,
@@ -65,41 +53,23 @@ pub async fn create<S: ConversationStore, E, R: Entropy>(
         reply_to: None,
         created_at_ms: now_ms,
     };
-    edge.store
-        .create_conversation(&record, std::slice::from_ref(&greeting))
-        .await?;
+    edge.store.create_conversation(&record, std::slice::from_ref(&greeting)).await?;
     Ok(HttpResponse::json(
         201,
-        &CreateConversationResponse {
-            conversation_id: id,
-            token,
-            messages: vec![greeting.to_message()],
-        },
+        &CreateConversationResponse { conversation_id: id, token, messages: vec![greeting.to_message()] },
     ))
 }
 
 fn validate_lead(lead: Lead) -> Result<Lead, ApiError> {
-    let email = lead
-        .email
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty());
+    let email = lead.email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
     if let Some(e) = &email {
         if !looks_like_email(e) {
-            return Err(ApiError::invalid_field(
-                "lead.email",
-                format!("{e:?} is not an email address"),
-            ));
+            return Err(ApiError::invalid_field("lead.email", format!("{e:?} is not an email address")));
         }
     }
-    let name = lead
-        .name
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
+    let name = lead.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
-        return Err(ApiError::invalid_field(
-            "lead.name",
-            "must be at most 100 characters",
-        ));
+        return Err(ApiError::invalid_field("lead.name", "must be at most 100 characters"));
     }
     Ok(Lead { email, name })
 }
@@ -124,25 +94,14 @@ async fn authorize<S: ConversationStore>(
     req: &HttpRequest,
     raw_id: &str,
 ) -> Result<ConversationRecord, ApiError> {
-    let not_found = || {
-        ApiError::new(
-            ErrorCode::ConversationNotFound,
-            format!("no conversation {raw_id:?}"),
-        )
-    };
+    let not_found = || ApiError::new(ErrorCode::ConversationNotFound, format!("no conversation {raw_id:?}"));
     let id = ConversationId::parse(raw_id).map_err(|_| not_found())?;
     let token = req.bearer_token().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::MissingToken,
-            "send the conversation's token as `Authorization: Bearer <token>`",
-        )
+        ApiError::new(ErrorCode::MissingToken, "send the conversation's token as `Authorization: Bearer <token>`")
     })?;
     let record = store.conversation(&id).await?.ok_or_else(not_found)?;
     if !token_matches(token, &record.token_hash) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidToken,
-            "this token does not open this conversation",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidToken, "this token does not open this conversation"));
     }
     Ok(record)
 }
@@ -167,8 +126,7 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let record = authorize(edge.store, req, raw_id).await?;
-    let body: PostMessageRequest =
-        serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let body: PostMessageRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let client_id = ClientMessageId::parse(body.client_message_id)
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
     let text = body.text.trim();
@@ -176,10 +134,7 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy>(
         return Err(ApiError::invalid_field("text", "must not be empty"));
     }
     if text.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::invalid_field(
-            "text",
-            format!("must be at most {MAX_MESSAGE_CHARS} characters"),
-        ));
+        return Err(ApiError::invalid_field("text", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
     }
 
     let visitor = NewMessage {
@@ -191,11 +146,7 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy>(
         reply_to: None,
         created_at_ms: now_ms,
     };
-    let stored = match edge
-        .store
-        .insert_visitor_message(&record.id, &visitor)
-        .await?
-    {
+    let stored = match edge.store.insert_visitor_message(&record.id, &visitor).await? {
         Inserted::New(m) => m,
         Inserted::Existing(m) => {
             let replies = edge.store.replies_to(&record.id, &m.id).await?;
@@ -208,17 +159,8 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy>(
     };
 
     let history = edge.store.messages(&record.id).await?;
-    let earlier: Vec<_> = history
-        .into_iter()
-        .take_while(|m| m.id != stored.id)
-        .collect();
-    let replies = edge
-        .engine
-        .reply(Question {
-            text: &stored.text,
-            history: &earlier,
-        })
-        .await;
+    let earlier: Vec<_> = history.into_iter().take_while(|m| m.id != stored.id).collect();
+    let replies = edge.engine.reply(Question { text: &stored.text, history: &earlier }).await;
     let new_replies: Vec<NewMessage> = replies
         .into_iter()
         .enumerate()

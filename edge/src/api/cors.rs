@@ -6,11 +6,7 @@ use shared::site::AgentConfig;
 
 /// The answer to a CORS preflight (headers are added by [`apply`] when the origin is allowed).
 pub fn preflight() -> HttpResponse {
-    HttpResponse {
-        status: 204,
-        headers: Vec::new(),
-        body: String::new(),
-    }
+    HttpResponse { status: 204, headers: Vec::new(), body: String::new() }
 }
 
 /// Adds CORS headers when the request's origin is allowed.
@@ -21,14 +17,8 @@ pub fn apply(agent: &AgentConfig, origin: Option<&str>, response: &mut HttpRespo
     };
     response.headers.extend([
         ("access-control-allow-origin".into(), origin.to_string()),
-        (
-            "access-control-allow-methods".into(),
-            "GET, POST, OPTIONS".into(),
-        ),
-        (
-            "access-control-allow-headers".into(),
-            "authorization, content-type".into(),
-        ),
+        ("access-control-allow-methods".into(), "GET, POST, OPTIONS".into()),
+        ("access-control-allow-headers".into(), "authorization, content-type".into()),
         ("access-control-max-age".into(), "600".into()),
     ]);
 }

@@ -18,42 +18,25 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            field: None,
-        }
+        Self { code, message: message.into(), field: None }
     }
 
     /// A bad value in one field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::InvalidField,
-            message: message.into(),
-            field: Some(field.into()),
-        }
+        Self { code: ErrorCode::InvalidField, message: message.into(), field: Some(field.into()) }
     }
 
     /// A body over the limit.
     pub fn too_large(limit: usize) -> Self {
-        Self::new(
-            ErrorCode::PayloadTooLarge,
-            format!("request body is larger than {limit} bytes"),
-        )
+        Self::new(ErrorCode::PayloadTooLarge, format!("request body is larger than {limit} bytes"))
     }
 
     /// A body that does not parse as the route's JSON: syntax errors and shape errors differ.
     pub fn from_json(e: &serde_json::Error) -> Self {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Data => Self::new(
-                ErrorCode::InvalidField,
-                format!("invalid request body: {e}"),
-            ),
-            _ => Self::new(
-                ErrorCode::MalformedJson,
-                format!("request body is not valid JSON: {e}"),
-            ),
+            Category::Data => Self::new(ErrorCode::InvalidField, format!("invalid request body: {e}")),
+            _ => Self::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {e}")),
         }
     }
 
@@ -62,13 +45,7 @@ impl ApiError {
         let status = self.code.status();
         HttpResponse::json(
             status,
-            &ApiErrorBody {
-                error: ApiErrorDetail {
-                    code: self.code,
-                    message: self.message,
-                    field: self.field,
-                },
-            },
+            &ApiErrorBody { error: ApiErrorDetail { code: self.code, message: self.message, field: self.field } },
         )
     }
 }
@@ -79,10 +56,7 @@ impl From<crate::store::StoreError> for ApiError {
         #[cfg(target_arch = "wasm32")]
         worker::console_error!("{e}");
         let _ = e;
-        Self::new(
-            ErrorCode::Internal,
-            "the conversation store is unavailable; retry the request",
-        )
+        Self::new(ErrorCode::Internal, "the conversation store is unavailable; retry the request")
     }
 }
 
@@ -104,9 +78,6 @@ mod tests {
     fn renders_status_and_body() {
         let r = ApiError::invalid_field("text", "must not be empty").into_response();
         assert_eq!(r.status, 400);
-        assert_eq!(
-            r.body,
-            r#"{"error":{"code":"invalid_field","message":"must not be empty","field":"text"}}"#
-        );
+        assert_eq!(r.body, r#"{"error":{"code":"invalid_field","message":"must not be empty","field":"text"}}"#);
     }
 }

@@ -18,20 +18,14 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The first header with this (lower-case) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The token from `Authorization: Bearer <token>`.
     pub fn bearer_token(&self) -> Option<&str> {
         let value = self.header("authorization")?.trim();
         let (scheme, token) = value.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim())
-            .filter(|t| !t.is_empty())
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
     }
 }
 
@@ -53,10 +47,7 @@ impl HttpResponse {
         Self {
             status,
             headers: vec![
-                (
-                    "content-type".into(),
-                    "application/json; charset=utf-8".into(),
-                ),
+                ("content-type".into(), "application/json; charset=utf-8".into()),
                 ("cache-control".into(), "no-store".into()),
             ],
             body,
@@ -65,10 +56,7 @@ impl HttpResponse {
 
     /// The first header with this (lower-case) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -78,10 +66,7 @@ mod tests {
 
     #[test]
     fn bearer_tokens() {
-        let req = |v: &str| HttpRequest {
-            headers: vec![("authorization".into(), v.into())],
-            ..Default::default()
-        };
+        let req = |v: &str| HttpRequest { headers: vec![("authorization".into(), v.into())], ..Default::default() };
         assert_eq!(req("Bearer abc").bearer_token(), Some("abc"));
         assert_eq!(req("bearer  abc ").bearer_token(), Some("abc"));
         assert_eq!(req("Basic abc").bearer_token(), None);

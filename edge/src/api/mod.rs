@@ -32,11 +32,7 @@ pub struct Edge<'a, S, E, R> {
 }
 
 /// Answers one API request at `now_ms` (Unix ms).
-pub async fn handle<S, E, R>(
-    edge: &Edge<'_, S, E, R>,
-    req: &HttpRequest,
-    now_ms: u64,
-) -> HttpResponse
+pub async fn handle<S, E, R>(edge: &Edge<'_, S, E, R>, req: &HttpRequest, now_ms: u64) -> HttpResponse
 where
     S: ConversationStore,
     E: AnswerEngine,
@@ -55,11 +51,7 @@ where
     response
 }
 
-async fn dispatch<S, E, R>(
-    edge: &Edge<'_, S, E, R>,
-    req: &HttpRequest,
-    now_ms: u64,
-) -> Result<HttpResponse, ApiError>
+async fn dispatch<S, E, R>(edge: &Edge<'_, S, E, R>, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError>
 where
     S: ConversationStore,
     E: AnswerEngine,

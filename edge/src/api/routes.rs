@@ -26,19 +26,15 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["conversations"] if post => Ok(Route::CreateConversation),
         ["conversations", id, "messages"] if post => Ok(Route::PostMessage(id.to_string())),
         ["conversations", id, "messages"] if get => Ok(Route::ListMessages(id.to_string())),
-        ["site"] | ["conversations"] | ["conversations", _, "messages"] => Err(ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{method} is not allowed on {path}"),
-        )),
+        ["site"] | ["conversations"] | ["conversations", _, "messages"] => {
+            Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
+        }
         _ => Err(not_found()),
     }
 }
 
 fn not_found() -> ApiError {
-    ApiError::new(
-        ErrorCode::NotFound,
-        "no such API route; see the README's API section",
-    )
+    ApiError::new(ErrorCode::NotFound, "no such API route; see the README's API section")
 }
 
 #[cfg(test)]
@@ -47,34 +43,16 @@ mod tests {
 
     #[test]
     fn routes() {
-        assert_eq!(
-            route("POST", "/api/v1/conversations").unwrap(),
-            Route::CreateConversation
-        );
-        assert_eq!(
-            route("POST", "/api/v1/conversations/c1/messages").unwrap(),
-            Route::PostMessage("c1".into())
-        );
-        assert_eq!(
-            route("GET", "/api/v1/conversations/c1/messages/").unwrap(),
-            Route::ListMessages("c1".into())
-        );
+        assert_eq!(route("POST", "/api/v1/conversations").unwrap(), Route::CreateConversation);
+        assert_eq!(route("POST", "/api/v1/conversations/c1/messages").unwrap(), Route::PostMessage("c1".into()));
+        assert_eq!(route("GET", "/api/v1/conversations/c1/messages/").unwrap(), Route::ListMessages("c1".into()));
         assert_eq!(route("GET", "/api/v1/site").unwrap(), Route::Site);
     }
 
     #[test]
     fn wrong_method_and_unknown_paths() {
-        assert_eq!(
-            route("DELETE", "/api/v1/conversations").unwrap_err().code,
-            ErrorCode::MethodNotAllowed
-        );
-        assert_eq!(
-            route("GET", "/api/v1/nope").unwrap_err().code,
-            ErrorCode::NotFound
-        );
-        assert_eq!(
-            route("GET", "/api/v2/site").unwrap_err().code,
-            ErrorCode::NotFound
-        );
+        assert_eq!(route("DELETE", "/api/v1/conversations").unwrap_err().code, ErrorCode::MethodNotAllowed);
+        assert_eq!(route("GET", "/api/v1/nope").unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(route("GET", "/api/v2/site").unwrap_err().code, ErrorCode::NotFound);
     }
 }

@@ -35,12 +35,7 @@ impl World {
     fn new() -> Self {
         let site = site();
         let engine = BuiltinEngine::new(&site);
-        Self {
-            site,
-            store: MemoryStore::default(),
-            engine,
-            entropy: TestEntropy::default(),
-        }
+        Self { site, store: MemoryStore::default(), engine, entropy: TestEntropy::default() }
     }
 
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
@@ -48,34 +43,17 @@ impl World {
         if let Some(t) = token {
             headers.push(("authorization".into(), format!("Bearer {t}")));
         }
-        let req = HttpRequest {
-            method: method.into(),
-            path: path.into(),
-            headers,
-            body: body.as_bytes().to_vec(),
-        };
-        let edge = Edge {
-            site: &self.site,
-            store: &self.store,
-            engine: &self.engine,
-            entropy: &self.entropy,
-        };
+        let req = HttpRequest { method: method.into(), path: path.into(), headers, body: body.as_bytes().to_vec() };
+        let edge = Edge { site: &self.site, store: &self.store, engine: &self.engine, entropy: &self.entropy };
         let resp = block_on(handle(&edge, &req, 1_795_478_400_000));
-        let value = if resp.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&resp.body).unwrap()
-        };
+        let value = if resp.body.is_empty() { Value::Null } else { serde_json::from_str(&resp.body).unwrap() };
         (resp.status, value)
     }
 
     fn start(&self) -> (String, String) {
         let (status, v) = self.call("POST", "/api/v1/conversations", None, "");
         assert_eq!(status, 201, "{v}");
-        (
-            v["conversation_id"].as_str().unwrap().into(),
-            v["token"].as_str().unwrap().into(),
-        )
+        (v["conversation_id"].as_str().unwrap().into(), v["token"].as_str().unwrap().into())
     }
 }
 
@@ -119,11 +97,7 @@ fn post_stores_the_message_then_answers_with_a_source() {
 
     let (status, history) = w.call("GET", &messages_path(&id), Some(&token), "");
     assert_eq!(status, 200);
-    assert_eq!(
-        history["messages"].as_array().unwrap().len(),
-        3,
-        "greeting, question, answer"
-    );
+    assert_eq!(history["messages"].as_array().unwrap().len(), 3, "greeting, question, answer");
 }
 
 #[test]
@@ -145,27 +119,14 @@ fn only_the_token_holder_reads_or_writes() {
     let (id, _token) = w.start();
     let (_, other_token) = w.start();
     let (status, v) = w.call("GET", &messages_path(&id), None, "");
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (401, Some("missing_token"))
-    );
+    assert_eq!((status, v["error"]["code"].as_str()), (401, Some("missing_token")));
     let (status, v) = w.call("GET", &messages_path(&id), Some(&other_token), "");
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (403, Some("invalid_token"))
-    );
-    let (status, _) = w.call(
-        "POST",
-        &messages_path(&id),
-        Some(&other_token),
-        r#"{"text":"hi","client_message_id":"x"}"#,
-    );
+    assert_eq!((status, v["error"]["code"].as_str()), (403, Some("invalid_token")));
+    let (status, _) =
+        w.call("POST", &messages_path(&id), Some(&other_token), r#"{"text":"hi","client_message_id":"x"}"#);
     assert_eq!(status, 403);
     let (status, v) = w.call("GET", &messages_path("cUnknown"), Some(&other_token), "");
-    assert_eq!(
-        (status, v["error"]["code"].as_str()),
-        (404, Some("conversation_not_found"))
-    );
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("conversation_not_found")));
 }
 
 #[test]
@@ -176,71 +137,36 @@ fn bad_bodies_get_clear_errors_and_store_nothing() {
     let cases = [
         ("{not json", 400, "malformed_json", None),
         (r#"{"client_message_id":"a"}"#, 400, "invalid_field", None),
-        (
-            r#"{"text":"   ","client_message_id":"a"}"#,
-            400,
-            "invalid_field",
-            Some("text"),
-        ),
-        (
-            r#"{"text":"hi","client_message_id":"has space"}"#,
-            400,
-            "invalid_field",
-            Some("client_message_id"),
-        ),
+        (r#"{"text":"   ","client_message_id":"a"}"#, 400, "invalid_field", Some("text")),
+        (r#"{"text":"hi","client_message_id":"has space"}"#, 400, "invalid_field", Some("client_message_id")),
     ];
     for (body, status, code, field) in cases {
         let (s, v) = w.call("POST", &messages_path(&id), Some(&token), body);
-        assert_eq!(
-            (s, v["error"]["code"].as_str()),
-            (status, Some(code)),
-            "{body}"
-        );
+        assert_eq!((s, v["error"]["code"].as_str()), (status, Some(code)), "{body}");
         assert_eq!(v["error"]["field"].as_str(), field, "{body}");
         assert!(!v["error"]["message"].as_str().unwrap().is_empty());
     }
     let long = json!({"text": "a".repeat(4001), "client_message_id": "b"}).to_string();
-    assert_eq!(
-        w.call("POST", &messages_path(&id), Some(&token), &long).0,
-        400
-    );
+    assert_eq!(w.call("POST", &messages_path(&id), Some(&token), &long).0, 400);
     let huge = json!({"text": "a".repeat(MAX_BODY_BYTES), "client_message_id": "c"}).to_string();
     let (s, v) = w.call("POST", &messages_path(&id), Some(&token), &huge);
-    assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (413, Some("payload_too_large"))
-    );
+    assert_eq!((s, v["error"]["code"].as_str()), (413, Some("payload_too_large")));
     assert_eq!(w.store.message_count(), before);
 }
 
 #[test]
 fn create_validates_the_lead() {
     let w = World::new();
-    let (s, v) = w.call(
-        "POST",
-        "/api/v1/conversations",
-        None,
-        r#"{"lead":{"email":"nope"}}"#,
-    );
+    let (s, v) = w.call("POST", "/api/v1/conversations", None, r#"{"lead":{"email":"nope"}}"#);
     assert_eq!((s, v["error"]["field"].as_str()), (400, Some("lead.email")));
-    let (s, _) = w.call(
-        "POST",
-        "/api/v1/conversations",
-        None,
-        r#"{"lead":{"phone":"1"}}"#,
-    );
+    let (s, _) = w.call("POST", "/api/v1/conversations", None, r#"{"lead":{"phone":"1"}}"#);
     assert_eq!(s, 400);
 }
 
 #[test]
 fn cors_only_for_allowed_origins() {
     let w = World::new();
-    let edge = Edge {
-        site: &w.site,
-        store: &w.store,
-        engine: &w.engine,
-        entropy: &w.entropy,
-    };
+    let edge = Edge { site: &w.site, store: &w.store, engine: &w.engine, entropy: &w.entropy };
     let req = |origin: &str| HttpRequest {
         method: "OPTIONS".into(),
         path: "/api/v1/conversations".into(),
@@ -248,10 +174,7 @@ fn cors_only_for_allowed_origins() {
         body: vec![],
     };
     let ok = block_on(handle(&edge, &req("https://shop.example"), 0));
-    assert_eq!(
-        ok.header("access-control-allow-origin"),
-        Some("https://shop.example")
-    );
+    assert_eq!(ok.header("access-control-allow-origin"), Some("https://shop.example"));
     let denied = block_on(handle(&edge, &req("https://evil.example"), 0));
     assert_eq!(denied.header("access-control-allow-origin"), None);
 }

@@ -22,18 +22,8 @@ impl D1Store {
         self.db.prepare(sql).bind(args).map_err(fail)
     }
 
-    async fn select_messages(
-        &self,
-        sql: &str,
-        args: &[JsValue],
-    ) -> Result<Vec<Message>, StoreError> {
-        let rows: Vec<MessageRow> = self
-            .statement(sql, args)?
-            .all()
-            .await
-            .map_err(fail)?
-            .results()
-            .map_err(fail)?;
+    async fn select_messages(&self, sql: &str, args: &[JsValue]) -> Result<Vec<Message>, StoreError> {
+        let rows: Vec<MessageRow> = self.statement(sql, args)?.all().await.map_err(fail)?.results().map_err(fail)?;
         rows.into_iter().map(MessageRow::into_message).collect()
     }
 }
@@ -70,8 +60,7 @@ impl MessageRow {
         };
         Ok(Message {
             id: MessageId::parse(self.id).map_err(fail)?,
-            author: Author::parse(&self.author)
-                .ok_or_else(|| fail(format!("unknown author {:?}", self.author)))?,
+            author: Author::parse(&self.author).ok_or_else(|| fail(format!("unknown author {:?}", self.author)))?,
             text: self.text,
             created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms as u64),
             sources,
@@ -91,11 +80,7 @@ struct ConversationRow {
 }
 
 fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsValue> {
-    let sources = if m.sources.is_empty() {
-        None
-    } else {
-        serde_json::to_string(&m.sources).ok()
-    };
+    let sources = if m.sources.is_empty() { None } else { serde_json::to_string(&m.sources).ok() };
     vec![
         text(m.id.as_str()),
         text(conversation.as_str()),
@@ -113,11 +98,7 @@ const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 impl ConversationStore for D1Store {
-    async fn create_conversation(
-        &self,
-        r: &ConversationRecord,
-        opening: &[NewMessage],
-    ) -> Result<(), StoreError> {
+    async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
         let mut batch = vec![self.statement(
             "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -138,10 +119,7 @@ impl ConversationStore for D1Store {
         Ok(())
     }
 
-    async fn conversation(
-        &self,
-        id: &ConversationId,
-    ) -> Result<Option<ConversationRecord>, StoreError> {
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let row: Option<ConversationRow> = self
             .statement(
                 "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms FROM conversations WHERE id = ?1",
@@ -155,10 +133,7 @@ impl ConversationStore for D1Store {
                 id: ConversationId::parse(r.id).map_err(fail)?,
                 token_hash: r.token_hash,
                 user_id: r.user_id,
-                lead: Lead {
-                    email: r.lead_email,
-                    name: r.lead_name,
-                },
+                lead: Lead { email: r.lead_email, name: r.lead_name },
                 created_at_ms: r.created_at_ms as u64,
             })
         })
@@ -171,31 +146,22 @@ impl ConversationStore for D1Store {
         m: &NewMessage,
     ) -> Result<Inserted, StoreError> {
         // UNIQUE(conversation_id, client_message_id) makes a concurrent retry a no-op.
-        self.statement(INSERT_MESSAGE, &insert_message_args(conversation, m))?
-            .run()
-            .await
-            .map_err(fail)?;
+        self.statement(INSERT_MESSAGE, &insert_message_args(conversation, m))?.run().await.map_err(fail)?;
         let stored = self
             .select_messages(
-                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2"),
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2"
+                ),
                 &[text(conversation.as_str()), opt(m.client_message_id.as_deref())],
             )
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| fail("visitor message missing right after insert"))?;
-        Ok(if stored.id == m.id {
-            Inserted::New(stored)
-        } else {
-            Inserted::Existing(stored)
-        })
+        Ok(if stored.id == m.id { Inserted::New(stored) } else { Inserted::Existing(stored) })
     }
 
-    async fn insert_replies(
-        &self,
-        conversation: &ConversationId,
-        replies: &[NewMessage],
-    ) -> Result<(), StoreError> {
+    async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError> {
         if replies.is_empty() {
             return Ok(());
         }
@@ -207,13 +173,11 @@ impl ConversationStore for D1Store {
         Ok(())
     }
 
-    async fn replies_to(
-        &self,
-        conversation: &ConversationId,
-        message: &MessageId,
-    ) -> Result<Vec<Message>, StoreError> {
+    async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError> {
         self.select_messages(
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND reply_to = ?2 ORDER BY seq"),
+            &format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND reply_to = ?2 ORDER BY seq"
+            ),
             &[text(conversation.as_str()), text(message.as_str())],
         )
         .await
@@ -221,9 +185,7 @@ impl ConversationStore for D1Store {
 
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError> {
         self.select_messages(
-            &format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"
-            ),
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"),
             &[text(conversation.as_str())],
         )
         .await

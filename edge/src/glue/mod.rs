@@ -22,31 +22,19 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         // Static assets (widget, demo site) normally never reach the Worker; this covers the rest.
         return env.assets("ASSETS")?.fetch_request(req).await;
     }
-    let declared_len = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0);
+    let declared_len = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
     let response = if declared_len > MAX_BODY_BYTES {
         ApiError::too_large(MAX_BODY_BYTES).into_response()
     } else {
         let http = HttpRequest {
             method: req.method().to_string().to_ascii_uppercase(),
             path,
-            headers: req
-                .headers()
-                .entries()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect(),
+            headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
             body: req.bytes().await.unwrap_or_default(),
         };
         let store = d1::D1Store::new(env.d1("DB")?);
-        let edge = Edge {
-            site: crate::site::bundle(),
-            store: &store,
-            engine: engine(),
-            entropy: &entropy::RuntimeEntropy,
-        };
+        let edge =
+            Edge { site: crate::site::bundle(), store: &store, engine: engine(), entropy: &entropy::RuntimeEntropy };
         api::handle(&edge, &http, js_sys::Date::now() as u64).await
     };
     into_worker_response(response)
@@ -57,12 +45,6 @@ fn into_worker_response(r: HttpResponse) -> Result<Response> {
     for (name, value) in &r.headers {
         headers.append(name, value)?;
     }
-    let body = if r.status == 204 {
-        Vec::new()
-    } else {
-        r.body.into_bytes()
-    };
-    Ok(Response::from_bytes(body)?
-        .with_status(r.status)
-        .with_headers(headers))
+    let body = if r.status == 204 { Vec::new() } else { r.body.into_bytes() };
+    Ok(Response::from_bytes(body)?.with_status(r.status).with_headers(headers))
 }

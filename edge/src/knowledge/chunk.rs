@@ -52,11 +52,7 @@ pub fn chunk_documents(docs: &[KnowledgeDoc]) -> Vec<Chunk> {
 
 fn heading_text(line: &str) -> Option<&str> {
     let hashes = line.bytes().take_while(|&b| b == b'#').count();
-    (1..=3)
-        .contains(&hashes)
-        .then(|| line[hashes..].strip_prefix(' '))
-        .flatten()
-        .map(str::trim)
+    (1..=3).contains(&hashes).then(|| line[hashes..].strip_prefix(' ')).flatten().map(str::trim)
 }
 
 fn push_section(chunks: &mut Vec<Chunk>, doc: &KnowledgeDoc, heading: Option<String>, text: &str) {
@@ -65,12 +61,7 @@ fn push_section(chunks: &mut Vec<Chunk>, doc: &KnowledgeDoc, heading: Option<Str
         _ => doc.url.clone(),
     };
     for part in split_paragraphs(text.trim(), MAX_CHUNK_CHARS) {
-        chunks.push(Chunk {
-            page_title: doc.title.clone(),
-            heading: heading.clone(),
-            url: url.clone(),
-            text: part,
-        });
+        chunks.push(Chunk { page_title: doc.title.clone(), heading: heading.clone(), url: url.clone(), text: part });
     }
 }
 
@@ -96,10 +87,7 @@ fn split_paragraphs(text: &str, max: usize) -> Vec<String> {
 /// The anchor a heading gets on the owner's page: lower case, words joined by '-'.
 pub fn slug(heading: &str) -> String {
     let mut out = String::new();
-    for word in heading
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
+    for word in heading.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push('-');
         }
@@ -113,19 +101,13 @@ mod tests {
     use super::*;
 
     fn doc(body: &str) -> KnowledgeDoc {
-        KnowledgeDoc {
-            file: "k/fees.md".into(),
-            title: "Fees".into(),
-            url: "/fees.html".into(),
-            body: body.into(),
-        }
+        KnowledgeDoc { file: "k/fees.md".into(), title: "Fees".into(), url: "/fees.html".into(), body: body.into() }
     }
 
     #[test]
     fn one_chunk_per_section_with_anchor() {
-        let chunks = chunk_documents(&[doc(
-            "# Fees\nIntro.\n\n## Withdrawal fees\n- BTC: 0.0002\n\n### Deposit fees\nFree.",
-        )]);
+        let chunks =
+            chunk_documents(&[doc("# Fees\nIntro.\n\n## Withdrawal fees\n- BTC: 0.0002\n\n### Deposit fees\nFree.")]);
         assert_eq!(chunks.len(), 3);
         assert_eq!(chunks[0].heading, None);
         assert_eq!(chunks[0].url, "/fees.html");
@@ -153,9 +135,6 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(
-            slug("Withdrawal fees (BTC & ETH)"),
-            "withdrawal-fees-btc-eth"
-        );
+        assert_eq!(slug("Withdrawal fees (BTC & ETH)"), "withdrawal-fees-btc-eth");
     }
 }

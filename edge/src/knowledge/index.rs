@@ -60,11 +60,8 @@ impl KnowledgeIndex {
                 postings.entry(t).or_default().push((i, n));
             }
         }
-        let avg_len = if lengths.is_empty() {
-            1.0
-        } else {
-            lengths.iter().sum::<usize>() as f64 / lengths.len() as f64
-        };
+        let avg_len =
+            if lengths.is_empty() { 1.0 } else { lengths.iter().sum::<usize>() as f64 / lengths.len() as f64 };
         let mut syn: HashMap<String, Vec<String>> = HashMap::new();
         for (word, others) in synonyms {
             let a = stem(&word.to_lowercase());
@@ -74,14 +71,7 @@ impl KnowledgeIndex {
                 syn.entry(b).or_default().push(a.clone());
             }
         }
-        Self {
-            chunks,
-            postings,
-            lengths,
-            headings,
-            avg_len: avg_len.max(1.0),
-            synonyms: syn,
-        }
+        Self { chunks, postings, lengths, headings, avg_len: avg_len.max(1.0), synonyms: syn }
     }
 
     /// Number of indexed passages.
@@ -185,36 +175,15 @@ mod tests {
     use super::*;
 
     fn chunk(title: &str, heading: &str, text: &str) -> Chunk {
-        Chunk {
-            page_title: title.into(),
-            heading: Some(heading.into()),
-            url: "/x".into(),
-            text: text.into(),
-        }
+        Chunk { page_title: title.into(), heading: Some(heading.into()), url: "/x".into(), text: text.into() }
     }
 
     fn index() -> KnowledgeIndex {
         let chunks = vec![
-            chunk(
-                "Fees",
-                "Withdrawal fees",
-                "- Bitcoin: 0.0002 BTC per withdrawal\n- Ethereum: 0.0015 ETH",
-            ),
-            chunk(
-                "Fees",
-                "Trading fees",
-                "Makers pay 0.10% and takers pay 0.20% of each trade.",
-            ),
-            chunk(
-                "Deposits",
-                "Deposit times",
-                "Bitcoin deposits are credited after 2 confirmations.",
-            ),
-            chunk(
-                "Security",
-                "Two-factor authentication",
-                "Turn on 2FA in Settings. To reset 2FA contact support.",
-            ),
+            chunk("Fees", "Withdrawal fees", "- Bitcoin: 0.0002 BTC per withdrawal\n- Ethereum: 0.0015 ETH"),
+            chunk("Fees", "Trading fees", "Makers pay 0.10% and takers pay 0.20% of each trade."),
+            chunk("Deposits", "Deposit times", "Bitcoin deposits are credited after 2 confirmations."),
+            chunk("Security", "Two-factor authentication", "Turn on 2FA in Settings. To reset 2FA contact support."),
         ];
         let mut syn = BTreeMap::new();
         syn.insert("btc".to_string(), vec!["bitcoin".to_string()]);
@@ -244,18 +213,12 @@ mod tests {
         let hits = idx.search("What is the capital of France?", 3);
         assert!(hits.is_empty());
         let hits = idx.search("Can I buy a Tesla with bitcoin?", 3);
-        assert!(
-            hits.iter().all(|h| h.coverage < 0.5),
-            "{:?}",
-            hits.iter().map(|h| h.coverage).collect::<Vec<_>>()
-        );
+        assert!(hits.iter().all(|h| h.coverage < 0.5), "{:?}", hits.iter().map(|h| h.coverage).collect::<Vec<_>>());
     }
 
     #[test]
     fn empty_queries_and_indexes_find_nothing() {
         assert!(index().search("what is the", 3).is_empty());
-        assert!(KnowledgeIndex::new(vec![], &BTreeMap::new())
-            .search("bitcoin", 3)
-            .is_empty());
+        assert!(KnowledgeIndex::new(vec![], &BTreeMap::new()).search("bitcoin", 3).is_empty());
     }
 }

@@ -3,14 +3,12 @@
 
 /// Words too common to say anything about what a question is about.
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
-    "been", "before", "but", "by", "can", "could", "did", "do", "does", "for", "from", "get",
-    "got", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "just", "know",
-    "let", "like", "many", "may", "me", "might", "much", "my", "need", "no", "not", "of", "on",
-    "or", "our", "out", "please", "should", "so", "some", "take", "takes", "tell", "than", "that",
-    "the", "their", "them", "then", "there", "these", "they", "this", "to", "up", "us", "use",
-    "using", "want", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with",
-    "would", "you", "your",
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "but",
+    "by", "can", "could", "did", "do", "does", "for", "from", "get", "got", "had", "has", "have", "how", "i", "if",
+    "in", "into", "is", "it", "its", "just", "know", "let", "like", "many", "may", "me", "might", "much", "my", "need",
+    "no", "not", "of", "on", "or", "our", "out", "please", "should", "so", "some", "take", "takes", "tell", "than",
+    "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "up", "us", "use", "using", "want",
+    "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
 ];
 
 /// Whether a lower-cased word is a stop word.
@@ -20,17 +18,12 @@ pub fn is_stop_word(word: &str) -> bool {
 
 /// Splits text into index terms, in order (duplicates kept).
 pub fn terms(text: &str) -> Vec<String> {
-    words(text)
-        .filter(|w| !is_stop_word(w))
-        .map(|w| stem(&w))
-        .collect()
+    words(text).filter(|w| !is_stop_word(w)).map(|w| stem(&w)).collect()
 }
 
 /// Lower-cased alphanumeric runs of the text.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
 }
 
 /// A deliberately small stemmer: plural, -ing, -ed, -al and a final -e.
@@ -42,12 +35,7 @@ pub fn stem(word: &str) -> String {
         w.push('y');
     } else if w.ends_with("sses") {
         w.truncate(w.len() - 2);
-    } else if len(&w) > 3
-        && w.ends_with('s')
-        && !w.ends_with("ss")
-        && !w.ends_with("us")
-        && !w.ends_with("is")
-    {
+    } else if len(&w) > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
         w.pop();
     }
     if len(&w) > 5 && w.ends_with("ing") {
@@ -78,10 +66,7 @@ mod tests {
 
     #[test]
     fn question_keeps_its_subject() {
-        assert_eq!(
-            terms("What are the withdrawal fees for Bitcoin?"),
-            vec!["withdraw", "fee", "bitcoin"]
-        );
+        assert_eq!(terms("What are the withdrawal fees for Bitcoin?"), vec!["withdraw", "fee", "bitcoin"]);
     }
 
     #[test]
@@ -94,10 +79,7 @@ mod tests {
             &["fee", "fees"],
         ] {
             let stems: Vec<String> = group.iter().map(|w| stem(w)).collect();
-            assert!(
-                stems.windows(2).all(|s| s[0] == s[1]),
-                "{group:?} -> {stems:?}"
-            );
+            assert!(stems.windows(2).all(|s| s[0] == s[1]), "{group:?} -> {stems:?}");
         }
     }
 

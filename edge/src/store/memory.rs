@@ -19,25 +19,13 @@ impl MemoryStore {
 }
 
 impl ConversationStore for MemoryStore {
-    async fn create_conversation(
-        &self,
-        record: &ConversationRecord,
-        opening: &[NewMessage],
-    ) -> Result<(), StoreError> {
+    async fn create_conversation(&self, record: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
         self.conversations.borrow_mut().push(record.clone());
         self.insert_replies(&record.id, opening).await
     }
 
-    async fn conversation(
-        &self,
-        id: &ConversationId,
-    ) -> Result<Option<ConversationRecord>, StoreError> {
-        Ok(self
-            .conversations
-            .borrow()
-            .iter()
-            .find(|c| &c.id == id)
-            .cloned())
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
+        Ok(self.conversations.borrow().iter().find(|c| &c.id == id).cloned())
     }
 
     async fn insert_visitor_message(
@@ -47,9 +35,7 @@ impl ConversationStore for MemoryStore {
     ) -> Result<Inserted, StoreError> {
         let mut all = self.messages.borrow_mut();
         if let Some((_, m)) = all.iter().find(|(c, m)| {
-            c == conversation
-                && m.client_message_id.is_some()
-                && m.client_message_id == message.client_message_id
+            c == conversation && m.client_message_id.is_some() && m.client_message_id == message.client_message_id
         }) {
             return Ok(Inserted::Existing(m.to_message()));
         }
@@ -57,11 +43,7 @@ impl ConversationStore for MemoryStore {
         Ok(Inserted::New(message.to_message()))
     }
 
-    async fn insert_replies(
-        &self,
-        conversation: &ConversationId,
-        replies: &[NewMessage],
-    ) -> Result<(), StoreError> {
+    async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError> {
         let mut all = self.messages.borrow_mut();
         for r in replies {
             if !all.iter().any(|(_, m)| m.id == r.id) {
@@ -71,11 +53,7 @@ impl ConversationStore for MemoryStore {
         Ok(())
     }
 
-    async fn replies_to(
-        &self,
-        conversation: &ConversationId,
-        message: &MessageId,
-    ) -> Result<Vec<Message>, StoreError> {
+    async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError> {
         Ok(self
             .messages
             .borrow()
@@ -86,12 +64,6 @@ impl ConversationStore for MemoryStore {
     }
 
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError> {
-        Ok(self
-            .messages
-            .borrow()
-            .iter()
-            .filter(|(c, _)| c == conversation)
-            .map(|(_, m)| m.to_message())
-            .collect())
+        Ok(self.messages.borrow().iter().filter(|(c, _)| c == conversation).map(|(_, m)| m.to_message()).collect())
     }
 }

@@ -72,16 +72,9 @@ pub struct StoreError(pub String);
 #[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
 pub trait ConversationStore {
     /// Stores a new conversation and its opening messages.
-    async fn create_conversation(
-        &self,
-        record: &ConversationRecord,
-        opening: &[NewMessage],
-    ) -> Result<(), StoreError>;
+    async fn create_conversation(&self, record: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError>;
     /// Looks a conversation up.
-    async fn conversation(
-        &self,
-        id: &ConversationId,
-    ) -> Result<Option<ConversationRecord>, StoreError>;
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError>;
     /// Stores a visitor message unless one with the same `client_message_id` exists.
     async fn insert_visitor_message(
         &self,
@@ -89,17 +82,9 @@ pub trait ConversationStore {
         message: &NewMessage,
     ) -> Result<Inserted, StoreError>;
     /// Stores replies; a reply whose id already exists is skipped.
-    async fn insert_replies(
-        &self,
-        conversation: &ConversationId,
-        replies: &[NewMessage],
-    ) -> Result<(), StoreError>;
+    async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError>;
     /// Replies to one visitor message, in order.
-    async fn replies_to(
-        &self,
-        conversation: &ConversationId,
-        message: &MessageId,
-    ) -> Result<Vec<Message>, StoreError>;
+    async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError>;
     /// The whole conversation, in order.
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError>;
 }
