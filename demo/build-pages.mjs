@@ -58,7 +58,8 @@ const template = readFileSync(join(web, "page.html"), "utf8");
 const nav = docs.map((d) => `<a href="${escape(d.url)}">${escape(d.title)}</a>`).join("\n");
 mkdirSync(outDir, { recursive: true });
 for (const d of docs) {
-  const file = join(outDir, d.url.replace(/^\//, "").replace(/#.*$/, ""));
+  // Pages are cited without ".html" (the assets server redirects "x.html" to "x").
+  const file = join(outDir, d.url.replace(/^\//, "").replace(/#.*$/, "") + ".html");
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, template.replaceAll("{{title}}", escape(d.title)).replace("{{nav}}", nav).replace("{{content}}", render(d.body)));
 }

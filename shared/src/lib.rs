@@ -6,6 +6,7 @@ pub mod ids;
 pub mod markdown;
 pub mod message;
 pub mod site;
+pub mod template;
 pub mod time;
 
 pub use api::{ApiErrorBody, ErrorCode};

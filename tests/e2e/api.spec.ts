@@ -32,7 +32,7 @@ test("posting stores the message, answers from the knowledge files and cites the
   expect(messages[0]).toMatchObject({ author: "visitor", text: "What are the withdrawal fees for bitcoin?", client_message_id: "q1" });
   expect(messages[1].author).toBe("bot");
   expect(messages[1].text).toContain("0.0002 BTC");
-  expect(messages[1].sources).toEqual([{ title: "Fees › Withdrawal fees", url: "/fees.html#withdrawal-fees" }]);
+  expect(messages[1].sources).toEqual([{ title: "Fees › Withdrawal fees", url: "/fees#withdrawal-fees" }]);
 
   const history = await (await request.get(messagesUrl(c.conversation_id), { headers: auth(c.token) })).json();
   expect(history.messages.map((m: any) => m.author)).toEqual(["bot", "visitor", "bot"]);

@@ -23,7 +23,7 @@ test("a visitor asks about fees, gets a grounded answer with its source, and fin
   await ask(chat, "what are the withdrawal fees for bitcoin?");
   await expect(log).toContainText("0.0002 BTC");
   const source = chat.getByRole("link", { name: "Fees › Withdrawal fees" });
-  await expect(source).toHaveAttribute("href", "/fees.html#withdrawal-fees");
+  await expect(source).toHaveAttribute("href", "/fees#withdrawal-fees");
   await expect(source).toHaveAttribute("rel", /noopener/);
 
   await ask(chat, "What is the capital of France?");
@@ -42,7 +42,7 @@ test("a visitor asks about fees, gets a grounded answer with its source, and fin
 });
 
 test("the cited source page exists on the demo site with the cited section", async ({ page }) => {
-  await page.goto("/fees.html#withdrawal-fees");
+  await page.goto("/fees#withdrawal-fees");
   await expect(page.getByRole("heading", { name: "Withdrawal fees" })).toBeVisible();
   await expect(page.locator("#withdrawal-fees")).toHaveCount(1);
 });

@@ -123,8 +123,8 @@ mod tests {
 
     fn site() -> SiteBundle {
         let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi\"\n[answering]\nfallback = \"I don't know that.\"\nsynonyms = { btc = [\"bitcoin\"] }";
-        let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees.html\"\n+++\n## Withdrawal fees\n- **Bitcoin (BTC)**: 0.0002 BTC\n- **Ether (ETH)**: 0.0015 ETH\n\n## Trading fees\nMakers pay 0.10%, takers 0.20%.";
-        let kyc = "+++\ntitle = \"Verification\"\nurl = \"/kyc.html\"\n+++\n## Verification levels\nLevel 1 needs an ID document and a selfie.";
+        let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees\"\n+++\n## Withdrawal fees\n- **Bitcoin (BTC)**: 0.0002 BTC\n- **Ether (ETH)**: 0.0015 ETH\n\n## Trading fees\nMakers pay 0.10%, takers 0.20%.";
+        let kyc = "+++\ntitle = \"Verification\"\nurl = \"/kyc\"\n+++\n## Verification levels\nLevel 1 needs an ID document and a selfie.";
         SiteBundle::from_files(
             agent,
             &[("knowledge/fees.md".into(), fees.into()), ("knowledge/kyc.md".into(), kyc.into())],
@@ -139,7 +139,7 @@ mod tests {
         assert!(r.text.contains("0.0002 BTC"), "{}", r.text);
         assert_eq!(
             r.sources,
-            vec![Source { title: "Fees › Withdrawal fees".into(), url: "/fees.html#withdrawal-fees".into() }]
+            vec![Source { title: "Fees › Withdrawal fees".into(), url: "/fees#withdrawal-fees".into() }]
         );
     }
 

@@ -20,16 +20,16 @@ fn demo_site() -> SiteBundle {
 fn answers_come_from_the_right_section() {
     let engine = BuiltinEngine::new(&demo_site());
     let cases = [
-        ("what are the withdrawal fees for bitcoin?", "/fees.html#withdrawal-fees"),
-        ("How much does it cost to withdraw ETH?", "/fees.html#withdrawal-fees"),
-        ("What are your trading fees?", "/fees.html#trading-fees"),
-        ("How long do bitcoin deposits take?", "/deposits-withdrawals.html#deposit-confirmation-times"),
-        ("my deposit is missing", "/deposits-withdrawals.html#missing-deposit"),
-        ("what is the daily withdrawal limit?", "/deposits-withdrawals.html#withdrawal-limits"),
-        ("How long does KYC take?", "/verification.html#how-long-verification-takes"),
-        ("why was my verification rejected", "/verification.html#verification-rejected"),
-        ("I lost my 2FA device", "/security.html#lost-your-2fa-device"),
-        ("how do I turn on two-factor authentication", "/security.html#two-factor-authentication-2fa"),
+        ("what are the withdrawal fees for bitcoin?", "/fees#withdrawal-fees"),
+        ("How much does it cost to withdraw ETH?", "/fees#withdrawal-fees"),
+        ("What are your trading fees?", "/fees#trading-fees"),
+        ("How long do bitcoin deposits take?", "/deposits-withdrawals#deposit-confirmation-times"),
+        ("my deposit is missing", "/deposits-withdrawals#missing-deposit"),
+        ("what is the daily withdrawal limit?", "/deposits-withdrawals#withdrawal-limits"),
+        ("How long does KYC take?", "/verification#how-long-verification-takes"),
+        ("why was my verification rejected", "/verification#verification-rejected"),
+        ("I lost my 2FA device", "/security#lost-your-2fa-device"),
+        ("how do I turn on two-factor authentication", "/security#two-factor-authentication-2fa"),
     ];
     for (question, url) in cases {
         let reply = engine.answer(question);

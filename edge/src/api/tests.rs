@@ -20,7 +20,7 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
 
 pub fn site() -> SiteBundle {
     let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\nallowed_origins = [\"https://shop.example\"]\n[answering]\nfallback = \"I don't know that.\"";
-    let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees.html\"\n+++\n## Withdrawal fees\n- Bitcoin: 0.0002 BTC";
+    let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees\"\n+++\n## Withdrawal fees\n- Bitcoin: 0.0002 BTC";
     SiteBundle::from_files(agent, &[("knowledge/fees.md".into(), fees.into())]).unwrap()
 }
 
@@ -93,7 +93,7 @@ fn post_stores_the_message_then_answers_with_a_source() {
     assert_eq!(msgs[0]["client_message_id"], "k1");
     assert_eq!(msgs[1]["author"], "bot");
     assert!(msgs[1]["text"].as_str().unwrap().contains("0.0002 BTC"));
-    assert_eq!(msgs[1]["sources"][0]["url"], "/fees.html#withdrawal-fees");
+    assert_eq!(msgs[1]["sources"][0]["url"], "/fees#withdrawal-fees");
 
     let (status, history) = w.call("GET", &messages_path(&id), Some(&token), "");
     assert_eq!(status, 200);

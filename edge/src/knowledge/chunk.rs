@@ -101,7 +101,7 @@ mod tests {
     use super::*;
 
     fn doc(body: &str) -> KnowledgeDoc {
-        KnowledgeDoc { file: "k/fees.md".into(), title: "Fees".into(), url: "/fees.html".into(), body: body.into() }
+        KnowledgeDoc { file: "k/fees.md".into(), title: "Fees".into(), url: "/fees".into(), body: body.into() }
     }
 
     #[test]
@@ -110,9 +110,9 @@ mod tests {
             chunk_documents(&[doc("# Fees\nIntro.\n\n## Withdrawal fees\n- BTC: 0.0002\n\n### Deposit fees\nFree.")]);
         assert_eq!(chunks.len(), 3);
         assert_eq!(chunks[0].heading, None);
-        assert_eq!(chunks[0].url, "/fees.html");
+        assert_eq!(chunks[0].url, "/fees");
         assert_eq!(chunks[1].citation_title(), "Fees › Withdrawal fees");
-        assert_eq!(chunks[1].url, "/fees.html#withdrawal-fees");
+        assert_eq!(chunks[1].url, "/fees#withdrawal-fees");
         assert_eq!(chunks[1].text, "- BTC: 0.0002");
         assert_eq!(chunks[2].text, "Free.");
     }

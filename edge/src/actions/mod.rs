@@ -1,0 +1,5 @@
+//! Custom actions: the owner's HTTP calls, run by the edge on the agent's behalf. This module owns
+//! the guards around them (SSRF policy, redaction of what is logged).
+
+pub mod redact;
+pub mod ssrf;
