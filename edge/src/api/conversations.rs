@@ -14,6 +14,9 @@ use shared::message::MAX_MESSAGE_CHARS;
 use shared::site::SiteBundle;
 use shared::{Author, ClientMessageId, ConversationId, MessageId};
 
+/// How many earlier messages the engine sees: enough context, bounded cost per message.
+const HISTORY_FOR_ENGINE: usize = 20;
+
 /// `GET /api/v1/site`
 pub fn public_site(site: &SiteBundle) -> HttpResponse {
     HttpResponse::json(
@@ -158,8 +161,8 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy>(
         }
     };
 
-    let history = edge.store.messages(&record.id).await?;
-    let earlier: Vec<_> = history.into_iter().take_while(|m| m.id != stored.id).collect();
+    let recent = edge.store.recent_messages(&record.id, HISTORY_FOR_ENGINE + 1).await?;
+    let earlier: Vec<_> = recent.into_iter().take_while(|m| m.id != stored.id).collect();
     let replies = edge.engine.reply(Question { text: &stored.text, history: &earlier }).await;
     let new_replies: Vec<NewMessage> = replies
         .into_iter()

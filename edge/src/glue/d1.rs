@@ -145,9 +145,18 @@ impl ConversationStore for D1Store {
         conversation: &ConversationId,
         m: &NewMessage,
     ) -> Result<Inserted, StoreError> {
-        // UNIQUE(conversation_id, client_message_id) makes a concurrent retry a no-op.
-        self.statement(INSERT_MESSAGE, &insert_message_args(conversation, m))?.run().await.map_err(fail)?;
-        let stored = self
+        // UNIQUE(conversation_id, client_message_id) makes a retry (or a concurrent one) a no-op,
+        // in which case RETURNING yields nothing and the first message is read back.
+        let inserted = self
+            .select_messages(
+                &format!("{INSERT_MESSAGE} RETURNING {MESSAGE_COLUMNS}"),
+                &insert_message_args(conversation, m),
+            )
+            .await?;
+        if let Some(stored) = inserted.into_iter().next() {
+            return Ok(Inserted::New(stored));
+        }
+        let existing = self
             .select_messages(
                 &format!(
                     "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2"
@@ -157,8 +166,8 @@ impl ConversationStore for D1Store {
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| fail("visitor message missing right after insert"))?;
-        Ok(if stored.id == m.id { Inserted::New(stored) } else { Inserted::Existing(stored) })
+            .ok_or_else(|| fail("visitor message neither inserted nor found"))?;
+        Ok(Inserted::Existing(existing))
     }
 
     async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError> {
@@ -189,5 +198,18 @@ impl ConversationStore for D1Store {
             &[text(conversation.as_str())],
         )
         .await
+    }
+
+    async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError> {
+        let mut recent = self
+            .select_messages(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT ?2"
+                ),
+                &[text(conversation.as_str()), JsValue::from_f64(limit as f64)],
+            )
+            .await?;
+        recent.reverse();
+        Ok(recent)
     }
 }

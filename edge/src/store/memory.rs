@@ -66,4 +66,9 @@ impl ConversationStore for MemoryStore {
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError> {
         Ok(self.messages.borrow().iter().filter(|(c, _)| c == conversation).map(|(_, m)| m.to_message()).collect())
     }
+
+    async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError> {
+        let all = self.messages(conversation).await?;
+        Ok(all[all.len().saturating_sub(limit)..].to_vec())
+    }
 }

@@ -87,4 +87,6 @@ pub trait ConversationStore {
     async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError>;
     /// The whole conversation, in order.
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError>;
+    /// The last `limit` messages, in order.
+    async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError>;
 }
