@@ -1,6 +1,7 @@
 //! Switchboard's vocabulary: the wire types the widget and the edge exchange, the site owner's
 //! configuration, and the pure logic both sides need. Compiles natively and to wasm.
 
+pub mod action;
 pub mod api;
 pub mod ids;
 pub mod markdown;

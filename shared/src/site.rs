@@ -2,6 +2,7 @@
 //! Parsed and validated once (at build time by the edge's build script) with errors that name the
 //! file and the field; the edge then trusts the bundle.
 
+use crate::action::ActionDef;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,6 +42,24 @@ pub struct AgentConfig {
     /// How the built-in engine answers from the knowledge files.
     #[serde(default)]
     pub answering: AnsweringConfig,
+    /// Where actions may call, and which secrets they use.
+    #[serde(default)]
+    pub actions: ActionsConfig,
+}
+
+/// `[actions]` in `agent.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionsConfig {
+    /// Hosts (`api.example.com`, or `host:port`) action URLs may call; any other host fails validation.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Loopback/private addresses allowed anyway: only for local development and tests.
+    #[serde(default)]
+    pub allow_private_addresses: Vec<String>,
+    /// Names of the Worker secrets actions use (`.dev.vars` locally, `wrangler secret put` in production).
+    #[serde(default)]
+    pub secrets: Vec<String>,
 }
 
 fn default_accent() -> String {
@@ -103,6 +122,9 @@ pub struct SiteBundle {
     pub agent: AgentConfig,
     /// `knowledge/*.md`, sorted by file name.
     pub knowledge: Vec<KnowledgeDoc>,
+    /// `actions/*.json`, sorted by file name.
+    #[serde(default)]
+    pub actions: Vec<ActionDef>,
 }
 
 /// A problem in the site directory, naming the file and, where one is to blame, the field.
@@ -135,6 +157,15 @@ impl SiteBundle {
     /// Parses `agent.toml` and the knowledge files (`(path, contents)` pairs), collecting every
     /// problem rather than stopping at the first.
     pub fn from_files(agent_toml: &str, knowledge: &[(String, String)]) -> Result<Self, Vec<SiteError>> {
+        Self::from_dir_files(agent_toml, knowledge, &[])
+    }
+
+    /// As [`SiteBundle::from_files`], with `actions/*.json` too.
+    pub fn from_dir_files(
+        agent_toml: &str,
+        knowledge: &[(String, String)],
+        actions: &[(String, String)],
+    ) -> Result<Self, Vec<SiteError>> {
         let mut errors = Vec::new();
         let agent = match toml::from_str::<AgentConfig>(agent_toml) {
             Ok(agent) => {
@@ -154,11 +185,68 @@ impl SiteBundle {
             }
         }
         docs.sort_by(|a, b| a.file.cmp(&b.file));
+        let mut sorted: Vec<&(String, String)> = actions.iter().collect();
+        sorted.sort();
+        let mut defs: Vec<ActionDef> = Vec::new();
+        for (file, contents) in sorted {
+            let def = match ActionDef::from_json(contents) {
+                Ok(d) => d,
+                Err(e) => {
+                    errors.push(err(file, None, e));
+                    continue;
+                }
+            };
+            let secrets = agent.as_ref().map(|a| a.actions.secrets.clone()).unwrap_or_default();
+            for p in def.problems(&secrets) {
+                errors.push(err(file, Some(&p.field), format!("action '{}': {}", p.action, p.message)));
+            }
+            if let (Some(agent), Some(url)) = (&agent, &def.url) {
+                if let Some(host) = url_host(url) {
+                    if !agent
+                        .actions
+                        .allowed_hosts
+                        .iter()
+                        .any(|h| h.eq_ignore_ascii_case(&host) || host_matches(h, &host))
+                    {
+                        errors.push(err(
+                            file,
+                            Some("url"),
+                            format!(
+                                "action '{}': host {host} is not in [actions] allowed_hosts of agent.toml",
+                                def.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            if defs.iter().any(|d| d.name.eq_ignore_ascii_case(&def.name) || d.slug() == def.slug()) {
+                errors.push(err(file, Some("name"), format!("action '{}' is defined twice", def.name)));
+            }
+            defs.push(def);
+        }
         match agent {
-            Some(agent) if errors.is_empty() => Ok(Self { agent, knowledge: docs }),
+            Some(agent) if errors.is_empty() => Ok(Self { agent, knowledge: docs, actions: defs }),
             _ => Err(errors),
         }
     }
+
+    /// An enabled action by its slug.
+    pub fn action(&self, slug: &str) -> Option<&ActionDef> {
+        self.actions.iter().find(|a| a.slug() == slug)
+    }
+}
+
+/// `host[:port]` of an http(s) URL template (whose host holds no variables).
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(rest[..end].to_ascii_lowercase())
+}
+
+/// `allowed` ("host" or "host:port") admits `actual` ("host" or "host:port").
+fn host_matches(allowed: &str, actual: &str) -> bool {
+    let allowed = allowed.to_ascii_lowercase();
+    actual.split(':').next() == Some(allowed.as_str()) || actual == allowed
 }
 
 impl AgentConfig {
