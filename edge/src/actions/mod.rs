@@ -1,5 +1,10 @@
 //! Custom actions: the owner's HTTP calls, run by the edge on the agent's behalf. This module owns
 //! the guards around them (SSRF policy, redaction of what is logged).
 
+pub mod execute;
 pub mod redact;
+pub mod render;
 pub mod ssrf;
+
+#[cfg(test)]
+mod execute_tests;

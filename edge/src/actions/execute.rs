@@ -1,0 +1,442 @@
+//! Running an action: the request (with auth, idempotency key and SSRF checks on every hop), a
+//! timeout per attempt, retries with backoff for idempotent methods only, a response size cap, and
+//! one [`ActionRun`] that says what happened in words the agent can use and a log entry with every
+//! credential redacted.
+
+use super::redact::{mask_sensitive, redact_headers, redact_json, redact_secrets, redact_url};
+use super::render::{build_request, OutboundRequest, RenderError};
+use super::ssrf::NetworkPolicy;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::action::{ActionDef, AuthDef};
+use shared::template::{Encoding, Template, TemplateVar, Values};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Largest response body read from an action target.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+/// Longest response body kept in a log entry.
+const LOGGED_BODY_CHARS: usize = 4096;
+/// Default per-attempt timeout.
+pub const DEFAULT_TIMEOUT_MS: u32 = 5000;
+/// Redirect hops followed (each checked like the first URL).
+const MAX_REDIRECTS: usize = 3;
+
+/// A response from an action target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers (names lower case).
+    pub headers: Vec<(String, String)>,
+    /// Body, at most [`MAX_RESPONSE_BYTES`].
+    pub body: Vec<u8>,
+}
+
+/// Why no response arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The attempt took longer than its timeout.
+    Timeout,
+    /// Connection refused, reset, DNS failure…
+    Network(String),
+    /// The body exceeded [`MAX_RESPONSE_BYTES`].
+    TooLarge,
+}
+
+/// The outside world, as actions need it: send one request (never following redirects), wait, tell time.
+#[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
+pub trait Network {
+    /// Sends one request; must not follow redirects.
+    async fn send(&self, request: &OutboundRequest, timeout_ms: u32) -> Result<InboundResponse, TransportError>;
+    /// Waits (backoff between retries).
+    async fn sleep(&self, ms: u32);
+    /// Milliseconds since some fixed point.
+    fn now_ms(&self) -> f64;
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// The target answered 2xx.
+    Ok,
+    /// The call failed (timeout, network, 4xx/5xx, bad JSON).
+    Failed,
+    /// The edge refused to make the call (guard, SSRF, missing value).
+    Refused,
+}
+
+/// What kind of failure, for logs and for the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// Per-attempt timeout.
+    Timeout,
+    /// Could not connect.
+    Network,
+    /// 4xx.
+    Http4xx,
+    /// 5xx.
+    Http5xx,
+    /// 2xx whose body is not JSON.
+    InvalidJson,
+    /// Response body too large.
+    TooLarge,
+    /// The URL (or a redirect) is not allowed.
+    Ssrf,
+    /// A value needed by the request is missing or unsafe.
+    Template,
+    /// Token endpoint failed.
+    Auth,
+    /// A guard refused (verification, preconditions, rate limit, unknown or disabled action).
+    Guard,
+}
+
+/// The redacted request, as logged and as shown by the test endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedRequest {
+    /// Method.
+    pub method: String,
+    /// URL with credentials redacted.
+    pub url: String,
+    /// Headers with credentials redacted.
+    pub headers: Vec<(String, String)>,
+    /// Body with credentials redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// The outcome of one action run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionRun {
+    /// The action's slug.
+    pub action: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Failure kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<ErrorClass>,
+    /// A sentence for the agent (never holds a secret).
+    pub summary: String,
+    /// The response's selected fields (ok runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+    /// The rendered reply template (ok runs with one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    /// The last request sent, redacted.
+    pub request: LoggedRequest,
+    /// Last HTTP status received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_status: Option<u16>,
+    /// Last response body, capped, redacted and masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+    /// Wall time of the whole run, ms.
+    pub duration_ms: u32,
+    /// Attempts after the first.
+    pub retries: u32,
+}
+
+/// Cached tokens from token endpoints, by action slug: (token, expiry in `now_ms` time).
+#[derive(Debug, Default)]
+pub struct TokenCache(RefCell<HashMap<String, (String, f64)>>);
+
+/// What a run needs besides the action and values.
+pub struct RunContext<'a, N> {
+    /// The outside world.
+    pub network: &'a N,
+    /// Where actions may call.
+    pub policy: &'a NetworkPolicy,
+    /// Token-endpoint tokens.
+    pub tokens: &'a TokenCache,
+    /// Seeds the Idempotency-Key of non-GET calls: conversation and triggering message
+    /// (or the test endpoint's own id), so a retry of the same trigger reuses the key.
+    pub idempotency_seed: String,
+}
+
+/// The `Idempotency-Key` for a trigger and an action.
+pub fn idempotency_key(seed: &str, action_slug: &str) -> String {
+    let digest = Sha256::digest(format!("{seed}:{action_slug}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs an action with the given values (fixed variables, inputs and secrets).
+pub async fn run<N: Network>(ctx: &RunContext<'_, N>, action: &ActionDef, values: &Values) -> ActionRun {
+    let started = ctx.network.now_ms();
+    let secrets: Vec<String> =
+        values.iter().filter(|(k, _)| matches!(k, TemplateVar::Secret(_))).map(|(_, v)| v.clone()).collect();
+    let mut run = ActionRun {
+        action: action.slug(),
+        status: RunStatus::Failed,
+        error_class: None,
+        summary: String::new(),
+        data: None,
+        reply: None,
+        request: LoggedRequest::default(),
+        response_status: None,
+        response_body: None,
+        duration_ms: 0,
+        retries: 0,
+    };
+    let result = attempt_all(ctx, action, values, &secrets, &mut run).await;
+    match result {
+        Ok(response) => finish_ok(action, &response, &secrets, &mut run),
+        Err((class, summary)) => {
+            run.status = if matches!(class, ErrorClass::Ssrf | ErrorClass::Template | ErrorClass::Guard) {
+                RunStatus::Refused
+            } else {
+                RunStatus::Failed
+            };
+            run.error_class = Some(class);
+            run.summary = redact_secrets(&summary, &secrets);
+        }
+    }
+    run.duration_ms = (ctx.network.now_ms() - started).max(0.0) as u32;
+    run
+}
+
+type Failure = (ErrorClass, String);
+
+async fn attempt_all<N: Network>(
+    ctx: &RunContext<'_, N>,
+    action: &ActionDef,
+    values: &Values,
+    secrets: &[String],
+    run: &mut ActionRun,
+) -> Result<InboundResponse, Failure> {
+    let method = action.method.ok_or((ErrorClass::Template, format!("action '{}' has no method", action.name)))?;
+    let timeout = action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(100, 30_000);
+    let max_retries = if method.is_idempotent() { u32::from(action.retries.unwrap_or(0).min(3)) } else { 0 };
+    let mut refreshed_token = false;
+    let mut attempt = 0;
+    loop {
+        let token = match &action.auth {
+            Some(AuthDef::TokenEndpoint { .. }) => Some(fetch_token(ctx, action, values, refreshed_token).await?),
+            _ => None,
+        };
+        let mut request = build_request(action, values, ctx.policy, token.as_deref()).map_err(render_failure)?;
+        if method.as_str() != "GET" {
+            request.headers.push(("Idempotency-Key".into(), idempotency_key(&ctx.idempotency_seed, &action.slug())));
+        }
+        run.request = log_request(&request, secrets);
+        let outcome = send_following_redirects(ctx, request, timeout, secrets, run).await;
+        let retryable = match &outcome {
+            Ok(r) if r.status == 401 && token.is_some() && !refreshed_token => {
+                // A cached token may have expired early: refresh once and try again.
+                refreshed_token = true;
+                continue;
+            }
+            Ok(r) => r.status >= 500,
+            Err((class, _)) => matches!(class, ErrorClass::Timeout | ErrorClass::Network),
+        };
+        if retryable && attempt < max_retries {
+            attempt += 1;
+            run.retries = attempt;
+            ctx.network.sleep(200 * (1 << (attempt - 1))).await;
+            continue;
+        }
+        return outcome;
+    }
+}
+
+fn render_failure(e: RenderError) -> Failure {
+    match e {
+        RenderError::Ssrf(s) => (ErrorClass::Ssrf, s.to_string()),
+        other => (ErrorClass::Template, other.to_string()),
+    }
+}
+
+async fn send_following_redirects<N: Network>(
+    ctx: &RunContext<'_, N>,
+    mut request: OutboundRequest,
+    timeout: u32,
+    secrets: &[String],
+    run: &mut ActionRun,
+) -> Result<InboundResponse, Failure> {
+    for hop in 0..=MAX_REDIRECTS {
+        let response = ctx.network.send(&request, timeout).await.map_err(|e| match e {
+            TransportError::Timeout => {
+                (ErrorClass::Timeout, format!("the action target did not answer within {timeout} ms"))
+            }
+            TransportError::Network(why) => (
+                ErrorClass::Network,
+                format!("could not connect to the action target: {}", redact_secrets(&why, secrets)),
+            ),
+            TransportError::TooLarge => {
+                (ErrorClass::TooLarge, format!("the response is larger than {} KiB", MAX_RESPONSE_BYTES / 1024))
+            }
+        })?;
+        run.response_status = Some(response.status);
+        run.response_body = Some(log_body(&response.body, secrets));
+        let location = response.headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
+        match (response.status, location) {
+            (301 | 302 | 303 | 307 | 308, Some(location)) => {
+                if request.method != "GET" {
+                    return Err((
+                        ErrorClass::Http4xx,
+                        "the action target redirected a write; redirects are followed only for GET".into(),
+                    ));
+                }
+                if hop == MAX_REDIRECTS {
+                    return Err((ErrorClass::Network, format!("more than {MAX_REDIRECTS} redirects")));
+                }
+                let next = url::Url::parse(&request.url)
+                    .and_then(|base| base.join(&location))
+                    .map_err(|_| (ErrorClass::Network, "the redirect location is not a URL".to_string()))?;
+                // Each hop passes the same SSRF check as the first URL.
+                ctx.policy.check(next.as_str()).map_err(|e| (ErrorClass::Ssrf, format!("redirect refused: {e}")))?;
+                request.url = next.to_string();
+                run.request = log_request(&request, secrets);
+            }
+            _ => return Ok(response),
+        }
+    }
+    unreachable!("the loop returns on its last hop")
+}
+
+async fn fetch_token<N: Network>(
+    ctx: &RunContext<'_, N>,
+    action: &ActionDef,
+    values: &Values,
+    force: bool,
+) -> Result<String, Failure> {
+    let Some(AuthDef::TokenEndpoint { url, client_id, client_secret, scope }) = &action.auth else {
+        return Err((ErrorClass::Auth, "no token endpoint".into()));
+    };
+    let slug = action.slug();
+    let now = ctx.network.now_ms();
+    if !force {
+        if let Some((token, expires)) = ctx.tokens.0.borrow().get(&slug) {
+            if *expires > now {
+                return Ok(token.clone());
+            }
+        }
+    }
+    let render = |t: &str| {
+        Template::parse(t)
+            .and_then(|t| t.render(values, Encoding::Form))
+            .map_err(|e| (ErrorClass::Template, e.to_string()))
+    };
+    let url = Template::parse(url)
+        .and_then(|t| t.render(values, Encoding::Url))
+        .map_err(|e| (ErrorClass::Template, e.to_string()))?;
+    ctx.policy.check(&url).map_err(|e| (ErrorClass::Ssrf, e.to_string()))?;
+    let mut body = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        render(client_id)?,
+        render(client_secret)?
+    );
+    if let Some(scope) = scope {
+        body.push_str(&format!("&scope={}", render(scope)?));
+    }
+    let request = OutboundRequest {
+        method: "POST".into(),
+        url,
+        headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
+        body: Some(body),
+    };
+    let response = ctx
+        .network
+        .send(&request, action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS))
+        .await
+        .map_err(|_| (ErrorClass::Auth, "the token endpoint did not answer".to_string()))?;
+    #[derive(Deserialize)]
+    struct TokenResponse {
+        access_token: String,
+        #[serde(default)]
+        expires_in: Option<f64>,
+    }
+    let token: TokenResponse = serde_json::from_slice(&response.body)
+        .ok()
+        .filter(|_| (200..300).contains(&response.status))
+        .ok_or((ErrorClass::Auth, format!("the token endpoint answered HTTP {} without a token", response.status)))?;
+    // Refresh a little early so a token never expires in flight.
+    let ttl_ms = token.expires_in.unwrap_or(300.0).max(1.0) * 1000.0 * 0.9;
+    ctx.tokens.0.borrow_mut().insert(slug, (token.access_token.clone(), now + ttl_ms));
+    Ok(token.access_token)
+}
+
+fn finish_ok(action: &ActionDef, response: &InboundResponse, secrets: &[String], run: &mut ActionRun) {
+    if !(200..300).contains(&response.status) {
+        let class = if response.status >= 500 { ErrorClass::Http5xx } else { ErrorClass::Http4xx };
+        run.status = RunStatus::Failed;
+        run.error_class = Some(class);
+        run.summary = format!("the action target answered HTTP {}", response.status);
+        return;
+    }
+    let json: serde_json::Value = if response.body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Null
+    } else {
+        match serde_json::from_slice(&response.body) {
+            Ok(v) => v,
+            Err(_) => {
+                run.status = RunStatus::Failed;
+                run.error_class = Some(ErrorClass::InvalidJson);
+                run.summary = "the action target answered with something that is not JSON".into();
+                return;
+            }
+        }
+    };
+    let json = redact_json(&json, secrets);
+    let fields = action.response.as_ref().map(|r| r.fields.as_slice()).unwrap_or_default();
+    let data = if fields.is_empty() {
+        json.clone()
+    } else {
+        serde_json::Value::Object(
+            fields.iter().filter_map(|f| lookup(&json, f).map(|v| (f.clone(), v.clone()))).collect(),
+        )
+    };
+    run.reply = action.response.as_ref().and_then(|r| r.reply.as_deref()).and_then(|reply| render_reply(reply, &json));
+    run.status = RunStatus::Ok;
+    run.summary = format!("'{}' succeeded (HTTP {})", action.name, response.status);
+    run.data = Some(data);
+}
+
+/// A dotted path (`data.status`, `items.0.id`) inside a JSON value.
+pub fn lookup<'v>(value: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    path.split('.').try_fold(value, |v, key| match v {
+        serde_json::Value::Object(m) => m.get(key),
+        serde_json::Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+/// The reply template with `{{response.PATH}}` filled from the response; `None` if a field is absent.
+pub fn render_reply(reply: &str, response: &serde_json::Value) -> Option<String> {
+    let template = Template::parse(reply).ok()?;
+    let mut values = Values::new();
+    for var in template.variables() {
+        if let TemplateVar::Response(path) = var {
+            let text = match lookup(response, path)? {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => return None,
+                other => other.to_string(),
+            };
+            values.insert(var.clone(), text);
+        }
+    }
+    template.render(&values, Encoding::Raw).ok().map(|s| mask_sensitive(&s))
+}
+
+fn log_request(request: &OutboundRequest, secrets: &[String]) -> LoggedRequest {
+    LoggedRequest {
+        method: request.method.clone(),
+        url: redact_url(&request.url, secrets),
+        headers: redact_headers(&request.headers, secrets),
+        body: request.body.as_deref().map(|b| match serde_json::from_str::<serde_json::Value>(b) {
+            Ok(json) => redact_json(&json, secrets).to_string(),
+            Err(_) => redact_url(&format!("?{}", redact_secrets(b, secrets)), &[]).trim_start_matches('?').to_string(),
+        }),
+    }
+}
+
+fn log_body(body: &[u8], secrets: &[String]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(json) => redact_json(&json, secrets).to_string(),
+        Err(_) => mask_sensitive(&redact_secrets(&text, secrets)),
+    };
+    text.chars().take(LOGGED_BODY_CHARS).collect()
+}
