@@ -87,6 +87,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The body must be `application/json`.
     UnsupportedMediaType,
+    /// No such action (or it is disabled).
+    ActionNotFound,
+    /// The admin API is off because the `ADMIN_TOKEN` secret is not set.
+    AdminDisabled,
     /// Something failed inside the edge; the request may be retried.
     Internal,
 }
@@ -98,11 +102,12 @@ impl ErrorCode {
             ErrorCode::MalformedJson | ErrorCode::InvalidField => 400,
             ErrorCode::MissingToken => 401,
             ErrorCode::InvalidToken => 403,
-            ErrorCode::ConversationNotFound | ErrorCode::NotFound => 404,
+            ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Internal => 500,
+            ErrorCode::AdminDisabled => 503,
         }
     }
 }
@@ -168,6 +173,8 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::UnsupportedMediaType,
+            ErrorCode::ActionNotFound,
+            ErrorCode::AdminDisabled,
             ErrorCode::Internal,
         ] {
             assert!((400..600).contains(&code.status()), "{code:?}");

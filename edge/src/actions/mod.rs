@@ -2,6 +2,7 @@
 //! the guards around them (SSRF policy, redaction of what is logged).
 
 pub mod execute;
+pub mod guard;
 pub mod redact;
 pub mod render;
 pub mod ssrf;

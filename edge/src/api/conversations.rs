@@ -26,8 +26,8 @@ pub fn public_site(site: &SiteBundle) -> HttpResponse {
 }
 
 /// `POST /api/v1/conversations`
-pub async fn create<S: ConversationStore, E, R: Entropy>(
-    edge: &Edge<'_, S, E, R>,
+pub async fn create<S: ConversationStore, E, R: Entropy, N>(
+    edge: &Edge<'_, S, E, R, N>,
     req: &HttpRequest,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
@@ -110,8 +110,8 @@ async fn authorize<S: ConversationStore>(
 }
 
 /// `GET /api/v1/conversations/{id}/messages`
-pub async fn list_messages<S: ConversationStore, E, R>(
-    edge: &Edge<'_, S, E, R>,
+pub async fn list_messages<S: ConversationStore, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
     req: &HttpRequest,
     raw_id: &str,
 ) -> Result<HttpResponse, ApiError> {
@@ -122,8 +122,8 @@ pub async fn list_messages<S: ConversationStore, E, R>(
 
 /// `POST /api/v1/conversations/{id}/messages`: stores the visitor's message first, then replies.
 /// A retry with the same `client_message_id` returns the stored message and its stored replies.
-pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy>(
-    edge: &Edge<'_, S, E, R>,
+pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy, N>(
+    edge: &Edge<'_, S, E, R, N>,
     req: &HttpRequest,
     raw_id: &str,
     now_ms: u64,

@@ -9,6 +9,8 @@ pub struct HttpRequest {
     pub method: String,
     /// Path without query.
     pub path: String,
+    /// Query string without `?`.
+    pub query: String,
     /// Headers, names lower-cased.
     pub headers: Vec<(String, String)>,
     /// Raw body.
@@ -19,6 +21,11 @@ impl HttpRequest {
     /// The first header with this (lower-case) name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
     }
 
     /// The token from `Authorization: Bearer <token>`.

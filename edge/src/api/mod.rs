@@ -1,6 +1,7 @@
 //! The HTTP API as plain values: a request in, a response out. Only `glue` converts to and from
 //! the Workers runtime's types, so every route is tested natively.
 
+pub mod admin;
 pub mod conversations;
 pub mod cors;
 pub mod error;
@@ -10,17 +11,21 @@ pub mod routes;
 pub use error::ApiError;
 pub use http::{HttpRequest, HttpResponse};
 
+use crate::actions::execute::{Network, TokenCache};
+use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::AnswerEngine;
-use crate::store::ConversationStore;
+use crate::store::{ActionLogStore, ConversationStore};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
+use std::collections::BTreeMap;
 
 /// Largest request body any route accepts; bigger ones get `413 payload_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// Everything a request needs: the site, storage, the answering engine and randomness.
-pub struct Edge<'a, S, E, R> {
+/// Everything a request needs: the site, storage, the answering engine, randomness, and what
+/// actions need.
+pub struct Edge<'a, S, E, R, N> {
     /// The owner's configuration.
     pub site: &'a SiteBundle,
     /// Conversation storage.
@@ -29,14 +34,31 @@ pub struct Edge<'a, S, E, R> {
     pub engine: &'a E,
     /// Randomness for ids and tokens.
     pub entropy: &'a R,
+    /// What running actions needs.
+    pub actions: ActionEnv<'a, N>,
+}
+
+/// The action side of the edge: network, policy, token cache, secrets and the admin token.
+pub struct ActionEnv<'a, N> {
+    /// The outside world.
+    pub network: &'a N,
+    /// Where actions may call.
+    pub policy: &'a NetworkPolicy,
+    /// Cached token-endpoint tokens.
+    pub tokens: &'a TokenCache,
+    /// Secret values by name (only the ones the site declares).
+    pub secrets: &'a BTreeMap<String, String>,
+    /// The owner's admin token, if set.
+    pub admin_token: Option<&'a str>,
 }
 
 /// Answers one API request at `now_ms` (Unix ms).
-pub async fn handle<S, E, R>(edge: &Edge<'_, S, E, R>, req: &HttpRequest, now_ms: u64) -> HttpResponse
+pub async fn handle<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest, now_ms: u64) -> HttpResponse
 where
-    S: ConversationStore,
+    S: ConversationStore + ActionLogStore,
     E: AnswerEngine,
     R: Entropy,
+    N: Network,
 {
     let origin = req.header("origin").map(str::to_string);
     let mut response = if req.method == "OPTIONS" {
@@ -51,11 +73,16 @@ where
     response
 }
 
-async fn dispatch<S, E, R>(edge: &Edge<'_, S, E, R>, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError>
+async fn dispatch<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    req: &HttpRequest,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError>
 where
-    S: ConversationStore,
+    S: ConversationStore + ActionLogStore,
     E: AnswerEngine,
     R: Entropy,
+    N: Network,
 {
     let route = routes::route(&req.method, &req.path)?;
     if req.body.len() > MAX_BODY_BYTES {
@@ -66,6 +93,15 @@ where
         Route::CreateConversation => conversations::create(edge, req, now_ms).await,
         Route::PostMessage(id) => conversations::post_message(edge, req, &id, now_ms).await,
         Route::ListMessages(id) => conversations::list_messages(edge, req, &id).await,
+        Route::AdminActions => admin::authorize(edge, req).map(|()| admin::list(edge)),
+        Route::AdminActionLogs(name) => {
+            admin::authorize(edge, req)?;
+            admin::logs(edge, req, &name).await
+        }
+        Route::AdminActionTest(name) => {
+            admin::authorize(edge, req)?;
+            admin::test(edge, req, &name, now_ms).await
+        }
     }
 }
 

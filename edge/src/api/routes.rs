@@ -14,6 +14,12 @@ pub enum Route {
     PostMessage(String),
     /// `GET /api/v1/conversations/{id}/messages`
     ListMessages(String),
+    /// `GET /api/v1/admin/actions`
+    AdminActions,
+    /// `GET /api/v1/admin/actions/{name}/logs`
+    AdminActionLogs(String),
+    /// `POST /api/v1/admin/actions/{name}/test`
+    AdminActionTest(String),
 }
 
 /// Finds the route, or says why there is none (404 / 405).
@@ -26,7 +32,14 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["conversations"] if post => Ok(Route::CreateConversation),
         ["conversations", id, "messages"] if post => Ok(Route::PostMessage(id.to_string())),
         ["conversations", id, "messages"] if get => Ok(Route::ListMessages(id.to_string())),
-        ["site"] | ["conversations"] | ["conversations", _, "messages"] => {
+        ["admin", "actions"] if get => Ok(Route::AdminActions),
+        ["admin", "actions", name, "logs"] if get => Ok(Route::AdminActionLogs(name.to_string())),
+        ["admin", "actions", name, "test"] if post => Ok(Route::AdminActionTest(name.to_string())),
+        ["site"]
+        | ["conversations"]
+        | ["conversations", _, "messages"]
+        | ["admin", "actions"]
+        | ["admin", "actions", _, "logs" | "test"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
         _ => Err(not_found()),

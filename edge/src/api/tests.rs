@@ -1,6 +1,9 @@
 //! The visitor API end to end over the in-memory store: the contract other clients rely on.
 
 use super::*;
+use crate::actions::execute::{InboundResponse, Network, TokenCache, TransportError};
+use crate::actions::render::OutboundRequest;
+use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::BuiltinEngine;
 use crate::store::memory::MemoryStore;
 use crate::token::tests::TestEntropy;
@@ -19,9 +22,32 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
 }
 
 pub fn site() -> SiteBundle {
-    let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\nallowed_origins = [\"https://shop.example\"]\n[answering]\nfallback = \"I don't know that.\"";
+    let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\nallowed_origins = [\"https://shop.example\"]\n[answering]\nfallback = \"I don't know that.\"\n[actions]\nallowed_hosts = [\"api.example.com\"]\nsecrets = [\"API_KEY\"]";
     let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees\"\n+++\n## Withdrawal fees\n- Bitcoin: 0.0002 BTC";
-    SiteBundle::from_files(agent, &[("knowledge/fees.md".into(), fees.into())]).unwrap()
+    let action = r#"{"name":"Tx Status","type":"http","method":"GET","url":"https://api.example.com/tx/{{inputs.tx}}",
+        "headers":{"Authorization":"Bearer {{secrets.API_KEY}}"},"inputs":[{"name":"tx","format":"tx_hash"}],
+        "response":{"reply":"It is {{response.status}}."}}"#;
+    SiteBundle::from_dir_files(
+        agent,
+        &[("knowledge/fees.md".into(), fees.into())],
+        &[("actions/tx.json".into(), action.into())],
+    )
+    .unwrap()
+}
+
+/// A network where every action target answers `200 {"ok": true}` and records the request.
+#[derive(Default)]
+pub struct EchoNetwork(pub std::cell::RefCell<Vec<OutboundRequest>>);
+
+impl Network for EchoNetwork {
+    async fn send(&self, request: &OutboundRequest, _timeout_ms: u32) -> Result<InboundResponse, TransportError> {
+        self.0.borrow_mut().push(request.clone());
+        Ok(InboundResponse { status: 200, headers: vec![], body: br#"{"ok":true,"status":"confirmed"}"#.to_vec() })
+    }
+    async fn sleep(&self, _ms: u32) {}
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
 }
 
 struct World {
@@ -29,13 +55,46 @@ struct World {
     store: MemoryStore,
     engine: BuiltinEngine,
     entropy: TestEntropy,
+    network: EchoNetwork,
+    policy: NetworkPolicy,
+    tokens: TokenCache,
+    secrets: std::collections::BTreeMap<String, String>,
 }
+
+macro_rules! edge {
+    ($w:expr) => {
+        Edge {
+            site: &$w.site,
+            store: &$w.store,
+            engine: &$w.engine,
+            entropy: &$w.entropy,
+            actions: ActionEnv {
+                network: &$w.network,
+                policy: &$w.policy,
+                tokens: &$w.tokens,
+                secrets: &$w.secrets,
+                admin_token: Some(ADMIN),
+            },
+        }
+    };
+}
+
+const ADMIN: &str = "admin-token-for-tests";
 
 impl World {
     fn new() -> Self {
         let site = site();
         let engine = BuiltinEngine::new(&site);
-        Self { site, store: MemoryStore::default(), engine, entropy: TestEntropy::default() }
+        Self {
+            site,
+            store: MemoryStore::default(),
+            engine,
+            entropy: TestEntropy::default(),
+            network: EchoNetwork::default(),
+            policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], allow_private_addresses: vec![] },
+            tokens: TokenCache::default(),
+            secrets: [("API_KEY".to_string(), "sk_test_abcdef".to_string())].into_iter().collect(),
+        }
     }
 
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
@@ -43,8 +102,15 @@ impl World {
         if let Some(t) = token {
             headers.push(("authorization".into(), format!("Bearer {t}")));
         }
-        let req = HttpRequest { method: method.into(), path: path.into(), headers, body: body.as_bytes().to_vec() };
-        let edge = Edge { site: &self.site, store: &self.store, engine: &self.engine, entropy: &self.entropy };
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let req = HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            query: query.into(),
+            headers,
+            body: body.as_bytes().to_vec(),
+        };
+        let edge = edge!(self);
         let resp = block_on(handle(&edge, &req, 1_795_478_400_000));
         let value = if resp.body.is_empty() { Value::Null } else { serde_json::from_str(&resp.body).unwrap() };
         (resp.status, value)
@@ -166,10 +232,11 @@ fn create_validates_the_lead() {
 #[test]
 fn cors_only_for_allowed_origins() {
     let w = World::new();
-    let edge = Edge { site: &w.site, store: &w.store, engine: &w.engine, entropy: &w.entropy };
+    let edge = edge!(w);
     let req = |origin: &str| HttpRequest {
         method: "OPTIONS".into(),
         path: "/api/v1/conversations".into(),
+        query: String::new(),
         headers: vec![("origin".into(), origin.into())],
         body: vec![],
     };
@@ -177,4 +244,57 @@ fn cors_only_for_allowed_origins() {
     assert_eq!(ok.header("access-control-allow-origin"), Some("https://shop.example"));
     let denied = block_on(handle(&edge, &req("https://evil.example"), 0));
     assert_eq!(denied.header("access-control-allow-origin"), None);
+}
+
+fn admin_call(w: &World, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+    w.call(method, path, token, body)
+}
+
+#[test]
+fn admin_api_needs_the_admin_token() {
+    let w = World::new();
+    assert_eq!(admin_call(&w, "GET", "/api/v1/admin/actions", None, "").0, 401);
+    let (_, visitor_token) = w.start();
+    assert_eq!(admin_call(&w, "GET", "/api/v1/admin/actions", Some(&visitor_token), "").0, 403);
+    let (status, v) = admin_call(&w, "GET", "/api/v1/admin/actions", Some(ADMIN), "");
+    assert_eq!(status, 200);
+    assert_eq!(v["actions"][0]["slug"], "tx-status");
+    assert_eq!(v["actions"][0]["secrets"], json!(["API_KEY"]));
+    assert!(!v.to_string().contains("sk_test_abcdef"), "secret values never leave the edge");
+}
+
+#[test]
+fn test_endpoint_runs_logs_and_redacts() {
+    let w = World::new();
+    let tx = format!("0x{}", "ab".repeat(32));
+    let body = json!({"variables": {"inputs.tx": tx}}).to_string();
+    let (status, v) = admin_call(&w, "POST", "/api/v1/admin/actions/tx-status/test", Some(ADMIN), &body);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["run"]["status"], "ok");
+    assert_eq!(v["run"]["reply"], "It is confirmed.");
+    assert_eq!(v["request"]["url"], format!("https://api.example.com/tx/{tx}"));
+    assert!(!v.to_string().contains("sk_test_abcdef"));
+    // The target did get the secret.
+    assert_eq!(w.network.0.borrow()[0].header("authorization"), Some("Bearer sk_test_abcdef"));
+
+    let (status, logs) = admin_call(&w, "GET", "/api/v1/admin/actions/tx-status/logs?limit=10", Some(ADMIN), "");
+    assert_eq!(status, 200);
+    assert_eq!(logs["logs"][0]["test"], true);
+    assert_eq!(logs["logs"][0]["status"], "ok");
+    assert!(!logs.to_string().contains("sk_test_abcdef"));
+}
+
+#[test]
+fn test_endpoint_validates_inputs_and_refuses_passed_in_secrets() {
+    let w = World::new();
+    let path = "/api/v1/admin/actions/tx-status/test";
+    let (s, v) = admin_call(&w, "POST", path, Some(ADMIN), r#"{"variables":{"inputs.tx":"nope"}}"#);
+    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("variables.inputs.tx")));
+    let (s, v) = admin_call(&w, "POST", path, Some(ADMIN), r#"{"variables":{"secrets.API_KEY":"x"}}"#);
+    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("variables.secrets.API_KEY")));
+    let (s, v) = admin_call(&w, "POST", path, Some(ADMIN), r#"{"variables":{"lead.phone":"1"}}"#);
+    assert_eq!(s, 400, "{v}");
+    let (s, v) = admin_call(&w, "POST", "/api/v1/admin/actions/nope/test", Some(ADMIN), "{}");
+    assert_eq!((s, v["error"]["code"].as_str()), (404, Some("action_not_found")));
+    assert!(w.network.0.borrow().is_empty(), "nothing was sent");
 }

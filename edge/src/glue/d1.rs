@@ -1,6 +1,9 @@
 //! [`ConversationStore`] on Cloudflare D1 (schema in `edge/migrations/`).
 
-use crate::store::{ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError};
+use crate::actions::execute::ActionRun;
+use crate::store::{
+    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError,
+};
 use serde::Deserialize;
 use shared::api::Lead;
 use shared::{Author, ConversationId, Message, MessageId, Source};
@@ -211,5 +214,104 @@ impl ConversationStore for D1Store {
             .await?;
         recent.reverse();
         Ok(recent)
+    }
+}
+
+#[derive(Deserialize)]
+struct RunRow {
+    seq: f64,
+    at_ms: f64,
+    conversation_id: Option<String>,
+    test: f64,
+    injected: f64,
+    run: String,
+}
+
+impl ActionLogStore for D1Store {
+    async fn record_run(
+        &self,
+        at_ms: u64,
+        conversation: Option<&ConversationId>,
+        run: &ActionRun,
+        injected: bool,
+        test: bool,
+    ) -> Result<i64, StoreError> {
+        let json = serde_json::to_string(run).map_err(fail)?;
+        let status = serde_json::to_value(run.status).map_err(fail)?;
+        let class = run.error_class.and_then(|c| serde_json::to_value(c).ok());
+        let result = self
+            .statement(
+                "INSERT INTO action_runs (at_ms, conversation_id, action, status, error_class, test, injected, run) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                &[
+                    JsValue::from_f64(at_ms as f64),
+                    opt(conversation.map(ConversationId::as_str)),
+                    text(&run.action),
+                    text(status.as_str().unwrap_or("failed")),
+                    opt(class.as_ref().and_then(|c| c.as_str())),
+                    JsValue::from_f64(f64::from(u8::from(test))),
+                    JsValue::from_f64(f64::from(u8::from(injected))),
+                    text(&json),
+                ],
+            )?
+            .run()
+            .await
+            .map_err(fail)?;
+        Ok(result.meta().map_err(fail)?.and_then(|m| m.last_row_id).unwrap_or_default())
+    }
+
+    async fn action_logs(
+        &self,
+        action: &str,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        let rows: Vec<RunRow> = self
+            .statement(
+                "SELECT seq, at_ms, conversation_id, test, injected, run FROM action_runs \
+                 WHERE action = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                &[
+                    text(action),
+                    JsValue::from_f64(before.unwrap_or(i64::MAX >> 11) as f64),
+                    JsValue::from_f64(limit as f64),
+                ],
+            )?
+            .all()
+            .await
+            .map_err(fail)?
+            .results()
+            .map_err(fail)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(ActionLogEntry {
+                    id: r.seq as i64,
+                    at: shared::time::rfc3339_from_unix_ms(r.at_ms as u64),
+                    conversation_id: r.conversation_id,
+                    test: r.test != 0.0,
+                    injected: r.injected != 0.0,
+                    run: serde_json::from_str(&r.run).map_err(fail)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_runs_since(
+        &self,
+        action: &str,
+        conversation: Option<&ConversationId>,
+        since_ms: u64,
+    ) -> Result<u32, StoreError> {
+        let (sql, args) = match conversation {
+            Some(c) => (
+                "SELECT COUNT(*) AS n FROM action_runs WHERE action = ?1 AND at_ms >= ?2 AND conversation_id = ?3 AND test = 0",
+                vec![text(action), JsValue::from_f64(since_ms as f64), text(c.as_str())],
+            ),
+            None => (
+                "SELECT COUNT(*) AS n FROM action_runs WHERE action = ?1 AND at_ms >= ?2 AND test = 0",
+                vec![text(action), JsValue::from_f64(since_ms as f64)],
+            ),
+        };
+        let n: Option<f64> = self.statement(sql, &args)?.first(Some("n")).await.map_err(fail)?;
+        Ok(n.unwrap_or(0.0) as u32)
     }
 }

@@ -3,9 +3,13 @@
 
 mod d1;
 mod entropy;
+mod network;
 
+use crate::actions::execute::TokenCache;
+use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::BuiltinEngine;
-use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::api::{self, ActionEnv, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
 
@@ -13,6 +17,34 @@ use worker::{event, Context, Env, Headers, Request, Response, Result};
 fn engine() -> &'static BuiltinEngine {
     static ENGINE: OnceLock<BuiltinEngine> = OnceLock::new();
     ENGINE.get_or_init(|| BuiltinEngine::new(crate::site::bundle()))
+}
+
+/// The site's network policy for actions, parsed once per isolate.
+fn policy() -> &'static NetworkPolicy {
+    static POLICY: OnceLock<NetworkPolicy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let a = &crate::site::bundle().agent.actions;
+        NetworkPolicy {
+            allowed_hosts: a.allowed_hosts.clone(),
+            allow_private_addresses: a.allow_private_addresses.iter().filter_map(|s| s.parse().ok()).collect(),
+        }
+    })
+}
+
+thread_local! {
+    /// Token-endpoint tokens live as long as the isolate.
+    static TOKENS: &'static TokenCache = Box::leak(Box::default());
+}
+
+/// The declared secrets that are set (`.dev.vars` locally, `wrangler secret put` in production).
+fn secrets(env: &Env) -> BTreeMap<String, String> {
+    crate::site::bundle()
+        .agent
+        .actions
+        .secrets
+        .iter()
+        .filter_map(|name| env.secret(name).ok().map(|s| (name.clone(), s.to_string())))
+        .collect()
 }
 
 #[event(fetch)]
@@ -29,12 +61,28 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let http = HttpRequest {
             method: req.method().to_string().to_ascii_uppercase(),
             path,
+            query: req.url()?.query().unwrap_or_default().to_string(),
             headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
             body: req.bytes().await.unwrap_or_default(),
         };
         let store = d1::D1Store::new(env.d1("DB")?);
-        let edge =
-            Edge { site: crate::site::bundle(), store: &store, engine: engine(), entropy: &entropy::RuntimeEntropy };
+        let secrets = secrets(&env);
+        let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
+        let network = network::WorkerNetwork;
+        let tokens = TOKENS.with(|t| *t);
+        let edge = Edge {
+            site: crate::site::bundle(),
+            store: &store,
+            engine: engine(),
+            entropy: &entropy::RuntimeEntropy,
+            actions: ActionEnv {
+                network: &network,
+                policy: policy(),
+                tokens,
+                secrets: &secrets,
+                admin_token: admin_token.as_deref(),
+            },
+        };
         api::handle(&edge, &http, js_sys::Date::now() as u64).await
     };
     into_worker_response(response)

@@ -1,6 +1,7 @@
 //! An in-memory [`ConversationStore`] with the same semantics as the D1 one, for native tests.
 
-use super::{ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError};
+use super::{ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError};
+use crate::actions::execute::ActionRun;
 use shared::{ConversationId, Message, MessageId};
 use std::cell::RefCell;
 
@@ -9,6 +10,7 @@ use std::cell::RefCell;
 pub struct MemoryStore {
     conversations: RefCell<Vec<ConversationRecord>>,
     messages: RefCell<Vec<(ConversationId, NewMessage)>>,
+    runs: RefCell<Vec<(u64, ActionLogEntry)>>,
 }
 
 impl MemoryStore {
@@ -70,5 +72,67 @@ impl ConversationStore for MemoryStore {
     async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError> {
         let all = self.messages(conversation).await?;
         Ok(all[all.len().saturating_sub(limit)..].to_vec())
+    }
+}
+
+impl ActionLogStore for MemoryStore {
+    async fn record_run(
+        &self,
+        at_ms: u64,
+        conversation: Option<&ConversationId>,
+        run: &ActionRun,
+        injected: bool,
+        test: bool,
+    ) -> Result<i64, StoreError> {
+        let mut runs = self.runs.borrow_mut();
+        let id = runs.len() as i64 + 1;
+        runs.push((
+            at_ms,
+            ActionLogEntry {
+                id,
+                at: shared::time::rfc3339_from_unix_ms(at_ms),
+                conversation_id: conversation.map(ToString::to_string),
+                test,
+                injected,
+                run: run.clone(),
+            },
+        ));
+        Ok(id)
+    }
+
+    async fn action_logs(
+        &self,
+        action: &str,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        let runs = self.runs.borrow();
+        Ok(runs
+            .iter()
+            .rev()
+            .map(|(_, e)| e)
+            .filter(|e| e.run.action == action && before.is_none_or(|b| e.id < b))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn count_runs_since(
+        &self,
+        action: &str,
+        conversation: Option<&ConversationId>,
+        since_ms: u64,
+    ) -> Result<u32, StoreError> {
+        let conversation = conversation.map(ToString::to_string);
+        Ok(self
+            .runs
+            .borrow()
+            .iter()
+            .filter(|(at, e)| {
+                *at >= since_ms
+                    && e.run.action == action
+                    && (conversation.is_none() || e.conversation_id == conversation)
+            })
+            .count() as u32)
     }
 }

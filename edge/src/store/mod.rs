@@ -1,7 +1,10 @@
 //! Where conversations live. The API speaks to this trait; D1 implements it in the Worker and an
 //! in-memory store implements it for native tests.
 
+pub mod action_log;
 pub mod memory;
+
+pub use action_log::{ActionLogEntry, ActionLogStore};
 
 use shared::api::Lead;
 use shared::{Author, ConversationId, Message, MessageId, Source};

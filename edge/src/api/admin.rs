@@ -1,0 +1,164 @@
+//! The owner's admin API (`Authorization: Bearer <ADMIN_TOKEN>`): action definitions, their
+//! execution logs, and the test endpoint that runs an action without touching any conversation.
+
+use super::error::ApiError;
+use super::http::{HttpRequest, HttpResponse};
+use super::Edge;
+use crate::actions::execute::{self, RunContext};
+use crate::actions::guard;
+use crate::actions::render::secret_names;
+use crate::store::ActionLogStore;
+use crate::token::{random_text, Entropy};
+use serde::{Deserialize, Serialize};
+use shared::action::ActionDef;
+use shared::api::ErrorCode;
+use shared::template::{TemplateVar, Values};
+use std::collections::BTreeMap;
+
+/// Checks the admin bearer token in constant time.
+pub fn authorize<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(expected) = edge.actions.admin_token.filter(|t| !t.is_empty()) else {
+        return Err(ApiError::new(
+            ErrorCode::AdminDisabled,
+            "the admin API is off: set the ADMIN_TOKEN secret (.dev.vars locally, `wrangler secret put ADMIN_TOKEN` in production)",
+        ));
+    };
+    let token = req.bearer_token().ok_or_else(|| {
+        ApiError::new(ErrorCode::MissingToken, "send the admin token as `Authorization: Bearer <token>`")
+    })?;
+    let same = token.len() == expected.len()
+        && token.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::InvalidToken, "this is not the admin token"))
+    }
+}
+
+fn find<'s, S, E, R, N>(edge: &'s Edge<'_, S, E, R, N>, slug: &str) -> Result<&'s ActionDef, ApiError> {
+    edge.site.action(slug).ok_or_else(|| {
+        let known: Vec<String> = edge.site.actions.iter().map(ActionDef::slug).collect();
+        ApiError::new(ErrorCode::ActionNotFound, format!("no action {slug:?} (actions: {})", known.join(", ")))
+    })
+}
+
+#[derive(Serialize)]
+struct ActionSummary<'a> {
+    slug: String,
+    /// Secrets appear only as names, here and inside the templates.
+    secrets: Vec<String>,
+    definition: &'a ActionDef,
+}
+
+/// `GET /api/v1/admin/actions`
+pub fn list<S, E, R, N>(edge: &Edge<'_, S, E, R, N>) -> HttpResponse {
+    let actions: Vec<ActionSummary<'_>> = edge
+        .site
+        .actions
+        .iter()
+        .map(|a| ActionSummary { slug: a.slug(), secrets: secret_names(a), definition: a })
+        .collect();
+    HttpResponse::json(200, &serde_json::json!({ "actions": actions }))
+}
+
+/// `GET /api/v1/admin/actions/{name}/logs?limit=&before=`
+pub async fn logs<S: ActionLogStore, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    req: &HttpRequest,
+    slug: &str,
+) -> Result<HttpResponse, ApiError> {
+    let action = find(edge, slug)?;
+    let limit = match req.query_param("limit") {
+        None => 50,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| ApiError::invalid_field("limit", "must be a whole number from 1 to 500"))?,
+    };
+    let before = match req.query_param("before") {
+        None => None,
+        Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::invalid_field("before", "must be a log entry id"))?),
+    };
+    let entries = edge.store.action_logs(&action.slug(), limit, before).await?;
+    let next = if entries.len() == limit { entries.last().map(|e| e.id) } else { None };
+    Ok(HttpResponse::json(200, &serde_json::json!({ "logs": entries, "next_before": next })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestRequest {
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+}
+
+/// `POST /api/v1/admin/actions/{name}/test`: renders and runs the action with the given
+/// variables (secrets from the edge), logs the run as a test, and returns request and response.
+pub async fn test<S: ActionLogStore, E, R: Entropy, N: execute::Network>(
+    edge: &Edge<'_, S, E, R, N>,
+    req: &HttpRequest,
+    slug: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let action = find(edge, slug)?;
+    let body: TestRequest = if req.body.iter().all(u8::is_ascii_whitespace) {
+        TestRequest { variables: BTreeMap::new() }
+    } else {
+        serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?
+    };
+    let mut values = Values::new();
+    let mut inputs = BTreeMap::new();
+    for (name, value) in body.variables {
+        let var = TemplateVar::parse(&name)
+            .map_err(|e| ApiError::invalid_field(&format!("variables.{name}"), e.to_string()))?;
+        match &var {
+            TemplateVar::Secret(_) | TemplateVar::Response(_) => {
+                return Err(ApiError::invalid_field(
+                    &format!("variables.{name}"),
+                    "secrets come from the edge and response values from the target; they cannot be passed in",
+                ))
+            }
+            TemplateVar::Input(n) => {
+                inputs.insert(n.clone(), value);
+            }
+            _ => {
+                values.insert(var, value);
+            }
+        }
+    }
+    // Inputs are validated as for a visitor; verification and rate limits do not apply to the owner's test.
+    let owner = guard::GuardState { verified: true, ..Default::default() };
+    let mut for_guard = values.clone();
+    for required in &action.requires {
+        if let Ok(var) = TemplateVar::parse(required) {
+            for_guard.entry(var).or_insert_with(|| "(test)".into());
+        }
+    }
+    let clean = guard::check(action, &inputs, &for_guard, owner).map_err(|refusal| match &refusal {
+        guard::Refusal::MissingInput { name, .. } | guard::Refusal::InvalidInput { name, .. } => {
+            ApiError::invalid_field(&format!("variables.inputs.{name}"), refusal.to_string())
+        }
+        other => ApiError::invalid_field("variables", other.to_string()),
+    })?;
+    for (name, value) in clean {
+        values.insert(TemplateVar::Input(name), value);
+    }
+    for name in secret_names(action) {
+        let value = edge.actions.secrets.get(&name).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidField,
+                format!("secret {name} is not set on the edge (.dev.vars locally, `wrangler secret put {name}` in production)"),
+            )
+        })?;
+        values.insert(TemplateVar::Secret(name), value.clone());
+    }
+    let ctx = RunContext {
+        network: edge.actions.network,
+        policy: edge.actions.policy,
+        tokens: edge.actions.tokens,
+        idempotency_seed: format!("test:{}", random_text(edge.entropy, 12)),
+    };
+    let run = execute::run(&ctx, action, &values).await;
+    let log_id = edge.store.record_run(now_ms, None, &run, false, true).await?;
+    Ok(HttpResponse::json(200, &serde_json::json!({ "log_id": log_id, "request": run.request, "run": run })))
+}
