@@ -34,12 +34,22 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `bash scripts/serve-edge ${port} ${state}`,
-    url: `http://127.0.0.1:${port}/api/v1/site`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "ignore",
-    stderr: "pipe",
-  },
+  webServer: [
+    {
+      // The owner's API that the demo actions call (its address is in demo/site/actions).
+      command: "node demo/backend/server.mjs 8788",
+      url: "http://127.0.0.1:8788/__requests",
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore",
+    },
+    {
+      command: `bash scripts/serve-edge ${port} ${state}`,
+      url: `http://127.0.0.1:${port}/api/v1/site`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  ],
 });

@@ -1,0 +1,103 @@
+// Nova Exchange's demo API: the owner's backend that Switchboard's actions call. A real HTTP
+// server with fictional data, so the demo and the tests exercise real network calls.
+// Usage: node demo/backend/server.mjs [port=8788]   (keys: EXCHANGE_API_KEY, EXCHANGE_ADMIN_KEY env)
+// Test hooks: GET /__requests (what it received), GET /__otp?email= (the last code it "emailed").
+import { createServer } from "node:http";
+
+const port = Number(process.argv[2] ?? process.env.PORT ?? 8788);
+const API_KEY = process.env.EXCHANGE_API_KEY ?? "demo-exchange-key-5b1c9e";
+const ADMIN_KEY = process.env.EXCHANGE_ADMIN_KEY ?? "demo-admin-key-77f0a2";
+
+const customers = {
+  "ana@example.com": { name: "Ana Lima", kyc: { level: 2, status: "approved" }, balances: { BTC: "0.8421", ETH: "3.1200", USDT: "1250.00" } },
+  "ben@example.com": { name: "Ben Okafor", kyc: { level: 1, status: "pending review" }, balances: { BTC: "0.0050", USDT: "80.00" } },
+};
+const hex = (seed) => Array.from({ length: 64 }, (_, i) => "0123456789abcdef"[(seed * 7 + i * 13) % 16]).join("");
+const transactions = [
+  { hash: "0x" + hex(1), type: "deposit", asset: "BTC", amount: "0.25", status: "confirmed", confirmations: 6, email: "ana@example.com" },
+  { hash: "0x" + hex(2), type: "withdrawal", asset: "ETH", amount: "1.5", status: "pending", confirmations: 3, email: "ana@example.com" },
+  { hash: "0x" + hex(3), type: "deposit", asset: "USDT", amount: "500", status: "credited", confirmations: 20, email: "ben@example.com" },
+];
+const otps = new Map(); // email -> code
+const verified = new Set();
+const idempotent = new Map(); // Idempotency-Key -> response
+const received = [];
+let statusMode = "ok"; // test hook: how /v1/status behaves (ok, slow, fail, redirect)
+
+function send(res, status, body) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text) return {};
+  try { return JSON.parse(text); } catch { return Object.fromEntries(new URLSearchParams(text)); }
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url, `http://${req.headers.host}`);
+  const body = await readBody(req);
+  if (!url.pathname.startsWith("/__")) received.push({ method: req.method, path: url.pathname, query: url.search, headers: req.headers, body });
+  const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+  const authed = bearer === API_KEY || req.headers["x-api-key"] === API_KEY;
+  const p = url.pathname;
+
+  if (p === "/__requests") return send(res, 200, received);
+  if (p === "/__otp") return send(res, 200, { code: otps.get(url.searchParams.get("email")) ?? null });
+  if (p === "/__reset") { received.length = 0; otps.clear(); verified.clear(); idempotent.clear(); statusMode = "ok"; return send(res, 200, {}); }
+  if (p === "/__mode") { statusMode = url.searchParams.get("status") ?? "ok"; return send(res, 200, { statusMode }); }
+
+  if (p.startsWith("/v1/2fa/reset")) {
+    if (req.headers["x-admin-key"] !== ADMIN_KEY) return send(res, 401, { error: "bad admin key" });
+    const key = req.headers["idempotency-key"];
+    if (key && idempotent.has(key)) return send(res, 200, idempotent.get(key));
+    if (!customers[body.email]) return send(res, 404, { error: "no such customer" });
+    const result = { status: "reset", email: body.email, withdrawals_locked_hours: 48, reset_id: `r-${received.length}` };
+    if (key) idempotent.set(key, result);
+    return send(res, 200, result);
+  }
+  if (!authed) return send(res, 401, { error: "missing or wrong API key" });
+
+  let m;
+  if (p === "/v1/status") {
+    if (statusMode === "slow") return setTimeout(() => send(res, 200, { summary: "late" }), 10_000);
+    if (statusMode === "fail") return send(res, 500, { error: "status service down" });
+    if (statusMode === "redirect") { res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }); return res.end(); }
+    return send(res, 200, { summary: "operating normally", deposits: "normal", withdrawals: "normal" });
+  }
+  if ((m = /^\/v1\/transactions\/([^/]+)$/.exec(p))) {
+    const tx = transactions.find((t) => t.hash.toLowerCase() === decodeURIComponent(m[1]).toLowerCase());
+    return tx ? send(res, 200, tx) : send(res, 404, { error: "no transaction with that hash" });
+  }
+  if (p === "/v1/kyc") {
+    const c = customers[url.searchParams.get("email")];
+    return c ? send(res, 200, c.kyc) : send(res, 404, { error: "no such customer" });
+  }
+  if (p === "/v1/balances") {
+    const c = customers[url.searchParams.get("email")];
+    return c ? send(res, 200, { balances: c.balances }) : send(res, 404, { error: "no such customer" });
+  }
+  if (p === "/v1/addresses/validate") {
+    const a = String(body.address ?? "");
+    const network = /^0x[0-9a-fA-F]{40}$/.test(a) ? "Ethereum" : /^(bc1[a-z0-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})$/.test(a) ? "Bitcoin" : null;
+    return send(res, 200, { address: a, valid: !!network, verdict: network ? "valid" : "not valid", network: network ?? "unknown network" });
+  }
+  if (p === "/v1/otp/send") {
+    if (!customers[body.email]) return send(res, 404, { error: "no such customer" });
+    const code = String(100000 + Math.floor(Math.random() * 900000));
+    otps.set(body.email, code);
+    console.log(`[demo backend] one-time code for ${body.email}: ${code}`);
+    return send(res, 200, { sent: true });
+  }
+  if (p === "/v1/otp/verify") {
+    const ok = otps.get(body.email) === String(body.code);
+    if (ok) verified.add(body.email);
+    return ok ? send(res, 200, { verified: true }) : send(res, 422, { verified: false, error: "wrong or expired code" });
+  }
+  send(res, 404, { error: "no such endpoint" });
+});
+
+server.listen(port, "127.0.0.1", () => console.log(`[demo backend] Nova Exchange API on http://127.0.0.1:${port}`));
