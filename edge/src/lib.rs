@@ -9,5 +9,8 @@ pub mod site;
 pub mod store;
 pub mod token;
 
+#[cfg(test)]
+mod test_support;
+
 #[cfg(target_arch = "wasm32")]
 mod glue;

@@ -49,6 +49,30 @@ pub struct Source {
     pub url: String,
 }
 
+/// The outcome of an action, carried by the message that reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    /// The action's name.
+    pub name: String,
+    /// `ok`, `failed` or `refused`.
+    pub status: ActionStatus,
+    /// Why it failed or was refused, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// How an action ended, as visitors' clients see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionStatus {
+    /// Done.
+    Ok,
+    /// Tried, and the owner's API failed.
+    Failed,
+    /// Not run: a guard refused it.
+    Refused,
+}
+
 /// One message of a conversation. Typed extras sit beside the text and are omitted when empty,
 /// so clients that only know `text` keep working as new kinds are added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +91,9 @@ pub struct Message {
     /// The `client_message_id` the visitor's client sent it with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
+    /// The action this message reports on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ActionOutcome>,
 }
 
 /// Longest visitor message accepted, in characters.
@@ -84,6 +111,7 @@ mod tests {
             created_at: "2026-11-23T10:00:00.000Z".into(),
             sources: vec![Source { title: "Fees".into(), url: "/fees.html".into() }],
             client_message_id: None,
+            action: None,
         }
     }
 

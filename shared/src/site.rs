@@ -60,6 +60,12 @@ pub struct ActionsConfig {
     /// Names of the Worker secrets actions use (`.dev.vars` locally, `wrangler secret put` in production).
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// The action that sends the visitor a one-time code, before actions with `requires_verification`.
+    #[serde(default)]
+    pub verification_send: Option<String>,
+    /// The `verifies` action that checks the code (its one input is the code).
+    #[serde(default)]
+    pub verification_check: Option<String>,
 }
 
 fn default_accent() -> String {
@@ -223,6 +229,34 @@ impl SiteBundle {
                 errors.push(err(file, Some("name"), format!("action '{}' is defined twice", def.name)));
             }
             defs.push(def);
+        }
+        if let Some(agent) = &agent {
+            let a = &agent.actions;
+            for (field, slug) in [
+                ("actions.verification_send", &a.verification_send),
+                ("actions.verification_check", &a.verification_check),
+            ] {
+                if let Some(slug) = slug {
+                    match defs.iter().find(|d| &d.slug() == slug) {
+                        None => errors.push(err(AGENT_FILE, Some(field), format!("no action with slug {slug:?}"))),
+                        Some(d) if field.ends_with("check") && !d.verifies => errors.push(err(
+                            AGENT_FILE,
+                            Some(field),
+                            format!("action '{}' must declare \"verifies\": true", d.name),
+                        )),
+                        _ => {}
+                    }
+                }
+            }
+            if defs.iter().any(|d| d.requires_verification)
+                && (a.verification_send.is_none() || a.verification_check.is_none())
+            {
+                errors.push(err(
+                    AGENT_FILE,
+                    Some("actions.verification_check"),
+                    "actions with requires_verification need [actions] verification_send and verification_check",
+                ));
+            }
         }
         match agent {
             Some(agent) if errors.is_empty() => Ok(Self { agent, knowledge: docs, actions: defs }),

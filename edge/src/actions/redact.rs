@@ -90,6 +90,11 @@ pub fn mask_sensitive(text: &str) -> String {
     mask_seed_phrases(&text)
 }
 
+/// Masks every standalone run of 4–8 digits (used when the visitor is answering a code request).
+pub fn mask_codes(text: &str) -> String {
+    mask_words(text, |w| (4..=8).contains(&w.len()) && is_digit_token(w), "[code]")
+}
+
 fn is_digit_token(w: &str) -> bool {
     w.bytes().all(|b| b.is_ascii_digit())
 }
@@ -287,6 +292,14 @@ mod tests {
         assert_eq!(mask_sensitive(&format!("my words: {seed}")), "my words: [possible recovery phrase removed] ");
         let sentence = "please help with this deposit that never arrived since last week and today";
         assert_eq!(mask_sensitive(sentence), sentence, "ordinary sentences are kept");
+    }
+
+    #[test]
+    fn codes_alone_are_masked_when_a_code_is_expected() {
+        assert_eq!(mask_codes("482913"), "[code]");
+        assert_eq!(mask_codes("it is 4829 ok"), "it is [code] ok");
+        assert_eq!(mask_codes("2026"), "[code]");
+        assert_eq!(mask_codes("no digits"), "no digits");
     }
 
     #[test]

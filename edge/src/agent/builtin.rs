@@ -70,13 +70,17 @@ impl BuiltinEngine {
         }
         let sources =
             chosen.iter().map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() }).collect();
-        Reply { text, sources, grounded: true }
+        Reply { text, sources, grounded: true, action: None }
     }
 }
 
 impl AnswerEngine for BuiltinEngine {
     async fn reply(&self, question: Question<'_>) -> Vec<Reply> {
         vec![self.answer(question.text)]
+    }
+
+    fn coverage(&self, question: &str) -> f64 {
+        self.index.search(question, 1).first().map_or(0.0, |h| h.coverage)
     }
 }
 
@@ -89,7 +93,7 @@ fn social(kind: SmallTalk) -> Reply {
 }
 
 fn ungrounded(text: &str) -> Reply {
-    Reply { text: text.to_string(), sources: Vec::new(), grounded: false }
+    Reply { text: text.to_string(), sources: Vec::new(), grounded: false, action: None }
 }
 
 /// The passage, or for a long one the lines that mention the question's terms (in order).

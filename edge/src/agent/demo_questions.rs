@@ -2,19 +2,7 @@
 //! asks, each with the section that must answer it, and questions it must decline.
 
 use super::BuiltinEngine;
-use shared::site::SiteBundle;
-use std::path::Path;
-
-fn demo_site() -> SiteBundle {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/site");
-    let agent = std::fs::read_to_string(dir.join("agent.toml")).unwrap();
-    let docs: Vec<(String, String)> = std::fs::read_dir(dir.join("knowledge"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
-    SiteBundle::from_files(&agent, &docs).unwrap()
-}
+use crate::test_support::demo_site;
 
 #[test]
 fn answers_come_from_the_right_section() {

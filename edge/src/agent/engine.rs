@@ -1,7 +1,7 @@
 //! The seam between the conversation API and whatever writes the answers (the built-in grounded
 //! engine today, an LLM-backed one later).
 
-use shared::{Message, Source};
+use shared::{ActionOutcome, Message, Source};
 
 /// What the engine is asked.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +21,8 @@ pub struct Reply {
     pub sources: Vec<Source>,
     /// Whether the reply is grounded in the owner's content (false for "I don't know").
     pub grounded: bool,
+    /// The action this reply reports on.
+    pub action: Option<ActionOutcome>,
 }
 
 /// Writes the agent's replies.
@@ -28,4 +30,7 @@ pub struct Reply {
 pub trait AnswerEngine {
     /// Replies to the visitor's latest message; never invents facts absent from the owner's content.
     async fn reply(&self, question: Question<'_>) -> Vec<Reply>;
+
+    /// How well the owner's content covers a question, 0–1 (decides between answering and acting).
+    fn coverage(&self, question: &str) -> f64;
 }

@@ -2,7 +2,11 @@
 
 pub mod builtin;
 pub mod engine;
+pub mod intent;
+pub mod planner;
+pub mod sentiment;
 pub mod smalltalk;
+pub mod turn;
 
 #[cfg(test)]
 mod demo_questions;

@@ -3,8 +3,10 @@
 use super::error::ApiError;
 use super::http::{HttpRequest, HttpResponse};
 use super::Edge;
-use crate::agent::{AnswerEngine, Question};
-use crate::store::{ConversationRecord, ConversationStore, Inserted, NewMessage};
+use crate::actions::execute::Network;
+use crate::actions::redact::{mask_codes, mask_sensitive};
+use crate::agent::{turn, AnswerEngine};
+use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, Inserted, NewMessage};
 use crate::token::{hash_token, new_token, random_text, token_matches, Entropy};
 use shared::api::{
     CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead, MessagesResponse, PostMessageRequest,
@@ -45,8 +47,15 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
     };
     let id = ConversationId::parse(format!("c{}", random_text(edge.entropy, 16))).expect("base64url id");
     let token = new_token(edge.entropy);
-    let record =
-        ConversationRecord { id: id.clone(), token_hash: hash_token(&token), user_id, lead, created_at_ms: now_ms };
+    let record = ConversationRecord {
+        id: id.clone(),
+        token_hash: hash_token(&token),
+        user_id,
+        lead,
+        created_at_ms: now_ms,
+        verified: false,
+        pending: None,
+    };
     let greeting = NewMessage {
         id: MessageId::parse(format!("{id}-g0")).expect("derived id"),
         author: Author::Bot,
@@ -54,6 +63,7 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
         sources: Vec::new(),
         client_message_id: None,
         reply_to: None,
+        action: None,
         created_at_ms: now_ms,
     };
     edge.store.create_conversation(&record, std::slice::from_ref(&greeting)).await?;
@@ -122,13 +132,13 @@ pub async fn list_messages<S: ConversationStore, E, R, N>(
 
 /// `POST /api/v1/conversations/{id}/messages`: stores the visitor's message first, then replies.
 /// A retry with the same `client_message_id` returns the stored message and its stored replies.
-pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy, N>(
+pub async fn post_message<S: ConversationStore + ActionLogStore, E: AnswerEngine, R: Entropy, N: Network>(
     edge: &Edge<'_, S, E, R, N>,
     req: &HttpRequest,
     raw_id: &str,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let record = authorize(edge.store, req, raw_id).await?;
+    let mut record = authorize(edge.store, req, raw_id).await?;
     let body: PostMessageRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let client_id = ClientMessageId::parse(body.client_message_id)
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
@@ -140,13 +150,18 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy, N>(
         return Err(ApiError::invalid_field("text", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
     }
 
+    // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw text is
+    // used for this turn only.
+    let stored_text =
+        if turn::awaits_code(edge.site, record.pending.as_deref()) { mask_codes(text) } else { mask_sensitive(text) };
     let visitor = NewMessage {
         id: MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id"),
         author: Author::Visitor,
-        text: text.to_string(),
+        text: stored_text,
         sources: Vec::new(),
         client_message_id: Some(client_id.to_string()),
         reply_to: None,
+        action: None,
         created_at_ms: now_ms,
     };
     let stored = match edge.store.insert_visitor_message(&record.id, &visitor).await? {
@@ -163,7 +178,7 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy, N>(
 
     let recent = edge.store.recent_messages(&record.id, HISTORY_FOR_ENGINE + 1).await?;
     let earlier: Vec<_> = recent.into_iter().take_while(|m| m.id != stored.id).collect();
-    let replies = edge.engine.reply(Question { text: &stored.text, history: &earlier }).await;
+    let replies = turn::respond(edge, &mut record, &stored, text, &earlier, now_ms).await?;
     let new_replies: Vec<NewMessage> = replies
         .into_iter()
         .enumerate()
@@ -175,6 +190,7 @@ pub async fn post_message<S: ConversationStore, E: AnswerEngine, R: Entropy, N>(
             sources: r.sources,
             client_message_id: None,
             reply_to: Some(stored.id.clone()),
+            action: r.action,
             created_at_ms: now_ms,
         })
         .collect();

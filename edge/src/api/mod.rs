@@ -42,6 +42,8 @@ pub struct Edge<'a, S, E, R, N> {
 pub struct ActionEnv<'a, N> {
     /// The outside world.
     pub network: &'a N,
+    /// The actions, indexed for the agent.
+    pub intents: &'a crate::agent::intent::ActionIndex,
     /// Where actions may call.
     pub policy: &'a NetworkPolicy,
     /// Cached token-endpoint tokens.

@@ -56,6 +56,7 @@ struct World {
     engine: BuiltinEngine,
     entropy: TestEntropy,
     network: EchoNetwork,
+    intents: crate::agent::intent::ActionIndex,
     policy: NetworkPolicy,
     tokens: TokenCache,
     secrets: std::collections::BTreeMap<String, String>,
@@ -70,6 +71,7 @@ macro_rules! edge {
             entropy: &$w.entropy,
             actions: ActionEnv {
                 network: &$w.network,
+                intents: &$w.intents,
                 policy: &$w.policy,
                 tokens: &$w.tokens,
                 secrets: &$w.secrets,
@@ -86,6 +88,7 @@ impl World {
         let site = site();
         let engine = BuiltinEngine::new(&site);
         Self {
+            intents: crate::agent::intent::ActionIndex::new(&site),
             site,
             store: MemoryStore::default(),
             engine,
@@ -297,4 +300,37 @@ fn test_endpoint_validates_inputs_and_refuses_passed_in_secrets() {
     let (s, v) = admin_call(&w, "POST", "/api/v1/admin/actions/nope/test", Some(ADMIN), "{}");
     assert_eq!((s, v["error"]["code"].as_str()), (404, Some("action_not_found")));
     assert!(w.network.0.borrow().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_message_carrying_a_hash_runs_the_action_and_says_so() {
+    let w = World::new();
+    let (id, token) = w.start();
+    let tx = format!("0x{}", "cd".repeat(32));
+    let body = json!({"text": format!("where is my deposit {tx}?"), "client_message_id": "a1"}).to_string();
+    let (status, v) = w.call("POST", &messages_path(&id), Some(&token), &body);
+    assert_eq!(status, 200, "{v}");
+    let reply = &v["messages"][1];
+    assert_eq!(reply["text"], "It is confirmed.");
+    assert_eq!(reply["action"], json!({"name": "Tx Status", "status": "ok"}));
+    assert_eq!(w.network.0.borrow()[0].url, format!("https://api.example.com/tx/{tx}"));
+    // Logged as a conversation run, injected into the conversation.
+    let (_, logs) = w.call("GET", "/api/v1/admin/actions/tx-status/logs", Some(ADMIN), "");
+    assert_eq!(logs["logs"][0]["conversation_id"], id.as_str());
+    assert_eq!(logs["logs"][0]["injected"], true);
+    // A retry of the same message neither calls the target again nor adds replies.
+    let (_, again) = w.call("POST", &messages_path(&id), Some(&token), &body);
+    assert_eq!(again, v);
+    assert_eq!(w.network.0.borrow().len(), 1);
+}
+
+#[test]
+fn card_numbers_are_masked_in_the_stored_transcript() {
+    let w = World::new();
+    let (id, token) = w.start();
+    let body = json!({"text": "my card 4111 1111 1111 1111 was charged twice", "client_message_id": "c1"}).to_string();
+    let (_, v) = w.call("POST", &messages_path(&id), Some(&token), &body);
+    assert_eq!(v["messages"][0]["text"], "my card [card ••••1111] was charged twice");
+    let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
+    assert!(!history.to_string().contains("4111 1111"));
 }

@@ -43,7 +43,7 @@ fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-const MESSAGE_COLUMNS: &str = "id, author, text, created_at_ms, sources, client_message_id";
+const MESSAGE_COLUMNS: &str = "id, author, text, created_at_ms, sources, client_message_id, action";
 
 #[derive(Deserialize)]
 struct MessageRow {
@@ -53,6 +53,7 @@ struct MessageRow {
     created_at_ms: f64,
     sources: Option<String>,
     client_message_id: Option<String>,
+    action: Option<String>,
 }
 
 impl MessageRow {
@@ -68,6 +69,7 @@ impl MessageRow {
             created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms as u64),
             sources,
             client_message_id: self.client_message_id,
+            action: self.action.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
         })
     }
 }
@@ -80,6 +82,8 @@ struct ConversationRow {
     lead_email: Option<String>,
     lead_name: Option<String>,
     created_at_ms: f64,
+    verified_at_ms: Option<f64>,
+    pending: Option<String>,
 }
 
 fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsValue> {
@@ -93,12 +97,13 @@ fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsV
         opt(m.client_message_id.as_deref()),
         opt(m.reply_to.as_ref().map(MessageId::as_str)),
         JsValue::from_f64(m.created_at_ms as f64),
+        opt(m.action.as_ref().and_then(|a| serde_json::to_string(a).ok()).as_deref()),
     ]
 }
 
 const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
-    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 impl ConversationStore for D1Store {
     async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
@@ -122,10 +127,31 @@ impl ConversationStore for D1Store {
         Ok(())
     }
 
+    async fn save_state(&self, r: &ConversationRecord) -> Result<(), StoreError> {
+        // verified_at_ms keeps the first verification time; it is never cleared here.
+        self.statement(
+            "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, \
+             verified_at_ms = CASE WHEN ?5 THEN COALESCE(verified_at_ms, ?6) ELSE verified_at_ms END WHERE id = ?1",
+            &[
+                text(r.id.as_str()),
+                opt(r.lead.email.as_deref()),
+                opt(r.lead.name.as_deref()),
+                opt(r.pending.as_deref()),
+                JsValue::from_f64(f64::from(u8::from(r.verified))),
+                JsValue::from_f64(js_sys::Date::now()),
+            ],
+        )?
+        .run()
+        .await
+        .map_err(fail)?;
+        Ok(())
+    }
+
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let row: Option<ConversationRow> = self
             .statement(
-                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms FROM conversations WHERE id = ?1",
+                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, pending \
+                 FROM conversations WHERE id = ?1",
                 &[text(id.as_str())],
             )?
             .first(None)
@@ -138,6 +164,8 @@ impl ConversationStore for D1Store {
                 user_id: r.user_id,
                 lead: Lead { email: r.lead_email, name: r.lead_name },
                 created_at_ms: r.created_at_ms as u64,
+                verified: r.verified_at_ms.is_some(),
+                pending: r.pending,
             })
         })
         .transpose()

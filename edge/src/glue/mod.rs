@@ -7,6 +7,7 @@ mod network;
 
 use crate::actions::execute::TokenCache;
 use crate::actions::ssrf::NetworkPolicy;
+use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
 use crate::api::{self, ActionEnv, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use std::collections::BTreeMap;
@@ -17,6 +18,12 @@ use worker::{event, Context, Env, Headers, Request, Response, Result};
 fn engine() -> &'static BuiltinEngine {
     static ENGINE: OnceLock<BuiltinEngine> = OnceLock::new();
     ENGINE.get_or_init(|| BuiltinEngine::new(crate::site::bundle()))
+}
+
+/// The actions indexed for the agent, once per isolate.
+fn intents() -> &'static ActionIndex {
+    static INTENTS: OnceLock<ActionIndex> = OnceLock::new();
+    INTENTS.get_or_init(|| ActionIndex::new(crate::site::bundle()))
 }
 
 /// The site's network policy for actions, parsed once per isolate.
@@ -77,6 +84,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             entropy: &entropy::RuntimeEntropy,
             actions: ActionEnv {
                 network: &network,
+                intents: intents(),
                 policy: policy(),
                 tokens,
                 secrets: &secrets,

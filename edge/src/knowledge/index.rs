@@ -17,6 +17,8 @@ const HEADING_BOOST: f64 = 0.6;
 pub struct Hit<'a> {
     /// The passage.
     pub chunk: &'a Chunk,
+    /// Its position in the indexed list.
+    pub position: usize,
     /// BM25 score (only comparable within one query).
     pub score: f64,
     /// 0–1: the IDF-weighted share of the question's terms found in the passage.
@@ -159,6 +161,7 @@ impl KnowledgeIndex {
             .filter(|(_, s)| **s > 0.0)
             .map(|(i, &score)| Hit {
                 chunk: &self.chunks[i],
+                position: i,
                 score,
                 coverage: matched[i].iter().map(|&g| weights[g]).sum::<f64>() / total,
                 matched: matched[i].iter().map(|&g| groups[g][0].clone()).collect(),

@@ -26,6 +26,15 @@ impl ConversationStore for MemoryStore {
         self.insert_replies(&record.id, opening).await
     }
 
+    async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError> {
+        if let Some(c) = self.conversations.borrow_mut().iter_mut().find(|c| c.id == record.id) {
+            c.lead = record.lead.clone();
+            c.verified = record.verified;
+            c.pending = record.pending.clone();
+        }
+        Ok(())
+    }
+
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         Ok(self.conversations.borrow().iter().find(|c| &c.id == id).cloned())
     }

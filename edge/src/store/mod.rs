@@ -7,7 +7,7 @@ pub mod memory;
 pub use action_log::{ActionLogEntry, ActionLogStore};
 
 use shared::api::Lead;
-use shared::{Author, ConversationId, Message, MessageId, Source};
+use shared::{ActionOutcome, Author, ConversationId, Message, MessageId, Source};
 
 /// A conversation's stored header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,10 @@ pub struct ConversationRecord {
     pub lead: Lead,
     /// Creation time, Unix ms.
     pub created_at_ms: u64,
+    /// Verified by the owner's verification action (only the edge sets this).
+    pub verified: bool,
+    /// The agent's unfinished action (JSON of `agent::planner::Pending`), if any.
+    pub pending: Option<String>,
 }
 
 /// A message about to be stored.
@@ -39,6 +43,8 @@ pub struct NewMessage {
     pub client_message_id: Option<String>,
     /// The visitor message this answers.
     pub reply_to: Option<MessageId>,
+    /// The action this message reports on.
+    pub action: Option<ActionOutcome>,
     /// Unix ms.
     pub created_at_ms: u64,
 }
@@ -53,6 +59,7 @@ impl NewMessage {
             created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms),
             sources: self.sources.clone(),
             client_message_id: self.client_message_id.clone(),
+            action: self.action.clone(),
         }
     }
 }
@@ -88,6 +95,8 @@ pub trait ConversationStore {
     async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError>;
     /// Replies to one visitor message, in order.
     async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError>;
+    /// Saves what the agent learned: lead details, verification, the unfinished action.
+    async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError>;
     /// The whole conversation, in order.
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError>;
     /// The last `limit` messages, in order.

@@ -1,0 +1,334 @@
+//! The built-in agent's decisions for one visitor message, as a pure function of the message and
+//! what the edge knows: answer from the content, ask for a missing value, ask to confirm, or run
+//! an action. It never runs anything itself; the turn (`turn.rs`) executes, behind the guards.
+
+use super::intent::{extract, extract_email, ActionIndex, MIN_ACTION_COVERAGE};
+use serde::{Deserialize, Serialize};
+use shared::action::{format_name, ActionDef, ActionKind, InputFormat};
+use shared::site::SiteBundle;
+use std::collections::BTreeMap;
+
+/// An action the agent is working towards across messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The action's slug.
+    pub action: String,
+    /// Inputs collected so far.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, String>,
+    /// What the agent waits for.
+    pub awaiting: Awaiting,
+    /// What to resume once this is done (the action that needed verification).
+    #[serde(default)]
+    pub resume: Option<Box<Pending>>,
+}
+
+/// What the agent waits for from the visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Awaiting {
+    /// A value for this input.
+    Input(String),
+    /// The email address on the visitor's account.
+    LeadEmail,
+    /// Yes or no to running a write action.
+    Confirmation,
+    /// Nothing: ready to continue.
+    Nothing,
+}
+
+/// What the edge knows about the conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The lead's email, if known.
+    pub lead_email: Option<String>,
+    /// Verified by the owner's verification action.
+    pub verified: bool,
+    /// The unfinished action.
+    pub pending: Option<Pending>,
+}
+
+/// The decision for one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Answer from the owner's content (any unfinished action is dropped).
+    Answer,
+    /// Say this and wait.
+    Say {
+        /// Markdown text.
+        text: String,
+        /// What to wait for next (None: nothing pending).
+        pending: Option<Pending>,
+    },
+    /// Run an action now.
+    Run {
+        /// Its slug.
+        action: String,
+        /// Its inputs.
+        inputs: BTreeMap<String, String>,
+        /// What follows a successful run (waiting for a value, or resuming).
+        then: Option<Pending>,
+    },
+}
+
+/// A learned fact to store along with the step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Learned {
+    /// An email address the visitor gave for their account.
+    pub lead_email: Option<String>,
+}
+
+/// Plans with the site's actions and a way to ask how well the content answers a question.
+pub struct Planner<'a> {
+    /// The site.
+    pub site: &'a SiteBundle,
+    /// The actions, indexed.
+    pub intents: &'a ActionIndex,
+}
+
+const YES: &[&str] =
+    &["yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "please", "proceed", "go"];
+const NO: &[&str] = &["no", "n", "nope", "cancel", "stop", "don't", "dont", "abort", "nah"];
+
+fn answer_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+impl Planner<'_> {
+    fn action(&self, slug: &str) -> Option<&ActionDef> {
+        self.site.action(slug).filter(|a| a.enabled)
+    }
+
+    /// Decides what to do with `text`. `coverage` says how well the owner's content covers it.
+    pub fn plan(&self, text: &str, facts: &Facts, coverage: f64) -> (Step, Learned) {
+        let mut learned = Learned::default();
+        if let Some(pending) = facts.pending.clone() {
+            match pending.awaiting.clone() {
+                Awaiting::Confirmation => {
+                    let words = answer_words(text);
+                    if words.len() <= 4 && words.iter().any(|w| NO.contains(&w.as_str())) {
+                        return (
+                            Step::Say { text: "OK, I've cancelled that. Nothing was changed.".into(), pending: None },
+                            learned,
+                        );
+                    }
+                    if words.len() <= 4 && words.iter().any(|w| YES.contains(&w.as_str())) {
+                        return (Step::Run { action: pending.action, inputs: pending.inputs, then: None }, learned);
+                    }
+                }
+                Awaiting::LeadEmail => {
+                    if let Some(email) = extract_email(text) {
+                        learned.lead_email = Some(email.clone());
+                        let facts = Facts { lead_email: Some(email), ..facts.clone() };
+                        return (self.advance(pending, &facts), learned);
+                    }
+                    if !self.is_new_topic(text, coverage) {
+                        let again =
+                            "That doesn't look like an email address. What's the email address on your account?";
+                        return (Step::Say { text: again.into(), pending: Some(pending) }, learned);
+                    }
+                }
+                Awaiting::Input(name) => {
+                    if let Some(input) =
+                        self.action(&pending.action).and_then(|a| a.inputs.iter().find(|i| i.name == name))
+                    {
+                        if let Some(value) = extract(input, text) {
+                            let mut next = pending.clone();
+                            next.inputs.insert(name, value);
+                            next.awaiting = Awaiting::Nothing;
+                            return (self.advance(next, facts), learned);
+                        }
+                        if !self.is_new_topic(text, coverage) {
+                            let again = format!(
+                                "That doesn't look like a valid {}. {}",
+                                format_name(input.format),
+                                ask_for(input.description.as_deref().unwrap_or(&input.name), input.format)
+                            );
+                            return (Step::Say { text: again, pending: Some(pending) }, learned);
+                        }
+                    }
+                }
+                Awaiting::Nothing => return (self.advance(pending, facts), learned),
+            }
+        }
+        // A fresh request: an action if the message carries a value one needs (a transaction hash,
+        // an address), or asks for one more than the content answers it.
+        let by_value = self.site.actions.iter().filter(|a| a.enabled && a.kind == ActionKind::Http).find(|a| {
+            a.inputs
+                .iter()
+                .any(|i| i.format != InputFormat::Text && i.format != InputFormat::Otp && extract(i, text).is_some())
+        });
+        let by_words = self
+            .intents
+            .best(text)
+            .filter(|(_, c)| *c >= MIN_ACTION_COVERAGE && *c >= coverage)
+            .and_then(|(slug, _)| self.action(slug));
+        if let Some(action) = by_value.or(by_words) {
+            let inputs = action
+                .inputs
+                .iter()
+                .filter(|i| i.format != InputFormat::Text)
+                .filter_map(|i| extract(i, text).map(|v| (i.name.clone(), v)))
+                .collect();
+            if let Some(email) = extract_email(text).filter(|_| facts.lead_email.is_none()) {
+                learned.lead_email = Some(email);
+            }
+            let facts = Facts { lead_email: learned.lead_email.clone().or(facts.lead_email.clone()), ..facts.clone() };
+            let pending = Pending { action: action.slug(), inputs, awaiting: Awaiting::Nothing, resume: None };
+            return (self.advance(pending, &facts), learned);
+        }
+        (Step::Answer, learned)
+    }
+
+    /// Whether the message is about something else than the value the agent asked for.
+    fn is_new_topic(&self, text: &str, coverage: f64) -> bool {
+        let acts = self.intents.best(text).is_some_and(|(_, c)| c >= MIN_ACTION_COVERAGE);
+        acts || coverage >= self.site.agent.answering.min_confidence
+    }
+
+    /// The next step towards running `pending`: collect the email, verify, collect inputs,
+    /// confirm, run.
+    pub fn advance(&self, pending: Pending, facts: &Facts) -> Step {
+        let Some(action) = self.action(&pending.action) else {
+            return Step::Say { text: "Sorry, that action is no longer available.".into(), pending: None };
+        };
+        if action.requires.iter().any(|r| r == "lead.email") && facts.lead_email.is_none() {
+            let text = format!("I can help with that ({}). What's the email address on your account?", action.name);
+            return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::LeadEmail, ..pending }) };
+        }
+        if action.requires_verification && !facts.verified {
+            let cfg = &self.site.agent.actions;
+            let (Some(send), Some(check)) = (cfg.verification_send.clone(), cfg.verification_check.clone()) else {
+                return Step::Say {
+                    text: "I can't do that here: identity verification is not set up.".into(),
+                    pending: None,
+                };
+            };
+            let code_input =
+                self.action(&check).and_then(|c| c.inputs.first()).map(|i| i.name.clone()).unwrap_or_default();
+            let resume = Pending { awaiting: Awaiting::Nothing, ..pending };
+            return Step::Run {
+                action: send,
+                inputs: BTreeMap::new(),
+                then: Some(Pending {
+                    action: check,
+                    inputs: BTreeMap::new(),
+                    awaiting: Awaiting::Input(code_input),
+                    resume: Some(Box::new(resume)),
+                }),
+            };
+        }
+        if let Some(missing) = action.inputs.iter().find(|i| i.required && !pending.inputs.contains_key(&i.name)) {
+            let text = ask_for(missing.description.as_deref().unwrap_or(&missing.name), missing.format);
+            return Step::Say {
+                text,
+                pending: Some(Pending { awaiting: Awaiting::Input(missing.name.clone()), ..pending }),
+            };
+        }
+        if action.confirm && pending.awaiting != Awaiting::Confirmation {
+            let what = action.description.as_deref().unwrap_or("");
+            let text = format!(
+                "Please confirm: **{}**{}{}. Reply **yes** to go ahead or **no** to cancel.",
+                action.name,
+                if what.is_empty() { "" } else { " — " },
+                what.trim_end_matches('.')
+            );
+            return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::Confirmation, ..pending }) };
+        }
+        let then = pending.resume.map(|r| *r);
+        Step::Run { action: pending.action, inputs: pending.inputs, then }
+    }
+}
+
+fn ask_for(what: &str, format: InputFormat) -> String {
+    let hint = match format {
+        InputFormat::TxHash => " It's 64 hexadecimal characters, often starting with 0x.",
+        InputFormat::Otp => " It's the 6-digit code we just emailed you.",
+        _ => "",
+    };
+    format!("Please send me {what}.{hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> SiteBundle {
+        crate::test_support::demo_site()
+    }
+
+    const TX: &str = "0x741eb852fc9630da741eb852fc9630da741eb852fc9630da741eb852fc9630da";
+
+    #[test]
+    fn a_hash_in_the_message_runs_the_lookup_at_once() {
+        let site = site();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        let (step, _) = p.plan(&format!("where is my deposit {TX}?"), &Facts::default(), 0.3);
+        assert!(
+            matches!(step, Step::Run { ref action, ref inputs, .. } if action == "get-transaction-status" && inputs["tx_hash"] == TX),
+            "{step:?}"
+        );
+    }
+
+    #[test]
+    fn asks_for_a_missing_input_then_runs() {
+        let site = site();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        let (step, _) = p.plan("what is the status of my deposit transaction?", &Facts::default(), 0.2);
+        let Step::Say { text, pending: Some(pending) } = step else { panic!("{step:?}") };
+        assert!(text.contains("transaction hash"), "{text}");
+        let facts = Facts { pending: Some(pending), ..Default::default() };
+        let (step, _) = p.plan("hmm not sure", &facts, 0.0);
+        assert!(
+            matches!(step, Step::Say { ref text, .. } if text.starts_with("That doesn't look like a valid transaction hash")),
+            "{step:?}"
+        );
+        let (step, _) = p.plan(TX, &facts, 0.0);
+        assert!(matches!(step, Step::Run { ref action, .. } if action == "get-transaction-status"), "{step:?}");
+    }
+
+    #[test]
+    fn a_2fa_reset_goes_email_then_verification_then_confirmation() {
+        let site = site();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        let (step, _) = p.plan("I lost my phone, please reset my 2FA", &Facts::default(), 0.5);
+        let Step::Say { pending: Some(pending), .. } = step else { panic!("{step:?}") };
+        assert_eq!(pending.awaiting, Awaiting::LeadEmail);
+
+        let (step, learned) =
+            p.plan("it's ana@example.com", &Facts { pending: Some(pending), ..Default::default() }, 0.0);
+        assert_eq!(learned.lead_email.as_deref(), Some("ana@example.com"));
+        let Step::Run { action, then: Some(then), .. } = step else { panic!("{step:?}") };
+        assert_eq!(action, "send-verification-code");
+        assert_eq!(then.awaiting, Awaiting::Input("code".into()));
+
+        let facts = Facts { lead_email: Some("ana@example.com".into()), verified: false, pending: Some(then) };
+        let (step, _) = p.plan("123456", &facts, 0.0);
+        let Step::Run { action, inputs, then: Some(resume) } = step else { panic!("{step:?}") };
+        assert_eq!((action.as_str(), inputs["code"].as_str()), ("check-verification-code", "123456"));
+
+        let verified = Facts { lead_email: Some("ana@example.com".into()), verified: true, pending: None };
+        let Step::Say { pending: Some(confirm), text } = p.advance(resume, &verified) else { panic!() };
+        assert!(text.starts_with("Please confirm: **Reset 2FA**"), "{text}");
+        let (step, _) = p.plan("yes", &Facts { pending: Some(confirm.clone()), ..verified.clone() }, 0.0);
+        assert!(matches!(step, Step::Run { ref action, .. } if action == "reset-2fa"));
+        let (step, _) = p.plan("no", &Facts { pending: Some(confirm), ..verified }, 0.0);
+        assert!(matches!(step, Step::Say { pending: None, .. }));
+    }
+
+    #[test]
+    fn content_questions_are_answered_not_acted_on() {
+        let site = site();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        for q in
+            ["what are the withdrawal fees for bitcoin?", "How do I turn on 2FA?", "How long do bitcoin deposits take?"]
+        {
+            let (step, _) = p.plan(q, &Facts::default(), 1.0);
+            assert_eq!(step, Step::Answer, "{q}");
+        }
+    }
+}
