@@ -161,7 +161,8 @@ impl Planner<'_> {
         let by_words = self
             .intents
             .best(text)
-            .filter(|(_, c)| *c >= MIN_ACTION_COVERAGE && *c >= coverage)
+            // A request ("please reset my 2FA") acts; a question acts only if the content covers it less.
+            .filter(|(_, c)| *c >= MIN_ACTION_COVERAGE && (*c >= coverage || !is_question(text)))
             .and_then(|(slug, _)| self.action(slug));
         if let Some(action) = by_value.or(by_words) {
             let inputs = action
@@ -240,6 +241,16 @@ impl Planner<'_> {
     }
 }
 
+/// Whether a message is phrased as a question rather than a request.
+fn is_question(text: &str) -> bool {
+    const OPENERS: &[&str] = &[
+        "how", "what", "why", "when", "where", "which", "who", "is", "are", "can", "could", "do", "does", "will",
+        "should",
+    ];
+    let t = text.trim();
+    t.ends_with('?') || answer_words(t).first().is_some_and(|w| OPENERS.contains(&w.as_str()))
+}
+
 fn ask_for(what: &str, format: InputFormat) -> String {
     let hint = match format {
         InputFormat::TxHash => " It's 64 hexadecimal characters, often starting with 0x.",
@@ -294,7 +305,7 @@ mod tests {
         let site = site();
         let intents = ActionIndex::new(&site);
         let p = Planner { site: &site, intents: &intents };
-        let (step, _) = p.plan("I lost my phone, please reset my 2FA", &Facts::default(), 0.5);
+        let (step, _) = p.plan("I lost my phone, please reset my 2FA", &Facts::default(), 0.9);
         let Step::Say { pending: Some(pending), .. } = step else { panic!("{step:?}") };
         assert_eq!(pending.awaiting, Awaiting::LeadEmail);
 
