@@ -431,6 +431,41 @@ synonyms = { btc = ["bitcoin"] }
     }
 
     #[test]
+    fn action_files_are_validated_with_file_action_and_field() {
+        let agent = format!("{AGENT}\n[actions]\nallowed_hosts = [\"api.example.com\"]\nsecrets = [\"KEY\"]");
+        let ok = r#"{"name":"Lookup","type":"http","method":"GET","url":"https://api.example.com/x?e={{lead.email}}"}"#;
+        let other_host = r#"{"name":"Other","type":"http","method":"GET","url":"https://evil.example/x"}"#;
+        let bad_var = r#"{"name":"Bad","type":"http","method":"GET","url":"https://api.example.com/{{lead.phone}}"}"#;
+        let dup = r#"{"name":"lookup","type":"http","method":"GET","url":"https://api.example.com/y"}"#;
+        let broken = r#"{"name":"X","type":"http""#;
+        let files: Vec<(String, String)> =
+            [("a.json", ok), ("b.json", other_host), ("c.json", bad_var), ("d.json", dup), ("e.json", broken)]
+                .iter()
+                .map(|(f, t)| (format!("actions/{f}"), t.to_string()))
+                .collect();
+        let errors: Vec<String> =
+            SiteBundle::from_dir_files(&agent, &[], &files).unwrap_err().iter().map(ToString::to_string).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("actions/b.json: field `url`: action 'Other': host evil.example is not in")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e
+                .starts_with("actions/c.json: field `url`: action 'Bad': unknown template variable {{lead.phone}}")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.starts_with("actions/d.json: field `name`: action 'lookup' is defined twice")),
+            "{errors:?}"
+        );
+        assert!(errors.iter().any(|e| e.starts_with("actions/e.json: ")), "{errors:?}");
+        let fine = SiteBundle::from_dir_files(&agent, &[], &files[..1]).unwrap();
+        assert_eq!(fine.action("lookup").unwrap().name, "Lookup");
+    }
+
+    #[test]
     fn origins() {
         assert!(is_origin("https://example.com"));
         assert!(is_origin("http://127.0.0.1:8787"));
