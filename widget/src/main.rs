@@ -11,6 +11,13 @@ mod message_list;
 mod message_text;
 mod storage;
 
+// A small free-list allocator instead of dlmalloc: a chat panel allocates little, and every KB of
+// wasm counts against the widget's download budget.
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: the widget runs on the browser's main thread only (no wasm threads).
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 fn main() {
     leptos::mount::mount_to_body(app::App);
 }
