@@ -200,7 +200,7 @@ impl Default for RateLimit {
 
 /// One action, as the owner writes it. The plain form (`name`, `type`, `method`, `url`, `headers`,
 /// `when_not_to_use`) is accepted verbatim; everything else is optional.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionDef {
     /// Display name, unique in the site.
@@ -265,6 +265,12 @@ pub struct ActionDef {
     /// Disabled actions are never offered or run.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// The form (`form` actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<crate::form::FormDef>,
+    /// The button (`button` actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub button: Option<crate::form::ButtonDef>,
 }
 
 /// Body encoding.
@@ -397,6 +403,26 @@ impl ActionDef {
             if self.body.is_some() && self.method == Some(HttpMethod::Get) {
                 bad("body", "a GET request has no body".into());
             }
+        }
+        match (self.kind, &self.form, &self.button) {
+            (ActionKind::Form, None, _) => bad("form", "a form action needs \"form\": {\"title\", \"fields\"}".into()),
+            (ActionKind::Form, Some(form), _) => {
+                for (field, message) in form.problems() {
+                    bad(&field, message);
+                }
+            }
+            (ActionKind::Button, _, None) => {
+                bad("button", "a button action needs \"button\": {\"label\", \"url\" or \"run\"}".into())
+            }
+            (ActionKind::Button, _, Some(button)) => {
+                for (field, message) in button.problems() {
+                    bad(&field, message);
+                }
+            }
+            (ActionKind::Http, Some(_), _) | (ActionKind::Http, _, Some(_)) => {
+                bad("type", "only form actions have \"form\" and only button actions have \"button\"".into())
+            }
+            _ => {}
         }
         if self.confirm && self.effective_scope() != Scope::Write {
             bad("confirm", "only write actions ask for confirmation".into());

@@ -230,6 +230,25 @@ impl SiteBundle {
             }
             defs.push(def);
         }
+        for def in &defs {
+            let targets = [
+                ("button.run", def.button.as_ref().and_then(|b| b.run.as_ref())),
+                ("form.on_submit.run", def.form.as_ref().and_then(|f| f.on_submit.run.as_ref())),
+            ];
+            for (field, target) in targets {
+                if let Some(slug) = target {
+                    if !defs.iter().any(|d| &d.slug() == slug && d.kind == crate::action::ActionKind::Http) {
+                        let file =
+                            actions.iter().find(|(_, t)| t.contains(&def.name)).map_or("actions", |(f, _)| f.as_str());
+                        errors.push(err(
+                            file,
+                            Some(field),
+                            format!("action '{}': no http action with slug {slug:?}", def.name),
+                        ));
+                    }
+                }
+            }
+        }
         if let Some(agent) = &agent {
             let a = &agent.actions;
             for (field, slug) in [

@@ -67,7 +67,7 @@ where
                             record.verified = true;
                             facts.verified = true;
                         }
-                        let text = run.reply.clone().unwrap_or_else(|| format!("Done: {}.", def.name));
+                        let text = run.reply.clone().unwrap_or_else(|| summarize(&def.name, run.data.as_ref()));
                         replies.push(say(text, Some(outcome(ActionStatus::Ok, None))));
                         match then {
                             Some(next) if next.awaiting == Awaiting::Nothing => {
@@ -109,6 +109,20 @@ where
     record.pending = pending.and_then(|p| serde_json::to_string(&p).ok());
     edge.store.save_state(record).await?;
     Ok(replies)
+}
+
+/// Without a reply template: the selected fields as a list, so the visitor sees what came back.
+fn summarize(name: &str, data: Option<&serde_json::Value>) -> String {
+    let Some(serde_json::Value::Object(fields)) = data else { return format!("Done: {name}.") };
+    let mut text = format!("Here's what **{name}** returned:");
+    for (key, value) in fields.iter().take(12) {
+        let value = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.push_str(&format!("\n- {}: {}", key.replace('_', " "), value.chars().take(200).collect::<String>()));
+    }
+    text
 }
 
 fn say(text: String, action: Option<ActionOutcome>) -> Reply {

@@ -1,0 +1,422 @@
+//! In-chat forms (`"type": "form"` actions) and action buttons (`"type": "button"`): their
+//! definitions and the validation both the widget (as the visitor types) and the edge (the
+//! authority) run on submitted values.
+
+use crate::action::{validate_input, InputDef, InputFormat};
+use crate::template::Template;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A field's control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// One line of text.
+    Text,
+    /// Several lines.
+    Textarea,
+    /// An email address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// A number (`min`, `max`, `step`).
+    Number,
+    /// One of `options`.
+    Select,
+    /// Any of `options`.
+    MultiSelect,
+    /// A yes/no box (consent).
+    Checkbox,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// Not shown; filled from `value` (a template).
+    Hidden,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    /// Name, used as `{{inputs.NAME}}` by the action run on submit.
+    pub name: String,
+    /// The control.
+    pub kind: FieldKind,
+    /// Visible label (the accessible name).
+    #[serde(default)]
+    pub label: String,
+    /// Placeholder text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    /// Help text under the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Must be filled (for a checkbox: must be ticked).
+    #[serde(default)]
+    pub required: bool,
+    /// A named format the value must have (`tx_hash`, `wallet_address`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<InputFormat>,
+    /// Shortest accepted text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<usize>,
+    /// Longest accepted text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// Smallest number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Number step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<f64>,
+    /// Choices for select and multi-select.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Initial value (may be a template such as `{{lead.email}}`); for hidden fields, the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+/// What happens when the form is submitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnSubmit {
+    /// Keep the submission with the conversation (default true).
+    #[serde(default = "yes")]
+    pub store: bool,
+    /// Slug of an http action to run with the values as `{{inputs.NAME}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// Hand the conversation to a human afterwards.
+    #[serde(default)]
+    pub handoff: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A form's definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDef {
+    /// Card title.
+    pub title: String,
+    /// The fields, in order.
+    pub fields: Vec<FieldDef>,
+    /// Submit button label.
+    #[serde(default = "default_submit")]
+    pub submit_label: String,
+    /// What submitting does.
+    #[serde(default)]
+    pub on_submit: OnSubmit,
+}
+
+fn default_submit() -> String {
+    "Submit".into()
+}
+
+/// A button's definition: opens a URL or runs an http action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonDef {
+    /// The button's text.
+    pub label: String,
+    /// Opens this http(s) URL in a new tab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Runs this http action (slug) through the edge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+}
+
+/// A submitted value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// Checkbox.
+    Flag(bool),
+    /// Text, number, date, select…
+    Text(String),
+    /// Multi-select.
+    Many(Vec<String>),
+}
+
+impl FieldValue {
+    /// The value as it goes into `{{inputs.NAME}}`: text as is, flags as `true`/`false`, lists comma-separated.
+    pub fn as_input(&self) -> String {
+        match self {
+            FieldValue::Flag(b) => b.to_string(),
+            FieldValue::Text(t) => t.trim().to_string(),
+            FieldValue::Many(v) => v.join(", "),
+        }
+    }
+}
+
+/// Checks one field's value; `None` when valid, else a message for the visitor.
+pub fn field_error(field: &FieldDef, value: Option<&FieldValue>) -> Option<String> {
+    let label = if field.label.is_empty() { field.name.as_str() } else { field.label.as_str() };
+    let empty = match value {
+        None => true,
+        Some(FieldValue::Flag(b)) => !b,
+        Some(FieldValue::Text(t)) => t.trim().is_empty(),
+        Some(FieldValue::Many(v)) => v.is_empty(),
+    };
+    if empty {
+        return field.required.then(|| match field.kind {
+            FieldKind::Checkbox => format!("Please tick “{label}”."),
+            _ => format!("{label} is required."),
+        });
+    }
+    let value = value?;
+    match (field.kind, value) {
+        (FieldKind::Checkbox, FieldValue::Flag(_)) => None,
+        (FieldKind::Checkbox, _) => Some(format!("{label} must be ticked or not.")),
+        (FieldKind::MultiSelect, FieldValue::Many(items)) => items
+            .iter()
+            .find(|i| !field.options.contains(i))
+            .map(|i| format!("“{i}” is not one of the choices for {label}.")),
+        (FieldKind::MultiSelect, _) => Some(format!("{label} must be a list of choices.")),
+        (_, FieldValue::Text(t)) => text_error(field, label, t.trim()),
+        _ => Some(format!("{label} must be text.")),
+    }
+}
+
+fn text_error(field: &FieldDef, label: &str, t: &str) -> Option<String> {
+    let chars = t.chars().count();
+    if field.min_length.is_some_and(|m| chars < m) {
+        return Some(format!("{label} must be at least {} characters.", field.min_length.unwrap_or(0)));
+    }
+    let max = field.max_length.unwrap_or(if field.kind == FieldKind::Textarea { 4000 } else { 500 });
+    if chars > max {
+        return Some(format!("{label} must be at most {max} characters."));
+    }
+    let check = |format: InputFormat| {
+        let probe =
+            InputDef { name: field.name.clone(), description: None, format, required: true, max_length: Some(max) };
+        validate_input(&probe, t)
+            .err()
+            .map(|_| format!("{label}: enter a valid {}.", crate::action::format_name(format)))
+    };
+    match field.kind {
+        FieldKind::Email => return check(InputFormat::Email),
+        FieldKind::Phone => {
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            let allowed = t.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            if !allowed || !(7..=15).contains(&digits) {
+                return Some(format!("{label}: enter a valid phone number."));
+            }
+        }
+        FieldKind::Number => {
+            let Ok(n) = t.parse::<f64>() else { return Some(format!("{label} must be a number.")) };
+            if !n.is_finite() {
+                return Some(format!("{label} must be a number."));
+            }
+            if let Some(min) = field.min.filter(|m| n < *m) {
+                return Some(format!("{label} must be at least {min}."));
+            }
+            if let Some(max) = field.max.filter(|m| n > *m) {
+                return Some(format!("{label} must be at most {max}."));
+            }
+        }
+        FieldKind::Select => {
+            if !field.options.iter().any(|o| o == t) {
+                return Some(format!("Choose one of the options for {label}."));
+            }
+        }
+        FieldKind::Date => {
+            if !is_date(t) {
+                return Some(format!("{label} must be a date (YYYY-MM-DD)."));
+            }
+        }
+        _ => {}
+    }
+    field.format.and_then(check)
+}
+
+/// `YYYY-MM-DD` with a real month and day.
+fn is_date(t: &str) -> bool {
+    let parts: Vec<&str> = t.split('-').collect();
+    let [y, m, d] = parts.as_slice() else { return false };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else { return false };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    (1900..=2200).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days[m as usize - 1] && t.len() == 10
+}
+
+/// Validates a whole submission (hidden fields excluded: the edge fills them). Returns the values
+/// as inputs, or every field's error.
+pub fn validate_submission(
+    form: &FormDef,
+    values: &BTreeMap<String, FieldValue>,
+) -> Result<BTreeMap<String, String>, BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let mut clean = BTreeMap::new();
+    for field in form.fields.iter().filter(|f| f.kind != FieldKind::Hidden) {
+        let value = values.get(&field.name);
+        match field_error(field, value) {
+            Some(e) => {
+                errors.insert(field.name.clone(), e);
+            }
+            None => {
+                clean.insert(field.name.clone(), value.map(FieldValue::as_input).unwrap_or_default());
+            }
+        }
+    }
+    for name in values.keys() {
+        if !form.fields.iter().any(|f| &f.name == name && f.kind != FieldKind::Hidden) {
+            errors.insert(name.clone(), "This form has no such field.".into());
+        }
+    }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(errors)
+    }
+}
+
+impl FormDef {
+    /// Problems with the definition, as (field path, message).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.title.trim().is_empty() {
+            out.push(("form.title".into(), "must not be empty".into()));
+        }
+        if self.fields.is_empty() {
+            out.push(("form.fields".into(), "a form needs at least one field".into()));
+        }
+        for (i, f) in self.fields.iter().enumerate() {
+            let at = |k: &str| format!("form.fields[{i}].{k}");
+            if f.name.is_empty() || !f.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                out.push((at("name"), format!("{:?} must be letters, digits and '_'", f.name)));
+            }
+            if self.fields.iter().filter(|g| g.name == f.name).count() > 1 {
+                out.push((at("name"), format!("{:?} is used twice", f.name)));
+            }
+            if f.kind != FieldKind::Hidden && f.label.trim().is_empty() {
+                out.push((at("label"), "every visible field needs a label".into()));
+            }
+            if matches!(f.kind, FieldKind::Select | FieldKind::MultiSelect) && f.options.is_empty() {
+                out.push((at("options"), "a select needs options".into()));
+            }
+            if f.kind == FieldKind::Hidden && f.default.is_none() {
+                out.push((
+                    at("default"),
+                    "a hidden field needs a value (a template such as {{conversation.id}})".into(),
+                ));
+            }
+            if let Some(d) = &f.default {
+                if let Err(e) = Template::parse(d) {
+                    out.push((at("default"), e.to_string()));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl ButtonDef {
+    /// Problems with the definition, as (field path, message).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.label.trim().is_empty() {
+            out.push(("button.label".into(), "must not be empty".into()));
+        }
+        match (&self.url, &self.run) {
+            (Some(_), Some(_)) | (None, None) => out
+                .push(("button".into(), "give exactly one of \"url\" (open a page) or \"run\" (run an action)".into())),
+            (Some(url), None) if !(url.starts_with("https://") || url.starts_with("http://")) => {
+                out.push(("button.url".into(), format!("{url:?} must be an http(s) URL")))
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> FormDef {
+        serde_json::from_str(
+            r#"{"title":"Report a missing deposit","submit_label":"Send report","fields":[
+                {"name":"asset","kind":"select","label":"Asset","options":["BTC","ETH"],"required":true},
+                {"name":"amount","kind":"number","label":"Amount","min":0,"required":true},
+                {"name":"tx_hash","kind":"text","label":"Transaction hash","format":"tx_hash","required":true},
+                {"name":"sent_on","kind":"date","label":"Date sent"},
+                {"name":"email","kind":"email","label":"Email","required":true},
+                {"name":"networks","kind":"multi_select","label":"Networks","options":["Bitcoin","Ethereum"]},
+                {"name":"consent","kind":"checkbox","label":"I agree","required":true},
+                {"name":"conv","kind":"hidden","default":"{{conversation.id}}"}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn text(s: &str) -> FieldValue {
+        FieldValue::Text(s.into())
+    }
+
+    #[test]
+    fn a_valid_submission_becomes_inputs() {
+        let tx = format!("0x{}", "ab".repeat(32));
+        let values: BTreeMap<String, FieldValue> = [
+            ("asset", text("BTC")),
+            ("amount", text("0.5")),
+            ("tx_hash", text(&tx)),
+            ("sent_on", text("2026-11-20")),
+            ("email", text("ana@example.com")),
+            ("networks", FieldValue::Many(vec!["Bitcoin".into()])),
+            ("consent", FieldValue::Flag(true)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let clean = validate_submission(&form(), &values).unwrap();
+        assert_eq!(clean["amount"], "0.5");
+        assert_eq!(clean["consent"], "true");
+        assert_eq!(clean["networks"], "Bitcoin");
+        assert!(!clean.contains_key("conv"), "hidden fields are the edge's to fill");
+    }
+
+    #[test]
+    fn every_invalid_field_gets_its_own_message() {
+        let values: BTreeMap<String, FieldValue> = [
+            ("asset", text("DOGE")),
+            ("amount", text("-1")),
+            ("tx_hash", text("0x12")),
+            ("sent_on", text("2026-02-30")),
+            ("email", text("ana@")),
+            ("networks", FieldValue::Many(vec!["Solana".into()])),
+            ("consent", FieldValue::Flag(false)),
+            ("conv", text("forged")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let errors = validate_submission(&form(), &values).unwrap_err();
+        assert_eq!(errors.len(), 8, "{errors:?}");
+        assert_eq!(errors["email"], "Email: enter a valid email address.");
+        assert_eq!(errors["amount"], "Amount must be at least 0.");
+        assert_eq!(errors["consent"], "Please tick “I agree”.");
+        assert_eq!(errors["conv"], "This form has no such field.");
+    }
+
+    #[test]
+    fn definitions_are_checked() {
+        assert!(form().problems().is_empty());
+        let bad = ButtonDef { label: "Go".into(), url: Some("javascript:alert(1)".into()), run: None };
+        assert_eq!(bad.problems()[0].0, "button.url");
+        let both = ButtonDef { label: "Go".into(), url: Some("https://x.example".into()), run: Some("y".into()) };
+        assert_eq!(both.problems()[0].0, "button");
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2024-2-9"));
+    }
+}
