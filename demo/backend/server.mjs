@@ -22,6 +22,7 @@ const otps = new Map(); // email -> code
 const verified = new Set();
 const idempotent = new Map(); // Idempotency-Key -> response
 const received = [];
+let tickets = 0;
 let statusMode = "ok"; // test hook: how /v1/status behaves (ok, slow, fail, redirect)
 
 function send(res, status, body) {
@@ -47,7 +48,7 @@ const server = createServer(async (req, res) => {
 
   if (p === "/__requests") return send(res, 200, received);
   if (p === "/__otp") return send(res, 200, { code: otps.get(url.searchParams.get("email")) ?? null });
-  if (p === "/__reset") { received.length = 0; otps.clear(); verified.clear(); idempotent.clear(); statusMode = "ok"; return send(res, 200, {}); }
+  if (p === "/__reset") { received.length = 0; otps.clear(); verified.clear(); idempotent.clear(); statusMode = "ok"; tickets = 0; return send(res, 200, {}); }
   if (p === "/__mode") { statusMode = url.searchParams.get("status") ?? "ok"; return send(res, 200, { statusMode }); }
 
   if (p.startsWith("/v1/2fa/reset")) {
@@ -84,6 +85,13 @@ const server = createServer(async (req, res) => {
     const a = String(body.address ?? "");
     const network = /^0x[0-9a-fA-F]{40}$/.test(a) ? "Ethereum" : /^(bc1[a-z0-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})$/.test(a) ? "Bitcoin" : null;
     return send(res, 200, { address: a, valid: !!network, verdict: network ? "valid" : "not valid", network: network ?? "unknown network" });
+  }
+  if (p === "/v1/tickets" && req.method === "POST") {
+    const key = req.headers["idempotency-key"];
+    if (key && idempotent.has(key)) return send(res, 200, idempotent.get(key));
+    const result = { ticket_id: `T-${1000 + tickets++}`, status: "open" };
+    if (key) idempotent.set(key, result);
+    return send(res, 201, result);
   }
   if (p === "/v1/otp/send") {
     if (!customers[body.email]) return send(res, 404, { error: "no such customer" });

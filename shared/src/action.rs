@@ -265,6 +265,9 @@ pub struct ActionDef {
     /// Disabled actions are never offered or run.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Run only by forms and buttons: the agent never starts it from a message.
+    #[serde(default)]
+    pub internal: bool,
     /// The form (`form` actions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<crate::form::FormDef>,

@@ -29,7 +29,7 @@ pub struct CreateConversationRequest {
 }
 
 /// `201` answer to creating a conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateConversationResponse {
     /// The new conversation.
     pub conversation_id: ConversationId,
@@ -49,8 +49,16 @@ pub struct PostMessageRequest {
     pub client_message_id: String,
 }
 
+/// `POST /api/v1/conversations/{id}/messages/{message_id}/submit`: a form's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitFormRequest {
+    /// Values by field name.
+    pub values: std::collections::BTreeMap<String, crate::form::FieldValue>,
+}
+
 /// A list of messages in conversation order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessagesResponse {
     /// The messages.
     pub messages: Vec<Message>,
@@ -75,6 +83,8 @@ pub enum ErrorCode {
     InvalidField,
     /// The body is larger than the route accepts.
     PayloadTooLarge,
+    /// A form submission has invalid fields (see `fields`).
+    InvalidForm,
     /// No `Authorization: Bearer` header.
     MissingToken,
     /// The token does not open this conversation.
@@ -105,6 +115,7 @@ impl ErrorCode {
             ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::InvalidForm => 422,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Internal => 500,
             ErrorCode::AdminDisabled => 503,
@@ -129,6 +140,9 @@ pub struct ApiErrorDetail {
     /// The offending field, when one is to blame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Per-field messages of an invalid form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[cfg(test)]
@@ -167,6 +181,7 @@ mod tests {
             ErrorCode::MalformedJson,
             ErrorCode::InvalidField,
             ErrorCode::PayloadTooLarge,
+            ErrorCode::InvalidForm,
             ErrorCode::MissingToken,
             ErrorCode::InvalidToken,
             ErrorCode::ConversationNotFound,

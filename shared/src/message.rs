@@ -73,9 +73,31 @@ pub enum ActionStatus {
     Refused,
 }
 
+/// A form shown in the conversation, for the visitor to fill in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormCard {
+    /// The form action's slug.
+    pub action: String,
+    /// Card title.
+    pub title: String,
+    /// Submit button label.
+    pub submit_label: String,
+    /// Visible fields, defaults filled in.
+    pub fields: Vec<crate::form::FieldDef>,
+}
+
+/// What a visitor submitted through a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    /// The message holding the form.
+    pub form_message_id: String,
+    /// Submitted values by field name (sensitive values masked).
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
 /// One message of a conversation. Typed extras sit beside the text and are omitted when empty,
 /// so clients that only know `text` keep working as new kinds are added.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Unique id.
     pub id: MessageId,
@@ -94,6 +116,12 @@ pub struct Message {
     /// The action this message reports on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ActionOutcome>,
+    /// A form to fill in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<FormCard>,
+    /// A form submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<Submission>,
 }
 
 /// Longest visitor message accepted, in characters.
@@ -112,6 +140,8 @@ mod tests {
             sources: vec![Source { title: "Fees".into(), url: "/fees.html".into() }],
             client_message_id: None,
             action: None,
+            form: None,
+            submission: None,
         }
     }
 

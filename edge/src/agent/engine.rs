@@ -13,7 +13,7 @@ pub struct Question<'a> {
 }
 
 /// One reply message to send back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// Markdown text.
     pub text: String,
@@ -23,6 +23,8 @@ pub struct Reply {
     pub grounded: bool,
     /// The action this reply reports on.
     pub action: Option<ActionOutcome>,
+    /// A form for the visitor to fill in.
+    pub form: Option<shared::FormCard>,
 }
 
 /// Writes the agent's replies.

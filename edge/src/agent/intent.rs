@@ -8,7 +8,7 @@ use shared::site::SiteBundle;
 /// Share of the message's meaningful words an action must cover to be chosen.
 pub const MIN_ACTION_COVERAGE: f64 = 0.6;
 
-/// An index of the site's enabled http actions.
+/// An index of the actions the agent may offer.
 #[derive(Debug, Clone)]
 pub struct ActionIndex {
     index: KnowledgeIndex,
@@ -16,14 +16,17 @@ pub struct ActionIndex {
 }
 
 impl ActionIndex {
-    /// Indexes the actions the agent may offer (enabled http actions).
+    /// Indexes the actions the agent may offer: enabled http and form actions not marked internal.
     pub fn new(site: &SiteBundle) -> Self {
-        let offered: Vec<&ActionDef> =
-            site.actions.iter().filter(|a| a.enabled && a.kind == ActionKind::Http).collect();
+        let offered: Vec<&ActionDef> = site
+            .actions
+            .iter()
+            .filter(|a| a.enabled && !a.internal && matches!(a.kind, ActionKind::Http | ActionKind::Form))
+            .collect();
         let chunks = offered
             .iter()
             .map(|a| Chunk {
-                page_title: a.name.clone(),
+                page_title: format!("{} {}", a.name, a.form.as_ref().map_or("", |f| f.title.as_str())),
                 heading: None,
                 url: String::new(),
                 text: a.description.clone().unwrap_or_default(),

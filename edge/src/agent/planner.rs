@@ -60,6 +60,11 @@ pub enum Step {
         /// What to wait for next (None: nothing pending).
         pending: Option<Pending>,
     },
+    /// Show a form action's form.
+    ShowForm {
+        /// The form action's slug.
+        action: String,
+    },
     /// Run an action now.
     Run {
         /// Its slug.
@@ -153,11 +158,12 @@ impl Planner<'_> {
         }
         // A fresh request: an action if the message carries a value one needs (a transaction hash,
         // an address), or asks for one more than the content answers it.
-        let by_value = self.site.actions.iter().filter(|a| a.enabled && a.kind == ActionKind::Http).find(|a| {
-            a.inputs
-                .iter()
-                .any(|i| i.format != InputFormat::Text && i.format != InputFormat::Otp && extract(i, text).is_some())
-        });
+        let by_value =
+            self.site.actions.iter().filter(|a| a.enabled && !a.internal && a.kind == ActionKind::Http).find(|a| {
+                a.inputs.iter().any(|i| {
+                    i.format != InputFormat::Text && i.format != InputFormat::Otp && extract(i, text).is_some()
+                })
+            });
         let by_words = self
             .intents
             .best(text)
@@ -193,6 +199,9 @@ impl Planner<'_> {
         let Some(action) = self.action(&pending.action) else {
             return Step::Say { text: "Sorry, that action is no longer available.".into(), pending: None };
         };
+        if action.kind == ActionKind::Form {
+            return Step::ShowForm { action: pending.action };
+        }
         if action.requires.iter().any(|r| r == "lead.email") && facts.lead_email.is_none() {
             let text = format!("I can help with that ({}). What's the email address on your account?", action.name);
             return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::LeadEmail, ..pending }) };
@@ -328,6 +337,15 @@ mod tests {
         assert!(matches!(step, Step::Run { ref action, .. } if action == "reset-2fa"));
         let (step, _) = p.plan("no", &Facts { pending: Some(confirm), ..verified }, 0.0);
         assert!(matches!(step, Step::Say { pending: None, .. }));
+    }
+
+    #[test]
+    fn forms_are_offered_and_internal_actions_never_started() {
+        let site = site();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        let (step, _) = p.plan("I want to report a missing deposit", &Facts::default(), 1.0);
+        assert_eq!(step, Step::ShowForm { action: "report-missing-deposit".into() });
     }
 
     #[test]

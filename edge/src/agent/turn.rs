@@ -52,6 +52,21 @@ where
                 replies.extend(edge.engine.reply(Question { text, history }).await);
                 break;
             }
+            Step::ShowForm { action } => {
+                let Some(def) = edge.site.action(&action) else { break };
+                let values = conversation_values(edge, record, text);
+                replies.push(Reply {
+                    text: def.description.clone().map_or_else(
+                        || "Please fill in this form.".into(),
+                        |d| format!("{d} Please fill in this form."),
+                    ),
+                    sources: Vec::new(),
+                    grounded: false,
+                    action: None,
+                    form: form_card(def, &values),
+                });
+                break;
+            }
             Step::Say { text, pending: next } => {
                 replies.push(say(text, None));
                 pending = next;
@@ -126,24 +141,11 @@ fn summarize(name: &str, data: Option<&serde_json::Value>) -> String {
 }
 
 fn say(text: String, action: Option<ActionOutcome>) -> Reply {
-    Reply { text, sources: Vec::new(), grounded: false, action }
+    Reply { text, sources: Vec::new(), grounded: false, action, form: None }
 }
 
-/// Guards, values, the run itself and its log entry.
-async fn run_guarded<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    record: &ConversationRecord,
-    visitor: &Message,
-    text: &str,
-    action: &ActionDef,
-    inputs: &BTreeMap<String, String>,
-    now_ms: u64,
-) -> Result<ActionRun, StoreError>
-where
-    S: ConversationStore + ActionLogStore,
-    N: Network,
-{
-    let slug = action.slug();
+/// The fixed template variables of this conversation and message.
+pub fn conversation_values<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, record: &ConversationRecord, text: &str) -> Values {
     let mut values = Values::new();
     values.insert(TemplateVar::ConversationId, record.id.to_string());
     values.insert(TemplateVar::ConversationChannel, "web".into());
@@ -159,6 +161,49 @@ where
     if let Some(n) = &record.lead.name {
         values.insert(TemplateVar::LeadName, n.clone());
     }
+    values
+}
+
+/// The card a form action shows: visible fields, with defaults filled from the conversation
+/// (a default whose value is unknown is left empty).
+pub fn form_card(action: &ActionDef, values: &Values) -> Option<shared::FormCard> {
+    let form = action.form.as_ref()?;
+    let fields = form
+        .fields
+        .iter()
+        .filter(|f| f.kind != shared::form::FieldKind::Hidden)
+        .map(|f| {
+            let mut f = f.clone();
+            f.default = f.default.as_deref().and_then(|d| {
+                shared::template::Template::parse(d).ok()?.render(values, shared::template::Encoding::Raw).ok()
+            });
+            f
+        })
+        .collect();
+    Some(shared::FormCard {
+        action: action.slug(),
+        title: form.title.clone(),
+        submit_label: form.submit_label.clone(),
+        fields,
+    })
+}
+
+/// Guards, values, the run itself and its log entry.
+pub async fn run_guarded<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    record: &ConversationRecord,
+    visitor: &Message,
+    text: &str,
+    action: &ActionDef,
+    inputs: &BTreeMap<String, String>,
+    now_ms: u64,
+) -> Result<ActionRun, StoreError>
+where
+    S: ConversationStore + ActionLogStore,
+    N: Network,
+{
+    let slug = action.slug();
+    let mut values = conversation_values(edge, record, text);
     let since = now_ms.saturating_sub(HOUR_MS);
     let state = GuardState {
         verified: record.verified,

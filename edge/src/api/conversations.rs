@@ -64,6 +64,8 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
         client_message_id: None,
         reply_to: None,
         action: None,
+        form: None,
+        submission: None,
         created_at_ms: now_ms,
     };
     edge.store.create_conversation(&record, std::slice::from_ref(&greeting)).await?;
@@ -102,7 +104,7 @@ fn looks_like_email(s: &str) -> bool {
 }
 
 /// Finds the conversation and checks the bearer token against it.
-async fn authorize<S: ConversationStore>(
+pub async fn authorize<S: ConversationStore>(
     store: &S,
     req: &HttpRequest,
     raw_id: &str,
@@ -162,6 +164,8 @@ pub async fn post_message<S: ConversationStore + ActionLogStore, E: AnswerEngine
         client_message_id: Some(client_id.to_string()),
         reply_to: None,
         action: None,
+        form: None,
+        submission: None,
         created_at_ms: now_ms,
     };
     let stored = match edge.store.insert_visitor_message(&record.id, &visitor).await? {
@@ -191,6 +195,8 @@ pub async fn post_message<S: ConversationStore + ActionLogStore, E: AnswerEngine
             client_message_id: None,
             reply_to: Some(stored.id.clone()),
             action: r.action,
+            form: r.form,
+            submission: None,
             created_at_ms: now_ms,
         })
         .collect();

@@ -13,17 +13,25 @@ pub struct ApiError {
     pub message: String,
     /// The field to blame, if any.
     pub field: Option<String>,
+    /// Per-field messages (invalid forms).
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl ApiError {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None }
+        Self { code, message: message.into(), field: None, fields: None }
+    }
+
+    /// A form submission with invalid fields.
+    pub fn invalid_form(fields: std::collections::BTreeMap<String, String>) -> Self {
+        let message = format!("{} field(s) need attention", fields.len());
+        Self { code: ErrorCode::InvalidForm, message, field: None, fields: Some(fields) }
     }
 
     /// A bad value in one field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::InvalidField, message: message.into(), field: Some(field.into()) }
+        Self { code: ErrorCode::InvalidField, message: message.into(), field: Some(field.into()), fields: None }
     }
 
     /// A body over the limit.
@@ -45,7 +53,14 @@ impl ApiError {
         let status = self.code.status();
         HttpResponse::json(
             status,
-            &ApiErrorBody { error: ApiErrorDetail { code: self.code, message: self.message, field: self.field } },
+            &ApiErrorBody {
+                error: ApiErrorDetail {
+                    code: self.code,
+                    message: self.message,
+                    field: self.field,
+                    fields: self.fields,
+                },
+            },
         )
     }
 }

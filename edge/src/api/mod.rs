@@ -5,6 +5,7 @@ pub mod admin;
 pub mod conversations;
 pub mod cors;
 pub mod error;
+pub mod forms;
 pub mod http;
 pub mod routes;
 
@@ -95,6 +96,7 @@ where
         Route::CreateConversation => conversations::create(edge, req, now_ms).await,
         Route::PostMessage(id) => conversations::post_message(edge, req, &id, now_ms).await,
         Route::ListMessages(id) => conversations::list_messages(edge, req, &id).await,
+        Route::SubmitForm(id, message) => forms::submit(edge, req, &id, &message, now_ms).await,
         Route::AdminActions => admin::authorize(edge, req).map(|()| admin::list(edge)),
         Route::AdminActionLogs(name) => {
             admin::authorize(edge, req)?;

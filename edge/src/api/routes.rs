@@ -14,6 +14,8 @@ pub enum Route {
     PostMessage(String),
     /// `GET /api/v1/conversations/{id}/messages`
     ListMessages(String),
+    /// `POST /api/v1/conversations/{id}/messages/{message_id}/submit`
+    SubmitForm(String, String),
     /// `GET /api/v1/admin/actions`
     AdminActions,
     /// `GET /api/v1/admin/actions/{name}/logs`
@@ -32,12 +34,16 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["conversations"] if post => Ok(Route::CreateConversation),
         ["conversations", id, "messages"] if post => Ok(Route::PostMessage(id.to_string())),
         ["conversations", id, "messages"] if get => Ok(Route::ListMessages(id.to_string())),
+        ["conversations", id, "messages", message, "submit"] if post => {
+            Ok(Route::SubmitForm(id.to_string(), message.to_string()))
+        }
         ["admin", "actions"] if get => Ok(Route::AdminActions),
         ["admin", "actions", name, "logs"] if get => Ok(Route::AdminActionLogs(name.to_string())),
         ["admin", "actions", name, "test"] if post => Ok(Route::AdminActionTest(name.to_string())),
         ["site"]
         | ["conversations"]
         | ["conversations", _, "messages"]
+        | ["conversations", _, "messages", _, "submit"]
         | ["admin", "actions"]
         | ["admin", "actions", _, "logs" | "test"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))

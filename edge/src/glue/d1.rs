@@ -43,7 +43,7 @@ fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-const MESSAGE_COLUMNS: &str = "id, author, text, created_at_ms, sources, client_message_id, action";
+const MESSAGE_COLUMNS: &str = "id, author, text, created_at_ms, sources, client_message_id, action, form, submission";
 
 #[derive(Deserialize)]
 struct MessageRow {
@@ -54,6 +54,8 @@ struct MessageRow {
     sources: Option<String>,
     client_message_id: Option<String>,
     action: Option<String>,
+    form: Option<String>,
+    submission: Option<String>,
 }
 
 impl MessageRow {
@@ -70,6 +72,8 @@ impl MessageRow {
             sources,
             client_message_id: self.client_message_id,
             action: self.action.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
+            form: self.form.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
+            submission: self.submission.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
         })
     }
 }
@@ -98,12 +102,14 @@ fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsV
         opt(m.reply_to.as_ref().map(MessageId::as_str)),
         JsValue::from_f64(m.created_at_ms as f64),
         opt(m.action.as_ref().and_then(|a| serde_json::to_string(a).ok()).as_deref()),
+        opt(m.form.as_ref().and_then(|f| serde_json::to_string(f).ok()).as_deref()),
+        opt(m.submission.as_ref().and_then(|f| serde_json::to_string(f).ok()).as_deref()),
     ]
 }
 
 const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
-    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 impl ConversationStore for D1Store {
     async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
@@ -229,6 +235,17 @@ impl ConversationStore for D1Store {
             &[text(conversation.as_str())],
         )
         .await
+    }
+
+    async fn message(&self, conversation: &ConversationId, id: &MessageId) -> Result<Option<Message>, StoreError> {
+        Ok(self
+            .select_messages(
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND id = ?2"),
+                &[text(conversation.as_str()), text(id.as_str())],
+            )
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError> {

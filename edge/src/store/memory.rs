@@ -78,6 +78,10 @@ impl ConversationStore for MemoryStore {
         Ok(self.messages.borrow().iter().filter(|(c, _)| c == conversation).map(|(_, m)| m.to_message()).collect())
     }
 
+    async fn message(&self, conversation: &ConversationId, id: &MessageId) -> Result<Option<Message>, StoreError> {
+        Ok(self.messages(conversation).await?.into_iter().find(|m| &m.id == id))
+    }
+
     async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError> {
         let all = self.messages(conversation).await?;
         Ok(all[all.len().saturating_sub(limit)..].to_vec())

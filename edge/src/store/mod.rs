@@ -7,7 +7,7 @@ pub mod memory;
 pub use action_log::{ActionLogEntry, ActionLogStore};
 
 use shared::api::Lead;
-use shared::{ActionOutcome, Author, ConversationId, Message, MessageId, Source};
+use shared::{ActionOutcome, Author, ConversationId, FormCard, Message, MessageId, Source, Submission};
 
 /// A conversation's stored header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct ConversationRecord {
 }
 
 /// A message about to be stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {
     /// Its id (replies get ids derived from the message they answer, so a retry cannot add more).
     pub id: MessageId,
@@ -45,6 +45,10 @@ pub struct NewMessage {
     pub reply_to: Option<MessageId>,
     /// The action this message reports on.
     pub action: Option<ActionOutcome>,
+    /// A form to fill in.
+    pub form: Option<FormCard>,
+    /// A form submission.
+    pub submission: Option<Submission>,
     /// Unix ms.
     pub created_at_ms: u64,
 }
@@ -60,12 +64,14 @@ impl NewMessage {
             sources: self.sources.clone(),
             client_message_id: self.client_message_id.clone(),
             action: self.action.clone(),
+            form: self.form.clone(),
+            submission: self.submission.clone(),
         }
     }
 }
 
 /// The outcome of storing a visitor message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Inserted {
     /// Stored now.
     New(Message),
@@ -97,6 +103,8 @@ pub trait ConversationStore {
     async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError>;
     /// Saves what the agent learned: lead details, verification, the unfinished action.
     async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError>;
+    /// One message of the conversation.
+    async fn message(&self, conversation: &ConversationId, id: &MessageId) -> Result<Option<Message>, StoreError>;
     /// The whole conversation, in order.
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError>;
     /// The last `limit` messages, in order.
