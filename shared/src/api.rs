@@ -168,7 +168,12 @@ mod tests {
     #[test]
     fn error_body_round_trips() {
         let body = ApiErrorBody {
-            error: ApiErrorDetail { code: ErrorCode::PayloadTooLarge, message: "too big".into(), field: None },
+            error: ApiErrorDetail {
+                code: ErrorCode::PayloadTooLarge,
+                message: "too big".into(),
+                field: None,
+                fields: None,
+            },
         };
         let json = serde_json::to_string(&body).unwrap();
         assert_eq!(json, r#"{"error":{"code":"payload_too_large","message":"too big"}}"#);

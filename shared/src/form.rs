@@ -215,25 +215,34 @@ fn text_error(field: &FieldDef, label: &str, t: &str) -> Option<String> {
                 return Some(format!("{label} must be a number."));
             }
             if let Some(min) = field.min.filter(|m| n < *m) {
-                return Some(format!("{label} must be at least {min}."));
+                return Some(format!("{label} must be at least {}.", number_text(min)));
             }
             if let Some(max) = field.max.filter(|m| n > *m) {
-                return Some(format!("{label} must be at most {max}."));
+                return Some(format!("{label} must be at most {}.", number_text(max)));
             }
         }
-        FieldKind::Select => {
-            if !field.options.iter().any(|o| o == t) {
-                return Some(format!("Choose one of the options for {label}."));
-            }
+        FieldKind::Select if !field.options.iter().any(|o| o == t) => {
+            return Some(format!("Choose one of the options for {label}."));
         }
-        FieldKind::Date => {
-            if !is_date(t) {
-                return Some(format!("{label} must be a date (YYYY-MM-DD)."));
-            }
-        }
+        FieldKind::Date if !is_date(t) => return Some(format!("{label} must be a date (YYYY-MM-DD).")),
         _ => {}
     }
     field.format.and_then(check)
+}
+
+/// A number as text with up to 8 decimals, using integer formatting only (float formatting would
+/// add ~10 KB to the widget).
+pub fn number_text(n: f64) -> String {
+    let negative = n < 0.0;
+    let scaled = (n.abs() * 1e8).round() as u128;
+    let (whole, frac) = (scaled / 100_000_000, scaled % 100_000_000);
+    let mut out = if negative && scaled > 0 { format!("-{whole}") } else { whole.to_string() };
+    if frac > 0 {
+        let digits = format!("{frac:08}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out
 }
 
 /// `YYYY-MM-DD` with a real month and day.
@@ -411,6 +420,14 @@ mod tests {
         assert_eq!(bad.problems()[0].0, "button.url");
         let both = ButtonDef { label: "Go".into(), url: Some("https://x.example".into()), run: Some("y".into()) };
         assert_eq!(both.problems()[0].0, "button");
+    }
+
+    #[test]
+    fn numbers_as_text() {
+        assert_eq!(number_text(0.0), "0");
+        assert_eq!(number_text(1e-8), "0.00000001");
+        assert_eq!(number_text(-2.5), "-2.5");
+        assert_eq!(number_text(1000.0), "1000");
     }
 
     #[test]

@@ -4,8 +4,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::{
     ApiErrorBody, CreateConversationRequest, CreateConversationResponse, ErrorCode, MessagesResponse,
-    PostMessageRequest, PublicSiteConfig,
+    PostMessageRequest, PublicSiteConfig, SubmitFormRequest,
 };
+use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -25,6 +26,8 @@ pub enum ApiFailure {
         code: Option<ErrorCode>,
         /// What the edge said.
         message: String,
+        /// Per-field messages (invalid forms).
+        fields: Option<BTreeMap<String, String>>,
     },
 }
 
@@ -85,11 +88,11 @@ async fn call<T: DeserializeOwned>(
         // A cut-off body reads as a network failure: the request may be retried.
         return serde_json::from_str(&text).map_err(|_| ApiFailure::Network);
     }
-    let (code, message) = match serde_json::from_str::<ApiErrorBody>(&text) {
-        Ok(body) => (Some(body.error.code), body.error.message),
-        Err(_) => (None, format!("HTTP {status}")),
+    let (code, message, fields) = match serde_json::from_str::<ApiErrorBody>(&text) {
+        Ok(body) => (Some(body.error.code), body.error.message, body.error.fields),
+        Err(_) => (None, format!("HTTP {status}"), None),
     };
-    Err(ApiFailure::Rejected { status, code, message })
+    Err(ApiFailure::Rejected { status, code, message, fields })
 }
 
 fn messages_url(session: &Session) -> String {
@@ -114,4 +117,14 @@ pub async fn list_messages(session: &Session) -> Result<MessagesResponse, ApiFai
 /// `POST /api/v1/conversations/{id}/messages`
 pub async fn post_message(session: &Session, body: &PostMessageRequest) -> Result<MessagesResponse, ApiFailure> {
     call("POST", &messages_url(session), Some(&session.token), Some(body)).await
+}
+
+/// `POST /api/v1/conversations/{id}/messages/{message_id}/submit`
+pub async fn submit_form(
+    session: &Session,
+    message_id: &str,
+    body: &SubmitFormRequest,
+) -> Result<MessagesResponse, ApiFailure> {
+    let url = format!("{}/{message_id}/submit", messages_url(session));
+    call("POST", &url, Some(&session.token), Some(body)).await
 }

@@ -137,7 +137,7 @@ impl Chat {
     }
 
     /// Adds messages from the edge, keeping order and skipping ones already shown.
-    fn merge(self, incoming: Vec<Message>) {
+    pub fn merge(self, incoming: Vec<Message>) {
         self.messages.update(|list| {
             for m in incoming {
                 if !list.iter().any(|x| x.id == m.id) {

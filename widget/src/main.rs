@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod chat;
 mod composer;
+mod form_card;
 mod header;
 mod host;
 mod message_list;

@@ -2,6 +2,7 @@
 //! indicator, and the state of the connection. Announced to screen readers as a live log.
 
 use crate::chat::{Chat, Connection, Pending};
+use crate::form_card::FormCard;
 use crate::message_text::MessageText;
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -23,7 +24,7 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
     view! {
         <ol class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" node_ref=list_ref>
             <For each=move || chat.messages.get() key=|m| m.id.clone() let:message>
-                <StoredMessage message=message agent_name=chat.agent_name() />
+                <StoredMessage message=message agent_name=chat.agent_name() chat=chat />
             </For>
             <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.failure.clone()) let:pending>
                 <PendingMessage pending=pending chat=chat />
@@ -40,7 +41,7 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
 }
 
 #[component]
-fn StoredMessage(message: Message, agent_name: String) -> impl IntoView {
+fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoView {
     let (class, who) = match message.author {
         Author::Visitor => ("message visitor", "You".to_string()),
         Author::Bot => ("message bot", agent_name),
@@ -49,6 +50,8 @@ fn StoredMessage(message: Message, agent_name: String) -> impl IntoView {
     };
     let time = clock_time(&message.created_at);
     let sources = message.sources.clone();
+    let form =
+        message.form.clone().map(|card| view! { <FormCard chat=chat message_id=message.id.to_string() card=card /> });
     view! {
         <li class=class>
             <span class="sr-only">{format!("{who}:")}</span>
@@ -64,6 +67,7 @@ fn StoredMessage(message: Message, agent_name: String) -> impl IntoView {
                     </p>
                 })}
             </div>
+            {form}
             <time class="time" datetime=message.created_at.clone()>{time}</time>
         </li>
     }
