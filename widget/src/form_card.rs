@@ -202,7 +202,10 @@ fn Field(
     let f = field.get_value();
     let required = f.required;
     let label_text = f.label.clone();
-    let control = match f.kind {
+    // Three controls in all (textarea, select, input): every distinct view type costs the widget
+    // kilobytes, so checkboxes share the input and multi-select shares the select.
+    let kind = f.kind;
+    let control = match kind {
         FieldKind::Textarea => view! {
             <textarea id=id.clone() name=f.name.clone() required=required placeholder=f.placeholder.clone().unwrap_or_default()
                 aria-invalid=invalid aria-describedby=described.clone()
@@ -210,69 +213,73 @@ fn Field(
                 on:input=move |e| set(FieldValue::Text(event_target_value(&e)))
                 on:blur=move |_| check_on_blur()></textarea>
         }.into_any(),
-        FieldKind::Select => view! {
-            <select id=id.clone() name=f.name.clone() required=required aria-invalid=invalid aria-describedby=described.clone()
-                prop:value=text_value
-                on:change=move |e| { set(FieldValue::Text(event_target_value(&e))); check_on_blur(); }>
-                <option value="">"Choose…"</option>
-                {f.options.iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
-            </select>
-        }.into_any(),
-        FieldKind::MultiSelect => {
-            let options = f.options.clone();
+        FieldKind::Select | FieldKind::MultiSelect => {
+            let multiple = kind == FieldKind::MultiSelect;
+            let chosen = move |option: &str| {
+                values.with(|v| match v.get(&key.get_value()) {
+                    Some(FieldValue::Text(t)) => t == option,
+                    Some(FieldValue::Many(list)) => list.iter().any(|x| x == option),
+                    _ => false,
+                })
+            };
             view! {
-                <fieldset id=id.clone() tabindex="-1" aria-invalid=invalid aria-describedby=described.clone() class="choices">
-                    <legend>{label_text.clone()}</legend>
-                    {options.into_iter().map(|o| {
-                        let option = o.clone();
-                        let checked = move || values.with(|v| matches!(v.get(&key.get_value()), Some(FieldValue::Many(list)) if list.contains(&option)));
-                        let toggle = o.clone();
-                        view! {
-                            <label class="choice">
-                                <input type="checkbox" prop:checked=checked on:change=move |_| {
-                                    let mut list = values.with_untracked(|v| match v.get(&key.get_value()) {
-                                        Some(FieldValue::Many(l)) => l.clone(),
-                                        _ => Vec::new(),
-                                    });
-                                    if let Some(i) = list.iter().position(|x| x == &toggle) { list.remove(i); } else { list.push(toggle.clone()); }
-                                    set(FieldValue::Many(list));
-                                } />
-                                {o}
-                            </label>
+                <select id=id.clone() name=f.name.clone() required=required multiple=multiple
+                    aria-invalid=invalid aria-describedby=described.clone()
+                    on:change=move |e| {
+                        let select: web_sys::HtmlSelectElement = event_target(&e);
+                        if multiple {
+                            let picked = select.selected_options();
+                            let list = (0..picked.length())
+                                .filter_map(|i| picked.item(i))
+                                .map(|o| o.unchecked_into::<web_sys::HtmlOptionElement>().value())
+                                .collect();
+                            set(FieldValue::Many(list));
+                        } else {
+                            set(FieldValue::Text(select.value()));
                         }
+                        check_on_blur();
+                    }>
+                    {(!multiple).then(|| view! { <option value="">"Choose…"</option> })}
+                    {f.options.iter().map(|o| {
+                        let option = o.clone();
+                        view! { <option value=o.clone() prop:selected=move || chosen(&option)>{o.clone()}</option> }
                     }).collect_view()}
-                </fieldset>
+                </select>
             }.into_any()
         }
-        FieldKind::Checkbox => view! {
-            <input type="checkbox" id=id.clone() name=f.name.clone() required=required aria-invalid=invalid aria-describedby=described.clone()
-                prop:checked=move || values.with(|v| matches!(v.get(&key.get_value()), Some(FieldValue::Flag(true))))
-                on:change=move |e| { set(FieldValue::Flag(event_target_checked(&e))); check_on_blur(); } />
-        }.into_any(),
-        kind => {
+        _ => {
             let input_type = match kind {
                 FieldKind::Email => "email",
                 FieldKind::Phone => "tel",
                 FieldKind::Number => "number",
                 FieldKind::Date => "date",
+                FieldKind::Checkbox => "checkbox",
                 _ => "text",
             };
+            let checkbox = kind == FieldKind::Checkbox;
             view! {
                 <input type=input_type id=id.clone() name=f.name.clone() required=required
                     placeholder=f.placeholder.clone().unwrap_or_default()
                     step=f.step.map(shared::form::number_text).unwrap_or_else(|| "any".into())
                     aria-invalid=invalid aria-describedby=described.clone()
-                    prop:value=text_value
-                    on:input=move |e| set(FieldValue::Text(event_target_value(&e)))
+                    prop:value=move || if checkbox { "true".to_string() } else { text_value() }
+                    prop:checked=move || values.with(|v| matches!(v.get(&key.get_value()), Some(FieldValue::Flag(true))))
+                    on:input=move |e| {
+                        if checkbox {
+                            set(FieldValue::Flag(event_target_checked(&e)));
+                            check_on_blur();
+                        } else {
+                            set(FieldValue::Text(event_target_value(&e)));
+                        }
+                    }
                     on:blur=move |_| check_on_blur() />
             }.into_any()
         }
     };
-    let is_group = f.kind == FieldKind::MultiSelect;
     let is_checkbox = f.kind == FieldKind::Checkbox;
     view! {
         <div class="field" class:checkbox=is_checkbox>
-            {(!is_group && !is_checkbox).then(|| view! { <label for=id.clone()>{label_text.clone()}{required.then_some(" *")}</label> })}
+            {(!is_checkbox).then(|| view! { <label for=id.clone()>{label_text.clone()}{required.then_some(" *")}</label> })}
             {control}
             {is_checkbox.then(|| view! { <label for=id.clone()>{label_text.clone()}{required.then_some(" *")}</label> })}
             {f.help.clone().map(|h| view! { <p id=help_id.clone() class="help">{h}</p> })}
