@@ -256,6 +256,9 @@ pub struct ActionDef {
     /// A successful run marks the conversation as verified (e.g. "check one-time code").
     #[serde(default)]
     pub verifies: bool,
+    /// Runs only for a visitor identified by the host page with a valid `user_hash`.
+    #[serde(default)]
+    pub requires_verified_identity: bool,
     /// Variables that must have a value before the action may run, e.g. `["lead.email"]`.
     #[serde(default)]
     pub requires: Vec<String>,

@@ -26,6 +26,9 @@ pub struct CreateConversationRequest {
     /// Known contact details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<Lead>,
+    /// Hex HMAC-SHA256 of `user_id` with the site's identity secret, computed by the owner's server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_hash: Option<String>,
 }
 
 /// `201` answer to creating a conversation.

@@ -10,7 +10,7 @@
   var base = new URL(script.src, location.href);
   var site = script.getAttribute("data-site") || "default";
   var color = script.getAttribute("data-color") || "#4f46e5";
-  var frame = null, ready = false, open = false, listeners = {};
+  var frame = null, ready = false, open = false, listeners = {}, identity = null;
 
   var host = document.createElement("div");
   host.setAttribute("data-switchboard", "");
@@ -35,8 +35,10 @@
   function emit(name, data) {
     (listeners[name] || []).forEach(function (fn) { try { fn(data); } catch (e) { setTimeout(function () { throw e; }); } });
   }
-  function post(kind) {
-    if (frame && ready) frame.contentWindow.postMessage({ switchboard: kind }, base.origin);
+  function post(kind, extra) {
+    var msg = { switchboard: kind };
+    for (var k in extra || {}) msg[k] = extra[k];
+    if (frame && ready) frame.contentWindow.postMessage(msg, base.origin);
   }
   function load(openNow) {
     if (frame) return;
@@ -62,8 +64,9 @@
   window.addEventListener("message", function (e) {
     if (!frame || e.source !== frame.contentWindow || e.origin !== base.origin || !e.data) return;
     var kind = e.data.switchboard;
-    if (kind === "ready") { ready = true; if (open) post("open"); }
+    if (kind === "ready") { ready = true; if (identity) post("identify", { identity: identity }); if (open) post("open"); }
     else if (kind === "close") setOpen(false);
+    else if (kind === "event") emit(e.data.name, e.data.data);
   });
 
   var api = {
@@ -71,6 +74,12 @@
     close: function () { setOpen(false); },
     toggle: function () { setOpen(!open); },
     on: function (name, fn) { (listeners[name] = listeners[name] || []).push(fn); },
+    // {user_id, email, name, user_hash}: used when the visitor's conversation is created.
+    identify: function (who) {
+      identity = {};
+      ["user_id", "email", "name", "user_hash"].forEach(function (k) { if (who && who[k] != null) identity[k] = String(who[k]); });
+      post("identify", { identity: identity });
+    },
   };
   // Calls queued before the loader ran (window.Switchboard = [["open"], ...]) are replayed.
   var queued = Array.isArray(window.Switchboard) ? window.Switchboard : [];

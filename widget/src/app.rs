@@ -23,11 +23,13 @@ pub fn App() -> impl IntoView {
         }
     };
     // The loader says when the panel is shown: that is when a conversation starts.
-    let _listener = window_event_listener(ev::message, move |e| {
-        if let Some(HostCommand::Open) = host::parse_command(&e.data()) {
+    let _listener = window_event_listener(ev::message, move |e| match host::parse_command(&e.data()) {
+        Some(HostCommand::Open) => {
             chat.open();
             focus_composer();
         }
+        Some(HostCommand::Identify(who)) => chat.identity.set(who),
+        _ => {}
     });
     host::announce_ready();
     // Opened directly (`?open=1`, e.g. a full-page chat link): start at once.

@@ -2,6 +2,7 @@
 //! typed is dropped: a message that fails to send stays on screen with a retry button.
 
 use crate::api::{self, ApiFailure};
+use crate::host;
 use crate::storage::{self, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -49,6 +50,8 @@ pub struct Chat {
     pub session: RwSignal<Option<Session>>,
     /// Opening state.
     pub connection: RwSignal<Connection>,
+    /// Who the host page says the visitor is; used when a conversation is created.
+    pub identity: RwSignal<CreateConversationRequest>,
 }
 
 impl Chat {
@@ -62,6 +65,7 @@ impl Chat {
             pending: RwSignal::new(Vec::new()),
             session: RwSignal::new(session),
             connection: RwSignal::new(Connection::Idle),
+            identity: RwSignal::new(CreateConversationRequest::default()),
         }
     }
 
@@ -115,18 +119,18 @@ impl Chat {
         if let Some(session) = self.session.get_untracked() {
             match api::list_messages(&session).await {
                 Ok(r) => {
-                    self.merge(r.messages);
+                    self.merge(r.messages, false);
                     return Ok(());
                 }
                 Err(f) if f.session_lost() => self.forget_session(),
                 Err(f) => return Err(f),
             }
         }
-        let created = api::create_conversation(&CreateConversationRequest::default()).await?;
+        let created = api::create_conversation(&self.identity.get_untracked()).await?;
         let session = Session { conversation_id: created.conversation_id.to_string(), token: created.token };
         storage::save(&self.site.get_value(), &session);
         self.session.set(Some(session));
-        self.merge(created.messages);
+        self.merge(created.messages, false);
         Ok(())
     }
 
@@ -136,15 +140,29 @@ impl Chat {
         self.messages.set(Vec::new());
     }
 
-    /// Adds messages from the edge, keeping order and skipping ones already shown.
-    pub fn merge(self, incoming: Vec<Message>) {
+    /// Adds messages from the edge, keeping order and skipping ones already shown; `announce`
+    /// tells the host page's listeners about new ones (not about history reloaded).
+    pub fn merge(self, incoming: Vec<Message>, announce: bool) {
+        let mut fresh = Vec::new();
         self.messages.update(|list| {
             for m in incoming {
                 if !list.iter().any(|x| x.id == m.id) {
+                    fresh.push(m.clone());
                     list.push(m);
                 }
             }
         });
+        if announce {
+            for m in &fresh {
+                host::emit_event("message", m);
+                if let Some(action) = &m.action {
+                    host::emit_event("action_result", action);
+                }
+                if let Some(submission) = &m.submission {
+                    host::emit_event("form_submitted", submission);
+                }
+            }
+        }
     }
 
     /// Sends what the visitor typed (once the conversation is open).
@@ -205,7 +223,7 @@ impl Chat {
             match api::post_message(&session, &body).await {
                 Ok(r) => {
                     self.pending.update(|p| p.retain(|m| m.client_message_id != client_message_id));
-                    self.merge(r.messages);
+                    self.merge(r.messages, true);
                 }
                 Err(f) if f.session_lost() => {
                     // The old conversation is gone: start a new one; opening it re-sends this.

@@ -84,7 +84,7 @@ pub fn FormCard(chat: Chat, message_id: String, card: Card) -> impl IntoView {
             match api::submit_form(&session, &message_id.get_value(), &body).await {
                 Ok(r) => {
                     status.set(Status::Editing);
-                    chat.merge(r.messages);
+                    chat.merge(r.messages, true);
                 }
                 Err(ApiFailure::Rejected { fields: Some(errs), .. }) => {
                     status.set(Status::Editing);

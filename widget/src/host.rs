@@ -1,25 +1,57 @@
 //! Talking to the loader on the host page: it opens and closes the iframe; the app asks it to close.
 //! Messages are plain objects `{switchboard: "open" | "close"}`.
 
+use shared::api::{CreateConversationRequest, Lead};
 use wasm_bindgen::JsValue;
 
 /// What the loader can tell the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostCommand {
     /// The panel was opened: start the conversation and focus the composer.
     Open,
     /// The panel was hidden.
     Close,
+    /// The host page knows who the visitor is (`Switchboard.identify`).
+    Identify(CreateConversationRequest),
+}
+
+fn text_field(object: &JsValue, name: &str) -> Option<String> {
+    js_sys::Reflect::get(object, &JsValue::from_str(name)).ok()?.as_string().filter(|s| !s.is_empty())
 }
 
 /// Reads a command from a `message` event's data.
 pub fn parse_command(data: &JsValue) -> Option<HostCommand> {
-    let value = js_sys::Reflect::get(data, &JsValue::from_str("switchboard")).ok()?.as_string()?;
+    let value = text_field(data, "switchboard")?;
     match value.as_str() {
         "open" => Some(HostCommand::Open),
         "close" => Some(HostCommand::Close),
+        "identify" => {
+            let who = js_sys::Reflect::get(data, &JsValue::from_str("identity")).ok()?;
+            let (email, name) = (text_field(&who, "email"), text_field(&who, "name"));
+            Some(HostCommand::Identify(CreateConversationRequest {
+                user_id: text_field(&who, "user_id"),
+                lead: (email.is_some() || name.is_some()).then_some(Lead { email, name }),
+                user_hash: text_field(&who, "user_hash"),
+            }))
+        }
         _ => None,
     }
+}
+
+/// Tells the host page's `Switchboard.on(name, …)` listeners something happened.
+pub fn emit_event(name: &str, data: &impl serde::Serialize) {
+    let (Some(window), Ok(json)) = (web_sys::window(), serde_json::to_string(data)) else { return };
+    let Ok(Some(parent)) = window.parent() else { return };
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &JsValue::from_str("switchboard"), &JsValue::from_str("event"));
+    let _ = js_sys::Reflect::set(&message, &JsValue::from_str("name"), &JsValue::from_str(name));
+    // Plain data only: the host page gets a parsed copy, never an object of ours.
+    let _ = js_sys::Reflect::set(
+        &message,
+        &JsValue::from_str("data"),
+        &js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL),
+    );
+    let _ = parent.post_message(&message, "*");
 }
 
 /// Asks the loader to hide the panel.

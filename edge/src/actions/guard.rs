@@ -34,6 +34,9 @@ pub enum Refusal {
     /// A `requires` variable has no value.
     #[error("this needs {0} first")]
     Precondition(String),
+    /// The action needs a visitor identified by the host page with a valid hash.
+    #[error("this needs you to be signed in on the website")]
+    IdentityNotVerified,
     /// The action needs a verified conversation.
     #[error("this needs the customer to be verified first (one-time code)")]
     NotVerified,
@@ -47,6 +50,8 @@ pub enum Refusal {
 pub struct GuardState {
     /// Verified by an owner's `verifies` action.
     pub verified: bool,
+    /// Identified by the host page with a valid `user_hash`.
+    pub identity_verified: bool,
     /// Runs of this action in this conversation in the last hour.
     pub conversation_runs_last_hour: u32,
     /// Runs of this action in all conversations in the last hour.
@@ -71,6 +76,9 @@ pub fn check(
         if values.get(&var).is_none_or(|v| v.trim().is_empty()) {
             return Err(Refusal::Precondition(required.clone()));
         }
+    }
+    if action.requires_verified_identity && !state.identity_verified {
+        return Err(Refusal::IdentityNotVerified);
     }
     if action.requires_verification && !state.verified {
         return Err(Refusal::NotVerified);
@@ -147,12 +155,26 @@ mod tests {
             check(&reset(), &inputs(&[("nope", "1")]), &with_email(), verified),
             Err(Refusal::UnexpectedInput("nope".into()))
         );
-        let limited = GuardState { verified: true, conversation_runs_last_hour: 1, action_runs_last_hour: 0 };
+        let limited = GuardState { verified: true, conversation_runs_last_hour: 1, ..Default::default() };
         assert_eq!(check(&reset(), &inputs(&[("code", "123456")]), &with_email(), limited), Err(Refusal::RateLimited));
         assert_eq!(
             check(&reset(), &inputs(&[("code", " 123456 ")]), &with_email(), verified).unwrap()["code"],
             "123456"
         );
+    }
+
+    #[test]
+    fn identity_must_be_verified_when_required() {
+        let mut a = reset();
+        a.requires_verification = false;
+        a.requires_verified_identity = true;
+        let typed_email = GuardState::default();
+        assert_eq!(
+            check(&a, &inputs(&[("code", "123456")]), &with_email(), typed_email),
+            Err(Refusal::IdentityNotVerified)
+        );
+        let signed_in = GuardState { identity_verified: true, ..Default::default() };
+        assert!(check(&a, &inputs(&[("code", "123456")]), &with_email(), signed_in).is_ok());
     }
 
     #[test]

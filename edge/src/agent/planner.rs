@@ -44,6 +44,8 @@ pub struct Facts {
     pub lead_email: Option<String>,
     /// Verified by the owner's verification action.
     pub verified: bool,
+    /// Identified by the host page with a valid `user_hash`.
+    pub identity_verified: bool,
     /// The unfinished action.
     pub pending: Option<Pending>,
 }
@@ -206,6 +208,10 @@ impl Planner<'_> {
             let text = format!("I can help with that ({}). What's the email address on your account?", action.name);
             return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::LeadEmail, ..pending }) };
         }
+        if action.requires_verified_identity && !facts.identity_verified {
+            // Nothing the visitor can say fixes this: let the guard refuse it, on the record.
+            return Step::Run { action: pending.action, inputs: pending.inputs, then: None };
+        }
         if action.requires_verification && !facts.verified {
             let cfg = &self.site.agent.actions;
             let (Some(send), Some(check)) = (cfg.verification_send.clone(), cfg.verification_check.clone()) else {
@@ -325,12 +331,12 @@ mod tests {
         assert_eq!(action, "send-verification-code");
         assert_eq!(then.awaiting, Awaiting::Input("code".into()));
 
-        let facts = Facts { lead_email: Some("ana@example.com".into()), verified: false, pending: Some(then) };
+        let facts = Facts { lead_email: Some("ana@example.com".into()), pending: Some(then), ..Default::default() };
         let (step, _) = p.plan("123456", &facts, 0.0);
         let Step::Run { action, inputs, then: Some(resume) } = step else { panic!("{step:?}") };
         assert_eq!((action.as_str(), inputs["code"].as_str()), ("check-verification-code", "123456"));
 
-        let verified = Facts { lead_email: Some("ana@example.com".into()), verified: true, pending: None };
+        let verified = Facts { lead_email: Some("ana@example.com".into()), verified: true, ..Default::default() };
         let Step::Say { pending: Some(confirm), text } = p.advance(resume, &verified) else { panic!() };
         assert!(text.starts_with("Please confirm: **Reset 2FA**"), "{text}");
         let (step, _) = p.plan("yes", &Facts { pending: Some(confirm.clone()), ..verified.clone() }, 0.0);

@@ -37,6 +37,7 @@ where
     let mut facts = Facts {
         lead_email: record.lead.email.clone(),
         verified: record.verified,
+        identity_verified: record.identity_verified,
         pending: record.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
     };
     let (mut step, learned) = planner.plan(text, &facts, edge.engine.coverage(text));
@@ -207,6 +208,7 @@ where
     let since = now_ms.saturating_sub(HOUR_MS);
     let state = GuardState {
         verified: record.verified,
+        identity_verified: record.identity_verified,
         conversation_runs_last_hour: edge.store.count_runs_since(&slug, Some(&record.id), since).await?,
         action_runs_last_hour: edge.store.count_runs_since(&slug, None, since).await?,
     };

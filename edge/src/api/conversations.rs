@@ -45,6 +45,11 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
         }
         u => u,
     };
+    // A user id counts as verified only with a valid hash from the owner's server.
+    let identity_verified = match (&user_id, &body.user_hash, edge.actions.identity_secret) {
+        (Some(user), Some(hash), Some(secret)) => crate::identity::verify_user_hash(secret, user, hash),
+        _ => false,
+    };
     let id = ConversationId::parse(format!("c{}", random_text(edge.entropy, 16))).expect("base64url id");
     let token = new_token(edge.entropy);
     let record = ConversationRecord {
@@ -54,6 +59,7 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
         lead,
         created_at_ms: now_ms,
         verified: false,
+        identity_verified,
         pending: None,
     };
     let greeting = NewMessage {

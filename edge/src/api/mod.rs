@@ -53,6 +53,8 @@ pub struct ActionEnv<'a, N> {
     pub secrets: &'a BTreeMap<String, String>,
     /// The owner's admin token, if set.
     pub admin_token: Option<&'a str>,
+    /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
+    pub identity_secret: Option<&'a str>,
 }
 
 /// Answers one API request at `now_ms` (Unix ms).

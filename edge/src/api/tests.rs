@@ -6,8 +6,10 @@ use crate::actions::render::OutboundRequest;
 use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::BuiltinEngine;
 use crate::store::memory::MemoryStore;
+use crate::store::ConversationStore;
 use crate::token::tests::TestEntropy;
 use serde_json::{json, Value};
+use shared::ConversationId;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -76,6 +78,7 @@ macro_rules! edge {
                 tokens: &$w.tokens,
                 secrets: &$w.secrets,
                 admin_token: Some(ADMIN),
+                identity_secret: Some("identity-secret"),
             },
         }
     };
@@ -333,4 +336,20 @@ fn card_numbers_are_masked_in_the_stored_transcript() {
     assert_eq!(v["messages"][0]["text"], "my card [card ••••1111] was charged twice");
     let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
     assert!(!history.to_string().contains("4111 1111"));
+}
+
+#[test]
+fn identity_is_verified_only_with_the_owners_hash() {
+    let w = World::new();
+    let hash: String =
+        crate::identity::hmac_sha256(b"identity-secret", b"u-42").iter().map(|b| format!("{b:02x}")).collect();
+    let create = |body: Value| {
+        let (status, v) = w.call("POST", "/api/v1/conversations", None, &body.to_string());
+        assert_eq!(status, 201, "{v}");
+        let id = ConversationId::parse(v["conversation_id"].as_str().unwrap()).unwrap();
+        block_on(w.store.conversation(&id)).unwrap().unwrap()
+    };
+    assert!(create(json!({"user_id": "u-42", "user_hash": hash})).identity_verified);
+    assert!(!create(json!({"user_id": "u-43", "user_hash": hash})).identity_verified);
+    assert!(!create(json!({"user_id": "u-42"})).identity_verified);
 }

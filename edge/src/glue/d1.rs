@@ -88,6 +88,7 @@ struct ConversationRow {
     created_at_ms: f64,
     verified_at_ms: Option<f64>,
     pending: Option<String>,
+    identity_verified: Option<f64>,
 }
 
 fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsValue> {
@@ -114,8 +115,8 @@ const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
 impl ConversationStore for D1Store {
     async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
         let mut batch = vec![self.statement(
-            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             &[
                 text(r.id.as_str()),
                 text(&r.token_hash),
@@ -123,6 +124,7 @@ impl ConversationStore for D1Store {
                 opt(r.lead.email.as_deref()),
                 opt(r.lead.name.as_deref()),
                 JsValue::from_f64(r.created_at_ms as f64),
+                JsValue::from_f64(f64::from(u8::from(r.identity_verified))),
             ],
         )?];
         for m in opening {
@@ -156,7 +158,7 @@ impl ConversationStore for D1Store {
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let row: Option<ConversationRow> = self
             .statement(
-                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, pending \
+                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, pending, identity_verified \
                  FROM conversations WHERE id = ?1",
                 &[text(id.as_str())],
             )?
@@ -171,6 +173,7 @@ impl ConversationStore for D1Store {
                 lead: Lead { email: r.lead_email, name: r.lead_name },
                 created_at_ms: r.created_at_ms as u64,
                 verified: r.verified_at_ms.is_some(),
+                identity_verified: r.identity_verified.unwrap_or(0.0) != 0.0,
                 pending: r.pending,
             })
         })

@@ -75,6 +75,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let store = d1::D1Store::new(env.d1("DB")?);
         let secrets = secrets(&env);
         let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
+        let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
         let network = network::WorkerNetwork;
         let tokens = TOKENS.with(|t| *t);
         let edge = Edge {
@@ -89,6 +90,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 tokens,
                 secrets: &secrets,
                 admin_token: admin_token.as_deref(),
+                identity_secret: identity_secret.as_deref(),
             },
         };
         api::handle(&edge, &http, js_sys::Date::now() as u64).await

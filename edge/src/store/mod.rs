@@ -24,6 +24,8 @@ pub struct ConversationRecord {
     pub created_at_ms: u64,
     /// Verified by the owner's verification action (only the edge sets this).
     pub verified: bool,
+    /// The host page identified the visitor with a valid `user_hash`.
+    pub identity_verified: bool,
     /// The agent's unfinished action (JSON of `agent::planner::Pending`), if any.
     pub pending: Option<String>,
 }
