@@ -139,6 +139,25 @@ pub struct ActionRun {
     pub retries: u32,
 }
 
+impl ActionRun {
+    /// A run that sent nothing (yet): refused by a guard, or about to start.
+    pub fn not_sent(action: String, status: RunStatus, error_class: Option<ErrorClass>, summary: String) -> Self {
+        Self {
+            action,
+            status,
+            error_class,
+            summary,
+            data: None,
+            reply: None,
+            request: LoggedRequest::default(),
+            response_status: None,
+            response_body: None,
+            duration_ms: 0,
+            retries: 0,
+        }
+    }
+}
+
 /// Cached tokens from token endpoints, by action slug: (token, expiry in `now_ms` time).
 #[derive(Debug, Default)]
 pub struct TokenCache(RefCell<HashMap<String, (String, f64)>>);
@@ -167,19 +186,7 @@ pub async fn run<N: Network>(ctx: &RunContext<'_, N>, action: &ActionDef, values
     let started = ctx.network.now_ms();
     let secrets: Vec<String> =
         values.iter().filter(|(k, _)| matches!(k, TemplateVar::Secret(_))).map(|(_, v)| v.clone()).collect();
-    let mut run = ActionRun {
-        action: action.slug(),
-        status: RunStatus::Failed,
-        error_class: None,
-        summary: String::new(),
-        data: None,
-        reply: None,
-        request: LoggedRequest::default(),
-        response_status: None,
-        response_body: None,
-        duration_ms: 0,
-        retries: 0,
-    };
+    let mut run = ActionRun::not_sent(action.slug(), RunStatus::Failed, None, String::new());
     let result = attempt_all(ctx, action, values, &secrets, &mut run).await;
     match result {
         Ok(response) => finish_ok(action, &response, &secrets, &mut run),

@@ -5,7 +5,7 @@
 use super::engine::{AnswerEngine, Question, Reply};
 use super::planner::{Awaiting, Facts, Pending, Planner, Step};
 use super::sentiment::sentiment;
-use crate::actions::execute::{self, ActionRun, ErrorClass, LoggedRequest, Network, RunContext, RunStatus};
+use crate::actions::execute::{self, ActionRun, ErrorClass, Network, RunContext, RunStatus};
 use crate::actions::guard::{self, GuardState};
 use crate::actions::render::secret_names;
 use crate::api::Edge;
@@ -212,19 +212,8 @@ where
         conversation_runs_last_hour: edge.store.count_runs_since(&slug, Some(&record.id), since).await?,
         action_runs_last_hour: edge.store.count_runs_since(&slug, None, since).await?,
     };
-    let refused = |summary: String| ActionRun {
-        action: slug.clone(),
-        status: RunStatus::Refused,
-        error_class: Some(ErrorClass::Guard),
-        summary,
-        data: None,
-        reply: None,
-        request: LoggedRequest::default(),
-        response_status: None,
-        response_body: None,
-        duration_ms: 0,
-        retries: 0,
-    };
+    let refused =
+        |summary: String| ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(ErrorClass::Guard), summary);
     let run = match guard::check(action, inputs, &values, state) {
         Err(refusal) => refused(refusal.to_string()),
         Ok(clean) => {

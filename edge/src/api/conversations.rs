@@ -211,7 +211,8 @@ pub async fn post_message<S: ConversationStore + ActionLogStore, E: AnswerEngine
     Ok(respond(stored, replies))
 }
 
-fn respond(visitor: shared::Message, replies: Vec<shared::Message>) -> HttpResponse {
+/// `{"messages": [visitor message, replies…]}`.
+pub fn respond(visitor: shared::Message, replies: Vec<shared::Message>) -> HttpResponse {
     let mut messages = vec![visitor];
     messages.extend(replies);
     HttpResponse::json(200, &MessagesResponse { messages })

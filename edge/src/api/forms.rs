@@ -3,7 +3,7 @@
 //! stores the submission before anything else, runs the form's action, and replies. Submitting
 //! the same form twice returns the first result.
 
-use super::conversations::authorize;
+use super::conversations::{authorize, respond};
 use super::error::ApiError;
 use super::http::{HttpRequest, HttpResponse};
 use super::Edge;
@@ -12,7 +12,7 @@ use crate::actions::redact::mask_sensitive;
 use crate::agent::turn::{conversation_values, run_guarded};
 use crate::store::{ActionLogStore, ConversationStore, Inserted, NewMessage};
 use crate::token::{random_text, Entropy};
-use shared::api::{ErrorCode, MessagesResponse, SubmitFormRequest};
+use shared::api::{ErrorCode, SubmitFormRequest};
 use shared::form::{validate_submission, FieldKind};
 use shared::template::{Encoding, Template, TemplateVar};
 use shared::{ActionOutcome, ActionStatus, Author, MessageId, Submission};
@@ -118,10 +118,4 @@ where
     edge.store.insert_replies(&record.id, std::slice::from_ref(&reply)).await?;
     let replies = edge.store.replies_to(&record.id, &stored.id).await?;
     Ok(respond(stored, replies))
-}
-
-fn respond(visitor: shared::Message, replies: Vec<shared::Message>) -> HttpResponse {
-    let mut messages = vec![visitor];
-    messages.extend(replies);
-    HttpResponse::json(200, &MessagesResponse { messages })
 }
