@@ -25,7 +25,7 @@ pub fn verify_user_hash(secret: &str, user_id: &str, user_hash: &str) -> bool {
     let expected: String =
         hmac_sha256(secret.as_bytes(), user_id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     let given = user_hash.trim().to_ascii_lowercase();
-    expected.len() == given.len() && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    crate::token::constant_time_eq(&expected, &given)
 }
 
 #[cfg(test)]

@@ -41,9 +41,12 @@ pub fn hash_token(token: &str) -> String {
 
 /// Whether `token` hashes to `stored_hash`, comparing in constant time.
 pub fn token_matches(token: &str, stored_hash: &str) -> bool {
-    let candidate = hash_token(token);
-    candidate.len() == stored_hash.len()
-        && candidate.bytes().zip(stored_hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    constant_time_eq(&hash_token(token), stored_hash)
+}
+
+/// Compares two secrets without an early exit, so timing does not reveal how much matched.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

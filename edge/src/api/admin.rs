@@ -26,8 +26,7 @@ pub fn authorize<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest) -> 
     let token = req.bearer_token().ok_or_else(|| {
         ApiError::new(ErrorCode::MissingToken, "send the admin token as `Authorization: Bearer <token>`")
     })?;
-    let same = token.len() == expected.len()
-        && token.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    let same = crate::token::constant_time_eq(token, expected);
     if same {
         Ok(())
     } else {
