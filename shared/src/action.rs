@@ -524,10 +524,7 @@ pub fn validate_input(input: &InputDef, raw: &str) -> Result<String, String> {
     let eth = |s: &str| s.strip_prefix("0x").is_some_and(|h| hex(h, 40));
     let ok = match input.format {
         InputFormat::Text => true,
-        InputFormat::Email => {
-            v.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'))
-                && !v.contains(char::is_whitespace)
-        }
+        InputFormat::Email => is_email(v),
         InputFormat::Number => v.parse::<f64>().is_ok_and(f64::is_finite),
         InputFormat::TxHash => hex(v.strip_prefix("0x").unwrap_or(v), 64),
         InputFormat::BtcAddress => btc(v),
@@ -540,6 +537,20 @@ pub fn validate_input(input: &InputDef, raw: &str) -> Result<String, String> {
     } else {
         Err(format!("{v:?} is not a valid {}", format_name(input.format)))
     }
+}
+
+/// A pragmatic email check: one '@', a non-empty local part, a dotted domain, no spaces, ≤ 254 bytes.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
 }
 
 /// How a format is called in messages to the visitor.
@@ -558,6 +569,17 @@ pub fn format_name(f: InputFormat) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn email_shapes() {
+        use super::is_email;
+        assert!(is_email("ana@example.com"));
+        assert!(!is_email("ana@example"));
+        assert!(!is_email("ana example.com"));
+        assert!(!is_email("@example.com"));
+        assert!(!is_email("a@b@c.com"));
+        assert!(!is_email("a@.example.com"));
+    }
+
     use super::*;
 
     const PLAIN: &str = r#"{"name": "Get Customer Account", "type": "http", "method": "GET",

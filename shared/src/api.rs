@@ -29,6 +29,32 @@ pub struct CreateConversationRequest {
     /// Hex HMAC-SHA256 of `user_id` with the site's identity secret, computed by the owner's server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
+    /// Custom attributes (`{{conversation.attributes.NAME}}`).
+    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
+    pub attributes: Attributes,
+}
+
+/// Custom conversation attributes by name, set by the host page (`Switchboard.setAttributes`).
+pub type Attributes = std::collections::BTreeMap<String, String>;
+
+/// Most attributes one conversation keeps.
+pub const MAX_ATTRIBUTES: usize = 30;
+
+/// Why an attribute cannot be stored, if it cannot: names are 1–40 of `a-z A-Z 0-9 _`, values at
+/// most 500 characters.
+pub fn attribute_problem(name: &str, value: &str) -> Option<String> {
+    if name.is_empty() || name.len() > 40 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Some("attribute names are 1–40 characters of a–z, A–Z, 0–9 and _".into());
+    }
+    (value.chars().count() > 500).then(|| "attribute values are at most 500 characters".into())
+}
+
+/// `POST /api/v1/conversations/{id}/attributes`: attributes to set (an empty value removes one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetAttributesRequest {
+    /// Attributes by name.
+    pub attributes: Attributes,
 }
 
 /// `201` answer to creating a conversation.
@@ -104,6 +130,8 @@ pub enum ErrorCode {
     ActionNotFound,
     /// The admin API is off because the `ADMIN_TOKEN` secret is not set.
     AdminDisabled,
+    /// The site asks for contact details first: submit the lead form.
+    LeadRequired,
     /// Something failed inside the edge; the request may be retried.
     Internal,
 }
@@ -119,6 +147,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::InvalidForm => 422,
+            ErrorCode::LeadRequired => 409,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Internal => 500,
             ErrorCode::AdminDisabled => 503,
@@ -162,6 +191,15 @@ mod tests {
     }
 
     #[test]
+    fn attribute_rules() {
+        assert_eq!(attribute_problem("plan", "pro"), None);
+        assert!(attribute_problem("", "x").is_some());
+        assert!(attribute_problem("a-b", "x").is_some());
+        assert!(attribute_problem(&"a".repeat(41), "x").is_some());
+        assert!(attribute_problem("plan", &"x".repeat(501)).is_some());
+    }
+
+    #[test]
     fn unknown_fields_are_rejected_not_ignored() {
         assert!(
             serde_json::from_str::<PostMessageRequest>(r#"{"text":"hi","client_message_id":"a","extra":1}"#).is_err()
@@ -198,6 +236,7 @@ mod tests {
             ErrorCode::UnsupportedMediaType,
             ErrorCode::ActionNotFound,
             ErrorCode::AdminDisabled,
+            ErrorCode::LeadRequired,
             ErrorCode::Internal,
         ] {
             assert!((400..600).contains(&code.status()), "{code:?}");

@@ -79,6 +79,28 @@ pub struct FieldDef {
     pub default: Option<String>,
 }
 
+impl FieldDef {
+    /// An optional field with nothing but a name, a kind and a label.
+    pub fn new(name: &str, kind: FieldKind, label: &str) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            label: label.into(),
+            placeholder: None,
+            help: None,
+            required: false,
+            format: None,
+            min_length: None,
+            max_length: None,
+            min: None,
+            max: None,
+            step: None,
+            options: Vec::new(),
+            default: None,
+        }
+    }
+}
+
 /// What happens when the form is submitted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

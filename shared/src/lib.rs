@@ -13,4 +13,4 @@ pub mod time;
 
 pub use api::{ApiErrorBody, ErrorCode};
 pub use ids::{ClientMessageId, ConversationId, IdError, MessageId};
-pub use message::{ActionOutcome, ActionStatus, Author, FormCard, Message, Source, Submission};
+pub use message::{ActionOutcome, ActionStatus, Author, ButtonAct, ButtonCard, FormCard, Message, Source, Submission};

@@ -95,6 +95,57 @@ pub struct Submission {
     pub values: std::collections::BTreeMap<String, String>,
 }
 
+/// A button drawn under a message. A click is identified by the message and the button's id, so
+/// clicking the same button again returns the first result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ButtonCard {
+    /// Unique within its message (`b0`, `b1`…).
+    pub id: String,
+    /// The button's text.
+    pub label: String,
+    /// What a click does.
+    pub does: ButtonAct,
+}
+
+/// What clicking a button does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ButtonAct {
+    /// Opens this http(s) URL in a new tab; nothing reaches the edge.
+    OpenUrl {
+        /// The page.
+        url: String,
+    },
+    /// Runs the owner's http action (its slug) through the edge.
+    Run {
+        /// The http action's slug.
+        action: String,
+    },
+    /// Sends `text` as the visitor's message (a quick reply).
+    Reply {
+        /// The message.
+        text: String,
+    },
+    /// Runs the write action waiting for confirmation.
+    Confirm {
+        /// The pending action's slug.
+        action: String,
+    },
+    /// Drops the write action waiting for confirmation.
+    Cancel {
+        /// The pending action's slug.
+        action: String,
+    },
+}
+
+impl ButtonAct {
+    /// Answers to the latest message (quick replies, confirm/cancel): offered only while their
+    /// message is the newest, whereas links and action buttons stay.
+    pub fn is_answer(&self) -> bool {
+        matches!(self, Self::Reply { .. } | Self::Confirm { .. } | Self::Cancel { .. })
+    }
+}
+
 /// One message of a conversation. Typed extras sit beside the text and are omitted when empty,
 /// so clients that only know `text` keep working as new kinds are added.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +173,9 @@ pub struct Message {
     /// A form submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission: Option<Submission>,
+    /// Buttons under the message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<ButtonCard>,
 }
 
 /// Longest visitor message accepted, in characters.
@@ -142,6 +196,11 @@ mod tests {
             action: None,
             form: None,
             submission: None,
+            buttons: vec![ButtonCard {
+                id: "b0".into(),
+                label: "Status".into(),
+                does: ButtonAct::OpenUrl { url: "https://status.example".into() },
+            }],
         }
     }
 
@@ -158,6 +217,16 @@ mod tests {
         assert_eq!(v["author"], "bot");
         assert_eq!(v["sources"][0]["url"], "/fees.html");
         assert!(v.get("client_message_id").is_none(), "empty extras are omitted");
+        assert_eq!(v["buttons"][0]["does"]["kind"], "open_url");
+        assert_eq!(v["buttons"][0]["does"]["url"], "https://status.example");
+    }
+
+    #[test]
+    fn answers_are_the_buttons_that_go_away() {
+        assert!(ButtonAct::Reply { text: "Fees?".into() }.is_answer());
+        assert!(ButtonAct::Confirm { action: "a".into() }.is_answer());
+        assert!(!ButtonAct::Run { action: "a".into() }.is_answer());
+        assert!(!ButtonAct::OpenUrl { url: "https://x.example".into() }.is_answer());
     }
 
     #[test]

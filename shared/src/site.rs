@@ -45,6 +45,109 @@ pub struct AgentConfig {
     /// Where actions may call, and which secrets they use.
     #[serde(default)]
     pub actions: ActionsConfig,
+    /// Buttons pinned under the greeting.
+    #[serde(default)]
+    pub quick_replies: Vec<QuickReply>,
+    /// The contact form, if the owner wants one.
+    #[serde(default)]
+    pub lead: Option<LeadConfig>,
+}
+
+/// A button pinned under the greeting (`[[quick_replies]]`): sends its label as the visitor's
+/// message, or, with `action`, is that button action's button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReply {
+    /// The button's text.
+    pub label: String,
+    /// A `"type": "button"` action's slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+/// Most quick replies under the greeting.
+pub const MAX_QUICK_REPLIES: usize = 6;
+
+/// `[lead]` in `agent.toml`: a form asking for the visitor's name and email (and more fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadConfig {
+    /// When the form is shown.
+    pub ask: LeadTiming,
+    /// With `ask = "after_messages"`: after this many visitor messages.
+    #[serde(default)]
+    pub after_messages: Option<u32>,
+    /// Card title.
+    #[serde(default = "default_lead_title")]
+    pub title: String,
+    /// Whether the name is required (the email always is).
+    #[serde(default)]
+    pub name_required: bool,
+    /// Fields after name and email; their values become conversation attributes.
+    #[serde(default)]
+    pub fields: Vec<crate::form::FieldDef>,
+}
+
+fn default_lead_title() -> String {
+    "Your contact details".into()
+}
+
+/// When the lead form is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadTiming {
+    /// With the greeting; the visitor fills it in before chatting.
+    BeforeFirstMessage,
+    /// After `after_messages` visitor messages, if the email is still unknown.
+    AfterMessages,
+    /// Only when an action needs `lead.email`.
+    WhenNeeded,
+}
+
+/// The slug lead form cards carry in place of an action's.
+pub const LEAD_FORM: &str = "lead";
+
+impl LeadConfig {
+    /// The form: name, email, then the owner's fields.
+    pub fn form(&self) -> crate::form::FormDef {
+        use crate::form::{FieldDef, FieldKind, FormDef, OnSubmit};
+        let mut fields = vec![
+            FieldDef {
+                required: self.name_required,
+                max_length: Some(100),
+                ..FieldDef::new("name", FieldKind::Text, "Name")
+            },
+            FieldDef { required: true, ..FieldDef::new("email", FieldKind::Email, "Email") },
+        ];
+        fields.extend(self.fields.iter().cloned());
+        FormDef { title: self.title.clone(), fields, submit_label: "Send".into(), on_submit: OnSubmit::default() }
+    }
+
+    fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        match (self.ask, self.after_messages) {
+            (LeadTiming::AfterMessages, None | Some(0)) => {
+                out.push(("lead.after_messages".into(), "ask = \"after_messages\" needs after_messages ≥ 1".into()))
+            }
+            (LeadTiming::BeforeFirstMessage | LeadTiming::WhenNeeded, Some(_)) => out.push((
+                "lead.after_messages".into(),
+                "after_messages only applies with ask = \"after_messages\"".into(),
+            )),
+            _ => {}
+        }
+        if self.title.trim().is_empty() {
+            out.push(("lead.title".into(), "must not be empty".into()));
+        }
+        for (i, f) in self.fields.iter().enumerate() {
+            if f.name == "name" || f.name == "email" {
+                out.push((format!("lead.fields[{i}].name"), "name and email are already in the lead form".into()));
+            }
+        }
+        for (field, message) in self.form().problems() {
+            out.push((format!("lead.{field}"), message));
+        }
+        out
+    }
 }
 
 /// `[actions]` in `agent.toml`.
@@ -267,6 +370,17 @@ impl SiteBundle {
                     }
                 }
             }
+            for (i, q) in agent.quick_replies.iter().enumerate() {
+                if let Some(slug) = &q.action {
+                    if !defs.iter().any(|d| &d.slug() == slug && d.kind == crate::action::ActionKind::Button) {
+                        errors.push(err(
+                            AGENT_FILE,
+                            Some(&format!("quick_replies[{i}].action")),
+                            format!("no button action with slug {slug:?}"),
+                        ));
+                    }
+                }
+            }
             if defs.iter().any(|d| d.requires_verification)
                 && (a.verification_send.is_none() || a.verification_check.is_none())
             {
@@ -336,6 +450,19 @@ impl AgentConfig {
         }
         if a.fallback.trim().is_empty() {
             bad("answering.fallback", "must not be empty".into());
+        }
+        if self.quick_replies.len() > MAX_QUICK_REPLIES {
+            bad("quick_replies", format!("at most {MAX_QUICK_REPLIES} quick replies fit under the greeting"));
+        }
+        for (i, q) in self.quick_replies.iter().enumerate() {
+            if q.label.trim().is_empty() || q.label.chars().count() > 60 {
+                bad(&format!("quick_replies[{i}].label"), "must be 1–60 characters".into());
+            }
+        }
+        if let Some(lead) = &self.lead {
+            for (field, message) in lead.problems() {
+                bad(&field, message);
+            }
         }
         out
     }
@@ -408,6 +535,29 @@ synonyms = { btc = ["bitcoin"] }
 
     fn doc(front: &str, body: &str) -> (String, String) {
         ("knowledge/fees.md".into(), format!("+++\n{front}\n+++\n{body}"))
+    }
+
+    #[test]
+    fn quick_replies_and_the_lead_form_are_checked() {
+        let page = doc("title = \"Fees\"\nurl = \"/fees\"", "x");
+        let agent = format!(
+            "{AGENT}\n[[quick_replies]]\nlabel = \"Status\"\naction = \"nope\"\n[[quick_replies]]\nlabel = \"\"\n\n[lead]\nask = \"after_messages\"\nfields = [{{ name = \"email\", kind = \"text\", label = \"E\" }}]\n"
+        );
+        let errors = SiteBundle::from_dir_files(&agent, std::slice::from_ref(&page), &[]).unwrap_err();
+        let fields: Vec<_> = errors.iter().filter_map(|e| e.field.as_deref()).collect();
+        for expected in
+            ["quick_replies[0].action", "quick_replies[1].label", "lead.after_messages", "lead.fields[0].name"]
+        {
+            assert!(fields.contains(&expected), "{expected} missing from {errors:?}");
+        }
+        let good = format!(
+            "{AGENT}\n[[quick_replies]]\nlabel = \"Fees?\"\n\n[lead]\nask = \"after_messages\"\nafter_messages = 2\n"
+        );
+        let site = SiteBundle::from_dir_files(&good, &[page], &[]).unwrap();
+        let lead = site.agent.lead.unwrap();
+        let form = lead.form();
+        assert_eq!(form.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["name", "email"]);
+        assert!(form.fields[1].required && !form.fields[0].required);
     }
 
     #[test]

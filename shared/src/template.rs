@@ -24,6 +24,8 @@ pub enum TemplateVar {
     LeadName,
     /// `agent.id`
     AgentId,
+    /// `conversation.attributes.NAME`: set by the host page with `Switchboard.setAttributes`
+    Attribute(String),
     /// `inputs.NAME`: a value collected from the visitor
     Input(String),
     /// `secrets.NAME`: a Worker secret (headers, auth and body only)
@@ -63,7 +65,9 @@ impl TemplateVar {
             "lead.name" => Self::LeadName,
             "agent.id" => Self::AgentId,
             _ => {
-                if let Some(n) = named("inputs.") {
+                if let Some(n) = named("conversation.attributes.") {
+                    Self::Attribute(n)
+                } else if let Some(n) = named("inputs.") {
                     Self::Input(n)
                 } else if let Some(n) = named("secrets.") {
                     Self::Secret(n)
@@ -88,6 +92,7 @@ impl fmt::Display for TemplateVar {
             Self::LeadEmail => f.write_str("lead.email"),
             Self::LeadName => f.write_str("lead.name"),
             Self::AgentId => f.write_str("agent.id"),
+            Self::Attribute(n) => write!(f, "conversation.attributes.{n}"),
             Self::Input(n) => write!(f, "inputs.{n}"),
             Self::Secret(n) => write!(f, "secrets.{n}"),
             Self::Response(n) => write!(f, "response.{n}"),
@@ -99,7 +104,7 @@ impl fmt::Display for TemplateVar {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     /// `{{…}}` names no known variable.
-    #[error("unknown template variable {{{{{0}}}}} (known: {known}, inputs.NAME, secrets.NAME)", known = FIXED_VARIABLES.join(", "))]
+    #[error("unknown template variable {{{{{0}}}}} (known: {known}, conversation.attributes.NAME, inputs.NAME, secrets.NAME)", known = FIXED_VARIABLES.join(", "))]
     UnknownVariable(String),
     /// `{{` without `}}`.
     #[error("unclosed {{{{ in template")]
@@ -244,6 +249,19 @@ mod tests {
         assert!(text.starts_with("unknown template variable {{lead.phone}} (known: conversation.id"), "{text}");
         assert_eq!(Template::parse("{{inputs.}}").unwrap_err(), TemplateError::UnknownVariable("inputs.".into()));
         assert_eq!(Template::parse("{{lead.email").unwrap_err(), TemplateError::Unclosed);
+    }
+
+    #[test]
+    fn conversation_attributes_are_named_variables() {
+        let var = TemplateVar::parse("conversation.attributes.plan").unwrap();
+        assert_eq!(var, TemplateVar::Attribute("plan".into()));
+        assert_eq!(var.to_string(), "conversation.attributes.plan");
+        assert!(TemplateVar::parse("conversation.attributes.").is_err());
+        let t = Template::parse("/accounts?plan={{conversation.attributes.plan}}").unwrap();
+        assert_eq!(
+            t.render(&values(&[("conversation.attributes.plan", "pro&x")]), Encoding::Url).unwrap(),
+            "/accounts?plan=pro%26x"
+        );
     }
 
     #[test]

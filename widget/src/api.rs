@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::{
     ApiErrorBody, CreateConversationRequest, CreateConversationResponse, ErrorCode, MessagesResponse,
-    PostMessageRequest, PublicSiteConfig, SubmitFormRequest,
+    PostMessageRequest, PublicSiteConfig, SetAttributesRequest, SubmitFormRequest,
 };
 use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
@@ -126,5 +126,24 @@ pub async fn submit_form(
     body: &SubmitFormRequest,
 ) -> Result<MessagesResponse, ApiFailure> {
     let url = format!("{}/{message_id}/submit", messages_url(session));
+    call("POST", &url, Some(&session.token), Some(body)).await
+}
+
+/// `POST /api/v1/conversations/{id}/messages/{message_id}/buttons/{button_id}`
+pub async fn click_button(
+    session: &Session,
+    message_id: &str,
+    button_id: &str,
+) -> Result<MessagesResponse, ApiFailure> {
+    let url = format!("{}/{message_id}/buttons/{button_id}", messages_url(session));
+    call("POST", &url, Some(&session.token), None::<&()>).await
+}
+
+/// `POST /api/v1/conversations/{id}/attributes`
+pub async fn set_attributes(
+    session: &Session,
+    body: &SetAttributesRequest,
+) -> Result<SetAttributesRequest, ApiFailure> {
+    let url = format!("/api/v1/conversations/{}/attributes", session.conversation_id);
     call("POST", &url, Some(&session.token), Some(body)).await
 }

@@ -28,7 +28,12 @@ pub fn App() -> impl IntoView {
             chat.open();
             focus_composer();
         }
-        Some(HostCommand::Identify(who)) => chat.identity.set(who),
+        Some(HostCommand::Identify(who)) => chat.identity.update(|i| {
+            let attributes = std::mem::take(&mut i.attributes);
+            *i = who;
+            i.attributes = attributes;
+        }),
+        Some(HostCommand::SetAttributes(attributes)) => chat.set_attributes(attributes),
         _ => {}
     });
     host::announce_ready();

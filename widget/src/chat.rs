@@ -6,7 +6,7 @@ use crate::host;
 use crate::storage::{self, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{CreateConversationRequest, PostMessageRequest, PublicSiteConfig};
+use shared::api::{Attributes, CreateConversationRequest, PostMessageRequest, PublicSiteConfig, SetAttributesRequest};
 use shared::Message;
 
 /// A visitor message the edge has not acknowledged yet.
@@ -120,6 +120,11 @@ impl Chat {
             match api::list_messages(&session).await {
                 Ok(r) => {
                     self.merge(r.messages, false);
+                    // Attributes set before the stored conversation reopened.
+                    let attributes = self.identity.with_untracked(|i| i.attributes.clone());
+                    if !attributes.is_empty() {
+                        let _ = api::set_attributes(&session, &SetAttributesRequest { attributes }).await;
+                    }
                     return Ok(());
                 }
                 Err(f) if f.session_lost() => self.forget_session(),
@@ -138,6 +143,19 @@ impl Chat {
         storage::clear(&self.site.get_value());
         self.session.set(None);
         self.messages.set(Vec::new());
+    }
+
+    /// Sets custom attributes: kept for a conversation not created yet, sent for an open one.
+    pub fn set_attributes(self, attributes: Attributes) {
+        self.identity.update(|i| i.attributes.extend(attributes.clone()));
+        if self.connection.get_untracked() != Connection::Ready {
+            return;
+        }
+        if let Some(session) = self.session.get_untracked() {
+            spawn_local(async move {
+                let _ = api::set_attributes(&session, &SetAttributesRequest { attributes }).await;
+            });
+        }
     }
 
     /// Adds messages from the edge, keeping order and skipping ones already shown; `announce`

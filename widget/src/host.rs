@@ -1,8 +1,8 @@
 //! Talking to the loader on the host page: it opens and closes the iframe; the app asks it to close.
-//! Messages are plain objects `{switchboard: "open" | "close"}`.
+//! Messages are plain objects `{switchboard: "open" | "close" | "identify" | "attributes", …}`.
 
-use shared::api::{CreateConversationRequest, Lead};
-use wasm_bindgen::JsValue;
+use shared::api::{Attributes, CreateConversationRequest, Lead};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// What the loader can tell the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub enum HostCommand {
     Close,
     /// The host page knows who the visitor is (`Switchboard.identify`).
     Identify(CreateConversationRequest),
+    /// Custom conversation attributes (`Switchboard.setAttributes`); an empty value removes one.
+    SetAttributes(Attributes),
 }
 
 fn text_field(object: &JsValue, name: &str) -> Option<String> {
@@ -32,7 +34,21 @@ pub fn parse_command(data: &JsValue) -> Option<HostCommand> {
                 user_id: text_field(&who, "user_id"),
                 lead: (email.is_some() || name.is_some()).then_some(Lead { email, name }),
                 user_hash: text_field(&who, "user_hash"),
+                attributes: Attributes::new(),
             }))
+        }
+        "attributes" => {
+            let given = js_sys::Reflect::get(data, &JsValue::from_str("attributes")).ok()?;
+            let object: &js_sys::Object = given.dyn_ref()?;
+            // The loader sends strings only (it converts numbers and booleans).
+            let attributes = js_sys::Object::entries(object)
+                .iter()
+                .filter_map(|pair| {
+                    let pair: js_sys::Array = pair.dyn_into().ok()?;
+                    Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+                })
+                .collect();
+            Some(HostCommand::SetAttributes(attributes))
         }
         _ => None,
     }

@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod buttons;
 mod chat;
 mod composer;
 mod form_card;

@@ -1,6 +1,7 @@
 //! The conversation: stored messages, messages still sending (or failed, with retry), the typing
 //! indicator, and the state of the connection. Announced to screen readers as a live log.
 
+use crate::buttons::Buttons;
 use crate::chat::{Chat, Connection, Pending};
 use crate::form_card::FormCard;
 use crate::message_text::MessageText;
@@ -52,6 +53,8 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
     let sources = message.sources.clone();
     let form =
         message.form.clone().map(|card| view! { <FormCard chat=chat message_id=message.id.to_string() card=card /> });
+    let buttons = (!message.buttons.is_empty())
+        .then(|| view! { <Buttons chat=chat message_id=message.id.to_string() buttons=message.buttons.clone() /> });
     view! {
         <li class=class>
             <span class="sr-only">{format!("{who}:")}</span>
@@ -68,6 +71,7 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
                 })}
             </div>
             {form}
+            {buttons}
             <time class="time" datetime=message.created_at.clone()>{time}</time>
         </li>
     }

@@ -70,7 +70,7 @@ impl BuiltinEngine {
         }
         let sources =
             chosen.iter().map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() }).collect();
-        Reply { text, sources, grounded: true, action: None, form: None }
+        Reply { sources, grounded: true, ..Reply::say(text) }
     }
 }
 
@@ -93,7 +93,7 @@ fn social(kind: SmallTalk) -> Reply {
 }
 
 fn ungrounded(text: &str) -> Reply {
-    Reply { text: text.to_string(), sources: Vec::new(), grounded: false, action: None, form: None }
+    Reply::say(text)
 }
 
 /// The passage, or for a long one the lines that mention the question's terms (in order).

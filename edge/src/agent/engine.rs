@@ -25,6 +25,15 @@ pub struct Reply {
     pub action: Option<ActionOutcome>,
     /// A form for the visitor to fill in.
     pub form: Option<shared::FormCard>,
+    /// Buttons under the reply.
+    pub buttons: Vec<shared::ButtonCard>,
+}
+
+impl Reply {
+    /// A reply that is only text, not drawn from the owner's content.
+    pub fn say(text: impl Into<String>) -> Self {
+        Self { text: text.into(), sources: Vec::new(), grounded: false, action: None, form: None, buttons: Vec::new() }
+    }
 }
 
 /// Writes the agent's replies.

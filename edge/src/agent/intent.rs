@@ -2,7 +2,7 @@
 //! description, plus the values a message carries (a transaction hash, an address, an email).
 
 use crate::knowledge::{Chunk, KnowledgeIndex};
-use shared::action::{validate_input, ActionDef, ActionKind, InputDef, InputFormat};
+use shared::action::{validate_input, ActionDef, InputDef, InputFormat};
 use shared::site::SiteBundle;
 
 /// Share of the message's meaningful words an action must cover to be chosen.
@@ -16,17 +16,18 @@ pub struct ActionIndex {
 }
 
 impl ActionIndex {
-    /// Indexes the actions the agent may offer: enabled http and form actions not marked internal.
+    /// Indexes the actions the agent may offer: enabled actions not marked internal.
     pub fn new(site: &SiteBundle) -> Self {
-        let offered: Vec<&ActionDef> = site
-            .actions
-            .iter()
-            .filter(|a| a.enabled && !a.internal && matches!(a.kind, ActionKind::Http | ActionKind::Form))
-            .collect();
+        let offered: Vec<&ActionDef> = site.actions.iter().filter(|a| a.enabled && !a.internal).collect();
         let chunks = offered
             .iter()
             .map(|a| Chunk {
-                page_title: format!("{} {}", a.name, a.form.as_ref().map_or("", |f| f.title.as_str())),
+                page_title: format!(
+                    "{} {} {}",
+                    a.name,
+                    a.form.as_ref().map_or("", |f| f.title.as_str()),
+                    a.button.as_ref().map_or("", |b| b.label.as_str())
+                ),
                 heading: None,
                 url: String::new(),
                 text: a.description.clone().unwrap_or_default(),

@@ -67,6 +67,11 @@ pub enum Step {
         /// The form action's slug.
         action: String,
     },
+    /// Offer a button action's button.
+    ShowButton {
+        /// The button action's slug.
+        action: String,
+    },
     /// Run an action now.
     Run {
         /// Its slug.
@@ -201,8 +206,10 @@ impl Planner<'_> {
         let Some(action) = self.action(&pending.action) else {
             return Step::Say { text: "Sorry, that action is no longer available.".into(), pending: None };
         };
-        if action.kind == ActionKind::Form {
-            return Step::ShowForm { action: pending.action };
+        match action.kind {
+            ActionKind::Form => return Step::ShowForm { action: pending.action },
+            ActionKind::Button => return Step::ShowButton { action: pending.action },
+            ActionKind::Http => {}
         }
         if action.requires.iter().any(|r| r == "lead.email") && facts.lead_email.is_none() {
             let text = format!("I can help with that ({}). What's the email address on your account?", action.name);
@@ -244,7 +251,7 @@ impl Planner<'_> {
         if action.confirm && pending.awaiting != Awaiting::Confirmation {
             let what = action.description.as_deref().unwrap_or("");
             let text = format!(
-                "Please confirm: **{}**{}{}. Reply **yes** to go ahead or **no** to cancel.",
+                "Please confirm: **{}**{}{}. Press **Confirm** to go ahead or **Cancel** to stop (or reply yes or no).",
                 action.name,
                 if what.is_empty() { "" } else { " — " },
                 what.trim_end_matches('.')

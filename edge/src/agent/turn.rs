@@ -11,13 +11,25 @@ use crate::actions::render::secret_names;
 use crate::api::Edge;
 use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, StoreError};
 use shared::action::{ActionDef, InputFormat};
+use shared::form::FormDef;
+use shared::site::{LeadTiming, LEAD_FORM};
 use shared::template::{TemplateVar, Values};
-use shared::{ActionOutcome, ActionStatus, Message};
+use shared::{ActionOutcome, ActionStatus, ButtonAct, ButtonCard, Message};
 use std::collections::BTreeMap;
 
 /// Steps carried out in one turn at most (email → code sent → verified → confirm…).
 const MAX_STEPS: usize = 4;
 const HOUR_MS: u64 = 3_600_000;
+
+/// What the edge knows about the conversation, as the planner sees it.
+fn facts_of(record: &ConversationRecord) -> Facts {
+    Facts {
+        lead_email: record.lead.email.clone(),
+        verified: record.verified,
+        identity_verified: record.identity_verified,
+        pending: record.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
+    }
+}
 
 /// Replies to the visitor's message `visitor` (whose unmasked text is `text`), updating `record`.
 pub async fn respond<S, E, R, N>(
@@ -34,17 +46,106 @@ where
     N: Network,
 {
     let planner = Planner { site: edge.site, intents: edge.actions.intents };
-    let mut facts = Facts {
-        lead_email: record.lead.email.clone(),
-        verified: record.verified,
-        identity_verified: record.identity_verified,
-        pending: record.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
-    };
-    let (mut step, learned) = planner.plan(text, &facts, edge.engine.coverage(text));
+    let mut facts = facts_of(record);
+    let (step, learned) = planner.plan(text, &facts, edge.engine.coverage(text));
     if let Some(email) = learned.lead_email {
         record.lead.email = Some(email.clone());
         facts.lead_email = Some(email);
     }
+    let mut replies = carry_out(edge, record, facts, visitor, text, history, step, now_ms).await?;
+    if replies.iter().all(|r| r.form.is_none()) {
+        replies.extend(lead_due(edge.site, record, history, text));
+    }
+    Ok(replies)
+}
+
+/// Replies to a click on `button`, whose stored visitor message is `visitor`.
+pub async fn respond_to_click<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    record: &mut ConversationRecord,
+    visitor: &Message,
+    button: &ButtonCard,
+    history: &[Message],
+    now_ms: u64,
+) -> Result<Vec<Reply>, StoreError>
+where
+    S: ConversationStore + ActionLogStore,
+    E: AnswerEngine,
+    N: Network,
+{
+    let planner = Planner { site: edge.site, intents: edge.actions.intents };
+    let facts = facts_of(record);
+    // Confirm and Cancel act only on the action they were shown for, and only while it waits.
+    let waiting =
+        |action: &str| facts.pending.clone().filter(|p| p.action == action && p.awaiting == Awaiting::Confirmation);
+    let keep = facts.pending.clone();
+    let step = match &button.does {
+        ButtonAct::Reply { text } => return respond(edge, record, visitor, text, history, now_ms).await,
+        ButtonAct::Run { action } => planner.advance(
+            Pending { action: action.clone(), inputs: BTreeMap::new(), awaiting: Awaiting::Nothing, resume: None },
+            &facts,
+        ),
+        ButtonAct::Confirm { action } => match waiting(action) {
+            Some(p) => Step::Run { action: p.action, inputs: p.inputs, then: None },
+            None => Step::Say {
+                text: "That is no longer waiting for your confirmation, so nothing was run.".into(),
+                pending: keep,
+            },
+        },
+        ButtonAct::Cancel { action } => match waiting(action) {
+            Some(_) => Step::Say { text: "OK, I've cancelled that. Nothing was changed.".into(), pending: None },
+            None => Step::Say { text: "There is nothing waiting to be cancelled.".into(), pending: keep },
+        },
+        ButtonAct::OpenUrl { .. } => {
+            Step::Say { text: "That button opens a page in your browser.".into(), pending: keep }
+        }
+    };
+    carry_out(edge, record, facts, visitor, &visitor.text, history, step, now_ms).await
+}
+
+/// After the lead form: the action that waited for the email goes on (no replies if none waited).
+pub async fn resume_after_lead<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    record: &mut ConversationRecord,
+    visitor: &Message,
+    now_ms: u64,
+) -> Result<Vec<Reply>, StoreError>
+where
+    S: ConversationStore + ActionLogStore,
+    E: AnswerEngine,
+    N: Network,
+{
+    let facts = facts_of(record);
+    match facts.pending.clone().filter(|p| p.awaiting == Awaiting::LeadEmail && facts.lead_email.is_some()) {
+        Some(pending) => {
+            let step = Planner { site: edge.site, intents: edge.actions.intents }.advance(pending, &facts);
+            carry_out(edge, record, facts, visitor, &visitor.text, &[], step, now_ms).await
+        }
+        None => {
+            edge.store.save_state(record).await?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// Carries out `step` and what follows from it in this turn, then saves the conversation's state.
+#[allow(clippy::too_many_arguments)] // one turn's whole context; grouping it would only rename it
+async fn carry_out<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    record: &mut ConversationRecord,
+    mut facts: Facts,
+    visitor: &Message,
+    text: &str,
+    history: &[Message],
+    mut step: Step,
+    now_ms: u64,
+) -> Result<Vec<Reply>, StoreError>
+where
+    S: ConversationStore + ActionLogStore,
+    E: AnswerEngine,
+    N: Network,
+{
+    let planner = Planner { site: edge.site, intents: edge.actions.intents };
     let mut replies = Vec::new();
     let mut pending: Option<Pending> = None;
     for _ in 0..MAX_STEPS {
@@ -56,20 +157,41 @@ where
             Step::ShowForm { action } => {
                 let Some(def) = edge.site.action(&action) else { break };
                 let values = conversation_values(edge, record, text);
+                let text = def
+                    .description
+                    .clone()
+                    .map_or_else(|| "Please fill in this form.".into(), |d| format!("{d} Please fill in this form."));
                 replies.push(Reply {
-                    text: def.description.clone().map_or_else(
-                        || "Please fill in this form.".into(),
-                        |d| format!("{d} Please fill in this form."),
-                    ),
-                    sources: Vec::new(),
-                    grounded: false,
-                    action: None,
-                    form: form_card(def, &values),
+                    form: def.form.as_ref().map(|f| form_card(&def.slug(), f, &values)),
+                    ..Reply::say(text)
                 });
                 break;
             }
-            Step::Say { text, pending: next } => {
-                replies.push(say(text, None));
+            Step::ShowButton { action } => {
+                let Some(def) = edge.site.action(&action) else { break };
+                let text = def.description.clone().unwrap_or_else(|| def.name.clone());
+                replies.push(Reply { buttons: button_card(def, 0, None).into_iter().collect(), ..Reply::say(text) });
+                break;
+            }
+            Step::Say { text: said, pending: next } => {
+                let mut reply = Reply::say(said);
+                match next.as_ref().map(|p| (&p.awaiting, p.action.clone())) {
+                    Some((Awaiting::Confirmation, action)) => {
+                        reply.buttons = vec![
+                            ButtonCard {
+                                id: "b0".into(),
+                                label: "Confirm".into(),
+                                does: ButtonAct::Confirm { action: action.clone() },
+                            },
+                            ButtonCard { id: "b1".into(), label: "Cancel".into(), does: ButtonAct::Cancel { action } },
+                        ];
+                    }
+                    Some((Awaiting::LeadEmail, _)) => {
+                        reply.form = lead_card(edge.site, &conversation_values(edge, record, text));
+                    }
+                    _ => {}
+                }
+                replies.push(reply);
                 pending = next;
                 break;
             }
@@ -127,6 +249,27 @@ where
     Ok(replies)
 }
 
+/// With `[lead] ask = "after_messages"`: the lead form, once, after that many visitor messages
+/// (this one included) while the email is unknown.
+fn lead_due(
+    site: &shared::site::SiteBundle,
+    record: &ConversationRecord,
+    history: &[Message],
+    text: &str,
+) -> Option<Reply> {
+    let lead = site.agent.lead.as_ref()?;
+    let after = lead.after_messages.filter(|_| lead.ask == LeadTiming::AfterMessages)?;
+    let sent = history.iter().filter(|m| m.author == shared::Author::Visitor).count() + 1;
+    if record.lead.email.is_some() || sent != after as usize {
+        return None;
+    }
+    let values = Values::from([(TemplateVar::MessageContent, text.to_string())]);
+    Some(Reply {
+        form: lead_card(site, &values),
+        ..Reply::say("So that our team can follow up if needed, could you leave your contact details?")
+    })
+}
+
 /// Without a reply template: the selected fields as a list, so the visitor sees what came back.
 fn summarize(name: &str, data: Option<&serde_json::Value>) -> String {
     let Some(serde_json::Value::Object(fields)) = data else { return format!("Done: {name}.") };
@@ -142,7 +285,7 @@ fn summarize(name: &str, data: Option<&serde_json::Value>) -> String {
 }
 
 fn say(text: String, action: Option<ActionOutcome>) -> Reply {
-    Reply { text, sources: Vec::new(), grounded: false, action, form: None }
+    Reply { action, ..Reply::say(text) }
 }
 
 /// The fixed template variables of this conversation and message.
@@ -162,13 +305,15 @@ pub fn conversation_values<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, record: &Con
     if let Some(n) = &record.lead.name {
         values.insert(TemplateVar::LeadName, n.clone());
     }
+    for (k, v) in &record.attributes {
+        values.insert(TemplateVar::Attribute(k.clone()), v.clone());
+    }
     values
 }
 
-/// The card a form action shows: visible fields, with defaults filled from the conversation
-/// (a default whose value is unknown is left empty).
-pub fn form_card(action: &ActionDef, values: &Values) -> Option<shared::FormCard> {
-    let form = action.form.as_ref()?;
+/// The card a form shows: visible fields, with defaults filled from the conversation (a default
+/// whose value is unknown is left empty). `slug` is the form action's, or [`LEAD_FORM`].
+pub fn form_card(slug: &str, form: &FormDef, values: &Values) -> shared::FormCard {
     let fields = form
         .fields
         .iter()
@@ -181,12 +326,40 @@ pub fn form_card(action: &ActionDef, values: &Values) -> Option<shared::FormCard
             f
         })
         .collect();
-    Some(shared::FormCard {
-        action: action.slug(),
-        title: form.title.clone(),
-        submit_label: form.submit_label.clone(),
-        fields,
-    })
+    shared::FormCard { action: slug.into(), title: form.title.clone(), submit_label: form.submit_label.clone(), fields }
+}
+
+/// The lead form's card, if the owner configured one.
+pub fn lead_card(site: &shared::site::SiteBundle, values: &Values) -> Option<shared::FormCard> {
+    site.agent.lead.as_ref().map(|lead| form_card(LEAD_FORM, &lead.form(), values))
+}
+
+/// A button action's button, as button `b{index}` of its message (`label` overrides its own).
+pub fn button_card(action: &ActionDef, index: usize, label: Option<&str>) -> Option<ButtonCard> {
+    let button = action.button.as_ref()?;
+    let does = match (&button.url, &button.run) {
+        (Some(url), _) => ButtonAct::OpenUrl { url: url.clone() },
+        (None, Some(run)) => ButtonAct::Run { action: run.clone() },
+        (None, None) => return None,
+    };
+    Some(ButtonCard { id: format!("b{index}"), label: label.unwrap_or(&button.label).to_string(), does })
+}
+
+/// The buttons pinned under the greeting (`[[quick_replies]]` in `agent.toml`).
+pub fn quick_replies(site: &shared::site::SiteBundle) -> Vec<ButtonCard> {
+    site.agent
+        .quick_replies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| match &q.action {
+            Some(slug) => site.action(slug).filter(|a| a.enabled).and_then(|a| button_card(a, i, Some(&q.label))),
+            None => Some(ButtonCard {
+                id: format!("b{i}"),
+                label: q.label.clone(),
+                does: ButtonAct::Reply { text: q.label.clone() },
+            }),
+        })
+        .collect()
 }
 
 /// Guards, values, the run itself and its log entry.

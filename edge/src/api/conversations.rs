@@ -1,20 +1,22 @@
 //! The visitor API: create a conversation, post a message, read the history.
 
 use super::error::ApiError;
+use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
 use super::Edge;
 use crate::actions::execute::Network;
 use crate::actions::redact::{mask_codes, mask_sensitive};
 use crate::agent::{turn, AnswerEngine};
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, Inserted, NewMessage};
+use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, NewMessage};
 use crate::token::{hash_token, new_token, random_text, token_matches, Entropy};
+use shared::action::is_email;
 use shared::api::{
-    CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead, MessagesResponse, PostMessageRequest,
-    PublicSiteConfig,
+    attribute_problem, Attributes, CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead,
+    MessagesResponse, PostMessageRequest, PublicSiteConfig, SetAttributesRequest, MAX_ATTRIBUTES,
 };
 use shared::message::MAX_MESSAGE_CHARS;
-use shared::site::SiteBundle;
-use shared::{Author, ClientMessageId, ConversationId, MessageId};
+use shared::site::{LeadTiming, SiteBundle};
+use shared::{ClientMessageId, ConversationId, MessageId};
 
 /// How many earlier messages the engine sees: enough context, bounded cost per message.
 const HISTORY_FOR_ENGINE: usize = 20;
@@ -39,6 +41,7 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
         serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?
     };
     let lead = validate_lead(body.lead.unwrap_or_default())?;
+    let attributes = validate_attributes(&Attributes::new(), body.attributes)?;
     let user_id = match body.user_id {
         Some(u) if u.is_empty() || u.chars().count() > 128 => {
             return Err(ApiError::invalid_field("user_id", "must be 1–128 characters"))
@@ -61,30 +64,96 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
         verified: false,
         identity_verified,
         pending: None,
+        attributes,
     };
-    let greeting = NewMessage {
-        id: MessageId::parse(format!("{id}-g0")).expect("derived id"),
-        author: Author::Bot,
-        text: edge.site.agent.greeting.clone(),
-        sources: Vec::new(),
-        client_message_id: None,
-        reply_to: None,
-        action: None,
-        form: None,
-        submission: None,
-        created_at_ms: now_ms,
-    };
-    edge.store.create_conversation(&record, std::slice::from_ref(&greeting)).await?;
+    let mut greeting = NewMessage::bot(
+        MessageId::parse(format!("{id}-g0")).expect("derived id"),
+        edge.site.agent.greeting.clone(),
+        None,
+        now_ms,
+    );
+    let mut opening = Vec::new();
+    if lead_first(edge.site, &record) {
+        // The quick replies come with the thanks for the contact details instead.
+        let values = turn::conversation_values(edge, &record, "");
+        let ask = NewMessage {
+            form: turn::lead_card(edge.site, &values),
+            ..NewMessage::bot(
+                MessageId::parse(format!("{id}-g1")).expect("derived id"),
+                "Before we start, how can we reach you?".into(),
+                None,
+                now_ms,
+            )
+        };
+        opening.push(ask);
+    } else {
+        greeting.buttons = turn::quick_replies(edge.site);
+    }
+    opening.insert(0, greeting);
+    edge.store.create_conversation(&record, &opening).await?;
     Ok(HttpResponse::json(
         201,
-        &CreateConversationResponse { conversation_id: id, token, messages: vec![greeting.to_message()] },
+        &CreateConversationResponse {
+            conversation_id: id,
+            token,
+            messages: opening.iter().map(NewMessage::to_message).collect(),
+        },
     ))
+}
+
+/// Whether the site wants the lead form filled in before the first message, and it is not yet.
+pub fn lead_first(site: &SiteBundle, record: &ConversationRecord) -> bool {
+    site.agent.lead.as_ref().is_some_and(|l| l.ask == LeadTiming::BeforeFirstMessage) && record.lead.email.is_none()
+}
+
+/// Refuses visitor messages and clicks while the lead form must come first.
+pub fn require_lead(site: &SiteBundle, record: &ConversationRecord) -> Result<(), ApiError> {
+    if lead_first(site, record) {
+        return Err(ApiError::new(ErrorCode::LeadRequired, "Please fill in the contact form above first."));
+    }
+    Ok(())
+}
+
+/// `current` with `changes` applied (an empty value removes an attribute), if every change is valid.
+pub fn validate_attributes(current: &Attributes, changes: Attributes) -> Result<Attributes, ApiError> {
+    let mut out = current.clone();
+    for (name, value) in changes {
+        if let Some(problem) = attribute_problem(&name, &value) {
+            return Err(ApiError::invalid_field(&format!("attributes.{name}"), problem));
+        }
+        let value = value.trim().to_string();
+        if value.is_empty() {
+            out.remove(&name);
+        } else {
+            out.insert(name, value);
+        }
+    }
+    if out.len() > MAX_ATTRIBUTES {
+        return Err(ApiError::invalid_field(
+            "attributes",
+            format!("at most {MAX_ATTRIBUTES} attributes per conversation"),
+        ));
+    }
+    Ok(out)
+}
+
+/// `POST /api/v1/conversations/{id}/attributes`: sets custom attributes; answers with all of them.
+pub async fn set_attributes<S: ConversationStore, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    req: &HttpRequest,
+    raw_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let mut record = authorize(edge.store, req, raw_id).await?;
+    let body: SetAttributesRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    record.attributes = validate_attributes(&record.attributes, body.attributes)?;
+    edge.store.save_state(&record).await?;
+    Ok(HttpResponse::json(200, &SetAttributesRequest { attributes: record.attributes }))
 }
 
 fn validate_lead(lead: Lead) -> Result<Lead, ApiError> {
     let email = lead.email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
     if let Some(e) = &email {
-        if !looks_like_email(e) {
+        if !is_email(e) {
             return Err(ApiError::invalid_field("lead.email", format!("{e:?} is not an email address")));
         }
     }
@@ -93,20 +162,6 @@ fn validate_lead(lead: Lead) -> Result<Lead, ApiError> {
         return Err(ApiError::invalid_field("lead.name", "must be at most 100 characters"));
     }
     Ok(Lead { email, name })
-}
-
-/// A pragmatic check: one '@', a non-empty local part, a dotted domain, no spaces, ≤ 254 bytes.
-fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    s.len() <= 254
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(char::is_whitespace)
 }
 
 /// Finds the conversation and checks the bearer token against it.
@@ -158,76 +213,29 @@ pub async fn post_message<S: ConversationStore + ActionLogStore, E: AnswerEngine
         return Err(ApiError::invalid_field("text", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
     }
 
+    require_lead(edge.site, &record)?;
+
     // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw text is
     // used for this turn only.
     let stored_text =
         if turn::awaits_code(edge.site, record.pending.as_deref()) { mask_codes(text) } else { mask_sensitive(text) };
-    let visitor = NewMessage {
-        id: MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id"),
-        author: Author::Visitor,
-        text: stored_text,
-        sources: Vec::new(),
-        client_message_id: Some(client_id.to_string()),
-        reply_to: None,
-        action: None,
-        form: None,
-        submission: None,
-        created_at_ms: now_ms,
+    let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");
+    let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
+    let stored = match store_once(edge.store, &record.id, &visitor).await? {
+        Stored::Fresh(m) => *m,
+        Stored::Answered(response) => return Ok(response),
     };
-    let stored = match edge.store.insert_visitor_message(&record.id, &visitor).await? {
-        Inserted::New(m) => m,
-        Inserted::Existing(m) => {
-            let replies = edge.store.replies_to(&record.id, &m.id).await?;
-            // A retry after the replies were stored: answer exactly as the first time.
-            if !replies.is_empty() {
-                return Ok(respond(m, replies));
-            }
-            m
-        }
-    };
-
-    let recent = edge.store.recent_messages(&record.id, HISTORY_FOR_ENGINE + 1).await?;
-    let earlier: Vec<_> = recent.into_iter().take_while(|m| m.id != stored.id).collect();
-    let replies = turn::respond(edge, &mut record, &stored, text, &earlier, now_ms).await?;
-    let new_replies: Vec<NewMessage> = replies
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| NewMessage {
-            // Derived from the visitor message: a concurrent retry writes the same ids, never more.
-            id: MessageId::parse(format!("{}-r{i}", stored.id)).expect("derived id"),
-            author: Author::Bot,
-            text: r.text,
-            sources: r.sources,
-            client_message_id: None,
-            reply_to: Some(stored.id.clone()),
-            action: r.action,
-            form: r.form,
-            submission: None,
-            created_at_ms: now_ms,
-        })
-        .collect();
-    edge.store.insert_replies(&record.id, &new_replies).await?;
-    let replies = edge.store.replies_to(&record.id, &stored.id).await?;
-    Ok(respond(stored, replies))
+    let history = history_before(edge.store, &record.id, &stored.id).await?;
+    let replies = turn::respond(edge, &mut record, &stored, text, &history, now_ms).await?;
+    finish(edge.store, &record.id, stored, replies, now_ms).await
 }
 
-/// `{"messages": [visitor message, replies…]}`.
-pub fn respond(visitor: shared::Message, replies: Vec<shared::Message>) -> HttpResponse {
-    let mut messages = vec![visitor];
-    messages.extend(replies);
-    HttpResponse::json(200, &MessagesResponse { messages })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::looks_like_email;
-
-    #[test]
-    fn email_shapes() {
-        assert!(looks_like_email("ana@example.com"));
-        assert!(!looks_like_email("ana@example"));
-        assert!(!looks_like_email("ana example.com"));
-        assert!(!looks_like_email("@example.com"));
-        assert!(!looks_like_email("a@b@c.com"));
-    }
+/// The messages the engine sees before `message`: the last few, bounded in cost.
+pub async fn history_before<S: ConversationStore>(
+    store: &S,
+    conversation: &ConversationId,
+    message: &MessageId,
+) -> Result<Vec<shared::Message>, ApiError> {
+    let recent = store.recent_messages(conversation, HISTORY_FOR_ENGINE + 1).await?;
+    Ok(recent.into_iter().take_while(|m| &m.id != message).collect())
 }

@@ -1,21 +1,27 @@
 //! `POST /api/v1/conversations/{id}/messages/{message_id}/submit`: a visitor submits a form the
 //! agent showed. The edge validates with the same rules the widget uses (it is the authority),
 //! stores the submission before anything else, runs the form's action, and replies. Submitting
-//! the same form twice returns the first result.
+//! the same form twice returns the first result. The lead form (`[lead]` in `agent.toml`) comes
+//! here too, and fills the conversation's lead instead of running an action.
 
-use super::conversations::{authorize, respond};
+use super::conversations::authorize;
 use super::error::ApiError;
+use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
 use super::Edge;
 use crate::actions::execute::{Network, RunStatus};
 use crate::actions::redact::mask_sensitive;
-use crate::agent::turn::{conversation_values, run_guarded};
-use crate::store::{ActionLogStore, ConversationStore, Inserted, NewMessage};
+use crate::agent::turn::{self, conversation_values, run_guarded};
+use crate::agent::{AnswerEngine, Reply};
+use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, NewMessage};
 use crate::token::{random_text, Entropy};
-use shared::api::{ErrorCode, SubmitFormRequest};
-use shared::form::{validate_submission, FieldKind};
+use shared::action::ActionDef;
+use shared::api::{attribute_problem, ErrorCode, SubmitFormRequest};
+use shared::form::{validate_submission, FieldKind, FormDef};
+use shared::site::{LeadConfig, LeadTiming, LEAD_FORM};
 use shared::template::{Encoding, Template, TemplateVar};
-use shared::{ActionOutcome, ActionStatus, Author, MessageId, Submission};
+use shared::{ActionOutcome, ActionStatus, MessageId, Submission};
+use std::collections::BTreeMap;
 
 /// Handles a form submission.
 pub async fn submit<S, E, R, N>(
@@ -27,46 +33,93 @@ pub async fn submit<S, E, R, N>(
 ) -> Result<HttpResponse, ApiError>
 where
     S: ConversationStore + ActionLogStore,
+    E: AnswerEngine,
     R: Entropy,
     N: Network,
 {
-    let record = authorize(edge.store, req, raw_conversation).await?;
+    let mut record = authorize(edge.store, req, raw_conversation).await?;
     let no_form =
         || ApiError::new(ErrorCode::NotFound, format!("message {raw_message:?} holds no form in this conversation"));
     let form_message_id = MessageId::parse(raw_message).map_err(|_| no_form())?;
     let card = edge.store.message(&record.id, &form_message_id).await?.and_then(|m| m.form).ok_or_else(no_form)?;
-    let action = edge.site.action(&card.action).and_then(|a| a.form.as_ref().map(|f| (a, f))).ok_or_else(no_form)?;
-    let (action, form) = action;
+    let (action, form) = if card.action == LEAD_FORM {
+        (None, edge.site.agent.lead.as_ref().map(LeadConfig::form).ok_or_else(no_form)?)
+    } else {
+        let action = edge.site.action(&card.action).filter(|a| a.form.is_some()).ok_or_else(no_form)?;
+        (Some(action), action.form.clone().ok_or_else(no_form)?)
+    };
     let body: SubmitFormRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
-    let clean = validate_submission(form, &body.values).map_err(ApiError::invalid_form)?;
+    let clean = validate_submission(&form, &body.values).map_err(ApiError::invalid_form)?;
 
     // One submission per form: the client id is derived from the form message.
-    let shown: std::collections::BTreeMap<String, String> =
-        clean.iter().map(|(k, v)| (k.clone(), mask_sensitive(v))).collect();
+    let shown = clean.iter().map(|(k, v)| (k.clone(), mask_sensitive(v))).collect();
+    let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");
     let visitor = NewMessage {
-        id: MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id"),
-        author: Author::Visitor,
-        text: format!("Submitted “{}”", card.title),
-        sources: Vec::new(),
-        client_message_id: Some(format!("submit-{form_message_id}")),
-        reply_to: None,
-        action: None,
-        form: None,
         submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),
-        created_at_ms: now_ms,
+        ..NewMessage::visitor(id, format!("Submitted “{}”", card.title), format!("submit-{form_message_id}"), now_ms)
     };
-    let stored = match edge.store.insert_visitor_message(&record.id, &visitor).await? {
-        Inserted::New(m) => m,
-        Inserted::Existing(m) => {
-            let replies = edge.store.replies_to(&record.id, &m.id).await?;
-            if !replies.is_empty() {
-                return Ok(respond(m, replies));
-            }
-            m
-        }
+    let stored = match store_once(edge.store, &record.id, &visitor).await? {
+        Stored::Fresh(m) => *m,
+        Stored::Answered(response) => return Ok(response),
     };
+    let replies = match action {
+        None => lead_submitted(edge, &mut record, &stored, clean, now_ms).await?,
+        Some(action) => vec![form_submitted(edge, &record, &stored, action, &form, clean, now_ms).await?],
+    };
+    finish(edge.store, &record.id, stored, replies, now_ms).await
+}
 
-    let mut values = conversation_values(edge, &record, &stored.text);
+/// The lead form: name and email fill `lead.*`, other fields become attributes, and an action
+/// that waited for the email goes on.
+async fn lead_submitted<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    record: &mut ConversationRecord,
+    stored: &shared::Message,
+    mut clean: BTreeMap<String, String>,
+    now_ms: u64,
+) -> Result<Vec<Reply>, ApiError>
+where
+    S: ConversationStore + ActionLogStore,
+    E: AnswerEngine,
+    N: Network,
+{
+    let name = clean.remove("name").filter(|n| !n.is_empty());
+    record.lead.email = clean.remove("email").filter(|e| !e.is_empty()).or(record.lead.email.take());
+    record.lead.name = name.clone().or(record.lead.name.take());
+    for (k, v) in clean {
+        if !v.is_empty() && attribute_problem(&k, &v).is_none() {
+            record.attributes.insert(k, v);
+        }
+    }
+    let thanks = match &name {
+        Some(n) => format!("Thanks, {n}! We'll use these details if our team needs to follow up."),
+        None => "Thanks! We'll use these details if our team needs to follow up.".to_string(),
+    };
+    let mut replies = vec![Reply::say(thanks)];
+    let resumed = turn::resume_after_lead(edge, record, stored, now_ms).await?;
+    if resumed.is_empty() && edge.site.agent.lead.as_ref().is_some_and(|l| l.ask == LeadTiming::BeforeFirstMessage) {
+        replies[0].text.push_str(" How can I help?");
+        replies[0].buttons = turn::quick_replies(edge.site);
+    }
+    replies.extend(resumed);
+    Ok(replies)
+}
+
+/// A form action's submission: runs its `on_submit.run` action with the values.
+async fn form_submitted<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    record: &ConversationRecord,
+    stored: &shared::Message,
+    action: &ActionDef,
+    form: &FormDef,
+    clean: BTreeMap<String, String>,
+    now_ms: u64,
+) -> Result<Reply, ApiError>
+where
+    S: ConversationStore + ActionLogStore,
+    N: Network,
+{
+    let mut values = conversation_values(edge, record, &stored.text);
     let mut inputs = clean;
     // Hidden fields come from the definition, never from the client.
     for field in form.fields.iter().filter(|f| f.kind == FieldKind::Hidden) {
@@ -80,42 +133,25 @@ where
     for (k, v) in &inputs {
         values.insert(TemplateVar::Input(k.clone()), v.clone());
     }
-    let (text, outcome) = match form.on_submit.run.as_deref().and_then(|slug| edge.site.action(slug)) {
-        None => ("Thanks — we've received it.".to_string(), None),
-        Some(target) => {
-            // The target's own inputs are filled from the form's fields of the same name.
-            let target_inputs =
-                target.inputs.iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
-            let run = run_guarded(edge, &record, &stored, &stored.text, target, &target_inputs, now_ms).await?;
-            let status = match run.status {
-                RunStatus::Ok => ActionStatus::Ok,
-                RunStatus::Failed => ActionStatus::Failed,
-                RunStatus::Refused => ActionStatus::Refused,
-            };
-            let text = match run.status {
-                RunStatus::Ok => run.reply.clone().unwrap_or_else(|| "Thanks — we've received it.".into()),
-                _ => format!(
-                    "Your answers are saved, but **{}** could not be completed: {}. Our support team will follow up.",
-                    target.name, run.summary
-                ),
-            };
-            let reason = (run.status != RunStatus::Ok).then(|| run.summary.clone());
-            (text, Some(ActionOutcome { name: action.name.clone(), status, reason }))
-        }
+    let Some(target) = form.on_submit.run.as_deref().and_then(|slug| edge.site.action(slug)) else {
+        return Ok(Reply::say("Thanks — we've received it."));
     };
-    let reply = NewMessage {
-        id: MessageId::parse(format!("{}-r0", stored.id)).expect("derived id"),
-        author: Author::Bot,
-        text,
-        sources: Vec::new(),
-        client_message_id: None,
-        reply_to: Some(stored.id.clone()),
-        action: outcome,
-        form: None,
-        submission: None,
-        created_at_ms: now_ms,
+    // The target's own inputs are filled from the form's fields of the same name.
+    let target_inputs =
+        target.inputs.iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
+    let run = run_guarded(edge, record, stored, &stored.text, target, &target_inputs, now_ms).await?;
+    let status = match run.status {
+        RunStatus::Ok => ActionStatus::Ok,
+        RunStatus::Failed => ActionStatus::Failed,
+        RunStatus::Refused => ActionStatus::Refused,
     };
-    edge.store.insert_replies(&record.id, std::slice::from_ref(&reply)).await?;
-    let replies = edge.store.replies_to(&record.id, &stored.id).await?;
-    Ok(respond(stored, replies))
+    let text = match run.status {
+        RunStatus::Ok => run.reply.clone().unwrap_or_else(|| "Thanks — we've received it.".into()),
+        _ => format!(
+            "Your answers are saved, but **{}** could not be completed: {}. Our support team will follow up.",
+            target.name, run.summary
+        ),
+    };
+    let reason = (run.status != RunStatus::Ok).then(|| run.summary.clone());
+    Ok(Reply { action: Some(ActionOutcome { name: action.name.clone(), status, reason }), ..Reply::say(text) })
 }

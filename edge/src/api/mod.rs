@@ -2,9 +2,11 @@
 //! the Workers runtime's types, so every route is tested natively.
 
 pub mod admin;
+pub mod clicks;
 pub mod conversations;
 pub mod cors;
 pub mod error;
+pub mod exchange;
 pub mod forms;
 pub mod http;
 pub mod routes;
@@ -99,6 +101,8 @@ where
         Route::PostMessage(id) => conversations::post_message(edge, req, &id, now_ms).await,
         Route::ListMessages(id) => conversations::list_messages(edge, req, &id).await,
         Route::SubmitForm(id, message) => forms::submit(edge, req, &id, &message, now_ms).await,
+        Route::ClickButton(id, message, button) => clicks::click(edge, req, &id, &message, &button, now_ms).await,
+        Route::SetAttributes(id) => conversations::set_attributes(edge, req, &id).await,
         Route::AdminActions => admin::authorize(edge, req).map(|()| admin::list(edge)),
         Route::AdminActionLogs(name) => {
             admin::authorize(edge, req)?;
@@ -113,3 +117,5 @@ where
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_buttons_lead;

@@ -16,6 +16,10 @@ pub enum Route {
     ListMessages(String),
     /// `POST /api/v1/conversations/{id}/messages/{message_id}/submit`
     SubmitForm(String, String),
+    /// `POST /api/v1/conversations/{id}/messages/{message_id}/buttons/{button_id}`
+    ClickButton(String, String, String),
+    /// `POST /api/v1/conversations/{id}/attributes`
+    SetAttributes(String),
     /// `GET /api/v1/admin/actions`
     AdminActions,
     /// `GET /api/v1/admin/actions/{name}/logs`
@@ -37,6 +41,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["conversations", id, "messages", message, "submit"] if post => {
             Ok(Route::SubmitForm(id.to_string(), message.to_string()))
         }
+        ["conversations", id, "messages", message, "buttons", button] if post => {
+            Ok(Route::ClickButton(id.to_string(), message.to_string(), button.to_string()))
+        }
+        ["conversations", id, "attributes"] if post => Ok(Route::SetAttributes(id.to_string())),
         ["admin", "actions"] if get => Ok(Route::AdminActions),
         ["admin", "actions", name, "logs"] if get => Ok(Route::AdminActionLogs(name.to_string())),
         ["admin", "actions", name, "test"] if post => Ok(Route::AdminActionTest(name.to_string())),
@@ -44,6 +52,8 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["conversations"]
         | ["conversations", _, "messages"]
         | ["conversations", _, "messages", _, "submit"]
+        | ["conversations", _, "messages", _, "buttons", _]
+        | ["conversations", _, "attributes"]
         | ["admin", "actions"]
         | ["admin", "actions", _, "logs" | "test"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
@@ -66,6 +76,12 @@ mod tests {
         assert_eq!(route("POST", "/api/v1/conversations/c1/messages").unwrap(), Route::PostMessage("c1".into()));
         assert_eq!(route("GET", "/api/v1/conversations/c1/messages/").unwrap(), Route::ListMessages("c1".into()));
         assert_eq!(route("GET", "/api/v1/site").unwrap(), Route::Site);
+        assert_eq!(
+            route("POST", "/api/v1/conversations/c1/messages/m1/buttons/b0").unwrap(),
+            Route::ClickButton("c1".into(), "m1".into(), "b0".into())
+        );
+        assert_eq!(route("POST", "/api/v1/conversations/c1/attributes").unwrap(), Route::SetAttributes("c1".into()));
+        assert_eq!(route("GET", "/api/v1/conversations/c1/attributes").unwrap_err().code, ErrorCode::MethodNotAllowed);
     }
 
     #[test]

@@ -52,12 +52,12 @@ impl Network for EchoNetwork {
     }
 }
 
-struct World {
-    site: SiteBundle,
-    store: MemoryStore,
+pub(crate) struct World {
+    pub(crate) site: SiteBundle,
+    pub(crate) store: MemoryStore,
     engine: BuiltinEngine,
     entropy: TestEntropy,
-    network: EchoNetwork,
+    pub(crate) network: EchoNetwork,
     intents: crate::agent::intent::ActionIndex,
     policy: NetworkPolicy,
     tokens: TokenCache,
@@ -88,7 +88,11 @@ const ADMIN: &str = "admin-token-for-tests";
 
 impl World {
     fn new() -> Self {
-        let site = site();
+        Self::with_site(site())
+    }
+
+    /// A world serving `site` (its actions may call api.example.com).
+    pub(crate) fn with_site(site: SiteBundle) -> Self {
         let engine = BuiltinEngine::new(&site);
         Self {
             intents: crate::agent::intent::ActionIndex::new(&site),
@@ -103,7 +107,7 @@ impl World {
         }
     }
 
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+    pub(crate) fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
         let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
         if let Some(t) = token {
             headers.push(("authorization".into(), format!("Bearer {t}")));
@@ -122,14 +126,14 @@ impl World {
         (resp.status, value)
     }
 
-    fn start(&self) -> (String, String) {
+    pub(crate) fn start(&self) -> (String, String) {
         let (status, v) = self.call("POST", "/api/v1/conversations", None, "");
         assert_eq!(status, 201, "{v}");
         (v["conversation_id"].as_str().unwrap().into(), v["token"].as_str().unwrap().into())
     }
 }
 
-fn messages_path(id: &str) -> String {
+pub(crate) fn messages_path(id: &str) -> String {
     format!("/api/v1/conversations/{id}/messages")
 }
 

@@ -43,7 +43,8 @@ fn opt(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-const MESSAGE_COLUMNS: &str = "id, author, text, created_at_ms, sources, client_message_id, action, form, submission";
+const MESSAGE_COLUMNS: &str =
+    "id, author, text, created_at_ms, sources, client_message_id, action, form, submission, buttons";
 
 #[derive(Deserialize)]
 struct MessageRow {
@@ -56,6 +57,7 @@ struct MessageRow {
     action: Option<String>,
     form: Option<String>,
     submission: Option<String>,
+    buttons: Option<String>,
 }
 
 impl MessageRow {
@@ -74,6 +76,7 @@ impl MessageRow {
             action: self.action.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
             form: self.form.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
             submission: self.submission.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
+            buttons: self.buttons.as_deref().map(serde_json::from_str).transpose().map_err(fail)?.unwrap_or_default(),
         })
     }
 }
@@ -89,6 +92,11 @@ struct ConversationRow {
     verified_at_ms: Option<f64>,
     pending: Option<String>,
     identity_verified: Option<f64>,
+    attributes: Option<String>,
+}
+
+fn attributes_json(r: &ConversationRecord) -> Option<String> {
+    (!r.attributes.is_empty()).then(|| serde_json::to_string(&r.attributes).ok()).flatten()
 }
 
 fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsValue> {
@@ -105,18 +113,19 @@ fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Vec<JsV
         opt(m.action.as_ref().and_then(|a| serde_json::to_string(a).ok()).as_deref()),
         opt(m.form.as_ref().and_then(|f| serde_json::to_string(f).ok()).as_deref()),
         opt(m.submission.as_ref().and_then(|f| serde_json::to_string(f).ok()).as_deref()),
+        opt((!m.buttons.is_empty()).then(|| serde_json::to_string(&m.buttons).ok()).flatten().as_deref()),
     ]
 }
 
 const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
-    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission, buttons) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 impl ConversationStore for D1Store {
     async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
         let mut batch = vec![self.statement(
-            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified, attributes) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             &[
                 text(r.id.as_str()),
                 text(&r.token_hash),
@@ -125,6 +134,7 @@ impl ConversationStore for D1Store {
                 opt(r.lead.name.as_deref()),
                 JsValue::from_f64(r.created_at_ms as f64),
                 JsValue::from_f64(f64::from(u8::from(r.identity_verified))),
+                opt(attributes_json(r).as_deref()),
             ],
         )?];
         for m in opening {
@@ -138,7 +148,7 @@ impl ConversationStore for D1Store {
     async fn save_state(&self, r: &ConversationRecord) -> Result<(), StoreError> {
         // verified_at_ms keeps the first verification time; it is never cleared here.
         self.statement(
-            "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, \
+            "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, attributes = ?7, \
              verified_at_ms = CASE WHEN ?5 THEN COALESCE(verified_at_ms, ?6) ELSE verified_at_ms END WHERE id = ?1",
             &[
                 text(r.id.as_str()),
@@ -147,6 +157,7 @@ impl ConversationStore for D1Store {
                 opt(r.pending.as_deref()),
                 JsValue::from_f64(f64::from(u8::from(r.verified))),
                 JsValue::from_f64(js_sys::Date::now()),
+                opt(attributes_json(r).as_deref()),
             ],
         )?
         .run()
@@ -158,8 +169,8 @@ impl ConversationStore for D1Store {
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let row: Option<ConversationRow> = self
             .statement(
-                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, pending, identity_verified \
-                 FROM conversations WHERE id = ?1",
+                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, pending, identity_verified, \
+                 attributes FROM conversations WHERE id = ?1",
                 &[text(id.as_str())],
             )?
             .first(None)
@@ -175,6 +186,13 @@ impl ConversationStore for D1Store {
                 verified: r.verified_at_ms.is_some(),
                 identity_verified: r.identity_verified.unwrap_or(0.0) != 0.0,
                 pending: r.pending,
+                attributes: r
+                    .attributes
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(fail)?
+                    .unwrap_or_default(),
             })
         })
         .transpose()

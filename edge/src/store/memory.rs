@@ -31,6 +31,7 @@ impl ConversationStore for MemoryStore {
             c.lead = record.lead.clone();
             c.verified = record.verified;
             c.pending = record.pending.clone();
+            c.attributes = record.attributes.clone();
         }
         Ok(())
     }

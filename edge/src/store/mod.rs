@@ -7,7 +7,8 @@ pub mod memory;
 pub use action_log::{ActionLogEntry, ActionLogStore};
 
 use shared::api::Lead;
-use shared::{ActionOutcome, Author, ConversationId, FormCard, Message, MessageId, Source, Submission};
+use shared::{ActionOutcome, Author, ButtonCard, ConversationId, FormCard, Message, MessageId, Source, Submission};
+use std::collections::BTreeMap;
 
 /// A conversation's stored header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,8 @@ pub struct ConversationRecord {
     pub identity_verified: bool,
     /// The agent's unfinished action (JSON of `agent::planner::Pending`), if any.
     pub pending: Option<String>,
+    /// Custom attributes (`{{conversation.attributes.NAME}}`).
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// A message about to be stored.
@@ -51,11 +54,39 @@ pub struct NewMessage {
     pub form: Option<FormCard>,
     /// A form submission.
     pub submission: Option<Submission>,
+    /// Buttons under the message.
+    pub buttons: Vec<ButtonCard>,
     /// Unix ms.
     pub created_at_ms: u64,
 }
 
 impl NewMessage {
+    /// A bot message answering `reply_to` (or opening the conversation), with nothing but text.
+    pub fn bot(id: MessageId, text: String, reply_to: Option<MessageId>, created_at_ms: u64) -> Self {
+        Self {
+            id,
+            author: Author::Bot,
+            text,
+            sources: Vec::new(),
+            client_message_id: None,
+            reply_to,
+            action: None,
+            form: None,
+            submission: None,
+            buttons: Vec::new(),
+            created_at_ms,
+        }
+    }
+
+    /// A visitor message; `client_message_id` makes storing it idempotent.
+    pub fn visitor(id: MessageId, text: String, client_message_id: String, created_at_ms: u64) -> Self {
+        Self {
+            author: Author::Visitor,
+            client_message_id: Some(client_message_id),
+            ..Self::bot(id, text, None, created_at_ms)
+        }
+    }
+
     /// The message as clients see it once stored.
     pub fn to_message(&self) -> Message {
         Message {
@@ -68,6 +99,7 @@ impl NewMessage {
             action: self.action.clone(),
             form: self.form.clone(),
             submission: self.submission.clone(),
+            buttons: self.buttons.clone(),
         }
     }
 }
@@ -103,7 +135,7 @@ pub trait ConversationStore {
     async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError>;
     /// Replies to one visitor message, in order.
     async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError>;
-    /// Saves what the agent learned: lead details, verification, the unfinished action.
+    /// Saves what the agent learned: lead details, verification, the unfinished action, attributes.
     async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError>;
     /// One message of the conversation.
     async fn message(&self, conversation: &ConversationId, id: &MessageId) -> Result<Option<Message>, StoreError>;

@@ -1,0 +1,66 @@
+//! `POST /api/v1/conversations/{id}/messages/{message_id}/buttons/{button_id}`: a visitor clicks a
+//! button the agent showed. The button is read from the stored message, never from the request,
+//! and each button instance acts once: a second click returns the first result.
+
+use super::conversations::{authorize, history_before, require_lead};
+use super::error::ApiError;
+use super::exchange::{finish, store_once, Stored};
+use super::http::{HttpRequest, HttpResponse};
+use super::Edge;
+use crate::actions::execute::Network;
+use crate::agent::{turn, AnswerEngine};
+use crate::store::{ActionLogStore, ConversationStore, NewMessage};
+use crate::token::{random_text, Entropy};
+use shared::api::ErrorCode;
+use shared::{ButtonAct, MessageId};
+
+/// Handles a click.
+pub async fn click<S, E, R, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    req: &HttpRequest,
+    raw_conversation: &str,
+    raw_message: &str,
+    raw_button: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError>
+where
+    S: ConversationStore + ActionLogStore,
+    E: AnswerEngine,
+    R: Entropy,
+    N: Network,
+{
+    let mut record = authorize(edge.store, req, raw_conversation).await?;
+    let no_button = || {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("message {raw_message:?} has no button {raw_button:?} in this conversation"),
+        )
+    };
+    let message_id = MessageId::parse(raw_message).map_err(|_| no_button())?;
+    let button = edge
+        .store
+        .message(&record.id, &message_id)
+        .await?
+        .and_then(|m| m.buttons.into_iter().find(|b| b.id == raw_button))
+        .ok_or_else(no_button)?;
+    if let ButtonAct::OpenUrl { .. } = button.does {
+        return Err(ApiError::invalid_field(
+            "button",
+            "this button opens a page in the browser; there is nothing to run",
+        ));
+    }
+    require_lead(edge.site, &record)?;
+    let text = match &button.does {
+        ButtonAct::Reply { text } => text.clone(),
+        _ => button.label.clone(),
+    };
+    let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");
+    let visitor = NewMessage::visitor(id, text, format!("button-{message_id}-{}", button.id), now_ms);
+    let stored = match store_once(edge.store, &record.id, &visitor).await? {
+        Stored::Fresh(m) => *m,
+        Stored::Answered(response) => return Ok(response),
+    };
+    let history = history_before(edge.store, &record.id, &stored.id).await?;
+    let replies = turn::respond_to_click(edge, &mut record, &stored, &button, &history, now_ms).await?;
+    finish(edge.store, &record.id, stored, replies, now_ms).await
+}

@@ -1,0 +1,75 @@
+//! The shape of every visitor request that adds to a conversation (a message, a form submission,
+//! a button click): store the visitor's message once, reply, store the replies under ids derived
+//! from it. A retry — or a second click on the same button — gets the stored answer back.
+
+use super::error::ApiError;
+use super::http::HttpResponse;
+use crate::agent::Reply;
+use crate::store::{ConversationStore, Inserted, NewMessage};
+use shared::api::MessagesResponse;
+use shared::{Author, ConversationId, Message, MessageId};
+
+/// The visitor's message after storing it.
+pub enum Stored {
+    /// Stored now, or stored before without replies yet: reply to it.
+    Fresh(Box<Message>),
+    /// Stored and answered before: send this again.
+    Answered(HttpResponse),
+}
+
+/// Stores `message` unless a message with its `client_message_id` exists.
+pub async fn store_once<S: ConversationStore>(
+    store: &S,
+    conversation: &ConversationId,
+    message: &NewMessage,
+) -> Result<Stored, ApiError> {
+    Ok(match store.insert_visitor_message(conversation, message).await? {
+        Inserted::New(m) => Stored::Fresh(Box::new(m)),
+        Inserted::Existing(m) => {
+            let replies = store.replies_to(conversation, &m.id).await?;
+            if replies.is_empty() {
+                Stored::Fresh(Box::new(m))
+            } else {
+                Stored::Answered(respond(m, replies))
+            }
+        }
+    })
+}
+
+/// Stores `replies` to `visitor` and answers with both.
+pub async fn finish<S: ConversationStore>(
+    store: &S,
+    conversation: &ConversationId,
+    visitor: Message,
+    replies: Vec<Reply>,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let new: Vec<NewMessage> = replies
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| NewMessage {
+            // Derived from the visitor message: a concurrent retry writes the same ids, never more.
+            id: MessageId::parse(format!("{}-r{i}", visitor.id)).expect("derived id"),
+            author: Author::Bot,
+            text: r.text,
+            sources: r.sources,
+            client_message_id: None,
+            reply_to: Some(visitor.id.clone()),
+            action: r.action,
+            form: r.form,
+            submission: None,
+            buttons: r.buttons,
+            created_at_ms: now_ms,
+        })
+        .collect();
+    store.insert_replies(conversation, &new).await?;
+    let replies = store.replies_to(conversation, &visitor.id).await?;
+    Ok(respond(visitor, replies))
+}
+
+/// `{"messages": [visitor message, replies…]}`.
+pub fn respond(visitor: Message, replies: Vec<Message>) -> HttpResponse {
+    let mut messages = vec![visitor];
+    messages.extend(replies);
+    HttpResponse::json(200, &MessagesResponse { messages })
+}

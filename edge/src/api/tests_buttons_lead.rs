@@ -1,0 +1,223 @@
+//! Buttons (quick replies, links, action buttons, Confirm/Cancel), the lead form in each of its
+//! timings, and custom attributes — over the in-memory store, as other clients would use them.
+
+use super::tests::{messages_path, World};
+use serde_json::{json, Value};
+use shared::site::SiteBundle;
+
+const STATUS: &str = r#"{"name":"Service Status","type":"http","method":"GET","url":"https://api.example.com/status?plan={{conversation.attributes.plan}}",
+    "description":"Whether deposits and withdrawals work normally.","response":{"reply":"All {{response.status}}."}}"#;
+const STATEMENT: &str = r#"{"name":"Send Statement","type":"http","method":"POST","scope":"write","confirm":true,
+    "url":"https://api.example.com/statements","body":{"email":"{{lead.email}}"},"requires":["lead.email"],
+    "description":"Email the customer a statement of their account."}"#;
+const STATUS_PAGE: &str = r#"{"name":"Status Page","type":"button","description":"Open the live status page with incidents.",
+    "button":{"label":"Open the status page","url":"https://status.example.com"}}"#;
+const CHECK_STATUS: &str = r#"{"name":"Check Status Button","type":"button","internal":true,
+    "button":{"label":"Check service status","run":"service-status"}}"#;
+
+fn site(extra_agent: &str) -> SiteBundle {
+    let agent = format!(
+        "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\n{extra_agent}\n[answering]\nfallback = \"I don't know that.\"\n[actions]\nallowed_hosts = [\"api.example.com\"]\n"
+    );
+    let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees\"\n+++\n## Withdrawal fees\n- Bitcoin: 0.0002 BTC";
+    let actions = [("status", STATUS), ("statement", STATEMENT), ("status-page", STATUS_PAGE), ("check", CHECK_STATUS)];
+    let actions: Vec<(String, String)> =
+        actions.iter().map(|(f, a)| (format!("actions/{f}.json"), a.to_string())).collect();
+    SiteBundle::from_dir_files(&agent, &[("knowledge/fees.md".into(), fees.into())], &actions).unwrap()
+}
+
+const QUICK: &str = "[[quick_replies]]\nlabel = \"What are the withdrawal fees?\"\n[[quick_replies]]\nlabel = \"Check status\"\naction = \"check-status-button\"\n[[quick_replies]]\nlabel = \"Status page\"\naction = \"status-page\"";
+
+fn click(w: &World, id: &str, token: &str, message: &str, button: &str) -> (u16, Value) {
+    w.call("POST", &format!("{}/{message}/buttons/{button}", messages_path(id)), Some(token), "")
+}
+
+fn say(w: &World, id: &str, token: &str, text: &str, client: &str) -> Value {
+    let (status, v) = w.call(
+        "POST",
+        &messages_path(id),
+        Some(token),
+        &json!({"text": text, "client_message_id": client}).to_string(),
+    );
+    assert_eq!(status, 200, "{v}");
+    v
+}
+
+fn last(v: &Value) -> &Value {
+    v["messages"].as_array().unwrap().last().unwrap()
+}
+
+#[test]
+fn quick_replies_sit_under_the_greeting_and_each_acts_once() {
+    let w = World::with_site(site(QUICK));
+    let (status, v) = w.call("POST", "/api/v1/conversations", None, r#"{"attributes":{"plan":"pro"}}"#);
+    assert_eq!(status, 201, "{v}");
+    let (id, token) = (v["conversation_id"].as_str().unwrap(), v["token"].as_str().unwrap());
+    let greeting = &v["messages"][0];
+    let g = greeting["id"].as_str().unwrap();
+    let buttons = greeting["buttons"].as_array().unwrap();
+    assert_eq!(buttons.len(), 3);
+    assert_eq!(buttons[0]["does"], json!({"kind": "reply", "text": "What are the withdrawal fees?"}));
+    assert_eq!(buttons[1]["does"], json!({"kind": "run", "action": "service-status"}));
+    assert_eq!(buttons[2]["does"], json!({"kind": "open_url", "url": "https://status.example.com"}));
+
+    // A quick reply is the visitor's message, answered as if typed.
+    let (status, first) = click(&w, id, token, g, "b0");
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["messages"][0]["text"], "What are the withdrawal fees?");
+    assert!(last(&first)["text"].as_str().unwrap().contains("0.0002 BTC"));
+
+    // The action button runs through the edge with the conversation's attributes, once.
+    let (status, run) = click(&w, id, token, g, "b1");
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(last(&run)["action"]["status"], "ok", "{run}");
+    assert_eq!(last(&run)["text"], "All confirmed.");
+    let count = w.store.message_count();
+    let (_, again) = click(&w, id, token, g, "b1");
+    assert_eq!(again, run, "a second click returns the first result");
+    assert_eq!(w.store.message_count(), count);
+    let sent = w.network.0.borrow();
+    assert_eq!(sent.len(), 1, "one run for two clicks");
+    assert_eq!(sent[0].url, "https://api.example.com/status?plan=pro");
+    drop(sent);
+
+    // Links open in the browser; unknown buttons are not found.
+    let (status, v) = click(&w, id, token, g, "b2");
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("button")));
+    let (status, _) = click(&w, id, token, g, "b9");
+    assert_eq!(status, 404);
+    let (status, _) = click(&w, id, "not-the-token", g, "b1");
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn the_agent_offers_a_button_action_when_asked() {
+    let w = World::with_site(site(""));
+    let (id, token) = w.start();
+    let v = say(&w, &id, &token, "open the status page with incidents", "k1");
+    let reply = last(&v);
+    assert_eq!(reply["buttons"][0]["label"], "Open the status page", "{v}");
+    assert_eq!(reply["buttons"][0]["does"]["url"], "https://status.example.com");
+    assert!(w.network.0.borrow().is_empty());
+}
+
+#[test]
+fn confirm_and_cancel_buttons_decide_a_write_and_act_once() {
+    let w = World::with_site(site(""));
+    let (status, v) = w.call("POST", "/api/v1/conversations", None, r#"{"lead":{"email":"ana@example.com"}}"#);
+    assert_eq!(status, 201);
+    let (id, token) = (v["conversation_id"].as_str().unwrap().to_string(), v["token"].as_str().unwrap().to_string());
+    let ask = say(&w, &id, &token, "please email me a statement of my account", "k1");
+    let prompt = last(&ask);
+    assert!(prompt["text"].as_str().unwrap().starts_with("Please confirm: **Send Statement**"), "{ask}");
+    assert_eq!(prompt["buttons"][0]["label"], "Confirm");
+    assert_eq!(prompt["buttons"][1]["label"], "Cancel");
+    let first_prompt = prompt["id"].as_str().unwrap().to_string();
+
+    let (_, cancelled) = click(&w, &id, &token, &first_prompt, "b1");
+    assert_eq!(last(&cancelled)["text"], "OK, I've cancelled that. Nothing was changed.");
+    let (_, stale) = click(&w, &id, &token, &first_prompt, "b0");
+    assert_eq!(last(&stale)["text"], "That is no longer waiting for your confirmation, so nothing was run.");
+    assert!(w.network.0.borrow().is_empty(), "nothing sent before a confirmation");
+
+    let ask = say(&w, &id, &token, "please email me a statement of my account", "k2");
+    let prompt = last(&ask)["id"].as_str().unwrap().to_string();
+    let (_, done) = click(&w, &id, &token, &prompt, "b0");
+    assert_eq!(last(&done)["action"]["status"], "ok", "{done}");
+    let (_, again) = click(&w, &id, &token, &prompt, "b0");
+    assert_eq!(done, again);
+    let sent = w.network.0.borrow();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].body.as_deref(), Some(r#"{"email":"ana@example.com"}"#));
+}
+
+#[test]
+fn lead_before_the_first_message_gates_the_chat() {
+    let lead = "[lead]\nask = \"before_first_message\"\nname_required = true\nfields = [{ name = \"company\", kind = \"text\", label = \"Company\" }]";
+    let w = World::with_site(site(&format!("{QUICK}\n{lead}")));
+    let (status, v) = w.call("POST", "/api/v1/conversations", None, "");
+    assert_eq!(status, 201);
+    let (id, token) = (v["conversation_id"].as_str().unwrap(), v["token"].as_str().unwrap());
+    assert!(v["messages"][0].get("buttons").is_none(), "quick replies wait for the contact details");
+    let form = &v["messages"][1];
+    assert_eq!(form["form"]["action"], "lead");
+    let names: Vec<&str> =
+        form["form"]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["name", "email", "company"]);
+
+    let (status, v) = w.call("POST", &messages_path(id), Some(token), r#"{"text":"hello","client_message_id":"k1"}"#);
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("lead_required")));
+
+    let submit = format!("{}/{}/submit", messages_path(id), form["id"].as_str().unwrap());
+    let (status, v) = w.call("POST", &submit, Some(token), r#"{"values":{"name":"","email":"not-an-email"}}"#);
+    assert_eq!(status, 422, "{v}");
+    assert!(v["error"]["fields"]["name"].is_string() && v["error"]["fields"]["email"].is_string(), "{v}");
+
+    let (status, v) =
+        w.call("POST", &submit, Some(token), r#"{"values":{"name":"Ana","email":"ana@example.com","company":"Acme"}}"#);
+    assert_eq!(status, 200, "{v}");
+    let thanks = last(&v);
+    assert!(thanks["text"].as_str().unwrap().starts_with("Thanks, Ana!"), "{v}");
+    assert_eq!(thanks["buttons"].as_array().unwrap().len(), 3, "the quick replies come now");
+    let conversation = shared::ConversationId::parse(id).unwrap();
+    let record = super::tests::block_on(crate::store::ConversationStore::conversation(&w.store, &conversation))
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.lead.email.as_deref(), Some("ana@example.com"));
+    assert_eq!(record.lead.name.as_deref(), Some("Ana"));
+    assert_eq!(record.attributes["company"], "Acme");
+    say(&w, id, token, "hello", "k2");
+}
+
+#[test]
+fn lead_after_messages_asks_once_at_that_message() {
+    let w = World::with_site(site("[lead]\nask = \"after_messages\"\nafter_messages = 2"));
+    let (id, token) = w.start();
+    let first = say(&w, &id, &token, "what are the withdrawal fees?", "k1");
+    assert!(first["messages"].as_array().unwrap().iter().all(|m| m.get("form").is_none()));
+    let second = say(&w, &id, &token, "thanks", "k2");
+    assert_eq!(last(&second)["form"]["action"], "lead", "{second}");
+    let third = say(&w, &id, &token, "thanks again", "k3");
+    assert!(third["messages"].as_array().unwrap().iter().all(|m| m.get("form").is_none()));
+}
+
+#[test]
+fn lead_when_needed_comes_with_the_question_and_the_action_goes_on() {
+    let w = World::with_site(site("[lead]\nask = \"when_needed\""));
+    let (id, token) = w.start();
+    let ask = say(&w, &id, &token, "please email me a statement of my account", "k1");
+    let card = last(&ask);
+    assert!(card["text"].as_str().unwrap().contains("What's the email address on your account?"), "{ask}");
+    assert_eq!(card["form"]["action"], "lead");
+    let submit = format!("{}/{}/submit", messages_path(&id), card["id"].as_str().unwrap());
+    let (status, v) = w.call("POST", &submit, Some(&token), r#"{"values":{"email":"bo@example.com"}}"#);
+    assert_eq!(status, 200, "{v}");
+    let msgs = v["messages"].as_array().unwrap();
+    assert!(msgs[1]["text"].as_str().unwrap().starts_with("Thanks!"));
+    assert!(msgs[2]["text"].as_str().unwrap().starts_with("Please confirm: **Send Statement**"), "{v}");
+    assert_eq!(msgs[2]["buttons"][0]["label"], "Confirm");
+    let (_, done) = click(&w, &id, &token, msgs[2]["id"].as_str().unwrap(), "b0");
+    assert_eq!(last(&done)["action"]["status"], "ok", "{done}");
+    assert_eq!(w.network.0.borrow()[0].body.as_deref(), Some(r#"{"email":"bo@example.com"}"#));
+}
+
+#[test]
+fn attributes_are_validated_merged_and_reach_templates() {
+    let w = World::with_site(site(QUICK));
+    let (status, v) = w.call("POST", "/api/v1/conversations", None, r#"{"attributes":{"bad-name":"x"}}"#);
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("attributes.bad-name")));
+    let (id, token) = w.start();
+    let path = format!("/api/v1/conversations/{id}/attributes");
+    let (status, v) = w.call("POST", &path, Some(&token), r#"{"attributes":{"plan":"basic","tier":"2"}}"#);
+    assert_eq!((status, &v), (200, &json!({"attributes": {"plan": "basic", "tier": "2"}})));
+    let (_, v) = w.call("POST", &path, Some(&token), r#"{"attributes":{"plan":"vip","tier":""}}"#);
+    assert_eq!(v, json!({"attributes": {"plan": "vip"}}), "merged; an empty value removes");
+    let (status, _) = w.call("POST", &path, None, r#"{"attributes":{}}"#);
+    assert_eq!(status, 401);
+    let (status, v) = w.call("POST", &path, Some(&token), &json!({"attributes": {"x": "y".repeat(501)}}).to_string());
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("attributes.x")));
+    let greeting = format!("{id}-g0");
+    let (_, run) = click(&w, &id, &token, &greeting, "b1");
+    assert_eq!(last(&run)["action"]["status"], "ok");
+    assert_eq!(w.network.0.borrow()[0].url, "https://api.example.com/status?plan=vip");
+}
