@@ -51,6 +51,11 @@ const server = createServer(async (req, res) => {
   if (p === "/__reset") { received.length = 0; otps.clear(); verified.clear(); idempotent.clear(); statusMode = "ok"; tickets = 0; return send(res, 200, {}); }
   if (p === "/__mode") { statusMode = url.searchParams.get("status") ?? "ok"; return send(res, 200, { statusMode }); }
 
+  if (p === "/status") {
+    // The public status page the demo's link button opens.
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    return res.end("<!doctype html><title>Nova Exchange status</title><h1>All systems operational</h1>");
+  }
   if (p.startsWith("/v1/2fa/reset")) {
     if (req.headers["x-admin-key"] !== ADMIN_KEY) return send(res, 401, { error: "bad admin key" });
     const key = req.headers["idempotency-key"];

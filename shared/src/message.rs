@@ -107,42 +107,28 @@ pub struct ButtonCard {
     pub does: ButtonAct,
 }
 
-/// What clicking a button does.
+/// What clicking a button does. On the wire it is externally tagged, e.g. `{"run": "service-status"}`
+/// (cheaper for the widget to read than an internally tagged enum).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ButtonAct {
     /// Opens this http(s) URL in a new tab; nothing reaches the edge.
-    OpenUrl {
-        /// The page.
-        url: String,
-    },
-    /// Runs the owner's http action (its slug) through the edge.
-    Run {
-        /// The http action's slug.
-        action: String,
-    },
-    /// Sends `text` as the visitor's message (a quick reply).
-    Reply {
-        /// The message.
-        text: String,
-    },
-    /// Runs the write action waiting for confirmation.
-    Confirm {
-        /// The pending action's slug.
-        action: String,
-    },
-    /// Drops the write action waiting for confirmation.
-    Cancel {
-        /// The pending action's slug.
-        action: String,
-    },
+    OpenUrl(String),
+    /// Runs the owner's http action with this slug through the edge.
+    Run(String),
+    /// Sends this text as the visitor's message (a quick reply).
+    Reply(String),
+    /// Runs the write action (this slug) waiting for confirmation.
+    Confirm(String),
+    /// Drops the write action (this slug) waiting for confirmation.
+    Cancel(String),
 }
 
 impl ButtonAct {
     /// Answers to the latest message (quick replies, confirm/cancel): offered only while their
     /// message is the newest, whereas links and action buttons stay.
     pub fn is_answer(&self) -> bool {
-        matches!(self, Self::Reply { .. } | Self::Confirm { .. } | Self::Cancel { .. })
+        matches!(self, Self::Reply(_) | Self::Confirm(_) | Self::Cancel(_))
     }
 }
 
@@ -199,7 +185,7 @@ mod tests {
             buttons: vec![ButtonCard {
                 id: "b0".into(),
                 label: "Status".into(),
-                does: ButtonAct::OpenUrl { url: "https://status.example".into() },
+                does: ButtonAct::OpenUrl("https://status.example".into()),
             }],
         }
     }
@@ -217,16 +203,15 @@ mod tests {
         assert_eq!(v["author"], "bot");
         assert_eq!(v["sources"][0]["url"], "/fees.html");
         assert!(v.get("client_message_id").is_none(), "empty extras are omitted");
-        assert_eq!(v["buttons"][0]["does"]["kind"], "open_url");
-        assert_eq!(v["buttons"][0]["does"]["url"], "https://status.example");
+        assert_eq!(v["buttons"][0]["does"]["open_url"], "https://status.example");
     }
 
     #[test]
     fn answers_are_the_buttons_that_go_away() {
-        assert!(ButtonAct::Reply { text: "Fees?".into() }.is_answer());
-        assert!(ButtonAct::Confirm { action: "a".into() }.is_answer());
-        assert!(!ButtonAct::Run { action: "a".into() }.is_answer());
-        assert!(!ButtonAct::OpenUrl { url: "https://x.example".into() }.is_answer());
+        assert!(ButtonAct::Reply("Fees?".into()).is_answer());
+        assert!(ButtonAct::Confirm("a".into()).is_answer());
+        assert!(!ButtonAct::Run("a".into()).is_answer());
+        assert!(!ButtonAct::OpenUrl("https://x.example".into()).is_answer());
     }
 
     #[test]

@@ -54,5 +54,5 @@ test("a valid submission is stored, runs the action once with exactly those valu
   expect((await again.json()).messages).toEqual([submission, reply]);
   const tickets = (await (await request.get(`${BACKEND}/__requests`)).json()).filter((r: any) => r.path === "/v1/tickets");
   expect(tickets).toHaveLength(1);
-  expect(tickets[0].body).toEqual({ topic: "missing_deposit", ...values, conversation: expect.stringMatching(/^c/) });
+  expect(tickets[0].body).toEqual({ topic: "missing_deposit", ...values, conversation: expect.stringMatching(/^c/), plan: "" }); // no setAttributes: the hidden plan field is empty
 });

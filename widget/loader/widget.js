@@ -10,7 +10,7 @@
   var base = new URL(script.src, location.href);
   var site = script.getAttribute("data-site") || "default";
   var color = script.getAttribute("data-color") || "#4f46e5";
-  var frame = null, ready = false, open = false, listeners = {}, identity = null;
+  var frame = null, ready = false, open = false, listeners = {}, identity = null, attributes = null;
 
   var host = document.createElement("div");
   host.setAttribute("data-switchboard", "");
@@ -64,7 +64,12 @@
   window.addEventListener("message", function (e) {
     if (!frame || e.source !== frame.contentWindow || e.origin !== base.origin || !e.data) return;
     var kind = e.data.switchboard;
-    if (kind === "ready") { ready = true; if (identity) post("identify", { identity: identity }); if (open) post("open"); }
+    if (kind === "ready") {
+      ready = true;
+      if (identity) post("identify", { identity: identity });
+      if (attributes) post("attributes", { attributes: attributes });
+      if (open) post("open");
+    }
     else if (kind === "close") setOpen(false);
     else if (kind === "event") emit(e.data.name, e.data.data);
   });
@@ -79,6 +84,13 @@
       identity = {};
       ["user_id", "email", "name", "user_hash"].forEach(function (k) { if (who && who[k] != null) identity[k] = String(who[k]); });
       post("identify", { identity: identity });
+    },
+    // Custom attributes ({{conversation.attributes.NAME}}); null or "" removes one.
+    setAttributes: function (attrs) {
+      var changed = {};
+      attributes = attributes || {};
+      for (var k in attrs || {}) changed[k] = attributes[k] = attrs[k] == null ? "" : String(attrs[k]);
+      post("attributes", { attributes: changed });
     },
   };
   // Calls queued before the loader ran (window.Switchboard = [["open"], ...]) are replayed.

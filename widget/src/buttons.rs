@@ -36,13 +36,13 @@ pub fn Buttons(chat: Chat, message_id: String, buttons: Vec<ButtonCard>) -> impl
     let items = buttons
         .into_iter()
         .map(|b| match b.does {
-            ButtonAct::OpenUrl { url } if url.starts_with("https://") || url.starts_with("http://") => view! {
+            ButtonAct::OpenUrl(url) if url.starts_with("https://") || url.starts_with("http://") => view! {
                 <a class="chip" href=url target="_blank" rel="noopener noreferrer">
                     {b.label}<span class="sr-only">" (opens in a new tab)"</span>
                 </a>
             }
             .into_any(),
-            ButtonAct::OpenUrl { .. } => ().into_any(),
+            ButtonAct::OpenUrl(_) => ().into_any(),
             does => {
                 let id = b.id.clone();
                 let answer = does.is_answer();

@@ -80,25 +80,23 @@ where
         |action: &str| facts.pending.clone().filter(|p| p.action == action && p.awaiting == Awaiting::Confirmation);
     let keep = facts.pending.clone();
     let step = match &button.does {
-        ButtonAct::Reply { text } => return respond(edge, record, visitor, text, history, now_ms).await,
-        ButtonAct::Run { action } => planner.advance(
+        ButtonAct::Reply(text) => return respond(edge, record, visitor, text, history, now_ms).await,
+        ButtonAct::Run(action) => planner.advance(
             Pending { action: action.clone(), inputs: BTreeMap::new(), awaiting: Awaiting::Nothing, resume: None },
             &facts,
         ),
-        ButtonAct::Confirm { action } => match waiting(action) {
+        ButtonAct::Confirm(action) => match waiting(action) {
             Some(p) => Step::Run { action: p.action, inputs: p.inputs, then: None },
             None => Step::Say {
                 text: "That is no longer waiting for your confirmation, so nothing was run.".into(),
                 pending: keep,
             },
         },
-        ButtonAct::Cancel { action } => match waiting(action) {
+        ButtonAct::Cancel(action) => match waiting(action) {
             Some(_) => Step::Say { text: "OK, I've cancelled that. Nothing was changed.".into(), pending: None },
             None => Step::Say { text: "There is nothing waiting to be cancelled.".into(), pending: keep },
         },
-        ButtonAct::OpenUrl { .. } => {
-            Step::Say { text: "That button opens a page in your browser.".into(), pending: keep }
-        }
+        ButtonAct::OpenUrl(_) => Step::Say { text: "That button opens a page in your browser.".into(), pending: keep },
     };
     carry_out(edge, record, facts, visitor, &visitor.text, history, step, now_ms).await
 }
@@ -181,9 +179,9 @@ where
                             ButtonCard {
                                 id: "b0".into(),
                                 label: "Confirm".into(),
-                                does: ButtonAct::Confirm { action: action.clone() },
+                                does: ButtonAct::Confirm(action.clone()),
                             },
-                            ButtonCard { id: "b1".into(), label: "Cancel".into(), does: ButtonAct::Cancel { action } },
+                            ButtonCard { id: "b1".into(), label: "Cancel".into(), does: ButtonAct::Cancel(action) },
                         ];
                     }
                     Some((Awaiting::LeadEmail, _)) => {
@@ -338,8 +336,8 @@ pub fn lead_card(site: &shared::site::SiteBundle, values: &Values) -> Option<sha
 pub fn button_card(action: &ActionDef, index: usize, label: Option<&str>) -> Option<ButtonCard> {
     let button = action.button.as_ref()?;
     let does = match (&button.url, &button.run) {
-        (Some(url), _) => ButtonAct::OpenUrl { url: url.clone() },
-        (None, Some(run)) => ButtonAct::Run { action: run.clone() },
+        (Some(url), _) => ButtonAct::OpenUrl(url.clone()),
+        (None, Some(run)) => ButtonAct::Run(run.clone()),
         (None, None) => return None,
     };
     Some(ButtonCard { id: format!("b{index}"), label: label.unwrap_or(&button.label).to_string(), does })
@@ -356,7 +354,7 @@ pub fn quick_replies(site: &shared::site::SiteBundle) -> Vec<ButtonCard> {
             None => Some(ButtonCard {
                 id: format!("b{i}"),
                 label: q.label.clone(),
-                does: ButtonAct::Reply { text: q.label.clone() },
+                does: ButtonAct::Reply(q.label.clone()),
             }),
         })
         .collect()

@@ -43,7 +43,7 @@ where
         .await?
         .and_then(|m| m.buttons.into_iter().find(|b| b.id == raw_button))
         .ok_or_else(no_button)?;
-    if let ButtonAct::OpenUrl { .. } = button.does {
+    if let ButtonAct::OpenUrl(_) = button.does {
         return Err(ApiError::invalid_field(
             "button",
             "this button opens a page in the browser; there is nothing to run",
@@ -51,7 +51,7 @@ where
     }
     require_lead(edge.site, &record)?;
     let text = match &button.does {
-        ButtonAct::Reply { text } => text.clone(),
+        ButtonAct::Reply(text) => text.clone(),
         _ => button.label.clone(),
     };
     let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");

@@ -57,9 +57,9 @@ fn quick_replies_sit_under_the_greeting_and_each_acts_once() {
     let g = greeting["id"].as_str().unwrap();
     let buttons = greeting["buttons"].as_array().unwrap();
     assert_eq!(buttons.len(), 3);
-    assert_eq!(buttons[0]["does"], json!({"kind": "reply", "text": "What are the withdrawal fees?"}));
-    assert_eq!(buttons[1]["does"], json!({"kind": "run", "action": "service-status"}));
-    assert_eq!(buttons[2]["does"], json!({"kind": "open_url", "url": "https://status.example.com"}));
+    assert_eq!(buttons[0]["does"], json!({"reply": "What are the withdrawal fees?"}));
+    assert_eq!(buttons[1]["does"], json!({"run": "service-status"}));
+    assert_eq!(buttons[2]["does"], json!({"open_url": "https://status.example.com"}));
 
     // A quick reply is the visitor's message, answered as if typed.
     let (status, first) = click(&w, id, token, g, "b0");
@@ -97,7 +97,7 @@ fn the_agent_offers_a_button_action_when_asked() {
     let v = say(&w, &id, &token, "open the status page with incidents", "k1");
     let reply = last(&v);
     assert_eq!(reply["buttons"][0]["label"], "Open the status page", "{v}");
-    assert_eq!(reply["buttons"][0]["does"]["url"], "https://status.example.com");
+    assert_eq!(reply["buttons"][0]["does"]["open_url"], "https://status.example.com");
     assert!(w.network.0.borrow().is_empty());
 }
 

@@ -1,0 +1,53 @@
+//! A few DOM calls for the cards drawn without Leptos views (forms, buttons). Each distinct
+//! Leptos view type costs the widget kilobytes of generic code; these are thin imports, which is
+//! how forms and buttons fit the widget's size budget.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event};
+
+fn document() -> Document {
+    web_sys::window().and_then(|w| w.document()).expect("the widget runs in a document")
+}
+
+/// A new element with attributes.
+pub fn el(tag: &str, attrs: &[(&str, &str)]) -> Element {
+    let e = document().create_element(tag).expect("valid tag");
+    for (k, v) in attrs {
+        let _ = e.set_attribute(k, v);
+    }
+    e
+}
+
+/// A new element holding `text` (as text, never as HTML).
+pub fn el_text(tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
+    let e = el(tag, attrs);
+    e.set_text_content(Some(text));
+    e
+}
+
+/// Appends `child` to `parent`.
+pub fn add(parent: &Element, child: &Element) {
+    let _ = parent.append_child(child);
+}
+
+/// Sets or removes an attribute.
+pub fn set(e: &Element, name: &str, value: Option<&str>) {
+    let _ = match value {
+        Some(v) => e.set_attribute(name, v),
+        None => e.remove_attribute(name),
+    };
+}
+
+/// Listens for `event` on `target` for as long as the element lives (the browser's GC owns it).
+pub fn on(target: &Element, event: &str, handler: impl FnMut(Event) + 'static) {
+    let f = Closure::<dyn FnMut(Event)>::new(handler).into_js_value();
+    let _ = target.add_event_listener_with_callback(event, f.unchecked_ref());
+}
+
+/// Moves keyboard focus to `e`.
+pub fn focus(e: &Element) {
+    if let Some(h) = e.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = h.focus();
+    }
+}
