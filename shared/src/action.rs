@@ -525,7 +525,7 @@ pub fn validate_input(input: &InputDef, raw: &str) -> Result<String, String> {
     let ok = match input.format {
         InputFormat::Text => true,
         InputFormat::Email => is_email(v),
-        InputFormat::Number => v.parse::<f64>().is_ok_and(f64::is_finite),
+        InputFormat::Number => crate::number::parse_number(v).is_some_and(f64::is_finite),
         InputFormat::TxHash => hex(v.strip_prefix("0x").unwrap_or(v), 64),
         InputFormat::BtcAddress => btc(v),
         InputFormat::EthAddress => eth(v),

@@ -232,7 +232,7 @@ fn text_error(field: &FieldDef, label: &str, t: &str) -> Option<String> {
             }
         }
         FieldKind::Number => {
-            let Ok(n) = t.parse::<f64>() else { return Some(format!("{label} must be a number.")) };
+            let Some(n) = crate::number::parse_number(t) else { return Some(format!("{label} must be a number.")) };
             if !n.is_finite() {
                 return Some(format!("{label} must be a number."));
             }

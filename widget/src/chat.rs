@@ -7,7 +7,8 @@ use crate::storage::{self, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Attributes, CreateConversationRequest, PostMessageRequest, PublicSiteConfig, SetAttributesRequest};
-use shared::Message;
+use shared::{ActionStatus, Message};
+use wasm_bindgen::JsValue;
 
 /// A visitor message the edge has not acknowledged yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,12 +173,38 @@ impl Chat {
         });
         if announce {
             for m in &fresh {
-                host::emit_event("message", m);
+                let text = |s: &str| JsValue::from_str(s);
+                host::emit_event(
+                    "message",
+                    host::plain(&[
+                        ("id", text(m.id.as_str())),
+                        ("author", text(m.author.as_str())),
+                        ("text", text(&m.text)),
+                        ("created_at", text(&m.created_at)),
+                    ]),
+                );
                 if let Some(action) = &m.action {
-                    host::emit_event("action_result", action);
+                    let status = match action.status {
+                        ActionStatus::Ok => "ok",
+                        ActionStatus::Failed => "failed",
+                        ActionStatus::Refused => "refused",
+                    };
+                    let mut fields = vec![("name", text(&action.name)), ("status", text(status))];
+                    if let Some(reason) = &action.reason {
+                        fields.push(("reason", text(reason)));
+                    }
+                    host::emit_event("action_result", host::plain(&fields));
                 }
                 if let Some(submission) = &m.submission {
-                    host::emit_event("form_submitted", submission);
+                    let values: Vec<(&str, JsValue)> =
+                        submission.values.iter().map(|(k, v)| (k.as_str(), text(v))).collect();
+                    host::emit_event(
+                        "form_submitted",
+                        host::plain(&[
+                            ("form_message_id", text(&submission.form_message_id)),
+                            ("values", host::plain(&values)),
+                        ]),
+                    );
                 }
             }
         }

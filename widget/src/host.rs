@@ -54,19 +54,22 @@ pub fn parse_command(data: &JsValue) -> Option<HostCommand> {
     }
 }
 
+/// A plain object of string fields, for the host page (built by hand: serialising our types
+/// would cost the widget their whole `Serialize` code).
+pub fn plain(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (k, v) in fields {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(k), v);
+    }
+    object.into()
+}
+
 /// Tells the host page's `Switchboard.on(name, …)` listeners something happened.
-pub fn emit_event(name: &str, data: &impl serde::Serialize) {
-    let (Some(window), Ok(json)) = (web_sys::window(), serde_json::to_string(data)) else { return };
+pub fn emit_event(name: &str, data: JsValue) {
+    let Some(window) = web_sys::window() else { return };
     let Ok(Some(parent)) = window.parent() else { return };
-    let message = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&message, &JsValue::from_str("switchboard"), &JsValue::from_str("event"));
-    let _ = js_sys::Reflect::set(&message, &JsValue::from_str("name"), &JsValue::from_str(name));
-    // Plain data only: the host page gets a parsed copy, never an object of ours.
-    let _ = js_sys::Reflect::set(
-        &message,
-        &JsValue::from_str("data"),
-        &js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL),
-    );
+    let message =
+        plain(&[("switchboard", JsValue::from_str("event")), ("name", JsValue::from_str(name)), ("data", data)]);
     let _ = parent.post_message(&message, "*");
 }
 
