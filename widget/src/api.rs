@@ -66,7 +66,7 @@ async fn call<T: DeserializeOwned>(
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
-        let json = serde_json::to_string(body).map_err(|_| ApiFailure::Network)?;
+        let json = crate::json::stringify(body).ok_or(ApiFailure::Network)?;
         init.set_body(&JsValue::from_str(&json));
     }
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Network)?;
@@ -86,11 +86,11 @@ async fn call<T: DeserializeOwned>(
     let status = response.status();
     if (200..300).contains(&status) {
         // A cut-off body reads as a network failure: the request may be retried.
-        return serde_json::from_str(&text).map_err(|_| ApiFailure::Network);
+        return crate::json::parse(&text).ok_or(ApiFailure::Network);
     }
-    let (code, message, fields) = match serde_json::from_str::<ApiErrorBody>(&text) {
-        Ok(body) => (Some(body.error.code), body.error.message, body.error.fields),
-        Err(_) => (None, format!("HTTP {status}"), None),
+    let (code, message, fields) = match crate::json::parse::<ApiErrorBody>(&text) {
+        Some(body) => (Some(body.error.code), body.error.message, body.error.fields),
+        None => (None, format!("HTTP {status}"), None),
     };
     Err(ApiFailure::Rejected { status, code, message, fields })
 }

@@ -10,6 +10,7 @@ mod dom;
 mod form_card;
 mod header;
 mod host;
+mod json;
 mod message_list;
 mod message_text;
 mod storage;

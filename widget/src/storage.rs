@@ -24,12 +24,12 @@ fn local_storage() -> Option<web_sys::Storage> {
 /// The stored session for a site, if any.
 pub fn load(site: &str) -> Option<Session> {
     let raw = local_storage()?.get_item(&key(site)).ok()??;
-    serde_json::from_str(&raw).ok()
+    crate::json::parse(&raw)
 }
 
 /// Remembers the session.
 pub fn save(site: &str, session: &Session) {
-    if let (Some(storage), Ok(raw)) = (local_storage(), serde_json::to_string(session)) {
+    if let (Some(storage), Some(raw)) = (local_storage(), crate::json::stringify(session)) {
         let _ = storage.set_item(&key(site), &raw);
     }
 }
