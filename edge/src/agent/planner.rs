@@ -250,12 +250,19 @@ impl Planner<'_> {
         }
         if action.confirm && pending.awaiting != Awaiting::Confirmation {
             let what = action.description.as_deref().unwrap_or("");
-            let text = format!(
-                "Please confirm: **{}**{}{}. Press **Confirm** to go ahead or **Cancel** to stop (or reply yes or no).",
+            let mut text = format!(
+                "Please confirm: **{}**{}{}.",
                 action.name,
                 if what.is_empty() { "" } else { " — " },
                 what.trim_end_matches('.')
             );
+            // What will be sent, so the visitor confirms the values and not only the action.
+            for input in action.inputs.iter().filter(|i| i.format != InputFormat::Otp) {
+                if let Some(value) = pending.inputs.get(&input.name) {
+                    text.push_str(&format!("\n- {}: {value}", input.description.as_deref().unwrap_or(&input.name)));
+                }
+            }
+            text.push_str("\n\nPress **Confirm** to go ahead or **Cancel** to stop (or reply yes or no).");
             return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::Confirmation, ..pending }) };
         }
         let then = pending.resume.map(|r| *r);

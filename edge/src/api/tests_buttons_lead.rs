@@ -10,6 +10,10 @@ const STATUS: &str = r#"{"name":"Service Status","type":"http","method":"GET","u
 const STATEMENT: &str = r#"{"name":"Send Statement","type":"http","method":"POST","scope":"write","confirm":true,
     "url":"https://api.example.com/statements","body":{"email":"{{lead.email}}"},"requires":["lead.email"],
     "description":"Email the customer a statement of their account."}"#;
+const WHITELIST: &str = r#"{"name":"Whitelist Address","type":"http","method":"POST","scope":"write","confirm":true,
+    "url":"https://api.example.com/whitelist","body":{"address":"{{inputs.address}}"},
+    "inputs":[{"name":"address","format":"eth_address","description":"Withdrawal address"}],
+    "description":"Add a withdrawal address to the account's whitelist."}"#;
 const STATUS_PAGE: &str = r#"{"name":"Status Page","type":"button","description":"Open the live status page with incidents.",
     "button":{"label":"Open the status page","url":"https://status.example.com"}}"#;
 const CHECK_STATUS: &str = r#"{"name":"Check Status Button","type":"button","internal":true,
@@ -20,7 +24,13 @@ fn site(extra_agent: &str) -> SiteBundle {
         "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\n{extra_agent}\n[answering]\nfallback = \"I don't know that.\"\n[actions]\nallowed_hosts = [\"api.example.com\"]\n"
     );
     let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees\"\n+++\n## Withdrawal fees\n- Bitcoin: 0.0002 BTC";
-    let actions = [("status", STATUS), ("statement", STATEMENT), ("status-page", STATUS_PAGE), ("check", CHECK_STATUS)];
+    let actions = [
+        ("status", STATUS),
+        ("statement", STATEMENT),
+        ("whitelist", WHITELIST),
+        ("status-page", STATUS_PAGE),
+        ("check", CHECK_STATUS),
+    ];
     let actions: Vec<(String, String)> =
         actions.iter().map(|(f, a)| (format!("actions/{f}.json"), a.to_string())).collect();
     SiteBundle::from_dir_files(&agent, &[("knowledge/fees.md".into(), fees.into())], &actions).unwrap()
@@ -129,6 +139,18 @@ fn confirm_and_cancel_buttons_decide_a_write_and_act_once() {
     let sent = w.network.0.borrow();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].body.as_deref(), Some(r#"{"email":"ana@example.com"}"#));
+}
+
+#[test]
+fn the_confirmation_shows_the_values_that_will_be_sent() {
+    let w = World::with_site(site(""));
+    let (id, token) = w.start();
+    let address = "0x52908400098527886e0f7030069857d2e4169ee7";
+    let ask = say(&w, &id, &token, &format!("please whitelist this withdrawal address {address}"), "k1");
+    let text = last(&ask)["text"].as_str().unwrap().to_string();
+    assert!(text.starts_with("Please confirm: **Whitelist Address**"), "{text}");
+    assert!(text.contains(&format!("- Withdrawal address: {address}")), "{text}");
+    assert!(w.network.0.borrow().is_empty());
 }
 
 #[test]
