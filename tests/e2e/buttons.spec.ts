@@ -118,3 +118,23 @@ test("setAttributes() queued before load reaches the owner's API as a template v
   const [ticket] = (await requests(request)).filter((r) => r.path === "/v1/tickets");
   expect(ticket.body).toMatchObject({ plan: "pro", email: "ana@example.com" });
 });
+
+test("the agent offers the owner's link button when a visitor asks for it (API)", async ({ request }) => {
+  const c = await (await request.post("/api/v1/conversations", { data: {} })).json();
+  expect(c.messages[0].buttons.map((b: any) => b.label)).toEqual([
+    "How long do withdrawals take?",
+    "Check service status",
+    "Open the status page",
+  ]);
+  const res = await request.post(`/api/v1/conversations/${c.conversation_id}/messages`, {
+    headers: { Authorization: `Bearer ${c.token}` },
+    data: { text: "Is there a status page with current incidents?", client_message_id: "s1" },
+  });
+  const reply = (await res.json()).messages.at(-1);
+  expect(reply.buttons).toEqual([{ id: "b0", label: "Open the status page", does: { open_url: "http://127.0.0.1:8788/status" } }]);
+  // A link is opened by the browser: the edge has nothing to run for it.
+  const click = await request.post(`/api/v1/conversations/${c.conversation_id}/messages/${reply.id}/buttons/b0`, {
+    headers: { Authorization: `Bearer ${c.token}` },
+  });
+  expect(click.status()).toBe(400);
+});
