@@ -6,7 +6,9 @@ use crate::host;
 use crate::storage::{self, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::{Attributes, CreateConversationRequest, PostMessageRequest, PublicSiteConfig, SetAttributesRequest};
+use shared::api::{
+    Attributes, CreateConversationRequest, ErrorCode, PostMessageRequest, PublicSiteConfig, SetAttributesRequest,
+};
 use shared::{ActionStatus, Message};
 use wasm_bindgen::JsValue;
 
@@ -21,6 +23,8 @@ pub struct Pending {
     pub failure: Option<String>,
     /// A request for it is in flight.
     pub sending: bool,
+    /// The edge wants the lead form first: sent by itself once that form is submitted.
+    pub held: bool,
 }
 
 /// Where the conversation stands.
@@ -77,7 +81,7 @@ impl Chat {
 
     /// Whether the agent is working on a reply.
     pub fn awaiting_reply(&self) -> bool {
-        self.pending.with(|p| p.iter().any(|p| p.failure.is_none()))
+        self.pending.with(|p| p.iter().any(|p| p.failure.is_none() && !p.held))
     }
 
     /// Loads the site's public configuration.
@@ -217,7 +221,9 @@ impl Chat {
             return;
         }
         let id = new_client_id();
-        self.pending.update(|p| p.push(Pending { client_message_id: id.clone(), text, failure: None, sending: false }));
+        self.pending.update(|p| {
+            p.push(Pending { client_message_id: id.clone(), text, failure: None, sending: false, held: false })
+        });
         self.dispatch(id);
     }
 
@@ -243,10 +249,19 @@ impl Chat {
         }
     }
 
-    /// Delivers every pending message that is neither in flight nor failed.
+    /// Sends the messages held back for the lead form (called once a form was accepted).
+    pub fn release_held(self) {
+        self.pending.update(|p| p.iter_mut().for_each(|m| m.held = false));
+        self.flush();
+    }
+
+    /// Delivers every pending message that is neither in flight, failed nor held.
     fn flush(self) {
         let ids: Vec<String> = self.pending.with_untracked(|p| {
-            p.iter().filter(|m| m.failure.is_none() && !m.sending).map(|m| m.client_message_id.clone()).collect()
+            p.iter()
+                .filter(|m| m.failure.is_none() && !m.sending && !m.held)
+                .map(|m| m.client_message_id.clone())
+                .collect()
         });
         for id in ids {
             self.deliver(id);
@@ -276,6 +291,12 @@ impl Chat {
                     self.forget_session();
                     self.connection.set(Connection::Idle);
                     self.open();
+                }
+                Err(ApiFailure::Rejected { code: Some(ErrorCode::LeadRequired), .. }) => {
+                    self.set_pending(&client_message_id, |m| {
+                        m.sending = false;
+                        m.held = true;
+                    });
                 }
                 Err(failure) => self.set_pending(&client_message_id, |m| {
                     m.sending = false;

@@ -27,7 +27,7 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
             <For each=move || chat.messages.get() key=|m| m.id.clone() let:message>
                 <StoredMessage message=message agent_name=chat.agent_name() chat=chat />
             </For>
-            <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.failure.clone()) let:pending>
+            <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.failure.clone(), p.held) let:pending>
                 <PendingMessage pending=pending chat=chat />
             </For>
         </ol>
@@ -88,6 +88,9 @@ fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
             <span class="sr-only">"You:"</span>
             <div class="bubble"><MessageText text=pending.text.clone() /></div>
             {match failure {
+                None if pending.held => view! {
+                    <p class="held">"Sent as soon as you fill in the form above."</p>
+                }.into_any(),
                 None => view! { <span class="time">"Sending…"</span> }.into_any(),
                 Some(reason) => view! {
                     <p class="send-error" role="alert">
