@@ -2,7 +2,7 @@
 // only when an action needs them, so here the browser's network layer plays an edge configured
 // that way (the edge's own gating is unit-tested in edge/src/api/tests_buttons_lead.rs): a message
 // typed before the form is filled is held, not failed, and goes by itself — once, with the same
-// client id — when the form is accepted.
+// client id, in the order typed, one request at a time — when the form is accepted.
 import { test, expect } from "@playwright/test";
 
 const ID = "c_lead_first";
@@ -18,8 +18,10 @@ const leadForm = {
   ],
 };
 
-test("a message typed before the lead form is held, then sent once the form is accepted", async ({ page }) => {
+test("messages typed before the lead form are held, then sent in order once the form is accepted", async ({ page }) => {
   let leadGiven = false;
+  let inFlight = 0;
+  let mostInFlight = 0;
   const sends: any[] = [];
   const submits: any[] = [];
   await page.route(`**/api/v1/conversations`, (route) =>
@@ -35,7 +37,7 @@ test("a message typed before the lead form is held, then sent once the form is a
       },
     }),
   );
-  await page.route(`**/api/v1/conversations/${ID}/messages`, (route) => {
+  await page.route(`**/api/v1/conversations/${ID}/messages`, async (route) => {
     const body = route.request().postDataJSON();
     sends.push({ ...body, leadGiven });
     if (!leadGiven) {
@@ -44,11 +46,16 @@ test("a message typed before the lead form is held, then sent once the form is a
         json: { error: { code: "lead_required", message: "Please fill in the contact form above first." } },
       });
     }
+    // Slow answers, so that two requests sent side by side would overlap.
+    mostInFlight = Math.max(mostInFlight, ++inFlight);
+    await new Promise((r) => setTimeout(r, 300));
+    inFlight--;
+    const n = sends.filter((s) => s.leadGiven).length;
     return route.fulfill({
       json: {
         messages: [
-          { id: `${ID}-v1`, author: "visitor", text: body.text, created_at: at, client_message_id: body.client_message_id },
-          bot(`${ID}-b1`, "Withdrawals usually take under 30 minutes."),
+          { id: `${ID}-v${n}`, author: "visitor", text: body.text, created_at: at, client_message_id: body.client_message_id },
+          bot(`${ID}-b${n}`, `Answer ${n}: withdrawals usually take under 30 minutes.`),
         ],
       },
     });
@@ -79,17 +86,24 @@ test("a message typed before the lead form is held, then sent once the form is a
   const held = log.getByRole("listitem").filter({ hasText: "How long do withdrawals take?" });
   await expect(held).toContainText("Sent as soon as you fill in the form above.");
   await expect(held.getByRole("button", { name: /Retry/ })).toHaveCount(0); // held, not failed
+  await box.fill("And deposits?");
+  await box.press("Enter");
+  await expect(log.getByRole("listitem").filter({ hasText: "And deposits?" })).toContainText("Sent as soon as");
   await expect(chat.getByText("Nova is typing…")).toBeHidden();
-  expect(sends).toHaveLength(1);
+  expect(sends).toHaveLength(2);
 
   await form.getByLabel("Name").fill("Ana");
   await form.getByLabel("Email").fill("ana@example.com");
   await form.getByRole("button", { name: "Start chat" }).click();
   await expect(form.getByRole("status")).toHaveText("Submitted");
-  await expect(log).toContainText("Withdrawals usually take under 30 minutes.");
+  await expect(log).toContainText("Answer 2: withdrawals usually take under 30 minutes.");
   await expect(log).not.toContainText("Sent as soon as you fill in the form above.");
   expect(submits).toEqual([{ values: { name: "Ana", email: "ana@example.com" } }]);
-  expect(sends).toHaveLength(2);
-  expect(sends[1]).toMatchObject({ text: "How long do withdrawals take?", leadGiven: true });
-  expect(sends[1].client_message_id).toBe(sends[0].client_message_id);
+  const resent = sends.slice(2);
+  expect(resent.map((s) => [s.text, s.leadGiven])).toEqual([
+    ["How long do withdrawals take?", true],
+    ["And deposits?", true],
+  ]);
+  expect(resent.map((s) => s.client_message_id)).toEqual(sends.slice(0, 2).map((s) => s.client_message_id));
+  expect(mostInFlight).toBe(1);
 });

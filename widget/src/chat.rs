@@ -19,12 +19,32 @@ pub struct Pending {
     pub client_message_id: String,
     /// What the visitor typed.
     pub text: String,
-    /// Why the last attempt failed, if it did.
-    pub failure: Option<String>,
+    /// Where its delivery stands.
+    pub delivery: Delivery,
+}
+
+/// Where a visitor message's delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Waiting for the conversation to open, or for its turn.
+    Queued,
     /// A request for it is in flight.
-    pub sending: bool,
-    /// The edge wants the lead form first: sent by itself once that form is submitted.
-    pub held: bool,
+    Sending,
+    /// The edge wants the lead form first: sent by itself once a form is accepted.
+    Held,
+    /// The last attempt failed, for this reason; the visitor may retry.
+    Failed(String),
+}
+
+impl Delivery {
+    /// What the visitor sees of it: queued and sending look the same, so the line is not redrawn
+    /// (and announced again) when the request starts.
+    pub fn shown(&self) -> Delivery {
+        match self {
+            Delivery::Sending => Delivery::Queued,
+            other => other.clone(),
+        }
+    }
 }
 
 /// Where the conversation stands.
@@ -81,7 +101,7 @@ impl Chat {
 
     /// Whether the agent is working on a reply.
     pub fn awaiting_reply(&self) -> bool {
-        self.pending.with(|p| p.iter().any(|p| p.failure.is_none() && !p.held))
+        self.pending.with(|p| p.iter().any(|p| matches!(p.delivery, Delivery::Queued | Delivery::Sending)))
     }
 
     /// Loads the site's public configuration.
@@ -109,8 +129,8 @@ impl Chat {
                 Err(failure) => {
                     let reason = failure.describe();
                     self.pending.update(|p| {
-                        for m in p.iter_mut().filter(|m| !m.sending) {
-                            m.failure = Some(reason.clone());
+                        for m in p.iter_mut().filter(|m| m.delivery != Delivery::Sending) {
+                            m.delivery = Delivery::Failed(reason.clone());
                         }
                     });
                     self.connection.set(Connection::Failed(reason));
@@ -221,26 +241,20 @@ impl Chat {
             return;
         }
         let id = new_client_id();
-        self.pending.update(|p| {
-            p.push(Pending { client_message_id: id.clone(), text, failure: None, sending: false, held: false })
-        });
+        self.pending.update(|p| p.push(Pending { client_message_id: id.clone(), text, delivery: Delivery::Queued }));
         self.dispatch(id);
     }
 
     /// Sends a failed message again with the same client id, so the edge cannot store it twice.
     pub fn retry(self, client_message_id: String) {
-        self.pending.update(|p| {
-            if let Some(m) = p.iter_mut().find(|m| m.client_message_id == client_message_id) {
-                m.failure = None;
-            }
-        });
+        self.set_delivery(&client_message_id, Delivery::Queued);
         self.dispatch(client_message_id);
     }
 
     /// Delivers now if the conversation is open; otherwise opens it (which flushes pending messages).
     fn dispatch(self, client_message_id: String) {
         match self.connection.get_untracked() {
-            Connection::Ready => self.deliver(client_message_id),
+            Connection::Ready => spawn_local(self.deliver(client_message_id)),
             Connection::Loading => {}
             Connection::Idle | Connection::Failed(_) => {
                 self.connection.set(Connection::Idle);
@@ -251,65 +265,63 @@ impl Chat {
 
     /// Sends the messages held back for the lead form (called once a form was accepted).
     pub fn release_held(self) {
-        self.pending.update(|p| p.iter_mut().for_each(|m| m.held = false));
+        self.pending.update(|p| {
+            for m in p.iter_mut().filter(|m| m.delivery == Delivery::Held) {
+                m.delivery = Delivery::Queued;
+            }
+        });
         self.flush();
     }
 
-    /// Delivers every pending message that is neither in flight, failed nor held.
+    /// Delivers the queued messages one after another, so the edge stores them in the order typed.
     fn flush(self) {
         let ids: Vec<String> = self.pending.with_untracked(|p| {
-            p.iter()
-                .filter(|m| m.failure.is_none() && !m.sending && !m.held)
-                .map(|m| m.client_message_id.clone())
-                .collect()
+            p.iter().filter(|m| m.delivery == Delivery::Queued).map(|m| m.client_message_id.clone()).collect()
         });
-        for id in ids {
-            self.deliver(id);
-        }
-    }
-
-    fn deliver(self, client_message_id: String) {
-        let (Some(session), Some(text)) = (
-            self.session.get_untracked(),
-            self.pending.with_untracked(|p| {
-                p.iter().find(|m| m.client_message_id == client_message_id && !m.sending).map(|m| m.text.clone())
-            }),
-        ) else {
-            return;
-        };
-        self.set_pending(&client_message_id, |m| m.sending = true);
         spawn_local(async move {
-            let body = PostMessageRequest { text, client_message_id: client_message_id.clone() };
-            match api::post_message(&session, &body).await {
-                Ok(r) => {
-                    self.pending.update(|p| p.retain(|m| m.client_message_id != client_message_id));
-                    self.merge(r.messages, true);
-                }
-                Err(f) if f.session_lost() => {
-                    // The old conversation is gone: start a new one; opening it re-sends this.
-                    self.set_pending(&client_message_id, |m| m.sending = false);
-                    self.forget_session();
-                    self.connection.set(Connection::Idle);
-                    self.open();
-                }
-                Err(ApiFailure::Rejected { code: Some(ErrorCode::LeadRequired), .. }) => {
-                    self.set_pending(&client_message_id, |m| {
-                        m.sending = false;
-                        m.held = true;
-                    });
-                }
-                Err(failure) => self.set_pending(&client_message_id, |m| {
-                    m.sending = false;
-                    m.failure = Some(failure.describe());
-                }),
+            for id in ids {
+                self.deliver(id).await;
             }
         });
     }
 
-    fn set_pending(self, client_message_id: &str, change: impl FnOnce(&mut Pending)) {
+    /// Sends one queued message (nothing if it is no longer queued or the conversation is gone).
+    async fn deliver(self, client_message_id: String) {
+        let (Some(session), Some(text)) = (
+            self.session.get_untracked(),
+            self.pending.with_untracked(|p| {
+                p.iter()
+                    .find(|m| m.client_message_id == client_message_id && m.delivery == Delivery::Queued)
+                    .map(|m| m.text.clone())
+            }),
+        ) else {
+            return;
+        };
+        self.set_delivery(&client_message_id, Delivery::Sending);
+        let body = PostMessageRequest { text, client_message_id: client_message_id.clone() };
+        match api::post_message(&session, &body).await {
+            Ok(r) => {
+                self.pending.update(|p| p.retain(|m| m.client_message_id != client_message_id));
+                self.merge(r.messages, true);
+            }
+            Err(f) if f.session_lost() => {
+                // The old conversation is gone: start a new one; opening it re-sends this.
+                self.set_delivery(&client_message_id, Delivery::Queued);
+                self.forget_session();
+                self.connection.set(Connection::Idle);
+                self.open();
+            }
+            Err(ApiFailure::Rejected { code: Some(ErrorCode::LeadRequired), .. }) => {
+                self.set_delivery(&client_message_id, Delivery::Held);
+            }
+            Err(failure) => self.set_delivery(&client_message_id, Delivery::Failed(failure.describe())),
+        }
+    }
+
+    fn set_delivery(self, client_message_id: &str, delivery: Delivery) {
         self.pending.update(|p| {
             if let Some(m) = p.iter_mut().find(|m| m.client_message_id == client_message_id) {
-                change(m);
+                m.delivery = delivery;
             }
         });
     }

@@ -2,7 +2,7 @@
 //! indicator, and the state of the connection. Announced to screen readers as a live log.
 
 use crate::buttons::Buttons;
-use crate::chat::{Chat, Connection, Pending};
+use crate::chat::{Chat, Connection, Delivery, Pending};
 use crate::form_card::FormCard;
 use crate::message_text::MessageText;
 use leptos::html::Ol;
@@ -27,7 +27,7 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
             <For each=move || chat.messages.get() key=|m| m.id.clone() let:message>
                 <StoredMessage message=message agent_name=chat.agent_name() chat=chat />
             </For>
-            <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.failure.clone(), p.held) let:pending>
+            <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.delivery.shown()) let:pending>
                 <PendingMessage pending=pending chat=chat />
             </For>
         </ol>
@@ -80,19 +80,18 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
 #[component]
 fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
     let id = pending.client_message_id.clone();
-    let failure = pending.failure.clone();
-    let failed = failure.is_some();
+    let failed = matches!(pending.delivery, Delivery::Failed(_));
     let label = format!("Retry sending “{}”", pending.text);
     view! {
         <li class="message visitor pending" class:failed=failed>
             <span class="sr-only">"You:"</span>
             <div class="bubble"><MessageText text=pending.text.clone() /></div>
-            {match failure {
-                None if pending.held => view! {
+            {match pending.delivery {
+                Delivery::Held => view! {
                     <p class="held">"Sent as soon as you fill in the form above."</p>
                 }.into_any(),
-                None => view! { <span class="time">"Sending…"</span> }.into_any(),
-                Some(reason) => view! {
+                Delivery::Queued | Delivery::Sending => view! { <span class="time">"Sending…"</span> }.into_any(),
+                Delivery::Failed(reason) => view! {
                     <p class="send-error" role="alert">
                         {format!("Not sent. {reason} ")}
                         <button type="button" class="retry" aria-label=label on:click=move |_| chat.retry(id.clone())>
