@@ -132,6 +132,8 @@ pub enum ErrorCode {
     AdminDisabled,
     /// The site asks for contact details first: submit the lead form.
     LeadRequired,
+    /// Too many requests from this visitor, conversation or address: wait `retry_after` seconds.
+    RateLimited,
     /// Something failed inside the edge; the request may be retried.
     Internal,
 }
@@ -148,6 +150,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::InvalidForm => 422,
             ErrorCode::LeadRequired => 409,
+            ErrorCode::RateLimited => 429,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Internal => 500,
             ErrorCode::AdminDisabled => 503,
@@ -175,6 +178,9 @@ pub struct ApiErrorDetail {
     /// Per-field messages of an invalid form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<std::collections::BTreeMap<String, String>>,
+    /// With `rate_limited`: seconds to wait before trying again (also the `Retry-After` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 #[cfg(test)]
@@ -214,6 +220,7 @@ mod tests {
                 message: "too big".into(),
                 field: None,
                 fields: None,
+                retry_after: None,
             },
         };
         let json = serde_json::to_string(&body).unwrap();
@@ -237,6 +244,7 @@ mod tests {
             ErrorCode::ActionNotFound,
             ErrorCode::AdminDisabled,
             ErrorCode::LeadRequired,
+            ErrorCode::RateLimited,
             ErrorCode::Internal,
         ] {
             assert!((400..600).contains(&code.status()), "{code:?}");

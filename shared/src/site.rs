@@ -51,6 +51,51 @@ pub struct AgentConfig {
     /// The contact form, if the owner wants one.
     #[serde(default)]
     pub lead: Option<LeadConfig>,
+    /// Delete conversations (messages, submissions, action logs) this many days after their last
+    /// activity; none: keep until deleted.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// Limits per visitor address and conversation (`[limits]`).
+    #[serde(default)]
+    pub limits: VisitorLimits,
+}
+
+/// `[limits]` in `agent.toml`: how much one visitor address (IP) or one conversation may send.
+/// Checked and counted atomically at the edge; over a limit the visitor gets `429` with `retry_after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitorLimits {
+    /// New conversations per visitor address per hour.
+    #[serde(default = "default_conversations_per_ip")]
+    pub conversations_per_ip_per_hour: u32,
+    /// Messages, form submissions and clicks per visitor address per minute.
+    #[serde(default = "default_messages_per_ip")]
+    pub messages_per_ip_per_minute: u32,
+    /// Messages, form submissions and clicks per conversation per minute.
+    #[serde(default = "default_messages_per_conversation")]
+    pub messages_per_conversation_per_minute: u32,
+}
+
+fn default_conversations_per_ip() -> u32 {
+    60
+}
+
+fn default_messages_per_ip() -> u32 {
+    60
+}
+
+fn default_messages_per_conversation() -> u32 {
+    20
+}
+
+impl Default for VisitorLimits {
+    fn default() -> Self {
+        Self {
+            conversations_per_ip_per_hour: default_conversations_per_ip(),
+            messages_per_ip_per_minute: default_messages_per_ip(),
+            messages_per_conversation_per_minute: default_messages_per_conversation(),
+        }
+    }
 }
 
 /// A button pinned under the greeting (`[[quick_replies]]`): sends its label as the visitor's
@@ -151,7 +196,7 @@ impl LeadConfig {
 }
 
 /// `[actions]` in `agent.toml`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionsConfig {
     /// Hosts (`api.example.com`, or `host:port`) action URLs may call; any other host fails validation.
@@ -169,6 +214,40 @@ pub struct ActionsConfig {
     /// The `verifies` action that checks the code (its one input is the code).
     #[serde(default)]
     pub verification_check: Option<String>,
+    /// Minutes a verification holds before the visitor must verify again.
+    #[serde(default = "default_verification_ttl")]
+    pub verification_ttl_minutes: u32,
+    /// Failed code checks allowed per conversation and per email per hour; after that the check
+    /// action is refused without calling the owner's API.
+    #[serde(default = "default_max_failed_checks")]
+    pub max_failed_checks: u32,
+    /// Allow plain `http://` action targets on public hosts (off: only hosts listed in
+    /// `allow_private_addresses`, i.e. local development, may use http).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_verification_ttl() -> u32 {
+    30
+}
+
+fn default_max_failed_checks() -> u32 {
+    5
+}
+
+impl Default for ActionsConfig {
+    fn default() -> Self {
+        Self {
+            allowed_hosts: Vec::new(),
+            allow_private_addresses: Vec::new(),
+            secrets: Vec::new(),
+            verification_send: None,
+            verification_check: None,
+            verification_ttl_minutes: default_verification_ttl(),
+            max_failed_checks: default_max_failed_checks(),
+            allow_http: false,
+        }
+    }
 }
 
 fn default_accent() -> String {
@@ -463,6 +542,21 @@ impl AgentConfig {
             for (field, message) in lead.problems() {
                 bad(&field, message);
             }
+        }
+        let positive = [
+            ("actions.verification_ttl_minutes", self.actions.verification_ttl_minutes),
+            ("actions.max_failed_checks", self.actions.max_failed_checks),
+            ("limits.conversations_per_ip_per_hour", self.limits.conversations_per_ip_per_hour),
+            ("limits.messages_per_ip_per_minute", self.limits.messages_per_ip_per_minute),
+            ("limits.messages_per_conversation_per_minute", self.limits.messages_per_conversation_per_minute),
+        ];
+        for (field, value) in positive {
+            if value == 0 {
+                bad(field, "must be at least 1".into());
+            }
+        }
+        if self.retention_days == Some(0) {
+            bad("retention_days", "must be at least 1 (leave it out to keep conversations until deleted)".into());
         }
         out
     }

@@ -15,23 +15,40 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Per-field messages (invalid forms).
     pub fields: Option<std::collections::BTreeMap<String, String>>,
+    /// Seconds to wait (rate limited).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None, fields: None }
+        Self { code, message: message.into(), field: None, fields: None, retry_after: None }
     }
 
     /// A form submission with invalid fields.
     pub fn invalid_form(fields: std::collections::BTreeMap<String, String>) -> Self {
         let message = format!("{} field(s) need attention", fields.len());
-        Self { code: ErrorCode::InvalidForm, message, field: None, fields: Some(fields) }
+        Self { code: ErrorCode::InvalidForm, message, field: None, fields: Some(fields), retry_after: None }
     }
 
     /// A bad value in one field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::InvalidField, message: message.into(), field: Some(field.into()), fields: None }
+        Self {
+            code: ErrorCode::InvalidField,
+            message: message.into(),
+            field: Some(field.into()),
+            fields: None,
+            retry_after: None,
+        }
+    }
+
+    /// Too many requests: try again in `retry_after_s` seconds (at least 1).
+    pub fn rate_limited(retry_after_s: u64) -> Self {
+        let wait = retry_after_s.max(1);
+        Self {
+            retry_after: Some(wait),
+            ..Self::new(ErrorCode::RateLimited, format!("too many requests; try again in {wait} s"))
+        }
     }
 
     /// A body over the limit.
@@ -51,7 +68,8 @@ impl ApiError {
     /// The JSON response.
     pub fn into_response(self) -> HttpResponse {
         let status = self.code.status();
-        HttpResponse::json(
+        let retry_after = self.retry_after;
+        let mut response = HttpResponse::json(
             status,
             &ApiErrorBody {
                 error: ApiErrorDetail {
@@ -59,9 +77,14 @@ impl ApiError {
                     message: self.message,
                     field: self.field,
                     fields: self.fields,
+                    retry_after,
                 },
             },
-        )
+        );
+        if let Some(seconds) = retry_after {
+            response.headers.push(("retry-after".into(), seconds.to_string()));
+        }
+        response
     }
 }
 
@@ -94,5 +117,9 @@ mod tests {
         let r = ApiError::invalid_field("text", "must not be empty").into_response();
         assert_eq!(r.status, 400);
         assert_eq!(r.body, r#"{"error":{"code":"invalid_field","message":"must not be empty","field":"text"}}"#);
+        let r = ApiError::rate_limited(7).into_response();
+        assert_eq!(r.status, 429);
+        assert!(r.headers.contains(&("retry-after".into(), "7".into())), "{:?}", r.headers);
+        assert!(r.body.contains(r#""code":"rate_limited""#) && r.body.contains(r#""retry_after":7"#), "{}", r.body);
     }
 }
