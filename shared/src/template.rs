@@ -115,6 +115,9 @@ pub enum TemplateError {
     /// A header value would contain a line break or control character.
     #[error("the value of {{{{{0}}}}} contains a line break or control character and cannot go in a header")]
     HeaderInjection(String),
+    /// A URL path segment made by a value would be empty, `.` or `..` (removing or climbing a level).
+    #[error("the value of {{{{{0}}}}} would make an empty, '.' or '..' segment in the URL path")]
+    PathSegment(String),
 }
 
 /// A parsed template: literal text and variables.
@@ -181,14 +184,19 @@ impl Template {
         }
     }
 
-    /// Renders with each value encoded for its place. A missing value is an error.
+    /// Renders with each value encoded for its place. A missing value is an error. With
+    /// [`Encoding::Url`], a value may not make a path segment empty, `.` or `..` in any spelling:
+    /// percent-encoding keeps it from adding a `/`, and this keeps it from removing or climbing one.
     pub fn render(&self, values: &Values, encoding: Encoding) -> Result<String, TemplateError> {
         let mut out = String::new();
+        // Where each value landed in `out`, to check the path segments it is part of.
+        let mut landed: Vec<(std::ops::Range<usize>, &TemplateVar)> = Vec::new();
         for segment in &self.segments {
             match segment {
                 Segment::Literal(l) => out.push_str(l),
                 Segment::Var(v) => {
                     let value = values.get(v).ok_or_else(|| TemplateError::MissingValue(v.to_string()))?;
+                    let start = out.len();
                     match encoding {
                         Encoding::Url => out.push_str(&percent_encode(value, false)),
                         Encoding::Form => out.push_str(&percent_encode(value, true)),
@@ -200,11 +208,44 @@ impl Template {
                         }
                         Encoding::Raw => out.push_str(value),
                     }
+                    landed.push((start..out.len(), v));
                 }
             }
         }
+        if encoding == Encoding::Url {
+            check_path_segments(&out, &landed)?;
+        }
         Ok(out)
     }
+}
+
+/// Refuses a URL whose path has a segment that holds (part of) a value and is empty, `.` or `..`
+/// once `%2e` is read as a dot, as the URL standard reads it. Values are percent-encoded, so the
+/// `/`, `?` and `#` found here all come from the owner's literal text.
+fn check_path_segments(url: &str, landed: &[(std::ops::Range<usize>, &TemplateVar)]) -> Result<(), TemplateError> {
+    let path_start = match url.find("://") {
+        Some(i) => url[i + 3..].find('/').map_or(url.len(), |p| i + 3 + p),
+        None => 0,
+    };
+    let path_end = url[path_start..].find(['?', '#']).map_or(url.len(), |p| path_start + p);
+    let mut seg_start = path_start;
+    for (i, part) in url[path_start..path_end].split('/').enumerate() {
+        // The text before the first '/' of a relative template is a segment too.
+        let start = if i == 0 { path_start } else { seg_start };
+        let end = start + part.len();
+        seg_start = end + 1;
+        if i == 0 && url[path_start..].starts_with('/') {
+            continue;
+        }
+        let touching = landed.iter().find(|(r, _)| r.start <= end && r.end >= start && r.start < path_end);
+        if let Some((_, var)) = touching {
+            let dots = part.to_ascii_lowercase().replace("%2e", ".");
+            if part.is_empty() || dots == "." || dots == ".." {
+                return Err(TemplateError::PathSegment(var.to_string()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Percent-encodes all but unreserved characters; `form` writes spaces as `+`.
@@ -276,6 +317,29 @@ mod tests {
     }
 
     #[test]
+    fn dot_segments_are_refused_in_paths_but_not_in_queries() {
+        let t = Template::parse("https://api.example.com/v1/users/{{inputs.id}}/reset?q={{inputs.id}}").unwrap();
+        for bad in ["..", ".", ""] {
+            assert_eq!(
+                t.render(&values(&[("inputs.id", bad)]), Encoding::Url),
+                Err(TemplateError::PathSegment("inputs.id".into())),
+                "{bad:?}"
+            );
+        }
+        assert!(t.render(&values(&[("inputs.id", "a.b")]), Encoding::Url).is_ok());
+        // A typed "%2e" is sent as "%252e": the server never reads it as a dot.
+        assert!(t.render(&values(&[("inputs.id", "%2e%2E")]), Encoding::Url).unwrap().contains("/%252e%252E/"));
+        // An owner's literal "%2e" next to a value's dot makes a dot-dot segment all the same.
+        let tricky = Template::parse("https://api.example.com/v1/%2e{{inputs.id}}/x").unwrap();
+        assert!(tricky.render(&values(&[("inputs.id", ".")]), Encoding::Url).is_err());
+        assert!(t.render(&values(&[("inputs.id", "../admin")]), Encoding::Url).unwrap().contains("/..%2Fadmin/"));
+        let q = Template::parse("https://api.example.com/v1/x?path={{inputs.id}}").unwrap();
+        assert!(q.render(&values(&[("inputs.id", "..")]), Encoding::Url).is_ok());
+        let relative = Template::parse("{{inputs.id}}/x").unwrap();
+        assert!(relative.render(&values(&[("inputs.id", "..")]), Encoding::Url).is_err());
+    }
+
+    #[test]
     fn variable_names_round_trip() {
         for name in FIXED_VARIABLES.iter().copied().chain(["inputs.amount", "secrets.API_KEY", "response.data.status"])
         {
@@ -293,6 +357,35 @@ mod tests {
             let encoded = percent_encode(&value, false);
             prop_assert_eq!(&url, &format!("https://api.example.com/tx/{encoded}?q={encoded}"));
             prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+        }
+
+        /// A value in a path segment never makes it empty, `.` or `..` (which would remove or climb
+        /// a level with the owner's credentials): such values are refused, all others keep the
+        /// path's segments exactly as the template has them.
+        #[test]
+        fn path_values_cannot_climb_or_remove_segments(
+            value in prop_oneof![
+                Just(String::new()), Just(".".to_string()), Just("..".to_string()), Just("%2e".to_string()),
+                Just("%2E%2e".to_string()), Just(".%2E".to_string()), Just("...".to_string()),
+                "[./%2eE]{0,6}", "\\PC*",
+            ],
+            prefix in prop_oneof![Just(""), Just("."), Just("a")],
+        ) {
+            let t = Template::parse(&format!("https://api.example.com/v1/{prefix}{{{{inputs.id}}}}/x?q={{{{inputs.id}}}}")).unwrap();
+            match t.render(&values(&[("inputs.id", &value)]), Encoding::Url) {
+                Ok(url) => {
+                    let path = url.trim_start_matches("https://api.example.com").split('?').next().unwrap().to_string();
+                    let segments: Vec<&str> = path.split('/').collect();
+                    prop_assert_eq!(segments.len(), 4, "{}", url);
+                    let third = segments[2].to_ascii_lowercase().replace("%2e", ".");
+                    prop_assert!(!third.is_empty() && third != "." && third != "..", "{}", url);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e, TemplateError::PathSegment("inputs.id".into()));
+                    let dots = format!("{prefix}{}", percent_encode(&value, false)).to_ascii_lowercase().replace("%2e", ".");
+                    prop_assert!(dots.is_empty() || dots == "." || dots == "..", "refused {:?}", value);
+                }
+            }
         }
 
         /// A header value is either refused or contains no line break.
