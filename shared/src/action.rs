@@ -161,9 +161,13 @@ fn yes() -> bool {
 }
 
 /// What to do with the response.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseDef {
+    /// What a successful answer looks like beyond a 2xx status, e.g. `{"path": "verified",
+    /// "equals": true}`; a 2xx whose body fails it is a failed run. Required for `verifies` actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_when: Option<crate::condition::SuccessWhen>,
     /// Dotted paths of the fields passed on (all, if empty).
     #[serde(default)]
     pub fields: Vec<String>,
@@ -436,6 +440,15 @@ impl ActionDef {
         if self.requires_verification && self.verifies {
             bad("requires_verification", "an action cannot both require and grant verification".into());
         }
+        if self.verifies && self.response.as_ref().and_then(|r| r.success_when.as_ref()).is_none() {
+            // Many APIs answer a wrong code with 200 {"verified": false}: the status alone proves nothing.
+            bad(
+                "response.success_when",
+                "a \"verifies\" action must say which answer means the code was right, e.g. \
+                 \"response\": {\"success_when\": {\"path\": \"verified\", \"equals\": true}}"
+                    .into(),
+            );
+        }
         for (field, text) in self.templates() {
             let template = match Template::parse(&text) {
                 Ok(t) => t,
@@ -633,6 +646,22 @@ mod tests {
         });
         let p = a.problems(&["EXCHANGE_API_KEY".into()]);
         assert!(p.iter().any(|p| p.field == "url" && p.message.contains("scheme or host")), "{p:?}");
+    }
+
+    #[test]
+    fn a_verifies_action_must_say_what_success_looks_like() {
+        let check = r#"{"name":"Check Code","type":"http","method":"POST","scope":"write",
+            "url":"https://api.example.com/otp","verifies":true,"response":{"reply":"ok"}}"#;
+        let p = ActionDef::from_json(check).unwrap().problems(&[]);
+        assert!(
+            p.iter().any(|p| p.field == "response.success_when" && p.message.contains("\"equals\": true")),
+            "{p:?}"
+        );
+        let fixed =
+            check.replace(r#""reply":"ok""#, r#""reply":"ok","success_when":{"path":"verified","equals":true}"#);
+        assert!(ActionDef::from_json(&fixed).unwrap().problems(&[]).is_empty());
+        let typo = check.replace(r#""reply":"ok""#, r#""success_when":{"path":"verified","equal":true}"#);
+        assert!(ActionDef::from_json(&typo).unwrap_err().contains("unknown field \"equal\""));
     }
 
     #[test]

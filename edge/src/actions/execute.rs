@@ -81,6 +81,8 @@ pub enum ErrorClass {
     Http5xx,
     /// 2xx whose body is not JSON.
     InvalidJson,
+    /// 2xx whose body fails the action's `response.success_when` (e.g. `{"verified": false}`).
+    ConditionFailed,
     /// Response body too large.
     TooLarge,
     /// The URL (or a redirect) is not allowed.
@@ -373,12 +375,22 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, secrets: &[String],
         run.summary = format!("the action target answered HTTP {}", response.status);
         return;
     }
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&response.body).ok();
+    // A success condition fails closed: an empty or non-JSON body never meets it.
+    if let Some(when) = action.response.as_ref().and_then(|r| r.success_when.as_ref()) {
+        if !when.holds(parsed.as_ref()) {
+            run.status = RunStatus::Failed;
+            run.error_class = Some(ErrorClass::ConditionFailed);
+            run.summary = format!("HTTP {}, but {}", response.status, when.describe_failure(parsed.as_ref()));
+            return;
+        }
+    }
     let json: serde_json::Value = if response.body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Null
     } else {
-        match serde_json::from_slice(&response.body) {
-            Ok(v) => v,
-            Err(_) => {
+        match parsed {
+            Some(v) => v,
+            None => {
                 run.status = RunStatus::Failed;
                 run.error_class = Some(ErrorClass::InvalidJson);
                 run.summary = "the action target answered with something that is not JSON".into();

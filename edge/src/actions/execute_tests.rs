@@ -182,3 +182,24 @@ fn refused_before_sending_when_a_value_is_missing() {
     assert_eq!((run.status, run.error_class), (RunStatus::Refused, Some(ErrorClass::Template)));
     assert!(net.sent.borrow().is_empty());
 }
+
+#[test]
+fn a_2xx_that_fails_success_when_is_a_failed_run_and_non_json_fails_closed() {
+    let a = action(r#","response":{"success_when":{"path":"verified","equals":true},"reply":"Verified."}"#);
+    for (body, why) in [
+        (r#"{"verified": false}"#, "success_when failed: verified equals true"),
+        (r#"{"valid": true}"#, "success_when failed: verified equals true"),
+        ("OK", "not JSON"),
+        ("", "not JSON"),
+    ] {
+        let net = FakeNetwork::with(vec![reply(200, body)]);
+        let run = run_with(&net, &a);
+        assert_eq!((run.status, run.error_class), (RunStatus::Failed, Some(ErrorClass::ConditionFailed)), "{body}");
+        assert!(run.summary.contains(why), "{body}: {}", run.summary);
+        assert!(run.reply.is_none() && run.data.is_none(), "nothing of a failed run is shown as a result");
+    }
+    let net = FakeNetwork::with(vec![reply(200, r#"{"verified": true}"#)]);
+    let run = run_with(&net, &a);
+    assert_eq!(run.status, RunStatus::Ok);
+    assert_eq!(run.reply.as_deref(), Some("Verified."));
+}

@@ -1,0 +1,195 @@
+//! Success conditions on an action's response (`"response": {"success_when": …}`): a 2xx status
+//! says the owner's API answered, not that it said yes. `{"verified": false}` with HTTP 200 is a
+//! wrong code, so a `verifies` action must name the field that says yes, and anything else —
+//! including a body that is not JSON — fails closed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One test on the value at a dotted path (`data.status`, `items.0.id`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// The value is exactly this JSON value (`true` is not `"true"`).
+    Equals(Value),
+    /// The value is present and is not this JSON value.
+    NotEquals(Value),
+    /// The value is one of these.
+    In(Vec<Value>),
+    /// The path exists (`true`) or does not (`false`).
+    Exists(bool),
+}
+
+/// A path and its test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// Dotted path into the JSON response.
+    pub path: String,
+    /// What must hold there.
+    pub test: Test,
+}
+
+/// `success_when`: one condition, or a list that must all hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub struct SuccessWhen(pub Vec<Condition>);
+
+const OPERATORS: &str = "one of \"equals\", \"not_equals\", \"in\" (a list) or \"exists\" (true or false)";
+
+impl TryFrom<Value> for SuccessWhen {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, String> {
+        let items = match value {
+            Value::Array(items) if items.is_empty() => return Err("success_when: the list is empty".into()),
+            Value::Array(items) => items,
+            one => vec![one],
+        };
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| condition(item).map_err(|e| format!("success_when[{i}]: {e}")))
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+fn condition(item: Value) -> Result<Condition, String> {
+    let Value::Object(mut fields) = item else {
+        return Err(format!("must be an object {{\"path\": …, {OPERATORS}}}"));
+    };
+    let path = match fields.remove("path") {
+        Some(Value::String(p)) if !p.is_empty() && p.split('.').all(|k| !k.is_empty()) => p,
+        _ => return Err("\"path\" must be a dotted path such as \"verified\" or \"data.status\"".into()),
+    };
+    let mut tests = Vec::new();
+    for (key, value) in fields {
+        tests.push(match (key.as_str(), value) {
+            ("equals", v) => Test::Equals(v),
+            ("not_equals", v) => Test::NotEquals(v),
+            ("in", Value::Array(list)) if !list.is_empty() => Test::In(list),
+            ("in", _) => return Err("\"in\" must be a non-empty list of values".into()),
+            ("exists", Value::Bool(b)) => Test::Exists(b),
+            ("exists", _) => return Err("\"exists\" must be true or false".into()),
+            (other, _) => return Err(format!("unknown field \"{other}\" (expected \"path\" and {OPERATORS})")),
+        });
+    }
+    match tests.len() {
+        1 => Ok(Condition { path, test: tests.remove(0) }),
+        0 => Err(format!("needs {OPERATORS}")),
+        _ => Err(format!("has several tests; use exactly {OPERATORS}, or a list of conditions")),
+    }
+}
+
+impl From<SuccessWhen> for Value {
+    fn from(when: SuccessWhen) -> Value {
+        let one = |c: Condition| {
+            let mut object = serde_json::Map::new();
+            object.insert("path".into(), Value::String(c.path));
+            let (key, value) = match c.test {
+                Test::Equals(v) => ("equals", v),
+                Test::NotEquals(v) => ("not_equals", v),
+                Test::In(list) => ("in", Value::Array(list)),
+                Test::Exists(b) => ("exists", Value::Bool(b)),
+            };
+            object.insert(key.into(), value);
+            Value::Object(object)
+        };
+        Value::Array(when.0.into_iter().map(one).collect())
+    }
+}
+
+/// A dotted path (`data.status`, `items.0.id`) inside a JSON value.
+pub fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(value, |v, key| match v {
+        Value::Object(m) => m.get(key),
+        Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+impl SuccessWhen {
+    /// Whether every condition holds for `body`; `None` (no JSON body) never succeeds.
+    pub fn holds(&self, body: Option<&Value>) -> bool {
+        let Some(body) = body else { return false };
+        self.0.iter().all(|c| {
+            let found = lookup(body, &c.path);
+            match &c.test {
+                Test::Equals(v) => found == Some(v),
+                Test::NotEquals(v) => found.is_some_and(|f| f != v),
+                Test::In(list) => found.is_some_and(|f| list.contains(f)),
+                Test::Exists(b) => found.is_some_and(|f| !f.is_null()) == *b,
+            }
+        })
+    }
+
+    /// The first condition that fails, as the log shows it (`verified equals true`).
+    pub fn describe_failure(&self, body: Option<&Value>) -> String {
+        let failing = self.0.iter().find(|c| !SuccessWhen(vec![(*c).clone()]).holds(body));
+        match (failing, body) {
+            (_, None) => "the response is not JSON, so success_when cannot hold".into(),
+            (Some(c), Some(_)) => {
+                let test = match &c.test {
+                    Test::Equals(v) => format!("equals {v}"),
+                    Test::NotEquals(v) => format!("not_equals {v}"),
+                    Test::In(list) => format!("in {}", Value::Array(list.clone())),
+                    Test::Exists(b) => format!("exists {b}"),
+                };
+                format!("success_when failed: {} {test}", c.path)
+            }
+            (None, Some(_)) => "success_when holds".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn when(v: Value) -> SuccessWhen {
+        SuccessWhen::try_from(v).unwrap()
+    }
+
+    #[test]
+    fn a_wrong_code_answered_with_200_does_not_succeed() {
+        let w = when(json!({"path": "verified", "equals": true}));
+        assert!(w.holds(Some(&json!({"verified": true}))));
+        assert!(!w.holds(Some(&json!({"verified": false}))));
+        assert!(!w.holds(Some(&json!({"verified": "true"}))), "a string is not a boolean");
+        assert!(!w.holds(Some(&json!({}))));
+        assert!(!w.holds(None), "no JSON body: closed");
+        assert_eq!(w.describe_failure(Some(&json!({"verified": false}))), "success_when failed: verified equals true");
+    }
+
+    #[test]
+    fn every_operator_and_lists_of_conditions() {
+        let body = json!({"data": {"status": "valid", "attempts": [1, 2]}, "error": null});
+        assert!(when(json!({"path": "data.status", "in": ["valid", "ok"]})).holds(Some(&body)));
+        assert!(!when(json!({"path": "data.status", "in": ["ok"]})).holds(Some(&body)));
+        assert!(when(json!({"path": "data.status", "not_equals": "invalid"})).holds(Some(&body)));
+        assert!(!when(json!({"path": "data.missing", "not_equals": "invalid"})).holds(Some(&body)), "absent fails");
+        assert!(when(json!({"path": "data.attempts.1", "equals": 2})).holds(Some(&body)));
+        assert!(when(json!({"path": "error", "exists": false})).holds(Some(&body)), "null counts as absent");
+        assert!(!when(json!({"path": "data", "exists": false})).holds(Some(&body)));
+        let all = when(json!([{"path": "data.status", "equals": "valid"}, {"path": "error", "exists": true}]));
+        assert!(!all.holds(Some(&body)), "every condition must hold");
+    }
+
+    #[test]
+    fn malformed_conditions_say_what_to_write() {
+        let e = |v: Value| SuccessWhen::try_from(v).unwrap_err();
+        assert!(e(json!({"path": "verified"})).contains("needs one of \"equals\""));
+        assert!(e(json!({"path": "verified", "equals": true, "in": [true]})).contains("several tests"));
+        assert!(e(json!({"path": "", "equals": true})).contains("dotted path"));
+        assert!(e(json!({"path": "a", "equal": true})).contains("unknown field \"equal\""));
+        assert!(e(json!([])).contains("empty"));
+        assert!(e(json!([{"path": "a", "exists": "yes"}])).starts_with("success_when[0]: \"exists\""));
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let w = when(json!([{"path": "a", "equals": 1}, {"path": "b", "in": ["x"]}]));
+        let text = serde_json::to_string(&w).unwrap();
+        assert_eq!(serde_json::from_str::<SuccessWhen>(&text).unwrap(), w);
+    }
+}
