@@ -1,23 +1,30 @@
-//! Identity verification, as Chatwoot and Intercom do it: the owner's server signs the signed-in
-//! user's id with a secret only it and the edge know (`user_hash` = hex HMAC-SHA256(user_id)), and
-//! the edge checks it. Anyone can type an email into a chat; only a verified identity lets account
-//! actions run (`requires_verified_identity`).
+//! Identity verification, as Chatwoot, Intercom and Crisp do it: the owner's server signs who the
+//! signed-in visitor is with a secret only it and the edge know (`IDENTITY_SECRET`), and the edge
+//! checks it. Two forms:
+//! - `user_hash` = hex HMAC-SHA256(user_id): signs the user id only;
+//! - a JWT (HS256) with `sub`, `email`, `name` and `exp`: signs the email and name too, so actions
+//!   keyed on `{{lead.email}}` may trust it.
+//!
+//! Anyone can type an email into a chat; only a signed identity lets account actions run.
 
-use sha2::{Digest, Sha256};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
 
-const BLOCK: usize = 64;
+type HmacSha256 = Hmac<Sha256>;
 
-/// HMAC-SHA256 (RFC 2104).
+/// Longest token accepted (a JWT with these claims is a few hundred bytes).
+const MAX_TOKEN_BYTES: usize = 4096;
+/// Clock skew tolerated between the owner's server and the edge, seconds.
+const LEEWAY_S: u64 = 60;
+
+/// HMAC-SHA256 of `message` under `key`.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.map(|b| b ^ byte);
-    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
-    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// Whether `user_hash` (hex) is the HMAC of `user_id` under `secret`, compared in constant time.
@@ -28,22 +35,111 @@ pub fn verify_user_hash(secret: &str, user_id: &str, user_hash: &str) -> bool {
     crate::token::constant_time_eq(&expected, &given)
 }
 
+/// The signed claims of a valid identity token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    /// The owner's user id (`sub`).
+    pub user_id: String,
+    /// The user's email, if the token carries one.
+    pub email: Option<String>,
+    /// The user's name, if the token carries one.
+    pub name: Option<String>,
+}
+
+/// Why an identity token was not accepted (for the owner's developer; the visitor is simply not
+/// identified).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Not three base64url parts of JSON, or too long.
+    #[error("the identity token is not a JWT (three base64url parts, at most {MAX_TOKEN_BYTES} bytes)")]
+    Malformed,
+    /// Any algorithm but HS256 (including `none`).
+    #[error("the identity token must be signed with HS256, not {0:?}")]
+    Algorithm(String),
+    /// The signature does not match `IDENTITY_SECRET`.
+    #[error("the identity token's signature does not match IDENTITY_SECRET")]
+    Signature,
+    /// `exp` is in the past (or `nbf` in the future).
+    #[error("the identity token has expired or is not valid yet")]
+    Expired,
+    /// A claim is missing or has the wrong shape.
+    #[error("the identity token's claim {0:?} is missing or invalid")]
+    Claim(&'static str),
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    sub: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    exp: Option<f64>,
+    nbf: Option<f64>,
+}
+
+/// Checks an HS256 JWT against `secret` at `now_s` (Unix seconds): algorithm, signature (constant
+/// time), `exp` (required) and `nbf`, then the claims' shapes.
+pub fn verify_jwt(secret: &str, token: &str, now_s: u64) -> Result<Claims, TokenError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::Malformed);
+    }
+    let (signed, signature) = token.trim().rsplit_once('.').ok_or(TokenError::Malformed)?;
+    let (header, payload) = signed.split_once('.').ok_or(TokenError::Malformed)?;
+    if payload.contains('.') {
+        return Err(TokenError::Malformed);
+    }
+    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| TokenError::Malformed);
+    let header: Header = serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
+    if header.alg != "HS256" {
+        return Err(TokenError::Algorithm(header.alg));
+    }
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(signed.as_bytes());
+    mac.verify_slice(&decode(signature)?).map_err(|_| TokenError::Signature)?;
+    let claims: Payload = serde_json::from_slice(&decode(payload)?).map_err(|_| TokenError::Malformed)?;
+    let exp = claims.exp.ok_or(TokenError::Claim("exp"))?;
+    let now = now_s as f64;
+    if exp + LEEWAY_S as f64 <= now || claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_S as f64) {
+        return Err(TokenError::Expired);
+    }
+    let user_id = claims.sub.filter(|s| !s.is_empty() && s.chars().count() <= 128).ok_or(TokenError::Claim("sub"))?;
+    let email = match claims.email.map(|e| e.trim().to_string()) {
+        Some(e) if !shared::action::is_email(&e) => return Err(TokenError::Claim("email")),
+        e => e,
+    };
+    let name = match claims.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {
+        Some(n) if n.chars().count() > 100 => return Err(TokenError::Claim("name")),
+        n => n,
+    };
+    Ok(Claims { user_id, email, name })
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
+    /// Signs `payload` as an HS256 JWT (with `alg` in the header), the way an owner's server does.
+    pub(crate) fn sign(secret: &str, alg: &str, payload: &serde_json::Value) -> String {
+        let header = URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": alg, "typ": "JWT"}).to_string());
+        let body = URL_SAFE_NO_PAD.encode(payload.to_string());
+        let signature = URL_SAFE_NO_PAD.encode(hmac_sha256(secret.as_bytes(), format!("{header}.{body}").as_bytes()));
+        format!("{header}.{body}.{signature}")
+    }
+
     #[test]
     fn rfc4231_test_vectors() {
-        // Test case 2: key "Jefe".
         assert_eq!(
             hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        // Test case 6: a key longer than the block.
         assert_eq!(
             hex(&hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
@@ -58,5 +154,51 @@ mod tests {
         assert!(!verify_user_hash("s3cret", "user-43", &hash));
         assert!(!verify_user_hash("other", "user-42", &hash));
         assert!(!verify_user_hash("s3cret", "user-42", ""));
+    }
+
+    const NOW: u64 = 1_800_000_000;
+
+    #[test]
+    fn a_signed_token_gives_its_claims() {
+        let token = sign(
+            "s3cret",
+            "HS256",
+            &serde_json::json!({"sub": "u-42", "email": "ana@example.com", "name": "Ana", "exp": NOW + 600}),
+        );
+        let claims = verify_jwt("s3cret", &token, NOW).unwrap();
+        assert_eq!(
+            claims,
+            Claims { user_id: "u-42".into(), email: Some("ana@example.com".into()), name: Some("Ana".into()) }
+        );
+    }
+
+    #[test]
+    fn forged_expired_and_unsigned_tokens_are_refused() {
+        let claims = serde_json::json!({"sub": "u-42", "email": "victim@example.com", "exp": NOW + 600});
+        assert_eq!(verify_jwt("s3cret", &sign("guess", "HS256", &claims), NOW), Err(TokenError::Signature));
+        // alg=none with an empty signature, and a different algorithm, are never accepted.
+        let none = sign("s3cret", "none", &claims);
+        let unsigned = format!("{}.", none.rsplit_once('.').unwrap().0);
+        assert_eq!(verify_jwt("s3cret", &unsigned, NOW), Err(TokenError::Algorithm("none".into())));
+        assert_eq!(
+            verify_jwt("s3cret", &sign("s3cret", "HS512", &claims), NOW),
+            Err(TokenError::Algorithm("HS512".into()))
+        );
+        // A payload swapped under a valid signature.
+        let good = sign("s3cret", "HS256", &claims);
+        let other = URL_SAFE_NO_PAD.encode(serde_json::json!({"sub": "u-1", "exp": NOW + 600}).to_string());
+        let parts: Vec<&str> = good.split('.').collect();
+        assert_eq!(
+            verify_jwt("s3cret", &format!("{}.{other}.{}", parts[0], parts[2]), NOW),
+            Err(TokenError::Signature)
+        );
+        let expired = sign("s3cret", "HS256", &serde_json::json!({"sub": "u-42", "exp": NOW - 61}));
+        assert_eq!(verify_jwt("s3cret", &expired, NOW), Err(TokenError::Expired));
+        let no_exp = sign("s3cret", "HS256", &serde_json::json!({"sub": "u-42"}));
+        assert_eq!(verify_jwt("s3cret", &no_exp, NOW), Err(TokenError::Claim("exp")));
+        let bad_email = sign("s3cret", "HS256", &serde_json::json!({"sub": "u", "email": "nope", "exp": NOW + 1}));
+        assert_eq!(verify_jwt("s3cret", &bad_email, NOW), Err(TokenError::Claim("email")));
+        assert_eq!(verify_jwt("s3cret", "a.b", NOW), Err(TokenError::Malformed));
+        assert_eq!(verify_jwt("s3cret", &"a".repeat(5000), NOW), Err(TokenError::Malformed));
     }
 }

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod api;
 pub mod identity;
 pub mod knowledge;
+pub mod limits;
 pub mod site;
 pub mod store;
 pub mod token;

@@ -331,6 +331,15 @@ impl ActionDef {
         out
     }
 
+    /// Whether a template or a `requires` entry of this action uses `var`.
+    pub fn uses(&self, var: &TemplateVar) -> bool {
+        self.requires.iter().any(|r| TemplateVar::parse(r).is_ok_and(|v| &v == var))
+            || self
+                .templates()
+                .iter()
+                .any(|(_, text)| Template::parse(text).is_ok_and(|t| t.variables().any(|v| v == var)))
+    }
+
     /// Every template string with the field it sits in.
     pub fn templates(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();

@@ -29,6 +29,10 @@ pub struct CreateConversationRequest {
     /// Hex HMAC-SHA256 of `user_id` with the site's identity secret, computed by the owner's server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
+    /// An HS256 JWT from the owner's server (`sub`, `email`, `name`, `exp`): when valid, the user
+    /// id, email and name come from it and nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_jwt: Option<String>,
     /// Custom attributes (`{{conversation.attributes.NAME}}`).
     #[serde(default, skip_serializing_if = "Attributes::is_empty")]
     pub attributes: Attributes,

@@ -58,6 +58,29 @@ pub struct AgentConfig {
     /// Limits per visitor address and conversation (`[limits]`).
     #[serde(default)]
     pub limits: VisitorLimits,
+    /// How the host page signs who the visitor is (`[identity]`).
+    #[serde(default)]
+    pub identity: IdentityConfig,
+}
+
+/// `[identity]` in `agent.toml`: how `Switchboard.identify` is signed by the owner's server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// `user_hash` (HMAC of the user id) or `jwt` (HS256 token with `sub`, `email`, `name`, `exp`).
+    #[serde(default)]
+    pub method: IdentityMethod,
+}
+
+/// How the owner's server signs a visitor's identity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityMethod {
+    /// `user_hash` = hex HMAC-SHA256(user_id): signs the user id only.
+    #[default]
+    UserHash,
+    /// An HS256 JWT: signs the user id (`sub`), `email` and `name`.
+    Jwt,
 }
 
 /// `[limits]` in `agent.toml`: how much one visitor address (IP) or one conversation may send.
@@ -407,6 +430,22 @@ impl SiteBundle {
                     }
                 }
             }
+            let method = agent.as_ref().map(|a| a.identity.method).unwrap_or_default();
+            if def.requires_verified_identity
+                && def.uses(&crate::template::TemplateVar::LeadEmail)
+                && method != IdentityMethod::Jwt
+            {
+                errors.push(err(
+                    file,
+                    Some("requires_verified_identity"),
+                    format!(
+                        "action '{}' uses {{{{lead.email}}}}, but [identity] method = \"user_hash\" signs only the user id, \
+                         so the email could be anyone's: set [identity] method = \"jwt\" in agent.toml (the token's \
+                         email claim is signed), or key the action on {{{{conversation.user_id}}}}",
+                        def.name
+                    ),
+                ));
+            }
             if defs.iter().any(|d| d.name.eq_ignore_ascii_case(&def.name) || d.slug() == def.slug()) {
                 errors.push(err(file, Some("name"), format!("action '{}' is defined twice", def.name)));
             }
@@ -726,6 +765,19 @@ synonyms = { btc = ["bitcoin"] }
         assert!(errors.iter().any(|e| e.starts_with("actions/e.json: ")), "{errors:?}");
         let fine = SiteBundle::from_dir_files(&agent, &[], &files[..1]).unwrap();
         assert_eq!(fine.action("lookup").unwrap().name, "Lookup");
+    }
+
+    #[test]
+    fn an_identity_action_on_the_email_needs_a_signed_email() {
+        let balance = r#"{"name":"Balances","type":"http","method":"GET","url":"https://api.example.com/b?e={{lead.email}}",
+            "requires_verified_identity":true}"#;
+        let files = vec![("actions/balance.json".to_string(), balance.to_string())];
+        let agent = format!("{AGENT}\n[actions]\nallowed_hosts = [\"api.example.com\"]");
+        let errors = SiteBundle::from_dir_files(&agent, &[], &files).unwrap_err();
+        assert_eq!(errors[0].field.as_deref(), Some("requires_verified_identity"));
+        assert!(errors[0].message.contains("method = \"jwt\""), "{}", errors[0]);
+        let jwt = format!("{AGENT}\n[identity]\nmethod = \"jwt\"\n[actions]\nallowed_hosts = [\"api.example.com\"]");
+        assert!(SiteBundle::from_dir_files(&jwt, &[], &files).is_ok());
     }
 
     #[test]

@@ -91,8 +91,12 @@ pub enum ErrorClass {
     Template,
     /// Token endpoint failed.
     Auth,
-    /// A guard refused (verification, preconditions, rate limit, unknown or disabled action).
+    /// A guard refused (verification, preconditions, unknown or disabled action).
     Guard,
+    /// The action's rate limit is full (nothing was sent).
+    RateLimited,
+    /// Too many wrong one-time codes for this conversation or email (nothing was sent).
+    WrongCodeLimit,
 }
 
 /// The redacted request, as logged and as shown by the test endpoint.

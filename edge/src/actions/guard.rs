@@ -1,8 +1,9 @@
 //! Guards the model cannot talk its way past: the action exists and is enabled, inputs are
-//! present and valid, preconditions hold, the conversation is verified where required, and rate
-//! limits are respected. Enforced by the edge before any request is built.
+//! present and valid, preconditions hold, and the conversation is verified where required.
+//! Enforced by the edge before any request is built; rate limits follow, atomically, in
+//! `actions::runner` (crate::limits).
 
-use shared::action::{validate_input, ActionDef, RateLimit};
+use shared::action::{validate_input, ActionDef};
 use shared::template::{TemplateVar, Values};
 use std::collections::BTreeMap;
 
@@ -43,19 +44,20 @@ pub enum Refusal {
     /// Too many runs.
     #[error("this action was used too often; try again later")]
     RateLimited,
+    /// Too many wrong one-time codes for this conversation or email.
+    #[error("too many wrong codes; code checks are paused for up to an hour")]
+    TooManyWrongCodes,
 }
 
 /// What the edge knows about the conversation for guarding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GuardState {
-    /// Verified by an owner's `verifies` action.
+    /// Verified by an owner's `verifies` action, for the current email, and not expired.
     pub verified: bool,
-    /// Identified by the host page with a valid `user_hash`.
+    /// Identified by the host page with a valid `user_hash` or JWT.
     pub identity_verified: bool,
-    /// Runs of this action in this conversation in the last hour.
-    pub conversation_runs_last_hour: u32,
-    /// Runs of this action in all conversations in the last hour.
-    pub action_runs_last_hour: u32,
+    /// The lead email comes from the host page's signed JWT.
+    pub email_signed: bool,
 }
 
 /// Checks everything; returns the normalised inputs, ready to become `{{inputs.NAME}}`.
@@ -77,17 +79,14 @@ pub fn check(
             return Err(Refusal::Precondition(required.clone()));
         }
     }
-    if action.requires_verified_identity && !state.identity_verified {
+    // A signed user id says nothing about a typed email: an action keyed on the email needs it signed.
+    if action.requires_verified_identity
+        && (!state.identity_verified || (crate::limits::keys::uses_lead_email(action) && !state.email_signed))
+    {
         return Err(Refusal::IdentityNotVerified);
     }
     if action.requires_verification && !state.verified {
         return Err(Refusal::NotVerified);
-    }
-    let limit = action.rate_limit.unwrap_or_default();
-    if state.conversation_runs_last_hour >= limit.per_conversation_per_hour
-        || state.action_runs_last_hour >= limit.per_hour
-    {
-        return Err(Refusal::RateLimited);
     }
     let mut clean = BTreeMap::new();
     for input in &action.inputs {
@@ -109,11 +108,6 @@ pub fn check(
         }
     }
     Ok(clean)
-}
-
-/// The limits that apply to an action.
-pub fn limits(action: &ActionDef) -> RateLimit {
-    action.rate_limit.unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -155,8 +149,6 @@ mod tests {
             check(&reset(), &inputs(&[("nope", "1")]), &with_email(), verified),
             Err(Refusal::UnexpectedInput("nope".into()))
         );
-        let limited = GuardState { verified: true, conversation_runs_last_hour: 1, ..Default::default() };
-        assert_eq!(check(&reset(), &inputs(&[("code", "123456")]), &with_email(), limited), Err(Refusal::RateLimited));
         assert_eq!(
             check(&reset(), &inputs(&[("code", " 123456 ")]), &with_email(), verified).unwrap()["code"],
             "123456"
@@ -173,8 +165,16 @@ mod tests {
             check(&a, &inputs(&[("code", "123456")]), &with_email(), typed_email),
             Err(Refusal::IdentityNotVerified)
         );
-        let signed_in = GuardState { identity_verified: true, ..Default::default() };
-        assert!(check(&a, &inputs(&[("code", "123456")]), &with_email(), signed_in).is_ok());
+        // The reset is keyed on {{lead.email}} (requires): a signed user id alone does not do.
+        let user_hash_only = GuardState { identity_verified: true, ..Default::default() };
+        assert_eq!(
+            check(&a, &inputs(&[("code", "123456")]), &with_email(), user_hash_only),
+            Err(Refusal::IdentityNotVerified)
+        );
+        let signed_email = GuardState { identity_verified: true, email_signed: true, ..Default::default() };
+        assert!(check(&a, &inputs(&[("code", "123456")]), &with_email(), signed_email).is_ok());
+        a.requires.clear();
+        assert!(check(&a, &inputs(&[("code", "123456")]), &with_email(), user_hash_only).is_ok(), "no email used");
     }
 
     #[test]

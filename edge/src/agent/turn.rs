@@ -6,10 +6,11 @@ use super::engine::{AnswerEngine, Question, Reply};
 use super::planner::{Awaiting, Facts, Pending, Planner, Step};
 use super::sentiment::sentiment;
 use crate::actions::execute::{self, ActionRun, ErrorClass, Network, RunContext, RunStatus};
-use crate::actions::guard::{self, GuardState};
+use crate::actions::guard::{self, GuardState, Refusal};
 use crate::actions::render::secret_names;
 use crate::api::Edge;
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, StoreError};
+use crate::limits::{keys, Decision, RateLimiter};
+use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, StoreError, Verification};
 use shared::action::{ActionDef, InputFormat};
 use shared::form::FormDef;
 use shared::site::{LeadTiming, LEAD_FORM};
@@ -19,14 +20,19 @@ use std::collections::BTreeMap;
 
 /// Steps carried out in one turn at most (email → code sent → verified → confirm…).
 const MAX_STEPS: usize = 4;
-const HOUR_MS: u64 = 3_600_000;
+
+/// How long a one-time-code verification holds, ms.
+pub fn verification_ttl_ms(site: &shared::site::SiteBundle) -> u64 {
+    u64::from(site.agent.actions.verification_ttl_minutes) * 60_000
+}
 
 /// What the edge knows about the conversation, as the planner sees it.
-fn facts_of(record: &ConversationRecord) -> Facts {
+fn facts_of(site: &shared::site::SiteBundle, record: &ConversationRecord, now_ms: u64) -> Facts {
     Facts {
         lead_email: record.lead.email.clone(),
-        verified: record.verified,
-        identity_verified: record.identity_verified,
+        verified: record.verified_at(now_ms, verification_ttl_ms(site)),
+        identity_verified: record.identity_verified(),
+        // An unfinished action stored by an older version that no longer parses is forgotten.
         pending: record.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
     }
 }
@@ -41,17 +47,18 @@ pub async fn respond<S, E, R, N>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + RateLimiter,
     E: AnswerEngine,
+    R: crate::token::Entropy,
     N: Network,
 {
     let planner = Planner { site: edge.site, intents: edge.actions.intents };
-    let mut facts = facts_of(record);
-    let (step, learned) = planner.plan(text, &facts, edge.engine.coverage(text));
+    let (step, learned) = planner.plan(text, &facts_of(edge.site, record, now_ms), edge.engine.coverage(text));
     if let Some(email) = learned.lead_email {
-        record.lead.email = Some(email.clone());
-        facts.lead_email = Some(email);
+        // A typed address clears any verification of another one; a signed one is kept.
+        record.set_lead_email(email);
     }
+    let facts = facts_of(edge.site, record, now_ms);
     let mut replies = carry_out(edge, record, facts, visitor, text, history, step, now_ms).await?;
     if replies.iter().all(|r| r.form.is_none()) {
         replies.extend(lead_due(edge.site, record, history, text));
@@ -69,12 +76,13 @@ pub async fn respond_to_click<S, E, R, N>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + RateLimiter,
     E: AnswerEngine,
+    R: crate::token::Entropy,
     N: Network,
 {
     let planner = Planner { site: edge.site, intents: edge.actions.intents };
-    let facts = facts_of(record);
+    let facts = facts_of(edge.site, record, now_ms);
     // Confirm and Cancel act only on the action they were shown for, and only while it waits.
     let waiting =
         |action: &str| facts.pending.clone().filter(|p| p.action == action && p.awaiting == Awaiting::Confirmation);
@@ -109,11 +117,12 @@ pub async fn resume_after_lead<S, E, R, N>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + RateLimiter,
     E: AnswerEngine,
+    R: crate::token::Entropy,
     N: Network,
 {
-    let facts = facts_of(record);
+    let facts = facts_of(edge.site, record, now_ms);
     match facts.pending.clone().filter(|p| p.awaiting == Awaiting::LeadEmail && facts.lead_email.is_some()) {
         Some(pending) => {
             let step = Planner { site: edge.site, intents: edge.actions.intents }.advance(pending, &facts);
@@ -139,8 +148,9 @@ async fn carry_out<S, E, R, N>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + RateLimiter,
     E: AnswerEngine,
+    R: crate::token::Entropy,
     N: Network,
 {
     let planner = Planner { site: edge.site, intents: edge.actions.intents };
@@ -200,7 +210,12 @@ where
                 match run.status {
                     RunStatus::Ok => {
                         if def.verifies {
-                            record.verified = true;
+                            // Bound to what was checked: this email and user, from now.
+                            record.verification = Some(Verification {
+                                email: record.lead.email.clone(),
+                                user_id: record.user_id.clone(),
+                                at_ms: now_ms,
+                            });
                             facts.verified = true;
                         }
                         let text = run.reply.clone().unwrap_or_else(|| summarize(&def.name, run.data.as_ref()));
@@ -213,7 +228,10 @@ where
                             next => pending = next,
                         }
                     }
-                    RunStatus::Failed if def.verifies && run.error_class == Some(ErrorClass::Http4xx) => {
+                    RunStatus::Failed
+                        if def.verifies
+                            && matches!(run.error_class, Some(ErrorClass::Http4xx | ErrorClass::ConditionFailed)) =>
+                    {
                         // A wrong code: ask again (the check action's rate limit bounds guessing).
                         replies.push(say(
                             "That code didn't work. Please check the email and send the code again.".into(),
@@ -232,6 +250,12 @@ where
                             def.name, run.summary
                         ),
                         Some(outcome(ActionStatus::Failed, Some(run.summary.clone()))),
+                    )),
+                    RunStatus::Refused if run.error_class == Some(ErrorClass::WrongCodeLimit) => replies.push(say(
+                        "That's too many wrong codes. For your security, code checks are paused for up to an hour. \
+                         Our support team can help in the meantime."
+                            .into(),
+                        Some(outcome(ActionStatus::Refused, Some(run.summary.clone()))),
                     )),
                     RunStatus::Refused => replies.push(say(
                         format!("I can't do **{}** right now: {}.", def.name, run.summary),
@@ -360,7 +384,9 @@ pub fn quick_replies(site: &shared::site::SiteBundle) -> Vec<ButtonCard> {
         .collect()
 }
 
-/// Guards, values, the run itself and its log entry.
+/// Guards, values, the rate limits (checked and counted atomically), the run itself and its log
+/// entry. Only runs that were sent count against the limits; a `verifies` run whose code was
+/// right does not count as a wrong code.
 pub async fn run_guarded<S, E, R, N>(
     edge: &Edge<'_, S, E, R, N>,
     record: &ConversationRecord,
@@ -371,22 +397,27 @@ pub async fn run_guarded<S, E, R, N>(
     now_ms: u64,
 ) -> Result<ActionRun, StoreError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + RateLimiter,
+    R: crate::token::Entropy,
     N: Network,
 {
     let slug = action.slug();
     let mut values = conversation_values(edge, record, text);
-    let since = now_ms.saturating_sub(HOUR_MS);
     let state = GuardState {
-        verified: record.verified,
-        identity_verified: record.identity_verified,
-        conversation_runs_last_hour: edge.store.count_runs_since(&slug, Some(&record.id), since).await?,
-        action_runs_last_hour: edge.store.count_runs_since(&slug, None, since).await?,
+        verified: record.verified_at(now_ms, verification_ttl_ms(edge.site)),
+        identity_verified: record.identity_verified(),
+        email_signed: record.email_signed(),
     };
-    let refused =
-        |summary: String| ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(ErrorClass::Guard), summary);
+    let refused = |refusal: Refusal| {
+        let class = match refusal {
+            Refusal::RateLimited => ErrorClass::RateLimited,
+            Refusal::TooManyWrongCodes => ErrorClass::WrongCodeLimit,
+            _ => ErrorClass::Guard,
+        };
+        ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(class), refusal.to_string())
+    };
     let run = match guard::check(action, inputs, &values, state) {
-        Err(refusal) => refused(refusal.to_string()),
+        Err(refusal) => refused(refusal),
         Ok(clean) => {
             for (name, value) in clean {
                 values.insert(TemplateVar::Input(name), value);
@@ -394,19 +425,53 @@ where
             let missing: Vec<String> =
                 secret_names(action).into_iter().filter(|n| !edge.actions.secrets.contains_key(n)).collect();
             if let Some(name) = missing.first() {
-                refused(format!("the secret {name} is not set on the edge"))
+                ActionRun::not_sent(
+                    slug.clone(),
+                    RunStatus::Refused,
+                    Some(ErrorClass::Guard),
+                    format!("the secret {name} is not set on the edge"),
+                )
             } else {
                 for name in secret_names(action) {
                     values.insert(TemplateVar::Secret(name.clone()), edge.actions.secrets[&name].clone());
                 }
-                let ctx = RunContext {
-                    network: edge.actions.network,
-                    policy: edge.actions.policy,
-                    tokens: edge.actions.tokens,
-                    // The same visitor message (a client retry) gives the same key.
-                    idempotency_seed: format!("{}:{}", record.id, visitor.id),
+                let email = record.lead.email.as_deref();
+                let mut limits = keys::action_run(action, &record.id, email);
+                let wrong_codes = if action.verifies {
+                    keys::failed_checks(&edge.site.agent.actions, &record.id, email)
+                } else {
+                    vec![]
                 };
-                execute::run(&ctx, action, &values).await
+                limits.extend(wrong_codes.iter().cloned());
+                let ticket = crate::token::random_text(edge.entropy, 12);
+                match edge.store.take(&ticket, &limits, now_ms).await? {
+                    Decision::Refused { key, .. } if keys::is_failed_checks(&key) => {
+                        refused(Refusal::TooManyWrongCodes)
+                    }
+                    Decision::Refused { .. } => refused(Refusal::RateLimited),
+                    Decision::Granted => {
+                        let ctx = RunContext {
+                            network: edge.actions.network,
+                            policy: edge.actions.policy,
+                            tokens: edge.actions.tokens,
+                            // The same visitor message (a client retry) gives the same key.
+                            idempotency_seed: format!("{}:{}", record.id, visitor.id),
+                        };
+                        let run = execute::run(&ctx, action, &values).await;
+                        let sent = !(run.status == RunStatus::Refused && run.response_status.is_none());
+                        let give_back: Vec<String> = if !sent {
+                            limits.iter().map(|l| l.key.clone()).collect()
+                        } else if run.status == RunStatus::Ok {
+                            wrong_codes.iter().map(|l| l.key.clone()).collect()
+                        } else {
+                            Vec::new()
+                        };
+                        if !give_back.is_empty() {
+                            edge.store.refund(&ticket, &give_back).await?;
+                        }
+                        run
+                    }
+                }
             }
         }
     };

@@ -2,7 +2,7 @@
 //! button the agent showed. The button is read from the stored message, never from the request,
 //! and each button instance acts once: a second click returns the first result.
 
-use super::conversations::{authorize, history_before, require_lead};
+use super::conversations::{authorize, client_ip, history_before, require_lead, take_or_refuse};
 use super::error::ApiError;
 use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
@@ -24,7 +24,7 @@ pub async fn click<S, E, R, N>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
@@ -50,6 +50,8 @@ where
         ));
     }
     require_lead(edge.site, &record)?;
+    let limits = crate::limits::keys::visitor_write(&edge.site.agent.limits, client_ip(req), &record.id);
+    take_or_refuse(edge, &limits, now_ms).await?;
     let text = match &button.does {
         ButtonAct::Reply(text) => text.clone(),
         _ => button.label.clone(),

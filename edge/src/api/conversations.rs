@@ -7,7 +7,8 @@ use super::Edge;
 use crate::actions::execute::Network;
 use crate::actions::redact::{mask_codes, mask_sensitive};
 use crate::agent::{turn, AnswerEngine};
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, NewMessage};
+use crate::limits::{keys, Decision, Limit, RateLimiter};
+use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, NewMessage};
 use crate::token::{hash_token, new_token, random_text, token_matches, Entropy};
 use shared::action::is_email;
 use shared::api::{
@@ -30,7 +31,7 @@ pub fn public_site(site: &SiteBundle) -> HttpResponse {
 }
 
 /// `POST /api/v1/conversations`
-pub async fn create<S: ConversationStore, E, R: Entropy, N>(
+pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
     edge: &Edge<'_, S, E, R, N>,
     req: &HttpRequest,
     now_ms: u64,
@@ -40,18 +41,34 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
     } else {
         serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?
     };
-    let lead = validate_lead(body.lead.unwrap_or_default())?;
+    let mut lead = validate_lead(body.lead.unwrap_or_default())?;
     let attributes = validate_attributes(&Attributes::new(), body.attributes)?;
-    let user_id = match body.user_id {
+    let mut user_id = match body.user_id {
         Some(u) if u.is_empty() || u.chars().count() > 128 => {
             return Err(ApiError::invalid_field("user_id", "must be 1–128 characters"))
         }
         u => u,
     };
-    // A user id counts as verified only with a valid hash from the owner's server.
-    let identity_verified = match (&user_id, &body.user_hash, edge.actions.identity_secret) {
-        (Some(user), Some(hash), Some(secret)) => crate::identity::verify_user_hash(secret, user, hash),
-        _ => false,
+    let limits = keys::conversation_creation(&edge.site.agent.limits, client_ip(req));
+    take_or_refuse(edge, &limits, now_ms).await?;
+    // Who the visitor is counts only with the owner's signature: a valid JWT decides the user id,
+    // email and name (the browser's values are dropped); a valid user_hash signs the user id alone.
+    let secret = edge.actions.identity_secret;
+    let signed = match (&body.user_jwt, secret) {
+        (Some(jwt), Some(secret)) => crate::identity::verify_jwt(secret, jwt, now_ms / 1000).ok(),
+        _ => None,
+    };
+    let identity = if let Some(claims) = signed {
+        user_id = Some(claims.user_id);
+        lead = Lead { email: claims.email, name: claims.name };
+        IdentityProof::SignedToken
+    } else {
+        match (&user_id, &body.user_hash, secret) {
+            (Some(user), Some(hash), Some(secret)) if crate::identity::verify_user_hash(secret, user, hash) => {
+                IdentityProof::UserHash
+            }
+            _ => IdentityProof::None,
+        }
     };
     let id = ConversationId::parse(format!("c{}", random_text(edge.entropy, 16))).expect("base64url id");
     let token = new_token(edge.entropy);
@@ -61,8 +78,8 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
         user_id,
         lead,
         created_at_ms: now_ms,
-        verified: false,
-        identity_verified,
+        verification: None,
+        identity,
         pending: None,
         attributes,
     };
@@ -99,6 +116,25 @@ pub async fn create<S: ConversationStore, E, R: Entropy, N>(
             messages: opening.iter().map(NewMessage::to_message).collect(),
         },
     ))
+}
+
+/// The visitor's address as the runtime reports it (Cloudflare sets `CF-Connecting-IP` and
+/// overwrites any value the client sent).
+pub fn client_ip(req: &HttpRequest) -> Option<&str> {
+    req.header("cf-connecting-ip")
+}
+
+/// Counts one hit on each limit, or refuses the request with `429` and `retry_after`.
+pub async fn take_or_refuse<S: RateLimiter, E, R: Entropy, N>(
+    edge: &Edge<'_, S, E, R, N>,
+    limits: &[Limit],
+    now_ms: u64,
+) -> Result<(), ApiError> {
+    let ticket = random_text(edge.entropy, 12);
+    match edge.store.take(&ticket, limits, now_ms).await? {
+        Decision::Granted => Ok(()),
+        refused => Err(ApiError::rate_limited(refused.retry_after_s())),
+    }
 }
 
 /// Whether the site wants the lead form filled in before the first message, and it is not yet.
@@ -195,7 +231,12 @@ pub async fn list_messages<S: ConversationStore, E, R, N>(
 
 /// `POST /api/v1/conversations/{id}/messages`: stores the visitor's message first, then replies.
 /// A retry with the same `client_message_id` returns the stored message and its stored replies.
-pub async fn post_message<S: ConversationStore + ActionLogStore, E: AnswerEngine, R: Entropy, N: Network>(
+pub async fn post_message<
+    S: ConversationStore + ActionLogStore + RateLimiter,
+    E: AnswerEngine,
+    R: Entropy,
+    N: Network,
+>(
     edge: &Edge<'_, S, E, R, N>,
     req: &HttpRequest,
     raw_id: &str,
@@ -214,6 +255,7 @@ pub async fn post_message<S: ConversationStore + ActionLogStore, E: AnswerEngine
     }
 
     require_lead(edge.site, &record)?;
+    take_or_refuse(edge, &keys::visitor_write(&edge.site.agent.limits, client_ip(req), &record.id), now_ms).await?;
 
     // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw text is
     // used for this turn only.

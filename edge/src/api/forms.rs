@@ -4,7 +4,7 @@
 //! the same form twice returns the first result. The lead form (`[lead]` in `agent.toml`) comes
 //! here too, and fills the conversation's lead instead of running an action.
 
-use super::conversations::authorize;
+use super::conversations::{authorize, client_ip, take_or_refuse};
 use super::error::ApiError;
 use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
@@ -13,7 +13,7 @@ use crate::actions::execute::{Network, RunStatus};
 use crate::actions::redact::mask_sensitive;
 use crate::agent::turn::{self, conversation_values, run_guarded};
 use crate::agent::{AnswerEngine, Reply};
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, NewMessage};
+use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, NewMessage};
 use crate::token::{random_text, Entropy};
 use shared::action::ActionDef;
 use shared::api::{attribute_problem, ErrorCode, SubmitFormRequest};
@@ -32,7 +32,7 @@ pub async fn submit<S, E, R, N>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
@@ -50,6 +50,11 @@ where
     };
     let body: SubmitFormRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let clean = validate_submission(&form, &body.values).map_err(ApiError::invalid_form)?;
+    if action.is_none() {
+        signed_lead_unchanged(&record, &clean)?;
+    }
+    let limits = crate::limits::keys::visitor_write(&edge.site.agent.limits, client_ip(req), &record.id);
+    take_or_refuse(edge, &limits, now_ms).await?;
 
     // One submission per form: the client id is derived from the form message.
     let shown = clean.iter().map(|(k, v)| (k.clone(), mask_sensitive(v))).collect();
@@ -69,8 +74,31 @@ where
     finish(edge.store, &record.id, stored, replies, now_ms).await
 }
 
-/// The lead form: name and email fill `lead.*`, other fields become attributes, and an action
-/// that waited for the email goes on.
+/// With a signed identity (JWT) the lead's email and name come from the token alone: a lead form
+/// may repeat them but not change them.
+fn signed_lead_unchanged(record: &ConversationRecord, clean: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    if record.identity != IdentityProof::SignedToken {
+        return Ok(());
+    }
+    let mut fields = BTreeMap::new();
+    for (field, current) in [("email", &record.lead.email), ("name", &record.lead.name)] {
+        let given = clean.get(field).map(|v| v.trim()).filter(|v| !v.is_empty());
+        if given.is_some_and(|g| current.as_deref().is_none_or(|c| !c.eq_ignore_ascii_case(g))) {
+            fields.insert(
+                field.to_string(),
+                "You're signed in on the website: this comes from your account and can't be changed here.".into(),
+            );
+        }
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_form(fields))
+    }
+}
+
+/// The lead form: name and email fill `lead.*` (a different email clears any verification of
+/// the old one), other fields become attributes, and an action that waited for the email goes on.
 async fn lead_submitted<S, E, R, N>(
     edge: &Edge<'_, S, E, R, N>,
     record: &mut ConversationRecord,
@@ -79,13 +107,18 @@ async fn lead_submitted<S, E, R, N>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, ApiError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
     E: AnswerEngine,
+    R: Entropy,
     N: Network,
 {
     let name = clean.remove("name").filter(|n| !n.is_empty());
-    record.lead.email = clean.remove("email").filter(|e| !e.is_empty()).or(record.lead.email.take());
-    record.lead.name = name.clone().or(record.lead.name.take());
+    if let Some(email) = clean.remove("email").filter(|e| !e.is_empty()) {
+        record.set_lead_email(email);
+    }
+    if record.identity != IdentityProof::SignedToken {
+        record.lead.name = name.clone().or(record.lead.name.take());
+    }
     for (k, v) in clean {
         if !v.is_empty() && attribute_problem(&k, &v).is_none() {
             record.attributes.insert(k, v);
@@ -116,7 +149,8 @@ async fn form_submitted<S, E, R, N>(
     now_ms: u64,
 ) -> Result<Reply, ApiError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
+    R: Entropy,
     N: Network,
 {
     let mut values = conversation_values(edge, record, &stored.text);

@@ -62,7 +62,7 @@ pub struct ActionEnv<'a, N> {
 /// Answers one API request at `now_ms` (Unix ms).
 pub async fn handle<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest, now_ms: u64) -> HttpResponse
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
@@ -86,7 +86,7 @@ async fn dispatch<S, E, R, N>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError>
 where
-    S: ConversationStore + ActionLogStore,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
@@ -119,3 +119,5 @@ where
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_buttons_lead;
+#[cfg(test)]
+mod tests_verification;

@@ -37,13 +37,21 @@ pub fn site() -> SiteBundle {
     .unwrap()
 }
 
-/// A network where every action target answers `200 {"ok": true}` and records the request.
+/// How a scripted owner API answers a request: status and body.
+pub type Responder = Box<dyn Fn(&OutboundRequest) -> (u16, String)>;
+
+/// A network where every action target answers `200 {"ok": true}` (or what the responder says)
+/// and records the request.
 #[derive(Default)]
-pub struct EchoNetwork(pub std::cell::RefCell<Vec<OutboundRequest>>);
+pub struct EchoNetwork(pub std::cell::RefCell<Vec<OutboundRequest>>, pub std::cell::RefCell<Option<Responder>>);
 
 impl Network for EchoNetwork {
     async fn send(&self, request: &OutboundRequest, _timeout_ms: u32) -> Result<InboundResponse, TransportError> {
         self.0.borrow_mut().push(request.clone());
+        if let Some(answer) = self.1.borrow().as_ref() {
+            let (status, body) = answer(request);
+            return Ok(InboundResponse { status, headers: vec![], body: body.into_bytes() });
+        }
         Ok(InboundResponse { status: 200, headers: vec![], body: br#"{"ok":true,"status":"confirmed"}"#.to_vec() })
     }
     async fn sleep(&self, _ms: u32) {}
@@ -78,13 +86,17 @@ macro_rules! edge {
                 tokens: &$w.tokens,
                 secrets: &$w.secrets,
                 admin_token: Some(ADMIN),
-                identity_secret: Some("identity-secret"),
+                identity_secret: Some(IDENTITY_SECRET),
             },
         }
     };
 }
 
 const ADMIN: &str = "admin-token-for-tests";
+/// The clock of [`World::call`].
+pub(crate) const NOW_MS: u64 = 1_795_478_400_000;
+/// The identity secret the test edge checks signatures with.
+pub(crate) const IDENTITY_SECRET: &str = "identity-secret";
 
 impl World {
     fn new() -> Self {
@@ -108,6 +120,18 @@ impl World {
     }
 
     pub(crate) fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+        self.call_at(NOW_MS, method, path, token, body)
+    }
+
+    /// As [`World::call`], at `now_ms`.
+    pub(crate) fn call_at(
+        &self,
+        now_ms: u64,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> (u16, Value) {
         let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
         if let Some(t) = token {
             headers.push(("authorization".into(), format!("Bearer {t}")));
@@ -120,8 +144,17 @@ impl World {
             headers,
             body: body.as_bytes().to_vec(),
         };
+        self.request_at(now_ms, &req)
+    }
+
+    /// Sends a whole request (headers of the caller's choosing) at [`NOW_MS`].
+    pub(crate) fn request(&self, req: &HttpRequest) -> (u16, Value) {
+        self.request_at(NOW_MS, req)
+    }
+
+    fn request_at(&self, now_ms: u64, req: &HttpRequest) -> (u16, Value) {
         let edge = edge!(self);
-        let resp = block_on(handle(&edge, &req, 1_795_478_400_000));
+        let resp = block_on(handle(&edge, req, now_ms));
         let value = if resp.body.is_empty() { Value::Null } else { serde_json::from_str(&resp.body).unwrap() };
         (resp.status, value)
     }
@@ -353,7 +386,7 @@ fn identity_is_verified_only_with_the_owners_hash() {
         let id = ConversationId::parse(v["conversation_id"].as_str().unwrap()).unwrap();
         block_on(w.store.conversation(&id)).unwrap().unwrap()
     };
-    assert!(create(json!({"user_id": "u-42", "user_hash": hash})).identity_verified);
-    assert!(!create(json!({"user_id": "u-43", "user_hash": hash})).identity_verified);
-    assert!(!create(json!({"user_id": "u-42"})).identity_verified);
+    assert!(create(json!({"user_id": "u-42", "user_hash": hash})).identity_verified());
+    assert!(!create(json!({"user_id": "u-43", "user_hash": hash})).identity_verified());
+    assert!(!create(json!({"user_id": "u-42"})).identity_verified());
 }

@@ -2,7 +2,8 @@
 
 use crate::actions::execute::ActionRun;
 use crate::store::{
-    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError,
+    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, Inserted, NewMessage,
+    StoreError, Verification,
 };
 use serde::Deserialize;
 use shared::api::Lead;
@@ -10,15 +11,17 @@ use shared::{Author, ConversationId, Message, MessageId, Source};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-/// Conversations in D1.
+/// The Worker's storage: conversations and logs in D1, rate-limit windows in the `Limits`
+/// Durable Object (`glue/limiter.rs`).
 pub struct D1Store {
     db: D1Database,
+    pub(super) limits: worker::ObjectNamespace,
 }
 
 impl D1Store {
-    /// Wraps the `DB` binding.
-    pub fn new(db: D1Database) -> Self {
-        Self { db }
+    /// Wraps the `DB` and `LIMITS` bindings.
+    pub fn new(db: D1Database, limits: worker::ObjectNamespace) -> Self {
+        Self { db, limits }
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
@@ -90,8 +93,10 @@ struct ConversationRow {
     lead_name: Option<String>,
     created_at_ms: f64,
     verified_at_ms: Option<f64>,
+    verified_email: Option<String>,
+    verified_user_id: Option<String>,
     pending: Option<String>,
-    identity_verified: Option<f64>,
+    identity_method: Option<String>,
     attributes: Option<String>,
 }
 
@@ -124,8 +129,8 @@ const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
 impl ConversationStore for D1Store {
     async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
         let mut batch = vec![self.statement(
-            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified, attributes) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified, \
+             attributes, identity_method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             &[
                 text(r.id.as_str()),
                 text(&r.token_hash),
@@ -133,8 +138,9 @@ impl ConversationStore for D1Store {
                 opt(r.lead.email.as_deref()),
                 opt(r.lead.name.as_deref()),
                 JsValue::from_f64(r.created_at_ms as f64),
-                JsValue::from_f64(f64::from(u8::from(r.identity_verified))),
+                JsValue::from_f64(f64::from(u8::from(r.identity_verified()))),
                 opt(attributes_json(r).as_deref()),
+                opt(r.identity.as_str()),
             ],
         )?];
         for m in opening {
@@ -146,17 +152,18 @@ impl ConversationStore for D1Store {
     }
 
     async fn save_state(&self, r: &ConversationRecord) -> Result<(), StoreError> {
-        // verified_at_ms keeps the first verification time; it is never cleared here.
+        let v = r.verification.as_ref();
         self.statement(
-            "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, attributes = ?7, \
-             verified_at_ms = CASE WHEN ?5 THEN COALESCE(verified_at_ms, ?6) ELSE verified_at_ms END WHERE id = ?1",
+            "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, verified_at_ms = ?5, \
+             verified_email = ?6, verified_user_id = ?7, attributes = ?8 WHERE id = ?1",
             &[
                 text(r.id.as_str()),
                 opt(r.lead.email.as_deref()),
                 opt(r.lead.name.as_deref()),
                 opt(r.pending.as_deref()),
-                JsValue::from_f64(f64::from(u8::from(r.verified))),
-                JsValue::from_f64(js_sys::Date::now()),
+                v.map_or(JsValue::NULL, |v| JsValue::from_f64(v.at_ms as f64)),
+                opt(v.and_then(|v| v.email.as_deref())),
+                opt(v.and_then(|v| v.user_id.as_deref())),
                 opt(attributes_json(r).as_deref()),
             ],
         )?
@@ -169,8 +176,8 @@ impl ConversationStore for D1Store {
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
         let row: Option<ConversationRow> = self
             .statement(
-                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, pending, identity_verified, \
-                 attributes FROM conversations WHERE id = ?1",
+                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, verified_email, \
+                 verified_user_id, pending, identity_method, attributes FROM conversations WHERE id = ?1",
                 &[text(id.as_str())],
             )?
             .first(None)
@@ -183,8 +190,12 @@ impl ConversationStore for D1Store {
                 user_id: r.user_id,
                 lead: Lead { email: r.lead_email, name: r.lead_name },
                 created_at_ms: r.created_at_ms as u64,
-                verified: r.verified_at_ms.is_some(),
-                identity_verified: r.identity_verified.unwrap_or(0.0) != 0.0,
+                verification: r.verified_at_ms.map(|at| Verification {
+                    email: r.verified_email,
+                    user_id: r.verified_user_id,
+                    at_ms: at as u64,
+                }),
+                identity: IdentityProof::parse(r.identity_method.as_deref()),
                 pending: r.pending,
                 attributes: r
                     .attributes
@@ -359,25 +370,5 @@ impl ActionLogStore for D1Store {
                 })
             })
             .collect()
-    }
-
-    async fn count_runs_since(
-        &self,
-        action: &str,
-        conversation: Option<&ConversationId>,
-        since_ms: u64,
-    ) -> Result<u32, StoreError> {
-        let (sql, args) = match conversation {
-            Some(c) => (
-                "SELECT COUNT(*) AS n FROM action_runs WHERE action = ?1 AND at_ms >= ?2 AND conversation_id = ?3 AND test = 0",
-                vec![text(action), JsValue::from_f64(since_ms as f64), text(c.as_str())],
-            ),
-            None => (
-                "SELECT COUNT(*) AS n FROM action_runs WHERE action = ?1 AND at_ms >= ?2 AND test = 0",
-                vec![text(action), JsValue::from_f64(since_ms as f64)],
-            ),
-        };
-        let n: Option<f64> = self.statement(sql, &args)?.first(Some("n")).await.map_err(fail)?;
-        Ok(n.unwrap_or(0.0) as u32)
     }
 }

@@ -3,6 +3,7 @@
 
 mod d1;
 mod entropy;
+mod limiter;
 mod network;
 
 use crate::actions::execute::TokenCache;
@@ -72,7 +73,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
             body: req.bytes().await.unwrap_or_default(),
         };
-        let store = d1::D1Store::new(env.d1("DB")?);
+        let store = d1::D1Store::new(env.d1("DB")?, env.durable_object("LIMITS")?);
         let secrets = secrets(&env);
         let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
         let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());

@@ -43,11 +43,4 @@ pub trait ActionLogStore {
         limit: usize,
         before: Option<i64>,
     ) -> Result<Vec<ActionLogEntry>, StoreError>;
-    /// Runs of an action since `since_ms`, in one conversation or (None) in all.
-    async fn count_runs_since(
-        &self,
-        action: &str,
-        conversation: Option<&ConversationId>,
-        since_ms: u64,
-    ) -> Result<u32, StoreError>;
 }

@@ -11,6 +11,8 @@ pub struct MemoryStore {
     conversations: RefCell<Vec<ConversationRecord>>,
     messages: RefCell<Vec<(ConversationId, NewMessage)>>,
     runs: RefCell<Vec<(u64, ActionLogEntry)>>,
+    /// Rate-limit windows (the Worker keeps them in a Durable Object).
+    pub limiter: crate::limits::memory::MemoryLimiter,
 }
 
 impl MemoryStore {
@@ -29,7 +31,7 @@ impl ConversationStore for MemoryStore {
     async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError> {
         if let Some(c) = self.conversations.borrow_mut().iter_mut().find(|c| c.id == record.id) {
             c.lead = record.lead.clone();
-            c.verified = record.verified;
+            c.verification = record.verification.clone();
             c.pending = record.pending.clone();
             c.attributes = record.attributes.clone();
         }
@@ -130,23 +132,19 @@ impl ActionLogStore for MemoryStore {
             .cloned()
             .collect())
     }
+}
 
-    async fn count_runs_since(
+impl crate::limits::RateLimiter for MemoryStore {
+    async fn take(
         &self,
-        action: &str,
-        conversation: Option<&ConversationId>,
-        since_ms: u64,
-    ) -> Result<u32, StoreError> {
-        let conversation = conversation.map(ToString::to_string);
-        Ok(self
-            .runs
-            .borrow()
-            .iter()
-            .filter(|(at, e)| {
-                *at >= since_ms
-                    && e.run.action == action
-                    && (conversation.is_none() || e.conversation_id == conversation)
-            })
-            .count() as u32)
+        ticket: &str,
+        limits: &[crate::limits::Limit],
+        now_ms: u64,
+    ) -> Result<crate::limits::Decision, StoreError> {
+        self.limiter.take(ticket, limits, now_ms).await
+    }
+
+    async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError> {
+        self.limiter.refund(ticket, keys).await
     }
 }

@@ -23,14 +23,116 @@ pub struct ConversationRecord {
     pub lead: Lead,
     /// Creation time, Unix ms.
     pub created_at_ms: u64,
-    /// Verified by the owner's verification action (only the edge sets this).
-    pub verified: bool,
-    /// The host page identified the visitor with a valid `user_hash`.
-    pub identity_verified: bool,
+    /// What the owner's verification action proved, and when (only the edge sets this).
+    pub verification: Option<Verification>,
+    /// How the host page proved who the visitor is.
+    pub identity: IdentityProof,
     /// The agent's unfinished action (JSON of `agent::planner::Pending`), if any.
     pub pending: Option<String>,
     /// Custom attributes (`{{conversation.attributes.NAME}}`).
     pub attributes: BTreeMap<String, String>,
+}
+
+/// A successful one-time-code check: for which email and user, at what time. It holds only while
+/// the conversation's lead email and user id are still these and it has not expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The lead email the code was checked for (none if the check used no email).
+    pub email: Option<String>,
+    /// The conversation's user id at the time.
+    pub user_id: Option<String>,
+    /// When, Unix ms.
+    pub at_ms: u64,
+}
+
+/// How the host page proved who the visitor is (`Switchboard.identify`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IdentityProof {
+    /// Nothing signed: any user id or email came from the browser.
+    #[default]
+    None,
+    /// `user_hash`: the user id is signed, the email and name are not.
+    UserHash,
+    /// A JWT: user id, email and name come from signed claims.
+    SignedToken,
+}
+
+impl IdentityProof {
+    /// As stored.
+    pub fn as_str(self) -> Option<&'static str> {
+        match self {
+            Self::None => None,
+            Self::UserHash => Some("user_hash"),
+            Self::SignedToken => Some("jwt"),
+        }
+    }
+
+    /// From the stored spelling (unknown spellings prove nothing).
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some("user_hash") => Self::UserHash,
+            Some("jwt") => Self::SignedToken,
+            _ => Self::None,
+        }
+    }
+}
+
+/// What happened to a requested change of the lead email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadEmailChange {
+    /// The same address (in any case): nothing changed.
+    Unchanged,
+    /// Set; any verification and unfinished action for the old address are gone.
+    Changed,
+    /// Refused: the email comes from the host page's signed token.
+    Locked,
+}
+
+impl ConversationRecord {
+    /// Whether the host page proved who the visitor is.
+    pub fn identity_verified(&self) -> bool {
+        self.identity != IdentityProof::None
+    }
+
+    /// Whether the lead email is one the host page signed (a JWT's `email` claim).
+    pub fn email_signed(&self) -> bool {
+        self.identity == IdentityProof::SignedToken && self.lead.email.is_some()
+    }
+
+    /// Whether a one-time-code verification holds now: for this very email and user, within `ttl_ms`.
+    pub fn verified_at(&self, now_ms: u64, ttl_ms: u64) -> bool {
+        self.verification.as_ref().is_some_and(|v| {
+            let same_email = match (&v.email, &self.lead.email) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                (None, None) => true,
+                _ => false,
+            };
+            same_email && v.user_id == self.user_id && now_ms.saturating_sub(v.at_ms) < ttl_ms
+        })
+    }
+
+    /// Sets the lead email. A different address clears verification and drops the unfinished
+    /// action (a Confirm or a code meant for the old address), unless that action was waiting
+    /// for exactly this: an email. A signed email cannot be changed.
+    pub fn set_lead_email(&mut self, email: String) -> LeadEmailChange {
+        if self.lead.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email)) {
+            return LeadEmailChange::Unchanged;
+        }
+        if self.identity == IdentityProof::SignedToken {
+            return LeadEmailChange::Locked;
+        }
+        self.lead.email = Some(email);
+        self.verification = None;
+        let waits_for_email = self
+            .pending
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<crate::agent::planner::Pending>(p).ok())
+            .is_some_and(|p| p.awaiting == crate::agent::planner::Awaiting::LeadEmail);
+        if !waits_for_email {
+            self.pending = None;
+        }
+        LeadEmailChange::Changed
+    }
 }
 
 /// A message about to be stored.

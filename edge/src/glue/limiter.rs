@@ -1,0 +1,122 @@
+//! [`RateLimiter`] on the Workers runtime: one Durable Object (`Limits`, binding `LIMITS`) keeps
+//! every window in its own SQLite storage. A Durable Object handles one request's synchronous
+//! code at a time, and the storage API is synchronous, so [`take_sync`]'s check and count are
+//! never interleaved with another request's: twenty parallel guesses are decided one by one.
+//! One object serves the whole site (each take is a few indexed statements); shard the key space
+//! across several objects if a site ever outgrows one.
+
+use super::d1::D1Store;
+use crate::limits::{take_sync, Decision, HitTable, Limit, LimiterRequest, RateLimiter};
+use crate::store::StoreError;
+use serde::Deserialize;
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorage, State};
+
+/// The Durable Object holding the windows.
+#[durable_object]
+pub struct Limits {
+    sql: SqlStorage,
+}
+
+fn fail(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+struct SqlHits<'a>(&'a SqlStorage);
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+    oldest: Option<f64>,
+}
+
+impl HitTable for SqlHits<'_> {
+    fn prune(&mut self, key: &str, cutoff_ms: u64) -> std::result::Result<(), StoreError> {
+        self.0
+            .exec("DELETE FROM hits WHERE key = ? AND at_ms <= ?", vec![key.into(), (cutoff_ms as f64).into()])
+            .map_err(fail)?;
+        Ok(())
+    }
+
+    fn count(&self, key: &str) -> std::result::Result<(u32, Option<u64>), StoreError> {
+        let row: CountRow = self
+            .0
+            .exec("SELECT COUNT(*) AS n, MIN(at_ms) AS oldest FROM hits WHERE key = ?", vec![key.into()])
+            .and_then(|c| c.one())
+            .map_err(fail)?;
+        Ok((row.n as u32, row.oldest.map(|t| t as u64)))
+    }
+
+    fn insert(&mut self, key: &str, at_ms: u64, ticket: &str) -> std::result::Result<(), StoreError> {
+        self.0
+            .exec(
+                "INSERT INTO hits (key, at_ms, ticket) VALUES (?, ?, ?)",
+                vec![key.into(), (at_ms as f64).into(), ticket.into()],
+            )
+            .map_err(fail)?;
+        Ok(())
+    }
+
+    fn remove(&mut self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
+        for key in keys {
+            self.0
+                .exec("DELETE FROM hits WHERE ticket = ? AND key = ?", vec![ticket.into(), key.as_str().into()])
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    fn prune_all(&mut self, cutoff_ms: u64) -> std::result::Result<(), StoreError> {
+        self.0.exec("DELETE FROM hits WHERE at_ms <= ?", vec![(cutoff_ms as f64).into()]).map_err(fail)?;
+        Ok(())
+    }
+}
+
+impl DurableObject for Limits {
+    fn new(state: State, _env: Env) -> Self {
+        Self { sql: state.storage().sql() }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let request: LimiterRequest = req.json().await?;
+        // From here on nothing awaits: this request's SQL runs as one uninterrupted step.
+        self.sql.exec(
+            "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at_ms INTEGER NOT NULL, ticket TEXT NOT NULL)",
+            None,
+        )?;
+        self.sql.exec("CREATE INDEX IF NOT EXISTS hits_by_key ON hits (key, at_ms)", None)?;
+        self.sql.exec("CREATE INDEX IF NOT EXISTS hits_by_time ON hits (at_ms)", None)?;
+        let mut table = SqlHits(&self.sql);
+        let outcome = match request {
+            LimiterRequest::Take { ticket, limits, now_ms } => take_sync(&mut table, &ticket, &limits, now_ms),
+            LimiterRequest::Refund { ticket, keys } => table.remove(&ticket, &keys).map(|()| Decision::Granted),
+        };
+        match outcome {
+            Ok(decision) => Response::from_json(&decision),
+            Err(e) => Response::error(e.0, 500),
+        }
+    }
+}
+
+impl D1Store {
+    async fn limiter(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
+        let stub = self.limits.get_by_name("limits").map_err(fail)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(serde_json::to_string(request).map_err(fail)?.into()));
+        let req = Request::new_with_init("https://limits/", &init).map_err(fail)?;
+        let mut response = stub.fetch_with_request(req).await.map_err(fail)?;
+        if response.status_code() != 200 {
+            return Err(fail(format!("the rate limiter failed: {}", response.text().await.unwrap_or_default())));
+        }
+        response.json().await.map_err(fail)
+    }
+}
+
+impl RateLimiter for D1Store {
+    async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> std::result::Result<Decision, StoreError> {
+        self.limiter(&LimiterRequest::Take { ticket: ticket.into(), limits: limits.to_vec(), now_ms }).await
+    }
+
+    async fn refund(&self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
+        self.limiter(&LimiterRequest::Refund { ticket: ticket.into(), keys: keys.to_vec() }).await.map(|_| ())
+    }
+}
