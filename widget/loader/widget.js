@@ -79,10 +79,10 @@
     close: function () { setOpen(false); },
     toggle: function () { setOpen(!open); },
     on: function (name, fn) { (listeners[name] = listeners[name] || []).push(fn); },
-    // {user_id, email, name, user_hash}: used when the visitor's conversation is created.
+    // {user_id, email, name, user_hash} or {user_jwt}: used when the visitor's conversation is created.
     identify: function (who) {
       identity = {};
-      ["user_id", "email", "name", "user_hash"].forEach(function (k) { if (who && who[k] != null) identity[k] = String(who[k]); });
+      ["user_id", "email", "name", "user_hash", "user_jwt"].forEach(function (k) { if (who && who[k] != null) identity[k] = String(who[k]); });
       post("identify", { identity: identity });
     },
     // Custom attributes ({{conversation.attributes.NAME}}); null or "" removes one.

@@ -34,6 +34,7 @@ pub fn parse_command(data: &JsValue) -> Option<HostCommand> {
                 user_id: text_field(&who, "user_id"),
                 lead: (email.is_some() || name.is_some()).then_some(Lead { email, name }),
                 user_hash: text_field(&who, "user_hash"),
+                user_jwt: text_field(&who, "user_jwt"),
                 attributes: Attributes::new(),
             }))
         }
