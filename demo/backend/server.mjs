@@ -108,7 +108,8 @@ const server = createServer(async (req, res) => {
   if (p === "/v1/otp/verify") {
     const ok = otps.get(body.email) === String(body.code);
     if (ok) verified.add(body.email);
-    return ok ? send(res, 200, { verified: true }) : send(res, 422, { verified: false, error: "wrong or expired code" });
+    // As many real APIs do: a wrong code is still HTTP 200, with verified: false.
+    return send(res, 200, ok ? { verified: true } : { verified: false, error: "wrong or expired code" });
   }
   send(res, 404, { error: "no such endpoint" });
 });

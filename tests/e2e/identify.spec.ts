@@ -52,7 +52,14 @@ test("an action that needs a verified identity refuses a visitor who only typed 
   expect(refused[1].action).toMatchObject({ name: "Get Balances", status: "refused" });
   expect(refused[1].text).toContain("signed in");
 
-  const signedIn = await start({ user_id: "u-ana", lead: { email: "ana@example.com" }, user_hash: hashOf("u-ana") });
+  // Balances are keyed on the account email: a signed user id alone does not vouch for it.
+  const hashOnly = await start({ user_id: "u-ana", lead: { email: "ana@example.com" }, user_hash: hashOf("u-ana") });
+  expect((await hashOnly("What are my balances?"))[1].action).toMatchObject({ name: "Get Balances", status: "refused" });
+
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "u-ana", email: "ana@example.com", exp: Math.floor(Date.now() / 1000) + 600 })}`;
+  const userJwt = `${head}.${createHmac("sha256", vars.IDENTITY_SECRET).update(head).digest("base64url")}`;
+  const signedIn = await start({ user_jwt: userJwt });
   const next = await signedIn("What are my balances?");
   expect(next[1].text).toContain("sent a one-time code"); // on to the code check, not refused
 });
