@@ -265,17 +265,31 @@ mod tests {
     }
 
     proptest! {
-        /// No visitor value can break out of a JSON body string or change the URL's host.
+        /// No visitor value can break out of a JSON body string, change the URL's host, or add,
+        /// remove or climb a path segment as the URL standard reads it (dot segments included).
         #[test]
-        fn values_cannot_escape_their_place(value in "\\PC*") {
+        fn values_cannot_escape_their_place(
+            value in prop_oneof![Just(String::new()), Just(".".to_string()), Just("..".to_string()),
+                "[./%2eE]{0,5}", "\\PC*"],
+        ) {
             let a = action(r#"{"name":"P","type":"http","method":"POST","scope":"write",
-                "url":"https://api.example.com/t/{{inputs.v}}","body":{"v":"{{inputs.v}}"},"inputs":[{"name":"v"}]}"#);
-            let r = build_request(&a, &values(&[("inputs.v", &value)]), &policy(), None).unwrap();
-            let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
-            prop_assert_eq!(body, serde_json::json!({"v": value}));
-            let parsed = url::Url::parse(&r.url).unwrap();
-            prop_assert_eq!(parsed.host_str(), Some("api.example.com"));
-            prop_assert_eq!(parsed.path_segments().unwrap().count(), 2);
+                "url":"https://api.example.com/t/{{inputs.v}}/x","body":{"v":"{{inputs.v}}"},"inputs":[{"name":"v"}]}"#);
+            match build_request(&a, &values(&[("inputs.v", &value)]), &policy(), None) {
+                Ok(r) => {
+                    let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+                    prop_assert_eq!(body, serde_json::json!({"v": value}));
+                    let parsed = url::Url::parse(&r.url).unwrap();
+                    prop_assert_eq!(parsed.host_str(), Some("api.example.com"));
+                    prop_assert_eq!(parsed.path_segments().unwrap().count(), 3);
+                    // The parser normalised nothing away: the path sent is the path rendered.
+                    prop_assert!(r.url.ends_with(parsed.path()), "{} became {}", r.url, parsed.path());
+                }
+                Err(e) => {
+                    let refused = matches!(e, RenderError::Template { source: TemplateError::PathSegment(_), .. });
+                    prop_assert!(refused, "{e}");
+                    prop_assert!(value.is_empty() || value == "." || value == "..", "refused {:?}", value);
+                }
+            }
         }
     }
 }
