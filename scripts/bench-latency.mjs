@@ -1,6 +1,8 @@
 // Benchmark (not a test): latency of POST /api/v1/conversations/{id}/messages on local workerd.
 // Starts the built edge (run scripts/build-edge and scripts/build-assets first) on a spare port
-// with a fresh D1 state, warms up, then times N sequential posts. Prints median and p99.
+// with a fresh D1 state, warms up, then times N sequential posts. Prints median and p99, and the
+// share of it spent in the rate limiter (the edge reports it as `Server-Timing: limiter;dur=…`).
+// A new conversation every 15 messages keeps under the per-conversation limit (20 per minute).
 // Usage: node scripts/bench-latency.mjs [N=300]
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -21,9 +23,12 @@ for (let i = 0; ; i++) {
   if (i > 240) throw new Error("edge did not start");
   await new Promise((r) => setTimeout(r, 250));
 }
-const conv = await (await fetch(`${base}/api/v1/conversations`, { method: "POST" })).json();
+let conv = null;
+const fresh = async () => (conv = await (await fetch(`${base}/api/v1/conversations`, { method: "POST" })).json());
+const limiter = [];
 const questions = ["what are the withdrawal fees for bitcoin?", "how long do ethereum deposits take?", "how do I reset 2FA?", "what is the capital of France?"];
 const post = async (i) => {
+  if (i % 15 === 0 || !conv) await fresh();
   const t = performance.now();
   const res = await fetch(`${base}/api/v1/conversations/${conv.conversation_id}/messages`, {
     method: "POST",
@@ -32,13 +37,21 @@ const post = async (i) => {
   });
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const timing = /limiter;dur=([0-9.]+)/.exec(res.headers.get("server-timing") ?? "");
+  if (timing) limiter.push(Number(timing[1]));
   return performance.now() - t;
 };
-for (let i = 0; i < 20; i++) await post(100_000 + i); // warm-up
+for (let i = 0; i < 20; i++) await post(100_005 + i); // warm-up
+limiter.length = 0;
 const times = [];
 for (let i = 0; i < n; i++) times.push(await post(i));
 times.sort((a, b) => a - b);
 const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
 console.log(`post-message on local workerd, ${n} sequential requests: median ${q(0.5)} ms, p90 ${q(0.9)} ms, p99 ${q(0.99)} ms, max ${times.at(-1).toFixed(2)} ms`);
+limiter.sort((a, b) => a - b);
+if (limiter.length) {
+  const l = (p) => limiter[Math.min(limiter.length - 1, Math.floor(p * limiter.length))].toFixed(2);
+  console.log(`  of which the rate limiter (Durable Object round trips): median ${l(0.5)} ms, p90 ${l(0.9)} ms, p99 ${l(0.99)} ms`);
+}
 stop();
 process.exit(0);

@@ -16,12 +16,14 @@ use worker::{D1Database, D1PreparedStatement};
 pub struct D1Store {
     db: D1Database,
     pub(super) limits: worker::ObjectNamespace,
+    /// Time spent waiting for the rate limiter in this request, ms (sent as `Server-Timing`).
+    pub(super) limiter_ms: std::cell::Cell<f64>,
 }
 
 impl D1Store {
     /// Wraps the `DB` and `LIMITS` bindings.
     pub fn new(db: D1Database, limits: worker::ObjectNamespace) -> Self {
-        Self { db, limits }
+        Self { db, limits, limiter_ms: std::cell::Cell::new(0.0) }
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {

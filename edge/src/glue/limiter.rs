@@ -99,6 +99,13 @@ impl DurableObject for Limits {
 
 impl D1Store {
     async fn limiter(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
+        let started = js_sys::Date::now();
+        let decision = self.ask_limiter(request).await;
+        self.limiter_ms.set(self.limiter_ms.get() + (js_sys::Date::now() - started));
+        decision
+    }
+
+    async fn ask_limiter(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
         let stub = self.limits.get_by_name("limits").map_err(fail)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(serde_json::to_string(request).map_err(fail)?.into()));

@@ -94,7 +94,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 identity_secret: identity_secret.as_deref(),
             },
         };
-        api::handle(&edge, &http, js_sys::Date::now() as u64).await
+        let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
+        // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
+        response.headers.push(("server-timing".into(), format!("limiter;dur={}", store.limiter_ms.get())));
+        response
     };
     into_worker_response(response)
 }
