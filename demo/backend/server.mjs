@@ -12,6 +12,13 @@ const customers = {
   "ana@example.com": { name: "Ana Lima", kyc: { level: 2, status: "approved" }, balances: { BTC: "0.8421", ETH: "3.1200", USDT: "1250.00" } },
   "ben@example.com": { name: "Ben Okafor", kyc: { level: 1, status: "pending review" }, balances: { BTC: "0.0050", USDT: "80.00" } },
 };
+// Any other address at example.com is a new customer too, so each test (and each demo visitor) can
+// use an account of its own: per-email limits then never mix them up.
+const customer = (email) => {
+  if (customers[email]) return customers[email];
+  if (!/^[a-z0-9._+-]+@example\.com$/i.test(String(email ?? ""))) return undefined;
+  return (customers[email] = { name: String(email).split("@")[0], kyc: { level: 0, status: "not started" }, balances: { BTC: "0.0000" } });
+};
 const hex = (seed) => Array.from({ length: 64 }, (_, i) => "0123456789abcdef"[(seed * 7 + i * 13) % 16]).join("");
 const transactions = [
   { hash: "0x" + hex(1), type: "deposit", asset: "BTC", amount: "0.25", status: "confirmed", confirmations: 6, email: "ana@example.com" },
@@ -60,7 +67,7 @@ const server = createServer(async (req, res) => {
     if (req.headers["x-admin-key"] !== ADMIN_KEY) return send(res, 401, { error: "bad admin key" });
     const key = req.headers["idempotency-key"];
     if (key && idempotent.has(key)) return send(res, 200, idempotent.get(key));
-    if (!customers[body.email]) return send(res, 404, { error: "no such customer" });
+    if (!customer(body.email)) return send(res, 404, { error: "no such customer" });
     const result = { status: "reset", email: body.email, withdrawals_locked_hours: 48, reset_id: `r-${received.length}` };
     if (key) idempotent.set(key, result);
     return send(res, 200, result);
@@ -79,11 +86,11 @@ const server = createServer(async (req, res) => {
     return tx ? send(res, 200, tx) : send(res, 404, { error: "no transaction with that hash" });
   }
   if (p === "/v1/kyc") {
-    const c = customers[url.searchParams.get("email")];
+    const c = customer(url.searchParams.get("email"));
     return c ? send(res, 200, c.kyc) : send(res, 404, { error: "no such customer" });
   }
   if (p === "/v1/balances") {
-    const c = customers[url.searchParams.get("email")];
+    const c = customer(url.searchParams.get("email"));
     return c ? send(res, 200, { balances: c.balances }) : send(res, 404, { error: "no such customer" });
   }
   if (p === "/v1/addresses/validate") {
@@ -99,7 +106,7 @@ const server = createServer(async (req, res) => {
     return send(res, 201, result);
   }
   if (p === "/v1/otp/send") {
-    if (!customers[body.email]) return send(res, 404, { error: "no such customer" });
+    if (!customer(body.email)) return send(res, 404, { error: "no such customer" });
     const code = String(100000 + Math.floor(Math.random() * 900000));
     otps.set(body.email, code);
     console.log(`[demo backend] one-time code for ${body.email}: ${code}`);

@@ -60,7 +60,8 @@ test("a quick reply is sent as the visitor's message and answered from the conte
 
 test("a write asks Confirm / Cancel first; Cancel sends nothing, Confirm runs it once", async ({ page, request }) => {
   await page.addInitScript(() => {
-    (window as any).Switchboard = [["identify", { email: "ana@example.com" }]];
+    // An account of its own: a 2FA reset is limited per email (once an hour), whichever test ran before.
+    (window as any).Switchboard = [["identify", { email: "cleo@example.com" }]];
   });
   const chat = await openChat(page);
   const box = chat.getByRole("textbox", { name: "Message" });
@@ -68,7 +69,7 @@ test("a write asks Confirm / Cancel first; Cancel sends nothing, Confirm runs it
   await box.fill("I lost my authenticator, please reset my 2FA");
   await box.press("Enter");
   await expect(log).toContainText("sent a one-time code");
-  const otp = (await (await request.get(`${BACKEND}/__otp?email=ana%40example.com`)).json()).code;
+  const otp = (await (await request.get(`${BACKEND}/__otp?email=cleo%40example.com`)).json()).code;
   await box.fill(otp);
   await box.press("Enter");
   await expect(log).toContainText("Please confirm: Reset 2FA");

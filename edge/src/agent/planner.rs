@@ -44,8 +44,10 @@ pub struct Facts {
     pub lead_email: Option<String>,
     /// Verified by the owner's verification action.
     pub verified: bool,
-    /// Identified by the host page with a valid `user_hash`.
+    /// Identified by the host page with a valid `user_hash` or JWT.
     pub identity_verified: bool,
+    /// The lead email is signed by the host page (a JWT's claim).
+    pub email_signed: bool,
     /// The unfinished action.
     pub pending: Option<Pending>,
 }
@@ -215,7 +217,10 @@ impl Planner<'_> {
             let text = format!("I can help with that ({}). What's the email address on your account?", action.name);
             return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::LeadEmail, ..pending }) };
         }
-        if action.requires_verified_identity && !facts.identity_verified {
+        // Mirrors the guard: nothing the visitor says can sign an identity or an email.
+        let unsigned =
+            !facts.identity_verified || (!facts.email_signed && action.uses(&shared::template::TemplateVar::LeadEmail));
+        if action.requires_verified_identity && unsigned {
             // Nothing the visitor can say fixes this: let the guard refuse it, on the record.
             return Step::Run { action: pending.action, inputs: pending.inputs, then: None };
         }

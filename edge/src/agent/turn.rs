@@ -32,6 +32,7 @@ fn facts_of(site: &shared::site::SiteBundle, record: &ConversationRecord, now_ms
         lead_email: record.lead.email.clone(),
         verified: record.verified_at(now_ms, verification_ttl_ms(site)),
         identity_verified: record.identity_verified(),
+        email_signed: record.email_signed(),
         // An unfinished action stored by an older version that no longer parses is forgotten.
         pending: record.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
     }
@@ -436,13 +437,14 @@ where
                     values.insert(TemplateVar::Secret(name.clone()), edge.actions.secrets[&name].clone());
                 }
                 let email = record.lead.email.as_deref();
-                let mut limits = keys::action_run(action, &record.id, email);
                 let wrong_codes = if action.verifies {
                     keys::failed_checks(&edge.site.agent.actions, &record.id, email)
                 } else {
                     vec![]
                 };
-                limits.extend(wrong_codes.iter().cloned());
+                // Wrong-code limits first: when they are full, that is what the visitor is told.
+                let mut limits = wrong_codes.clone();
+                limits.extend(keys::action_run(action, &record.id, email));
                 let ticket = crate::token::random_text(edge.entropy, 12);
                 match edge.store.take(&ticket, &limits, now_ms).await? {
                     Decision::Refused { key, .. } if keys::is_failed_checks(&key) => {
