@@ -29,12 +29,15 @@ const CREDENTIAL_PARTS: &[&str] = &[
     "signature",
     "session",
     "mnemonic",
+    "recoveryphrase",
+    "seedphrase",
+    "backupphrase",
 ];
 
 /// Name words that are credentials when they are a whole word (`pin`, but not `shipping`).
 const CREDENTIAL_WORDS: &[&str] = &[
     "auth", "key", "code", "pin", "otp", "totp", "hotp", "2fa", "mfa", "cvv", "cvv2", "cvc", "cvc2", "csc", "pwd",
-    "pw", "pass", "seed", "sig", "jwt", "ssn", "phrase",
+    "pw", "seed", "sig", "jwt", "ssn",
 ];
 
 /// Words that make `key` or `code` an ordinary identifier (`country_code`, `idempotency_key`).
@@ -604,6 +607,9 @@ mod tests {
             "Content-Type",
             "summary",
             "deposits",
+            "pass",
+            "search_phrase",
+            "passed",
         ] {
             assert!(!is_sensitive_name(name), "{name} is not a credential");
         }
