@@ -139,20 +139,22 @@ test("a redirect to another origin is followed without the Authorization header"
 
 test("a visitor is told what failed in plain words, never where the edge was sent", async ({ page, request }) => {
   await mode(request, "status=redirect");
-  let chat = await openChat(page);
+  const chat = await openChat(page);
   await chat.getByRole("button", { name: "Check service status" }).click();
-  let log = chat.getByRole("log", { name: "Messages" });
+  const log = chat.getByRole("log", { name: "Messages" });
   await expect(log).toContainText("I can't do Get Service Status right now: this is not set up correctly on our side.");
   for (const detail of ["169.254", "meta-data", "redirect", "allow_private_addresses"]) {
     await expect(log).not.toContainText(detail);
   }
   // The owner's log keeps the detail.
   expect(await logsOf(request, "get-service-status")).toContain("169.254.169.254");
+});
 
+test("a visitor whose check times out is told so, without the timeout or the address", async ({ page, request }) => {
   await mode(request, "status=slow-body");
-  chat = await openChat(page);
+  const chat = await openChat(page);
   await chat.getByRole("button", { name: "Check service status" }).click();
-  log = chat.getByRole("log", { name: "Messages" });
+  const log = chat.getByRole("log", { name: "Messages" });
   await expect(log).toContainText("I couldn't complete Get Service Status: the service did not answer in time.");
   await expect(log).not.toContainText("1500");
   await expect(log).not.toContainText("127.0.0.1");
@@ -173,12 +175,13 @@ test("a request body without Content-Length is refused at 16 KiB without waiting
       res.on("data", (c) => (body += c));
       res.on("end", () => {
         answered = true;
-        req.destroy(); // the body we never finished
+        // Only now end the body (the local dev server's proxy stalls on a connection dropped mid-body).
+        req.end('"}');
         resolve({ status: res.statusCode ?? 0, body });
       });
     });
     req.on("error", (e) => answered || reject(e));
-    // 20 KiB of a message, and then the body never ends: only a reader that stops at the limit answers.
+    // 20 KiB of a message, and the body does not end: only a reader that stops at the limit answers.
     req.write(`{"client_message_id":"big","text":"${"a".repeat(20 * 1024)}`);
   });
   console.log(`chunked 20 KiB body without an end: answered ${status} after ${Date.now() - started} ms`);
