@@ -1,7 +1,9 @@
 // Nova Exchange's demo API: the owner's backend that Switchboard's actions call. A real HTTP
 // server with fictional data, so the demo and the tests exercise real network calls.
 // Usage: node demo/backend/server.mjs [port=8788]   (keys: EXCHANGE_API_KEY, EXCHANGE_ADMIN_KEY env)
-// Test hooks: GET /__requests (what it received), GET /__otp?email= (the last code it "emailed").
+// Test hooks: GET /__requests (what it received), GET /__otp?email= (the last code it "emailed"),
+// GET /__mode?status=&kyc= (how /v1/status and /v1/kyc misbehave), GET /__outbound (what the
+// misbehaving modes saw). It also listens on port+1: a second origin for cross-origin redirects.
 import { createServer } from "node:http";
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8788);
@@ -30,11 +32,55 @@ const verified = new Set();
 const idempotent = new Map(); // Idempotency-Key -> response
 const received = [];
 let tickets = 0;
-let statusMode = "ok"; // test hook: how /v1/status behaves (ok, slow, fail, redirect)
+let statusMode = "ok"; // test hook: how /v1/status behaves (ok, slow, fail, redirect, and the outbound modes below)
+// Outbound-safety modes (tests/e2e/outbound.spec.ts), answering the way real APIs do:
+//   status=echo                  echoes the request (headers incl. Authorization, and the raw header block in base64)
+//   status=slow-body             sends the headers at once, then dribbles the body for 8 s
+//   status=huge                  streams 64 MiB without Content-Length
+//   status=redirect-cross-origin redirects to the same path on the second origin (port+1)
+//   kyc=echo                     /v1/kyc answers with the echo only (no fields the reply template names)
+let kycMode = "ok";
+const outbound = { bodyBytesSent: 0, closedEarly: false };
 
 function send(res, status, body) {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
+}
+
+// What an echo endpoint answers: the request as received, as httpbin and many debug endpoints do.
+function echoOf(req) {
+  const raw = req.rawHeaders.reduce((out, v, i) => out + (i % 2 ? `${v}\r\n` : `${v}: `), "");
+  return { method: req.method, path: req.url, headers: req.headers, raw_headers_b64: Buffer.from(raw).toString("base64") };
+}
+
+// Headers at once, then one byte of the JSON body every 100 ms for `ms`.
+function dribble(res, ms) {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.write('{"summary":"');
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - started >= ms) { clearInterval(timer); return res.end('slow"}'); }
+    res.write(".");
+    outbound.bodyBytesSent += 1;
+  }, 100);
+  res.on("close", () => { if (!res.writableEnded) outbound.closedEarly = true; clearInterval(timer); });
+}
+
+// `total` bytes of JSON without Content-Length (chunked), as fast as the reader takes them.
+function flood(res, total) {
+  res.writeHead(200, { "content-type": "application/json" });
+  const chunk = Buffer.alloc(64 * 1024, "a");
+  res.write('{"summary":"');
+  let closed = false;
+  res.on("close", () => { closed = true; if (!res.writableEnded) outbound.closedEarly = true; });
+  const pump = () => {
+    while (!closed && outbound.bodyBytesSent < total) {
+      outbound.bodyBytesSent += chunk.length;
+      if (!res.write(chunk)) return res.once("drain", pump);
+    }
+    if (!closed) res.end('"}');
+  };
+  pump();
 }
 
 async function readBody(req) {
@@ -48,15 +94,21 @@ async function readBody(req) {
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, `http://${req.headers.host}`);
   const body = await readBody(req);
-  if (!url.pathname.startsWith("/__")) received.push({ method: req.method, path: url.pathname, query: url.search, headers: req.headers, body });
+  if (!url.pathname.startsWith("/__")) received.push({ method: req.method, path: url.pathname, query: url.search, headers: req.headers, body, port: req.socket.localPort });
   const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
   const authed = bearer === API_KEY || req.headers["x-api-key"] === API_KEY;
   const p = url.pathname;
 
   if (p === "/__requests") return send(res, 200, received);
   if (p === "/__otp") return send(res, 200, { code: otps.get(url.searchParams.get("email")) ?? null });
-  if (p === "/__reset") { received.length = 0; otps.clear(); verified.clear(); idempotent.clear(); statusMode = "ok"; tickets = 0; return send(res, 200, {}); }
-  if (p === "/__mode") { statusMode = url.searchParams.get("status") ?? "ok"; return send(res, 200, { statusMode }); }
+  if (p === "/__reset") { received.length = 0; otps.clear(); verified.clear(); idempotent.clear(); statusMode = "ok"; kycMode = "ok"; tickets = 0; return send(res, 200, {}); }
+  if (p === "/__mode") {
+    statusMode = url.searchParams.get("status") ?? "ok";
+    kycMode = url.searchParams.get("kyc") ?? "ok";
+    Object.assign(outbound, { bodyBytesSent: 0, closedEarly: false });
+    return send(res, 200, { statusMode, kycMode });
+  }
+  if (p === "/__outbound") return send(res, 200, outbound);
 
   if (p === "/status") {
     // The public status page the demo's link button opens.
@@ -79,6 +131,10 @@ const server = createServer(async (req, res) => {
     if (statusMode === "slow") return setTimeout(() => send(res, 200, { summary: "late" }), 10_000);
     if (statusMode === "fail") return send(res, 500, { error: "status service down" });
     if (statusMode === "redirect") { res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }); return res.end(); }
+    if (statusMode === "echo") return send(res, 200, { summary: "operating normally", deposits: "normal", withdrawals: "normal", echo: echoOf(req) });
+    if (statusMode === "slow-body") return dribble(res, 8_000);
+    if (statusMode === "huge") return flood(res, 64 * 1024 * 1024);
+    if (statusMode === "redirect-cross-origin") { res.writeHead(302, { location: `http://127.0.0.1:${port + 1}/v1/status` }); return res.end(); }
     return send(res, 200, { summary: "operating normally", deposits: "normal", withdrawals: "normal" });
   }
   if ((m = /^\/v1\/transactions\/([^/]+)$/.exec(p))) {
@@ -86,6 +142,7 @@ const server = createServer(async (req, res) => {
     return tx ? send(res, 200, tx) : send(res, 404, { error: "no transaction with that hash" });
   }
   if (p === "/v1/kyc") {
+    if (kycMode === "echo") return send(res, 200, { received: "ok", echo: echoOf(req) });
     const c = customer(url.searchParams.get("email"));
     return c ? send(res, 200, c.kyc) : send(res, 404, { error: "no such customer" });
   }
@@ -122,3 +179,5 @@ const server = createServer(async (req, res) => {
 });
 
 server.listen(port, "127.0.0.1", () => console.log(`[demo backend] Nova Exchange API on http://127.0.0.1:${port}`));
+// The same API on a second origin, where redirects to "another origin" land in the tests.
+createServer((req, res) => server.emit("request", req, res)).listen(port + 1, "127.0.0.1");

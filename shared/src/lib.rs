@@ -8,6 +8,7 @@ pub mod form;
 pub mod ids;
 pub mod markdown;
 pub mod message;
+pub mod net;
 pub mod number;
 pub mod site;
 pub mod template;

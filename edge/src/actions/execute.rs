@@ -1,9 +1,17 @@
 //! Running an action: the request (with auth, idempotency key and SSRF checks on every hop), a
-//! timeout per attempt, retries with backoff for idempotent methods only, a response size cap, and
-//! one [`ActionRun`] that says what happened in words the agent can use and a log entry with every
-//! credential redacted.
+//! timeout per attempt that covers the whole response, one deadline for the whole run, retries
+//! with backoff for idempotent methods only, a response size cap, and one [`ActionRun`] that says
+//! what happened — in words for the log and the owner (`summary`), in words safe for the visitor
+//! ([`ActionRun::visitor_reason`]) — with every credential redacted.
+//!
+//! Time bounds: one attempt (connect, headers and body) takes at most the action's `timeout_ms`
+//! (default [`DEFAULT_TIMEOUT_MS`], at most [`MAX_TIMEOUT_MS`]); one run — token endpoint, every
+//! attempt, redirect hop and backoff — ends within [`RUN_DEADLINE_MS`]. Before these bounds a run
+//! could take 4 attempts × 4 hops × 30 s = 8 minutes, with bodies read without any limit.
 
-use super::redact::{mask_sensitive, redact_headers, redact_json, redact_secrets, redact_url};
+use super::redact::{
+    is_sensitive_name, mask_sensitive, redact_headers, redact_json, redact_url, without_credential_keys, Credentials,
+};
 use super::render::{build_request, OutboundRequest, RenderError};
 use super::ssrf::NetworkPolicy;
 use serde::{Deserialize, Serialize};
@@ -17,8 +25,14 @@ use std::collections::HashMap;
 pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 /// Longest response body kept in a log entry.
 const LOGGED_BODY_CHARS: usize = 4096;
-/// Default per-attempt timeout.
+/// Default per-attempt timeout (the whole response, body included).
 pub const DEFAULT_TIMEOUT_MS: u32 = 5000;
+/// Longest per-attempt timeout an action may set.
+pub const MAX_TIMEOUT_MS: u32 = 30_000;
+/// Longest one run may take: token endpoint, every attempt, redirect hop and backoff together.
+pub const RUN_DEADLINE_MS: u32 = 30_000;
+/// Shortest time worth starting a request with; with less left, the run stops.
+const MIN_ATTEMPT_MS: u32 = 100;
 /// Redirect hops followed (each checked like the first URL).
 const MAX_REDIRECTS: usize = 3;
 
@@ -36,7 +50,7 @@ pub struct InboundResponse {
 /// Why no response arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
-    /// The attempt took longer than its timeout.
+    /// The exchange (connect, headers and body) took longer than its time.
     Timeout,
     /// Connection refused, reset, DNS failure…
     Network(String),
@@ -47,8 +61,11 @@ pub enum TransportError {
 /// The outside world, as actions need it: send one request (never following redirects), wait, tell time.
 #[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
 pub trait Network {
-    /// Sends one request; must not follow redirects.
-    async fn send(&self, request: &OutboundRequest, timeout_ms: u32) -> Result<InboundResponse, TransportError>;
+    /// Sends one request without following redirects. The whole exchange — connecting, the headers
+    /// and the entire body — must end within `within_ms`, else [`TransportError::Timeout`]; a body
+    /// over [`MAX_RESPONSE_BYTES`] is [`TransportError::TooLarge`] as soon as that is known,
+    /// without reading the rest.
+    async fn send(&self, request: &OutboundRequest, within_ms: u32) -> Result<InboundResponse, TransportError>;
     /// Waits (backoff between retries).
     async fn sleep(&self, ms: u32);
     /// Milliseconds since some fixed point.
@@ -123,7 +140,8 @@ pub struct ActionRun {
     /// Failure kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_class: Option<ErrorClass>,
-    /// A sentence for the agent (never holds a secret).
+    /// A sentence for the log and the owner (never holds a credential; may name hosts and
+    /// statuses). Visitors see [`ActionRun::visitor_reason`] instead.
     pub summary: String,
     /// The response's selected fields (ok runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +180,29 @@ impl ActionRun {
             retries: 0,
         }
     }
+
+    /// Why the run did not succeed, in words safe to show the visitor: chosen by error class only,
+    /// so it names no host, path, status, setting or secret (those are in `summary`, for the log).
+    /// A guard's refusal is already written for the visitor and is shown as it is.
+    pub fn visitor_reason(&self) -> String {
+        let reason = match self.error_class {
+            Some(ErrorClass::Guard | ErrorClass::RateLimited | ErrorClass::WrongCodeLimit) => {
+                return self.summary.clone()
+            }
+            Some(ErrorClass::ConditionFailed) => "the service did not confirm it",
+            Some(ErrorClass::Timeout) => "the service did not answer in time",
+            Some(ErrorClass::Network) => "the service could not be reached",
+            Some(ErrorClass::Http5xx) => "the service is unavailable right now",
+            Some(ErrorClass::Http4xx) => "the service could not process the request",
+            Some(ErrorClass::InvalidJson) => "the service sent an answer I could not read",
+            Some(ErrorClass::TooLarge) => "the service sent an answer that was too large",
+            Some(ErrorClass::Auth) => "signing in to the service failed",
+            Some(ErrorClass::Ssrf | ErrorClass::Template) => "this is not set up correctly on our side",
+            None if self.status == RunStatus::Ok => "it worked",
+            None => "something went wrong",
+        };
+        reason.to_string()
+    }
 }
 
 /// Cached tokens from token endpoints, by action slug: (token, expiry in `now_ms` time).
@@ -187,15 +228,35 @@ pub fn idempotency_key(seed: &str, action_slug: &str) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// When a run must end, in [`Network::now_ms`] time.
+#[derive(Debug, Clone, Copy)]
+struct Deadline(f64);
+
+impl Deadline {
+    /// The time for one exchange: its own timeout, or what is left of the run if that is less.
+    fn budget<N: Network>(self, network: &N, timeout_ms: u32) -> Result<u32, Failure> {
+        let left = (self.0 - network.now_ms()).max(0.0) as u32;
+        if left < MIN_ATTEMPT_MS {
+            return Err((ErrorClass::Timeout, format!("the run used up its {RUN_DEADLINE_MS} ms deadline")));
+        }
+        Ok(timeout_ms.min(left))
+    }
+
+    fn left_ms<N: Network>(self, network: &N) -> f64 {
+        self.0 - network.now_ms()
+    }
+}
+
 /// Runs an action with the given values (fixed variables, inputs and secrets).
 pub async fn run<N: Network>(ctx: &RunContext<'_, N>, action: &ActionDef, values: &Values) -> ActionRun {
     let started = ctx.network.now_ms();
-    let secrets: Vec<String> =
-        values.iter().filter(|(k, _)| matches!(k, TemplateVar::Secret(_))).map(|(_, v)| v.clone()).collect();
+    let deadline = Deadline(started + f64::from(RUN_DEADLINE_MS));
+    let mut credentials =
+        Credentials::new(values.iter().filter(|(k, _)| matches!(k, TemplateVar::Secret(_))).map(|(_, v)| v));
     let mut run = ActionRun::not_sent(action.slug(), RunStatus::Failed, None, String::new());
-    let result = attempt_all(ctx, action, values, &secrets, &mut run).await;
+    let result = attempt_all(ctx, action, values, deadline, &mut credentials, &mut run).await;
     match result {
-        Ok(response) => finish_ok(action, &response, &secrets, &mut run),
+        Ok(response) => finish_ok(action, &response, &credentials, &mut run),
         Err((class, summary)) => {
             run.status = if matches!(class, ErrorClass::Ssrf | ErrorClass::Template | ErrorClass::Guard) {
                 RunStatus::Refused
@@ -203,7 +264,7 @@ pub async fn run<N: Network>(ctx: &RunContext<'_, N>, action: &ActionDef, values
                 RunStatus::Failed
             };
             run.error_class = Some(class);
-            run.summary = redact_secrets(&summary, &secrets);
+            run.summary = credentials.redact(&summary);
         }
     }
     run.duration_ms = (ctx.network.now_ms() - started).max(0.0) as u32;
@@ -216,25 +277,31 @@ async fn attempt_all<N: Network>(
     ctx: &RunContext<'_, N>,
     action: &ActionDef,
     values: &Values,
-    secrets: &[String],
+    deadline: Deadline,
+    credentials: &mut Credentials,
     run: &mut ActionRun,
 ) -> Result<InboundResponse, Failure> {
     let method = action.method.ok_or((ErrorClass::Template, format!("action '{}' has no method", action.name)))?;
-    let timeout = action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(100, 30_000);
+    let timeout = action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(MIN_ATTEMPT_MS, MAX_TIMEOUT_MS);
     let max_retries = if method.is_idempotent() { u32::from(action.retries.unwrap_or(0).min(3)) } else { 0 };
     let mut refreshed_token = false;
     let mut attempt = 0;
     loop {
         let token = match &action.auth {
-            Some(AuthDef::TokenEndpoint { .. }) => Some(fetch_token(ctx, action, values, refreshed_token).await?),
+            Some(AuthDef::TokenEndpoint { .. }) => {
+                let token = fetch_token(ctx, action, values, deadline, refreshed_token).await?;
+                credentials.add(&token);
+                Some(token)
+            }
             _ => None,
         };
         let mut request = build_request(action, values, ctx.policy, token.as_deref()).map_err(render_failure)?;
         if method.as_str() != "GET" {
             request.headers.push(("Idempotency-Key".into(), idempotency_key(&ctx.idempotency_seed, &action.slug())));
         }
-        run.request = log_request(&request, secrets);
-        let outcome = send_following_redirects(ctx, request, timeout, secrets, run).await;
+        credentials.learn_request(&request.url, &request.headers);
+        run.request = log_request(&request, credentials);
+        let outcome = send_following_redirects(ctx, request, timeout, deadline, credentials, run).await;
         let retryable = match &outcome {
             Ok(r) if r.status == 401 && token.is_some() && !refreshed_token => {
                 // A cached token may have expired early: refresh once and try again.
@@ -244,10 +311,12 @@ async fn attempt_all<N: Network>(
             Ok(r) => r.status >= 500,
             Err((class, _)) => matches!(class, ErrorClass::Timeout | ErrorClass::Network),
         };
-        if retryable && attempt < max_retries {
+        let backoff = 200 * (1 << attempt);
+        let time_left = deadline.left_ms(ctx.network) >= f64::from(backoff + MIN_ATTEMPT_MS);
+        if retryable && attempt < max_retries && time_left {
             attempt += 1;
             run.retries = attempt;
-            ctx.network.sleep(200 * (1 << (attempt - 1))).await;
+            ctx.network.sleep(backoff).await;
             continue;
         }
         return outcome;
@@ -265,24 +334,29 @@ async fn send_following_redirects<N: Network>(
     ctx: &RunContext<'_, N>,
     mut request: OutboundRequest,
     timeout: u32,
-    secrets: &[String],
+    deadline: Deadline,
+    credentials: &Credentials,
     run: &mut ActionRun,
 ) -> Result<InboundResponse, Failure> {
     for hop in 0..=MAX_REDIRECTS {
-        let response = ctx.network.send(&request, timeout).await.map_err(|e| match e {
+        let within = deadline.budget(ctx.network, timeout)?;
+        let response = ctx.network.send(&request, within).await.map_err(|e| match e {
+            TransportError::Timeout if within < timeout => (
+                ErrorClass::Timeout,
+                format!("the action target did not answer within the run's {RUN_DEADLINE_MS} ms deadline"),
+            ),
             TransportError::Timeout => {
                 (ErrorClass::Timeout, format!("the action target did not answer within {timeout} ms"))
             }
-            TransportError::Network(why) => (
-                ErrorClass::Network,
-                format!("could not connect to the action target: {}", redact_secrets(&why, secrets)),
-            ),
+            TransportError::Network(why) => {
+                (ErrorClass::Network, format!("could not connect to the action target: {}", credentials.redact(&why)))
+            }
             TransportError::TooLarge => {
                 (ErrorClass::TooLarge, format!("the response is larger than {} KiB", MAX_RESPONSE_BYTES / 1024))
             }
         })?;
         run.response_status = Some(response.status);
-        run.response_body = Some(log_body(&response.body, secrets));
+        run.response_body = Some(log_body(&response.body, credentials));
         let location = response.headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.clone());
         match (response.status, location) {
             (301 | 302 | 303 | 307 | 308, Some(location)) => {
@@ -295,13 +369,20 @@ async fn send_following_redirects<N: Network>(
                 if hop == MAX_REDIRECTS {
                     return Err((ErrorClass::Network, format!("more than {MAX_REDIRECTS} redirects")));
                 }
-                let next = url::Url::parse(&request.url)
-                    .and_then(|base| base.join(&location))
-                    .map_err(|_| (ErrorClass::Network, "the redirect location is not a URL".to_string()))?;
-                // Each hop passes the same SSRF check as the first URL.
-                ctx.policy.check(next.as_str()).map_err(|e| (ErrorClass::Ssrf, format!("redirect refused: {e}")))?;
+                let from = url::Url::parse(&request.url)
+                    .map_err(|_| (ErrorClass::Network, "the request URL is not a URL".to_string()))?;
+                // Each hop passes the same SSRF check as the first URL, and never goes https → http.
+                let next = ctx.policy.check_redirect(&from, &location).map_err(|e| {
+                    (ErrorClass::Ssrf, format!("redirect refused: {}", credentials.redact(&e.to_string())))
+                })?;
+                if next.origin() != from.origin() {
+                    // Credentials are for the origin the owner configured, not wherever it points.
+                    request
+                        .headers
+                        .retain(|(name, value)| !is_sensitive_name(name) && credentials.redact(value) == *value);
+                }
                 request.url = next.to_string();
-                run.request = log_request(&request, secrets);
+                run.request = log_request(&request, credentials);
             }
             _ => return Ok(response),
         }
@@ -313,6 +394,7 @@ async fn fetch_token<N: Network>(
     ctx: &RunContext<'_, N>,
     action: &ActionDef,
     values: &Values,
+    deadline: Deadline,
     force: bool,
 ) -> Result<String, Failure> {
     let Some(AuthDef::TokenEndpoint { url, client_id, client_secret, scope }) = &action.auth else {
@@ -350,9 +432,11 @@ async fn fetch_token<N: Network>(
         headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
         body: Some(body),
     };
+    let timeout = action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(MIN_ATTEMPT_MS, MAX_TIMEOUT_MS);
+    let within = deadline.budget(ctx.network, timeout)?;
     let response = ctx
         .network
-        .send(&request, action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS))
+        .send(&request, within)
         .await
         .map_err(|_| (ErrorClass::Auth, "the token endpoint did not answer".to_string()))?;
     #[derive(Deserialize)]
@@ -371,7 +455,7 @@ async fn fetch_token<N: Network>(
     Ok(token.access_token)
 }
 
-fn finish_ok(action: &ActionDef, response: &InboundResponse, secrets: &[String], run: &mut ActionRun) {
+fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Credentials, run: &mut ActionRun) {
     if !(200..300).contains(&response.status) {
         let class = if response.status >= 500 { ErrorClass::Http5xx } else { ErrorClass::Http4xx };
         run.status = RunStatus::Failed;
@@ -402,10 +486,11 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, secrets: &[String],
             }
         }
     };
-    let json = redact_json(&json, secrets);
+    let json = redact_json(&json, credentials);
     let fields = action.response.as_ref().map(|r| r.fields.as_slice()).unwrap_or_default();
     let data = if fields.is_empty() {
-        json.clone()
+        // Nothing selected: everything but credential-named fields (an API may echo its key).
+        without_credential_keys(&json)
     } else {
         serde_json::Value::Object(
             fields.iter().filter_map(|f| lookup(&json, f).map(|v| (f.clone(), v.clone()))).collect(),
@@ -443,23 +528,23 @@ pub fn render_reply(reply: &str, response: &serde_json::Value) -> Option<String>
     template.render(&values, Encoding::Raw).ok().map(|s| mask_sensitive(&s))
 }
 
-fn log_request(request: &OutboundRequest, secrets: &[String]) -> LoggedRequest {
+fn log_request(request: &OutboundRequest, credentials: &Credentials) -> LoggedRequest {
     LoggedRequest {
         method: request.method.clone(),
-        url: redact_url(&request.url, secrets),
-        headers: redact_headers(&request.headers, secrets),
+        url: redact_url(&request.url, credentials),
+        headers: redact_headers(&request.headers, credentials),
         body: request.body.as_deref().map(|b| match serde_json::from_str::<serde_json::Value>(b) {
-            Ok(json) => redact_json(&json, secrets).to_string(),
-            Err(_) => redact_url(&format!("?{}", redact_secrets(b, secrets)), &[]).trim_start_matches('?').to_string(),
+            Ok(json) => redact_json(&json, credentials).to_string(),
+            Err(_) => redact_url(&format!("?{b}"), credentials).trim_start_matches('?').to_string(),
         }),
     }
 }
 
-fn log_body(body: &[u8], secrets: &[String]) -> String {
+fn log_body(body: &[u8], credentials: &Credentials) -> String {
     let text = String::from_utf8_lossy(body);
     let text = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(json) => redact_json(&json, secrets).to_string(),
-        Err(_) => mask_sensitive(&redact_secrets(&text, secrets)),
+        Ok(json) => redact_json(&json, credentials).to_string(),
+        Err(_) => mask_sensitive(&credentials.redact(&text)),
     };
     text.chars().take(LOGGED_BODY_CHARS).collect()
 }

@@ -1,5 +1,6 @@
-//! The action runner against a scripted network: retries, timeouts, redirects, token refresh,
-//! idempotency keys and redaction.
+//! The action runner against a scripted network: retries, timeouts, the run's deadline, redirects
+//! (SSRF, downgrade, credentials across origins), token refresh, idempotency keys, redaction and
+//! what the visitor may see.
 
 use super::execute::*;
 use super::render::OutboundRequest;
@@ -14,6 +15,10 @@ use std::collections::VecDeque;
 struct FakeNetwork {
     replies: RefCell<VecDeque<Result<InboundResponse, TransportError>>>,
     sent: RefCell<Vec<OutboundRequest>>,
+    /// The time each send was given.
+    budgets: RefCell<Vec<u32>>,
+    /// How long every answer takes (3 ms unless set): one slower than its budget is a timeout.
+    latency_ms: Cell<Option<f64>>,
     clock: Cell<f64>,
 }
 
@@ -32,10 +37,16 @@ fn redirect(to: &str) -> Result<InboundResponse, TransportError> {
 }
 
 impl Network for FakeNetwork {
-    async fn send(&self, request: &OutboundRequest, timeout_ms: u32) -> Result<InboundResponse, TransportError> {
+    async fn send(&self, request: &OutboundRequest, within_ms: u32) -> Result<InboundResponse, TransportError> {
         self.sent.borrow_mut().push(request.clone());
+        self.budgets.borrow_mut().push(within_ms);
         let r = self.replies.borrow_mut().pop_front().expect("a scripted reply");
-        self.clock.set(self.clock.get() + if r == Err(TransportError::Timeout) { f64::from(timeout_ms) } else { 3.0 });
+        let latency = self.latency_ms.get().unwrap_or(3.0);
+        if r == Err(TransportError::Timeout) || latency > f64::from(within_ms) {
+            self.clock.set(self.clock.get() + f64::from(within_ms));
+            return Err(TransportError::Timeout);
+        }
+        self.clock.set(self.clock.get() + latency);
         r
     }
     async fn sleep(&self, ms: u32) {
@@ -68,11 +79,16 @@ fn action(extra: &str) -> ActionDef {
 
 fn run_with(net: &FakeNetwork, a: &ActionDef) -> ActionRun {
     let policy = NetworkPolicy {
-        allowed_hosts: vec!["api.example.com".into(), "auth.example.com".into()],
-        allow_private_addresses: vec![],
+        allowed_hosts: vec!["api.example.com".into(), "auth.example.com".into(), "mirror.example.net".into()],
+        allow_http: true,
+        ..Default::default()
     };
+    run_with_policy(net, a, &policy)
+}
+
+fn run_with_policy(net: &FakeNetwork, a: &ActionDef, policy: &NetworkPolicy) -> ActionRun {
     let tokens = TokenCache::default();
-    let ctx = RunContext { network: net, policy: &policy, tokens: &tokens, idempotency_seed: "c1:m1".into() };
+    let ctx = RunContext { network: net, policy, tokens: &tokens, idempotency_seed: "c1:m1".into() };
     block_on(run(&ctx, a, &values()))
 }
 
@@ -175,7 +191,7 @@ fn refused_before_sending_when_a_value_is_missing() {
     let mut v = values();
     v.remove(&TemplateVar::Input("tx".into()));
     let net = FakeNetwork::default();
-    let policy = NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], allow_private_addresses: vec![] };
+    let policy = NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() };
     let tokens = TokenCache::default();
     let ctx = RunContext { network: &net, policy: &policy, tokens: &tokens, idempotency_seed: "s".into() };
     let run = block_on(run(&ctx, &action(""), &v));
@@ -202,4 +218,133 @@ fn a_2xx_that_fails_success_when_is_a_failed_run_and_non_json_fails_closed() {
     let run = run_with(&net, &a);
     assert_eq!(run.status, RunStatus::Ok);
     assert_eq!(run.reply.as_deref(), Some("Verified."));
+}
+
+#[test]
+fn visitors_get_a_reason_by_class_that_names_no_host_status_or_secret() {
+    let cases = [
+        (Err(TransportError::Timeout), "the service did not answer in time"),
+        (
+            Err(TransportError::Network("connect to api.example.com:443 refused".into())),
+            "the service could not be reached",
+        ),
+        (Err(TransportError::TooLarge), "the service sent an answer that was too large"),
+        (reply(404, "{}"), "the service could not process the request"),
+        (reply(503, "{}"), "the service is unavailable right now"),
+        (redirect("http://169.254.169.254/latest/meta-data"), "this is not set up correctly on our side"),
+    ];
+    for (answer, expected) in cases {
+        let net = FakeNetwork::with(vec![answer]);
+        let run = run_with(&net, &action(r#","timeout_ms":1500"#));
+        let reason = run.visitor_reason();
+        assert_eq!(reason, expected, "summary was: {}", run.summary);
+        for leak in ["api.example.com", "169.254", "/tx", "1500", "404", "503", "KEY", SECRET] {
+            assert!(!reason.contains(leak), "{reason}");
+        }
+    }
+}
+
+#[test]
+fn a_run_ends_within_its_deadline_across_retries_redirects_and_slow_bodies() {
+    // Before: 4 attempts × (the whole 30 s timeout) + backoff ≈ 121 s.
+    let net = FakeNetwork::with(vec![Err(TransportError::Timeout); 4]);
+    let run = run_with(&net, &action(r#","retries":3,"timeout_ms":30000"#));
+    assert_eq!(run.error_class, Some(ErrorClass::Timeout));
+    assert!(run.duration_ms <= RUN_DEADLINE_MS, "{} ms", run.duration_ms);
+    assert!(net.budgets.borrow().iter().all(|b| *b <= MAX_TIMEOUT_MS));
+
+    // Before: every redirect hop had the full timeout again (4 hops × 10 s here).
+    let net = FakeNetwork::with(vec![redirect("/a"), redirect("/b"), redirect("/c"), reply(200, "{}")]);
+    net.latency_ms.set(Some(9_000.0));
+    let run = run_with(&net, &action(r#","timeout_ms":10000"#));
+    assert_eq!((run.status, run.error_class), (RunStatus::Failed, Some(ErrorClass::Timeout)));
+    assert!(run.duration_ms <= RUN_DEADLINE_MS, "{} ms", run.duration_ms);
+    assert!(run.summary.contains("deadline"), "{}", run.summary);
+    assert_eq!(*net.budgets.borrow(), vec![10_000, 10_000, 10_000, 3_000], "the last hop gets what is left");
+
+    // A timeout is handed to the network as the time for the whole exchange, body included.
+    let net = FakeNetwork::with(vec![reply(200, "{}")]);
+    net.latency_ms.set(Some(1_600.0));
+    let run = run_with(&net, &action(r#","timeout_ms":1500"#));
+    assert_eq!(run.error_class, Some(ErrorClass::Timeout));
+    assert_eq!(*net.budgets.borrow(), vec![1_500]);
+}
+
+#[test]
+fn redirects_to_another_origin_drop_credentials_and_never_go_to_http() {
+    let a = ActionDef::from_json(
+        r#"{"name":"K","type":"http","method":"GET","url":"https://api.example.com/x",
+            "headers":{"Accept":"application/json","X-Api-Key":"{{secrets.KEY}}","X-Echo":"sk {{secrets.KEY}}"},
+            "auth":{"type":"bearer","token":"{{secrets.KEY}}"}}"#,
+    )
+    .unwrap();
+    // Same origin: the credentials go along.
+    let net = FakeNetwork::with(vec![redirect("/y"), reply(200, "{}")]);
+    assert_eq!(run_with(&net, &a).status, RunStatus::Ok);
+    assert_eq!(net.sent.borrow()[1].header("authorization"), Some(&*format!("Bearer {SECRET}")));
+    // Another host, or another port of the same host: none of them.
+    for target in ["https://mirror.example.net/y", "https://api.example.com:443/y?"] {
+        let net = FakeNetwork::with(vec![redirect(target), reply(200, "{}")]);
+        assert_eq!(run_with(&net, &a).status, RunStatus::Ok);
+        let sent = net.sent.borrow();
+        if target.contains("mirror") {
+            assert_eq!(sent[1].headers, vec![("Accept".to_string(), "application/json".to_string())], "{target}");
+        } else {
+            assert!(sent[1].header("authorization").is_some(), "443 is https's own port: same origin");
+        }
+    }
+    // https → http: refused, even with allow_http, and never contacted.
+    let net = FakeNetwork::with(vec![redirect("http://api.example.com/y")]);
+    let run = run_with(&net, &a);
+    assert_eq!((run.status, run.error_class), (RunStatus::Refused, Some(ErrorClass::Ssrf)));
+    assert!(run.summary.contains("https to http"), "{}", run.summary);
+    assert_eq!(net.sent.borrow().len(), 1);
+}
+
+#[test]
+fn echoed_credentials_reach_neither_the_log_nor_the_visitor() {
+    // An API that echoes what it received (as httpbin and many debug endpoints do).
+    let basic = super::render::base64(format!("ana:{SECRET}").as_bytes());
+    let echo = format!(
+        r#"{{"status":"ok","headers":{{"Authorization":"Bearer {SECRET}"}},"token":"t","seen_auth":"Basic {basic}",
+            "url":"https://api.example.com/x?k={}","note":"{}"}}"#,
+        SECRET.replace('_', "%5F"),
+        SECRET.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let a = ActionDef::from_json(
+        r#"{"name":"Echo","type":"http","method":"GET","url":"https://api.example.com/x",
+            "auth":{"type":"basic","username":"ana","password":"{{secrets.KEY}}"}}"#,
+    )
+    .unwrap();
+    let net = FakeNetwork::with(vec![reply(200, &echo)]);
+    let run = run_with(&net, &a);
+    assert_eq!(run.status, RunStatus::Ok);
+    let everything = serde_json::to_string(&run).unwrap();
+    for leak in [SECRET, &basic, "sk%5Flive", "736b5f6c697665"] {
+        assert!(!everything.contains(leak), "{leak} in {everything}");
+    }
+    // No `response.fields`: the visitor's data has no credential-named field at all.
+    let data = run.data.unwrap();
+    assert!(data.get("headers").is_some_and(|h| h.as_object().unwrap().is_empty()), "{data}");
+    assert!(data.get("token").is_none() && data.get("seen_auth").is_none(), "{data}");
+    assert_eq!(data["status"], "ok");
+}
+
+#[test]
+fn an_oauth_token_from_the_token_endpoint_is_redacted_too() {
+    let a = ActionDef::from_json(
+        r#"{"name":"T","type":"http","method":"GET","url":"https://api.example.com/x",
+            "auth":{"type":"token_endpoint","url":"https://auth.example.com/token","client_id":"id","client_secret":"{{secrets.KEY}}"},
+            "response":{"fields":["who"],"reply":"Hello {{response.who}}"}}"#,
+    )
+    .unwrap();
+    let token = "eyJhbGciOiJIUzI1NiJ9.oauth-access-token-4711";
+    let net = FakeNetwork::with(vec![
+        reply(200, &format!(r#"{{"access_token":"{token}","expires_in":3600}}"#)),
+        reply(200, &format!(r#"{{"who":"you (Bearer {token})"}}"#)),
+    ]);
+    let run = run_with(&net, &a);
+    assert_eq!(run.reply.as_deref(), Some("Hello you ([REDACTED])"));
+    let everything = serde_json::to_string(&run).unwrap();
+    assert!(!everything.contains(token) && !everything.contains("oauth-access-token"), "{everything}");
 }

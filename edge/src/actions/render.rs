@@ -193,7 +193,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn policy() -> NetworkPolicy {
-        NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], allow_private_addresses: vec![] }
+        NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() }
     }
 
     fn values(pairs: &[(&str, &str)]) -> Values {

@@ -1,9 +1,13 @@
-//! The SSRF guard: which URLs an action may call. Only http(s); the host must be on the site's
-//! allowlist; and a literal address in a loopback, private, link-local, CGNAT, metadata or other
+//! The SSRF guard: which URLs an action may call. Only http(s), and plain http only where the owner
+//! allows it; the host must be on the site's allowlist (an entry without a port admits only the
+//! scheme's default port: the same rule the build applies, `shared::site::AllowedHost`); a redirect
+//! never goes from https to http; and a literal address in a loopback, private, link-local, CGNAT, metadata or other
 //! special range is refused in every spelling (decimal, hex, octal, short IPv4 forms and IPv6
 //! embeddings, as the URL standard parses them) unless the owner allows that address explicitly.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+pub use shared::net::special_range;
+use shared::site::{ActionsConfig, AllowedHost};
+use std::net::{IpAddr, Ipv4Addr};
 use url::{Host, Url};
 
 /// Why a URL may not be called.
@@ -18,9 +22,15 @@ pub enum SsrfError {
     /// Credentials in the URL.
     #[error("URLs with user:password@ are refused; use the action's auth")]
     Userinfo,
-    /// Host not on the allowlist.
-    #[error("host {0} is not in [actions] allowed_hosts of agent.toml")]
+    /// Host (or its port) not on the allowlist.
+    #[error("host {0} is not in [actions] allowed_hosts of agent.toml (an entry without a port allows only the default port)")]
     HostNotAllowed(String),
+    /// Plain http to a host that may only be called over https.
+    #[error("plain http to {0} is refused: use https, or set [actions] allow_http = true in agent.toml")]
+    PlainHttp(String),
+    /// A redirect from https to http.
+    #[error("a redirect from https to http ({0}) is refused")]
+    Downgrade(String),
     /// A special-purpose address.
     #[error("address {addr} is in a {range} range, refused unless listed in [actions] allow_private_addresses")]
     PrivateAddress {
@@ -36,11 +46,23 @@ pub enum SsrfError {
 pub struct NetworkPolicy {
     /// Hosts (optionally `host:port`) actions may call.
     pub allowed_hosts: Vec<String>,
-    /// Special-range addresses allowed anyway (local development: `127.0.0.1`).
+    /// Special-range addresses allowed anyway (local development: `127.0.0.1`); plain http to
+    /// such an address, written as the address, is allowed too.
     pub allow_private_addresses: Vec<IpAddr>,
+    /// Plain http to any allowed host (`[actions] allow_http`).
+    pub allow_http: bool,
 }
 
 impl NetworkPolicy {
+    /// The policy of a site's `[actions]` (entries were validated when the site was built).
+    pub fn from_config(actions: &ActionsConfig) -> Self {
+        Self {
+            allowed_hosts: actions.allowed_hosts.clone(),
+            allow_private_addresses: actions.allow_private_addresses.iter().filter_map(|s| s.parse().ok()).collect(),
+            allow_http: actions.allow_http,
+        }
+    }
+
     /// Checks a URL; returns it parsed.
     pub fn check(&self, raw: &str) -> Result<Url, SsrfError> {
         let url = Url::parse(raw).map_err(|e| SsrfError::Invalid(e.to_string()))?;
@@ -51,19 +73,22 @@ impl NetworkPolicy {
             return Err(SsrfError::Userinfo);
         }
         let host = url.host().ok_or_else(|| SsrfError::Invalid("no host".into()))?;
-        let ip = match &host {
+        let literal = match &host {
             Host::Ipv4(a) => Some(IpAddr::V4(*a)),
             Host::Ipv6(a) => Some(IpAddr::V6(*a)),
-            Host::Domain(d) if is_local_name(d) => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
             Host::Domain(_) => None,
         };
+        let ip = match &host {
+            Host::Domain(d) if is_local_name(d) => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            _ => literal,
+        };
         let host_text = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_ascii_lowercase();
-        let with_port = url.port_or_known_default().map(|p| format!("{host_text}:{p}"));
-        let allowed = self.allowed_hosts.iter().any(|h| {
-            let h = h.to_ascii_lowercase();
-            let h = h.trim_matches(['[', ']']);
-            h == host_text || Some(h) == with_port.as_deref()
-        });
+        // `url` drops a port equal to the scheme's default, so `port()` is the explicit other port.
+        let allowed = self
+            .allowed_hosts
+            .iter()
+            .filter_map(|h| AllowedHost::parse(h).ok())
+            .any(|h| h.admits(url.scheme(), &host_text, url.port()));
         if let Some(addr) = ip {
             if let Some(range) = special_range(addr) {
                 if !self.allow_private_addresses.contains(&addr) {
@@ -71,10 +96,29 @@ impl NetworkPolicy {
                 }
             }
         }
+        let shown = || match url.port() {
+            Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
         if !allowed {
-            return Err(SsrfError::HostNotAllowed(host_text));
+            return Err(SsrfError::HostNotAllowed(shown()));
+        }
+        // Plain http only where the owner said so, or to a listed local address (development).
+        let local = literal.is_some_and(|a| self.allow_private_addresses.contains(&a));
+        if url.scheme() == "http" && !self.allow_http && !local {
+            return Err(SsrfError::PlainHttp(shown()));
         }
         Ok(url)
+    }
+
+    /// Checks a redirect from `from` to `location` (resolved against `from`): as [`Self::check`],
+    /// and never from https to http.
+    pub fn check_redirect(&self, from: &Url, location: &str) -> Result<Url, SsrfError> {
+        let next = from.join(location).map_err(|e| SsrfError::Invalid(e.to_string()))?;
+        if from.scheme() == "https" && next.scheme() == "http" {
+            return Err(SsrfError::Downgrade(next.host_str().unwrap_or_default().to_string()));
+        }
+        self.check(next.as_str())
     }
 }
 
@@ -82,63 +126,6 @@ impl NetworkPolicy {
 fn is_local_name(domain: &str) -> bool {
     let d = domain.trim_end_matches('.').to_ascii_lowercase();
     d == "localhost" || d.ends_with(".localhost") || d == "metadata.google.internal" || d == "metadata"
-}
-
-/// The special-purpose range an address falls in, if any.
-pub fn special_range(addr: IpAddr) -> Option<&'static str> {
-    match addr {
-        IpAddr::V4(a) => v4_range(a),
-        IpAddr::V6(a) => v6_range(a),
-    }
-}
-
-fn v4_range(a: Ipv4Addr) -> Option<&'static str> {
-    let [o0, o1, o2, _] = a.octets();
-    Some(match (o0, o1, o2) {
-        (0, _, _) => "this-network",
-        (10, _, _) => "private",
-        (100, 64..=127, _) => "carrier-grade NAT",
-        (127, _, _) => "loopback",
-        (169, 254, _) => "link-local / cloud metadata",
-        (172, 16..=31, _) => "private",
-        (192, 0, 0) => "IETF protocol assignment",
-        (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "documentation",
-        (192, 88, 99) => "6to4 relay",
-        (192, 168, _) => "private",
-        (198, 18..=19, _) => "benchmarking",
-        (224..=239, _, _) => "multicast",
-        (240..=255, _, _) => "reserved",
-        _ => return None,
-    })
-}
-
-fn v6_range(a: Ipv6Addr) -> Option<&'static str> {
-    let s = a.segments();
-    if a.is_loopback() {
-        return Some("loopback");
-    }
-    if a.is_unspecified() {
-        return Some("unspecified");
-    }
-    // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible (::a.b.c.d) forms.
-    if let Some(v4) = a.to_ipv4_mapped() {
-        return v4_range(v4).or(Some("IPv4-mapped"));
-    }
-    if s[..6] == [0; 6] {
-        return Some("IPv4-compatible");
-    }
-    Some(match s[0] {
-        0x64 if s[1] == 0xff9b => "NAT64",
-        0x2001 if s[1] == 0x0db8 => "documentation",
-        0x2001 if s[1] == 0 => "Teredo",
-        0x2002 => "6to4",
-        x if x & 0xfe00 == 0xfc00 => "unique local (private)",
-        x if x & 0xffc0 == 0xfe80 => "link-local",
-        x if x & 0xffc0 == 0xfec0 => "site-local",
-        x if x & 0xff00 == 0xff00 => "multicast",
-        x if x == 0x0100 && s[1..4] == [0; 3] => "discard-only",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -149,6 +136,7 @@ mod tests {
         NetworkPolicy {
             allowed_hosts: vec!["api.example.com".into(), "127.0.0.1:9000".into()],
             allow_private_addresses: vec!["127.0.0.1".parse().unwrap()],
+            allow_http: false,
         }
     }
 
@@ -164,6 +152,45 @@ mod tests {
         assert!(matches!(policy().check("http://127.0.0.1:9001/"), Err(SsrfError::HostNotAllowed(_))));
         assert!(matches!(policy().check("ftp://api.example.com/"), Err(SsrfError::Scheme(_))));
         assert!(matches!(policy().check("https://u:p@api.example.com/"), Err(SsrfError::Userinfo)));
+    }
+
+    #[test]
+    fn an_entry_without_a_port_admits_only_the_default_port() {
+        let p = NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() };
+        assert!(p.check("https://api.example.com/").is_ok());
+        assert!(p.check("https://api.example.com:443/").is_ok(), "443 is https's default");
+        for other in ["https://api.example.com:8443/", "https://api.example.com:80/", "https://api.example.com:22/"] {
+            assert!(matches!(p.check(other), Err(SsrfError::HostNotAllowed(_))), "{other}");
+        }
+        let p = NetworkPolicy { allowed_hosts: vec!["api.example.com:8443".into()], ..Default::default() };
+        assert!(p.check("https://api.example.com:8443/").is_ok());
+        assert!(matches!(p.check("https://api.example.com/"), Err(SsrfError::HostNotAllowed(_))));
+    }
+
+    #[test]
+    fn plain_http_needs_allow_http_or_a_listed_local_address() {
+        let p = NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() };
+        assert_eq!(p.check("http://api.example.com/"), Err(SsrfError::PlainHttp("api.example.com".into())));
+        let open = NetworkPolicy { allow_http: true, ..p.clone() };
+        assert!(open.check("http://api.example.com/").is_ok());
+        // The local exception is for the address as written, not for names that resolve to it.
+        let local = NetworkPolicy {
+            allowed_hosts: vec!["127.0.0.1:9000".into(), "localhost:9000".into()],
+            allow_private_addresses: vec!["127.0.0.1".parse().unwrap()],
+            allow_http: false,
+        };
+        assert!(local.check("http://127.0.0.1:9000/").is_ok());
+        assert!(matches!(local.check("http://localhost:9000/"), Err(SsrfError::PlainHttp(_))));
+    }
+
+    #[test]
+    fn redirects_never_downgrade_to_http() {
+        let p = NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], allow_http: true, ..Default::default() };
+        let from = Url::parse("https://api.example.com/a").unwrap();
+        assert!(matches!(p.check_redirect(&from, "http://api.example.com/b"), Err(SsrfError::Downgrade(_))));
+        assert_eq!(p.check_redirect(&from, "/b").unwrap().as_str(), "https://api.example.com/b");
+        let plain = Url::parse("http://api.example.com/a").unwrap();
+        assert!(p.check_redirect(&plain, "https://api.example.com/b").is_ok(), "upgrades are fine");
     }
 
     #[test]
@@ -194,7 +221,7 @@ mod tests {
             .iter()
             .map(|h| h.to_string())
             .collect(),
-            allow_private_addresses: vec![],
+            ..Default::default()
         };
         for host in &p.allowed_hosts {
             let url = format!("http://{host}/");
@@ -215,5 +242,35 @@ mod tests {
         }
         assert_eq!(special_range("169.254.169.254".parse().unwrap()), Some("link-local / cloud metadata"));
         assert_eq!(special_range("::ffff:10.0.0.1".parse().unwrap()), Some("private"));
+    }
+
+    proptest::proptest! {
+        /// The build (`shared::site`) and the edge decide alike for every host, port and scheme.
+        #[test]
+        fn build_time_and_run_time_agree(
+            entry_host in proptest::sample::select(vec!["api.example.com", "127.0.0.1", "pay.example.com"]),
+            entry_port in proptest::option::of(proptest::sample::select(vec![80u16, 443, 8443, 8788])),
+            url_host in proptest::sample::select(vec!["api.example.com", "API.example.com", "127.0.0.1", "evil.example"]),
+            url_port in proptest::option::of(proptest::sample::select(vec![80u16, 443, 8443, 8788])),
+            https in proptest::bool::ANY,
+            allow_http in proptest::bool::ANY,
+            local in proptest::bool::ANY,
+        ) {
+            let entry = entry_port.map_or(entry_host.to_string(), |p| format!("{entry_host}:{p}"));
+            let config = ActionsConfig {
+                allowed_hosts: vec![entry],
+                allow_private_addresses: if local { vec!["127.0.0.1".into()] } else { vec![] },
+                allow_http,
+                ..Default::default()
+            };
+            let scheme = if https { "https" } else { "http" };
+            let url = match url_port {
+                Some(p) => format!("{scheme}://{url_host}:{p}/x"),
+                None => format!("{scheme}://{url_host}/x"),
+            };
+            let build = config.target_problem(&url);
+            let run = NetworkPolicy::from_config(&config).check(&url);
+            proptest::prop_assert_eq!(build.is_none(), run.is_ok(), "{}: build {:?}, run {:?}", url, build, run);
+        }
     }
 }

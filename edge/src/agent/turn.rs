@@ -236,7 +236,7 @@ where
                         // A wrong code: ask again (the check action's rate limit bounds guessing).
                         replies.push(say(
                             "That code didn't work. Please check the email and send the code again.".into(),
-                            Some(outcome(ActionStatus::Failed, Some(run.summary.clone()))),
+                            Some(outcome(ActionStatus::Failed, Some(run.visitor_reason()))),
                         ));
                         let code = def.inputs.first().map(|i| i.name.clone()).unwrap_or_default();
                         pending = facts.pending.clone().filter(|p| p.action == def.slug()).map(|p| Pending {
@@ -248,19 +248,20 @@ where
                     RunStatus::Failed => replies.push(say(
                         format!(
                             "I couldn't complete **{}**: {}. Please try again in a moment; if it keeps failing, our support team can help.",
-                            def.name, run.summary
+                            def.name,
+                            run.visitor_reason()
                         ),
-                        Some(outcome(ActionStatus::Failed, Some(run.summary.clone()))),
+                        Some(outcome(ActionStatus::Failed, Some(run.visitor_reason()))),
                     )),
                     RunStatus::Refused if run.error_class == Some(ErrorClass::WrongCodeLimit) => replies.push(say(
                         "That's too many wrong codes. For your security, code checks are paused for up to an hour. \
                          Our support team can help in the meantime."
                             .into(),
-                        Some(outcome(ActionStatus::Refused, Some(run.summary.clone()))),
+                        Some(outcome(ActionStatus::Refused, Some(run.visitor_reason()))),
                     )),
                     RunStatus::Refused => replies.push(say(
-                        format!("I can't do **{}** right now: {}.", def.name, run.summary),
-                        Some(outcome(ActionStatus::Refused, Some(run.summary.clone()))),
+                        format!("I can't do **{}** right now: {}.", def.name, run.visitor_reason()),
+                        Some(outcome(ActionStatus::Refused, Some(run.visitor_reason()))),
                     )),
                 }
                 break;
@@ -426,12 +427,9 @@ where
             let missing: Vec<String> =
                 secret_names(action).into_iter().filter(|n| !edge.actions.secrets.contains_key(n)).collect();
             if let Some(name) = missing.first() {
-                ActionRun::not_sent(
-                    slug.clone(),
-                    RunStatus::Refused,
-                    Some(ErrorClass::Guard),
-                    format!("the secret {name} is not set on the edge"),
-                )
+                // A setup problem, not a guard: the visitor is told so without the secret's name.
+                let summary = format!("the secret {name} is not set on the edge");
+                ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(ErrorClass::Template), summary)
             } else {
                 for name in secret_names(action) {
                     values.insert(TemplateVar::Secret(name.clone()), edge.actions.secrets[&name].clone());

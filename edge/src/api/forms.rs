@@ -183,9 +183,10 @@ where
         RunStatus::Ok => run.reply.clone().unwrap_or_else(|| "Thanks — we've received it.".into()),
         _ => format!(
             "Your answers are saved, but **{}** could not be completed: {}. Our support team will follow up.",
-            target.name, run.summary
+            target.name,
+            run.visitor_reason()
         ),
     };
-    let reason = (run.status != RunStatus::Ok).then(|| run.summary.clone());
+    let reason = (run.status != RunStatus::Ok).then(|| run.visitor_reason());
     Ok(Reply { action: Some(ActionOutcome { name: action.name.clone(), status, reason }), ..Reply::say(text) })
 }

@@ -113,7 +113,7 @@ impl World {
             engine,
             entropy: TestEntropy::default(),
             network: EchoNetwork::default(),
-            policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], allow_private_addresses: vec![] },
+            policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() },
             tokens: TokenCache::default(),
             secrets: [("API_KEY".to_string(), "sk_test_abcdef".to_string())].into_iter().collect(),
         }

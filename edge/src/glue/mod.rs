@@ -1,6 +1,7 @@
 //! The only code that touches the Workers runtime: converts requests and responses, and hands the
 //! API its D1 store, the built-in engine and the runtime's randomness.
 
+mod body;
 mod d1;
 mod entropy;
 mod limiter;
@@ -30,13 +31,7 @@ fn intents() -> &'static ActionIndex {
 /// The site's network policy for actions, parsed once per isolate.
 fn policy() -> &'static NetworkPolicy {
     static POLICY: OnceLock<NetworkPolicy> = OnceLock::new();
-    POLICY.get_or_init(|| {
-        let a = &crate::site::bundle().agent.actions;
-        NetworkPolicy {
-            allowed_hosts: a.allowed_hosts.clone(),
-            allow_private_addresses: a.allow_private_addresses.iter().filter_map(|s| s.parse().ok()).collect(),
-        }
-    })
+    POLICY.get_or_init(|| NetworkPolicy::from_config(&crate::site::bundle().agent.actions))
 }
 
 thread_local! {
@@ -66,12 +61,20 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let response = if declared_len > MAX_BODY_BYTES {
         ApiError::too_large(MAX_BODY_BYTES).into_response()
     } else {
+        // A body without Content-Length is cut one byte past the limit; `api::handle` answers 413.
+        let body = match body::read_at_most(&mut req, MAX_BODY_BYTES + 1).await {
+            Ok(body) => body,
+            Err(e) => {
+                let message = format!("the request body could not be read: {e}");
+                return into_worker_response(ApiError::new(shared::ErrorCode::Internal, message).into_response());
+            }
+        };
         let http = HttpRequest {
             method: req.method().to_string().to_ascii_uppercase(),
             path,
             query: req.url()?.query().unwrap_or_default().to_string(),
             headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
-            body: req.bytes().await.unwrap_or_default(),
+            body,
         };
         let store = d1::D1Store::new(env.d1("DB")?, env.durable_object("LIMITS")?);
         let secrets = secrets(&env);

@@ -1,15 +1,39 @@
-//! [`Network`] on the Workers runtime: `fetch` with manual redirects, an abort on timeout, and a
-//! response size cap.
+//! [`Network`] on the Workers runtime: `fetch` with manual redirects; one timer for the whole
+//! exchange (headers and the streamed body), and the size cap enforced while the body streams in.
+//! Either ends the fetch with an abort, so a slow or endless body is never read to its end.
 
 use crate::actions::execute::{InboundResponse, Network, TransportError, MAX_RESPONSE_BYTES};
 use crate::actions::render::OutboundRequest;
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use std::pin::Pin;
 use std::time::Duration;
 use wasm_bindgen::JsValue;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+use worker::{
+    AbortController, ByteStream, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, ResponseBody,
+};
 
 /// Outbound HTTP from the Worker.
 pub struct WorkerNetwork;
+
+/// Reads a body until it ends, the timer fires, or it passes [`MAX_RESPONSE_BYTES`] (checked at
+/// every chunk, so at most one chunk more is ever held).
+async fn read_capped(mut stream: ByteStream, timer: &mut Pin<Box<Delay>>) -> Result<Vec<u8>, TransportError> {
+    let mut body = Vec::new();
+    loop {
+        match select(stream.next(), &mut *timer).await {
+            Either::Left((Some(chunk), _)) => {
+                let chunk = chunk.map_err(|e| TransportError::Network(e.to_string()))?;
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(TransportError::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Either::Left((None, _)) => return Ok(body),
+            Either::Right(_) => return Err(TransportError::Timeout),
+        }
+    }
+}
 
 fn method(name: &str) -> Method {
     match name {
@@ -22,7 +46,7 @@ fn method(name: &str) -> Method {
 }
 
 impl Network for WorkerNetwork {
-    async fn send(&self, request: &OutboundRequest, timeout_ms: u32) -> Result<InboundResponse, TransportError> {
+    async fn send(&self, request: &OutboundRequest, within_ms: u32) -> Result<InboundResponse, TransportError> {
         let net = |e: worker::Error| TransportError::Network(e.to_string());
         let headers = Headers::new();
         for (name, value) in &request.headers {
@@ -37,9 +61,11 @@ impl Network for WorkerNetwork {
         let controller = AbortController::default();
         let signal = controller.signal();
         let fetch = Fetch::Request(req);
+        // One timer for headers and body together: a target that answers at once and then
+        // dribbles its body still ends at `within_ms`.
+        let mut timer = Box::pin(Delay::from(Duration::from_millis(u64::from(within_ms))));
         let sending = Box::pin(fetch.send_with_signal(&signal));
-        let timer = Box::pin(Delay::from(Duration::from_millis(u64::from(timeout_ms))));
-        let mut response = match select(sending, timer).await {
+        let mut response = match select(sending, &mut timer).await {
             Either::Left((result, _)) => result.map_err(net)?,
             Either::Right(_) => {
                 controller.abort();
@@ -48,11 +74,23 @@ impl Network for WorkerNetwork {
         };
         let declared = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MAX_RESPONSE_BYTES) {
+            controller.abort();
             return Err(TransportError::TooLarge);
         }
         let status = response.status_code();
         let headers = response.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-        let body = response.bytes().await.map_err(net)?;
+        let body = match response.body() {
+            ResponseBody::Empty => Vec::new(),
+            ResponseBody::Body(bytes) => bytes.clone(),
+            ResponseBody::Stream(_) => {
+                let stream = response.stream().map_err(net)?;
+                let read = read_capped(stream, &mut timer).await;
+                if read.is_err() {
+                    controller.abort();
+                }
+                read?
+            }
+        };
         if body.len() > MAX_RESPONSE_BYTES {
             return Err(TransportError::TooLarge);
         }
