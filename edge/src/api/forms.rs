@@ -10,7 +10,7 @@ use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
 use super::Edge;
 use crate::actions::execute::{Network, RunStatus};
-use crate::actions::redact::mask_sensitive;
+use crate::actions::redact::{is_sensitive_name, mask_sensitive};
 use crate::agent::turn::{self, conversation_values, run_guarded};
 use crate::agent::{AnswerEngine, Reply};
 use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, NewMessage};
@@ -57,7 +57,14 @@ where
     take_or_refuse(edge, &limits, now_ms).await?;
 
     // One submission per form: the client id is derived from the form message.
-    let shown = clean.iter().map(|(k, v)| (k.clone(), mask_sensitive(v))).collect();
+    // A field named like a credential (pin, otp, cvv, password…) is never kept as typed.
+    let shown = clean
+        .iter()
+        .map(|(k, v)| {
+            let kept = if is_sensitive_name(k) && !v.is_empty() { "[REDACTED]".to_string() } else { mask_sensitive(v) };
+            (k.clone(), kept)
+        })
+        .collect();
     let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");
     let visitor = NewMessage {
         submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),

@@ -243,3 +243,19 @@ fn attributes_are_validated_merged_and_reach_templates() {
     assert_eq!(last(&run)["action"]["status"], "ok");
     assert_eq!(w.network.0.borrow()[0].url, "https://api.example.com/status?plan=vip");
 }
+
+#[test]
+fn a_field_named_like_a_credential_is_not_kept_in_the_transcript() {
+    let w = World::with_site(site(
+        "[lead]\nask = \"when_needed\"\nfields = [{ name = \"pin\", kind = \"text\", label = \"Support PIN\" }]",
+    ));
+    let (id, token) = w.start();
+    let ask = say(&w, &id, &token, "please email me a statement of my account", "k1");
+    let card = last(&ask)["id"].as_str().unwrap().to_string();
+    let submit = format!("{}/{card}/submit", messages_path(&id));
+    let (status, v) = w.call("POST", &submit, Some(&token), r#"{"values":{"email":"bo@example.com","pin":"4711"}}"#);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["messages"][0]["submission"]["values"]["pin"], "[REDACTED]");
+    let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
+    assert!(!history.to_string().contains("4711"), "{history}");
+}
