@@ -84,7 +84,7 @@ macro_rules! edge {
     };
 }
 
-const ADMIN: &str = "admin-token-for-tests";
+pub(crate) const ADMIN: &str = "admin-token-for-tests";
 
 impl World {
     fn new() -> Self {

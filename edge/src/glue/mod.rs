@@ -4,6 +4,7 @@
 mod d1;
 mod entropy;
 mod network;
+mod scheduled;
 
 use crate::actions::execute::TokenCache;
 use crate::actions::ssrf::NetworkPolicy;

@@ -1,6 +1,10 @@
 //! An in-memory [`ConversationStore`] with the same semantics as the D1 one, for native tests.
 
-use super::{ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError};
+use super::erasure::ERASED_RUN_SUMMARY;
+use super::{
+    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, Inserted, NewMessage,
+    OldRuns, Person, StoreError,
+};
 use crate::actions::execute::ActionRun;
 use shared::{ConversationId, Message, MessageId};
 use std::cell::RefCell;
@@ -99,7 +103,8 @@ impl ActionLogStore for MemoryStore {
         test: bool,
     ) -> Result<i64, StoreError> {
         let mut runs = self.runs.borrow_mut();
-        let id = runs.len() as i64 + 1;
+        // After the last id, not the count: erasure removes entries.
+        let id = runs.last().map_or(1, |(_, e)| e.id + 1);
         runs.push((
             at_ms,
             ActionLogEntry {
@@ -148,5 +153,69 @@ impl ActionLogStore for MemoryStore {
                     && (conversation.is_none() || e.conversation_id == conversation)
             })
             .count() as u32)
+    }
+}
+
+impl ErasureStore for MemoryStore {
+    async fn erase_conversations(&self, ids: &[ConversationId], anonymize_since_ms: u64) -> Result<Erased, StoreError> {
+        let mut erased = Erased::default();
+        let mut conversations = self.conversations.borrow_mut();
+        let before = conversations.len();
+        conversations.retain(|c| !ids.contains(&c.id));
+        erased.conversations = (before - conversations.len()) as u32;
+        let mut messages = self.messages.borrow_mut();
+        for (_, m) in messages.iter().filter(|(c, _)| ids.contains(c)) {
+            erased.messages += 1;
+            erased.submissions += u32::from(m.submission.is_some());
+        }
+        messages.retain(|(c, _)| !ids.contains(c));
+        let mut runs = self.runs.borrow_mut();
+        let of_erased =
+            |e: &ActionLogEntry| e.conversation_id.as_deref().is_some_and(|c| ids.iter().any(|id| id.as_str() == c));
+        let before = runs.len();
+        runs.retain(|(at, e)| !(of_erased(e) && *at < anonymize_since_ms));
+        erased.action_runs = (before - runs.len()) as u32;
+        for (_, e) in runs.iter_mut().filter(|(_, e)| of_erased(e)) {
+            e.conversation_id = None;
+            let mut run = ActionRun::not_sent(
+                std::mem::take(&mut e.run.action),
+                e.run.status,
+                e.run.error_class,
+                ERASED_RUN_SUMMARY.into(),
+            );
+            run.duration_ms = e.run.duration_ms;
+            e.run = run;
+            erased.action_runs_anonymized += 1;
+        }
+        Ok(erased)
+    }
+
+    async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        let matches = |c: &&ConversationRecord| match person {
+            Person::Email(email) => c.lead.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)),
+            Person::UserId(user) => c.user_id.as_deref() == Some(user.as_str()),
+        };
+        Ok(self.conversations.borrow().iter().filter(matches).take(limit).map(|c| c.id.clone()).collect())
+    }
+
+    async fn inactive_conversations(&self, before_ms: u64, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        let messages = self.messages.borrow();
+        let active = |c: &ConversationRecord| {
+            c.created_at_ms >= before_ms || messages.iter().any(|(id, m)| id == &c.id && m.created_at_ms >= before_ms)
+        };
+        Ok(self.conversations.borrow().iter().filter(|c| !active(c)).take(limit).map(|c| c.id.clone()).collect())
+    }
+
+    async fn delete_runs_before(&self, before_ms: u64, which: OldRuns, limit: usize) -> Result<u32, StoreError> {
+        let mut runs = self.runs.borrow_mut();
+        let mut deleted = 0;
+        runs.retain(|(at, e)| {
+            let old = *at < before_ms
+                && (which == OldRuns::All || (e.conversation_id.is_none() && !e.test))
+                && deleted < limit;
+            deleted += usize::from(old);
+            !old
+        });
+        Ok(deleted as u32)
     }
 }
