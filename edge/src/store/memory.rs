@@ -1,6 +1,6 @@
 //! An in-memory [`ConversationStore`] with the same semantics as the D1 one, for native tests.
 
-use super::erasure::ERASED_RUN_SUMMARY;
+use super::erasure::{ERASED_RUN_SUMMARY, MAX_ERASE_BATCH};
 use super::{
     ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, Inserted, NewMessage,
     OldRuns, Person, StoreError,
@@ -158,6 +158,12 @@ impl ActionLogStore for MemoryStore {
 
 impl ErasureStore for MemoryStore {
     async fn erase_conversations(&self, ids: &[ConversationId], anonymize_since_ms: u64) -> Result<Erased, StoreError> {
+        if ids.len() > MAX_ERASE_BATCH {
+            return Err(StoreError(format!(
+                "erase at most {MAX_ERASE_BATCH} conversations at once, not {}",
+                ids.len()
+            )));
+        }
         let mut erased = Erased::default();
         let mut conversations = self.conversations.borrow_mut();
         let before = conversations.len();
