@@ -1,7 +1,8 @@
 // Retention and erasure against the real edge in workerd with local D1: a visitor deletes their
-// conversation, the owner erases a person who asks, and the hourly Cron cleanup (run through
-// wrangler's /__scheduled, which scripts/serve-edge enables) removes what is past retention_days.
-import { test, expect, APIRequestContext } from "@playwright/test";
+// conversation (through the API and from the widget), the owner erases a person who asks, and the
+// hourly Cron cleanup (run through wrangler's /__scheduled, which scripts/serve-edge enables)
+// removes what is past retention_days.
+import { test, expect, APIRequestContext, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 
 const devVars = Object.fromEntries(
@@ -137,4 +138,37 @@ test("the hourly cleanup deletes conversations idle for longer than retention_da
   }
   expect(await readStatus(request, idle)).toBe(404);
   expect(await readStatus(request, recent)).toBe(200);
+});
+
+/** The widget's stored session (the iframe is on the edge's origin, like the demo page). */
+const storedSession = async (page: Page) =>
+  JSON.parse((await page.evaluate(() => localStorage.getItem("switchboard:novaex:session"))) ?? "null") as Conversation | null;
+
+test("a visitor deletes the conversation from the chat header, after confirming", async ({ page, request }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const chat = page.getByTitle("Support chat").contentFrame();
+  const log = chat.getByRole("log", { name: "Messages" });
+  await expect(log).toContainText("I'm Nova");
+  const box = chat.getByRole("textbox", { name: "Message" });
+  await box.fill("what are the withdrawal fees for bitcoin?");
+  await box.press("Enter");
+  await expect(log).toContainText("0.0002 BTC");
+  const old = (await storedSession(page))!;
+
+  // Changing one's mind deletes nothing.
+  const remove = chat.getByRole("button", { name: "Delete this conversation" });
+  const confirm = chat.getByRole("group", { name: "Delete this conversation?" });
+  await remove.click();
+  await confirm.getByRole("button", { name: "Keep it" }).click();
+  await expect(confirm).toHaveCount(0);
+  expect(await readStatus(request, old)).toBe(200);
+
+  await remove.click();
+  await expect(remove).toHaveAttribute("aria-expanded", "true");
+  await confirm.getByRole("button", { name: "Delete conversation" }).click();
+  await expect(log).not.toContainText("0.0002 BTC");
+  await expect(log).toContainText("I'm Nova"); // a new, empty conversation
+  expect(await readStatus(request, old)).toBe(404);
+  await expect.poll(async () => (await storedSession(page))?.conversation_id).not.toBe(old.conversation_id);
 });

@@ -1,11 +1,13 @@
-//! The panel's header: who the visitor talks to, and a close button.
+//! The panel's header: who the visitor talks to, a delete button (with a confirmation under the
+//! header), and a close button.
 
 use crate::chat::Chat;
 use leptos::prelude::*;
 
-/// Agent name and close button.
+/// Agent name, delete and close buttons.
 #[component]
 pub fn Header(chat: Chat, on_close: impl Fn() + 'static) -> impl IntoView {
+    let confirming = RwSignal::new(false);
     view! {
         <header class="header">
             <div class="avatar" aria-hidden="true">
@@ -15,11 +17,47 @@ pub fn Header(chat: Chat, on_close: impl Fn() + 'static) -> impl IntoView {
                 <h1>{move || chat.agent_name()}</h1>
                 <p class="subtitle">"AI support assistant · answers from our help pages"</p>
             </div>
+            <button
+                type="button"
+                class="delete"
+                aria-label="Delete this conversation"
+                aria-expanded=move || confirming.get().to_string()
+                disabled=move || chat.session.with(Option::is_none)
+                on:click=move |_| confirming.update(|c| *c = !*c)
+            >
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <path
+                        d="M5 7h14M10 7V5h4v2M7 7l1 12h8l1-12"
+                        fill="none"
+                        stroke="currentColor"
+                        stroke-width="2"
+                        stroke-linejoin="round"
+                    />
+                </svg>
+            </button>
             <button type="button" class="close" aria-label="Close chat" on:click=move |_| on_close()>
                 <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                     <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
                 </svg>
             </button>
         </header>
+        <Show when=move || confirming.get()>
+            <div class="confirm-delete" role="group" aria-label="Delete this conversation?">
+                <p>"Delete this conversation? Its messages and anything you submitted are erased for good."</p>
+                <button
+                    type="button"
+                    class="danger"
+                    on:click=move |_| {
+                        confirming.set(false);
+                        chat.delete_conversation();
+                    }
+                >
+                    "Delete conversation"
+                </button>
+                <button type="button" on:click=move |_| confirming.set(false)>
+                    "Keep it"
+                </button>
+            </div>
+        </Show>
     }
 }
