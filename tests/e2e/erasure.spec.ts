@@ -1,7 +1,7 @@
 // Retention and erasure against the real edge in workerd with local D1: a visitor deletes their
 // conversation (through the API and from the widget), the owner erases a person who asks, and the
-// hourly Cron cleanup (run through wrangler's /__scheduled, which scripts/serve-edge enables)
-// removes what is past retention_days.
+// hourly Cron cleanup (run through wrangler dev's /cdn-cgi/handler/scheduled, which takes the
+// moment the run acts as) removes what is past retention_days.
 import { test, expect, APIRequestContext, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 
@@ -133,7 +133,7 @@ test("the hourly cleanup deletes conversations idle for longer than retention_da
   // earlier tests may take a few runs.
   const time = idleSince + 1 + RETENTION_DAYS * DAY_MS;
   for (let run = 0; run < 20 && (await readStatus(request, idle)) === 200; run++) {
-    const res = await request.get(`/__scheduled?cron=${encodeURIComponent("17 * * * *")}&time=${time}`);
+    const res = await request.get(`/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("17 * * * *")}&time=${time}`);
     expect(res.status()).toBe(200);
   }
   expect(await readStatus(request, idle)).toBe(404);
