@@ -1,7 +1,7 @@
 // Retention and erasure against the real edge in workerd with local D1: a visitor deletes their
 // conversation (through the API and from the widget), the owner erases a person who asks, and the
-// hourly Cron cleanup (run through wrangler dev's /cdn-cgi/handler/scheduled, which takes the
-// moment the run acts as) removes what is past retention_days.
+// hourly Cron cleanup (run through wrangler's /__scheduled, which scripts/serve-edge enables)
+// removes what is past retention_days.
 import { test, expect, APIRequestContext, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 
@@ -119,25 +119,34 @@ test("the owner answers an erasure request by email, whatever its letter case", 
   expect((await request.delete(`/api/v1/admin/conversations/${bob.conversation_id}`, { headers: ADMIN })).status()).toBe(404);
 });
 
-test("the hourly cleanup deletes conversations idle for longer than retention_days, and keeps the rest", async ({ request }) => {
-  const idle = await start(request);
-  const messages = await say(request, idle, "How long do bitcoin deposits take?", "r1");
-  const idleSince = Math.max(...messages.map((m) => Date.parse(m.created_at)));
-  await new Promise((r) => setTimeout(r, 20));
-  const recent = await start(request);
-  const recentSince = Date.parse(recent.messages[0].created_at);
-  expect(recentSince).toBeGreaterThan(idleSince);
+/** SQL on the edge's local D1 through wrangler dev's local explorer (development only). */
+async function localD1(request: APIRequestContext, sql: string, params: unknown[]) {
+  const databases = await (await request.get("/cdn-cgi/explorer/api/d1/database")).json();
+  const id = databases.result.find((d: any) => d.name === "DB").uuid;
+  const res = await request.post(`/cdn-cgi/explorer/api/d1/database/${id}/raw`, { data: { sql, params } });
+  expect(res.status(), await res.text()).toBe(200);
+}
 
-  // Run the Cron handler as if it were retention_days after a moment between the two: only the
-  // idle conversation is past its retention then. Each run is bounded, so a backlog left by
-  // earlier tests may take a few runs.
-  const time = idleSince + 1 + RETENTION_DAYS * DAY_MS;
-  for (let run = 0; run < 20 && (await readStatus(request, idle)) === 200; run++) {
-    const res = await request.get(`/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("17 * * * *")}&time=${time}`);
-    expect(res.status()).toBe(200);
-  }
+test("the hourly cleanup deletes conversations idle for longer than retention_days, with their logs", async ({ request }) => {
+  const idle = await start(request);
+  const [, reply] = await say(request, idle, `Where is my deposit ${TX}?`, "r1");
+  expect(reply.action).toMatchObject({ status: "ok" });
+  const recent = await start(request);
+  // Pretend the idle visitor's last message, and the action it ran, were retention_days + 1 ago.
+  const age = (RETENTION_DAYS + 1) * DAY_MS;
+  await localD1(request, "UPDATE conversations SET created_at_ms = created_at_ms - ?1 WHERE id = ?2", [age, idle.conversation_id]);
+  await localD1(request, "UPDATE messages SET created_at_ms = created_at_ms - ?1 WHERE conversation_id = ?2", [age, idle.conversation_id]);
+  await localD1(request, "UPDATE action_runs SET at_ms = at_ms - ?1 WHERE conversation_id = ?2", [age, idle.conversation_id]);
+  expect(await readStatus(request, idle)).toBe(200);
+  expect((await transactionLogs(request)).some((l) => l.conversation_id === idle.conversation_id)).toBe(true);
+
+  const res = await request.get(`/__scheduled?cron=${encodeURIComponent("17 * * * *")}`);
+  expect(res.status()).toBe(200);
+
   expect(await readStatus(request, idle)).toBe(404);
   expect(await readStatus(request, recent)).toBe(200);
+  const logs = await transactionLogs(request);
+  expect(logs.some((l) => l.conversation_id === idle.conversation_id)).toBe(false);
 });
 
 /** The widget's stored session (the iframe is on the edge's origin, like the demo page). */

@@ -1,6 +1,6 @@
 //! The Cron trigger (`[triggers] crons` in wrangler.toml): runs the cleanup of `crate::erasure`
-//! at the event's scheduled time. Locally, wrangler dev runs it on
-//! `/cdn-cgi/handler/scheduled?cron=…&time=<unix ms>`.
+//! at the event's scheduled time. Locally, `scripts/serve-edge` starts wrangler dev with
+//! `--test-scheduled`, and `GET /__scheduled?cron=…` runs it.
 
 use super::d1::D1Store;
 use crate::erasure::clean_up;
