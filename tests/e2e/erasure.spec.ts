@@ -119,8 +119,8 @@ test("the owner answers an erasure request by email, whatever its letter case", 
   expect((await request.delete(`/api/v1/admin/conversations/${bob.conversation_id}`, { headers: ADMIN })).status()).toBe(404);
 });
 
-/** SQL on the edge's local D1 through wrangler dev's local explorer (development only). */
-async function localD1(request: APIRequestContext, sql: string, params: unknown[]) {
+/** SQL on the edge's local D1 through wrangler dev's local explorer (development only; params are text). */
+async function localD1(request: APIRequestContext, sql: string, params: string[]) {
   const databases = await (await request.get("/cdn-cgi/explorer/api/d1/database")).json();
   const id = databases.result.find((d: any) => d.name === "DB").uuid;
   const res = await request.post(`/cdn-cgi/explorer/api/d1/database/${id}/raw`, { data: { sql, params } });
@@ -133,7 +133,7 @@ test("the hourly cleanup deletes conversations idle for longer than retention_da
   expect(reply.action).toMatchObject({ status: "ok" });
   const recent = await start(request);
   // Pretend the idle visitor's last message, and the action it ran, were retention_days + 1 ago.
-  const age = (RETENTION_DAYS + 1) * DAY_MS;
+  const age = String((RETENTION_DAYS + 1) * DAY_MS);
   await localD1(request, "UPDATE conversations SET created_at_ms = created_at_ms - ?1 WHERE id = ?2", [age, idle.conversation_id]);
   await localD1(request, "UPDATE messages SET created_at_ms = created_at_ms - ?1 WHERE conversation_id = ?2", [age, idle.conversation_id]);
   await localD1(request, "UPDATE action_runs SET at_ms = at_ms - ?1 WHERE conversation_id = ?2", [age, idle.conversation_id]);
