@@ -2,12 +2,13 @@
 //! header), and a close button.
 
 use crate::chat::Chat;
+use crate::delete::toggle_confirmation;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Agent name, delete and close buttons.
 #[component]
 pub fn Header(chat: Chat, on_close: impl Fn() + 'static) -> impl IntoView {
-    let confirming = RwSignal::new(false);
     view! {
         <header class="header">
             <div class="avatar" aria-hidden="true">
@@ -21,9 +22,12 @@ pub fn Header(chat: Chat, on_close: impl Fn() + 'static) -> impl IntoView {
                 type="button"
                 class="delete"
                 aria-label="Delete this conversation"
-                aria-expanded=move || confirming.get().to_string()
-                disabled=move || chat.session.with(Option::is_none)
-                on:click=move |_| confirming.update(|c| *c = !*c)
+                aria-expanded="false"
+                on:click=move |e| {
+                    if let Some(button) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                        toggle_confirmation(chat, &button);
+                    }
+                }
             >
                 <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                     <path
@@ -41,23 +45,5 @@ pub fn Header(chat: Chat, on_close: impl Fn() + 'static) -> impl IntoView {
                 </svg>
             </button>
         </header>
-        <Show when=move || confirming.get()>
-            <div class="confirm-delete" role="group" aria-label="Delete this conversation?">
-                <p>"Delete this conversation? Its messages and anything you submitted are erased for good."</p>
-                <button
-                    type="button"
-                    class="danger"
-                    on:click=move |_| {
-                        confirming.set(false);
-                        chat.delete_conversation();
-                    }
-                >
-                    "Delete conversation"
-                </button>
-                <button type="button" on:click=move |_| confirming.set(false)>
-                    "Keep it"
-                </button>
-            </div>
-        </Show>
     }
 }
