@@ -84,6 +84,8 @@ async fn call<T: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     let status = response.status();
+    // 204 No Content (a deletion) reads as JSON null, i.e. `()`.
+    let text = if status == 204 { "null".into() } else { text };
     if (200..300).contains(&status) {
         // A cut-off body reads as a network failure: the request may be retried.
         return crate::json::parse(&text).ok_or(ApiFailure::Network);
@@ -146,4 +148,10 @@ pub async fn set_attributes(
 ) -> Result<SetAttributesRequest, ApiFailure> {
     let url = format!("/api/v1/conversations/{}/attributes", session.conversation_id);
     call("POST", &url, Some(&session.token), Some(body)).await
+}
+
+/// `DELETE /api/v1/conversations/{id}`
+pub async fn delete_conversation(session: &Session) -> Result<(), ApiFailure> {
+    let url = format!("/api/v1/conversations/{}", session.conversation_id);
+    call("DELETE", &url, Some(&session.token), None::<&()>).await
 }

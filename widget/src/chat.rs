@@ -164,6 +164,25 @@ impl Chat {
         Ok(())
     }
 
+    /// Deletes the conversation on the edge (messages, form submissions, logs) and starts a new
+    /// one; a conversation that is already gone counts as deleted.
+    pub fn delete_conversation(self) {
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            match api::delete_conversation(&session).await {
+                Err(f) if !f.session_lost() => self.connection.set(Connection::Failed(f.describe())),
+                _ => {
+                    self.pending.set(Vec::new());
+                    self.forget_session();
+                    self.connection.set(Connection::Idle);
+                    self.open();
+                }
+            }
+        });
+    }
+
     fn forget_session(self) {
         storage::clear(&self.site.get_value());
         self.session.set(None);

@@ -6,6 +6,7 @@ mod app;
 mod buttons;
 mod chat;
 mod composer;
+mod delete;
 mod dom;
 mod form_card;
 mod header;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod clicks;
 pub mod conversations;
 pub mod cors;
+pub mod erasure;
 pub mod error;
 pub mod exchange;
 pub mod forms;
@@ -17,7 +18,7 @@ pub use http::{HttpRequest, HttpResponse};
 use crate::actions::execute::{Network, TokenCache};
 use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::AnswerEngine;
-use crate::store::{ActionLogStore, ConversationStore};
+use crate::store::{ActionLogStore, ConversationStore, ErasureStore};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
@@ -62,7 +63,7 @@ pub struct ActionEnv<'a, N> {
 /// Answers one API request at `now_ms` (Unix ms).
 pub async fn handle<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest, now_ms: u64) -> HttpResponse
 where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter + ErasureStore,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
@@ -86,7 +87,7 @@ async fn dispatch<S, E, R, N>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError>
 where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
+    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter + ErasureStore,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
@@ -112,6 +113,15 @@ where
             admin::authorize(edge, req)?;
             admin::test(edge, req, &name, now_ms).await
         }
+        Route::DeleteConversation(id) => erasure::delete_own(edge, req, &id).await,
+        Route::AdminDeleteConversation(id) => {
+            admin::authorize(edge, req)?;
+            erasure::admin_delete(edge, &id).await
+        }
+        Route::AdminErasures => {
+            admin::authorize(edge, req)?;
+            erasure::erase(edge, req).await
+        }
     }
 }
 
@@ -119,5 +129,7 @@ where
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_buttons_lead;
+#[cfg(test)]
+mod tests_erasure;
 #[cfg(test)]
 mod tests_verification;

@@ -26,6 +26,12 @@ pub enum Route {
     AdminActionLogs(String),
     /// `POST /api/v1/admin/actions/{name}/test`
     AdminActionTest(String),
+    /// `DELETE /api/v1/conversations/{id}`
+    DeleteConversation(String),
+    /// `DELETE /api/v1/admin/conversations/{id}`
+    AdminDeleteConversation(String),
+    /// `POST /api/v1/admin/erasures`
+    AdminErasures,
 }
 
 /// Finds the route, or says why there is none (404 / 405).
@@ -33,6 +39,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let (get, post) = (method == "GET" || method == "HEAD", method == "POST");
+    let delete = method == "DELETE";
     match segments.as_slice() {
         ["site"] if get => Ok(Route::Site),
         ["conversations"] if post => Ok(Route::CreateConversation),
@@ -48,6 +55,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["admin", "actions"] if get => Ok(Route::AdminActions),
         ["admin", "actions", name, "logs"] if get => Ok(Route::AdminActionLogs(name.to_string())),
         ["admin", "actions", name, "test"] if post => Ok(Route::AdminActionTest(name.to_string())),
+        ["conversations", id] if delete => Ok(Route::DeleteConversation(id.to_string())),
+        ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),
+        ["admin", "erasures"] if post => Ok(Route::AdminErasures),
         ["site"]
         | ["conversations"]
         | ["conversations", _, "messages"]
@@ -55,7 +65,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["conversations", _, "messages", _, "buttons", _]
         | ["conversations", _, "attributes"]
         | ["admin", "actions"]
-        | ["admin", "actions", _, "logs" | "test"] => {
+        | ["admin", "actions", _, "logs" | "test"]
+        | ["conversations", _]
+        | ["admin", "conversations", _]
+        | ["admin", "erasures"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
         _ => Err(not_found()),
@@ -82,6 +95,25 @@ mod tests {
         );
         assert_eq!(route("POST", "/api/v1/conversations/c1/attributes").unwrap(), Route::SetAttributes("c1".into()));
         assert_eq!(route("GET", "/api/v1/conversations/c1/attributes").unwrap_err().code, ErrorCode::MethodNotAllowed);
+    }
+
+    #[test]
+    fn erasure_routes() {
+        assert_eq!(route("DELETE", "/api/v1/conversations/c1").unwrap(), Route::DeleteConversation("c1".into()));
+        assert_eq!(
+            route("DELETE", "/api/v1/admin/conversations/c1").unwrap(),
+            Route::AdminDeleteConversation("c1".into())
+        );
+        assert_eq!(route("POST", "/api/v1/admin/erasures").unwrap(), Route::AdminErasures);
+        for (method, path) in [
+            ("GET", "/api/v1/conversations/c1"),
+            ("POST", "/api/v1/conversations/c1"),
+            ("GET", "/api/v1/admin/conversations/c1"),
+            ("DELETE", "/api/v1/admin/erasures"),
+        ] {
+            assert_eq!(route(method, path).unwrap_err().code, ErrorCode::MethodNotAllowed, "{method} {path}");
+        }
+        assert_eq!(route("DELETE", "/api/v1/conversations/c1/messages").unwrap_err().code, ErrorCode::MethodNotAllowed);
     }
 
     #[test]

@@ -23,8 +23,10 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
     }
 }
 
+/// A small site; its per-address limit is raised because every test visitor comes from one address
+/// (the limits have their own tests in `tests_verification`).
 pub fn site() -> SiteBundle {
-    let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\nallowed_origins = [\"https://shop.example\"]\n[answering]\nfallback = \"I don't know that.\"\n[actions]\nallowed_hosts = [\"api.example.com\"]\nsecrets = [\"API_KEY\"]";
+    let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\nallowed_origins = [\"https://shop.example\"]\n[answering]\nfallback = \"I don't know that.\"\n[limits]\nconversations_per_ip_per_hour = 100000\n[actions]\nallowed_hosts = [\"api.example.com\"]\nsecrets = [\"API_KEY\"]";
     let fees = "+++\ntitle = \"Fees\"\nurl = \"/fees\"\n+++\n## Withdrawal fees\n- Bitcoin: 0.0002 BTC";
     let action = r#"{"name":"Tx Status","type":"http","method":"GET","url":"https://api.example.com/tx/{{inputs.tx}}",
         "headers":{"Authorization":"Bearer {{secrets.API_KEY}}"},"inputs":[{"name":"tx","format":"tx_hash"}],
@@ -92,7 +94,7 @@ macro_rules! edge {
     };
 }
 
-const ADMIN: &str = "admin-token-for-tests";
+pub(crate) const ADMIN: &str = "admin-token-for-tests";
 /// The clock of [`World::call`].
 pub(crate) const NOW_MS: u64 = 1_795_478_400_000;
 /// The identity secret the test edge checks signatures with.

@@ -1,9 +1,10 @@
 //! [`ConversationStore`] on Cloudflare D1 (schema in `edge/migrations/`).
 
 use crate::actions::execute::ActionRun;
+use crate::store::erasure::MAX_ERASE_BATCH;
 use crate::store::{
-    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, Inserted, NewMessage,
-    StoreError, Verification,
+    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, IdentityProof,
+    Inserted, NewMessage, Person, StoreError, Verification,
 };
 use serde::Deserialize;
 use shared::api::Lead;
@@ -372,5 +373,125 @@ impl ActionLogStore for D1Store {
                 })
             })
             .collect()
+    }
+}
+
+/// `?1, ?2, …, ?n`: one placeholder per id.
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The number of rows a write changed; D1 always reports it, so its absence is a failure.
+fn changes(result: &worker::D1Result) -> Result<u32, StoreError> {
+    result
+        .meta()
+        .map_err(fail)?
+        .and_then(|m| m.changes)
+        .map(|n| n as u32)
+        .ok_or_else(|| fail("D1 did not report how many rows changed"))
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+}
+
+impl D1Store {
+    async fn conversation_ids(&self, sql: &str, args: &[JsValue]) -> Result<Vec<ConversationId>, StoreError> {
+        let rows: Vec<IdRow> = self.statement(sql, args)?.all().await.map_err(fail)?.results().map_err(fail)?;
+        rows.into_iter().map(|r| ConversationId::parse(r.id).map_err(fail)).collect()
+    }
+}
+
+impl ErasureStore for D1Store {
+    async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError> {
+        if ids.is_empty() {
+            return Ok(Erased::default());
+        }
+        if ids.len() > MAX_ERASE_BATCH {
+            return Err(fail(format!("erase at most {MAX_ERASE_BATCH} conversations at once, not {}", ids.len())));
+        }
+        let n = ids.len();
+        let list = placeholders(n);
+        let id_args: Vec<JsValue> = ids.iter().map(|id| text(id.as_str())).collect();
+        let batch = vec![
+            self.statement(
+                &format!(
+                    "SELECT COUNT(*) AS n FROM messages WHERE conversation_id IN ({list}) AND submission IS NOT NULL"
+                ),
+                &id_args,
+            )?,
+            self.statement(&format!("DELETE FROM action_runs WHERE conversation_id IN ({list})"), &id_args)?,
+            // Messages before their conversation (foreign key).
+            self.statement(&format!("DELETE FROM messages WHERE conversation_id IN ({list})"), &id_args)?,
+            self.statement(&format!("DELETE FROM conversations WHERE id IN ({list})"), &id_args)?,
+        ];
+        // One batch is one transaction: a conversation is erased whole or not at all.
+        let results = self.db.batch(batch).await.map_err(fail)?;
+        let [submissions, runs, messages, conversations] = results.as_slice() else {
+            return Err(fail(format!("D1 answered {} results for 4 statements", results.len())));
+        };
+        let submissions = submissions
+            .results::<CountRow>()
+            .map_err(fail)?
+            .first()
+            .map(|r| r.n as u32)
+            .ok_or_else(|| fail("D1 answered no row for COUNT(*)"))?;
+        Ok(Erased {
+            conversations: changes(conversations)?,
+            messages: changes(messages)?,
+            submissions,
+            action_runs: changes(runs)?,
+        })
+    }
+
+    async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        let limit = JsValue::from_f64(limit as f64);
+        match person {
+            // lower() on both sides is the indexed expression (migrations/0007); without ICU it
+            // folds ASCII letters only, like the memory store.
+            Person::Email(email) => {
+                self.conversation_ids(
+                    "SELECT id FROM conversations WHERE lower(lead_email) = lower(?1) ORDER BY created_at_ms LIMIT ?2",
+                    &[text(email), limit],
+                )
+                .await
+            }
+            Person::UserId(user) => {
+                self.conversation_ids(
+                    "SELECT id FROM conversations WHERE user_id = ?1 ORDER BY created_at_ms LIMIT ?2",
+                    &[text(user), limit],
+                )
+                .await
+            }
+        }
+    }
+
+    async fn inactive_conversations(&self, before_ms: u64, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        self.conversation_ids(
+            "SELECT id FROM conversations c WHERE created_at_ms < ?1 AND NOT EXISTS \
+             (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.created_at_ms >= ?1) \
+             ORDER BY created_at_ms LIMIT ?2",
+            &[JsValue::from_f64(before_ms as f64), JsValue::from_f64(limit as f64)],
+        )
+        .await
+    }
+
+    async fn delete_runs_before(&self, before_ms: u64, limit: usize) -> Result<u32, StoreError> {
+        let result = self
+            .statement(
+                "DELETE FROM action_runs WHERE seq IN \
+                 (SELECT seq FROM action_runs WHERE at_ms < ?1 ORDER BY seq LIMIT ?2)",
+                &[JsValue::from_f64(before_ms as f64), JsValue::from_f64(limit as f64)],
+            )?
+            .run()
+            .await
+            .map_err(fail)?;
+        changes(&result)
     }
 }

@@ -6,6 +6,7 @@ mod d1;
 mod entropy;
 mod limiter;
 mod network;
+mod scheduled;
 
 use crate::actions::execute::TokenCache;
 use crate::actions::ssrf::NetworkPolicy;

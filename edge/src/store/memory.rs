@@ -1,6 +1,10 @@
 //! An in-memory [`ConversationStore`] with the same semantics as the D1 one, for native tests.
 
-use super::{ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Inserted, NewMessage, StoreError};
+use super::erasure::MAX_ERASE_BATCH;
+use super::{
+    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, Inserted, NewMessage,
+    Person, StoreError,
+};
 use crate::actions::execute::ActionRun;
 use shared::{ConversationId, Message, MessageId};
 use std::cell::RefCell;
@@ -101,7 +105,8 @@ impl ActionLogStore for MemoryStore {
         test: bool,
     ) -> Result<i64, StoreError> {
         let mut runs = self.runs.borrow_mut();
-        let id = runs.len() as i64 + 1;
+        // After the last id, not the count: erasure removes entries.
+        let id = runs.last().map_or(1, |(_, e)| e.id + 1);
         runs.push((
             at_ms,
             ActionLogEntry {
@@ -146,5 +151,61 @@ impl crate::limits::RateLimiter for MemoryStore {
 
     async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError> {
         self.limiter.refund(ticket, keys).await
+    }
+}
+
+impl ErasureStore for MemoryStore {
+    async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError> {
+        if ids.len() > MAX_ERASE_BATCH {
+            return Err(StoreError(format!(
+                "erase at most {MAX_ERASE_BATCH} conversations at once, not {}",
+                ids.len()
+            )));
+        }
+        let mut erased = Erased::default();
+        let mut conversations = self.conversations.borrow_mut();
+        let before = conversations.len();
+        conversations.retain(|c| !ids.contains(&c.id));
+        erased.conversations = (before - conversations.len()) as u32;
+        let mut messages = self.messages.borrow_mut();
+        for (_, m) in messages.iter().filter(|(c, _)| ids.contains(c)) {
+            erased.messages += 1;
+            erased.submissions += u32::from(m.submission.is_some());
+        }
+        messages.retain(|(c, _)| !ids.contains(c));
+        let mut runs = self.runs.borrow_mut();
+        let of_erased =
+            |e: &ActionLogEntry| e.conversation_id.as_deref().is_some_and(|c| ids.iter().any(|id| id.as_str() == c));
+        let before = runs.len();
+        runs.retain(|(_, e)| !of_erased(e));
+        erased.action_runs = (before - runs.len()) as u32;
+        Ok(erased)
+    }
+
+    async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        let matches = |c: &&ConversationRecord| match person {
+            Person::Email(email) => c.lead.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)),
+            Person::UserId(user) => c.user_id.as_deref() == Some(user.as_str()),
+        };
+        Ok(self.conversations.borrow().iter().filter(matches).take(limit).map(|c| c.id.clone()).collect())
+    }
+
+    async fn inactive_conversations(&self, before_ms: u64, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        let messages = self.messages.borrow();
+        let active = |c: &ConversationRecord| {
+            c.created_at_ms >= before_ms || messages.iter().any(|(id, m)| id == &c.id && m.created_at_ms >= before_ms)
+        };
+        Ok(self.conversations.borrow().iter().filter(|c| !active(c)).take(limit).map(|c| c.id.clone()).collect())
+    }
+
+    async fn delete_runs_before(&self, before_ms: u64, limit: usize) -> Result<u32, StoreError> {
+        let mut runs = self.runs.borrow_mut();
+        let mut deleted = 0;
+        runs.retain(|(at, _)| {
+            let old = *at < before_ms && deleted < limit;
+            deleted += usize::from(old);
+            !old
+        });
+        Ok(deleted as u32)
     }
 }

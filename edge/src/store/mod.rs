@@ -2,9 +2,11 @@
 //! in-memory store implements it for native tests.
 
 pub mod action_log;
+pub mod erasure;
 pub mod memory;
 
 pub use action_log::{ActionLogEntry, ActionLogStore};
+pub use erasure::{Erased, ErasureStore, Person};
 
 use shared::api::Lead;
 use shared::{ActionOutcome, Author, ButtonCard, ConversationId, FormCard, Message, MessageId, Source, Submission};

@@ -1,0 +1,29 @@
+//! The Cron trigger (`[triggers] crons` in wrangler.toml): runs the cleanup of `crate::erasure`
+//! at the event's scheduled time. Locally, `scripts/serve-edge` starts wrangler dev with
+//! `--test-scheduled`, and `GET /__scheduled?cron=…` runs it.
+
+use super::d1::D1Store;
+use crate::erasure::clean_up;
+use crate::store::StoreError;
+use worker::{console_error, console_log, event, Env, ScheduleContext, ScheduledEvent};
+
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let retention_days = crate::site::bundle().agent.retention_days;
+    let outcome = match (env.d1("DB"), env.durable_object("LIMITS")) {
+        (Ok(db), Ok(limits)) => clean_up(&D1Store::new(db, limits), retention_days, event.schedule() as u64).await,
+        (Err(e), _) | (_, Err(e)) => Err(StoreError(format!("a binding is missing (DB, LIMITS): {e}"))),
+    };
+    // workers-rs reports every scheduled run as successful, so a failure shows in the Worker's
+    // logs (`wrangler tail`); the next run starts over and catches up.
+    match outcome {
+        Ok(done) => console_log!(
+            "cleanup: {} conversations, {} messages, {} old action runs deleted{}",
+            done.erased.conversations,
+            done.erased.messages,
+            done.old_runs,
+            if done.complete { "" } else { "; more left for the next run" }
+        ),
+        Err(e) => console_error!("cleanup failed: {e}"),
+    }
+}
