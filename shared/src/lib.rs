@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod api;
+pub mod embed;
 pub mod form;
 pub mod ids;
 pub mod markdown;

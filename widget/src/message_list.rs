@@ -7,6 +7,7 @@ use crate::form_card::FormCard;
 use crate::message_text::MessageText;
 use leptos::html::Ol;
 use leptos::prelude::*;
+use shared::time::wait_in_words;
 use shared::{Author, Message};
 
 /// The scrolling message log.
@@ -89,6 +90,11 @@ fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
             {match pending.delivery {
                 Delivery::Held => view! {
                     <p class="held">"Sent as soon as you fill in the form above."</p>
+                }.into_any(),
+                Delivery::Waiting(seconds) => view! {
+                    <p class="held">
+                        {format!("You're sending messages a little fast. Sending again in {}…", wait_in_words(seconds))}
+                    </p>
                 }.into_any(),
                 Delivery::Queued | Delivery::Sending => view! { <span class="time">"Sending…"</span> }.into_any(),
                 Delivery::Failed(reason) => view! {
