@@ -3,15 +3,28 @@
 //! `postMessage` channel; the edge turns the same list into the widget's `frame-ancestors`.
 
 /// Whether a page on `host_origin` may embed the chat served from `own_origin`: it is the edge's
-/// own origin, or listed in `allowed_origins` (case-insensitively), or the list holds `"*"`.
+/// own origin, or listed in `allowed_origins` (case-insensitively, a default port written out or
+/// not, as `frame-ancestors` matches them), or the list holds `"*"`.
 /// `host_origin` must be a serialized origin (`scheme://host[:port]`): `"null"` (sandboxed or
 /// `file:` pages) and anything else that could not be a `postMessage` target never qualify.
 pub fn may_embed(allowed_origins: &[String], own_origin: &str, host_origin: &str) -> bool {
     if host_origin == "*" || !crate::site::is_origin(host_origin) {
         return false;
     }
-    host_origin.eq_ignore_ascii_case(own_origin)
-        || allowed_origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(host_origin))
+    same_origin(host_origin, own_origin) || allowed_origins.iter().any(|o| o == "*" || same_origin(o, host_origin))
+}
+
+/// Two serialized origins are the same, ignoring case and a written-out default port (browsers
+/// never write `:443` for https or `:80` for http in `location.origin`).
+fn same_origin(a: &str, b: &str) -> bool {
+    let bare = |o: &str| -> String {
+        let o = o.to_ascii_lowercase();
+        match o.strip_suffix(":443").filter(|_| o.starts_with("https://")) {
+            Some(rest) => rest.to_string(),
+            None => o.strip_suffix(":80").filter(|_| o.starts_with("http://")).unwrap_or(&o).to_string(),
+        }
+    };
+    bare(a) == bare(b)
 }
 
 #[cfg(test)]
@@ -31,6 +44,9 @@ mod tests {
         assert!(may_embed(&allowed, OWN, "https://shop.example"));
         assert!(may_embed(&allowed, OWN, "http://localhost:8080"));
         assert!(may_embed(&list(&["https://Shop.Example"]), OWN, "https://shop.example"));
+        assert!(may_embed(&list(&["https://shop.example:443"]), OWN, "https://shop.example"));
+        assert!(may_embed(&list(&["http://shop.example:80"]), OWN, "http://shop.example"));
+        assert!(!may_embed(&list(&["http://shop.example:443"]), OWN, "http://shop.example"));
         assert!(may_embed(&[], OWN, OWN), "the edge's own pages need no entry");
     }
 

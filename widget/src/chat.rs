@@ -117,12 +117,23 @@ impl Chat {
     }
 
     /// Loads the site's public configuration, then opens the channel to the host page if its
-    /// origin is allowed. Without it the channel stays closed (the visitor can still chat).
+    /// origin is allowed. Tried four times over about 15 s; without it the channel stays closed
+    /// (the visitor can still chat, but the page's `Switchboard` calls are not heard).
     pub fn load_config(self) {
+        self.load_config_attempt(0);
+    }
+
+    fn load_config_attempt(self, attempt: u32) {
         spawn_local(async move {
-            if let Ok(config) = api::site_config().await {
-                host::connect(&config.allowed_origins);
-                self.config.set(Some(config));
+            match api::site_config().await {
+                Ok(config) => {
+                    host::connect(&config.allowed_origins);
+                    self.config.set(Some(config));
+                }
+                Err(_) if attempt < 3 => {
+                    set_timeout(move || self.load_config_attempt(attempt + 1), Duration::from_secs(2 << attempt))
+                }
+                Err(_) => {}
             }
         });
     }
