@@ -17,14 +17,11 @@ pub fn may_embed(allowed_origins: &[String], own_origin: &str, host_origin: &str
 /// Two serialized origins are the same, ignoring case and a written-out default port (browsers
 /// never write `:443` for https or `:80` for http in `location.origin`).
 fn same_origin(a: &str, b: &str) -> bool {
-    let bare = |o: &str| -> String {
-        let o = o.to_ascii_lowercase();
-        match o.strip_suffix(":443").filter(|_| o.starts_with("https://")) {
-            Some(rest) => rest.to_string(),
-            None => o.strip_suffix(":80").filter(|_| o.starts_with("http://")).unwrap_or(&o).to_string(),
-        }
-    };
-    bare(a) == bare(b)
+    fn bare(o: &str) -> &str {
+        let default_port = if o.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) { ":443" } else { ":80" };
+        o.strip_suffix(default_port).unwrap_or(o)
+    }
+    bare(a).eq_ignore_ascii_case(bare(b))
 }
 
 #[cfg(test)]

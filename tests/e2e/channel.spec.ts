@@ -24,24 +24,32 @@ test("an ad's iframe on the host page cannot open, identify or set attributes in
       if (e.data && e.data.ad === "posted") (window as any).__ad = e.data;
     });
   });
-  const loaded = page.waitForResponse((r) => r.url() === `${baseURL}/api/v1/site`);
   await page.goto("/");
-  await page.evaluate((src) => {
-    const ad = document.createElement("iframe");
-    ad.src = src;
-    ad.title = "Advertisement";
-    document.body.appendChild(ad);
+  // The loader's iframe sits in a shadow root, which Chromium leaves out of `window.frames`, so
+  // an ad could not even address it there. This page also embeds the chat in its own document
+  // (as an owner may), where the ad can reach it: the chat itself must ignore the ad.
+  const embedded = page.waitForResponse((r) => r.url() === `${baseURL}/api/v1/site` && r.frame().name() === "embedded");
+  await page.evaluate((ad) => {
+    const chat = document.createElement("iframe");
+    chat.name = "embedded";
+    chat.title = "Embedded chat";
+    chat.src = `/widget/?site=novaex&origin=${encodeURIComponent(location.origin)}`;
+    document.body.appendChild(chat);
+    const frame = document.createElement("iframe");
+    frame.src = ad;
+    frame.title = "Advertisement";
+    document.body.appendChild(frame);
   }, `${BACKEND}/__channel/ad`);
-  await loaded; // the chat is loaded (hidden) and listening to its host page
+  await embedded; // the embedded chat is loaded and listening to its host page
 
-  // The ad reaches the chat's window and keeps sending it commands for a while.
+  // The ad reaches the embedded chat and keeps sending it commands for a while.
   await expect.poll(() => page.evaluate(() => (window as any).__ad.reached)).toBeGreaterThanOrEqual(1);
   const round = await page.evaluate(() => (window as any).__ad.round);
   await expect.poll(() => page.evaluate(() => (window as any).__ad.round)).toBeGreaterThan(round + 10);
   expect(calls.filter((c) => c.method === "POST"), "the ad's 'open' started nothing").toEqual([]);
-  await expect(page.getByTitle("Support chat")).toBeHidden();
+  await expect(page.getByTitle("Embedded chat").contentFrame().getByText("I'm Nova")).toHaveCount(0);
 
-  // The host page's own calls still work.
+  // The host page's own calls still work, through the loader.
   await page.evaluate(() => (window as any).Switchboard.setAttributes({ plan: "pro" }));
   await page.getByRole("button", { name: "Open chat" }).click();
   const chat = page.getByTitle("Support chat").contentFrame();
@@ -71,7 +79,9 @@ test("a site the owner did not list cannot frame the chat; the edge's own pages 
     document.body.appendChild(s);
   }, `${baseURL}/widget.js`);
   await page.getByRole("button", { name: "Open chat" }).click();
-  await expect.poll(() => logs.join("\n")).toMatch(/Refused to frame .*frame-ancestors/);
+  await expect
+    .poll(() => logs.join("\n"))
+    .toMatch(/Framing 'http:\/\/127\.0\.0\.1:\d+\/' violates .*"frame-ancestors 'self' http:\/\/127\.0\.0\.1:8787 http:\/\/localhost:8787"/);
   const chat = page.getByTitle("Support chat").contentFrame();
   await expect(chat.getByRole("textbox", { name: "Message" })).toHaveCount(0);
   expect(calls, "the blocked chat never ran").toEqual([]);
@@ -134,4 +144,34 @@ test("even where frame-ancestors is not enforced, a framing site hears nothing a
   expect(await page.evaluate(() => (window as any).__heard)).toEqual([]);
   expect(calls.filter((c) => c.path.endsWith("/attributes")), "no forged attributes").toEqual([]);
   expect(calls.map((c) => c.body).join("\n")).not.toContain("forged");
+});
+
+test("the chat works under its CSP without a single violation: greeting, buttons, an answer, a form card", async ({ page }) => {
+  const logs: string[] = [];
+  page.on("console", (m) => logs.push(m.text()));
+  await page.addInitScript(() => {
+    (window as any).__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => (window as any).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto("/");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const chat = page.getByTitle("Support chat").contentFrame();
+  const log = chat.getByRole("log", { name: "Messages" });
+  await expect(log).toContainText("I'm Nova");
+  await chat.getByRole("button", { name: "How long do withdrawals take?" }).click();
+  await expect(log.getByRole("link").first()).toBeVisible(); // an answer citing its source
+  const box = chat.getByRole("textbox", { name: "Message" });
+  await box.fill("I want to report a missing deposit");
+  await box.press("Enter");
+  const form = chat.getByRole("region", { name: "Report a missing deposit" });
+  await form.getByLabel("Your account email").fill("ana@");
+  await form.getByRole("button", { name: "Send report" }).click();
+  await expect(form.getByText("Asset is required.")).toBeVisible();
+
+  const frame = page.frames().find((f) => f.url().includes("/widget/"))!;
+  expect(await frame.evaluate(() => (window as any).__violations)).toEqual([]);
+  expect(logs.filter((l) => /Content Security Policy|Refused to/.test(l))).toEqual([]);
+  // The brand colour came through CSSOM, and the policy is really in force in the chat.
+  expect(await frame.evaluate(() => document.documentElement.style.getPropertyValue("--accent"))).toBe("#4f46e5");
+  expect(await frame.evaluate(() => { try { return new Function("return 'ran'")(); } catch { return "refused"; } })).toBe("refused");
 });

@@ -53,9 +53,6 @@ pub fn App() -> impl IntoView {
                     close();
                 }
             }
-            // A `(name, value)` style is set through CSSOM, which the page's CSP allows; a `style`
-            // attribute string would be refused (no 'unsafe-inline').
-            style=("--accent", move || chat.config.with(|c| c.as_ref().map(|c| c.accent_color.clone())))
         >
             <Header chat=chat on_close=close />
             <MessageList chat=chat />

@@ -10,7 +10,6 @@ use shared::api::{
     Attributes, CreateConversationRequest, ErrorCode, PostMessageRequest, PublicSiteConfig, SetAttributesRequest,
 };
 use shared::{ActionStatus, Message};
-use std::time::Duration;
 use wasm_bindgen::JsValue;
 
 /// A visitor message the edge has not acknowledged yet.
@@ -120,20 +119,18 @@ impl Chat {
     /// origin is allowed. Tried four times over about 15 s; without it the channel stays closed
     /// (the visitor can still chat, but the page's `Switchboard` calls are not heard).
     pub fn load_config(self) {
-        self.load_config_attempt(0);
-    }
-
-    fn load_config_attempt(self, attempt: u32) {
         spawn_local(async move {
-            match api::site_config().await {
-                Ok(config) => {
-                    host::connect(&config.allowed_origins);
-                    self.config.set(Some(config));
+            let mut waits = [2, 4, 8].into_iter();
+            loop {
+                match (api::site_config().await, waits.next()) {
+                    (Ok(config), _) => {
+                        host::connect(&config.allowed_origins);
+                        crate::dom::set_accent(&config.accent_color);
+                        return self.config.set(Some(config));
+                    }
+                    (Err(_), Some(seconds)) => crate::dom::sleep(seconds).await,
+                    (Err(_), None) => return,
                 }
-                Err(_) if attempt < 3 => {
-                    set_timeout(move || self.load_config_attempt(attempt + 1), Duration::from_secs(2 << attempt))
-                }
-                Err(_) => {}
             }
         });
     }
@@ -366,7 +363,10 @@ impl Chat {
                 Some(seconds) => {
                     let seconds = seconds.max(1);
                     self.set_delivery(&client_message_id, Delivery::Waiting(seconds));
-                    set_timeout(move || self.resume(client_message_id), Duration::from_secs(seconds));
+                    spawn_local(async move {
+                        crate::dom::sleep(seconds).await;
+                        self.resume(client_message_id);
+                    });
                 }
                 None => self.set_delivery(&client_message_id, Delivery::Failed(failure.describe())),
             },
