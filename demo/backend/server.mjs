@@ -4,6 +4,7 @@
 // Test hooks: GET /__requests (what it received), GET /__otp?email= (the last code it "emailed"),
 // GET /__mode?status=&kyc= (how /v1/status and /v1/kyc misbehave), GET /__outbound (what the
 // misbehaving modes saw). It also listens on port+1: a second origin for cross-origin redirects.
+// GET /__channel/{page,ad} (pages on another origin than the edge's, for the channel tests).
 import { createServer } from "node:http";
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8788);
@@ -91,6 +92,31 @@ async function readBody(req) {
   try { return JSON.parse(text); } catch { return Object.fromEntries(new URLSearchParams(text)); }
 }
 
+// Test hook for tests/e2e/channel.spec.ts: pages on this origin, which the demo site does not allow
+// to embed the chat. "page" is just another site; "ad" is a foreign iframe that keeps sending
+// loader commands to every other frame of the page that embeds it, and tells that page how many
+// frames it reached.
+const channelPages = {
+  page: "<!doctype html><title>Another site</title><h1>Another site</h1>",
+  ad: `<!doctype html><title>Ad</title><p>An ad</p><script>
+const forged = [
+  { switchboard: "attributes", attributes: { plan: "forged" } },
+  { switchboard: "identify", identity: { user_id: "u-ben", email: "ben@example.com", name: "Forged" } },
+  { switchboard: "open" },
+];
+let round = 0;
+setInterval(() => {
+  let reached = 0;
+  for (let i = 0; i < parent.frames.length; i++) {
+    if (parent.frames[i] === window) continue;
+    for (const m of forged) parent.frames[i].postMessage(m, "*");
+    reached++;
+  }
+  parent.postMessage({ ad: "posted", reached, round: ++round }, "*");
+}, 200);
+</script>`,
+};
+
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, `http://${req.headers.host}`);
   const body = await readBody(req);
@@ -102,6 +128,10 @@ const server = createServer(async (req, res) => {
   if (p === "/__requests") return send(res, 200, received);
   if (p === "/__otp") return send(res, 200, { code: otps.get(url.searchParams.get("email")) ?? null });
   if (p === "/__reset") { received.length = 0; otps.clear(); verified.clear(); idempotent.clear(); statusMode = "ok"; kycMode = "ok"; tickets = 0; return send(res, 200, {}); }
+  if (p.startsWith("/__channel/") && Object.hasOwn(channelPages, p.slice("/__channel/".length))) {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    return res.end(channelPages[p.slice("/__channel/".length)]);
+  }
   if (p === "/__mode") {
     statusMode = url.searchParams.get("status") ?? "ok";
     kycMode = url.searchParams.get("kyc") ?? "ok";

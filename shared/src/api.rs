@@ -104,6 +104,9 @@ pub struct PublicSiteConfig {
     pub agent_name: String,
     /// Brand colour for the launcher and header, `#rrggbb`.
     pub accent_color: String,
+    /// Origins whose pages may embed the chat besides the edge's own (`agent.toml`); the widget
+    /// talks to its host page only when it is one of them (`shared::embed::may_embed`).
+    pub allowed_origins: Vec<String>,
 }
 
 /// Machine-readable error codes; each has one HTTP status.

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod api;
 pub mod condition;
+pub mod embed;
 pub mod form;
 pub mod ids;
 pub mod markdown;

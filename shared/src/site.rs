@@ -750,8 +750,8 @@ impl AgentConfig {
     }
 }
 
-/// `scheme://host[:port]` with no path, or `*`.
-fn is_origin(s: &str) -> bool {
+/// Whether `s` is an `allowed_origins` entry: `scheme://host[:port]` with no path, or `*`.
+pub fn is_origin(s: &str) -> bool {
     if s == "*" {
         return true;
     }

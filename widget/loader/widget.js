@@ -45,7 +45,8 @@
     frame = document.createElement("iframe");
     frame.title = "Support chat";
     frame.hidden = !openNow;
-    frame.src = new URL("widget/?site=" + encodeURIComponent(site) + (openNow ? "&open=1" : ""), base).href;
+    // The chat talks to this page only if its origin is allowed (widget/src/host.rs).
+    frame.src = new URL("widget/?site=" + encodeURIComponent(site) + "&origin=" + encodeURIComponent(location.origin) + (openNow ? "&open=1" : ""), base).href;
     wrap.appendChild(frame);
   }
   function setOpen(next) {

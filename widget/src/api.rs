@@ -6,6 +6,7 @@ use shared::api::{
     ApiErrorBody, CreateConversationRequest, CreateConversationResponse, ErrorCode, MessagesResponse,
     PostMessageRequest, PublicSiteConfig, SetAttributesRequest, SubmitFormRequest,
 };
+use shared::time::wait_in_words;
 use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -28,6 +29,8 @@ pub enum ApiFailure {
         message: String,
         /// Per-field messages (invalid forms).
         fields: Option<BTreeMap<String, String>>,
+        /// With `rate_limited`: seconds until the edge takes the request again.
+        retry_after: Option<u64>,
     },
 }
 
@@ -43,8 +46,19 @@ impl ApiFailure {
         )
     }
 
+    /// Seconds to wait before the edge takes the request again, when it said it was too soon.
+    pub fn rate_limited(&self) -> Option<u64> {
+        match self {
+            ApiFailure::Rejected { code: Some(ErrorCode::RateLimited), retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// A sentence for the visitor.
     pub fn describe(&self) -> String {
+        if let Some(seconds) = self.rate_limited() {
+            return format!("You're going a little fast for us. Please try again in {}.", wait_in_words(seconds));
+        }
         match self {
             ApiFailure::Network => "Couldn't reach support. Check your connection.".into(),
             ApiFailure::Rejected { status, message, .. } if *status >= 500 => {
@@ -90,11 +104,13 @@ async fn call<T: DeserializeOwned>(
         // A cut-off body reads as a network failure: the request may be retried.
         return crate::json::parse(&text).ok_or(ApiFailure::Network);
     }
-    let (code, message, fields) = match crate::json::parse::<ApiErrorBody>(&text) {
-        Some(body) => (Some(body.error.code), body.error.message, body.error.fields),
-        None => (None, format!("HTTP {status}"), None),
+    let (code, message, fields, retry_after) = match crate::json::parse::<ApiErrorBody>(&text) {
+        Some(body) => (Some(body.error.code), body.error.message, body.error.fields, body.error.retry_after),
+        None => (None, format!("HTTP {status}"), None, None),
     };
-    Err(ApiFailure::Rejected { status, code, message, fields })
+    // The body's `retry_after`, else the `Retry-After` header (seconds; an HTTP date is not used).
+    let retry_after = retry_after.or_else(|| response.headers().get("retry-after").ok().flatten()?.trim().parse().ok());
+    Err(ApiFailure::Rejected { status, code, message, fields, retry_after })
 }
 
 fn messages_url(session: &Session) -> String {

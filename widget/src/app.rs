@@ -22,8 +22,9 @@ pub fn App() -> impl IntoView {
             let _ = el.focus();
         }
     };
-    // The loader says when the panel is shown: that is when a conversation starts.
-    let _listener = window_event_listener(ev::message, move |e| match host::parse_command(&e.data()) {
+    // The loader says when the panel is shown: that is when a conversation starts. Only the host
+    // page itself is heard, once `chat.load_config` has found its origin allowed.
+    let _listener = window_event_listener(ev::message, move |e| match host::command_from_host(&e) {
         Some(HostCommand::Open) => {
             chat.open();
             focus_composer();
@@ -36,7 +37,6 @@ pub fn App() -> impl IntoView {
         Some(HostCommand::SetAttributes(attributes)) => chat.set_attributes(attributes),
         _ => {}
     });
-    host::announce_ready();
     // Opened directly (`?open=1`, e.g. a full-page chat link): start at once.
     if host::query_param("open").as_deref() == Some("1") {
         chat.open();
@@ -52,9 +52,6 @@ pub fn App() -> impl IntoView {
                 if e.key() == "Escape" {
                     close();
                 }
-            }
-            style=move || {
-                chat.config.with(|c| c.as_ref().map(|c| format!("--accent: {}", c.accent_color)).unwrap_or_default())
             }
         >
             <Header chat=chat on_close=close />

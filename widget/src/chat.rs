@@ -32,6 +32,9 @@ pub enum Delivery {
     Sending,
     /// The edge wants the lead form first: sent by itself once a form is accepted.
     Held,
+    /// The edge said the visitor is sending too fast: sent again by itself after this many
+    /// seconds; messages typed after it wait behind it.
+    Waiting(u64),
     /// The last attempt failed, for this reason; the visitor may retry.
     Failed(String),
 }
@@ -99,16 +102,35 @@ impl Chat {
         self.config.with(|c| c.as_ref().map(|c| c.agent_name.clone())).unwrap_or_else(|| "Support".into())
     }
 
-    /// Whether the agent is working on a reply.
+    /// Whether the agent is working on a reply (not while a message waits out a rate limit).
     pub fn awaiting_reply(&self) -> bool {
-        self.pending.with(|p| p.iter().any(|p| matches!(p.delivery, Delivery::Queued | Delivery::Sending)))
+        self.pending.with(|p| {
+            p.iter().any(|m| matches!(m.delivery, Delivery::Queued | Delivery::Sending))
+                && !p.iter().any(|m| matches!(m.delivery, Delivery::Waiting(_)))
+        })
     }
 
-    /// Loads the site's public configuration.
+    /// Whether a message waits out a rate limit (the ones typed later must not overtake it).
+    fn waiting(self) -> bool {
+        self.pending.with_untracked(|p| p.iter().any(|m| matches!(m.delivery, Delivery::Waiting(_))))
+    }
+
+    /// Loads the site's public configuration, then opens the channel to the host page if its
+    /// origin is allowed. Tried four times over about 15 s; without it the channel stays closed
+    /// (the visitor can still chat, but the page's `Switchboard` calls are not heard).
     pub fn load_config(self) {
         spawn_local(async move {
-            if let Ok(config) = api::site_config().await {
-                self.config.set(Some(config));
+            let mut waits = [2, 4, 8].into_iter();
+            loop {
+                match (api::site_config().await, waits.next()) {
+                    (Ok(config), _) => {
+                        host::connect(&config.allowed_origins);
+                        crate::dom::set_accent(&config.accent_color);
+                        return self.config.set(Some(config));
+                    }
+                    (Err(_), Some(seconds)) => crate::dom::sleep(seconds).await,
+                    (Err(_), None) => return,
+                }
             }
         });
     }
@@ -273,6 +295,8 @@ impl Chat {
     /// Delivers now if the conversation is open; otherwise opens it (which flushes pending messages).
     fn dispatch(self, client_message_id: String) {
         match self.connection.get_untracked() {
+            // Behind a message waiting out a rate limit: sent after it, in order.
+            Connection::Ready if self.waiting() => {}
             Connection::Ready => spawn_local(self.deliver(client_message_id)),
             Connection::Loading => {}
             Connection::Idle | Connection::Failed(_) => {
@@ -299,9 +323,29 @@ impl Chat {
         });
         spawn_local(async move {
             for id in ids {
+                if self.waiting() {
+                    break; // the rest goes once the wait is over, in order
+                }
                 self.deliver(id).await;
             }
         });
+    }
+
+    /// Sends a message that waited out a rate limit (and those queued behind it), unless the
+    /// visitor's situation changed meanwhile (e.g. it failed with the conversation).
+    fn resume(self, client_message_id: String) {
+        let still_waiting = self.pending.with_untracked(|p| {
+            p.iter().any(|m| m.client_message_id == client_message_id && matches!(m.delivery, Delivery::Waiting(_)))
+        });
+        if !still_waiting {
+            return;
+        }
+        self.set_delivery(&client_message_id, Delivery::Queued);
+        if self.connection.get_untracked() == Connection::Ready {
+            self.flush();
+        } else {
+            self.dispatch(client_message_id);
+        }
     }
 
     /// Sends one queued message (nothing if it is no longer queued or the conversation is gone).
@@ -333,7 +377,18 @@ impl Chat {
             Err(ApiFailure::Rejected { code: Some(ErrorCode::LeadRequired), .. }) => {
                 self.set_delivery(&client_message_id, Delivery::Held);
             }
-            Err(failure) => self.set_delivery(&client_message_id, Delivery::Failed(failure.describe())),
+            Err(failure) => match failure.rate_limited() {
+                // Too fast: keep the message, say when it goes, and send it then by itself.
+                Some(seconds) => {
+                    let seconds = seconds.max(1);
+                    self.set_delivery(&client_message_id, Delivery::Waiting(seconds));
+                    spawn_local(async move {
+                        crate::dom::sleep(seconds).await;
+                        self.resume(client_message_id);
+                    });
+                }
+                None => self.set_delivery(&client_message_id, Delivery::Failed(failure.describe())),
+            },
         }
     }
 

@@ -51,3 +51,23 @@ pub fn focus(e: &Element) {
         let _ = h.focus();
     }
 }
+
+/// Sets the brand colour (`--accent`) for the whole page, through CSSOM: the page's CSP refuses
+/// `style` attributes (no 'unsafe-inline'), and a Leptos reactive style cost more bytes.
+pub fn set_accent(color: &str) {
+    if let Some(root) = document().document_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = root.style().set_property("--accent", color);
+    }
+}
+
+/// Waits `seconds`: a promise whose own `resolve` is the `setTimeout` callback, so no Rust closure
+/// is handed to JS (each kind would add its own glue; leptos' `set_timeout` makes one per caller).
+pub async fn sleep(seconds: u64) {
+    let ms = i32::try_from(seconds.saturating_mul(1000)).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -7,6 +7,7 @@ use crate::form_card::FormCard;
 use crate::message_text::MessageText;
 use leptos::html::Ol;
 use leptos::prelude::*;
+use shared::time::wait_in_words;
 use shared::{Author, Message};
 
 /// The scrolling message log.
@@ -87,9 +88,17 @@ fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
             <span class="sr-only">"You:"</span>
             <div class="bubble"><MessageText text=pending.text.clone() /></div>
             {match pending.delivery {
-                Delivery::Held => view! {
-                    <p class="held">"Sent as soon as you fill in the form above."</p>
-                }.into_any(),
+                // One view for both notes: each distinct view type costs the widget kilobytes.
+                Delivery::Held | Delivery::Waiting(_) => {
+                    let note = match pending.delivery {
+                        Delivery::Waiting(seconds) => format!(
+                            "You're sending messages a little fast. Sending again in {}…",
+                            wait_in_words(seconds)
+                        ),
+                        _ => "Sent as soon as you fill in the form above.".into(),
+                    };
+                    view! { <p class="held">{note}</p> }.into_any()
+                }
                 Delivery::Queued | Delivery::Sending => view! { <span class="time">"Sending…"</span> }.into_any(),
                 Delivery::Failed(reason) => view! {
                     <p class="send-error" role="alert">

@@ -26,7 +26,11 @@ const HISTORY_FOR_ENGINE: usize = 20;
 pub fn public_site(site: &SiteBundle) -> HttpResponse {
     HttpResponse::json(
         200,
-        &PublicSiteConfig { agent_name: site.agent.name.clone(), accent_color: site.agent.accent_color.clone() },
+        &PublicSiteConfig {
+            agent_name: site.agent.name.clone(),
+            accent_color: site.agent.accent_color.clone(),
+            allowed_origins: site.agent.allowed_origins.clone(),
+        },
     )
 }
 

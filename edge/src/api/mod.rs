@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod forms;
 pub mod http;
 pub mod routes;
+pub mod security_headers;
 
 pub use error::ApiError;
 pub use http::{HttpRequest, HttpResponse};

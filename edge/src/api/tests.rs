@@ -275,6 +275,14 @@ fn create_validates_the_lead() {
 }
 
 #[test]
+fn the_public_site_config_names_the_origins_that_may_embed_the_chat() {
+    let w = World::new();
+    let (status, v) = w.call("GET", "/api/v1/site", None, "");
+    assert_eq!(status, 200);
+    assert_eq!(v["allowed_origins"], json!(["https://shop.example"]));
+}
+
+#[test]
 fn cors_only_for_allowed_origins() {
     let w = World::new();
     let edge = edge!(w);

@@ -55,8 +55,13 @@ fn secrets(env: &Env) -> BTreeMap<String, String> {
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     if !path.starts_with("/api/") {
-        // Static assets (widget, demo site) normally never reach the Worker; this covers the rest.
-        return env.assets("ASSETS")?.fetch_request(req).await;
+        // Static assets (demo site, loader) normally never reach the Worker; `/widget/*` does
+        // (`run_worker_first`) so the chat's page gets its CSP and frame-ancestors.
+        let asset = env.assets("ASSETS")?.fetch_request(req).await?;
+        if path.starts_with("/widget/") {
+            return with_headers(asset, widget_headers());
+        }
+        return Ok(asset);
     }
     let declared_len = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
     let response = if declared_len > MAX_BODY_BYTES {
@@ -104,6 +109,24 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         response
     };
     into_worker_response(response)
+}
+
+/// The chat page's security headers, computed once per isolate.
+fn widget_headers() -> &'static [(&'static str, String)] {
+    static HEADERS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    HEADERS.get_or_init(|| api::security_headers::widget_headers(&crate::site::bundle().agent.allowed_origins))
+}
+
+/// `response` with `extra` headers set (a fetched response's own headers are immutable).
+fn with_headers(response: Response, extra: &[(&'static str, String)]) -> Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    for (name, value) in extra {
+        headers.set(name, value)?;
+    }
+    Ok(response.with_headers(headers))
 }
 
 fn into_worker_response(r: HttpResponse) -> Result<Response> {
