@@ -44,6 +44,8 @@ pub struct Claims {
     pub email: Option<String>,
     /// The user's name, if the token carries one.
     pub name: Option<String>,
+    /// When the token expires (`exp`), Unix seconds.
+    pub expires_at_s: u64,
 }
 
 /// Why an identity token was not accepted (for the owner's developer; the visitor is simply not
@@ -115,7 +117,7 @@ pub fn verify_jwt(secret: &str, token: &str, now_s: u64) -> Result<Claims, Token
         Some(n) if n.chars().count() > 100 => return Err(TokenError::Claim("name")),
         n => n,
     };
-    Ok(Claims { user_id, email, name })
+    Ok(Claims { user_id, email, name, expires_at_s: exp as u64 })
 }
 
 #[cfg(test)]
@@ -168,7 +170,12 @@ pub(crate) mod tests {
         let claims = verify_jwt("s3cret", &token, NOW).unwrap();
         assert_eq!(
             claims,
-            Claims { user_id: "u-42".into(), email: Some("ana@example.com".into()), name: Some("Ana".into()) }
+            Claims {
+                user_id: "u-42".into(),
+                email: Some("ana@example.com".into()),
+                name: Some("Ana".into()),
+                expires_at_s: NOW + 600
+            }
         );
     }
 

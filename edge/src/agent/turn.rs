@@ -31,8 +31,8 @@ fn facts_of(site: &shared::site::SiteBundle, record: &ConversationRecord, now_ms
     Facts {
         lead_email: record.lead.email.clone(),
         verified: record.verified_at(now_ms, verification_ttl_ms(site)),
-        identity_verified: record.identity_verified(),
-        email_signed: record.email_signed(),
+        identity_verified: record.identity_verified(now_ms),
+        email_signed: record.email_signed(now_ms),
         // An unfinished action stored by an older version that no longer parses is forgotten.
         pending: record.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
     }
@@ -407,8 +407,8 @@ where
     let mut values = conversation_values(edge, record, text);
     let state = GuardState {
         verified: record.verified_at(now_ms, verification_ttl_ms(edge.site)),
-        identity_verified: record.identity_verified(),
-        email_signed: record.email_signed(),
+        identity_verified: record.identity_verified(now_ms),
+        email_signed: record.email_signed(now_ms),
     };
     let refused = |refusal: Refusal| {
         let class = match refusal {

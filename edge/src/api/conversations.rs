@@ -16,7 +16,7 @@ use shared::api::{
     MessagesResponse, PostMessageRequest, PublicSiteConfig, SetAttributesRequest, MAX_ATTRIBUTES,
 };
 use shared::message::MAX_MESSAGE_CHARS;
-use shared::site::{LeadTiming, SiteBundle};
+use shared::site::{IdentityMethod, LeadTiming, SiteBundle};
 use shared::{ClientMessageId, ConversationId, MessageId};
 
 /// How many earlier messages the engine sees: enough context, bounded cost per message.
@@ -55,24 +55,33 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
     };
     let limits = keys::conversation_creation(&edge.site.agent.limits, client_ip(req));
     take_or_refuse(edge, &limits, now_ms).await?;
-    // Who the visitor is counts only with the owner's signature: a valid JWT decides the user id,
-    // email and name (the browser's values are dropped); a valid user_hash signs the user id alone.
+    // Who the visitor is counts only with the owner's signature, in the one form the site uses
+    // (`[identity] method`): both forms are HMACs under IDENTITY_SECRET, so accepting the other
+    // would let a user_hash of a crafted user id pass as a JWT signature. A valid JWT decides the
+    // user id, email and name (the browser's values are dropped) until its `exp`; a valid
+    // user_hash signs the user id alone.
     let secret = edge.actions.identity_secret;
-    let signed = match (&body.user_jwt, secret) {
-        (Some(jwt), Some(secret)) => crate::identity::verify_jwt(secret, jwt, now_ms / 1000).ok(),
-        _ => None,
-    };
-    let identity = if let Some(claims) = signed {
-        user_id = Some(claims.user_id);
-        lead = Lead { email: claims.email, name: claims.name };
-        IdentityProof::SignedToken
-    } else {
-        match (&user_id, &body.user_hash, secret) {
-            (Some(user), Some(hash), Some(secret)) if crate::identity::verify_user_hash(secret, user, hash) => {
+    let mut identity_expires_at_ms = None;
+    let identity = match (edge.site.agent.identity.method, secret) {
+        (IdentityMethod::Jwt, Some(secret)) => {
+            match body.user_jwt.as_deref().and_then(|jwt| crate::identity::verify_jwt(secret, jwt, now_ms / 1000).ok())
+            {
+                Some(claims) => {
+                    user_id = Some(claims.user_id);
+                    lead = Lead { email: claims.email, name: claims.name };
+                    identity_expires_at_ms = Some(claims.expires_at_s.saturating_mul(1000));
+                    IdentityProof::SignedToken
+                }
+                None => IdentityProof::None,
+            }
+        }
+        (IdentityMethod::UserHash, Some(secret)) => match (&user_id, &body.user_hash) {
+            (Some(user), Some(hash)) if crate::identity::verify_user_hash(secret, user, hash) => {
                 IdentityProof::UserHash
             }
             _ => IdentityProof::None,
-        }
+        },
+        (_, None) => IdentityProof::None,
     };
     let id = ConversationId::parse(format!("c{}", random_text(edge.entropy, 16))).expect("base64url id");
     let token = new_token(edge.entropy);
@@ -84,6 +93,7 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
         created_at_ms: now_ms,
         verification: None,
         identity,
+        identity_expires_at_ms,
         pending: None,
         attributes,
     };

@@ -396,7 +396,24 @@ fn identity_is_verified_only_with_the_owners_hash() {
         let id = ConversationId::parse(v["conversation_id"].as_str().unwrap()).unwrap();
         block_on(w.store.conversation(&id)).unwrap().unwrap()
     };
-    assert!(create(json!({"user_id": "u-42", "user_hash": hash})).identity_verified());
-    assert!(!create(json!({"user_id": "u-43", "user_hash": hash})).identity_verified());
-    assert!(!create(json!({"user_id": "u-42"})).identity_verified());
+    assert!(create(json!({"user_id": "u-42", "user_hash": hash})).identity_verified(NOW_MS));
+    assert!(!create(json!({"user_id": "u-43", "user_hash": hash})).identity_verified(NOW_MS));
+    assert!(!create(json!({"user_id": "u-42"})).identity_verified(NOW_MS));
+
+    // Both forms are HMACs under one secret: a user_hash handed out for a user id crafted as
+    // `header.payload` is a valid JWT signature. A user_hash site must never take a JWT.
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let b64 = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let crafted = format!(
+        "{}.{}",
+        b64(json!({"alg": "HS256"})),
+        b64(json!({"sub": "victim", "email": "victim@example.com", "exp": NOW_MS / 1000 + 600}))
+    );
+    let issued = crate::identity::hmac_sha256(IDENTITY_SECRET.as_bytes(), crafted.as_bytes());
+    let forged = format!("{crafted}.{}", URL_SAFE_NO_PAD.encode(issued));
+    assert!(crate::identity::verify_jwt(IDENTITY_SECRET, &forged, NOW_MS / 1000).is_ok(), "the forgery is real");
+    let record = create(json!({"user_jwt": forged}));
+    assert!(!record.identity_verified(NOW_MS));
+    assert_eq!((record.user_id, record.lead.email), (None, None));
 }

@@ -235,6 +235,23 @@ fn a_signed_token_decides_the_email_and_the_visitor_cannot_change_it() {
 }
 
 #[test]
+fn a_signed_identity_ends_with_its_token_even_mid_conversation() {
+    let w = world();
+    let token = jwt(json!({"sub": "u-7", "email": "ana@example.com", "exp": NOW_MS / 1000 + 600}));
+    let (_, v) = w.call("POST", "/api/v1/conversations", None, &json!({"user_jwt": token}).to_string());
+    let chat = Chat {
+        w: &w,
+        id: v["conversation_id"].as_str().unwrap().into(),
+        token: v["token"].as_str().unwrap().into(),
+        n: 0.into(),
+    };
+    assert!(last_text(&chat.say("please send my account statement")).contains("Statement sent"));
+    let later = chat.say_at(NOW_MS + 601_000, "please send my account statement");
+    assert!(last_text(&later).contains("signed in"), "{later}");
+    assert_eq!(w.network.0.borrow().len(), 1, "nothing ran on the expired token");
+}
+
+#[test]
 fn a_signed_user_id_alone_does_not_open_email_keyed_actions() {
     let w = world();
     let hash = crate::identity::hmac_sha256(IDENTITY_SECRET.as_bytes(), b"u-7")

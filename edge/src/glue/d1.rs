@@ -100,6 +100,7 @@ struct ConversationRow {
     verified_user_id: Option<String>,
     pending: Option<String>,
     identity_method: Option<String>,
+    identity_expires_at_ms: Option<f64>,
     attributes: Option<String>,
 }
 
@@ -133,7 +134,7 @@ impl ConversationStore for D1Store {
     async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
         let mut batch = vec![self.statement(
             "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified, \
-             attributes, identity_method) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             attributes, identity_method, identity_expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             &[
                 text(r.id.as_str()),
                 text(&r.token_hash),
@@ -141,9 +142,10 @@ impl ConversationStore for D1Store {
                 opt(r.lead.email.as_deref()),
                 opt(r.lead.name.as_deref()),
                 JsValue::from_f64(r.created_at_ms as f64),
-                JsValue::from_f64(f64::from(u8::from(r.identity_verified()))),
+                JsValue::from_f64(f64::from(u8::from(r.identity != IdentityProof::None))),
                 opt(attributes_json(r).as_deref()),
                 opt(r.identity.as_str()),
+                r.identity_expires_at_ms.map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
             ],
         )?];
         for m in opening {
@@ -180,7 +182,8 @@ impl ConversationStore for D1Store {
         let row: Option<ConversationRow> = self
             .statement(
                 "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, verified_email, \
-                 verified_user_id, pending, identity_method, attributes FROM conversations WHERE id = ?1",
+                 verified_user_id, pending, identity_method, identity_expires_at_ms, attributes FROM conversations \
+                 WHERE id = ?1",
                 &[text(id.as_str())],
             )?
             .first(None)
@@ -199,6 +202,7 @@ impl ConversationStore for D1Store {
                     at_ms: at as u64,
                 }),
                 identity: IdentityProof::parse(r.identity_method.as_deref()),
+                identity_expires_at_ms: r.identity_expires_at_ms.map(|t| t as u64),
                 pending: r.pending,
                 attributes: r
                     .attributes

@@ -29,6 +29,8 @@ pub struct ConversationRecord {
     pub verification: Option<Verification>,
     /// How the host page proved who the visitor is.
     pub identity: IdentityProof,
+    /// When that proof stops counting (a JWT's `exp`), Unix ms; none for `user_hash`.
+    pub identity_expires_at_ms: Option<u64>,
     /// The agent's unfinished action (JSON of `agent::planner::Pending`), if any.
     pub pending: Option<String>,
     /// Custom attributes (`{{conversation.attributes.NAME}}`).
@@ -91,14 +93,15 @@ pub enum LeadEmailChange {
 }
 
 impl ConversationRecord {
-    /// Whether the host page proved who the visitor is.
-    pub fn identity_verified(&self) -> bool {
-        self.identity != IdentityProof::None
+    /// Whether the host page's proof of who the visitor is holds at `now_ms` (a JWT's `exp` is
+    /// enforced for the conversation's whole life, not only when it starts).
+    pub fn identity_verified(&self, now_ms: u64) -> bool {
+        self.identity != IdentityProof::None && self.identity_expires_at_ms.is_none_or(|exp| now_ms < exp)
     }
 
-    /// Whether the lead email is one the host page signed (a JWT's `email` claim).
-    pub fn email_signed(&self) -> bool {
-        self.identity == IdentityProof::SignedToken && self.lead.email.is_some()
+    /// Whether the lead email is one the host page signed (a JWT's `email` claim), still valid.
+    pub fn email_signed(&self, now_ms: u64) -> bool {
+        self.identity == IdentityProof::SignedToken && self.lead.email.is_some() && self.identity_verified(now_ms)
     }
 
     /// Whether a one-time-code verification holds now: for this very email and user, within `ttl_ms`.
