@@ -449,7 +449,26 @@ impl ActionDef {
         if self.requires_verification && self.verifies {
             bad("requires_verification", "an action cannot both require and grant verification".into());
         }
-        if self.verifies && self.response.as_ref().and_then(|r| r.success_when.as_ref()).is_none() {
+        let success_when = self.response.as_ref().and_then(|r| r.success_when.as_ref());
+        if self.verifies && success_when.is_some_and(|w| !w.names_a_yes()) {
+            bad(
+                "response.success_when",
+                "a \"verifies\" action's condition must name the answer that means yes with \"equals\" or \"in\" \
+                 (\"exists\" and \"not_equals\" also hold for {\"verified\": false})"
+                    .into(),
+            );
+        }
+        if self.verifies && !self.uses(&TemplateVar::LeadEmail) && !self.uses(&TemplateVar::ConversationUserId) {
+            // The verification is recorded for the email and user id: the owner's API must check
+            // the code against one of them, or a code sent elsewhere could verify this address.
+            bad(
+                "verifies",
+                "a \"verifies\" action must send {{lead.email}} or {{conversation.user_id}}, so your API checks \
+                 the code for the account being verified"
+                    .into(),
+            );
+        }
+        if self.verifies && success_when.is_none() {
             // Many APIs answer a wrong code with 200 {"verified": false}: the status alone proves nothing.
             bad(
                 "response.success_when",
@@ -660,7 +679,7 @@ mod tests {
     #[test]
     fn a_verifies_action_must_say_what_success_looks_like() {
         let check = r#"{"name":"Check Code","type":"http","method":"POST","scope":"write",
-            "url":"https://api.example.com/otp","verifies":true,"response":{"reply":"ok"}}"#;
+            "url":"https://api.example.com/otp","body":{"email":"{{lead.email}}"},"verifies":true,"response":{"reply":"ok"}}"#;
         let p = ActionDef::from_json(check).unwrap().problems(&[]);
         assert!(
             p.iter().any(|p| p.field == "response.success_when" && p.message.contains("\"equals\": true")),
@@ -671,6 +690,15 @@ mod tests {
         assert!(ActionDef::from_json(&fixed).unwrap().problems(&[]).is_empty());
         let typo = check.replace(r#""reply":"ok""#, r#""success_when":{"path":"verified","equal":true}"#);
         assert!(ActionDef::from_json(&typo).unwrap_err().contains("unknown field \"equal\""));
+        let weak = check.replace(r#""reply":"ok""#, r#""success_when":{"path":"verified","exists":true}"#);
+        let p = ActionDef::from_json(&weak).unwrap().problems(&[]);
+        assert!(
+            p.iter().any(|p| p.field == "response.success_when" && p.message.contains("\"equals\" or \"in\"")),
+            "{p:?}"
+        );
+        let unbound = fixed.replace(r#""body":{"email":"{{lead.email}}"},"#, "");
+        let p = ActionDef::from_json(&unbound).unwrap().problems(&[]);
+        assert!(p.iter().any(|p| p.field == "verifies" && p.message.contains("{{lead.email}}")), "{p:?}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::Value;
 pub enum Test {
     /// The value is exactly this JSON value (`true` is not `"true"`).
     Equals(Value),
-    /// The value is present and is not this JSON value.
+    /// The value is present (not `null`) and is not this JSON value.
     NotEquals(Value),
     /// The value is one of these.
     In(Vec<Value>),
@@ -108,6 +108,13 @@ pub fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
 }
 
 impl SuccessWhen {
+    /// Whether some condition names the answer that means yes (`equals` or `in`): only such a
+    /// condition tells a right code from a wrong one. `exists` and `not_equals` alone do not
+    /// (`{"verified": false}` has `verified`, and is not `"no"`).
+    pub fn names_a_yes(&self) -> bool {
+        self.0.iter().any(|c| matches!(c.test, Test::Equals(_) | Test::In(_)))
+    }
+
     /// Whether every condition holds for `body`; `None` (no JSON body) never succeeds.
     pub fn holds(&self, body: Option<&Value>) -> bool {
         let Some(body) = body else { return false };
@@ -115,7 +122,7 @@ impl SuccessWhen {
             let found = lookup(body, &c.path);
             match &c.test {
                 Test::Equals(v) => found == Some(v),
-                Test::NotEquals(v) => found.is_some_and(|f| f != v),
+                Test::NotEquals(v) => found.is_some_and(|f| !f.is_null() && f != v),
                 Test::In(list) => found.is_some_and(|f| list.contains(f)),
                 Test::Exists(b) => found.is_some_and(|f| !f.is_null()) == *b,
             }
@@ -168,11 +175,20 @@ mod tests {
         assert!(!when(json!({"path": "data.status", "in": ["ok"]})).holds(Some(&body)));
         assert!(when(json!({"path": "data.status", "not_equals": "invalid"})).holds(Some(&body)));
         assert!(!when(json!({"path": "data.missing", "not_equals": "invalid"})).holds(Some(&body)), "absent fails");
+        assert!(!when(json!({"path": "error", "not_equals": false})).holds(Some(&body)), "null is absent");
         assert!(when(json!({"path": "data.attempts.1", "equals": 2})).holds(Some(&body)));
         assert!(when(json!({"path": "error", "exists": false})).holds(Some(&body)), "null counts as absent");
         assert!(!when(json!({"path": "data", "exists": false})).holds(Some(&body)));
         let all = when(json!([{"path": "data.status", "equals": "valid"}, {"path": "error", "exists": true}]));
         assert!(!all.holds(Some(&body)), "every condition must hold");
+    }
+
+    #[test]
+    fn only_equals_and_in_name_a_yes() {
+        assert!(when(json!({"path": "verified", "equals": true})).names_a_yes());
+        assert!(when(json!([{"path": "a", "exists": true}, {"path": "s", "in": ["ok"]}])).names_a_yes());
+        assert!(!when(json!({"path": "verified", "exists": true})).names_a_yes());
+        assert!(!when(json!({"path": "verified", "not_equals": false})).names_a_yes());
     }
 
     #[test]

@@ -11,9 +11,19 @@ use shared::ConversationId;
 const MINUTE_MS: u64 = 60_000;
 const HOUR_MS: u64 = 3_600_000;
 
-/// A visitor address as the key spells it (`unknown` when the runtime gave none).
-fn ip_key(ip: Option<&str>) -> &str {
-    ip.filter(|s| !s.is_empty()).unwrap_or("unknown")
+/// A visitor address as the key spells it (`unknown` when the runtime gave none). An IPv6 visitor
+/// is keyed by their /64: one subscriber usually holds a whole /64, so per-address keys would be
+/// unlimited.
+fn ip_key(ip: Option<&str>) -> String {
+    let Some(ip) = ip.map(str::trim).filter(|s| !s.is_empty()) else { return "unknown".into() };
+    match ip.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(v6) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        Err(_) => ip.to_string(),
+    }
 }
 
 /// Emails count the same whatever their case.
