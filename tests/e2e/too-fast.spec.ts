@@ -80,3 +80,16 @@ test("a 429 that gives the wait only in its Retry-After header is waited out too
   await expect(log).toContainText("0.0002 BTC");
   expect(sends.map((s) => s.status)).toEqual([429, 200]);
 });
+
+test("the real edge's limit: the 21st message in a minute waits, kindly, and is not lost", async ({ page }) => {
+  // No faking here: the edge allows 20 messages per conversation per minute ([limits]).
+  await page.goto("/");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const chat = page.getByTitle("Support chat").contentFrame();
+  const log = chat.getByRole("log", { name: "Messages" });
+  await expect(log).toContainText("I'm Nova");
+  for (let i = 1; i <= 21; i++) await ask(page, `question number ${i} about fees`);
+  await expect(log).toContainText(/You're sending messages a little fast\. Sending again in \d+ s…/, { timeout: 20_000 });
+  await expect(log.getByText("question number 21 about fees", { exact: true })).toBeVisible();
+  await expect(log.getByRole("button", { name: /Retry/ })).toHaveCount(0);
+});

@@ -282,7 +282,8 @@ fn redirects_to_another_origin_drop_credentials_and_never_go_to_http() {
     let net = FakeNetwork::with(vec![redirect("/y"), reply(200, "{}")]);
     assert_eq!(run_with(&net, &a).status, RunStatus::Ok);
     assert_eq!(net.sent.borrow()[1].header("authorization"), Some(&*format!("Bearer {SECRET}")));
-    // Another host, or another port of the same host: none of them.
+    // Another host gets none of them; `:443` written out is still https's own port, the same origin.
+    // (Another port is not allowed at all: an allowlist entry without a port admits the default only.)
     for target in ["https://mirror.example.net/y", "https://api.example.com:443/y?"] {
         let net = FakeNetwork::with(vec![redirect(target), reply(200, "{}")]);
         assert_eq!(run_with(&net, &a).status, RunStatus::Ok);

@@ -347,20 +347,3 @@ fn conversation_creation_is_limited_per_visitor_address() {
     assert_eq!(create("203.0.113.7"), 429);
     assert_eq!(create("198.51.100.2"), 201, "another address is not affected");
 }
-
-#[test]
-fn parallel_guesses_share_one_budget() {
-    // Every guess takes its slot before it is sent: however they interleave, no more than
-    // max_failed_checks reach the owner. (The memory limiter is the same take_sync as the
-    // Durable Object; the end-to-end suite fires real parallel requests at workerd.)
-    let w = world();
-    let chats: Vec<Chat> = (0..5).map(|_| Chat::start(&w)).collect();
-    for c in &chats {
-        c.say("please close my account");
-        c.say("me@example.com");
-    }
-    for (i, c) in chats.iter().enumerate() {
-        c.say(&format!("99999{i}"));
-    }
-    assert_eq!(sent_to(&w, "https://api.example.com/codes/check").len(), 3);
-}
