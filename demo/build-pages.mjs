@@ -1,7 +1,10 @@
 // Renders the site directory's knowledge files into the demo website (the pages the agent cites),
-// around demo/web/page.html, and copies the home page and stylesheet.
+// around demo/web/page.html, and copies the home page and stylesheet. The pages, their titles and
+// URLs come from `site-bundle` (shared/src/site_dir.rs), the reader the edge is built from, so a
+// page cited by the agent is the page rendered here.
 // Usage: node demo/build-pages.mjs <site dir> <output dir>
-import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,17 +45,12 @@ function render(md) {
   return out.join("\n");
 }
 
-const docs = readdirSync(join(siteDir, "knowledge"))
-  .filter((f) => f.endsWith(".md"))
-  .sort()
-  .map((f) => {
-    const text = readFileSync(join(siteDir, "knowledge", f), "utf8");
-    const m = /^\+\+\+\n([\s\S]*?)\n\+\+\+\n([\s\S]*)$/.exec(text);
-    if (!m) throw new Error(`${f}: missing +++ front matter`);
-    const field = (k) => (new RegExp(`^${k}\\s*=\\s*"(.*)"\\s*$`, "m").exec(m[1]) || [])[1];
-    return { title: field("title"), url: field("url"), body: m[2] };
-  })
-  .filter((d) => d.url && d.url.startsWith("/"));
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bundle = JSON.parse(
+  execFileSync("cargo", ["run", "-q", "-p", "shared", "--bin", "site-bundle", "--", siteDir], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 }),
+);
+// Pages published elsewhere (an absolute base_url or url) are cited there, not rendered here.
+const docs = bundle.knowledge.filter((d) => d.url.startsWith("/"));
 
 const template = readFileSync(join(web, "page.html"), "utf8");
 const nav = docs.map((d) => `<a href="${escape(d.url)}">${escape(d.title)}</a>`).join("\n");

@@ -12,6 +12,7 @@ pub mod message;
 pub mod net;
 pub mod number;
 pub mod site;
+pub mod site_dir;
 pub mod template;
 pub mod time;
 

@@ -61,7 +61,34 @@ pub struct AgentConfig {
     /// How the host page signs who the visitor is (`[identity]`).
     #[serde(default)]
     pub identity: IdentityConfig,
+    /// Where the knowledge files are published (`[knowledge]`).
+    #[serde(default)]
+    pub knowledge: KnowledgeConfig,
 }
+
+/// `[knowledge]` in `agent.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeConfig {
+    /// Where a file without a `url` in front matter is published: `base_url` + its name without
+    /// the extension (`knowledge/shipping.md` → `/help/shipping`). A path starting with `/`, or an
+    /// http(s) URL.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+}
+
+fn default_base_url() -> String {
+    "/".into()
+}
+
+impl Default for KnowledgeConfig {
+    fn default() -> Self {
+        Self { base_url: default_base_url() }
+    }
+}
+
+/// File extensions read as knowledge (Markdown, and plain text, which is Markdown without markup).
+pub const KNOWLEDGE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 
 /// `[identity]` in `agent.toml`: how `Switchboard.identify` is signed by the owner's server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,7 +333,9 @@ impl Default for AnsweringConfig {
     }
 }
 
-/// One knowledge file: TOML front matter between `+++` lines (`title`, `url`), then Markdown.
+/// One knowledge file: Markdown (or plain text), optionally after TOML front matter between `+++`
+/// lines (`title`, `url`) that overrides the title (else the first `#` heading, else the file
+/// name) and the URL (else `[knowledge] base_url` + the file name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KnowledgeDoc {
     /// Path inside the site directory, e.g. `knowledge/fees.md`.
@@ -319,11 +348,13 @@ pub struct KnowledgeDoc {
     pub body: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
-    title: String,
-    url: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
 }
 
 /// Everything the edge needs to know about a site.
@@ -389,9 +420,22 @@ impl SiteBundle {
             }
         };
         let mut docs = Vec::new();
+        let base_url = agent.as_ref().map_or("/", |a| a.knowledge.base_url.as_str());
         for (file, contents) in knowledge {
-            match KnowledgeDoc::parse(file, contents) {
-                Ok(doc) => docs.push(doc),
+            match KnowledgeDoc::parse(file, contents, base_url) {
+                Ok(doc) => {
+                    if let Some(other) = docs.iter().find(|d: &&KnowledgeDoc| d.url == doc.url) {
+                        errors.push(err(
+                            file,
+                            Some("url"),
+                            format!(
+                                "{:?} is also the URL of {}; give one of them a `url` in front matter",
+                                doc.url, other.file
+                            ),
+                        ));
+                    }
+                    docs.push(doc)
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -738,6 +782,12 @@ impl AgentConfig {
         for (field, message) in self.actions.problems() {
             bad(&field, message);
         }
+        if !is_page_url(&self.knowledge.base_url) {
+            bad(
+                "knowledge.base_url",
+                format!("{:?} must be a path starting with '/' or an http(s) URL", self.knowledge.base_url),
+            );
+        }
         if self.retention_days == Some(0) {
             bad("retention_days", "must be at least 1 (leave it out to keep conversations until deleted)".into());
         }
@@ -768,32 +818,77 @@ pub fn is_origin(s: &str) -> bool {
 }
 
 impl KnowledgeDoc {
-    /// Parses one knowledge file.
-    pub fn parse(file: &str, contents: &str) -> Result<Self, SiteError> {
+    /// Parses one knowledge file published under `base_url` (`[knowledge] base_url`).
+    pub fn parse(file: &str, contents: &str, base_url: &str) -> Result<Self, SiteError> {
         let contents = contents.trim_start_matches('\u{feff}');
-        let missing = || err(file, None, "must start with front matter between `+++` lines holding `title` and `url`");
-        let rest = contents.strip_prefix("+++").ok_or_else(missing)?;
-        let (front, body) = rest.split_once("\n+++").ok_or_else(missing)?;
-        let fm: FrontMatter =
-            toml::from_str(front).map_err(|e| err(file, None, format!("front matter: {}", e.message())))?;
-        if fm.title.trim().is_empty() {
-            return Err(err(file, Some("title"), "must not be empty"));
-        }
-        let url_ok = fm.url.starts_with("https://")
-            || fm.url.starts_with("http://")
-            || (fm.url.starts_with('/') && !fm.url.starts_with("//"));
-        if !url_ok {
-            return Err(err(
-                file,
-                Some("url"),
-                format!("{:?} must be an http(s) URL or a path starting with '/'", fm.url),
-            ));
-        }
+        let (fm, body) = match contents.strip_prefix("+++") {
+            Some(rest) => {
+                let (front, body) = rest
+                    .split_once("\n+++")
+                    .ok_or_else(|| err(file, None, "front matter opened with `+++` is never closed by a `+++` line"))?;
+                let fm: FrontMatter =
+                    toml::from_str(front).map_err(|e| err(file, None, format!("front matter: {}", e.message())))?;
+                (fm, body)
+            }
+            None => (FrontMatter::default(), contents),
+        };
         let body = body.trim().to_string();
         if body.is_empty() {
-            return Err(err(file, None, "has no content after the front matter"));
+            return Err(err(file, None, "has no content"));
         }
-        Ok(Self { file: file.into(), title: fm.title, url: fm.url, body })
+        let stem = file_stem(file);
+        let title = match fm.title {
+            Some(t) if t.trim().is_empty() => return Err(err(file, Some("title"), "must not be empty")),
+            Some(t) => t.trim().to_string(),
+            None => first_heading(&body).unwrap_or_else(|| title_from_file_name(stem)),
+        };
+        let url = match fm.url {
+            Some(url) => url,
+            None => format!("{}/{}", base_url.trim_end_matches('/'), url_segment(stem)),
+        };
+        if !is_page_url(&url) {
+            return Err(err(file, Some("url"), format!("{url:?} must be an http(s) URL or a path starting with '/'")));
+        }
+        Ok(Self { file: file.into(), title, url, body })
+    }
+}
+
+/// An http(s) URL or a site path (not `//host`).
+fn is_page_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://") || (url.starts_with('/') && !url.starts_with("//"))
+}
+
+/// `knowledge/Shipping & Returns.md` → `Shipping & Returns`.
+fn file_stem(file: &str) -> &str {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// The text of the first `# ` heading, if the page starts its Markdown with one anywhere.
+fn first_heading(body: &str) -> Option<String> {
+    body.lines().find_map(|l| l.trim().strip_prefix("# ")).map(|h| h.trim().to_string()).filter(|h| !h.is_empty())
+}
+
+/// `shipping-and_returns` → `Shipping and returns`.
+fn title_from_file_name(stem: &str) -> String {
+    let words = stem.replace(['-', '_'], " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Help".into(),
+    }
+}
+
+/// A file name as a URL path segment: lower case words joined by `-` (`Shipping & Returns` →
+/// `shipping-returns`).
+fn url_segment(stem: &str) -> String {
+    let words: Vec<String> =
+        stem.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    if words.is_empty() {
+        "page".into()
+    } else {
+        words.join("-")
     }
 }
 
@@ -868,12 +963,46 @@ synonyms = { btc = ["bitcoin"] }
     }
 
     #[test]
-    fn knowledge_needs_front_matter_and_safe_url() {
-        assert!(KnowledgeDoc::parse("k.md", "# no front matter").unwrap_err().message.contains("front matter"));
-        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody").unwrap_err();
+    fn knowledge_front_matter_is_optional_and_urls_stay_safe() {
+        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody", "/").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("url"));
-        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\n+++\nbody").unwrap_err();
-        assert!(e.message.contains("url"), "{e}");
+        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nbody", "/").unwrap_err();
+        assert!(e.message.contains("never closed"), "{e}");
+        assert!(KnowledgeDoc::parse("k.md", "   \n", "/").unwrap_err().message.contains("no content"));
+
+        // A help page as it is: the title is its first # heading, the URL its file name.
+        let page = KnowledgeDoc::parse(
+            "knowledge/Shipping & Returns.md",
+            "Intro.\n\n# Shipping and returns\n\n## Costs\nFree.",
+            "/help/",
+        )
+        .unwrap();
+        assert_eq!((page.title.as_str(), page.url.as_str()), ("Shipping and returns", "/help/shipping-returns"));
+        // Plain text: the title comes from the file name.
+        let txt =
+            KnowledgeDoc::parse("knowledge/opening_hours.txt", "We are open 9 to 5.", "https://shop.example/help")
+                .unwrap();
+        assert_eq!(
+            (txt.title.as_str(), txt.url.as_str()),
+            ("Opening hours", "https://shop.example/help/opening-hours")
+        );
+        // Front matter overrides either.
+        let over = KnowledgeDoc::parse("knowledge/x.markdown", "+++\nurl = \"/faq\"\n+++\n# FAQ\nBody", "/").unwrap();
+        assert_eq!((over.title.as_str(), over.url.as_str()), ("FAQ", "/faq"));
+    }
+
+    #[test]
+    fn two_pages_cannot_share_a_url() {
+        let pages = vec![
+            ("knowledge/fees.md".to_string(), "# Fees\nA".to_string()),
+            ("knowledge/fees.txt".to_string(), "B".to_string()),
+        ];
+        let errors = SiteBundle::from_files(AGENT, &pages).unwrap_err();
+        assert_eq!(errors[0].file, "knowledge/fees.txt");
+        assert!(errors[0].message.contains("also the URL of knowledge/fees.md"), "{}", errors[0]);
+        let bad = format!("{AGENT}\n[knowledge]\nbase_url = \"help\"");
+        let errors = SiteBundle::from_files(&bad, &[]).unwrap_err();
+        assert_eq!(errors[0].field.as_deref(), Some("knowledge.base_url"));
     }
 
     #[test]
