@@ -283,6 +283,18 @@ pub struct ActionDef {
     pub button: Option<crate::form::ButtonDef>,
 }
 
+/// A name as a slug: lower case, words joined by '-' (`Reset 2FA` → `reset-2fa`).
+pub fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for w in name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&w.to_lowercase());
+    }
+    out
+}
+
 /// Body encoding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -321,14 +333,7 @@ impl ActionDef {
 
     /// The slug the API uses for this action: lower case, words joined by '-'.
     pub fn slug(&self) -> String {
-        let mut out = String::new();
-        for w in self.name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-            if !out.is_empty() {
-                out.push('-');
-            }
-            out.push_str(&w.to_lowercase());
-        }
-        out
+        slugify(&self.name)
     }
 
     /// Whether a template or a `requires` entry of this action uses `var`.
@@ -412,12 +417,6 @@ impl ActionDef {
                         bad("url", "template variables may not appear in the scheme or host".into());
                     }
                 }
-            }
-            if self.method.is_some_and(|m| m != HttpMethod::Get) && self.scope != Some(Scope::Write) {
-                bad(
-                    "scope",
-                    format!("a {} action changes data: declare \"scope\": \"write\"", self.method.unwrap().as_str()),
-                );
             }
             if self.body.is_some() && self.method == Some(HttpMethod::Get) {
                 bad("body", "a GET request has no body".into());
@@ -655,7 +654,10 @@ mod tests {
             .map(|p| format!("{}: {}", p.field, p.message))
             .collect();
         assert!(fields.iter().any(|f| f.starts_with("url: unknown template variable {{lead.phone}}")), "{fields:?}");
-        assert!(fields.iter().any(|f| f.starts_with("scope: a POST action changes data")), "{fields:?}");
+        assert!(!fields.iter().any(|f| f.starts_with("scope")), "a POST defaults to write: {fields:?}");
+        assert_eq!(w.effective_scope(), Scope::Write);
+        w.scope = Some(Scope::Read);
+        assert_eq!(w.effective_scope(), Scope::Read, "a POST that only reads (search, validate) may say so");
     }
 
     #[test]

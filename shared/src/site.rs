@@ -443,6 +443,8 @@ impl SiteBundle {
         let mut sorted: Vec<&(String, String)> = actions.iter().collect();
         sorted.sort();
         let mut defs: Vec<ActionDef> = Vec::new();
+        // The file each definition came from, by index, to name it in later errors.
+        let mut def_files: Vec<String> = Vec::new();
         for (file, contents) in sorted {
             let def = match ActionDef::from_json(contents) {
                 Ok(d) => d,
@@ -486,55 +488,64 @@ impl SiteBundle {
                 errors.push(err(file, Some("name"), format!("action '{}' is defined twice", def.name)));
             }
             defs.push(def);
+            def_files.push(file.clone());
         }
-        for def in &defs {
+        // References to actions may use the action's name or its slug; they are stored as slugs.
+        use crate::action::ActionKind;
+        let catalog: Vec<(String, String, ActionKind)> =
+            defs.iter().map(|d| (d.slug(), d.name.clone(), d.kind)).collect();
+        for (i, def) in defs.iter_mut().enumerate() {
+            let name = def.name.clone();
             let targets = [
-                ("button.run", def.button.as_ref().and_then(|b| b.run.as_ref())),
-                ("form.on_submit.run", def.form.as_ref().and_then(|f| f.on_submit.run.as_ref())),
+                ("button.run", def.button.as_mut().and_then(|b| b.run.as_mut())),
+                ("form.on_submit.run", def.form.as_mut().and_then(|f| f.on_submit.run.as_mut())),
             ];
             for (field, target) in targets {
-                if let Some(slug) = target {
-                    if !defs.iter().any(|d| &d.slug() == slug && d.kind == crate::action::ActionKind::Http) {
-                        let file =
-                            actions.iter().find(|(_, t)| t.contains(&def.name)).map_or("actions", |(f, _)| f.as_str());
-                        errors.push(err(
-                            file,
-                            Some(field),
-                            format!("action '{}': no http action with slug {slug:?}", def.name),
-                        ));
+                if let Some(reference) = target {
+                    match resolve_reference(&catalog, reference, Some(ActionKind::Http)) {
+                        Ok(slug) => *reference = slug,
+                        Err(message) => {
+                            errors.push(err(&def_files[i], Some(field), format!("action '{name}': {message}")))
+                        }
                     }
                 }
             }
         }
-        if let Some(agent) = &agent {
-            let a = &agent.actions;
-            for (field, slug) in [
-                ("actions.verification_send", &a.verification_send),
-                ("actions.verification_check", &a.verification_check),
+        let mut agent = agent;
+        if let Some(agent) = &mut agent {
+            let a = &mut agent.actions;
+            for (field, reference) in [
+                ("actions.verification_send", &mut a.verification_send),
+                ("actions.verification_check", &mut a.verification_check),
             ] {
-                if let Some(slug) = slug {
-                    match defs.iter().find(|d| &d.slug() == slug) {
-                        None => errors.push(err(AGENT_FILE, Some(field), format!("no action with slug {slug:?}"))),
-                        Some(d) if field.ends_with("check") && !d.verifies => errors.push(err(
-                            AGENT_FILE,
-                            Some(field),
-                            format!("action '{}' must declare \"verifies\": true", d.name),
-                        )),
-                        _ => {}
+                if let Some(reference) = reference {
+                    match resolve_reference(&catalog, reference, None) {
+                        Err(message) => errors.push(err(AGENT_FILE, Some(field), message)),
+                        Ok(slug) => {
+                            let d = defs.iter().find(|d| d.slug() == slug).expect("resolved to a defined action");
+                            if field.ends_with("check") && !d.verifies {
+                                errors.push(err(
+                                    AGENT_FILE,
+                                    Some(field),
+                                    format!("action '{}' must declare \"verifies\": true", d.name),
+                                ));
+                            }
+                            *reference = slug;
+                        }
                     }
                 }
             }
-            for (i, q) in agent.quick_replies.iter().enumerate() {
-                if let Some(slug) = &q.action {
-                    if !defs.iter().any(|d| &d.slug() == slug && d.kind == crate::action::ActionKind::Button) {
-                        errors.push(err(
-                            AGENT_FILE,
-                            Some(&format!("quick_replies[{i}].action")),
-                            format!("no button action with slug {slug:?}"),
-                        ));
+            for (i, q) in agent.quick_replies.iter_mut().enumerate() {
+                if let Some(reference) = &mut q.action {
+                    match resolve_reference(&catalog, reference, Some(ActionKind::Button)) {
+                        Ok(slug) => *reference = slug,
+                        Err(message) => {
+                            errors.push(err(AGENT_FILE, Some(&format!("quick_replies[{i}].action")), message))
+                        }
                     }
                 }
             }
+            let a = &agent.actions;
             if defs.iter().any(|d| d.requires_verification)
                 && (a.verification_send.is_none() || a.verification_check.is_none())
             {
@@ -551,10 +562,47 @@ impl SiteBundle {
         }
     }
 
-    /// An enabled action by its slug.
+    /// An action by its slug (callers check `enabled`; the guard refuses disabled ones).
     pub fn action(&self, slug: &str) -> Option<&ActionDef> {
         self.actions.iter().find(|a| a.slug() == slug)
     }
+}
+
+/// The slug of the action a reference names (its slug, its name in any case, or its name as a
+/// slug), among actions of `kind` if given; otherwise a message naming the nearest one.
+fn resolve_reference(
+    catalog: &[(String, String, crate::action::ActionKind)],
+    reference: &str,
+    kind: Option<crate::action::ActionKind>,
+) -> Result<String, String> {
+    let candidates: Vec<&(String, String, crate::action::ActionKind)> =
+        catalog.iter().filter(|(_, _, k)| kind.is_none_or(|want| *k == want)).collect();
+    let as_slug = crate::action::slugify(reference);
+    if let Some((slug, _, _)) = candidates
+        .iter()
+        .find(|(slug, name, _)| slug == reference || name.eq_ignore_ascii_case(reference) || *slug == as_slug)
+    {
+        return Ok(slug.clone());
+    }
+    let what = match kind {
+        Some(crate::action::ActionKind::Http) => "http action",
+        Some(crate::action::ActionKind::Button) => "button action",
+        Some(crate::action::ActionKind::Form) => "form action",
+        None => "action",
+    };
+    let nearest = candidates
+        .iter()
+        .map(|(slug, name, _)| (strsim::levenshtein(&as_slug, slug), slug, name))
+        .min_by_key(|(distance, _, _)| *distance)
+        .filter(|(distance, slug, _)| *distance <= (slug.len() / 3).max(2));
+    Err(match nearest {
+        Some((_, slug, name)) => format!("no {what} called {reference:?}; did you mean {slug:?} ('{name}')?"),
+        None if candidates.is_empty() => format!("no {what} called {reference:?}; there are none"),
+        None => format!(
+            "no {what} called {reference:?} (there are: {})",
+            candidates.iter().map(|(slug, _, _)| slug.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    })
 }
 
 /// The scheme, host and port an action URL (template) calls. The host holds no variables
@@ -1132,6 +1180,43 @@ synonyms = { btc = ["bitcoin"] }
         assert!(errors[0].message.contains("method = \"jwt\""), "{}", errors[0]);
         let jwt = format!("{AGENT}\n[identity]\nmethod = \"jwt\"\n[actions]\nallowed_hosts = [\"api.example.com\"]");
         assert!(SiteBundle::from_dir_files(&jwt, &[], &files).is_ok());
+    }
+
+    #[test]
+    fn references_take_a_name_or_a_slug_and_a_typo_gets_the_nearest() {
+        let agent = format!(
+            "{AGENT}\n[[quick_replies]]\nlabel = \"Status\"\naction = \"Status Page\"\n\
+             [actions]\nallowed_hosts = [\"api.example.com\"]\nverification_send = \"Send Code\"\n\
+             verification_check = \"chek-code\""
+        );
+        let actions: Vec<(String, String)> = [
+            ("send", r#"{"name":"Send Code","type":"http","method":"POST","url":"https://api.example.com/s"}"#),
+            ("check", r#"{"name":"Check Code","type":"http","method":"POST","url":"https://api.example.com/c",
+                "body":{"e":"{{lead.email}}"},"verifies":true,"response":{"success_when":{"path":"ok","equals":true}}}"#),
+            ("page", r#"{"name":"Status Page","type":"button","button":{"label":"Status","url":"https://status.example.com"}}"#),
+            ("run", r#"{"name":"Run Check","type":"button","button":{"label":"Check","run":"Send Code"}}"#),
+        ]
+        .iter()
+        .map(|(f, t)| (format!("actions/{f}.json"), t.to_string()))
+        .collect();
+        let errors = SiteBundle::from_dir_files(&agent, &[], &actions).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field.as_deref(), Some("actions.verification_check"));
+        assert!(errors[0].message.contains("did you mean \"check-code\" ('Check Code')?"), "{}", errors[0]);
+
+        let fixed = agent.replace("chek-code", "check code");
+        let site = SiteBundle::from_dir_files(&fixed, &[], &actions).unwrap();
+        assert_eq!(site.agent.actions.verification_send.as_deref(), Some("send-code"), "stored as the slug");
+        assert_eq!(site.agent.actions.verification_check.as_deref(), Some("check-code"));
+        assert_eq!(site.agent.quick_replies[0].action.as_deref(), Some("status-page"));
+        assert_eq!(site.action("run-check").unwrap().button.as_ref().unwrap().run.as_deref(), Some("send-code"));
+        // A POST that only reads may say so; without a word, a POST is a write.
+        assert_eq!(site.action("send-code").unwrap().effective_scope(), crate::action::Scope::Write);
+
+        // The kind counts: a quick reply names a button action, not an http one.
+        let wrong_kind = fixed.replace("action = \"Status Page\"", "action = \"send-code\"");
+        let errors = SiteBundle::from_dir_files(&wrong_kind, &[], &actions).unwrap_err();
+        assert!(errors[0].message.starts_with("no button action called \"send-code\""), "{}", errors[0]);
     }
 
     #[test]
