@@ -187,8 +187,15 @@ test("a request body without Content-Length is refused at 16 KiB without waiting
   console.log(`chunked 20 KiB body without an end: answered ${status} after ${Date.now() - started} ms`);
   expect(status).toBe(413);
   expect(JSON.parse(body).error.code).toBe("payload_too_large");
-  const history = await (
-    await request.get(`/api/v1/conversations/${start.conversation_id}/messages`, { headers: { Authorization: `Bearer ${start.token}` } })
-  ).json();
+  // The local dev proxy may hold the next request while it drains the cut connection (not the
+  // edge: Cloudflare's front end does not do this), so the read gets a few short tries.
+  let history: any = null;
+  for (let attempt = 0; attempt < 4 && !history; attempt++) {
+    history = await request
+      .get(`/api/v1/conversations/${start.conversation_id}/messages`, { headers: { Authorization: `Bearer ${start.token}` }, timeout: 5_000 })
+      .then((r) => r.json())
+      .catch(() => null);
+  }
+  expect(history, "the conversation could be read back").toBeTruthy();
   expect(history.messages.filter((m: any) => m.author === "visitor")).toHaveLength(0);
 });
