@@ -449,8 +449,12 @@ fn mask_after_keywords(
     is_secret: fn(&str) -> bool,
     marker: &str,
 ) -> String {
+    // Codes that are not secrets: "zip code 90210", "promo code 2024" are kept as typed.
+    const NOT_SECRET_BEFORE_CODE: &[&str] =
+        &["zip", "postal", "post", "area", "country", "dialing", "promo", "discount", "coupon", "voucher", "referral"];
     let mut out = String::with_capacity(text.len());
     let mut since_keyword: Option<usize> = None;
+    let mut previous = String::new();
     for piece in split_keep(text) {
         let word = piece.trim_matches(|c: char| !c.is_alphanumeric());
         if word.is_empty() {
@@ -461,14 +465,19 @@ fn mask_after_keywords(
         if since_keyword.is_some_and(|n| n <= 4) && lengths.contains(&word.len()) && is_secret(word) {
             out.push_str(&piece.replace(word, marker));
             since_keyword = None;
+            previous = lower;
             continue;
         }
-        if keywords.iter().any(|k| lower.starts_with(k)) {
+        let harmless_code = lower.starts_with("code") && NOT_SECRET_BEFORE_CODE.contains(&previous.as_str());
+        if keywords.iter().any(|k| lower.starts_with(k)) && !harmless_code {
             since_keyword = Some(0);
+        } else if harmless_code {
+            since_keyword = None;
         } else if let Some(n) = since_keyword.as_mut() {
             *n += 1;
         }
         out.push_str(piece);
+        previous = lower;
     }
     out
 }
@@ -711,6 +720,9 @@ mod tests {
         assert_eq!(mask_sensitive("my card 4111 1111 1111 1111 ok"), "my card [card ••••1111] ok");
         assert_eq!(mask_sensitive("order 4111111111111112"), "order 4111111111111112", "not Luhn-valid");
         assert_eq!(mask_sensitive("the code is 482913."), "the code is [code].");
+        assert_eq!(mask_sensitive("ship to zip code 90210 please"), "ship to zip code 90210 please");
+        assert_eq!(mask_sensitive("Promo code 2024 did not work"), "Promo code 2024 did not work");
+        assert_eq!(mask_sensitive("zip 90210, and my 2fa code 482913"), "zip 90210, and my 2fa code [code]");
         assert_eq!(mask_sensitive("I sent 250000 USDT"), "I sent 250000 USDT", "amounts are kept");
         let key = "a".repeat(64);
         assert_eq!(mask_sensitive(&format!("private key: 0x{key}")), "private key: [private key]");

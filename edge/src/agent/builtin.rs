@@ -20,6 +20,8 @@ pub struct BuiltinEngine {
     min_confidence: f64,
     fallback: String,
     tone: Tone,
+    /// What to suggest for an empty question: the site's own page titles.
+    topics: Vec<String>,
 }
 
 impl BuiltinEngine {
@@ -31,6 +33,7 @@ impl BuiltinEngine {
             min_confidence: a.min_confidence,
             fallback: a.fallback.clone(),
             tone: site.agent.tone,
+            topics: site.knowledge.iter().take(4).map(|d| d.title.clone()).collect(),
         }
     }
 
@@ -40,7 +43,14 @@ impl BuiltinEngine {
             return social(kind);
         }
         if terms(text).is_empty() {
-            return ungrounded("Could you tell me a bit more about what you need? For example: \"What are the withdrawal fees for Bitcoin?\"");
+            // Suggest the site's own topics, never another business's.
+            let ask = match self.topics.as_slice() {
+                [] => "Could you tell me a bit more about what you need?".to_string(),
+                topics => {
+                    format!("Could you tell me a bit more about what you need? I can help with: {}.", topics.join(", "))
+                }
+            };
+            return ungrounded(&ask);
         }
         let hits = self.index.search(text, 3);
         let confident: Vec<&Hit<'_>> = hits.iter().filter(|h| h.coverage >= self.min_confidence).collect();
@@ -134,6 +144,13 @@ mod tests {
             &[("knowledge/fees.md".into(), fees.into()), ("knowledge/kyc.md".into(), kyc.into())],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn an_empty_question_is_answered_with_the_sites_own_topics() {
+        let r = BuiltinEngine::new(&site()).answer("??");
+        assert!(r.text.contains("I can help with: Fees, Verification."), "{}", r.text);
+        assert!(!r.text.to_lowercase().contains("bitcoin"), "{}", r.text);
     }
 
     #[test]

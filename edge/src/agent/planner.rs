@@ -288,7 +288,7 @@ fn is_question(text: &str) -> bool {
 fn ask_for(what: &str, format: InputFormat) -> String {
     let hint = match format {
         InputFormat::TxHash => " It's 64 hexadecimal characters, often starting with 0x.",
-        InputFormat::Otp => " It's the 6-digit code we just emailed you.",
+        InputFormat::Otp => " It's the code we just sent you.",
         _ => "",
     };
     format!("Please send me {what}.{hint}")
