@@ -136,6 +136,15 @@ pub enum InputFormat {
     Otp,
 }
 
+impl InputFormat {
+    /// Whether a value of this shape found in a message says which action is meant by itself (a
+    /// transaction hash, a wallet address). A number, an email or a short code could be anything
+    /// ("I waited 3 days"): such inputs are filled once an action is chosen by what was asked.
+    pub fn is_distinctive(self) -> bool {
+        matches!(self, Self::TxHash | Self::BtcAddress | Self::EthAddress | Self::WalletAddress)
+    }
+}
+
 /// A value the agent must collect from the visitor before calling.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -165,14 +165,14 @@ impl Planner<'_> {
                 Awaiting::Nothing => return (self.advance(pending, facts), learned),
             }
         }
-        // A fresh request: an action if the message carries a value one needs (a transaction hash,
-        // an address), or asks for one more than the content answers it.
-        let by_value =
-            self.site.actions.iter().filter(|a| a.enabled && !a.internal && a.kind == ActionKind::Http).find(|a| {
-                a.inputs.iter().any(|i| {
-                    i.format != InputFormat::Text && i.format != InputFormat::Otp && extract(i, text).is_some()
-                })
-            });
+        // A fresh request: an action if the message carries a value of a distinctive shape one needs
+        // (a transaction hash, an address), or asks for one more than the content answers it.
+        let by_value = self
+            .site
+            .actions
+            .iter()
+            .filter(|a| a.enabled && !a.internal && a.kind == ActionKind::Http)
+            .find(|a| a.inputs.iter().any(|i| i.format.is_distinctive() && extract(i, text).is_some()));
         let by_words = self
             .intents
             .best(text)
@@ -362,6 +362,39 @@ mod tests {
         assert!(matches!(step, Step::Run { ref action, .. } if action == "reset-2fa"));
         let (step, _) = p.plan("no", &Facts { pending: Some(confirm), ..verified }, 0.0);
         assert!(matches!(step, Step::Say { pending: None, .. }));
+    }
+
+    #[test]
+    fn only_distinctive_values_start_an_action_by_themselves() {
+        // A site of another kind: a delivery estimate keyed on a number of days, and an
+        // email-keyed newsletter action.
+        let agent =
+            "site_id = \"shop\"\nname = \"Sam\"\ngreeting = \"Hi\"\n[actions]\nallowed_hosts = [\"api.example.com\"]";
+        let actions: Vec<(String, String)> = [
+            r#"{"name":"Extend Delivery","type":"http","method":"POST","url":"https://api.example.com/extend",
+                "body":{"days":"{{inputs.days}}"},"inputs":[{"name":"days","format":"number"}],
+                "description":"Extend the delivery window of an order by a number of days."}"#,
+            r#"{"name":"Unsubscribe","type":"http","method":"POST","url":"https://api.example.com/unsub",
+                "body":{"email":"{{inputs.email}}"},"inputs":[{"name":"email","format":"email"}],
+                "description":"Remove an address from the newsletter."}"#,
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("actions/{i}.json"), a.to_string()))
+        .collect();
+        let site = SiteBundle::from_dir_files(agent, &[], &actions).unwrap();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        for text in ["I waited 3 days and nothing came", "my email is ana@example.com, where is my parcel?"] {
+            let (step, _) = p.plan(text, &Facts::default(), 0.0);
+            assert_eq!(step, Step::Answer, "{text}");
+        }
+        // Asked for by what it does, it runs (and the value in the message fills its input).
+        let (step, _) = p.plan("please extend the delivery of my order by 3 days", &Facts::default(), 0.0);
+        assert!(
+            matches!(step, Step::Run { ref action, ref inputs, .. } if action == "extend-delivery" && inputs["days"] == "3"),
+            "{step:?}"
+        );
     }
 
     #[test]
