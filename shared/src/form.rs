@@ -102,7 +102,7 @@ impl FieldDef {
 }
 
 /// What happens when the form is submitted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OnSubmit {
     /// Keep the submission with the conversation (default true).
@@ -118,6 +118,14 @@ pub struct OnSubmit {
 
 fn yes() -> bool {
     true
+}
+
+/// A form without `on_submit` keeps its submission and does nothing else (a derived `Default`
+/// would say `store: false`, unlike a written `on_submit` without `store`).
+impl Default for OnSubmit {
+    fn default() -> Self {
+        Self { store: true, run: None, handoff: false }
+    }
 }
 
 /// A form's definition.
@@ -388,6 +396,15 @@ mod tests {
 
     fn text(s: &str) -> FieldValue {
         FieldValue::Text(s.into())
+    }
+
+    #[test]
+    fn a_form_without_on_submit_keeps_its_submission() {
+        assert!(OnSubmit::default().store);
+        let form: FormDef = serde_json::from_str(r#"{"title":"T","fields":[]}"#).unwrap();
+        assert!(form.on_submit.store);
+        let written: FormDef = serde_json::from_str(r#"{"title":"T","fields":[],"on_submit":{}}"#).unwrap();
+        assert_eq!(written.on_submit, form.on_submit);
     }
 
     #[test]

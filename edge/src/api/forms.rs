@@ -57,9 +57,12 @@ where
     take_or_refuse(edge, &limits, now_ms).await?;
 
     // One submission per form: the client id is derived from the form message.
-    // A field named like a credential (pin, otp, cvv, password…) is never kept as typed.
+    // A field named like a credential (pin, otp, cvv, password…) is never kept as typed, and a form
+    // with `on_submit.store = false` keeps no values at all (the submission itself is still recorded,
+    // so a retry cannot run its action twice).
     let shown = clean
         .iter()
+        .filter(|_| form.on_submit.store)
         .map(|(k, v)| {
             let kept = if is_sensitive_name(k) && !v.is_empty() { "[REDACTED]".to_string() } else { mask_sensitive(v) };
             (k.clone(), kept)

@@ -259,3 +259,26 @@ fn a_field_named_like_a_credential_is_not_kept_in_the_transcript() {
     let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
     assert!(!history.to_string().contains("4711"), "{history}");
 }
+
+#[test]
+fn a_form_that_keeps_nothing_records_the_submission_without_its_values() {
+    let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\n[answering]\nfallback = \"I don't know that.\"";
+    let feedback = r#"{"name":"Anonymous Feedback","type":"form","description":"Tell us anonymously how we did.",
+        "form":{"title":"Feedback","fields":[{"name":"comment","kind":"textarea","label":"Comment","required":true}],
+        "on_submit":{"store":false}}}"#;
+    let site = SiteBundle::from_dir_files(agent, &[], &[("actions/feedback.json".into(), feedback.into())]).unwrap();
+    let w = World::with_site(site);
+    let (id, token) = w.start();
+    let shown = say(&w, &id, &token, "anonymous feedback", "k1");
+    let card = last(&shown);
+    assert_eq!(card["form"]["action"], "anonymous-feedback", "{shown}");
+    let submit = format!("{}/{}/submit", messages_path(&id), card["id"].as_str().unwrap());
+    let body = r#"{"values":{"comment":"the courier was rude"}}"#;
+    let (status, v) = w.call("POST", &submit, Some(&token), body);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["messages"][0]["submission"]["values"], json!({}));
+    let (_, again) = w.call("POST", &submit, Some(&token), body);
+    assert_eq!(again, v, "a second submit returns the first result");
+    let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
+    assert!(!history.to_string().contains("courier"), "{history}");
+}
