@@ -1,18 +1,10 @@
 // Custom actions through the real edge in workerd, calling the demo backend (a real HTTP server
 // on loopback) — via the owner's admin API and its test endpoint.
 import { test, expect, APIRequestContext } from "@playwright/test";
-import { readFileSync } from "node:fs";
 
-const devVars = Object.fromEntries(
-  readFileSync("edge/.dev.vars.example", "utf8")
-    .split("\n")
-    .filter((l) => /^[A-Z_]+=/.test(l))
-    .map((l) => l.split("=") as [string, string]),
-);
-const ADMIN = { Authorization: `Bearer ${devVars.ADMIN_TOKEN}` };
+import { devVars, ADMIN, BACKEND } from "./support";
 const API_KEY = devVars.EXCHANGE_API_KEY;
 const ADMIN_KEY = devVars.EXCHANGE_ADMIN_KEY;
-const BACKEND = "http://127.0.0.1:8788";
 const TX = "0x741eb852fc9630da741eb852fc9630da741eb852fc9630da741eb852fc9630da";
 
 async function backendRequests(request: APIRequestContext) {

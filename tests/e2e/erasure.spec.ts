@@ -5,16 +5,9 @@
 import { test, expect, APIRequestContext, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 
-const devVars = Object.fromEntries(
-  readFileSync("edge/.dev.vars.example", "utf8")
-    .split("\n")
-    .filter((l) => /^[A-Z_]+=/.test(l))
-    .map((l) => l.split("=") as [string, string]),
-);
-const ADMIN = { Authorization: `Bearer ${devVars.ADMIN_TOKEN}` };
+import { devVars, ADMIN, BACKEND } from "./support";
 const RETENTION_DAYS = Number(/^retention_days = (\d+)$/m.exec(readFileSync("demo/site/agent.toml", "utf8"))![1]);
 const DAY_MS = 86_400_000;
-const BACKEND = "http://127.0.0.1:8788";
 const TX = "0x741eb852fc9630da741eb852fc9630da741eb852fc9630da741eb852fc9630da";
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });

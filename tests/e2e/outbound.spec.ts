@@ -3,18 +3,10 @@
 // another origin or to the cloud metadata address. Against the real edge in workerd and the demo
 // backend's test modes (demo/backend/server.mjs, /__mode).
 import { test, expect, APIRequestContext, Page } from "@playwright/test";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 
-const devVars = Object.fromEntries(
-  readFileSync("edge/.dev.vars.example", "utf8")
-    .split("\n")
-    .filter((l) => /^[A-Z_]+=/.test(l))
-    .map((l) => l.split("=") as [string, string]),
-);
-const ADMIN = { Authorization: `Bearer ${devVars.ADMIN_TOKEN}` };
+import { devVars, ADMIN, BACKEND } from "./support";
 const API_KEY = devVars.EXCHANGE_API_KEY;
-const BACKEND = "http://127.0.0.1:8788";
 
 const mode = (request: APIRequestContext, query: string) => request.get(`${BACKEND}/__mode?${query}`);
 const backendRequests = async (request: APIRequestContext) =>

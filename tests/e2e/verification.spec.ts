@@ -4,12 +4,7 @@
 // a demo customer): codes, checks and resets are limited per email across conversations.
 import { test, expect, APIRequestContext } from "@playwright/test";
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-
-const vars = Object.fromEntries(
-  readFileSync("edge/.dev.vars.example", "utf8").split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")),
-);
-const BACKEND = "http://127.0.0.1:8788";
+import { devVars as vars, BACKEND } from "./support";
 
 const received = async (request: APIRequestContext, path: string) =>
   ((await (await request.get(`${BACKEND}/__requests`)).json()) as any[]).filter((r) => r.path === path);

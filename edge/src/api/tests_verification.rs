@@ -66,6 +66,18 @@ impl<'w> Chat<'w> {
         Self { w, id, token, n: 0.into() }
     }
 
+    /// A conversation created with this body (an identity, say).
+    fn open(w: &'w World, body: Value) -> Self {
+        let (status, v) = w.call("POST", "/api/v1/conversations", None, &body.to_string());
+        assert_eq!(status, 201, "{v}");
+        Self {
+            w,
+            id: v["conversation_id"].as_str().unwrap().into(),
+            token: v["token"].as_str().unwrap().into(),
+            n: 0.into(),
+        }
+    }
+
     fn say_at(&self, now_ms: u64, text: &str) -> Value {
         self.n.set(self.n.get() + 1);
         let body = json!({"text": text, "client_message_id": format!("k{}", self.n.get())}).to_string();
@@ -222,11 +234,7 @@ fn a_signed_token_decides_the_email_and_the_visitor_cannot_change_it() {
     let w = world();
     let token = jwt(json!({"sub": "u-7", "email": "ana@example.com", "name": "Ana", "exp": NOW_MS / 1000 + 600}));
     // The browser's own lead is ignored when a valid token is given.
-    let body = json!({"user_jwt": token, "lead": {"email": "victim@example.com"}, "user_id": "u-1"}).to_string();
-    let (status, v) = w.call("POST", "/api/v1/conversations", None, &body);
-    assert_eq!(status, 201, "{v}");
-    let (id, tok) = (v["conversation_id"].as_str().unwrap().to_string(), v["token"].as_str().unwrap().to_string());
-    let chat = Chat { w: &w, id, token: tok, n: 0.into() };
+    let chat = Chat::open(&w, json!({"user_jwt": token, "lead": {"email": "victim@example.com"}, "user_id": "u-1"}));
     let done = chat.say("please send my account statement");
     assert!(last_text(&done).contains("Statement sent"), "{done}");
     assert_eq!(w.network.0.borrow().last().unwrap().url, "https://api.example.com/statements?user=ana%40example.com");
@@ -238,13 +246,7 @@ fn a_signed_token_decides_the_email_and_the_visitor_cannot_change_it() {
 fn a_signed_identity_ends_with_its_token_even_mid_conversation() {
     let w = world();
     let token = jwt(json!({"sub": "u-7", "email": "ana@example.com", "exp": NOW_MS / 1000 + 600}));
-    let (_, v) = w.call("POST", "/api/v1/conversations", None, &json!({"user_jwt": token}).to_string());
-    let chat = Chat {
-        w: &w,
-        id: v["conversation_id"].as_str().unwrap().into(),
-        token: v["token"].as_str().unwrap().into(),
-        n: 0.into(),
-    };
+    let chat = Chat::open(&w, json!({"user_jwt": token}));
     assert!(last_text(&chat.say("please send my account statement")).contains("Statement sent"));
     let later = chat.say_at(NOW_MS + 601_000, "please send my account statement");
     assert!(last_text(&later).contains("signed in"), "{later}");
@@ -258,26 +260,13 @@ fn a_signed_user_id_alone_does_not_open_email_keyed_actions() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
-    let body = json!({"user_id": "u-7", "user_hash": hash, "lead": {"email": "victim@example.com"}}).to_string();
-    let (_, v) = w.call("POST", "/api/v1/conversations", None, &body);
-    let chat = Chat {
-        w: &w,
-        id: v["conversation_id"].as_str().unwrap().into(),
-        token: v["token"].as_str().unwrap().into(),
-        n: 0.into(),
-    };
+    let chat = Chat::open(&w, json!({"user_id": "u-7", "user_hash": hash, "lead": {"email": "victim@example.com"}}));
     let refused = chat.say("please send my account statement");
     assert!(last_text(&refused).contains("signed in"), "{refused}");
     assert!(w.network.0.borrow().is_empty());
 
     let forged = jwt(json!({"sub": "u-7", "email": "victim@example.com", "exp": NOW_MS / 1000 - 3600}));
-    let (_, v) = w.call("POST", "/api/v1/conversations", None, &json!({"user_jwt": forged}).to_string());
-    let chat = Chat {
-        w: &w,
-        id: v["conversation_id"].as_str().unwrap().into(),
-        token: v["token"].as_str().unwrap().into(),
-        n: 0.into(),
-    };
+    let chat = Chat::open(&w, json!({"user_jwt": forged}));
     let refused = chat.say("please send my account statement");
     assert!(!refused.to_string().contains("Statement sent"), "an expired token signs nothing: {refused}");
 }

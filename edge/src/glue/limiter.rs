@@ -15,6 +15,19 @@ use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, R
 #[durable_object]
 pub struct Limits {
     sql: SqlStorage,
+    /// Whether the table was set up when the object was constructed (checked on every request).
+    schema: std::result::Result<(), String>,
+}
+
+/// The table and its indexes, created once per construction of the object, not per request.
+fn create_schema(sql: &SqlStorage) -> Result<()> {
+    sql.exec(
+        "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at_ms INTEGER NOT NULL, ticket TEXT NOT NULL)",
+        None,
+    )?;
+    sql.exec("CREATE INDEX IF NOT EXISTS hits_by_key ON hits (key, at_ms)", None)?;
+    sql.exec("CREATE INDEX IF NOT EXISTS hits_by_time ON hits (at_ms)", None)?;
+    Ok(())
 }
 
 fn fail(e: impl std::fmt::Display) -> StoreError {
@@ -73,18 +86,17 @@ impl HitTable for SqlHits<'_> {
 
 impl DurableObject for Limits {
     fn new(state: State, _env: Env) -> Self {
-        Self { sql: state.storage().sql() }
+        let sql = state.storage().sql();
+        let schema = create_schema(&sql).map_err(|e| e.to_string());
+        Self { sql, schema }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let request: LimiterRequest = req.json().await?;
+        if let Err(e) = &self.schema {
+            return Response::error(format!("the rate limiter's table could not be created: {e}"), 500);
+        }
         // From here on nothing awaits: this request's SQL runs as one uninterrupted step.
-        self.sql.exec(
-            "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at_ms INTEGER NOT NULL, ticket TEXT NOT NULL)",
-            None,
-        )?;
-        self.sql.exec("CREATE INDEX IF NOT EXISTS hits_by_key ON hits (key, at_ms)", None)?;
-        self.sql.exec("CREATE INDEX IF NOT EXISTS hits_by_time ON hits (at_ms)", None)?;
         let mut table = SqlHits(&self.sql);
         let outcome = match request {
             LimiterRequest::Take { ticket, limits, now_ms } => take_sync(&mut table, &ticket, &limits, now_ms),

@@ -86,14 +86,7 @@ fn split_paragraphs(text: &str, max: usize) -> Vec<String> {
 
 /// The anchor a heading gets on the owner's page: lower case, words joined by '-'.
 pub fn slug(heading: &str) -> String {
-    let mut out = String::new();
-    for word in heading.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(&word.to_lowercase());
-    }
-    out
+    shared::action::slugify(heading)
 }
 
 #[cfg(test)]
