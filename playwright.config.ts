@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 const port = Number(process.env.SWITCHBOARD_TEST_PORT ?? 8799);
 const state = mkdtempSync(join(tmpdir(), "switchboard-test-"));
+// The second example site (tests/sites/shop), built by scripts/build-site-edge into target/sites/shop.
+const shopState = mkdtempSync(join(tmpdir(), "switchboard-shop-"));
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -46,6 +48,22 @@ export default defineConfig({
     {
       command: `bash scripts/serve-edge ${port} ${state}`,
       url: `http://127.0.0.1:${port}/api/v1/site`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      // The shop's own API, which its actions call.
+      command: "node tests/sites/shop/backend.mjs 8790",
+      url: "http://127.0.0.1:8790/__requests",
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore",
+    },
+    {
+      command: `bash scripts/serve-edge 8797 ${shopState} target/sites/shop`,
+      url: "http://127.0.0.1:8797/api/v1/site",
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "ignore",

@@ -3,14 +3,15 @@
 // URLs come from `site-bundle` (shared/src/site_dir.rs), the reader the edge is built from, so a
 // page cited by the agent is the page rendered here.
 // Usage: node demo/build-pages.mjs <site dir> <output dir>
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const [siteDir, outDir] = process.argv.slice(2);
 if (!siteDir || !outDir) throw new Error("usage: node demo/build-pages.mjs <site dir> <output dir>");
-const web = join(dirname(fileURLToPath(import.meta.url)), "web");
+// A site directory may bring its own page templates (web/page.html, web/index.html); else the demo's.
+const web = existsSync(join(siteDir, "web", "page.html")) ? join(siteDir, "web") : join(dirname(fileURLToPath(import.meta.url)), "web");
 
 const escape = (s) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 // Must match edge/src/knowledge/chunk.rs `slug`, or cited anchors would miss.
@@ -62,5 +63,5 @@ for (const d of docs) {
   writeFileSync(file, template.replaceAll("{{title}}", escape(d.title)).replace("{{nav}}", nav).replace("{{content}}", render(d.body)));
 }
 writeFileSync(join(outDir, "index.html"), readFileSync(join(web, "index.html"), "utf8").replace("{{nav}}", nav));
-copyFileSync(join(web, "site.css"), join(outDir, "site.css"));
+copyFileSync(join(existsSync(join(web, "site.css")) ? web : join(dirname(fileURLToPath(import.meta.url)), "web"), "site.css"), join(outDir, "site.css"));
 console.log(`demo site: ${docs.length} pages from ${siteDir}/knowledge`);

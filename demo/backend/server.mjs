@@ -183,7 +183,11 @@ const server = createServer(async (req, res) => {
   if (p === "/v1/addresses/validate") {
     const a = String(body.address ?? "");
     const network = /^0x[0-9a-fA-F]{40}$/.test(a) ? "Ethereum" : /^(bc1[a-z0-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})$/.test(a) ? "Bitcoin" : null;
-    return send(res, 200, { address: a, valid: !!network, verdict: network ? "valid" : "not valid", network: network ?? "unknown network" });
+    // An address of the other network than the asset named is not valid for it.
+    const wanted = { BTC: "Bitcoin", ETH: "Ethereum" }[String(body.asset ?? "")];
+    const valid = !!network && (!wanted || wanted === network);
+    const verdict = valid ? "valid" : wanted && network ? `not valid for ${body.asset}` : "not valid";
+    return send(res, 200, { address: a, valid, verdict, network: network ?? "unknown network" });
   }
   if (p === "/v1/tickets" && req.method === "POST") {
     const key = req.headers["idempotency-key"];

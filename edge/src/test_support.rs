@@ -1,20 +1,22 @@
 //! Shared fixtures for native tests.
 
 use shared::site::SiteBundle;
+use shared::site_dir::read_site_dir;
 use std::path::Path;
 
-/// The demo site (`demo/site`), read from disk whatever `SWITCHBOARD_SITE` compiled in.
+/// A site directory of this repository (e.g. `demo/site`), read from disk with the build's reader,
+/// whatever `SWITCHBOARD_SITE` compiled in.
+pub fn site_at(dir: &str) -> SiteBundle {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+    read_site_dir(&path).bundle.unwrap_or_else(|e| panic!("{dir}: {e:?}"))
+}
+
+/// The demo site (`demo/site`): Nova Exchange, a crypto exchange.
 pub fn demo_site() -> SiteBundle {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/site");
-    let read = |sub: &str| -> Vec<(String, String)> {
-        std::fs::read_dir(dir.join(sub))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .map(|p| {
-                (format!("{sub}/{}", p.file_name().unwrap().to_string_lossy()), std::fs::read_to_string(&p).unwrap())
-            })
-            .collect()
-    };
-    let agent = std::fs::read_to_string(dir.join("agent.toml")).unwrap();
-    SiteBundle::from_dir_files(&agent, &read("knowledge"), &read("actions")).unwrap()
+    site_at("demo/site")
+}
+
+/// The second example site (`tests/sites/shop`): Pinecone Outfitters, an outdoor-gear shop.
+pub fn shop_site() -> SiteBundle {
+    site_at("tests/sites/shop")
 }

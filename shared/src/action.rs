@@ -113,56 +113,178 @@ pub enum KeyLocation {
     Query,
 }
 
-/// The shape of a value the visitor must give.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputFormat {
-    /// Any text.
-    #[default]
-    Text,
-    /// An email address.
-    Email,
-    /// A number.
-    Number,
-    /// A transaction hash: 64 hex digits, with or without `0x`.
-    TxHash,
-    /// A Bitcoin address (legacy, P2SH or bech32).
-    BtcAddress,
-    /// An Ethereum address: `0x` and 40 hex digits.
-    EthAddress,
-    /// A Bitcoin or Ethereum address.
-    WalletAddress,
-    /// A one-time code: 4–8 digits.
-    Otp,
-}
+pub use crate::format::InputFormat;
+use crate::format::{ValueError, ValueRule};
+use crate::pattern::Pattern;
 
-impl InputFormat {
-    /// Whether a value of this shape found in a message says which action is meant by itself (a
-    /// transaction hash, a wallet address). A number, an email or a short code could be anything
-    /// ("I waited 3 days"): such inputs are filled once an action is chosen by what was asked.
-    pub fn is_distinctive(self) -> bool {
-        matches!(self, Self::TxHash | Self::BtcAddress | Self::EthAddress | Self::WalletAddress)
-    }
-}
-
-/// A value the agent must collect from the visitor before calling.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A value the agent must collect from the visitor before calling. Written as a list entry with a
+/// `name`, or as a map keyed by name in the JSON-Schema style (`"inputs": {"order": {"type":
+/// "string", "pattern": "^ORD-\\d{5,}$"}}`): the same subset later describes LLM tools.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InputDef {
     /// Name used as `{{inputs.NAME}}`.
     pub name: String,
     /// What to ask the visitor for, e.g. "the transaction hash".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Expected shape.
     #[serde(default)]
     pub format: InputFormat,
+    /// The owner's own pattern the whole value must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<Pattern>,
+    /// What a valid value looks like, in the visitor's words (used when asking and when refusing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_hint: Option<String>,
+    /// A closed set of values (`enum`), found in a message by name ("BTC").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Example values (each must be valid; shown when asking).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+    /// A one-time code's exact number of digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u8>,
     /// Whether the call cannot happen without it (default true).
     #[serde(default = "yes")]
     pub required: bool,
     /// Longest accepted value.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<usize>,
+}
+
+impl InputDef {
+    /// A required input of a format, with nothing else declared.
+    pub fn new(name: &str, format: InputFormat) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            format,
+            pattern: None,
+            pattern_hint: None,
+            options: Vec::new(),
+            examples: Vec::new(),
+            length: None,
+            required: true,
+            max_length: None,
+        }
+    }
+
+    /// What a value of this input is checked against.
+    pub fn rule(&self) -> ValueRule<'_> {
+        ValueRule {
+            format: self.format,
+            pattern: self.pattern.as_ref(),
+            hint: self.pattern_hint.as_deref(),
+            options: &self.options,
+            length: self.length,
+            max_length: self.max_length.unwrap_or(500),
+        }
+    }
+
+    /// How the agent names it to the visitor: the description, else the name in words.
+    pub fn what(&self) -> String {
+        self.description.clone().unwrap_or_else(|| self.name.replace('_', " "))
+    }
+}
+
+/// The JSON-Schema `type` of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SchemaType {
+    String,
+    Number,
+    Integer,
+}
+
+/// One input as written, in either form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InputSpec {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "type")]
+    schema_type: Option<SchemaType>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    format: Option<InputFormat>,
+    #[serde(default)]
+    pattern: Option<Pattern>,
+    #[serde(default)]
+    pattern_hint: Option<String>,
+    #[serde(default, alias = "enum")]
+    options: Vec<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    length: Option<u8>,
+    #[serde(default = "yes")]
+    required: bool,
+    #[serde(default, alias = "maxLength")]
+    max_length: Option<usize>,
+}
+
+impl InputSpec {
+    fn into_def(self, name: String) -> Result<InputDef, String> {
+        let format = match (self.schema_type, self.format) {
+            (Some(SchemaType::Number), None | Some(InputFormat::Number)) => InputFormat::Number,
+            (Some(SchemaType::Integer), None | Some(InputFormat::Integer)) => InputFormat::Integer,
+            (Some(SchemaType::Number | SchemaType::Integer), Some(f)) => {
+                return Err(format!("input {name:?}: a number has no format {f:?}; use \"type\": \"string\""))
+            }
+            (_, f) => f.unwrap_or_default(),
+        };
+        Ok(InputDef {
+            name,
+            description: self.description,
+            format,
+            pattern: self.pattern,
+            pattern_hint: self.pattern_hint,
+            options: self.options,
+            examples: self.examples,
+            length: self.length,
+            required: self.required,
+            max_length: self.max_length,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for InputDef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spec = InputSpec::deserialize(d)?;
+        let name = spec.name.clone().ok_or_else(|| serde::de::Error::missing_field("name"))?;
+        spec.into_def(name).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `inputs` as a list of named inputs, or a map keyed by name (in the order written).
+fn inputs_list_or_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<InputDef>, D::Error> {
+    struct Inputs;
+    impl<'de> serde::de::Visitor<'de> for Inputs {
+        type Value = Vec<InputDef>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of inputs with names, or a map from name to input")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(input) = seq.next_element::<InputDef>()? {
+                out.push(input);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some((name, spec)) = map.next_entry::<String, InputSpec>()? {
+                if spec.name.as_ref().is_some_and(|n| *n != name) {
+                    return Err(serde::de::Error::custom(format!("input {name:?} is given another \"name\"")));
+                }
+                out.push(spec.into_def(name).map_err(serde::de::Error::custom)?);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Inputs)
 }
 
 fn yes() -> bool {
@@ -252,7 +374,7 @@ pub struct ActionDef {
     #[serde(default)]
     pub retries: Option<u8>,
     /// Values to collect from the visitor first.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "inputs_list_or_map")]
     pub inputs: Vec<InputDef>,
     /// What to pass on from the response.
     #[serde(default)]
@@ -407,6 +529,24 @@ impl ActionDef {
             if input_names.iter().filter(|n| **n == input.name).count() > 1 {
                 bad(&format!("inputs[{i}].name"), format!("{:?} is declared twice", input.name));
             }
+            let at = |k: &str| format!("inputs.{}.{k}", input.name);
+            if !input.options.is_empty() && (input.pattern.is_some() || input.format != InputFormat::Text) {
+                bad(&at("options"), "a closed set of options needs no format or pattern: give one or the other".into());
+            }
+            if input.length.is_some() && input.format != InputFormat::Otp {
+                bad(&at("length"), "only a one-time code (\"format\": \"otp\") has a length".into());
+            }
+            if input.length.is_some_and(|n| !(4..=10).contains(&n)) {
+                bad(&at("length"), "a one-time code has 4 to 10 digits".into());
+            }
+            if input.pattern_hint.is_some() && input.pattern.is_none() {
+                bad(&at("pattern_hint"), "describes a \"pattern\", and there is none".into());
+            }
+            for (n, example) in input.examples.iter().enumerate() {
+                if let Err(e) = input.rule().check(example) {
+                    bad(&format!("inputs.{}.examples[{n}]", input.name), format!("{example:?} is refused: {e}"));
+                }
+            }
         }
         if self.kind == ActionKind::Http {
             if self.method.is_none() {
@@ -554,66 +694,21 @@ fn collect_strings(v: &serde_json::Value, path: &str, out: &mut Vec<(String, Str
     }
 }
 
-/// Checks a visitor's value against an input's format; returns it normalised (trimmed).
+/// Checks a visitor's value against an input; returns it normalised, or a message for the visitor.
 pub fn validate_input(input: &InputDef, raw: &str) -> Result<String, String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Err(format!("{} is required", input.description.as_deref().unwrap_or(&input.name)));
-    }
-    if v.chars().count() > input.max_length.unwrap_or(500) {
-        return Err(format!("{} is too long", input.name));
-    }
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    let base58 = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() && !b"0OIl".contains(&b));
-    let btc = |s: &str| {
-        let lower = s.to_ascii_lowercase();
-        (lower.starts_with("bc1") && (14..=74).contains(&s.len()) && lower.bytes().all(|b| b.is_ascii_alphanumeric()))
-            || ((s.starts_with('1') || s.starts_with('3')) && (26..=35).contains(&s.len()) && base58(s))
-    };
-    let eth = |s: &str| s.strip_prefix("0x").is_some_and(|h| hex(h, 40));
-    let ok = match input.format {
-        InputFormat::Text => true,
-        InputFormat::Email => is_email(v),
-        InputFormat::Number => crate::number::parse_number(v).is_some_and(f64::is_finite),
-        InputFormat::TxHash => hex(v.strip_prefix("0x").unwrap_or(v), 64),
-        InputFormat::BtcAddress => btc(v),
-        InputFormat::EthAddress => eth(v),
-        InputFormat::WalletAddress => btc(v) || eth(v),
-        InputFormat::Otp => (4..=8).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()),
-    };
-    if ok {
-        Ok(v.to_string())
-    } else {
-        Err(format!("{v:?} is not a valid {}", format_name(input.format)))
-    }
+    input.rule().check(raw).map_err(|e| match e {
+        ValueError::Empty => format!("{} is required", input.what()),
+        ValueError::TooLong(_) => format!("{} is too long", input.what()),
+        ValueError::NotAnOption(options) => format!("{:?} is not one of: {options}", raw.trim()),
+        ValueError::Invalid(what) => format!("{:?} is not a valid {what}", raw.trim()),
+    })
 }
 
-/// A pragmatic email check: one '@', a non-empty local part, a dotted domain, no spaces, ≤ 254 bytes.
-pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    s.len() <= 254
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(char::is_whitespace)
-}
+pub use crate::format::is_email;
 
 /// How a format is called in messages to the visitor.
 pub fn format_name(f: InputFormat) -> &'static str {
-    match f {
-        InputFormat::Text => "text",
-        InputFormat::Email => "email address",
-        InputFormat::Number => "number",
-        InputFormat::TxHash => "transaction hash (64 hexadecimal characters)",
-        InputFormat::BtcAddress => "Bitcoin address",
-        InputFormat::EthAddress => "Ethereum address (0x followed by 40 hexadecimal characters)",
-        InputFormat::WalletAddress => "wallet address",
-        InputFormat::Otp => "one-time code (4 to 8 digits)",
-    }
+    f.name()
 }
 
 #[cfg(test)]
@@ -676,13 +771,7 @@ mod tests {
         let p = a.problems(&["EXCHANGE_API_KEY".into()]);
         assert!(p.iter().any(|p| p.field == "url" && p.message.contains("may only be used in headers")));
         a.url = Some("https://api.{{inputs.x}}.example.com/".into());
-        a.inputs.push(InputDef {
-            name: "x".into(),
-            description: None,
-            format: InputFormat::Text,
-            required: true,
-            max_length: None,
-        });
+        a.inputs.push(InputDef::new("x", InputFormat::Text));
         let p = a.problems(&["EXCHANGE_API_KEY".into()]);
         assert!(p.iter().any(|p| p.field == "url" && p.message.contains("scheme or host")), "{p:?}");
     }
@@ -718,8 +807,64 @@ mod tests {
     }
 
     #[test]
+    fn inputs_may_be_a_json_schema_map_in_the_order_written() {
+        let a = ActionDef::from_json(
+            r#"{"name":"Find Withdrawal","type":"http","method":"GET","url":"https://api.example.com/w/{{inputs.ref}}?a={{inputs.asset}}&n={{inputs.amount}}",
+                "inputs": {
+                  "ref": {"type": "string", "pattern": "^WD-[0-9]{8}-[0-9]{4}$", "pattern_hint": "WD-, 8 digits, a dash and 4 digits",
+                          "examples": ["WD-20261120-0042"], "description": "the withdrawal reference"},
+                  "asset": {"type": "string", "enum": ["BTC", "ETH"], "required": false},
+                  "amount": {"type": "number"}
+                }}"#,
+        )
+        .unwrap();
+        let names: Vec<&str> = a.inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["ref", "asset", "amount"]);
+        assert_eq!(a.inputs[1].options, ["BTC", "ETH"]);
+        assert!(!a.inputs[1].required);
+        assert_eq!(a.inputs[2].format, InputFormat::Number);
+        assert!(a.problems(&[]).is_empty(), "{:?}", a.problems(&[]));
+        assert_eq!(
+            validate_input(&a.inputs[0], "WD-1").unwrap_err(),
+            "\"WD-1\" is not a valid WD-, 8 digits, a dash and 4 digits"
+        );
+        assert_eq!(validate_input(&a.inputs[1], "eth").unwrap(), "ETH");
+        // The bundle keeps the list form; it reads back the same.
+        let back = ActionDef::from_json(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+    }
+
+    #[test]
+    fn input_definitions_are_checked_when_the_site_is_built() {
+        let with = |inputs: &str| {
+            ActionDef::from_json(&format!(
+                r#"{{"name":"X","type":"http","method":"GET","url":"https://api.example.com/{{{{inputs.v}}}}","inputs":{inputs}}}"#
+            ))
+        };
+        let e = with(r#"{"v": {"type": "string", "pattern": "(a+)+"}}"#).unwrap_err();
+        assert!(e.contains("exponential"), "{e}");
+        let e = with(r#"{"v": {"type": "string", "patern": "x"}}"#).unwrap_err();
+        assert!(e.contains("unknown field `patern`"), "{e}");
+        let e = with(r#"{"v": {"type": "boolean"}}"#).unwrap_err();
+        assert!(e.contains("boolean"), "{e}");
+        let e = with(r#"{"v": {"type": "number", "format": "email"}}"#).unwrap_err();
+        assert!(e.contains("a number has no format"), "{e}");
+        let problems = |inputs: &str| -> Vec<String> {
+            with(inputs).unwrap().problems(&[]).into_iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
+        };
+        let p = problems(r#"{"v": {"pattern": "ORD-\\d{5,}", "examples": ["ORD-123"]}}"#);
+        assert!(p[0].starts_with("inputs.v.examples[0]: \"ORD-123\" is refused"), "{p:?}");
+        let p = problems(r#"{"v": {"format": "email", "length": 6}}"#);
+        assert!(p[0].starts_with("inputs.v.length"), "{p:?}");
+        let p = problems(r#"{"v": {"enum": ["a"], "pattern": "a"}}"#);
+        assert!(p[0].starts_with("inputs.v.options"), "{p:?}");
+        let p = problems(r#"[{"name": "v", "format": "otp", "length": 6}]"#);
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
     fn input_formats() {
-        let input = |format| InputDef { name: "v".into(), description: None, format, required: true, max_length: None };
+        let input = |format| InputDef::new("v", format);
         let tx = format!("0x{}", "ab".repeat(32));
         assert!(validate_input(&input(InputFormat::TxHash), &tx).is_ok());
         assert!(validate_input(&input(InputFormat::TxHash), "0x123").is_err());

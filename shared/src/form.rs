@@ -2,7 +2,8 @@
 //! definitions and the validation both the widget (as the visitor types) and the edge (the
 //! authority) run on submitted values.
 
-use crate::action::{validate_input, InputDef, InputFormat};
+use crate::format::{InputFormat, ValueError, ValueRule};
+use crate::pattern::Pattern;
 use crate::template::Template;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -53,9 +54,15 @@ pub struct FieldDef {
     /// Must be filled (for a checkbox: must be ticked).
     #[serde(default)]
     pub required: bool,
-    /// A named format the value must have (`tx_hash`, `wallet_address`, …).
+    /// A named format the value must have (`tx_hash`, `iban`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<InputFormat>,
+    /// The owner's own pattern the whole value must match (`^ORD-\\d{5,}$`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<Pattern>,
+    /// What a valid value looks like, shown when it doesn't ("ORD- and at least 5 digits").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_hint: Option<String>,
     /// Shortest accepted text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_length: Option<usize>,
@@ -90,6 +97,8 @@ impl FieldDef {
             help: None,
             required: false,
             format: None,
+            pattern: None,
+            pattern_hint: None,
             min_length: None,
             max_length: None,
             min: None,
@@ -111,9 +120,6 @@ pub struct OnSubmit {
     /// Slug of an http action to run with the values as `{{inputs.NAME}}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
-    /// Hand the conversation to a human afterwards.
-    #[serde(default)]
-    pub handoff: bool,
 }
 
 fn yes() -> bool {
@@ -124,7 +130,7 @@ fn yes() -> bool {
 /// would say `store: false`, unlike a written `on_submit` without `store`).
 impl Default for OnSubmit {
     fn default() -> Self {
-        Self { store: true, run: None, handoff: false }
+        Self { store: true, run: None }
     }
 }
 
@@ -223,21 +229,25 @@ fn text_error(field: &FieldDef, label: &str, t: &str) -> Option<String> {
     if chars > max {
         return Some(format!("{label} must be at most {max} characters."));
     }
-    let check = |format: InputFormat| {
-        let probe =
-            InputDef { name: field.name.clone(), description: None, format, required: true, max_length: Some(max) };
-        validate_input(&probe, t)
-            .err()
-            .map(|_| format!("{label}: enter a valid {}.", crate::action::format_name(format)))
+    let check = |format: InputFormat, pattern: Option<&Pattern>| {
+        let rule = ValueRule {
+            format,
+            pattern,
+            hint: field.pattern_hint.as_deref(),
+            options: &[],
+            length: None,
+            max_length: max,
+        };
+        match rule.check(t) {
+            Ok(_) => None,
+            Err(ValueError::Invalid(what)) => Some(format!("{label}: enter a valid {what}.")),
+            Err(e) => Some(format!("{label}: {e}.")),
+        }
     };
     match field.kind {
-        FieldKind::Email => return check(InputFormat::Email),
-        FieldKind::Phone => {
-            let digits = t.chars().filter(char::is_ascii_digit).count();
-            let allowed = t.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-            if !allowed || !(7..=15).contains(&digits) {
-                return Some(format!("{label}: enter a valid phone number."));
-            }
+        FieldKind::Email => return check(InputFormat::Email, None),
+        FieldKind::Phone if !crate::format::is_phone(t) => {
+            return Some(format!("{label}: enter a valid phone number."))
         }
         FieldKind::Number => {
             let Some(n) = crate::number::parse_number(t) else { return Some(format!("{label} must be a number.")) };
@@ -254,10 +264,13 @@ fn text_error(field: &FieldDef, label: &str, t: &str) -> Option<String> {
         FieldKind::Select if !field.options.iter().any(|o| o == t) => {
             return Some(format!("Choose one of the options for {label}."));
         }
-        FieldKind::Date if !is_date(t) => return Some(format!("{label} must be a date (YYYY-MM-DD).")),
+        FieldKind::Date if !crate::format::is_date(t) => return Some(format!("{label} must be a date (YYYY-MM-DD).")),
         _ => {}
     }
-    field.format.and_then(check)
+    match (field.format, &field.pattern) {
+        (None, None) => None,
+        (format, pattern) => check(format.unwrap_or_default(), pattern.as_ref()),
+    }
 }
 
 /// A number as text with up to 8 decimals, using integer formatting only (float formatting would
@@ -273,16 +286,6 @@ pub fn number_text(n: f64) -> String {
         out.push_str(digits.trim_end_matches('0'));
     }
     out
-}
-
-/// `YYYY-MM-DD` with a real month and day.
-fn is_date(t: &str) -> bool {
-    let parts: Vec<&str> = t.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { return false };
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else { return false };
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    (1900..=2200).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days[m as usize - 1] && t.len() == 10
 }
 
 /// Validates a whole submission (hidden fields excluded: the edge fills them). Returns the values
@@ -467,12 +470,5 @@ mod tests {
         assert_eq!(number_text(1e-8), "0.00000001");
         assert_eq!(number_text(-2.5), "-2.5");
         assert_eq!(number_text(1000.0), "1000");
-    }
-
-    #[test]
-    fn dates() {
-        assert!(is_date("2024-02-29"));
-        assert!(!is_date("2023-02-29"));
-        assert!(!is_date("2024-2-9"));
     }
 }

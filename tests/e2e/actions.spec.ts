@@ -58,7 +58,7 @@ test("a POST action sends a JSON body, the API key header and an Idempotency-Key
   expect(body.run.reply).toBe("That address is **valid** (Ethereum).");
   const [received] = await backendRequests(request);
   expect(received.method).toBe("POST");
-  expect(received.body).toEqual({ address, conversation: "c-test" });
+  expect(received.body).toEqual({ address, asset: "", conversation: "c-test" }); // the optional asset, not given
   expect(received.headers["x-api-key"]).toBe(API_KEY);
   expect(received.headers["idempotency-key"]).toMatch(/^[0-9a-f]{32}$/);
   expect(JSON.stringify(body)).not.toContain(API_KEY);

@@ -45,10 +45,13 @@ impl ActionIndex {
     }
 }
 
-/// Finds a value of the input's format inside a message ("it's 0xabc…, thanks" → "0xabc…").
-/// Free text takes the whole message.
+/// Finds a value for the input inside a message ("it's ORD-12345, thanks" → "ORD-12345"; "is
+/// this a valid BTC address?" → "BTC" for an input with options). Free text takes the whole message.
 pub fn extract(input: &InputDef, text: &str) -> Option<String> {
-    if input.format == InputFormat::Text {
+    if !input.options.is_empty() {
+        return find_option(&input.options, text);
+    }
+    if input.format == InputFormat::Text && input.pattern.is_none() {
         let t = text.trim();
         return (!t.is_empty()).then(|| t.to_string());
     }
@@ -57,15 +60,26 @@ pub fn extract(input: &InputDef, text: &str) -> Option<String> {
         .find_map(|w| validate_input(input, w).ok())
 }
 
+/// The option named in a message as whole words, without regard to case (the longest first, so
+/// "bank transfer" wins over "bank").
+fn find_option(options: &[String], text: &str) -> Option<String> {
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let mut by_length: Vec<&String> = options.iter().collect();
+    by_length.sort_by_key(|o| std::cmp::Reverse(o.len()));
+    by_length
+        .into_iter()
+        .find(|option| {
+            let wanted: Vec<String> =
+                option.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+            !wanted.is_empty() && words.windows(wanted.len()).any(|w| w == wanted.as_slice())
+        })
+        .cloned()
+}
+
 /// An email address inside a message.
 pub fn extract_email(text: &str) -> Option<String> {
-    let probe = InputDef {
-        name: "email".into(),
-        description: None,
-        format: InputFormat::Email,
-        required: true,
-        max_length: Some(254),
-    };
+    let probe = InputDef { max_length: Some(254), ..InputDef::new("email", InputFormat::Email) };
     extract(&probe, text)
 }
 
@@ -74,7 +88,7 @@ mod tests {
     use super::*;
 
     fn input(format: InputFormat) -> InputDef {
-        InputDef { name: "v".into(), description: None, format, required: true, max_length: None }
+        InputDef::new("v", format)
     }
 
     #[test]
@@ -85,5 +99,21 @@ mod tests {
         assert_eq!(extract(&input(InputFormat::Otp), "I didn't get it"), None);
         assert_eq!(extract_email("it's ana@example.com."), Some("ana@example.com".into()));
         assert_eq!(extract(&input(InputFormat::Text), "  hello "), Some("hello".into()));
+    }
+
+    #[test]
+    fn owners_patterns_and_options_are_found_in_messages() {
+        let order = InputDef {
+            pattern: Some(shared::pattern::Pattern::parse(r"^ORD-\d{5,}$").unwrap()),
+            ..input(InputFormat::Text)
+        };
+        assert_eq!(extract(&order, "where is ORD-123456?"), Some("ORD-123456".into()));
+        assert_eq!(extract(&order, "where is my order"), None, "a pattern never takes the whole message");
+        let asset = InputDef { options: vec!["BTC".into(), "ETH".into()], ..input(InputFormat::Text) };
+        assert_eq!(extract(&asset, "is this a valid btc address?"), Some("BTC".into()));
+        assert_eq!(extract(&asset, "is this valid?"), None);
+        let method = InputDef { options: vec!["bank".into(), "bank transfer".into()], ..input(InputFormat::Text) };
+        assert_eq!(extract(&method, "I paid by Bank Transfer."), Some("bank transfer".into()));
+        assert_eq!(extract(&method, "my bankroll"), None, "whole words only");
     }
 }

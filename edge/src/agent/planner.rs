@@ -4,7 +4,7 @@
 
 use super::intent::{extract, extract_email, ActionIndex, MIN_ACTION_COVERAGE};
 use serde::{Deserialize, Serialize};
-use shared::action::{format_name, ActionDef, ActionKind, InputFormat};
+use shared::action::{ActionDef, ActionKind, InputDef, InputFormat};
 use shared::site::SiteBundle;
 use std::collections::BTreeMap;
 
@@ -155,8 +155,8 @@ impl Planner<'_> {
                         if !self.is_new_topic(text, coverage) {
                             let again = format!(
                                 "That doesn't look like a valid {}. {}",
-                                format_name(input.format),
-                                ask_for(input.description.as_deref().unwrap_or(&input.name), input.format)
+                                input.rule().describe(),
+                                ask_for(input)
                             );
                             return (Step::Say { text: again, pending: Some(pending) }, learned);
                         }
@@ -172,7 +172,7 @@ impl Planner<'_> {
             .actions
             .iter()
             .filter(|a| a.enabled && !a.internal && a.kind == ActionKind::Http)
-            .find(|a| a.inputs.iter().any(|i| i.format.is_distinctive() && extract(i, text).is_some()));
+            .find(|a| a.inputs.iter().any(|i| i.rule().is_distinctive() && extract(i, text).is_some()));
         let by_words = self
             .intents
             .best(text)
@@ -183,7 +183,7 @@ impl Planner<'_> {
             let inputs = action
                 .inputs
                 .iter()
-                .filter(|i| i.format != InputFormat::Text)
+                .filter(|i| i.format != InputFormat::Text || i.pattern.is_some() || !i.options.is_empty())
                 .filter_map(|i| extract(i, text).map(|v| (i.name.clone(), v)))
                 .collect();
             if let Some(email) = extract_email(text).filter(|_| facts.lead_email.is_none()) {
@@ -247,7 +247,7 @@ impl Planner<'_> {
             };
         }
         if let Some(missing) = action.inputs.iter().find(|i| i.required && !pending.inputs.contains_key(&i.name)) {
-            let text = ask_for(missing.description.as_deref().unwrap_or(&missing.name), missing.format);
+            let text = ask_for(missing);
             return Step::Say {
                 text,
                 pending: Some(Pending { awaiting: Awaiting::Input(missing.name.clone()), ..pending }),
@@ -285,13 +285,26 @@ fn is_question(text: &str) -> bool {
     t.ends_with('?') || answer_words(t).first().is_some_and(|w| OPENERS.contains(&w.as_str()))
 }
 
-fn ask_for(what: &str, format: InputFormat) -> String {
-    let hint = match format {
-        InputFormat::TxHash => " It's 64 hexadecimal characters, often starting with 0x.",
-        InputFormat::Otp => " It's the code we just sent you.",
-        _ => "",
-    };
-    format!("Please send me {what}.{hint}")
+/// Asks for an input in the owner's words: its description, what a valid value looks like (the
+/// pattern hint, the options, a code's length) and an example.
+fn ask_for(input: &InputDef) -> String {
+    let mut text = format!("Please send me {}.", input.what());
+    if !input.options.is_empty() {
+        text.push_str(&format!(" One of: {}.", input.options.join(", ")));
+    } else if let Some(hint) = &input.pattern_hint {
+        text.push_str(&format!(" It looks like this: {hint}."));
+    } else if input.format == InputFormat::Otp {
+        text.push_str(&match input.length {
+            Some(n) => format!(" It's the {n}-digit code we just sent you."),
+            None => " It's the code we just sent you.".into(),
+        });
+    } else if input.format != InputFormat::Text {
+        text.push_str(&format!(" It should be a {}.", input.rule().describe()));
+    }
+    if let Some(example) = input.examples.first() {
+        text.push_str(&format!(" For example: {example}"));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -416,6 +429,83 @@ mod tests {
         {
             let (step, _) = p.plan(q, &Facts::default(), 1.0);
             assert_eq!(step, Step::Answer, "{q}");
+        }
+    }
+
+    #[test]
+    fn an_option_named_in_the_message_fills_its_input() {
+        let site = site();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        let eth = "0x52908400098527886E0F7030069857D2E4169EE7";
+        let (step, _) = p.plan(&format!("is {eth} a valid btc address?"), &Facts::default(), 0.0);
+        let Step::Run { action, inputs, .. } = step else { panic!("{step:?}") };
+        assert_eq!(action, "validate-wallet-address");
+        assert_eq!((inputs["address"].as_str(), inputs["asset"].as_str()), (eth, "BTC"));
+    }
+
+    /// The shop site: its own input formats, chosen by what is asked and by distinctive values.
+    mod shop {
+        use super::*;
+
+        fn plan(text: &str, facts: &Facts) -> Step {
+            let site = crate::test_support::shop_site();
+            let intents = ActionIndex::new(&site);
+            Planner { site: &site, intents: &intents }.plan(text, facts, 0.0).0
+        }
+
+        #[test]
+        fn an_order_number_in_a_message_starts_the_lookup_and_the_zip_is_asked_for_in_the_owners_words() {
+            let Step::Say { text, pending: Some(pending) } =
+                plan("Where is ORD-10482? It's been a week", &Facts::default())
+            else {
+                panic!()
+            };
+            assert_eq!(pending.action, "order-status");
+            assert_eq!(pending.inputs["order_number"], "ORD-10482");
+            assert_eq!(pending.awaiting, Awaiting::Input("zip".into()));
+            assert_eq!(text, "Please send me the ZIP code of the delivery address. It looks like this: five digits.");
+            let facts = Facts { pending: Some(pending), ..Default::default() };
+            let Step::Run { action, inputs, .. } = plan("zip code 97201", &facts) else { panic!() };
+            assert_eq!((action.as_str(), inputs["zip"].as_str()), ("order-status", "97201"));
+        }
+
+        #[test]
+        #[ignore = "intent on the shop site: enabled once retrieval's question forms land (this session)"]
+        fn asked_by_intent_it_asks_for_the_order_number_with_the_hint_and_an_example() {
+            let step = plan("where is my order?", &Facts::default());
+            let Step::Say { text, pending: Some(pending) } = step else { panic!("{step:?}") };
+            assert_eq!(pending.action, "order-status");
+            assert_eq!(
+                text,
+                "Please send me your order number (it's in your confirmation email). It looks like this: ORD- followed \
+                 by at least five digits. For example: ORD-10482"
+            );
+            let facts = Facts { pending: Some(pending), ..Default::default() };
+            let Step::Say { text, .. } = plan("10482", &facts) else { panic!() };
+            assert!(
+                text.starts_with("That doesn't look like a valid ORD- followed by at least five digits."),
+                "{text}"
+            );
+        }
+
+        #[test]
+        fn numbers_and_zip_codes_alone_start_nothing() {
+            for text in ["I waited 3 days for my parcel", "I live in 90210", "is shipping free over 75 dollars?"] {
+                let step = plan(text, &Facts::default());
+                assert!(
+                    !matches!(&step, Step::Run { .. })
+                        && !matches!(&step, Step::Say { pending: Some(p), .. } if p.action == "order-status" && !p.inputs.is_empty()),
+                    "{text}: {step:?}"
+                );
+            }
+        }
+
+        #[test]
+        #[ignore = "intent on the shop site: enabled once retrieval's question forms land (this session)"]
+        fn a_return_request_shows_the_return_form() {
+            let step = plan("I want to return something", &Facts::default());
+            assert_eq!(step, Step::ShowForm { action: "start-a-return".into() });
         }
     }
 }

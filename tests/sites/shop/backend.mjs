@@ -1,0 +1,54 @@
+// Pinecone Outfitters' API: the second example site's backend, which its actions call. A real HTTP
+// server with fictional orders, so the end-to-end tests exercise real network calls for a site
+// that is not the demo.
+// Usage: node tests/sites/shop/backend.mjs [port=8790]
+// Test hooks: GET /__requests (what it received), GET /__reset.
+import { createServer } from "node:http";
+
+const port = Number(process.argv[2] ?? process.env.PORT ?? 8790);
+const orders = {
+  "ORD-10482": { zip: "97201", status: "shipped", carrier: "UPS", tracking: "1Z999AA10123456784", eta: "Friday" },
+  "ORD-20931": { zip: "10001", status: "on hold", carrier: "not yet assigned", tracking: "none yet", eta: "once we hear from you" },
+};
+const received = [];
+let returns = 0;
+
+function send(res, status, body) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+createServer((req, res) => {
+  const url = new URL(req.url, `http://127.0.0.1:${port}`);
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const text = Buffer.concat(chunks).toString();
+    let body = {};
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      return send(res, 400, { error: "invalid JSON" });
+    }
+    const p = url.pathname;
+    if (p === "/__requests") return send(res, 200, received);
+    if (p === "/__reset") {
+      received.length = 0;
+      returns = 0;
+      return send(res, 200, {});
+    }
+    received.push({ method: req.method, path: p, query: Object.fromEntries(url.searchParams), body });
+    const order = p.match(/^\/orders\/(ORD-\d+)$/);
+    if (order && req.method === "GET") {
+      const o = orders[order[1]];
+      // Like a real shop: an order is shown only to someone who knows its delivery ZIP code.
+      if (!o || o.zip !== url.searchParams.get("zip")) return send(res, 404, { error: "no such order" });
+      return send(res, 200, { order: order[1], status: o.status, carrier: o.carrier, tracking: o.tracking, eta: o.eta });
+    }
+    if (p === "/returns" && req.method === "POST") {
+      if (!orders[body.order]) return send(res, 404, { error: "no such order" });
+      return send(res, 201, { return_id: `RMA-${5001 + returns++}`, email: body.email, status: "label sent" });
+    }
+    send(res, 404, { error: "not found" });
+  });
+}).listen(port, "127.0.0.1", () => console.log(`shop backend on http://127.0.0.1:${port}`));
