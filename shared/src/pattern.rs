@@ -13,8 +13,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Longest pattern accepted, in characters.
 pub const MAX_PATTERN_LEN: usize = 256;
-/// Largest repetition count in `{n,m}`.
-const MAX_REPEAT: u32 = 1000;
 
 /// A checked pattern.
 #[derive(Debug, Clone)]
@@ -60,7 +58,9 @@ impl Pattern {
             return Err(PatternError::Length);
         }
         let body = strip_anchors(source);
-        check_subset(body)?;
+        // The widget receives only patterns the build already checked: it skips the walk (size).
+        #[cfg(feature = "regex")]
+        syntax::check_subset(body)?;
         Ok(Self {
             source: source.to_string(),
             body: body.to_string(),
@@ -163,190 +163,201 @@ fn strip_anchors(s: &str) -> &str {
     }
 }
 
-/// One open group while walking the pattern: whether what it matches varies in length inside
-/// (a variable repetition or an alternation).
-struct Group {
-    variable: bool,
-}
+/// The build-time walk over a pattern (the widget gets only patterns the build accepted).
+#[cfg(feature = "regex")]
+mod syntax {
+    use super::PatternError;
 
-/// Walks the pattern once, refusing what the two engines read differently and repeats of
-/// variable-length groups (`(a+)+`, `(a|aa)*`: exponential for backtracking engines).
-fn check_subset(p: &str) -> Result<(), PatternError> {
-    let unsupported = |what: &str| Err(PatternError::Unsupported(what.to_string()));
-    let chars: Vec<char> = p.chars().collect();
-    let mut groups = vec![Group { variable: false }];
-    // Whether the last atom was a group whose length varies, and whether it can be repeated.
-    let mut last_group_variable = false;
-    let mut quantifiable = false;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let mut atom_is_group = false;
-        match c {
-            '\\' => {
-                let Some(&e) = chars.get(i + 1) else { return unsupported("a pattern may not end with '\\'") };
-                if e == 'b' || e == 'B' {
+    /// Largest repetition count in `{n,m}`.
+    const MAX_REPEAT: u32 = 1000;
+
+    /// One open group while walking the pattern: whether what it matches varies in length inside
+    /// (a variable repetition or an alternation).
+    struct Group {
+        variable: bool,
+    }
+
+    /// Walks the pattern once, refusing what the two engines read differently and repeats of
+    /// variable-length groups (`(a+)+`, `(a|aa)*`: exponential for backtracking engines).
+    pub(super) fn check_subset(p: &str) -> Result<(), PatternError> {
+        let unsupported = |what: &str| Err(PatternError::Unsupported(what.to_string()));
+        let chars: Vec<char> = p.chars().collect();
+        let mut groups = vec![Group { variable: false }];
+        // Whether the last atom was a group whose length varies, and whether it can be repeated.
+        let mut last_group_variable = false;
+        let mut quantifiable = false;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let mut atom_is_group = false;
+            match c {
+                '\\' => {
+                    let Some(&e) = chars.get(i + 1) else { return unsupported("a pattern may not end with '\\'") };
+                    if e == 'b' || e == 'B' {
+                        i += 2;
+                        quantifiable = false;
+                        last_group_variable = false;
+                        continue;
+                    }
+                    if !is_escape(e) {
+                        return unsupported(&format!(
+                            "\\{e} is not supported (use \\d \\w \\s, their capitals, \\b, or escape punctuation)"
+                        ));
+                    }
                     i += 2;
+                    quantifiable = true;
+                    last_group_variable = false;
+                    continue;
+                }
+                '[' => {
+                    i = class_end(&chars, i)?;
+                    quantifiable = true;
+                    last_group_variable = false;
+                    continue;
+                }
+                '(' => {
+                    if chars.get(i + 1) == Some(&'?') {
+                        if chars.get(i + 2) != Some(&':') {
+                            return unsupported(
+                                "only plain groups ( ) and (?: ) are supported (no flags, names or lookaround)",
+                            );
+                        }
+                        i += 2;
+                    }
+                    groups.push(Group { variable: false });
+                    quantifiable = false;
+                }
+                ')' => {
+                    if groups.len() < 2 {
+                        return unsupported("a ')' has no matching '('");
+                    }
+                    let g = groups.pop().expect("checked above");
+                    if let Some(parent) = groups.last_mut() {
+                        parent.variable |= g.variable;
+                    }
+                    atom_is_group = true;
+                    last_group_variable = g.variable;
+                    quantifiable = true;
+                }
+                '|' => {
+                    if let Some(g) = groups.last_mut() {
+                        g.variable = true;
+                    }
+                    quantifiable = false;
+                }
+                '*' | '+' | '?' | '{' => {
+                    let (end, repeat) = if c == '{' { repetition(&chars, i)? } else { (i + 1, Repeat::of(c)) };
+                    if !quantifiable {
+                        return unsupported("a repetition (* + ? {…}) must follow something to repeat");
+                    }
+                    if last_group_variable && repeat.many {
+                        let text: String = chars[..end].iter().collect();
+                        return Err(PatternError::NestedRepeat(text));
+                    }
+                    if let Some(g) = groups.last_mut() {
+                        g.variable |= repeat.variable;
+                    }
+                    i = end;
+                    if chars.get(i) == Some(&'?') {
+                        i += 1; // lazy
+                    }
                     quantifiable = false;
                     last_group_variable = false;
                     continue;
                 }
-                if !is_escape(e) {
-                    return unsupported(&format!(
-                        "\\{e} is not supported (use \\d \\w \\s, their capitals, \\b, or escape punctuation)"
-                    ));
+                '^' | '$' => {
+                    return unsupported("'^' and '$' may only start and end the pattern (it is matched whole)")
                 }
-                i += 2;
-                quantifiable = true;
-                last_group_variable = false;
-                continue;
+                '}' | ']' => return unsupported(&format!("escape a literal '{c}' as '\\{c}'")),
+                _ => quantifiable = true,
             }
-            '[' => {
-                i = class_end(&chars, i)?;
-                quantifiable = true;
+            if !atom_is_group {
                 last_group_variable = false;
-                continue;
             }
-            '(' => {
-                if chars.get(i + 1) == Some(&'?') {
-                    if chars.get(i + 2) != Some(&':') {
-                        return unsupported(
-                            "only plain groups ( ) and (?: ) are supported (no flags, names or lookaround)",
-                        );
+            i += 1;
+        }
+        if groups.len() != 1 {
+            return unsupported("a '(' is not closed");
+        }
+        Ok(())
+    }
+
+    /// What a repetition does: repeat more than once, and match a varying number of times.
+    struct Repeat {
+        many: bool,
+        variable: bool,
+    }
+
+    impl Repeat {
+        fn of(c: char) -> Self {
+            Self { many: c != '?', variable: true }
+        }
+    }
+
+    /// `\d \w \s`, their capitals, `\n \t \r`, or escaped punctuation.
+    fn is_escape(e: char) -> bool {
+        matches!(e, 'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'n' | 't' | 'r') || is_escapable(e)
+    }
+
+    fn is_escapable(e: char) -> bool {
+        e.is_ascii_punctuation()
+    }
+
+    /// The index after a `[...]` class starting at `start`.
+    fn class_end(chars: &[char], start: usize) -> Result<usize, PatternError> {
+        let unsupported = |what: &str| Err(PatternError::Unsupported(what.to_string()));
+        let mut i = start + 1;
+        if chars.get(i) == Some(&'^') {
+            i += 1;
+        }
+        if chars.get(i) == Some(&']') {
+            return unsupported("an empty class [] is not supported; escape a literal ']' as '\\]'");
+        }
+        while i < chars.len() {
+            match chars[i] {
+                ']' => return Ok(i + 1),
+                '[' => return unsupported("'[' inside a class must be escaped as '\\[' (no nested classes)"),
+                '\\' => {
+                    let Some(&e) = chars.get(i + 1) else { return unsupported("a pattern may not end with '\\'") };
+                    if !is_escape(e) {
+                        return unsupported(&format!("\\{e} is not supported inside a class"));
                     }
                     i += 2;
                 }
-                groups.push(Group { variable: false });
-                quantifiable = false;
+                '&' | '~' | '-' if chars.get(i + 1) == Some(&chars[i]) => {
+                    return unsupported("class operations (&& -- ~~) are not supported");
+                }
+                _ => i += 1,
             }
-            ')' => {
-                if groups.len() < 2 {
-                    return unsupported("a ')' has no matching '('");
-                }
-                let g = groups.pop().expect("checked above");
-                if let Some(parent) = groups.last_mut() {
-                    parent.variable |= g.variable;
-                }
-                atom_is_group = true;
-                last_group_variable = g.variable;
-                quantifiable = true;
-            }
-            '|' => {
-                if let Some(g) = groups.last_mut() {
-                    g.variable = true;
-                }
-                quantifiable = false;
-            }
-            '*' | '+' | '?' | '{' => {
-                let (end, repeat) = if c == '{' { repetition(&chars, i)? } else { (i + 1, Repeat::of(c)) };
-                if !quantifiable {
-                    return unsupported("a repetition (* + ? {…}) must follow something to repeat");
-                }
-                if last_group_variable && repeat.many {
-                    let text: String = chars[..end].iter().collect();
-                    return Err(PatternError::NestedRepeat(text));
-                }
-                if let Some(g) = groups.last_mut() {
-                    g.variable |= repeat.variable;
-                }
-                i = end;
-                if chars.get(i) == Some(&'?') {
-                    i += 1; // lazy
-                }
-                quantifiable = false;
-                last_group_variable = false;
-                continue;
-            }
-            '^' | '$' => return unsupported("'^' and '$' may only start and end the pattern (it is matched whole)"),
-            '}' | ']' => return unsupported(&format!("escape a literal '{c}' as '\\{c}'")),
-            _ => quantifiable = true,
         }
-        if !atom_is_group {
-            last_group_variable = false;
-        }
-        i += 1;
+        unsupported("a '[' is not closed")
     }
-    if groups.len() != 1 {
-        return unsupported("a '(' is not closed");
+
+    /// The index after a `{n}`, `{n,}` or `{n,m}` starting at `start`, and what it repeats.
+    fn repetition(chars: &[char], start: usize) -> Result<(usize, Repeat), PatternError> {
+        let refuse = || {
+            PatternError::Unsupported(format!(
+                "write a repetition as {{n}}, {{n,}} or {{n,m}} with n ≤ m ≤ {MAX_REPEAT}, or escape a literal '{{' as '\\{{'"
+            ))
+        };
+        let end = chars[start..].iter().position(|&c| c == '}').map(|p| start + p).ok_or_else(refuse)?;
+        let inner: String = chars[start + 1..end].iter().collect();
+        let number = |s: &str| {
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u32>().ok())
+                .flatten()
+                .filter(|n| *n <= MAX_REPEAT)
+        };
+        let repeat = match inner.split_once(',') {
+            None => number(&inner).map(|n| Repeat { many: n > 1, variable: false }),
+            Some((lo, "")) => number(lo).map(|_| Repeat { many: true, variable: true }),
+            Some((lo, hi)) => match (number(lo), number(hi)) {
+                (Some(l), Some(h)) if l <= h => Some(Repeat { many: h > 1, variable: l != h }),
+                _ => None,
+            },
+        };
+        repeat.map(|r| (end + 1, r)).ok_or_else(refuse)
     }
-    Ok(())
-}
-
-/// What a repetition does: repeat more than once, and match a varying number of times.
-struct Repeat {
-    many: bool,
-    variable: bool,
-}
-
-impl Repeat {
-    fn of(c: char) -> Self {
-        Self { many: c != '?', variable: true }
-    }
-}
-
-/// `\d \w \s`, their capitals, `\n \t \r`, or escaped punctuation.
-fn is_escape(e: char) -> bool {
-    matches!(e, 'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'n' | 't' | 'r') || is_escapable(e)
-}
-
-fn is_escapable(e: char) -> bool {
-    e.is_ascii_punctuation()
-}
-
-/// The index after a `[...]` class starting at `start`.
-fn class_end(chars: &[char], start: usize) -> Result<usize, PatternError> {
-    let unsupported = |what: &str| Err(PatternError::Unsupported(what.to_string()));
-    let mut i = start + 1;
-    if chars.get(i) == Some(&'^') {
-        i += 1;
-    }
-    if chars.get(i) == Some(&']') {
-        return unsupported("an empty class [] is not supported; escape a literal ']' as '\\]'");
-    }
-    while i < chars.len() {
-        match chars[i] {
-            ']' => return Ok(i + 1),
-            '[' => return unsupported("'[' inside a class must be escaped as '\\[' (no nested classes)"),
-            '\\' => {
-                let Some(&e) = chars.get(i + 1) else { return unsupported("a pattern may not end with '\\'") };
-                if !is_escape(e) {
-                    return unsupported(&format!("\\{e} is not supported inside a class"));
-                }
-                i += 2;
-            }
-            '&' | '~' | '-' if chars.get(i + 1) == Some(&chars[i]) => {
-                return unsupported("class operations (&& -- ~~) are not supported");
-            }
-            _ => i += 1,
-        }
-    }
-    unsupported("a '[' is not closed")
-}
-
-/// The index after a `{n}`, `{n,}` or `{n,m}` starting at `start`, and what it repeats.
-fn repetition(chars: &[char], start: usize) -> Result<(usize, Repeat), PatternError> {
-    let refuse = || {
-        PatternError::Unsupported(format!(
-            "write a repetition as {{n}}, {{n,}} or {{n,m}} with n ≤ m ≤ {MAX_REPEAT}, or escape a literal '{{' as '\\{{'"
-        ))
-    };
-    let end = chars[start..].iter().position(|&c| c == '}').map(|p| start + p).ok_or_else(refuse)?;
-    let inner: String = chars[start + 1..end].iter().collect();
-    let number = |s: &str| {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-            .filter(|n| *n <= MAX_REPEAT)
-    };
-    let repeat = match inner.split_once(',') {
-        None => number(&inner).map(|n| Repeat { many: n > 1, variable: false }),
-        Some((lo, "")) => number(lo).map(|_| Repeat { many: true, variable: true }),
-        Some((lo, hi)) => match (number(lo), number(hi)) {
-            (Some(l), Some(h)) if l <= h => Some(Repeat { many: h > 1, variable: l != h }),
-            _ => None,
-        },
-    };
-    repeat.map(|r| (end + 1, r)).ok_or_else(refuse)
 }
 
 #[cfg(all(test, feature = "regex"))]
