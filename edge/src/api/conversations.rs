@@ -6,7 +6,8 @@ use super::http::{HttpRequest, HttpResponse};
 use super::Edge;
 use crate::actions::execute::Network;
 use crate::actions::redact::{mask_codes, mask_sensitive};
-use crate::agent::{turn, AnswerEngine};
+use crate::agent::{cards, AnswerEngine};
+use crate::conversation::turn;
 use crate::limits::{keys, Decision, Limit, RateLimiter};
 use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, NewMessage};
 use crate::token::{hash_token, new_token, random_text, token_matches, Entropy};
@@ -108,7 +109,7 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
         // The quick replies come with the thanks for the contact details instead.
         let values = turn::conversation_values(edge, &record, "");
         let ask = NewMessage {
-            form: turn::lead_card(edge.site, &values),
+            form: cards::lead_card(edge.site, &values),
             ..NewMessage::bot(
                 MessageId::parse(format!("{id}-g1")).expect("derived id"),
                 "Before we start, how can we reach you?".into(),
@@ -118,7 +119,7 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
         };
         opening.push(ask);
     } else {
-        greeting.buttons = turn::quick_replies(edge.site);
+        greeting.buttons = cards::quick_replies(edge.site);
     }
     opening.insert(0, greeting);
     edge.store.create_conversation(&record, &opening).await?;

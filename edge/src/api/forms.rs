@@ -11,8 +11,9 @@ use super::http::{HttpRequest, HttpResponse};
 use super::Edge;
 use crate::actions::execute::{Network, RunStatus};
 use crate::actions::redact::{is_sensitive_name, mask_sensitive};
-use crate::agent::turn::{self, conversation_values, run_guarded};
+use crate::agent::cards;
 use crate::agent::{AnswerEngine, Reply};
+use crate::conversation::turn::{self, conversation_values, run_guarded};
 use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, NewMessage};
 use crate::token::{random_text, Entropy};
 use shared::action::ActionDef;
@@ -142,7 +143,7 @@ where
     let resumed = turn::resume_after_lead(edge, record, stored, now_ms).await?;
     if resumed.is_empty() && edge.site.agent.lead.as_ref().is_some_and(|l| l.ask == LeadTiming::BeforeFirstMessage) {
         replies[0].text.push_str(" How can I help?");
-        replies[0].buttons = turn::quick_replies(edge.site);
+        replies[0].buttons = cards::quick_replies(edge.site);
     }
     replies.extend(resumed);
     Ok(replies)

@@ -279,7 +279,7 @@ fn a_signed_lead_cannot_be_overwritten_by_a_lead_form() {
     let (id, tok) = (v["conversation_id"].as_str().unwrap().to_string(), v["token"].as_str().unwrap().to_string());
     // A lead card on screen (as `after_messages` sites show one), submitted with another address.
     let card = crate::store::NewMessage {
-        form: crate::agent::turn::lead_card(&w.site, &Default::default()),
+        form: crate::agent::cards::lead_card(&w.site, &Default::default()),
         ..crate::store::NewMessage::bot(
             shared::MessageId::parse(format!("{id}-g9")).unwrap(),
             "Your details?".into(),

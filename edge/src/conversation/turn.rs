@@ -2,18 +2,18 @@
 //! the content, asking for what is missing, or running actions behind the guards, logging every
 //! run and keeping the conversation's state (lead, verification, unfinished action).
 
-use super::engine::{AnswerEngine, Question, Reply};
-use super::planner::{Awaiting, Facts, Pending, Planner, Step};
-use super::sentiment::sentiment;
 use crate::actions::execute::{self, ActionRun, ErrorClass, Network, RunContext, RunStatus};
 use crate::actions::guard::{self, GuardState, Refusal};
 use crate::actions::render::secret_names;
+use crate::agent::cards::{button_card, form_card, lead_card};
+use crate::agent::engine::{AnswerEngine, Question, Reply};
+use crate::agent::planner::{Awaiting, Facts, Pending, Planner, Step};
+use crate::agent::sentiment::sentiment;
 use crate::api::Edge;
 use crate::limits::{keys, Decision, RateLimiter};
 use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, StoreError, Verification};
 use shared::action::{ActionDef, InputFormat};
-use shared::form::FormDef;
-use shared::site::{LeadTiming, LEAD_FORM};
+use shared::site::LeadTiming;
 use shared::template::{TemplateVar, Values};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, ButtonCard, Message};
 use std::collections::BTreeMap;
@@ -333,57 +333,6 @@ pub fn conversation_values<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, record: &Con
         values.insert(TemplateVar::Attribute(k.clone()), v.clone());
     }
     values
-}
-
-/// The card a form shows: visible fields, with defaults filled from the conversation (a default
-/// whose value is unknown is left empty). `slug` is the form action's, or [`LEAD_FORM`].
-pub fn form_card(slug: &str, form: &FormDef, values: &Values) -> shared::FormCard {
-    let fields = form
-        .fields
-        .iter()
-        .filter(|f| f.kind != shared::form::FieldKind::Hidden)
-        .map(|f| {
-            let mut f = f.clone();
-            f.default = f.default.as_deref().and_then(|d| {
-                shared::template::Template::parse(d).ok()?.render(values, shared::template::Encoding::Raw).ok()
-            });
-            f
-        })
-        .collect();
-    shared::FormCard { action: slug.into(), title: form.title.clone(), submit_label: form.submit_label.clone(), fields }
-}
-
-/// The lead form's card, if the owner configured one.
-pub fn lead_card(site: &shared::site::SiteBundle, values: &Values) -> Option<shared::FormCard> {
-    site.agent.lead.as_ref().map(|lead| form_card(LEAD_FORM, &lead.form(), values))
-}
-
-/// A button action's button, as button `b{index}` of its message (`label` overrides its own).
-pub fn button_card(action: &ActionDef, index: usize, label: Option<&str>) -> Option<ButtonCard> {
-    let button = action.button.as_ref()?;
-    let does = match (&button.url, &button.run) {
-        (Some(url), _) => ButtonAct::OpenUrl(url.clone()),
-        (None, Some(run)) => ButtonAct::Run(run.clone()),
-        (None, None) => return None,
-    };
-    Some(ButtonCard { id: format!("b{index}"), label: label.unwrap_or(&button.label).to_string(), does })
-}
-
-/// The buttons pinned under the greeting (`[[quick_replies]]` in `agent.toml`).
-pub fn quick_replies(site: &shared::site::SiteBundle) -> Vec<ButtonCard> {
-    site.agent
-        .quick_replies
-        .iter()
-        .enumerate()
-        .filter_map(|(i, q)| match &q.action {
-            Some(slug) => site.action(slug).filter(|a| a.enabled).and_then(|a| button_card(a, i, Some(&q.label))),
-            None => Some(ButtonCard {
-                id: format!("b{i}"),
-                label: q.label.clone(),
-                does: ButtonAct::Reply(q.label.clone()),
-            }),
-        })
-        .collect()
 }
 
 /// Guards, values, the rate limits (checked and counted atomically), the run itself and its log
