@@ -165,9 +165,9 @@ mod tests {
         let body = json!({"text": format!("where is {tx}?"), "client_message_id": "k"}).to_string();
         let (s, _) = w.call("POST", &messages_path(&c), Some(&token), &body);
         assert_eq!(s, 200);
-        assert_eq!(w.store.limiter.hits("run:tx-status"), 1);
+        assert_eq!(w.limiter.hits("run:tx-status"), 1);
         block_on(erase_conversation(&w.store, &id(&c))).unwrap();
-        assert_eq!(w.store.limiter.hits("run:tx-status"), 1, "a visitor cannot erase their way past per_hour");
+        assert_eq!(w.limiter.hits("run:tx-status"), 1, "a visitor cannot erase their way past per_hour");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod execute;
 pub mod guard;
 pub mod redact;
 pub mod render;
+pub mod runner;
 pub mod ssrf;
 
 #[cfg(test)]

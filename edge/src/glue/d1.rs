@@ -12,19 +12,16 @@ use shared::{Author, ConversationId, Message, MessageId, Source};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-/// The Worker's storage: conversations and logs in D1, rate-limit windows in the `Limits`
-/// Durable Object (`glue/limiter.rs`).
+/// The Worker's storage: conversations and the action log in D1 (rate-limit windows live in the
+/// `Limits` Durable Object, `glue/limiter.rs`).
 pub struct D1Store {
     db: D1Database,
-    pub(super) limits: worker::ObjectNamespace,
-    /// Time spent waiting for the rate limiter in this request, ms (sent as `Server-Timing`).
-    pub(super) limiter_ms: std::cell::Cell<f64>,
 }
 
 impl D1Store {
-    /// Wraps the `DB` and `LIMITS` bindings.
-    pub fn new(db: D1Database, limits: worker::ObjectNamespace) -> Self {
-        Self { db, limits, limiter_ms: std::cell::Cell::new(0.0) }
+    /// Wraps the `DB` binding.
+    pub fn new(db: D1Database) -> Self {
+        Self { db }
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {

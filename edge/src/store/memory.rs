@@ -15,8 +15,6 @@ pub struct MemoryStore {
     conversations: RefCell<Vec<ConversationRecord>>,
     messages: RefCell<Vec<(ConversationId, NewMessage)>>,
     runs: RefCell<Vec<(u64, ActionLogEntry)>>,
-    /// Rate-limit windows (the Worker keeps them in a Durable Object).
-    pub limiter: crate::limits::memory::MemoryLimiter,
 }
 
 impl MemoryStore {
@@ -136,21 +134,6 @@ impl ActionLogStore for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
-    }
-}
-
-impl crate::limits::RateLimiter for MemoryStore {
-    async fn take(
-        &self,
-        ticket: &str,
-        limits: &[crate::limits::Limit],
-        now_ms: u64,
-    ) -> Result<crate::limits::Decision, StoreError> {
-        self.limiter.take(ticket, limits, now_ms).await
-    }
-
-    async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError> {
-        self.limiter.refund(ticket, keys).await
     }
 }
 
