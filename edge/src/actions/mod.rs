@@ -10,3 +10,5 @@ pub mod ssrf;
 
 #[cfg(test)]
 mod execute_tests;
+#[cfg(test)]
+mod runner_tests;

@@ -4,12 +4,10 @@
 use super::error::ApiError;
 use super::http::{HttpRequest, HttpResponse};
 use super::ApiDeps;
-use crate::actions::execute::{self, RunContext};
-use crate::actions::guard;
+use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
-use crate::actions::runner::RunDeps;
+use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
 use crate::store::ActionLogStore;
-use crate::token::random_text;
 use serde::{Deserialize, Serialize};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
@@ -89,7 +87,8 @@ struct TestRequest {
 }
 
 /// `POST /api/v1/admin/actions/{name}/test`: renders and runs the action with the given
-/// variables (secrets from the edge), logs the run as a test, and returns request and response.
+/// variables (secrets from the edge) through `actions::runner::owner_test`, logs the run as a
+/// test, and returns request and response.
 pub async fn test<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let action = find(edge, slug)?;
     let body: TestRequest = if req.body.iter().all(u8::is_ascii_whitespace) {
@@ -117,39 +116,24 @@ pub async fn test<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str, now_ms: u
             }
         }
     }
-    // Inputs are validated as for a visitor; verification and rate limits do not apply to the owner's test.
-    let owner = guard::GuardState { verified: true, identity_verified: true, email_signed: true };
-    let mut for_guard = values.clone();
-    for required in &action.requires {
-        if let Ok(var) = TemplateVar::parse(required) {
-            for_guard.entry(var).or_insert_with(|| "(test)".into());
-        }
-    }
-    let clean = guard::check(action, &inputs, &for_guard, owner).map_err(|refusal| match &refusal {
-        guard::Refusal::MissingInput { name, .. } | guard::Refusal::InvalidInput { name, .. } => {
-            ApiError::invalid_field(&format!("variables.inputs.{name}"), refusal.to_string())
-        }
-        other => ApiError::invalid_field("variables", other.to_string()),
-    })?;
-    for (name, value) in clean {
-        values.insert(TemplateVar::Input(name), value);
-    }
-    for name in secret_names(action) {
-        let value = edge.actions().secrets.get(&name).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidField,
-                format!("secret {name} is not set on the edge (.dev.vars locally, `wrangler secret put {name}` in production)"),
-            )
-        })?;
-        values.insert(TemplateVar::Secret(name), value.clone());
-    }
-    let ctx = RunContext {
-        network: edge.actions().network,
-        policy: edge.actions().policy,
-        tokens: edge.actions().tokens,
-        idempotency_seed: format!("test:{}", random_text(edge.entropy(), 12)),
-    };
-    let run = execute::run(&ctx, action, &values).await;
-    let log_id = edge.store().record_run(now_ms, None, &run, false, true).await?;
+    let Logged { run, log_id } = owner_test(edge, action, &inputs, values, now_ms).await?.map_err(not_runnable)?;
     Ok(HttpResponse::json(200, &serde_json::json!({ "log_id": log_id, "request": run.request, "run": run })))
+}
+
+/// Why the owner's test did not start, naming the variable to fix.
+fn not_runnable(e: NotRunnable) -> ApiError {
+    match e {
+        NotRunnable::Refused(refusal) => match &refusal {
+            Refusal::MissingInput { name, .. } | Refusal::InvalidInput { name, .. } => {
+                ApiError::invalid_field(&format!("variables.inputs.{name}"), refusal.to_string())
+            }
+            _ => ApiError::invalid_field("variables", refusal.to_string()),
+        },
+        NotRunnable::MissingSecret(name) => ApiError::new(
+            ErrorCode::InvalidField,
+            format!(
+                "secret {name} is not set on the edge (.dev.vars locally, `wrangler secret put {name}` in production)"
+            ),
+        ),
+    }
 }

@@ -10,9 +10,10 @@ use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
 use crate::actions::execute::RunStatus;
 use crate::actions::redact::{is_sensitive_name, mask_sensitive};
+use crate::actions::runner::visitor_run;
 use crate::agent::cards;
 use crate::agent::Reply;
-use crate::conversation::turn::{self, conversation_values, run_guarded};
+use crate::conversation::turn::{self, conversation_values};
 use crate::conversation::Deps;
 use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage};
 use crate::token::random_text;
@@ -74,7 +75,7 @@ pub async fn submit<D: Deps>(
     };
     let replies = match action {
         None => lead_submitted(edge, &mut record, &stored, clean, now_ms).await?,
-        Some(action) => vec![form_submitted(edge, &record, &stored, action, &form, clean, now_ms).await?],
+        Some(action) => vec![form_submitted(edge, &mut record, &stored, action, &form, clean, now_ms).await?],
     };
     finish(edge.store(), &record.id, stored, replies, now_ms).await
 }
@@ -137,10 +138,11 @@ async fn lead_submitted<D: Deps>(
     Ok(replies)
 }
 
-/// A form action's submission: runs its `on_submit.run` action with the values.
+/// A form action's submission: runs its `on_submit.run` action with the values (a `verifies`
+/// action that succeeds verifies the conversation, as in a chat turn).
 async fn form_submitted<D: Deps>(
     edge: &D,
-    record: &ConversationRecord,
+    record: &mut ConversationRecord,
     stored: &shared::Message,
     action: &ActionDef,
     form: &FormDef,
@@ -167,7 +169,12 @@ async fn form_submitted<D: Deps>(
     // The target's own inputs are filled from the form's fields of the same name.
     let target_inputs =
         target.inputs.iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
-    let run = run_guarded(edge, record, stored, &stored.text, target, &target_inputs, now_ms).await?;
+    let verification = record.verification.clone();
+    let values = conversation_values(edge.site(), record, &stored.text);
+    let run = visitor_run(edge, record, &stored.id, target, &target_inputs, values, now_ms).await?;
+    if record.verification != verification {
+        edge.store().save_state(record).await?;
+    }
     let status = match run.status {
         RunStatus::Ok => ActionStatus::Ok,
         RunStatus::Failed => ActionStatus::Failed,

@@ -3,16 +3,14 @@
 //! run and keeping the conversation's state (lead, verification, unfinished action).
 
 use super::Deps;
-use crate::actions::execute::{self, ActionRun, ErrorClass, RunContext, RunStatus};
-use crate::actions::guard::{self, GuardState, Refusal};
-use crate::actions::render::secret_names;
+use crate::actions::execute::{ErrorClass, RunStatus};
+use crate::actions::runner::{verification_ttl_ms, visitor_run};
 use crate::agent::cards::{button_card, form_card, lead_card};
 use crate::agent::engine::{AnswerEngine, Question, Reply};
 use crate::agent::planner::{Awaiting, Facts, Pending, Planner, Step};
 use crate::agent::sentiment::sentiment;
-use crate::limits::{keys, Decision, RateLimiter};
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, StoreError, Verification};
-use shared::action::{ActionDef, InputFormat};
+use crate::store::{ConversationRecord, ConversationStore, StoreError};
+use shared::action::InputFormat;
 use shared::site::{LeadTiming, SiteBundle};
 use shared::template::{TemplateVar, Values};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, ButtonCard, Message};
@@ -20,11 +18,6 @@ use std::collections::BTreeMap;
 
 /// Steps carried out in one turn at most (email → code sent → verified → confirm…).
 const MAX_STEPS: usize = 4;
-
-/// How long a one-time-code verification holds, ms.
-pub fn verification_ttl_ms(site: &SiteBundle) -> u64 {
-    u64::from(site.agent.actions.verification_ttl_minutes) * 60_000
-}
 
 /// What the edge knows about the conversation, as the planner sees it.
 fn facts_of(site: &SiteBundle, record: &ConversationRecord, now_ms: u64) -> Facts {
@@ -193,17 +186,13 @@ async fn carry_out<D: Deps>(
             }
             Step::Run { action, inputs, then } => {
                 let Some(def) = deps.site().action(&action) else { break };
-                let run = run_guarded(deps, record, visitor, text, def, &inputs, now_ms).await?;
+                let values = conversation_values(deps.site(), record, text);
+                let run = visitor_run(deps, record, &visitor.id, def, &inputs, values, now_ms).await?;
                 let outcome = |status, reason: Option<String>| ActionOutcome { name: def.name.clone(), status, reason };
                 match run.status {
                     RunStatus::Ok => {
                         if def.verifies {
-                            // Bound to what was checked: this email and user, from now.
-                            record.verification = Some(Verification {
-                                email: record.lead.email.clone(),
-                                user_id: record.user_id.clone(),
-                                at_ms: now_ms,
-                            });
+                            // The runner bound the verification to the record.
                             facts.verified = true;
                         }
                         let text = run.reply.clone().unwrap_or_else(|| summarize(&def.name, run.data.as_ref()));
@@ -315,94 +304,6 @@ pub fn conversation_values(site: &SiteBundle, record: &ConversationRecord, text:
         values.insert(TemplateVar::Attribute(k.clone()), v.clone());
     }
     values
-}
-
-/// Guards, values, the rate limits (checked and counted atomically), the run itself and its log
-/// entry. Only runs that were sent count against the limits; a `verifies` run whose code was
-/// right does not count as a wrong code.
-pub async fn run_guarded<D: Deps>(
-    deps: &D,
-    record: &ConversationRecord,
-    visitor: &Message,
-    text: &str,
-    action: &ActionDef,
-    inputs: &BTreeMap<String, String>,
-    now_ms: u64,
-) -> Result<ActionRun, StoreError> {
-    let slug = action.slug();
-    let mut values = conversation_values(deps.site(), record, text);
-    let state = GuardState {
-        verified: record.verified_at(now_ms, verification_ttl_ms(deps.site())),
-        identity_verified: record.identity_verified(now_ms),
-        email_signed: record.email_signed(now_ms),
-    };
-    let refused = |refusal: Refusal| {
-        let class = match refusal {
-            Refusal::RateLimited => ErrorClass::RateLimited,
-            Refusal::TooManyWrongCodes => ErrorClass::WrongCodeLimit,
-            _ => ErrorClass::Guard,
-        };
-        ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(class), refusal.to_string())
-    };
-    let run = match guard::check(action, inputs, &values, state) {
-        Err(refusal) => refused(refusal),
-        Ok(clean) => {
-            for (name, value) in clean {
-                values.insert(TemplateVar::Input(name), value);
-            }
-            let missing: Vec<String> =
-                secret_names(action).into_iter().filter(|n| !deps.actions().secrets.contains_key(n)).collect();
-            if let Some(name) = missing.first() {
-                // A setup problem, not a guard: the visitor is told so without the secret's name.
-                let summary = format!("the secret {name} is not set on the edge");
-                ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(ErrorClass::Template), summary)
-            } else {
-                for name in secret_names(action) {
-                    values.insert(TemplateVar::Secret(name.clone()), deps.actions().secrets[&name].clone());
-                }
-                let email = record.lead.email.as_deref();
-                let wrong_codes = if action.verifies {
-                    keys::failed_checks(&deps.site().agent.actions, &record.id, email)
-                } else {
-                    vec![]
-                };
-                // Wrong-code limits first: when they are full, that is what the visitor is told.
-                let mut limits = wrong_codes.clone();
-                limits.extend(keys::action_run(action, &record.id, email));
-                let ticket = crate::token::random_text(deps.entropy(), 12);
-                match deps.limiter().take(&ticket, &limits, now_ms).await? {
-                    Decision::Refused { key, .. } if keys::is_failed_checks(&key) => {
-                        refused(Refusal::TooManyWrongCodes)
-                    }
-                    Decision::Refused { .. } => refused(Refusal::RateLimited),
-                    Decision::Granted => {
-                        let ctx = RunContext {
-                            network: deps.actions().network,
-                            policy: deps.actions().policy,
-                            tokens: deps.actions().tokens,
-                            // The same visitor message (a client retry) gives the same key.
-                            idempotency_seed: format!("{}:{}", record.id, visitor.id),
-                        };
-                        let run = execute::run(&ctx, action, &values).await;
-                        let sent = !(run.status == RunStatus::Refused && run.response_status.is_none());
-                        let give_back: Vec<String> = if !sent {
-                            limits.iter().map(|l| l.key.clone()).collect()
-                        } else if run.status == RunStatus::Ok {
-                            wrong_codes.iter().map(|l| l.key.clone()).collect()
-                        } else {
-                            Vec::new()
-                        };
-                        if !give_back.is_empty() {
-                            deps.limiter().refund(&ticket, &give_back).await?;
-                        }
-                        run
-                    }
-                }
-            }
-        }
-    };
-    deps.store().record_run(now_ms, Some(&record.id), &run, true, false).await?;
-    Ok(run)
 }
 
 /// Whether the conversation waits for a one-time code (its digits are then masked when stored).
