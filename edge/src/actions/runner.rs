@@ -8,7 +8,7 @@ use super::guard::{self, GuardState, Refusal};
 use super::render::secret_names;
 use super::ssrf::NetworkPolicy;
 use crate::limits::{keys, Decision, RateLimiter};
-use crate::store::{ActionLogStore, ConversationRecord, StoreError, Verification};
+use crate::store::{ActionLogStore, ConversationRecord, RunOrigin, StoreError, Verification};
 use crate::token::{random_text, Entropy};
 use shared::action::ActionDef;
 use shared::site::SiteBundle;
@@ -118,7 +118,7 @@ pub async fn visitor_run<D: RunDeps>(
         Ok(run) => run,
         Err(not_runnable) => not_runnable.into_run(action.slug()),
     };
-    deps.store().record_run(now_ms, Some(&conversation.id), &run, true, false).await?;
+    deps.store().record_run(now_ms, &RunOrigin::Visitor(conversation.id.clone()), &run).await?;
     if run.status == RunStatus::Ok && action.verifies {
         // Bound to what was checked: this email and user, from now.
         conversation.verification = Some(Verification {
@@ -145,7 +145,7 @@ pub async fn owner_test<D: RunDeps>(
         Ok(run) => run,
         Err(not_runnable) => return Ok(Err(not_runnable)),
     };
-    let log_id = deps.store().record_run(now_ms, None, &run, false, true).await?;
+    let log_id = deps.store().record_run(now_ms, &RunOrigin::AdminTest, &run).await?;
     Ok(Ok(Logged { run, log_id }))
 }
 

@@ -4,7 +4,7 @@ use crate::actions::execute::ActionRun;
 use crate::store::erasure::MAX_ERASE_BATCH;
 use crate::store::{
     ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, IdentityProof,
-    Inserted, NewMessage, Person, StoreError, Verification,
+    Inserted, NewMessage, Person, RunOrigin, StoreError, Verification,
 };
 use serde::Deserialize;
 use shared::api::Lead;
@@ -309,14 +309,7 @@ struct RunRow {
 }
 
 impl ActionLogStore for D1Store {
-    async fn record_run(
-        &self,
-        at_ms: u64,
-        conversation: Option<&ConversationId>,
-        run: &ActionRun,
-        injected: bool,
-        test: bool,
-    ) -> Result<i64, StoreError> {
+    async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError> {
         let json = serde_json::to_string(run).map_err(fail)?;
         let status = serde_json::to_value(run.status).map_err(fail)?;
         let class = run.error_class.and_then(|c| serde_json::to_value(c).ok());
@@ -326,12 +319,12 @@ impl ActionLogStore for D1Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 &[
                     JsValue::from_f64(at_ms as f64),
-                    opt(conversation.map(ConversationId::as_str)),
+                    opt(origin.conversation().map(ConversationId::as_str)),
                     text(&run.action),
                     text(status.as_str().unwrap_or("failed")),
                     opt(class.as_ref().and_then(|c| c.as_str())),
-                    JsValue::from_f64(f64::from(u8::from(test))),
-                    JsValue::from_f64(f64::from(u8::from(injected))),
+                    JsValue::from_f64(f64::from(u8::from(origin.is_test()))),
+                    JsValue::from_f64(f64::from(u8::from(origin.injected()))),
                     text(&json),
                 ],
             )?

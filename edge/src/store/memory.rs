@@ -3,7 +3,7 @@
 use super::erasure::MAX_ERASE_BATCH;
 use super::{
     ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, Inserted, NewMessage,
-    Person, StoreError,
+    Person, RunOrigin, StoreError,
 };
 use crate::actions::execute::ActionRun;
 use shared::{ConversationId, Message, MessageId};
@@ -94,14 +94,7 @@ impl ConversationStore for MemoryStore {
 }
 
 impl ActionLogStore for MemoryStore {
-    async fn record_run(
-        &self,
-        at_ms: u64,
-        conversation: Option<&ConversationId>,
-        run: &ActionRun,
-        injected: bool,
-        test: bool,
-    ) -> Result<i64, StoreError> {
+    async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError> {
         let mut runs = self.runs.borrow_mut();
         // After the last id, not the count: erasure removes entries.
         let id = runs.last().map_or(1, |(_, e)| e.id + 1);
@@ -110,9 +103,9 @@ impl ActionLogStore for MemoryStore {
             ActionLogEntry {
                 id,
                 at: shared::time::rfc3339_from_unix_ms(at_ms),
-                conversation_id: conversation.map(ToString::to_string),
-                test,
-                injected,
+                conversation_id: origin.conversation().map(ToString::to_string),
+                test: origin.is_test(),
+                injected: origin.injected(),
                 run: run.clone(),
             },
         ));

@@ -5,7 +5,7 @@ pub mod action_log;
 pub mod erasure;
 pub mod memory;
 
-pub use action_log::{ActionLogEntry, ActionLogStore};
+pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
 pub use erasure::{Erased, ErasureStore, Person};
 
 use shared::api::Lead;
