@@ -83,7 +83,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
             body,
         };
-        let store = d1::D1Store::new(env.d1("DB")?);
+        let store = d1::D1Store::on(env.d1("DB")?);
         let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
         let secrets = secrets(&env);
         let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());

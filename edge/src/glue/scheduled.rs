@@ -11,7 +11,7 @@ use worker::{console_error, console_log, event, Env, ScheduleContext, ScheduledE
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let retention_days = crate::site::bundle().agent.retention_days;
     let outcome = match env.d1("DB") {
-        Ok(db) => clean_up(&D1Store::new(db), retention_days, event.schedule() as u64).await,
+        Ok(db) => clean_up(&D1Store::on(db), retention_days, event.schedule() as u64).await,
         Err(e) => Err(StoreError(format!("the DB binding is missing: {e}"))),
     };
     // workers-rs reports every scheduled run as successful, so a failure shows in the Worker's
