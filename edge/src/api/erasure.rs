@@ -18,7 +18,7 @@ use shared::ConversationId;
 pub async fn delete_own<D: ApiDeps>(edge: &D, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
     let record = authorize(edge.store(), req, raw_id).await?;
     erase_conversation(edge.store(), &record.id).await?;
-    Ok(HttpResponse { status: 204, headers: vec![("cache-control".into(), "no-store".into())], body: String::new() })
+    Ok(HttpResponse::empty(204, vec![("cache-control".into(), "no-store".into())]))
 }
 
 /// `DELETE /api/v1/admin/conversations/{id}` (admin token checked by the caller): what was

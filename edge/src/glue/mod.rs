@@ -128,6 +128,9 @@ fn with_headers(response: Response, extra: &[(&'static str, String)]) -> Result<
 }
 
 fn into_worker_response(r: HttpResponse) -> Result<Response> {
+    if let Some(cause) = &r.log {
+        worker::console_error!("answered {}: {cause}", r.status);
+    }
     let headers = Headers::new();
     for (name, value) in &r.headers {
         headers.append(name, value)?;
