@@ -96,7 +96,7 @@ mod tests {
     use super::*;
     use crate::actions::execute::{ActionRun, RunStatus};
     use crate::api::tests::{block_on, messages_path, site, World};
-    use crate::store::{ActionLogStore, ConversationStore, NewMessage};
+    use crate::store::{ActionLogStore, ConversationStore, NewMessage, RunOrigin};
     use serde_json::json;
     use shared::MessageId;
 
@@ -118,10 +118,10 @@ mod tests {
         block_on(w.store.insert_replies(c, &[m])).unwrap();
     }
 
-    fn log_run(w: &World, c: Option<&ConversationId>, at_ms: u64, test: bool) {
+    fn log_run(w: &World, origin: RunOrigin, at_ms: u64) {
         let mut run = ActionRun::not_sent("tx-status".into(), RunStatus::Ok, None, "sent to ana@example.com".into());
         run.request.url = "https://api.example.com/tx/ana@example.com".into();
-        block_on(w.store.record_run(at_ms, c, &run, !test, test)).unwrap();
+        block_on(w.store.record_run(at_ms, &origin, &run)).unwrap();
     }
 
     fn exists(w: &World, c: &ConversationId) -> bool {
@@ -138,9 +138,9 @@ mod tests {
         let (s, _) =
             w.call("POST", &messages_path(mine.as_str()), Some(&token), r#"{"text":"hi","client_message_id":"k"}"#);
         assert_eq!(s, 200);
-        log_run(&w, Some(&mine), T0 - 2 * 3_600_000, false);
-        log_run(&w, Some(&mine), T0 - 1000, false);
-        log_run(&w, Some(&other), T0 - 1000, false);
+        log_run(&w, RunOrigin::Visitor(mine.clone()), T0 - 2 * 3_600_000);
+        log_run(&w, RunOrigin::Visitor(mine.clone()), T0 - 1000);
+        log_run(&w, RunOrigin::Visitor(other.clone()), T0 - 1000);
         let others_messages = block_on(w.store.messages(&other)).unwrap();
 
         let erased = block_on(erase_conversation(&w.store, &mine)).unwrap();
@@ -165,9 +165,9 @@ mod tests {
         let body = json!({"text": format!("where is {tx}?"), "client_message_id": "k"}).to_string();
         let (s, _) = w.call("POST", &messages_path(&c), Some(&token), &body);
         assert_eq!(s, 200);
-        assert_eq!(w.store.limiter.hits("run:tx-status"), 1);
+        assert_eq!(w.limiter.hits("run:tx-status"), 1);
         block_on(erase_conversation(&w.store, &id(&c))).unwrap();
-        assert_eq!(w.store.limiter.hits("run:tx-status"), 1, "a visitor cannot erase their way past per_hour");
+        assert_eq!(w.limiter.hits("run:tx-status"), 1, "a visitor cannot erase their way past per_hour");
     }
 
     #[test]
@@ -213,8 +213,8 @@ mod tests {
         let (quiet, active, fresh) = (id(&w.start().0), id(&w.start().0), id(&w.start().0));
         say(&w, &active, 1, T0 + 20 * DAY_MS); // an old conversation someone came back to
         say(&w, &fresh, 1, T0 + 29 * DAY_MS);
-        log_run(&w, None, T0, true); // an old test run
-        log_run(&w, None, T0 + 25 * DAY_MS, true); // a recent one
+        log_run(&w, RunOrigin::AdminTest, T0); // an old test run
+        log_run(&w, RunOrigin::AdminTest, T0 + 25 * DAY_MS); // a recent one
         let now = T0 + 30 * DAY_MS + 1;
 
         assert_eq!(block_on(clean_up(&w.store, None, now)).unwrap().erased, Erased::default(), "no setting, no expiry");

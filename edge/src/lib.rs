@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod agent;
 pub mod api;
+pub mod conversation;
 pub mod erasure;
 pub mod identity;
 pub mod knowledge;

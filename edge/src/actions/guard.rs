@@ -1,7 +1,7 @@
 //! Guards the model cannot talk its way past: the action exists and is enabled, inputs are
 //! present and valid, preconditions hold, and the conversation is verified where required.
 //! Enforced by the edge before any request is built; rate limits follow, taken atomically in
-//! `agent::turn::run_guarded` through `crate::limits`.
+//! `actions::runner` through `crate::limits`.
 
 use shared::action::{validate_input, ActionDef};
 use shared::template::{TemplateVar, Values};

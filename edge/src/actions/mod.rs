@@ -5,7 +5,10 @@ pub mod execute;
 pub mod guard;
 pub mod redact;
 pub mod render;
+pub mod runner;
 pub mod ssrf;
 
 #[cfg(test)]
 mod execute_tests;
+#[cfg(test)]
+mod runner_tests;

@@ -1,12 +1,12 @@
 //! The agent: an engine that turns a visitor's message into replies.
 
 pub mod builtin;
+pub mod cards;
 pub mod engine;
 pub mod intent;
 pub mod planner;
 pub mod sentiment;
 pub mod smalltalk;
-pub mod turn;
 
 #[cfg(test)]
 mod demo_questions;

@@ -3,12 +3,11 @@
 
 use super::error::ApiError;
 use super::http::{HttpRequest, HttpResponse};
-use super::Edge;
-use crate::actions::execute::{self, RunContext};
-use crate::actions::guard;
+use super::ApiDeps;
+use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
+use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
 use crate::store::ActionLogStore;
-use crate::token::{random_text, Entropy};
 use serde::{Deserialize, Serialize};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
@@ -16,8 +15,8 @@ use shared::template::{TemplateVar, Values};
 use std::collections::BTreeMap;
 
 /// Checks the admin bearer token in constant time.
-pub fn authorize<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest) -> Result<(), ApiError> {
-    let Some(expected) = edge.actions.admin_token.filter(|t| !t.is_empty()) else {
+pub fn authorize<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(expected) = edge.admin_token().filter(|t| !t.is_empty()) else {
         return Err(ApiError::new(
             ErrorCode::AdminDisabled,
             "the admin API is off: set the ADMIN_TOKEN secret (.dev.vars locally, `wrangler secret put ADMIN_TOKEN` in production)",
@@ -34,9 +33,9 @@ pub fn authorize<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest) -> 
     }
 }
 
-fn find<'s, S, E, R, N>(edge: &'s Edge<'_, S, E, R, N>, slug: &str) -> Result<&'s ActionDef, ApiError> {
-    edge.site.action(slug).ok_or_else(|| {
-        let known: Vec<String> = edge.site.actions.iter().map(ActionDef::slug).collect();
+fn find<'s, D: RunDeps>(edge: &'s D, slug: &str) -> Result<&'s ActionDef, ApiError> {
+    edge.site().action(slug).ok_or_else(|| {
+        let known: Vec<String> = edge.site().actions.iter().map(ActionDef::slug).collect();
         ApiError::new(ErrorCode::ActionNotFound, format!("no action {slug:?} (actions: {})", known.join(", ")))
     })
 }
@@ -50,9 +49,9 @@ struct ActionSummary<'a> {
 }
 
 /// `GET /api/v1/admin/actions`
-pub fn list<S, E, R, N>(edge: &Edge<'_, S, E, R, N>) -> HttpResponse {
+pub fn list<D: RunDeps>(edge: &D) -> HttpResponse {
     let actions: Vec<ActionSummary<'_>> = edge
-        .site
+        .site()
         .actions
         .iter()
         .map(|a| ActionSummary { slug: a.slug(), secrets: secret_names(a), definition: a })
@@ -61,11 +60,7 @@ pub fn list<S, E, R, N>(edge: &Edge<'_, S, E, R, N>) -> HttpResponse {
 }
 
 /// `GET /api/v1/admin/actions/{name}/logs?limit=&before=`
-pub async fn logs<S: ActionLogStore, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-    slug: &str,
-) -> Result<HttpResponse, ApiError> {
+pub async fn logs<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result<HttpResponse, ApiError> {
     let action = find(edge, slug)?;
     let limit = match req.query_param("limit") {
         None => 50,
@@ -79,7 +74,7 @@ pub async fn logs<S: ActionLogStore, E, R, N>(
         None => None,
         Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::invalid_field("before", "must be a log entry id"))?),
     };
-    let entries = edge.store.action_logs(&action.slug(), limit, before).await?;
+    let entries = edge.store().action_logs(&action.slug(), limit, before).await?;
     let next = if entries.len() == limit { entries.last().map(|e| e.id) } else { None };
     Ok(HttpResponse::json(200, &serde_json::json!({ "logs": entries, "next_before": next })))
 }
@@ -92,13 +87,9 @@ struct TestRequest {
 }
 
 /// `POST /api/v1/admin/actions/{name}/test`: renders and runs the action with the given
-/// variables (secrets from the edge), logs the run as a test, and returns request and response.
-pub async fn test<S: ActionLogStore, E, R: Entropy, N: execute::Network>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-    slug: &str,
-    now_ms: u64,
-) -> Result<HttpResponse, ApiError> {
+/// variables (secrets from the edge) through `actions::runner::owner_test`, logs the run as a
+/// test, and returns request and response.
+pub async fn test<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let action = find(edge, slug)?;
     let body: TestRequest = if req.body.iter().all(u8::is_ascii_whitespace) {
         TestRequest { variables: BTreeMap::new() }
@@ -125,39 +116,24 @@ pub async fn test<S: ActionLogStore, E, R: Entropy, N: execute::Network>(
             }
         }
     }
-    // Inputs are validated as for a visitor; verification and rate limits do not apply to the owner's test.
-    let owner = guard::GuardState { verified: true, identity_verified: true, email_signed: true };
-    let mut for_guard = values.clone();
-    for required in &action.requires {
-        if let Ok(var) = TemplateVar::parse(required) {
-            for_guard.entry(var).or_insert_with(|| "(test)".into());
-        }
-    }
-    let clean = guard::check(action, &inputs, &for_guard, owner).map_err(|refusal| match &refusal {
-        guard::Refusal::MissingInput { name, .. } | guard::Refusal::InvalidInput { name, .. } => {
-            ApiError::invalid_field(&format!("variables.inputs.{name}"), refusal.to_string())
-        }
-        other => ApiError::invalid_field("variables", other.to_string()),
-    })?;
-    for (name, value) in clean {
-        values.insert(TemplateVar::Input(name), value);
-    }
-    for name in secret_names(action) {
-        let value = edge.actions.secrets.get(&name).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidField,
-                format!("secret {name} is not set on the edge (.dev.vars locally, `wrangler secret put {name}` in production)"),
-            )
-        })?;
-        values.insert(TemplateVar::Secret(name), value.clone());
-    }
-    let ctx = RunContext {
-        network: edge.actions.network,
-        policy: edge.actions.policy,
-        tokens: edge.actions.tokens,
-        idempotency_seed: format!("test:{}", random_text(edge.entropy, 12)),
-    };
-    let run = execute::run(&ctx, action, &values).await;
-    let log_id = edge.store.record_run(now_ms, None, &run, false, true).await?;
+    let Logged { run, log_id } = owner_test(edge, action, &inputs, values, now_ms).await?.map_err(not_runnable)?;
     Ok(HttpResponse::json(200, &serde_json::json!({ "log_id": log_id, "request": run.request, "run": run })))
+}
+
+/// Why the owner's test did not start, naming the variable to fix.
+fn not_runnable(e: NotRunnable) -> ApiError {
+    match e {
+        NotRunnable::Refused(refusal) => match &refusal {
+            Refusal::MissingInput { name, .. } | Refusal::InvalidInput { name, .. } => {
+                ApiError::invalid_field(&format!("variables.inputs.{name}"), refusal.to_string())
+            }
+            _ => ApiError::invalid_field("variables", refusal.to_string()),
+        },
+        NotRunnable::MissingSecret(name) => ApiError::new(
+            ErrorCode::InvalidField,
+            format!(
+                "secret {name} is not set on the edge (.dev.vars locally, `wrangler secret put {name}` in production)"
+            ),
+        ),
+    }
 }

@@ -6,30 +6,23 @@ use super::conversations::{authorize, client_ip, history_before, require_lead, t
 use super::error::ApiError;
 use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
-use super::Edge;
-use crate::actions::execute::Network;
-use crate::agent::{turn, AnswerEngine};
-use crate::store::{ActionLogStore, ConversationStore, NewMessage};
-use crate::token::{random_text, Entropy};
+use crate::conversation::turn;
+use crate::conversation::Deps;
+use crate::store::{ConversationStore, NewMessage};
+use crate::token::random_text;
 use shared::api::ErrorCode;
 use shared::{ButtonAct, MessageId};
 
 /// Handles a click.
-pub async fn click<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
+pub async fn click<D: Deps>(
+    edge: &D,
     req: &HttpRequest,
     raw_conversation: &str,
     raw_message: &str,
     raw_button: &str,
     now_ms: u64,
-) -> Result<HttpResponse, ApiError>
-where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
-    E: AnswerEngine,
-    R: Entropy,
-    N: Network,
-{
-    let mut record = authorize(edge.store, req, raw_conversation).await?;
+) -> Result<HttpResponse, ApiError> {
+    let mut record = authorize(edge.store(), req, raw_conversation).await?;
     let no_button = || {
         ApiError::new(
             ErrorCode::NotFound,
@@ -38,7 +31,7 @@ where
     };
     let message_id = MessageId::parse(raw_message).map_err(|_| no_button())?;
     let button = edge
-        .store
+        .store()
         .message(&record.id, &message_id)
         .await?
         .and_then(|m| m.buttons.into_iter().find(|b| b.id == raw_button))
@@ -49,20 +42,20 @@ where
             "this button opens a page in the browser; there is nothing to run",
         ));
     }
-    require_lead(edge.site, &record)?;
-    let limits = crate::limits::keys::visitor_write(&edge.site.agent.limits, client_ip(req), &record.id);
+    require_lead(edge.site(), &record)?;
+    let limits = crate::limits::keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id);
     take_or_refuse(edge, &limits, now_ms).await?;
     let text = match &button.does {
         ButtonAct::Reply(text) => text.clone(),
         _ => button.label.clone(),
     };
-    let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");
+    let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
     let visitor = NewMessage::visitor(id, text, format!("button-{message_id}-{}", button.id), now_ms);
-    let stored = match store_once(edge.store, &record.id, &visitor).await? {
+    let stored = match store_once(edge.store(), &record.id, &visitor).await? {
         Stored::Fresh(m) => *m,
         Stored::Answered(response) => return Ok(response),
     };
-    let history = history_before(edge.store, &record.id, &stored.id).await?;
+    let history = history_before(edge.store(), &record.id, &stored.id).await?;
     let replies = turn::respond_to_click(edge, &mut record, &stored, &button, &history, now_ms).await?;
-    finish(edge.store, &record.id, stored, replies, now_ms).await
+    finish(edge.store(), &record.id, stored, replies, now_ms).await
 }

@@ -3,13 +3,15 @@
 use super::error::ApiError;
 use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
-use super::Edge;
-use crate::actions::execute::Network;
+use super::ApiDeps;
 use crate::actions::redact::{mask_codes, mask_sensitive};
-use crate::agent::{turn, AnswerEngine};
+use crate::actions::runner::RunDeps;
+use crate::agent::cards;
+use crate::conversation::turn;
+use crate::conversation::Deps;
 use crate::limits::{keys, Decision, Limit, RateLimiter};
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, NewMessage};
-use crate::token::{hash_token, new_token, random_text, token_matches, Entropy};
+use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage};
+use crate::token::{hash_token, new_token, random_text, token_matches};
 use shared::action::is_email;
 use shared::api::{
     attribute_problem, Attributes, CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead,
@@ -35,11 +37,7 @@ pub fn public_site(site: &SiteBundle) -> HttpResponse {
 }
 
 /// `POST /api/v1/conversations`
-pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-    now_ms: u64,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let body: CreateConversationRequest = if req.body.iter().all(u8::is_ascii_whitespace) {
         CreateConversationRequest::default()
     } else {
@@ -53,16 +51,16 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
         }
         u => u,
     };
-    let limits = keys::conversation_creation(&edge.site.agent.limits, client_ip(req));
+    let limits = keys::conversation_creation(&edge.site().agent.limits, client_ip(req));
     take_or_refuse(edge, &limits, now_ms).await?;
     // Who the visitor is counts only with the owner's signature, in the one form the site uses
     // (`[identity] method`): both forms are HMACs under IDENTITY_SECRET, so accepting the other
     // would let a user_hash of a crafted user id pass as a JWT signature. A valid JWT decides the
     // user id, email and name (the browser's values are dropped) until its `exp`; a valid
     // user_hash signs the user id alone.
-    let secret = edge.actions.identity_secret;
+    let secret = edge.identity_secret();
     let mut identity_expires_at_ms = None;
-    let identity = match (edge.site.agent.identity.method, secret) {
+    let identity = match (edge.site().agent.identity.method, secret) {
         (IdentityMethod::Jwt, Some(secret)) => {
             match body.user_jwt.as_deref().and_then(|jwt| crate::identity::verify_jwt(secret, jwt, now_ms / 1000).ok())
             {
@@ -83,8 +81,8 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
         },
         (_, None) => IdentityProof::None,
     };
-    let id = ConversationId::parse(format!("c{}", random_text(edge.entropy, 16))).expect("base64url id");
-    let token = new_token(edge.entropy);
+    let id = ConversationId::parse(format!("c{}", random_text(edge.entropy(), 16))).expect("base64url id");
+    let token = new_token(edge.entropy());
     let record = ConversationRecord {
         id: id.clone(),
         token_hash: hash_token(&token),
@@ -99,16 +97,16 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
     };
     let mut greeting = NewMessage::bot(
         MessageId::parse(format!("{id}-g0")).expect("derived id"),
-        edge.site.agent.greeting.clone(),
+        edge.site().agent.greeting.clone(),
         None,
         now_ms,
     );
     let mut opening = Vec::new();
-    if lead_first(edge.site, &record) {
+    if lead_first(edge.site(), &record) {
         // The quick replies come with the thanks for the contact details instead.
-        let values = turn::conversation_values(edge, &record, "");
+        let values = turn::conversation_values(edge.site(), &record, "");
         let ask = NewMessage {
-            form: turn::lead_card(edge.site, &values),
+            form: cards::lead_card(edge.site(), &values),
             ..NewMessage::bot(
                 MessageId::parse(format!("{id}-g1")).expect("derived id"),
                 "Before we start, how can we reach you?".into(),
@@ -118,10 +116,10 @@ pub async fn create<S: ConversationStore + RateLimiter, E, R: Entropy, N>(
         };
         opening.push(ask);
     } else {
-        greeting.buttons = turn::quick_replies(edge.site);
+        greeting.buttons = cards::quick_replies(edge.site());
     }
     opening.insert(0, greeting);
-    edge.store.create_conversation(&record, &opening).await?;
+    edge.store().create_conversation(&record, &opening).await?;
     Ok(HttpResponse::json(
         201,
         &CreateConversationResponse {
@@ -139,13 +137,9 @@ pub fn client_ip(req: &HttpRequest) -> Option<&str> {
 }
 
 /// Counts one hit on each limit, or refuses the request with `429` and `retry_after`.
-pub async fn take_or_refuse<S: RateLimiter, E, R: Entropy, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    limits: &[Limit],
-    now_ms: u64,
-) -> Result<(), ApiError> {
-    let ticket = random_text(edge.entropy, 12);
-    match edge.store.take(&ticket, limits, now_ms).await? {
+pub async fn take_or_refuse<D: RunDeps>(edge: &D, limits: &[Limit], now_ms: u64) -> Result<(), ApiError> {
+    let ticket = random_text(edge.entropy(), 12);
+    match edge.limiter().take(&ticket, limits, now_ms).await? {
         Decision::Granted => Ok(()),
         refused => Err(ApiError::rate_limited(refused.retry_after_s())),
     }
@@ -188,15 +182,11 @@ pub fn validate_attributes(current: &Attributes, changes: Attributes) -> Result<
 }
 
 /// `POST /api/v1/conversations/{id}/attributes`: sets custom attributes; answers with all of them.
-pub async fn set_attributes<S: ConversationStore, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-    raw_id: &str,
-) -> Result<HttpResponse, ApiError> {
-    let mut record = authorize(edge.store, req, raw_id).await?;
+pub async fn set_attributes<D: Deps>(edge: &D, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
+    let mut record = authorize(edge.store(), req, raw_id).await?;
     let body: SetAttributesRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     record.attributes = validate_attributes(&record.attributes, body.attributes)?;
-    edge.store.save_state(&record).await?;
+    edge.store().save_state(&record).await?;
     Ok(HttpResponse::json(200, &SetAttributesRequest { attributes: record.attributes }))
 }
 
@@ -233,30 +223,21 @@ pub async fn authorize<S: ConversationStore>(
 }
 
 /// `GET /api/v1/conversations/{id}/messages`
-pub async fn list_messages<S: ConversationStore, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-    raw_id: &str,
-) -> Result<HttpResponse, ApiError> {
-    let record = authorize(edge.store, req, raw_id).await?;
-    let messages = edge.store.messages(&record.id).await?;
+pub async fn list_messages<D: Deps>(edge: &D, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
+    let record = authorize(edge.store(), req, raw_id).await?;
+    let messages = edge.store().messages(&record.id).await?;
     Ok(HttpResponse::json(200, &MessagesResponse { messages }))
 }
 
 /// `POST /api/v1/conversations/{id}/messages`: stores the visitor's message first, then replies.
 /// A retry with the same `client_message_id` returns the stored message and its stored replies.
-pub async fn post_message<
-    S: ConversationStore + ActionLogStore + RateLimiter,
-    E: AnswerEngine,
-    R: Entropy,
-    N: Network,
->(
-    edge: &Edge<'_, S, E, R, N>,
+pub async fn post_message<D: Deps>(
+    edge: &D,
     req: &HttpRequest,
     raw_id: &str,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let mut record = authorize(edge.store, req, raw_id).await?;
+    let mut record = authorize(edge.store(), req, raw_id).await?;
     let body: PostMessageRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let client_id = ClientMessageId::parse(body.client_message_id)
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
@@ -268,22 +249,22 @@ pub async fn post_message<
         return Err(ApiError::invalid_field("text", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
     }
 
-    require_lead(edge.site, &record)?;
-    take_or_refuse(edge, &keys::visitor_write(&edge.site.agent.limits, client_ip(req), &record.id), now_ms).await?;
+    require_lead(edge.site(), &record)?;
+    take_or_refuse(edge, &keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id), now_ms).await?;
 
     // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw text is
     // used for this turn only.
     let stored_text =
-        if turn::awaits_code(edge.site, record.pending.as_deref()) { mask_codes(text) } else { mask_sensitive(text) };
-    let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");
+        if turn::awaits_code(edge.site(), record.pending.as_deref()) { mask_codes(text) } else { mask_sensitive(text) };
+    let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
     let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
-    let stored = match store_once(edge.store, &record.id, &visitor).await? {
+    let stored = match store_once(edge.store(), &record.id, &visitor).await? {
         Stored::Fresh(m) => *m,
         Stored::Answered(response) => return Ok(response),
     };
-    let history = history_before(edge.store, &record.id, &stored.id).await?;
+    let history = history_before(edge.store(), &record.id, &stored.id).await?;
     let replies = turn::respond(edge, &mut record, &stored, text, &history, now_ms).await?;
-    finish(edge.store, &record.id, stored, replies, now_ms).await
+    finish(edge.store(), &record.id, stored, replies, now_ms).await
 }
 
 /// The messages the engine sees before `message`: the last few, bounded in cost.

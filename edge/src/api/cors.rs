@@ -6,7 +6,7 @@ use shared::site::AgentConfig;
 
 /// The answer to a CORS preflight (headers are added by [`apply`] when the origin is allowed).
 pub fn preflight() -> HttpResponse {
-    HttpResponse { status: 204, headers: Vec::new(), body: String::new() }
+    HttpResponse::empty(204, Vec::new())
 }
 
 /// Adds CORS headers when the request's origin is allowed.

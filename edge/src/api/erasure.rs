@@ -5,9 +5,9 @@
 use super::conversations::authorize;
 use super::error::ApiError;
 use super::http::{HttpRequest, HttpResponse};
-use super::Edge;
+use super::ApiDeps;
 use crate::erasure::{erase_conversation, erase_person};
-use crate::store::{ConversationStore, ErasureStore, Person};
+use crate::store::Person;
 use serde::Deserialize;
 use shared::action::is_email;
 use shared::api::ErrorCode;
@@ -15,25 +15,18 @@ use shared::ConversationId;
 
 /// `DELETE /api/v1/conversations/{id}` with the conversation's token: `204`, and from then on
 /// the conversation is gone for every route (`404`, this one included).
-pub async fn delete_own<S: ConversationStore + ErasureStore, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-    raw_id: &str,
-) -> Result<HttpResponse, ApiError> {
-    let record = authorize(edge.store, req, raw_id).await?;
-    erase_conversation(edge.store, &record.id).await?;
-    Ok(HttpResponse { status: 204, headers: vec![("cache-control".into(), "no-store".into())], body: String::new() })
+pub async fn delete_own<D: ApiDeps>(edge: &D, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
+    let record = authorize(edge.store(), req, raw_id).await?;
+    erase_conversation(edge.store(), &record.id).await?;
+    Ok(HttpResponse::empty(204, vec![("cache-control".into(), "no-store".into())]))
 }
 
 /// `DELETE /api/v1/admin/conversations/{id}` (admin token checked by the caller): what was
 /// deleted, or `404` when there is no such conversation.
-pub async fn admin_delete<S: ErasureStore, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    raw_id: &str,
-) -> Result<HttpResponse, ApiError> {
+pub async fn admin_delete<D: ApiDeps>(edge: &D, raw_id: &str) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::new(ErrorCode::ConversationNotFound, format!("no conversation {raw_id:?}"));
     let id = ConversationId::parse(raw_id).map_err(|_| not_found())?;
-    let erased = erase_conversation(edge.store, &id).await?;
+    let erased = erase_conversation(edge.store(), &id).await?;
     if erased.conversations == 0 {
         return Err(not_found());
     }
@@ -75,12 +68,9 @@ impl ErasureRequest {
 /// `POST /api/v1/admin/erasures` `{"email": …}` or `{"user_id": …}` (admin token checked by the
 /// caller): deletes every conversation of that person with its messages, submissions and action
 /// runs; answers with the ids and counts, and `complete: false` when there is more to erase.
-pub async fn erase<S: ErasureStore, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn erase<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
     let body: ErasureRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let person = body.person()?;
-    let out = erase_person(edge.store, &person).await?;
+    let out = erase_person(edge.store(), &person).await?;
     Ok(HttpResponse::json(200, &out))
 }

@@ -17,29 +17,26 @@ pub struct ApiError {
     pub fields: Option<std::collections::BTreeMap<String, String>>,
     /// Seconds to wait (rate limited).
     pub retry_after: Option<u64>,
+    /// What failed inside (a storage error), for the Worker's log only: never sent to the client.
+    /// (Boxed: keeps `ApiError` small enough to return by value everywhere.)
+    pub cause: Option<Box<str>>,
 }
 
 impl ApiError {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None, fields: None, retry_after: None }
+        Self { code, message: message.into(), field: None, fields: None, retry_after: None, cause: None }
     }
 
     /// A form submission with invalid fields.
     pub fn invalid_form(fields: std::collections::BTreeMap<String, String>) -> Self {
         let message = format!("{} field(s) need attention", fields.len());
-        Self { code: ErrorCode::InvalidForm, message, field: None, fields: Some(fields), retry_after: None }
+        Self { fields: Some(fields), ..Self::new(ErrorCode::InvalidForm, message) }
     }
 
     /// A bad value in one field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::InvalidField,
-            message: message.into(),
-            field: Some(field.into()),
-            fields: None,
-            retry_after: None,
-        }
+        Self { field: Some(field.into()), ..Self::new(ErrorCode::InvalidField, message) }
     }
 
     /// Too many requests: try again in `retry_after_s` seconds (at least 1).
@@ -65,10 +62,11 @@ impl ApiError {
         }
     }
 
-    /// The JSON response.
+    /// The JSON response (the cause, if any, goes with it for `glue` to log, not in the body).
     pub fn into_response(self) -> HttpResponse {
         let status = self.code.status();
         let retry_after = self.retry_after;
+        let cause = self.cause.map(String::from);
         let mut response = HttpResponse::json(
             status,
             &ApiErrorBody {
@@ -84,17 +82,18 @@ impl ApiError {
         if let Some(seconds) = retry_after {
             response.headers.push(("retry-after".into(), seconds.to_string()));
         }
+        response.log = cause;
         response
     }
 }
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        // The cause goes to the Worker's log, not to the client.
-        #[cfg(target_arch = "wasm32")]
-        worker::console_error!("{e}");
-        let _ = e;
-        Self::new(ErrorCode::Internal, "the conversation store is unavailable; retry the request")
+        // The cause goes to the Worker's log (glue writes it), not to the client.
+        Self {
+            cause: Some(e.to_string().into()),
+            ..Self::new(ErrorCode::Internal, "the conversation store is unavailable; retry the request")
+        }
     }
 }
 
@@ -121,5 +120,15 @@ mod tests {
         assert_eq!(r.status, 429);
         assert!(r.headers.contains(&("retry-after".into(), "7".into())), "{:?}", r.headers);
         assert!(r.body.contains(r#""code":"rate_limited""#) && r.body.contains(r#""retry_after":7"#), "{}", r.body);
+    }
+
+    #[test]
+    fn a_storage_failure_is_logged_not_sent() {
+        let failure = crate::store::StoreError("D1_ERROR: no such table: conversations".into());
+        let r = ApiError::from(failure).into_response();
+        assert_eq!(r.status, 500);
+        assert!(!r.body.contains("no such table"), "{}", r.body);
+        assert_eq!(r.log.as_deref(), Some("storage failed: D1_ERROR: no such table: conversations"));
+        assert_eq!(ApiError::invalid_field("text", "empty").into_response().log, None);
     }
 }

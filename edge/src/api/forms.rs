@@ -8,13 +8,15 @@ use super::conversations::{authorize, client_ip, take_or_refuse};
 use super::error::ApiError;
 use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
-use super::Edge;
-use crate::actions::execute::{Network, RunStatus};
+use crate::actions::execute::RunStatus;
 use crate::actions::redact::{is_sensitive_name, mask_sensitive};
-use crate::agent::turn::{self, conversation_values, run_guarded};
-use crate::agent::{AnswerEngine, Reply};
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, IdentityProof, NewMessage};
-use crate::token::{random_text, Entropy};
+use crate::actions::runner::visitor_run;
+use crate::agent::cards;
+use crate::agent::Reply;
+use crate::conversation::turn::{self, conversation_values};
+use crate::conversation::Deps;
+use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage};
+use crate::token::random_text;
 use shared::action::ActionDef;
 use shared::api::{attribute_problem, ErrorCode, SubmitFormRequest};
 use shared::form::{validate_submission, FieldKind, FormDef};
@@ -24,28 +26,22 @@ use shared::{ActionOutcome, ActionStatus, MessageId, Submission};
 use std::collections::BTreeMap;
 
 /// Handles a form submission.
-pub async fn submit<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
+pub async fn submit<D: Deps>(
+    edge: &D,
     req: &HttpRequest,
     raw_conversation: &str,
     raw_message: &str,
     now_ms: u64,
-) -> Result<HttpResponse, ApiError>
-where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
-    E: AnswerEngine,
-    R: Entropy,
-    N: Network,
-{
-    let mut record = authorize(edge.store, req, raw_conversation).await?;
+) -> Result<HttpResponse, ApiError> {
+    let mut record = authorize(edge.store(), req, raw_conversation).await?;
     let no_form =
         || ApiError::new(ErrorCode::NotFound, format!("message {raw_message:?} holds no form in this conversation"));
     let form_message_id = MessageId::parse(raw_message).map_err(|_| no_form())?;
-    let card = edge.store.message(&record.id, &form_message_id).await?.and_then(|m| m.form).ok_or_else(no_form)?;
+    let card = edge.store().message(&record.id, &form_message_id).await?.and_then(|m| m.form).ok_or_else(no_form)?;
     let (action, form) = if card.action == LEAD_FORM {
-        (None, edge.site.agent.lead.as_ref().map(LeadConfig::form).ok_or_else(no_form)?)
+        (None, edge.site().agent.lead.as_ref().map(LeadConfig::form).ok_or_else(no_form)?)
     } else {
-        let action = edge.site.action(&card.action).filter(|a| a.form.is_some()).ok_or_else(no_form)?;
+        let action = edge.site().action(&card.action).filter(|a| a.form.is_some()).ok_or_else(no_form)?;
         (Some(action), action.form.clone().ok_or_else(no_form)?)
     };
     let body: SubmitFormRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
@@ -53,7 +49,7 @@ where
     if action.is_none() {
         signed_lead_unchanged(&record, &clean)?;
     }
-    let limits = crate::limits::keys::visitor_write(&edge.site.agent.limits, client_ip(req), &record.id);
+    let limits = crate::limits::keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id);
     take_or_refuse(edge, &limits, now_ms).await?;
 
     // One submission per form: the client id is derived from the form message.
@@ -68,20 +64,20 @@ where
             (k.clone(), kept)
         })
         .collect();
-    let id = MessageId::parse(format!("m{}", random_text(edge.entropy, 16))).expect("base64url id");
+    let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
     let visitor = NewMessage {
         submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),
         ..NewMessage::visitor(id, format!("Submitted “{}”", card.title), format!("submit-{form_message_id}"), now_ms)
     };
-    let stored = match store_once(edge.store, &record.id, &visitor).await? {
+    let stored = match store_once(edge.store(), &record.id, &visitor).await? {
         Stored::Fresh(m) => *m,
         Stored::Answered(response) => return Ok(response),
     };
     let replies = match action {
         None => lead_submitted(edge, &mut record, &stored, clean, now_ms).await?,
-        Some(action) => vec![form_submitted(edge, &record, &stored, action, &form, clean, now_ms).await?],
+        Some(action) => vec![form_submitted(edge, &mut record, &stored, action, &form, clean, now_ms).await?],
     };
-    finish(edge.store, &record.id, stored, replies, now_ms).await
+    finish(edge.store(), &record.id, stored, replies, now_ms).await
 }
 
 /// With a signed identity (JWT) the lead's email and name come from the token alone: a lead form
@@ -109,19 +105,13 @@ fn signed_lead_unchanged(record: &ConversationRecord, clean: &BTreeMap<String, S
 
 /// The lead form: name and email fill `lead.*` (a different email clears any verification of
 /// the old one), other fields become attributes, and an action that waited for the email goes on.
-async fn lead_submitted<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
+async fn lead_submitted<D: Deps>(
+    edge: &D,
     record: &mut ConversationRecord,
     stored: &shared::Message,
     mut clean: BTreeMap<String, String>,
     now_ms: u64,
-) -> Result<Vec<Reply>, ApiError>
-where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
-    E: AnswerEngine,
-    R: Entropy,
-    N: Network,
-{
+) -> Result<Vec<Reply>, ApiError> {
     let name = clean.remove("name").filter(|n| !n.is_empty());
     if let Some(email) = clean.remove("email").filter(|e| !e.is_empty()) {
         record.set_lead_email(email);
@@ -140,30 +130,26 @@ where
     };
     let mut replies = vec![Reply::say(thanks)];
     let resumed = turn::resume_after_lead(edge, record, stored, now_ms).await?;
-    if resumed.is_empty() && edge.site.agent.lead.as_ref().is_some_and(|l| l.ask == LeadTiming::BeforeFirstMessage) {
+    if resumed.is_empty() && edge.site().agent.lead.as_ref().is_some_and(|l| l.ask == LeadTiming::BeforeFirstMessage) {
         replies[0].text.push_str(" How can I help?");
-        replies[0].buttons = turn::quick_replies(edge.site);
+        replies[0].buttons = cards::quick_replies(edge.site());
     }
     replies.extend(resumed);
     Ok(replies)
 }
 
-/// A form action's submission: runs its `on_submit.run` action with the values.
-async fn form_submitted<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    record: &ConversationRecord,
+/// A form action's submission: runs its `on_submit.run` action with the values (a `verifies`
+/// action that succeeds verifies the conversation, as in a chat turn).
+async fn form_submitted<D: Deps>(
+    edge: &D,
+    record: &mut ConversationRecord,
     stored: &shared::Message,
     action: &ActionDef,
     form: &FormDef,
     clean: BTreeMap<String, String>,
     now_ms: u64,
-) -> Result<Reply, ApiError>
-where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter,
-    R: Entropy,
-    N: Network,
-{
-    let mut values = conversation_values(edge, record, &stored.text);
+) -> Result<Reply, ApiError> {
+    let mut values = conversation_values(edge.site(), record, &stored.text);
     let mut inputs = clean;
     // Hidden fields come from the definition, never from the client.
     for field in form.fields.iter().filter(|f| f.kind == FieldKind::Hidden) {
@@ -177,13 +163,18 @@ where
     for (k, v) in &inputs {
         values.insert(TemplateVar::Input(k.clone()), v.clone());
     }
-    let Some(target) = form.on_submit.run.as_deref().and_then(|slug| edge.site.action(slug)) else {
+    let Some(target) = form.on_submit.run.as_deref().and_then(|slug| edge.site().action(slug)) else {
         return Ok(Reply::say("Thanks — we've received it."));
     };
     // The target's own inputs are filled from the form's fields of the same name.
     let target_inputs =
         target.inputs.iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
-    let run = run_guarded(edge, record, stored, &stored.text, target, &target_inputs, now_ms).await?;
+    let verification = record.verification.clone();
+    let values = conversation_values(edge.site(), record, &stored.text);
+    let run = visitor_run(edge, record, &stored.id, target, &target_inputs, values, now_ms).await?;
+    if record.verification != verification {
+        edge.store().save_state(record).await?;
+    }
     let status = match run.status {
         RunStatus::Ok => ActionStatus::Ok,
         RunStatus::Failed => ActionStatus::Failed,

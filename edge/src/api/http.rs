@@ -45,9 +45,17 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// Body text (JSON).
     pub body: String,
+    /// An internal failure behind this response, for the Worker's log (`glue` writes it with
+    /// `console_error!`); never sent.
+    pub log: Option<String>,
 }
 
 impl HttpResponse {
+    /// A response without a body.
+    pub fn empty(status: u16, headers: Vec<(String, String)>) -> Self {
+        Self { status, headers, body: String::new(), log: None }
+    }
+
     /// A JSON response.
     pub fn json(status: u16, value: &impl Serialize) -> Self {
         let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
@@ -58,6 +66,7 @@ impl HttpResponse {
                 ("cache-control".into(), "no-store".into()),
             ],
             body,
+            log: None,
         }
     }
 

@@ -16,59 +16,111 @@ pub mod security_headers;
 pub use error::ApiError;
 pub use http::{HttpRequest, HttpResponse};
 
-use crate::actions::execute::{Network, TokenCache};
-use crate::actions::ssrf::NetworkPolicy;
+use crate::actions::execute::Network;
+use crate::actions::runner::{ActionEnv, RunDeps};
+use crate::agent::intent::ActionIndex;
 use crate::agent::AnswerEngine;
+use crate::conversation::Deps;
+use crate::limits::RateLimiter;
 use crate::store::{ActionLogStore, ConversationStore, ErasureStore};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
-use std::collections::BTreeMap;
 
 /// Largest request body any route accepts; bigger ones get `413 payload_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// Everything a request needs: the site, storage, the answering engine, randomness, and what
-/// actions need.
-pub struct Edge<'a, S, E, R, N> {
+/// What the API needs beyond a conversation turn: erasure, and the two secrets it checks.
+pub trait ApiDeps: Deps<Store: ErasureStore> {
+    /// The owner's admin token, if set.
+    fn admin_token(&self) -> Option<&str>;
+    /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
+    fn identity_secret(&self) -> Option<&str>;
+}
+
+/// Everything a request needs: the site, storage, the rate limiter, the answering engine,
+/// randomness, what actions need and the admin and identity secrets. The one place that names
+/// the concrete types; everything else sees it through [`RunDeps`], [`Deps`] or [`ApiDeps`].
+pub struct Edge<'a, S, L, E, R, N> {
     /// The owner's configuration.
     pub site: &'a SiteBundle,
-    /// Conversation storage.
+    /// Conversation storage and the action log.
     pub store: &'a S,
+    /// Rate limits.
+    pub limiter: &'a L,
     /// Writes the agent's replies.
     pub engine: &'a E,
     /// Randomness for ids and tokens.
     pub entropy: &'a R,
+    /// The actions, indexed for the agent.
+    pub intents: &'a ActionIndex,
     /// What running actions needs.
     pub actions: ActionEnv<'a, N>,
-}
-
-/// The action side of the edge: network, policy, token cache, secrets and the admin token.
-pub struct ActionEnv<'a, N> {
-    /// The outside world.
-    pub network: &'a N,
-    /// The actions, indexed for the agent.
-    pub intents: &'a crate::agent::intent::ActionIndex,
-    /// Where actions may call.
-    pub policy: &'a NetworkPolicy,
-    /// Cached token-endpoint tokens.
-    pub tokens: &'a TokenCache,
-    /// Secret values by name (only the ones the site declares).
-    pub secrets: &'a BTreeMap<String, String>,
     /// The owner's admin token, if set.
     pub admin_token: Option<&'a str>,
     /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
     pub identity_secret: Option<&'a str>,
 }
 
-/// Answers one API request at `now_ms` (Unix ms).
-pub async fn handle<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, req: &HttpRequest, now_ms: u64) -> HttpResponse
+impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network> RunDeps for Edge<'_, S, L, E, R, N> {
+    type Store = S;
+    type Limiter = L;
+    type Entropy = R;
+    type Network = N;
+
+    fn site(&self) -> &SiteBundle {
+        self.site
+    }
+    fn store(&self) -> &S {
+        self.store
+    }
+    fn limiter(&self) -> &L {
+        self.limiter
+    }
+    fn entropy(&self) -> &R {
+        self.entropy
+    }
+    fn actions(&self) -> &ActionEnv<'_, N> {
+        &self.actions
+    }
+}
+
+impl<S, L, E, R, N> Deps for Edge<'_, S, L, E, R, N>
 where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter + ErasureStore,
+    S: ActionLogStore + ConversationStore,
+    L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
 {
+    type Engine = E;
+
+    fn engine(&self) -> &E {
+        self.engine
+    }
+    fn intents(&self) -> &ActionIndex {
+        self.intents
+    }
+}
+
+impl<S, L, E, R, N> ApiDeps for Edge<'_, S, L, E, R, N>
+where
+    S: ActionLogStore + ConversationStore + ErasureStore,
+    L: RateLimiter,
+    E: AnswerEngine,
+    R: Entropy,
+    N: Network,
+{
+    fn admin_token(&self) -> Option<&str> {
+        self.admin_token
+    }
+    fn identity_secret(&self) -> Option<&str> {
+        self.identity_secret
+    }
+}
+
+/// Answers one API request at `now_ms` (Unix ms).
+pub async fn handle<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> HttpResponse {
     let origin = req.header("origin").map(str::to_string);
     let mut response = if req.method == "OPTIONS" {
         cors::preflight()
@@ -78,27 +130,17 @@ where
             Err(e) => e.into_response(),
         }
     };
-    cors::apply(&edge.site.agent, origin.as_deref(), &mut response);
+    cors::apply(&edge.site().agent, origin.as_deref(), &mut response);
     response
 }
 
-async fn dispatch<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    req: &HttpRequest,
-    now_ms: u64,
-) -> Result<HttpResponse, ApiError>
-where
-    S: ConversationStore + ActionLogStore + crate::limits::RateLimiter + ErasureStore,
-    E: AnswerEngine,
-    R: Entropy,
-    N: Network,
-{
+async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let route = routes::route(&req.method, &req.path)?;
     if req.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::too_large(MAX_BODY_BYTES));
     }
     match route {
-        Route::Site => Ok(conversations::public_site(edge.site)),
+        Route::Site => Ok(conversations::public_site(edge.site())),
         Route::CreateConversation => conversations::create(edge, req, now_ms).await,
         Route::PostMessage(id) => conversations::post_message(edge, req, &id, now_ms).await,
         Route::ListMessages(id) => conversations::list_messages(edge, req, &id).await,

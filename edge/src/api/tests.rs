@@ -3,8 +3,10 @@
 use super::*;
 use crate::actions::execute::{InboundResponse, Network, TokenCache, TransportError};
 use crate::actions::render::OutboundRequest;
+use crate::actions::runner::ActionEnv;
 use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::BuiltinEngine;
+use crate::limits::memory::MemoryLimiter;
 use crate::store::memory::MemoryStore;
 use crate::store::ConversationStore;
 use crate::token::tests::TestEntropy;
@@ -65,6 +67,8 @@ impl Network for EchoNetwork {
 pub(crate) struct World {
     pub(crate) site: SiteBundle,
     pub(crate) store: MemoryStore,
+    /// Rate-limit windows (the Worker keeps them in a Durable Object).
+    pub(crate) limiter: MemoryLimiter,
     engine: BuiltinEngine,
     entropy: TestEntropy,
     pub(crate) network: EchoNetwork,
@@ -79,17 +83,13 @@ macro_rules! edge {
         Edge {
             site: &$w.site,
             store: &$w.store,
+            limiter: &$w.limiter,
             engine: &$w.engine,
             entropy: &$w.entropy,
-            actions: ActionEnv {
-                network: &$w.network,
-                intents: &$w.intents,
-                policy: &$w.policy,
-                tokens: &$w.tokens,
-                secrets: &$w.secrets,
-                admin_token: Some(ADMIN),
-                identity_secret: Some(IDENTITY_SECRET),
-            },
+            intents: &$w.intents,
+            actions: ActionEnv { network: &$w.network, policy: &$w.policy, tokens: &$w.tokens, secrets: &$w.secrets },
+            admin_token: Some(ADMIN),
+            identity_secret: Some(IDENTITY_SECRET),
         }
     };
 }
@@ -112,6 +112,7 @@ impl World {
             intents: crate::agent::intent::ActionIndex::new(&site),
             site,
             store: MemoryStore::default(),
+            limiter: MemoryLimiter::default(),
             engine,
             entropy: TestEntropy::default(),
             network: EchoNetwork::default(),

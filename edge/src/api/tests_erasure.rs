@@ -206,7 +206,7 @@ fn an_erasure_request_names_exactly_one_person() {
 fn deleting_a_conversation_keeps_the_actions_hourly_count() {
     let w = World::with_site(site());
     let (id, token, _) = with_a_run(&w);
-    let count = || w.store.limiter.hits("run:tx-status");
+    let count = || w.limiter.hits("run:tx-status");
     assert_eq!(count(), 1);
     assert_eq!(w.call("DELETE", &conversation_path(&id), Some(&token), "").0, 204);
     assert_eq!(count(), 1, "deleting a conversation must not reset the action's per_hour limit");

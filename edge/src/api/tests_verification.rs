@@ -279,7 +279,7 @@ fn a_signed_lead_cannot_be_overwritten_by_a_lead_form() {
     let (id, tok) = (v["conversation_id"].as_str().unwrap().to_string(), v["token"].as_str().unwrap().to_string());
     // A lead card on screen (as `after_messages` sites show one), submitted with another address.
     let card = crate::store::NewMessage {
-        form: crate::agent::turn::lead_card(&w.site, &Default::default()),
+        form: crate::agent::cards::lead_card(&w.site, &Default::default()),
         ..crate::store::NewMessage::bot(
             shared::MessageId::parse(format!("{id}-g9")).unwrap(),
             "Your details?".into(),
@@ -335,4 +335,47 @@ fn conversation_creation_is_limited_per_visitor_address() {
     }
     assert_eq!(create("203.0.113.7"), 429);
     assert_eq!(create("198.51.100.2"), 201, "another address is not affected");
+}
+
+/// A form for the code, sent to the check action: the same guarded run as a typed code.
+const CODE_FORM: &str = r#"{"name":"Enter Code","type":"form","description":"Type the code we emailed you.",
+    "form":{"title":"Your code","fields":[{"name":"otp","kind":"text","label":"Code","format":"otp","required":true}],
+    "on_submit":{"run":"check-code"}}}"#;
+
+#[test]
+fn a_right_code_sent_through_a_form_verifies_the_conversation_and_a_wrong_one_does_not() {
+    let mut site = site();
+    site.actions.push(shared::action::ActionDef::from_json(CODE_FORM).unwrap());
+    let w = World::with_site(site);
+    *w.network.1.borrow_mut() = world().network.1.take();
+    let chat = Chat::open(&w, json!({"lead": {"email": "me@example.com"}}));
+    let cid = shared::ConversationId::parse(chat.id.as_str()).unwrap();
+    let form = w.site.action("enter-code").unwrap().form.clone().unwrap();
+    let cards: Vec<_> = (1..=2)
+        .map(|i| crate::store::NewMessage {
+            form: Some(crate::agent::cards::form_card("enter-code", &form, &Default::default())),
+            ..crate::store::NewMessage::bot(
+                shared::MessageId::parse(format!("{}-f{i}", chat.id)).unwrap(),
+                "Your code?".into(),
+                None,
+                NOW_MS,
+            )
+        })
+        .collect();
+    crate::api::tests::block_on(crate::store::ConversationStore::insert_replies(&w.store, &cid, &cards)).unwrap();
+    let record =
+        || crate::api::tests::block_on(crate::store::ConversationStore::conversation(&w.store, &cid)).unwrap().unwrap();
+
+    let (status, wrong) = chat.submit(&format!("{}-f1", chat.id), json!({"otp": "000000"}));
+    assert_eq!(status, 200, "{wrong}");
+    assert_eq!(wrong["messages"][1]["action"]["status"], "failed", "{wrong}");
+    assert_eq!(record().verification, None);
+
+    let (status, right) = chat.submit(&format!("{}-f2", chat.id), json!({"otp": RIGHT_CODE}));
+    assert_eq!(status, 200, "{right}");
+    assert_eq!(right["messages"][1]["action"]["status"], "ok", "{right}");
+    let verified = record().verification.expect("the right code verified the conversation");
+    assert_eq!((verified.email.as_deref(), verified.at_ms), (Some("me@example.com"), NOW_MS));
+    // Verified, the close action no longer asks for a code: it asks for confirmation.
+    assert!(chat.say("please close my account")["messages"][1]["buttons"][0]["label"] == "Confirm");
 }

@@ -5,7 +5,6 @@
 //! One object serves the whole site (each take is a few indexed statements); shard the key space
 //! across several objects if a site ever outgrows one.
 
-use super::d1::D1Store;
 use crate::limits::{take_sync, Decision, HitTable, Limit, LimiterRequest, RateLimiter};
 use crate::store::StoreError;
 use serde::Deserialize;
@@ -109,15 +108,27 @@ impl DurableObject for Limits {
     }
 }
 
-impl D1Store {
-    async fn limiter(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
+/// The Worker's [`RateLimiter`]: asks the `Limits` Durable Object (binding `LIMITS`).
+pub struct ObjectLimiter {
+    limits: worker::ObjectNamespace,
+    /// Time spent waiting for the rate limiter in this request, ms (sent as `Server-Timing`).
+    pub(super) waited_ms: std::cell::Cell<f64>,
+}
+
+impl ObjectLimiter {
+    /// Wraps the `LIMITS` binding.
+    pub fn new(limits: worker::ObjectNamespace) -> Self {
+        Self { limits, waited_ms: std::cell::Cell::new(0.0) }
+    }
+
+    async fn ask_timed(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
         let started = js_sys::Date::now();
-        let decision = self.ask_limiter(request).await;
-        self.limiter_ms.set(self.limiter_ms.get() + (js_sys::Date::now() - started));
+        let decision = self.ask(request).await;
+        self.waited_ms.set(self.waited_ms.get() + (js_sys::Date::now() - started));
         decision
     }
 
-    async fn ask_limiter(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
+    async fn ask(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
         let stub = self.limits.get_by_name("limits").map_err(fail)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(serde_json::to_string(request).map_err(fail)?.into()));
@@ -130,12 +141,12 @@ impl D1Store {
     }
 }
 
-impl RateLimiter for D1Store {
+impl RateLimiter for ObjectLimiter {
     async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> std::result::Result<Decision, StoreError> {
-        self.limiter(&LimiterRequest::Take { ticket: ticket.into(), limits: limits.to_vec(), now_ms }).await
+        self.ask_timed(&LimiterRequest::Take { ticket: ticket.into(), limits: limits.to_vec(), now_ms }).await
     }
 
     async fn refund(&self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
-        self.limiter(&LimiterRequest::Refund { ticket: ticket.into(), keys: keys.to_vec() }).await.map(|_| ())
+        self.ask_timed(&LimiterRequest::Refund { ticket: ticket.into(), keys: keys.to_vec() }).await.map(|_| ())
     }
 }

@@ -9,10 +9,11 @@ mod network;
 mod scheduled;
 
 use crate::actions::execute::TokenCache;
+use crate::actions::runner::ActionEnv;
 use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
-use crate::api::{self, ActionEnv, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
@@ -82,7 +83,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
             body,
         };
-        let store = d1::D1Store::new(env.d1("DB")?, env.durable_object("LIMITS")?);
+        let store = d1::D1Store::on(env.d1("DB")?);
+        let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
         let secrets = secrets(&env);
         let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
         let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
@@ -91,21 +93,17 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let edge = Edge {
             site: crate::site::bundle(),
             store: &store,
+            limiter: &limiter,
             engine: engine(),
             entropy: &entropy::RuntimeEntropy,
-            actions: ActionEnv {
-                network: &network,
-                intents: intents(),
-                policy: policy(),
-                tokens,
-                secrets: &secrets,
-                admin_token: admin_token.as_deref(),
-                identity_secret: identity_secret.as_deref(),
-            },
+            intents: intents(),
+            actions: ActionEnv { network: &network, policy: policy(), tokens, secrets: &secrets },
+            admin_token: admin_token.as_deref(),
+            identity_secret: identity_secret.as_deref(),
         };
         let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
         // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
-        response.headers.push(("server-timing".into(), format!("limiter;dur={}", store.limiter_ms.get())));
+        response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
         response
     };
     into_worker_response(response)
@@ -130,6 +128,9 @@ fn with_headers(response: Response, extra: &[(&'static str, String)]) -> Result<
 }
 
 fn into_worker_response(r: HttpResponse) -> Result<Response> {
+    if let Some(cause) = &r.log {
+        worker::console_error!("answered {}: {cause}", r.status);
+    }
     let headers = Headers::new();
     for (name, value) in &r.headers {
         headers.append(name, value)?;

@@ -1,13 +1,14 @@
-//! An in-memory [`ConversationStore`] with the same semantics as the D1 one, for native tests.
+//! The stores in memory, for native tests, with the semantics of the D1 store's SQL: both pass
+//! the same contract tests (`store::contract`).
 
 use super::erasure::MAX_ERASE_BATCH;
 use super::{
     ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, Inserted, NewMessage,
-    Person, StoreError,
+    Person, RunOrigin, StoreError,
 };
 use crate::actions::execute::ActionRun;
 use shared::{ConversationId, Message, MessageId};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// Conversations and messages in vectors.
 #[derive(Debug, Default)]
@@ -15,8 +16,27 @@ pub struct MemoryStore {
     conversations: RefCell<Vec<ConversationRecord>>,
     messages: RefCell<Vec<(ConversationId, NewMessage)>>,
     runs: RefCell<Vec<(u64, ActionLogEntry)>>,
-    /// Rate-limit windows (the Worker keeps them in a Durable Object).
-    pub limiter: crate::limits::memory::MemoryLimiter,
+    /// The last log id given: ids are never reused, even after erasure (D1's AUTOINCREMENT).
+    last_run_id: Cell<i64>,
+}
+
+impl MemoryStore {
+    /// Fails for a conversation that does not exist (D1's foreign key on messages).
+    fn require(&self, conversation: &ConversationId) -> Result<(), StoreError> {
+        if self.conversations.borrow().iter().any(|c| &c.id == conversation) {
+            Ok(())
+        } else {
+            Err(StoreError(format!("no conversation {conversation} to store messages in")))
+        }
+    }
+
+    /// Ids of the conversations that match, oldest first (D1: `ORDER BY created_at_ms`).
+    fn oldest_first(&self, limit: usize, keep: impl Fn(&ConversationRecord) -> bool) -> Vec<ConversationId> {
+        let mut found: Vec<(u64, ConversationId)> =
+            self.conversations.borrow().iter().filter(|c| keep(c)).map(|c| (c.created_at_ms, c.id.clone())).collect();
+        found.sort_by_key(|(at, _)| *at);
+        found.into_iter().take(limit).map(|(_, id)| id).collect()
+    }
 }
 
 impl MemoryStore {
@@ -28,6 +48,9 @@ impl MemoryStore {
 
 impl ConversationStore for MemoryStore {
     async fn create_conversation(&self, record: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
+        if self.require(&record.id).is_ok() {
+            return Err(StoreError(format!("conversation {} exists already", record.id)));
+        }
         self.conversations.borrow_mut().push(record.clone());
         self.insert_replies(&record.id, opening).await
     }
@@ -51,17 +74,25 @@ impl ConversationStore for MemoryStore {
         conversation: &ConversationId,
         message: &NewMessage,
     ) -> Result<Inserted, StoreError> {
+        self.require(conversation)?;
         let mut all = self.messages.borrow_mut();
         if let Some((_, m)) = all.iter().find(|(c, m)| {
             c == conversation && m.client_message_id.is_some() && m.client_message_id == message.client_message_id
         }) {
             return Ok(Inserted::Existing(m.to_message()));
         }
+        if all.iter().any(|(_, m)| m.id == message.id) {
+            return Err(StoreError(format!("message id {} is taken", message.id)));
+        }
         all.push((conversation.clone(), message.clone()));
         Ok(Inserted::New(message.to_message()))
     }
 
     async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError> {
+        if replies.is_empty() {
+            return Ok(());
+        }
+        self.require(conversation)?;
         let mut all = self.messages.borrow_mut();
         for r in replies {
             if !all.iter().any(|(_, m)| m.id == r.id) {
@@ -96,25 +127,18 @@ impl ConversationStore for MemoryStore {
 }
 
 impl ActionLogStore for MemoryStore {
-    async fn record_run(
-        &self,
-        at_ms: u64,
-        conversation: Option<&ConversationId>,
-        run: &ActionRun,
-        injected: bool,
-        test: bool,
-    ) -> Result<i64, StoreError> {
+    async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError> {
         let mut runs = self.runs.borrow_mut();
-        // After the last id, not the count: erasure removes entries.
-        let id = runs.last().map_or(1, |(_, e)| e.id + 1);
+        let id = self.last_run_id.get() + 1;
+        self.last_run_id.set(id);
         runs.push((
             at_ms,
             ActionLogEntry {
                 id,
                 at: shared::time::rfc3339_from_unix_ms(at_ms),
-                conversation_id: conversation.map(ToString::to_string),
-                test,
-                injected,
+                conversation_id: origin.conversation().map(ToString::to_string),
+                test: origin.is_test(),
+                injected: origin.injected(),
                 run: run.clone(),
             },
         ));
@@ -136,21 +160,6 @@ impl ActionLogStore for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
-    }
-}
-
-impl crate::limits::RateLimiter for MemoryStore {
-    async fn take(
-        &self,
-        ticket: &str,
-        limits: &[crate::limits::Limit],
-        now_ms: u64,
-    ) -> Result<crate::limits::Decision, StoreError> {
-        self.limiter.take(ticket, limits, now_ms).await
-    }
-
-    async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError> {
-        self.limiter.refund(ticket, keys).await
     }
 }
 
@@ -183,11 +192,10 @@ impl ErasureStore for MemoryStore {
     }
 
     async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
-        let matches = |c: &&ConversationRecord| match person {
+        Ok(self.oldest_first(limit, |c| match person {
             Person::Email(email) => c.lead.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)),
             Person::UserId(user) => c.user_id.as_deref() == Some(user.as_str()),
-        };
-        Ok(self.conversations.borrow().iter().filter(matches).take(limit).map(|c| c.id.clone()).collect())
+        }))
     }
 
     async fn inactive_conversations(&self, before_ms: u64, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
@@ -195,7 +203,7 @@ impl ErasureStore for MemoryStore {
         let active = |c: &ConversationRecord| {
             c.created_at_ms >= before_ms || messages.iter().any(|(id, m)| id == &c.id && m.created_at_ms >= before_ms)
         };
-        Ok(self.conversations.borrow().iter().filter(|c| !active(c)).take(limit).map(|c| c.id.clone()).collect())
+        Ok(self.oldest_first(limit, |c| !active(c)))
     }
 
     async fn delete_runs_before(&self, before_ms: u64, limit: usize) -> Result<u32, StoreError> {

@@ -1,11 +1,18 @@
-//! Where conversations live. The API speaks to this trait; D1 implements it in the Worker and an
-//! in-memory store implements it for native tests.
+//! Where conversations live. The API speaks to these traits; `sql` implements them on D1 in the
+//! Worker (and on SQLite in native tests), `memory` in memory for native tests, and both pass one
+//! contract suite (`contract`).
 
 pub mod action_log;
 pub mod erasure;
 pub mod memory;
+pub mod sql;
 
-pub use action_log::{ActionLogEntry, ActionLogStore};
+#[cfg(test)]
+mod contract;
+#[cfg(test)]
+pub mod sqlite;
+
+pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
 pub use erasure::{Erased, ErasureStore, Person};
 
 use shared::api::Lead;

@@ -2,18 +2,16 @@
 //! the content, asking for what is missing, or running actions behind the guards, logging every
 //! run and keeping the conversation's state (lead, verification, unfinished action).
 
-use super::engine::{AnswerEngine, Question, Reply};
-use super::planner::{Awaiting, Facts, Pending, Planner, Step};
-use super::sentiment::sentiment;
-use crate::actions::execute::{self, ActionRun, ErrorClass, Network, RunContext, RunStatus};
-use crate::actions::guard::{self, GuardState, Refusal};
-use crate::actions::render::secret_names;
-use crate::api::Edge;
-use crate::limits::{keys, Decision, RateLimiter};
-use crate::store::{ActionLogStore, ConversationRecord, ConversationStore, StoreError, Verification};
-use shared::action::{ActionDef, InputFormat};
-use shared::form::FormDef;
-use shared::site::{LeadTiming, LEAD_FORM};
+use super::Deps;
+use crate::actions::execute::{ErrorClass, RunStatus};
+use crate::actions::runner::{verification_ttl_ms, visitor_run};
+use crate::agent::cards::{button_card, form_card, lead_card};
+use crate::agent::engine::{AnswerEngine, Question, Reply};
+use crate::agent::planner::{Awaiting, Facts, Pending, Planner, Step};
+use crate::agent::sentiment::sentiment;
+use crate::store::{ConversationRecord, ConversationStore, StoreError};
+use shared::action::InputFormat;
+use shared::site::{LeadTiming, SiteBundle};
 use shared::template::{TemplateVar, Values};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, ButtonCard, Message};
 use std::collections::BTreeMap;
@@ -21,13 +19,8 @@ use std::collections::BTreeMap;
 /// Steps carried out in one turn at most (email → code sent → verified → confirm…).
 const MAX_STEPS: usize = 4;
 
-/// How long a one-time-code verification holds, ms.
-pub fn verification_ttl_ms(site: &shared::site::SiteBundle) -> u64 {
-    u64::from(site.agent.actions.verification_ttl_minutes) * 60_000
-}
-
 /// What the edge knows about the conversation, as the planner sees it.
-fn facts_of(site: &shared::site::SiteBundle, record: &ConversationRecord, now_ms: u64) -> Facts {
+fn facts_of(site: &SiteBundle, record: &ConversationRecord, now_ms: u64) -> Facts {
     Facts {
         lead_email: record.lead.email.clone(),
         verified: record.verified_at(now_ms, verification_ttl_ms(site)),
@@ -39,57 +32,45 @@ fn facts_of(site: &shared::site::SiteBundle, record: &ConversationRecord, now_ms
 }
 
 /// Replies to the visitor's message `visitor` (whose unmasked text is `text`), updating `record`.
-pub async fn respond<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
+pub async fn respond<D: Deps>(
+    deps: &D,
     record: &mut ConversationRecord,
     visitor: &Message,
     text: &str,
     history: &[Message],
     now_ms: u64,
-) -> Result<Vec<Reply>, StoreError>
-where
-    S: ConversationStore + ActionLogStore + RateLimiter,
-    E: AnswerEngine,
-    R: crate::token::Entropy,
-    N: Network,
-{
-    let planner = Planner { site: edge.site, intents: edge.actions.intents };
-    let (step, learned) = planner.plan(text, &facts_of(edge.site, record, now_ms), edge.engine.coverage(text));
+) -> Result<Vec<Reply>, StoreError> {
+    let planner = planner(deps);
+    let (step, learned) = planner.plan(text, &facts_of(deps.site(), record, now_ms), deps.engine().coverage(text));
     if let Some(email) = learned.lead_email {
         // A typed address clears any verification of another one; a signed one is kept.
         record.set_lead_email(email);
     }
-    let facts = facts_of(edge.site, record, now_ms);
-    let mut replies = carry_out(edge, record, facts, visitor, text, history, step, now_ms).await?;
+    let facts = facts_of(deps.site(), record, now_ms);
+    let mut replies = carry_out(deps, record, facts, Said { visitor, text, history, now_ms }, step).await?;
     if replies.iter().all(|r| r.form.is_none()) {
-        replies.extend(lead_due(edge.site, record, history, text));
+        replies.extend(lead_due(deps.site(), record, history, text));
     }
     Ok(replies)
 }
 
 /// Replies to a click on `button`, whose stored visitor message is `visitor`.
-pub async fn respond_to_click<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
+pub async fn respond_to_click<D: Deps>(
+    deps: &D,
     record: &mut ConversationRecord,
     visitor: &Message,
     button: &ButtonCard,
     history: &[Message],
     now_ms: u64,
-) -> Result<Vec<Reply>, StoreError>
-where
-    S: ConversationStore + ActionLogStore + RateLimiter,
-    E: AnswerEngine,
-    R: crate::token::Entropy,
-    N: Network,
-{
-    let planner = Planner { site: edge.site, intents: edge.actions.intents };
-    let facts = facts_of(edge.site, record, now_ms);
+) -> Result<Vec<Reply>, StoreError> {
+    let planner = planner(deps);
+    let facts = facts_of(deps.site(), record, now_ms);
     // Confirm and Cancel act only on the action they were shown for, and only while it waits.
     let waiting =
         |action: &str| facts.pending.clone().filter(|p| p.action == action && p.awaiting == Awaiting::Confirmation);
     let keep = facts.pending.clone();
     let step = match &button.does {
-        ButtonAct::Reply(text) => return respond(edge, record, visitor, text, history, now_ms).await,
+        ButtonAct::Reply(text) => return respond(deps, record, visitor, text, history, now_ms).await,
         ButtonAct::Run(action) => planner.advance(
             Pending { action: action.clone(), inputs: BTreeMap::new(), awaiting: Awaiting::Nothing, resume: None },
             &facts,
@@ -107,65 +88,64 @@ where
         },
         ButtonAct::OpenUrl(_) => Step::Say { text: "That button opens a page in your browser.".into(), pending: keep },
     };
-    carry_out(edge, record, facts, visitor, &visitor.text, history, step, now_ms).await
+    carry_out(deps, record, facts, Said { visitor, text: &visitor.text, history, now_ms }, step).await
 }
 
 /// After the lead form: the action that waited for the email goes on (no replies if none waited).
-pub async fn resume_after_lead<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
+pub async fn resume_after_lead<D: Deps>(
+    deps: &D,
     record: &mut ConversationRecord,
     visitor: &Message,
     now_ms: u64,
-) -> Result<Vec<Reply>, StoreError>
-where
-    S: ConversationStore + ActionLogStore + RateLimiter,
-    E: AnswerEngine,
-    R: crate::token::Entropy,
-    N: Network,
-{
-    let facts = facts_of(edge.site, record, now_ms);
+) -> Result<Vec<Reply>, StoreError> {
+    let facts = facts_of(deps.site(), record, now_ms);
     match facts.pending.clone().filter(|p| p.awaiting == Awaiting::LeadEmail && facts.lead_email.is_some()) {
         Some(pending) => {
-            let step = Planner { site: edge.site, intents: edge.actions.intents }.advance(pending, &facts);
-            carry_out(edge, record, facts, visitor, &visitor.text, &[], step, now_ms).await
+            let step = planner(deps).advance(pending, &facts);
+            carry_out(deps, record, facts, Said { visitor, text: &visitor.text, history: &[], now_ms }, step).await
         }
         None => {
-            edge.store.save_state(record).await?;
+            deps.store().save_state(record).await?;
             Ok(Vec::new())
         }
     }
 }
 
+/// The visitor's side of one turn: their stored message, its text as typed (unmasked, used for
+/// this turn only), the messages before it, and the time.
+struct Said<'a> {
+    visitor: &'a Message,
+    text: &'a str,
+    history: &'a [Message],
+    now_ms: u64,
+}
+
+/// The planner over this edge's site and actions.
+fn planner<D: Deps>(deps: &D) -> Planner<'_> {
+    Planner { site: deps.site(), intents: deps.intents() }
+}
+
 /// Carries out `step` and what follows from it in this turn, then saves the conversation's state.
-#[allow(clippy::too_many_arguments)] // one turn's whole context; grouping it would only rename it
-async fn carry_out<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
+async fn carry_out<D: Deps>(
+    deps: &D,
     record: &mut ConversationRecord,
     mut facts: Facts,
-    visitor: &Message,
-    text: &str,
-    history: &[Message],
+    said: Said<'_>,
     mut step: Step,
-    now_ms: u64,
-) -> Result<Vec<Reply>, StoreError>
-where
-    S: ConversationStore + ActionLogStore + RateLimiter,
-    E: AnswerEngine,
-    R: crate::token::Entropy,
-    N: Network,
-{
-    let planner = Planner { site: edge.site, intents: edge.actions.intents };
+) -> Result<Vec<Reply>, StoreError> {
+    let Said { visitor, text, history, now_ms } = said;
+    let planner = planner(deps);
     let mut replies = Vec::new();
     let mut pending: Option<Pending> = None;
     for _ in 0..MAX_STEPS {
         match step {
             Step::Answer => {
-                replies.extend(edge.engine.reply(Question { text, history }).await);
+                replies.extend(deps.engine().reply(Question { text, history }).await);
                 break;
             }
             Step::ShowForm { action } => {
-                let Some(def) = edge.site.action(&action) else { break };
-                let values = conversation_values(edge, record, text);
+                let Some(def) = deps.site().action(&action) else { break };
+                let values = conversation_values(deps.site(), record, text);
                 let text = def
                     .description
                     .clone()
@@ -177,7 +157,7 @@ where
                 break;
             }
             Step::ShowButton { action } => {
-                let Some(def) = edge.site.action(&action) else { break };
+                let Some(def) = deps.site().action(&action) else { break };
                 let text = def.description.clone().unwrap_or_else(|| def.name.clone());
                 replies.push(Reply { buttons: button_card(def, 0, None).into_iter().collect(), ..Reply::say(text) });
                 break;
@@ -196,7 +176,7 @@ where
                         ];
                     }
                     Some((Awaiting::LeadEmail, _)) => {
-                        reply.form = lead_card(edge.site, &conversation_values(edge, record, text));
+                        reply.form = lead_card(deps.site(), &conversation_values(deps.site(), record, text));
                     }
                     _ => {}
                 }
@@ -205,18 +185,14 @@ where
                 break;
             }
             Step::Run { action, inputs, then } => {
-                let Some(def) = edge.site.action(&action) else { break };
-                let run = run_guarded(edge, record, visitor, text, def, &inputs, now_ms).await?;
+                let Some(def) = deps.site().action(&action) else { break };
+                let values = conversation_values(deps.site(), record, text);
+                let run = visitor_run(deps, record, &visitor.id, def, &inputs, values, now_ms).await?;
                 let outcome = |status, reason: Option<String>| ActionOutcome { name: def.name.clone(), status, reason };
                 match run.status {
                     RunStatus::Ok => {
                         if def.verifies {
-                            // Bound to what was checked: this email and user, from now.
-                            record.verification = Some(Verification {
-                                email: record.lead.email.clone(),
-                                user_id: record.user_id.clone(),
-                                at_ms: now_ms,
-                            });
+                            // The runner bound the verification to the record.
                             facts.verified = true;
                         }
                         let text = run.reply.clone().unwrap_or_else(|| summarize(&def.name, run.data.as_ref()));
@@ -269,18 +245,13 @@ where
         }
     }
     record.pending = pending.and_then(|p| serde_json::to_string(&p).ok());
-    edge.store.save_state(record).await?;
+    deps.store().save_state(record).await?;
     Ok(replies)
 }
 
 /// With `[lead] ask = "after_messages"`: the lead form, once, after that many visitor messages
 /// (this one included) while the email is unknown.
-fn lead_due(
-    site: &shared::site::SiteBundle,
-    record: &ConversationRecord,
-    history: &[Message],
-    text: &str,
-) -> Option<Reply> {
+fn lead_due(site: &SiteBundle, record: &ConversationRecord, history: &[Message], text: &str) -> Option<Reply> {
     let lead = site.agent.lead.as_ref()?;
     let after = lead.after_messages.filter(|_| lead.ask == LeadTiming::AfterMessages)?;
     let sent = history.iter().filter(|m| m.author == shared::Author::Visitor).count() + 1;
@@ -313,13 +284,13 @@ fn say(text: String, action: Option<ActionOutcome>) -> Reply {
 }
 
 /// The fixed template variables of this conversation and message.
-pub fn conversation_values<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, record: &ConversationRecord, text: &str) -> Values {
+pub fn conversation_values(site: &SiteBundle, record: &ConversationRecord, text: &str) -> Values {
     let mut values = Values::new();
     values.insert(TemplateVar::ConversationId, record.id.to_string());
     values.insert(TemplateVar::ConversationChannel, "web".into());
     values.insert(TemplateVar::MessageContent, text.to_string());
     values.insert(TemplateVar::MessageSentiment, sentiment(text).into());
-    values.insert(TemplateVar::AgentId, edge.site.agent.site_id.clone());
+    values.insert(TemplateVar::AgentId, site.agent.site_id.clone());
     if let Some(u) = &record.user_id {
         values.insert(TemplateVar::ConversationUserId, u.clone());
     }
@@ -335,152 +306,8 @@ pub fn conversation_values<S, E, R, N>(edge: &Edge<'_, S, E, R, N>, record: &Con
     values
 }
 
-/// The card a form shows: visible fields, with defaults filled from the conversation (a default
-/// whose value is unknown is left empty). `slug` is the form action's, or [`LEAD_FORM`].
-pub fn form_card(slug: &str, form: &FormDef, values: &Values) -> shared::FormCard {
-    let fields = form
-        .fields
-        .iter()
-        .filter(|f| f.kind != shared::form::FieldKind::Hidden)
-        .map(|f| {
-            let mut f = f.clone();
-            f.default = f.default.as_deref().and_then(|d| {
-                shared::template::Template::parse(d).ok()?.render(values, shared::template::Encoding::Raw).ok()
-            });
-            f
-        })
-        .collect();
-    shared::FormCard { action: slug.into(), title: form.title.clone(), submit_label: form.submit_label.clone(), fields }
-}
-
-/// The lead form's card, if the owner configured one.
-pub fn lead_card(site: &shared::site::SiteBundle, values: &Values) -> Option<shared::FormCard> {
-    site.agent.lead.as_ref().map(|lead| form_card(LEAD_FORM, &lead.form(), values))
-}
-
-/// A button action's button, as button `b{index}` of its message (`label` overrides its own).
-pub fn button_card(action: &ActionDef, index: usize, label: Option<&str>) -> Option<ButtonCard> {
-    let button = action.button.as_ref()?;
-    let does = match (&button.url, &button.run) {
-        (Some(url), _) => ButtonAct::OpenUrl(url.clone()),
-        (None, Some(run)) => ButtonAct::Run(run.clone()),
-        (None, None) => return None,
-    };
-    Some(ButtonCard { id: format!("b{index}"), label: label.unwrap_or(&button.label).to_string(), does })
-}
-
-/// The buttons pinned under the greeting (`[[quick_replies]]` in `agent.toml`).
-pub fn quick_replies(site: &shared::site::SiteBundle) -> Vec<ButtonCard> {
-    site.agent
-        .quick_replies
-        .iter()
-        .enumerate()
-        .filter_map(|(i, q)| match &q.action {
-            Some(slug) => site.action(slug).filter(|a| a.enabled).and_then(|a| button_card(a, i, Some(&q.label))),
-            None => Some(ButtonCard {
-                id: format!("b{i}"),
-                label: q.label.clone(),
-                does: ButtonAct::Reply(q.label.clone()),
-            }),
-        })
-        .collect()
-}
-
-/// Guards, values, the rate limits (checked and counted atomically), the run itself and its log
-/// entry. Only runs that were sent count against the limits; a `verifies` run whose code was
-/// right does not count as a wrong code.
-pub async fn run_guarded<S, E, R, N>(
-    edge: &Edge<'_, S, E, R, N>,
-    record: &ConversationRecord,
-    visitor: &Message,
-    text: &str,
-    action: &ActionDef,
-    inputs: &BTreeMap<String, String>,
-    now_ms: u64,
-) -> Result<ActionRun, StoreError>
-where
-    S: ConversationStore + ActionLogStore + RateLimiter,
-    R: crate::token::Entropy,
-    N: Network,
-{
-    let slug = action.slug();
-    let mut values = conversation_values(edge, record, text);
-    let state = GuardState {
-        verified: record.verified_at(now_ms, verification_ttl_ms(edge.site)),
-        identity_verified: record.identity_verified(now_ms),
-        email_signed: record.email_signed(now_ms),
-    };
-    let refused = |refusal: Refusal| {
-        let class = match refusal {
-            Refusal::RateLimited => ErrorClass::RateLimited,
-            Refusal::TooManyWrongCodes => ErrorClass::WrongCodeLimit,
-            _ => ErrorClass::Guard,
-        };
-        ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(class), refusal.to_string())
-    };
-    let run = match guard::check(action, inputs, &values, state) {
-        Err(refusal) => refused(refusal),
-        Ok(clean) => {
-            for (name, value) in clean {
-                values.insert(TemplateVar::Input(name), value);
-            }
-            let missing: Vec<String> =
-                secret_names(action).into_iter().filter(|n| !edge.actions.secrets.contains_key(n)).collect();
-            if let Some(name) = missing.first() {
-                // A setup problem, not a guard: the visitor is told so without the secret's name.
-                let summary = format!("the secret {name} is not set on the edge");
-                ActionRun::not_sent(slug.clone(), RunStatus::Refused, Some(ErrorClass::Template), summary)
-            } else {
-                for name in secret_names(action) {
-                    values.insert(TemplateVar::Secret(name.clone()), edge.actions.secrets[&name].clone());
-                }
-                let email = record.lead.email.as_deref();
-                let wrong_codes = if action.verifies {
-                    keys::failed_checks(&edge.site.agent.actions, &record.id, email)
-                } else {
-                    vec![]
-                };
-                // Wrong-code limits first: when they are full, that is what the visitor is told.
-                let mut limits = wrong_codes.clone();
-                limits.extend(keys::action_run(action, &record.id, email));
-                let ticket = crate::token::random_text(edge.entropy, 12);
-                match edge.store.take(&ticket, &limits, now_ms).await? {
-                    Decision::Refused { key, .. } if keys::is_failed_checks(&key) => {
-                        refused(Refusal::TooManyWrongCodes)
-                    }
-                    Decision::Refused { .. } => refused(Refusal::RateLimited),
-                    Decision::Granted => {
-                        let ctx = RunContext {
-                            network: edge.actions.network,
-                            policy: edge.actions.policy,
-                            tokens: edge.actions.tokens,
-                            // The same visitor message (a client retry) gives the same key.
-                            idempotency_seed: format!("{}:{}", record.id, visitor.id),
-                        };
-                        let run = execute::run(&ctx, action, &values).await;
-                        let sent = !(run.status == RunStatus::Refused && run.response_status.is_none());
-                        let give_back: Vec<String> = if !sent {
-                            limits.iter().map(|l| l.key.clone()).collect()
-                        } else if run.status == RunStatus::Ok {
-                            wrong_codes.iter().map(|l| l.key.clone()).collect()
-                        } else {
-                            Vec::new()
-                        };
-                        if !give_back.is_empty() {
-                            edge.store.refund(&ticket, &give_back).await?;
-                        }
-                        run
-                    }
-                }
-            }
-        }
-    };
-    edge.store.record_run(now_ms, Some(&record.id), &run, true, false).await?;
-    Ok(run)
-}
-
 /// Whether the conversation waits for a one-time code (its digits are then masked when stored).
-pub fn awaits_code(site: &shared::site::SiteBundle, pending: Option<&str>) -> bool {
+pub fn awaits_code(site: &SiteBundle, pending: Option<&str>) -> bool {
     let Some(p) = pending.and_then(|p| serde_json::from_str::<Pending>(p).ok()) else { return false };
     let Awaiting::Input(name) = &p.awaiting else { return false };
     site.action(&p.action)

@@ -1,0 +1,423 @@
+//! One contract for every store: the memory store of the native tests and the D1 store's SQL
+//! (run on SQLite with `edge/migrations/` applied) must pass the same tests, so what the API
+//! tests prove over memory holds in the Worker. Each test is a function generic over the store;
+//! [`contract!`] runs it on both.
+
+use super::memory::MemoryStore;
+use super::sqlite::Sqlite;
+use super::*;
+use crate::actions::execute::{ActionRun, ErrorClass, LoggedRequest, RunStatus};
+use crate::api::tests::block_on;
+use shared::{ActionOutcome, ActionStatus, ButtonAct, FormCard, Source, Submission};
+
+/// What the edge needs of one store.
+trait Stores: ConversationStore + ActionLogStore + ErasureStore {}
+impl<S: ConversationStore + ActionLogStore + ErasureStore> Stores for S {}
+
+/// Runs each named contract test on the memory store and on the SQL store over SQLite.
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod memory {
+            $(#[test] fn $test() { super::$test(&super::MemoryStore::default()) })*
+        }
+        mod sql_on_sqlite {
+            $(#[test] fn $test() { super::$test(&super::Sqlite::store()) })*
+        }
+    };
+}
+
+contract!(
+    a_conversation_reads_back_as_created,
+    saving_state_keeps_what_the_agent_learned_and_nothing_else,
+    a_visitor_message_is_stored_once_per_client_id,
+    replies_are_stored_once_in_order,
+    history_is_in_order_and_scoped_to_its_conversation,
+    every_message_field_round_trips,
+    messages_need_their_conversation_and_ids_are_unique,
+    the_action_log_pages_newest_first_and_keeps_every_field,
+    log_ids_are_never_reused,
+    erasing_removes_a_conversation_with_everything_stored_for_it,
+    erasing_is_bounded_and_skips_unknown_ids,
+    a_person_is_found_by_email_in_any_ascii_case_or_by_user_id_oldest_first,
+    inactive_conversations_are_those_neither_created_nor_written_to_since,
+    old_runs_are_deleted_oldest_first_in_bounded_batches,
+);
+
+const T0: u64 = 1_795_478_400_000;
+
+fn cid(raw: &str) -> ConversationId {
+    ConversationId::parse(raw).unwrap()
+}
+
+fn mid(raw: &str) -> MessageId {
+    MessageId::parse(raw).unwrap()
+}
+
+fn record(id: &str, created_at_ms: u64) -> ConversationRecord {
+    ConversationRecord {
+        id: cid(id),
+        token_hash: format!("hash-of-{id}"),
+        user_id: None,
+        lead: Lead::default(),
+        created_at_ms,
+        verification: None,
+        identity: IdentityProof::None,
+        identity_expires_at_ms: None,
+        pending: None,
+        attributes: BTreeMap::new(),
+    }
+}
+
+fn create<S: Stores>(store: &S, id: &str, created_at_ms: u64) -> ConversationId {
+    let greeting = NewMessage::bot(mid(&format!("{id}-g0")), "Hi.".into(), None, created_at_ms);
+    block_on(store.create_conversation(&record(id, created_at_ms), &[greeting])).unwrap();
+    cid(id)
+}
+
+fn visitor(id: &str, client_id: &str, at_ms: u64) -> NewMessage {
+    NewMessage::visitor(mid(id), format!("text of {id}"), client_id.into(), at_ms)
+}
+
+fn reply(id: &str, to: &str, at_ms: u64) -> NewMessage {
+    NewMessage::bot(mid(id), format!("reply {id}"), Some(mid(to)), at_ms)
+}
+
+fn ids(messages: &[Message]) -> Vec<&str> {
+    messages.iter().map(|m| m.id.as_str()).collect()
+}
+
+fn run(action: &str, status: RunStatus) -> ActionRun {
+    ActionRun::not_sent(action.into(), status, None, format!("{action} ran"))
+}
+
+fn a_conversation_reads_back_as_created<S: Stores>(store: &S) {
+    let full = ConversationRecord {
+        user_id: Some("u-7".into()),
+        lead: Lead { email: Some("Ana@Example.com".into()), name: Some("Ana".into()) },
+        verification: Some(Verification { email: Some("ana@example.com".into()), user_id: None, at_ms: T0 - 5 }),
+        identity: IdentityProof::SignedToken,
+        identity_expires_at_ms: Some(T0 + 600_000),
+        pending: Some(r#"{"action":"close-account"}"#.into()),
+        attributes: BTreeMap::from([("plan".to_string(), "pro".to_string())]),
+        ..record("c1", T0)
+    };
+    let opening = [
+        NewMessage::bot(mid("c1-g0"), "Hello.".into(), None, T0),
+        NewMessage { form: Some(lead_form()), ..NewMessage::bot(mid("c1-g1"), "Who are you?".into(), None, T0) },
+    ];
+    block_on(store.create_conversation(&full, &opening)).unwrap();
+    assert_eq!(block_on(store.conversation(&cid("c1"))).unwrap(), Some(full));
+    let stored = block_on(store.messages(&cid("c1"))).unwrap();
+    assert_eq!(stored, opening.iter().map(NewMessage::to_message).collect::<Vec<_>>());
+
+    let plain = record("c2", T0);
+    block_on(store.create_conversation(&plain, &[])).unwrap();
+    assert_eq!(block_on(store.conversation(&cid("c2"))).unwrap(), Some(plain));
+    assert_eq!(block_on(store.conversation(&cid("c3"))).unwrap(), None);
+    // An id is one conversation: creating it again fails and changes nothing.
+    let again = ConversationRecord { token_hash: "other".into(), ..record("c2", T0 + 1) };
+    assert!(block_on(store.create_conversation(&again, &[])).is_err());
+    assert_eq!(block_on(store.conversation(&cid("c2"))).unwrap().unwrap().token_hash, "hash-of-c2");
+}
+
+fn lead_form() -> FormCard {
+    serde_json::from_value(serde_json::json!({
+        "action": "lead", "title": "Your details", "submit_label": "Send",
+        "fields": [{"name": "email", "kind": "email", "label": "Email", "required": true}]
+    }))
+    .unwrap()
+}
+
+fn saving_state_keeps_what_the_agent_learned_and_nothing_else<S: Stores>(store: &S) {
+    let id = create(store, "c1", T0);
+    let mut learned = block_on(store.conversation(&id)).unwrap().unwrap();
+    learned.lead = Lead { email: Some("me@example.com".into()), name: Some("Me".into()) };
+    learned.verification = Some(Verification { email: None, user_id: Some("u-1".into()), at_ms: T0 + 9 });
+    learned.pending = Some("{}".into());
+    learned.attributes.insert("tier".into(), "gold".into());
+    block_on(store.save_state(&learned)).unwrap();
+    assert_eq!(block_on(store.conversation(&id)).unwrap().as_ref(), Some(&learned));
+
+    // Who the visitor is, their token and the creation time are not the agent's to change.
+    let forged = ConversationRecord {
+        token_hash: "forged".into(),
+        user_id: Some("someone-else".into()),
+        identity: IdentityProof::SignedToken,
+        identity_expires_at_ms: Some(1),
+        created_at_ms: 1,
+        ..learned.clone()
+    };
+    block_on(store.save_state(&forged)).unwrap();
+    assert_eq!(block_on(store.conversation(&id)).unwrap().as_ref(), Some(&learned));
+
+    // Cleared state reads back cleared (an empty attribute set too).
+    let cleared = ConversationRecord {
+        lead: Lead::default(),
+        verification: None,
+        pending: None,
+        attributes: BTreeMap::new(),
+        ..learned
+    };
+    block_on(store.save_state(&cleared)).unwrap();
+    assert_eq!(block_on(store.conversation(&id)).unwrap(), Some(cleared));
+    // Saving a conversation that does not exist creates nothing.
+    block_on(store.save_state(&record("ghost", T0))).unwrap();
+    assert_eq!(block_on(store.conversation(&cid("ghost"))).unwrap(), None);
+}
+
+fn a_visitor_message_is_stored_once_per_client_id<S: Stores>(store: &S) {
+    let a = create(store, "c1", T0);
+    let b = create(store, "c2", T0);
+    let first = visitor("m1", "k1", T0 + 1);
+    let Inserted::New(stored) = block_on(store.insert_visitor_message(&a, &first)).unwrap() else {
+        panic!("the first message is new")
+    };
+    assert_eq!(stored, first.to_message());
+    // A retry (new server id, same client id) gets the first message back, and adds nothing.
+    let retry = NewMessage { text: "typed again".into(), ..visitor("m2", "k1", T0 + 2) };
+    assert_eq!(block_on(store.insert_visitor_message(&a, &retry)).unwrap(), Inserted::Existing(first.to_message()));
+    assert_eq!(ids(&block_on(store.messages(&a)).unwrap()), ["c1-g0", "m1"]);
+    // Client ids are per conversation.
+    let elsewhere = visitor("m3", "k1", T0 + 3);
+    assert_eq!(block_on(store.insert_visitor_message(&b, &elsewhere)).unwrap(), Inserted::New(elsewhere.to_message()));
+}
+
+fn replies_are_stored_once_in_order<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    block_on(store.insert_visitor_message(&c, &visitor("m1", "k1", T0 + 1))).unwrap();
+    block_on(store.insert_visitor_message(&c, &visitor("m2", "k2", T0 + 2))).unwrap();
+    let replies = [reply("m1-r0", "m1", T0 + 3), reply("m1-r1", "m1", T0 + 3)];
+    block_on(store.insert_replies(&c, &replies)).unwrap();
+    block_on(store.insert_replies(&c, &[reply("m2-r0", "m2", T0 + 4)])).unwrap();
+    // A concurrent retry writes the same ids: the first text stays, nothing is added.
+    let racing = [NewMessage { text: "other".into(), ..reply("m1-r0", "m1", T0 + 5) }, reply("m1-r1", "m1", T0 + 5)];
+    block_on(store.insert_replies(&c, &racing)).unwrap();
+    block_on(store.insert_replies(&c, &[])).unwrap();
+    let got = block_on(store.replies_to(&c, &mid("m1"))).unwrap();
+    assert_eq!(got, replies.iter().map(NewMessage::to_message).collect::<Vec<_>>());
+    assert_eq!(ids(&block_on(store.replies_to(&c, &mid("m2"))).unwrap()), ["m2-r0"]);
+    assert!(block_on(store.replies_to(&c, &mid("m9"))).unwrap().is_empty());
+    assert_eq!(block_on(store.messages(&c)).unwrap().len(), 6);
+}
+
+fn history_is_in_order_and_scoped_to_its_conversation<S: Stores>(store: &S) {
+    let a = create(store, "c1", T0);
+    let b = create(store, "c2", T0);
+    // Stored order is the order, whatever the timestamps say.
+    block_on(store.insert_visitor_message(&a, &visitor("m1", "k1", T0 + 50))).unwrap();
+    block_on(store.insert_visitor_message(&b, &visitor("m2", "k1", T0 + 1))).unwrap();
+    block_on(store.insert_replies(&a, &[reply("m1-r0", "m1", T0 + 10)])).unwrap();
+    block_on(store.insert_visitor_message(&a, &visitor("m3", "k3", T0 + 5))).unwrap();
+    assert_eq!(ids(&block_on(store.messages(&a)).unwrap()), ["c1-g0", "m1", "m1-r0", "m3"]);
+    assert_eq!(ids(&block_on(store.recent_messages(&a, 2)).unwrap()), ["m1-r0", "m3"]);
+    assert_eq!(ids(&block_on(store.recent_messages(&a, 10)).unwrap()), ["c1-g0", "m1", "m1-r0", "m3"]);
+    assert!(block_on(store.recent_messages(&a, 0)).unwrap().is_empty());
+    assert_eq!(block_on(store.message(&a, &mid("m1-r0"))).unwrap().map(|m| m.text), Some("reply m1-r0".into()));
+    // Another conversation's message is not this conversation's.
+    assert_eq!(block_on(store.message(&a, &mid("m2"))).unwrap(), None);
+    assert!(block_on(store.messages(&cid("c9"))).unwrap().is_empty());
+}
+
+fn every_message_field_round_trips<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    let full = NewMessage {
+        sources: vec![Source { title: "Fees".into(), url: "/fees#withdrawal-fees".into() }],
+        action: Some(ActionOutcome {
+            name: "Tx Status".into(),
+            status: ActionStatus::Failed,
+            reason: Some("the service is unavailable right now".into()),
+        }),
+        form: Some(lead_form()),
+        submission: Some(Submission {
+            form_message_id: "c1-g0".into(),
+            values: BTreeMap::from([("email".to_string(), "a@b.co".to_string())]),
+        }),
+        buttons: vec![
+            ButtonCard { id: "b0".into(), label: "Confirm".into(), does: ButtonAct::Confirm("close-account".into()) },
+            ButtonCard {
+                id: "b1".into(),
+                label: "Status".into(),
+                does: ButtonAct::OpenUrl("https://s.example".into()),
+            },
+        ],
+        ..reply("m1-r0", "m1", T0 + 1)
+    };
+    block_on(store.insert_replies(&c, std::slice::from_ref(&full))).unwrap();
+    assert_eq!(block_on(store.message(&c, &full.id)).unwrap(), Some(full.to_message()));
+    let bare = visitor("m2", "k2", T0 + 2);
+    block_on(store.insert_visitor_message(&c, &bare)).unwrap();
+    assert_eq!(block_on(store.message(&c, &bare.id)).unwrap(), Some(bare.to_message()));
+}
+
+fn messages_need_their_conversation_and_ids_are_unique<S: Stores>(store: &S) {
+    let ghost = cid("ghost");
+    assert!(block_on(store.insert_visitor_message(&ghost, &visitor("m1", "k1", T0))).is_err());
+    assert!(block_on(store.insert_replies(&ghost, &[reply("m1-r0", "m1", T0)])).is_err());
+    assert!(block_on(store.messages(&ghost)).unwrap().is_empty());
+    // A reply id taken in one conversation is not written again into another.
+    let a = create(store, "c1", T0);
+    let b = create(store, "c2", T0);
+    block_on(store.insert_replies(&a, &[reply("x-r0", "x", T0)])).unwrap();
+    block_on(store.insert_replies(&b, &[reply("x-r0", "x", T0)])).unwrap();
+    assert_eq!(block_on(store.message(&a, &mid("x-r0"))).unwrap().map(|m| m.id), Some(mid("x-r0")));
+    assert_eq!(block_on(store.message(&b, &mid("x-r0"))).unwrap(), None);
+    // A visitor message whose id is taken (and whose client id is new) is refused, not lost.
+    assert!(block_on(store.insert_visitor_message(&b, &visitor("x-r0", "k9", T0))).is_err());
+    assert!(block_on(store.messages(&b)).unwrap().iter().all(|m| m.id.as_str() != "x-r0"));
+}
+
+fn full_run() -> ActionRun {
+    ActionRun {
+        action: "tx-status".into(),
+        status: RunStatus::Failed,
+        error_class: Some(ErrorClass::Http5xx),
+        summary: "api.example.com answered 503".into(),
+        data: Some(serde_json::json!({"status": "pending"})),
+        reply: Some("It is pending.".into()),
+        request: LoggedRequest {
+            method: "POST".into(),
+            url: "https://api.example.com/tx/[REDACTED]".into(),
+            headers: vec![("authorization".into(), "[REDACTED]".into())],
+            body: Some(r#"{"key":"[REDACTED]"}"#.into()),
+        },
+        response_status: Some(503),
+        response_body: Some("unavailable".into()),
+        duration_ms: 120,
+        retries: 2,
+    }
+}
+
+fn the_action_log_pages_newest_first_and_keeps_every_field<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    let visitor_run = full_run();
+    let first = block_on(store.record_run(T0, &RunOrigin::Visitor(c.clone()), &visitor_run)).unwrap();
+    let second = block_on(store.record_run(T0 + 1, &RunOrigin::AdminTest, &run("tx-status", RunStatus::Ok))).unwrap();
+    block_on(store.record_run(T0 + 2, &RunOrigin::AdminTest, &run("balance", RunStatus::Refused))).unwrap();
+    let third =
+        block_on(store.record_run(T0 + 3, &RunOrigin::Visitor(c.clone()), &run("tx-status", RunStatus::Ok))).unwrap();
+    assert!(first < second && second < third);
+
+    let all = block_on(store.action_logs("tx-status", 10, None)).unwrap();
+    assert_eq!(all.iter().map(|e| e.id).collect::<Vec<_>>(), [third, second, first], "newest first, one action");
+    let oldest = &all[2];
+    assert_eq!(oldest.run, visitor_run, "the (already redacted) run is kept as recorded");
+    assert_eq!(oldest.at, shared::time::rfc3339_from_unix_ms(T0));
+    assert_eq!((oldest.conversation_id.as_deref(), oldest.injected, oldest.test), (Some("c1"), true, false));
+    let test = &all[1];
+    assert_eq!((test.conversation_id.as_deref(), test.injected, test.test), (None, false, true));
+
+    // Pages: `before` is the last id of the previous page.
+    let page = block_on(store.action_logs("tx-status", 2, None)).unwrap();
+    assert_eq!(page.iter().map(|e| e.id).collect::<Vec<_>>(), [third, second]);
+    let next = block_on(store.action_logs("tx-status", 2, Some(second))).unwrap();
+    assert_eq!(next.iter().map(|e| e.id).collect::<Vec<_>>(), [first]);
+    assert!(block_on(store.action_logs("nothing", 10, None)).unwrap().is_empty());
+}
+
+fn log_ids_are_never_reused<S: Stores>(store: &S) {
+    let keep = create(store, "c1", T0);
+    let gone = create(store, "c2", T0);
+    let kept = block_on(store.record_run(T0, &RunOrigin::Visitor(keep), &run("a", RunStatus::Ok))).unwrap();
+    let erased = block_on(store.record_run(T0, &RunOrigin::Visitor(gone.clone()), &run("a", RunStatus::Ok))).unwrap();
+    block_on(store.erase_conversations(&[gone])).unwrap();
+    let after = block_on(store.record_run(T0, &RunOrigin::AdminTest, &run("a", RunStatus::Ok))).unwrap();
+    assert!(after > erased && erased > kept, "an id once given is never given again: {kept} {erased} {after}");
+}
+
+fn erasing_removes_a_conversation_with_everything_stored_for_it<S: Stores>(store: &S) {
+    let mine = create(store, "c1", T0);
+    let other = create(store, "c2", T0);
+    block_on(store.insert_visitor_message(&mine, &visitor("m1", "k1", T0 + 1))).unwrap();
+    let submitted = NewMessage {
+        submission: Some(Submission { form_message_id: "c1-g0".into(), values: BTreeMap::new() }),
+        ..visitor("m2", "k2", T0 + 2)
+    };
+    block_on(store.insert_visitor_message(&mine, &submitted)).unwrap();
+    block_on(store.insert_replies(&mine, &[reply("m2-r0", "m2", T0 + 3)])).unwrap();
+    block_on(store.insert_visitor_message(&other, &visitor("m3", "k1", T0 + 1))).unwrap();
+    for origin in
+        [RunOrigin::Visitor(mine.clone()), RunOrigin::Visitor(mine.clone()), RunOrigin::Visitor(other.clone())]
+    {
+        block_on(store.record_run(T0, &origin, &run("a", RunStatus::Ok))).unwrap();
+    }
+    block_on(store.record_run(T0, &RunOrigin::AdminTest, &run("a", RunStatus::Ok))).unwrap();
+
+    let erased = block_on(store.erase_conversations(std::slice::from_ref(&mine))).unwrap();
+    assert_eq!(erased, Erased { conversations: 1, messages: 4, submissions: 1, action_runs: 2 });
+    assert_eq!(block_on(store.conversation(&mine)).unwrap(), None);
+    assert!(block_on(store.messages(&mine)).unwrap().is_empty());
+    let left = block_on(store.action_logs("a", 10, None)).unwrap();
+    assert_eq!(
+        left.iter().map(|e| e.conversation_id.as_deref()).collect::<Vec<_>>(),
+        [None, Some("c2")],
+        "the owner's test run and the other conversation's run stay"
+    );
+    assert_eq!(ids(&block_on(store.messages(&other)).unwrap()), ["c2-g0", "m3"]);
+    // Erasing again finds nothing.
+    assert_eq!(block_on(store.erase_conversations(&[mine])).unwrap(), Erased::default());
+}
+
+fn erasing_is_bounded_and_skips_unknown_ids<S: Stores>(store: &S) {
+    let known = create(store, "c1", T0);
+    let erased = block_on(store.erase_conversations(&[cid("nope"), known])).unwrap();
+    assert_eq!(erased, Erased { conversations: 1, messages: 1, submissions: 0, action_runs: 0 });
+    assert_eq!(block_on(store.erase_conversations(&[])).unwrap(), Erased::default());
+    let too_many: Vec<ConversationId> = (0..=super::erasure::MAX_ERASE_BATCH).map(|i| cid(&format!("x{i}"))).collect();
+    assert!(block_on(store.erase_conversations(&too_many)).is_err());
+}
+
+fn a_person_is_found_by_email_in_any_ascii_case_or_by_user_id_oldest_first<S: Stores>(store: &S) {
+    // Created out of order: the oldest comes first all the same.
+    for (id, at, email, user) in [
+        ("c1", T0 + 20, Some("Ana@Example.com"), None),
+        ("c2", T0 + 10, Some("ana@example.com"), Some("u-1")),
+        ("c3", T0 + 30, Some("ÄNA@example.com"), Some("U-1")),
+        ("c4", T0 + 5, None, Some("u-1")),
+    ] {
+        let r = ConversationRecord {
+            lead: Lead { email: email.map(Into::into), name: None },
+            user_id: user.map(Into::into),
+            ..record(id, at)
+        };
+        block_on(store.create_conversation(&r, &[])).unwrap();
+    }
+    let of = |p: Person, limit| -> Vec<String> {
+        block_on(store.conversations_of(&p, limit)).unwrap().iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(of(Person::Email("ANA@EXAMPLE.COM".into()), 10), ["c2", "c1"]);
+    assert_eq!(of(Person::Email("äna@example.com".into()), 10), Vec::<String>::new(), "ASCII case only");
+    assert_eq!(of(Person::UserId("u-1".into()), 10), ["c4", "c2"], "user ids compare exactly");
+    assert_eq!(of(Person::UserId("u-1".into()), 1), ["c4"]);
+}
+
+fn inactive_conversations_are_those_neither_created_nor_written_to_since<S: Stores>(store: &S) {
+    let cutoff = T0 + 1000;
+    let quiet = create(store, "c1", T0 + 2);
+    let written_since = create(store, "c2", T0);
+    let new = create(store, "c3", cutoff);
+    let oldest = create(store, "c4", T0 + 1);
+    block_on(store.insert_visitor_message(&written_since, &visitor("m1", "k1", cutoff))).unwrap();
+    block_on(store.insert_visitor_message(&quiet, &visitor("m2", "k1", cutoff - 1))).unwrap();
+    let inactive = block_on(store.inactive_conversations(cutoff, 10)).unwrap();
+    assert_eq!(inactive, [oldest.clone(), quiet], "oldest first; {new} is new, {written_since} was written to");
+    assert_eq!(block_on(store.inactive_conversations(cutoff, 1)).unwrap(), [oldest]);
+}
+
+fn old_runs_are_deleted_oldest_first_in_bounded_batches<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    for (at, origin) in [
+        (T0, RunOrigin::AdminTest),
+        (T0 + 1, RunOrigin::Visitor(c.clone())),
+        (T0 + 2, RunOrigin::AdminTest),
+        (T0 + 10, RunOrigin::Visitor(c.clone())),
+    ] {
+        block_on(store.record_run(at, &origin, &run("a", RunStatus::Ok))).unwrap();
+    }
+    assert_eq!(block_on(store.delete_runs_before(T0 + 10, 2)).unwrap(), 2);
+    let left: Vec<String> = block_on(store.action_logs("a", 10, None)).unwrap().into_iter().map(|e| e.at).collect();
+    assert_eq!(left, [T0 + 10, T0 + 2].map(shared::time::rfc3339_from_unix_ms));
+    assert_eq!(block_on(store.delete_runs_before(T0 + 10, 10)).unwrap(), 1);
+    assert_eq!(block_on(store.delete_runs_before(T0 + 10, 10)).unwrap(), 0);
+    // The conversation itself is not touched by the age of its runs.
+    assert!(block_on(store.conversation(&c)).unwrap().is_some());
+}

@@ -1,0 +1,76 @@
+//! The action-run log (`action_runs`).
+
+use super::{fail, Query, SqlPort, SqlStore, SqlValue};
+use crate::actions::execute::ActionRun;
+use crate::store::{ActionLogEntry, ActionLogStore, RunOrigin, StoreError};
+use serde::Deserialize;
+use shared::ConversationId;
+
+#[derive(Deserialize)]
+struct RunRow {
+    seq: f64,
+    at_ms: f64,
+    conversation_id: Option<String>,
+    test: f64,
+    injected: f64,
+    run: String,
+}
+
+impl<P: SqlPort> ActionLogStore for SqlStore<P> {
+    async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError> {
+        let json = serde_json::to_string(run).map_err(fail)?;
+        let status = serde_json::to_value(run.status).map_err(fail)?;
+        let class = run.error_class.map(serde_json::to_value).transpose().map_err(fail)?;
+        let written = self
+            .db
+            .run(&Query::new(
+                "INSERT INTO action_runs (at_ms, conversation_id, action, status, error_class, test, injected, run) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                vec![
+                    SqlValue::int(at_ms),
+                    SqlValue::opt_text(origin.conversation().map(ConversationId::as_str)),
+                    SqlValue::text(&run.action),
+                    SqlValue::opt_text(status.as_str()),
+                    SqlValue::opt_text(class.as_ref().and_then(|c| c.as_str())),
+                    SqlValue::Integer(i64::from(origin.is_test())),
+                    SqlValue::Integer(i64::from(origin.injected())),
+                    SqlValue::Text(json),
+                ],
+            ))
+            .await?;
+        written.last_row_id.ok_or_else(|| fail("the database did not report the new log entry's id"))
+    }
+
+    async fn action_logs(
+        &self,
+        action: &str,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        let rows: Vec<RunRow> = self
+            .db
+            .all(&Query::new(
+                "SELECT seq, at_ms, conversation_id, test, injected, run FROM action_runs \
+                 WHERE action = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                vec![
+                    SqlValue::text(action),
+                    // The largest integer a JavaScript number (D1's) holds exactly.
+                    SqlValue::Integer(before.unwrap_or(i64::MAX >> 11)),
+                    SqlValue::int(limit as u64),
+                ],
+            ))
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(ActionLogEntry {
+                    id: r.seq as i64,
+                    at: shared::time::rfc3339_from_unix_ms(r.at_ms as u64),
+                    conversation_id: r.conversation_id,
+                    test: r.test != 0.0,
+                    injected: r.injected != 0.0,
+                    run: serde_json::from_str(&r.run).map_err(fail)?,
+                })
+            })
+            .collect()
+    }
+}

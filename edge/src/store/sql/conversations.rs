@@ -1,0 +1,283 @@
+//! Conversations and their messages (`conversations`, `messages`).
+
+use super::{fail, Query, SqlPort, SqlStore, SqlValue};
+use crate::store::{
+    ConversationRecord, ConversationStore, IdentityProof, Inserted, NewMessage, StoreError, Verification,
+};
+use serde::Deserialize;
+use shared::api::Lead;
+use shared::{Author, ConversationId, Message, MessageId, Source};
+
+const MESSAGE_COLUMNS: &str =
+    "id, author, text, created_at_ms, sources, client_message_id, action, form, submission, buttons";
+
+#[derive(Deserialize)]
+struct MessageRow {
+    id: String,
+    author: String,
+    text: String,
+    created_at_ms: f64,
+    sources: Option<String>,
+    client_message_id: Option<String>,
+    action: Option<String>,
+    form: Option<String>,
+    submission: Option<String>,
+    buttons: Option<String>,
+}
+
+impl MessageRow {
+    fn into_message(self) -> Result<Message, StoreError> {
+        let sources: Vec<Source> = match self.sources.as_deref() {
+            Some(s) if !s.is_empty() => serde_json::from_str(s).map_err(fail)?,
+            _ => Vec::new(),
+        };
+        Ok(Message {
+            id: MessageId::parse(self.id).map_err(fail)?,
+            author: Author::parse(&self.author).ok_or_else(|| fail(format!("unknown author {:?}", self.author)))?,
+            text: self.text,
+            created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms as u64),
+            sources,
+            client_message_id: self.client_message_id,
+            action: self.action.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
+            form: self.form.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
+            submission: self.submission.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
+            buttons: self.buttons.as_deref().map(serde_json::from_str).transpose().map_err(fail)?.unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ConversationRow {
+    id: String,
+    token_hash: String,
+    user_id: Option<String>,
+    lead_email: Option<String>,
+    lead_name: Option<String>,
+    created_at_ms: f64,
+    verified_at_ms: Option<f64>,
+    verified_email: Option<String>,
+    verified_user_id: Option<String>,
+    pending: Option<String>,
+    identity_method: Option<String>,
+    identity_expires_at_ms: Option<f64>,
+    attributes: Option<String>,
+}
+
+impl ConversationRow {
+    fn into_record(self) -> Result<ConversationRecord, StoreError> {
+        Ok(ConversationRecord {
+            id: ConversationId::parse(self.id).map_err(fail)?,
+            token_hash: self.token_hash,
+            user_id: self.user_id,
+            lead: Lead { email: self.lead_email, name: self.lead_name },
+            created_at_ms: self.created_at_ms as u64,
+            verification: self.verified_at_ms.map(|at| Verification {
+                email: self.verified_email,
+                user_id: self.verified_user_id,
+                at_ms: at as u64,
+            }),
+            identity: IdentityProof::parse(self.identity_method.as_deref()),
+            identity_expires_at_ms: self.identity_expires_at_ms.map(|t| t as u64),
+            pending: self.pending,
+            attributes: self
+                .attributes
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(fail)?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn attributes_json(r: &ConversationRecord) -> Option<String> {
+    (!r.attributes.is_empty()).then(|| serde_json::to_string(&r.attributes).ok()).flatten()
+}
+
+/// JSON of a value, or `NULL` for none.
+fn json_of<T: serde::Serialize>(value: Option<&T>) -> Result<SqlValue, StoreError> {
+    value
+        .map(|v| serde_json::to_string(v).map(SqlValue::Text))
+        .transpose()
+        .map_err(fail)
+        .map(|v| v.unwrap_or(SqlValue::Null))
+}
+
+const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
+    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission, buttons) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Result<Vec<SqlValue>, StoreError> {
+    Ok(vec![
+        SqlValue::text(m.id.as_str()),
+        SqlValue::text(conversation.as_str()),
+        SqlValue::text(m.author.as_str()),
+        SqlValue::text(&m.text),
+        json_of((!m.sources.is_empty()).then_some(&m.sources))?,
+        SqlValue::opt_text(m.client_message_id.as_deref()),
+        SqlValue::opt_text(m.reply_to.as_ref().map(MessageId::as_str)),
+        SqlValue::int(m.created_at_ms),
+        json_of(m.action.as_ref())?,
+        json_of(m.form.as_ref())?,
+        json_of(m.submission.as_ref())?,
+        json_of((!m.buttons.is_empty()).then_some(&m.buttons))?,
+    ])
+}
+
+impl<P: SqlPort> SqlStore<P> {
+    async fn select_messages(&self, sql: &str, args: Vec<SqlValue>) -> Result<Vec<Message>, StoreError> {
+        let rows: Vec<MessageRow> = self.db.all(&Query::new(sql, args)).await?;
+        rows.into_iter().map(MessageRow::into_message).collect()
+    }
+}
+
+impl<P: SqlPort> ConversationStore for SqlStore<P> {
+    async fn create_conversation(&self, r: &ConversationRecord, opening: &[NewMessage]) -> Result<(), StoreError> {
+        let v = r.verification.as_ref();
+        let mut batch = vec![Query::new(
+            "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified, \
+             attributes, identity_method, identity_expires_at_ms, pending, verified_at_ms, verified_email, \
+             verified_user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            vec![
+                SqlValue::text(r.id.as_str()),
+                SqlValue::text(&r.token_hash),
+                SqlValue::opt_text(r.user_id.as_deref()),
+                SqlValue::opt_text(r.lead.email.as_deref()),
+                SqlValue::opt_text(r.lead.name.as_deref()),
+                SqlValue::int(r.created_at_ms),
+                SqlValue::Integer(i64::from(r.identity != IdentityProof::None)),
+                SqlValue::opt_text(attributes_json(r).as_deref()),
+                SqlValue::opt_text(r.identity.as_str()),
+                r.identity_expires_at_ms.map_or(SqlValue::Null, SqlValue::int),
+                SqlValue::opt_text(r.pending.as_deref()),
+                v.map_or(SqlValue::Null, |v| SqlValue::int(v.at_ms)),
+                SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
+                SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
+            ],
+        )];
+        for m in opening {
+            batch.push(Query::new(INSERT_MESSAGE, insert_message_args(&r.id, m)?));
+        }
+        // One batch is one transaction: a conversation never exists without its greeting.
+        self.db.batch(&batch).await?;
+        Ok(())
+    }
+
+    async fn save_state(&self, r: &ConversationRecord) -> Result<(), StoreError> {
+        let v = r.verification.as_ref();
+        self.db
+            .run(&Query::new(
+                "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, verified_at_ms = ?5, \
+                 verified_email = ?6, verified_user_id = ?7, attributes = ?8 WHERE id = ?1",
+                vec![
+                    SqlValue::text(r.id.as_str()),
+                    SqlValue::opt_text(r.lead.email.as_deref()),
+                    SqlValue::opt_text(r.lead.name.as_deref()),
+                    SqlValue::opt_text(r.pending.as_deref()),
+                    v.map_or(SqlValue::Null, |v| SqlValue::int(v.at_ms)),
+                    SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
+                    SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
+                    SqlValue::opt_text(attributes_json(r).as_deref()),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {
+        let row: Option<ConversationRow> = self
+            .db
+            .first(&Query::new(
+                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, verified_email, \
+                 verified_user_id, pending, identity_method, identity_expires_at_ms, attributes FROM conversations \
+                 WHERE id = ?1",
+                vec![SqlValue::text(id.as_str())],
+            ))
+            .await?;
+        row.map(ConversationRow::into_record).transpose()
+    }
+
+    async fn insert_visitor_message(
+        &self,
+        conversation: &ConversationId,
+        m: &NewMessage,
+    ) -> Result<Inserted, StoreError> {
+        // UNIQUE(conversation_id, client_message_id) makes a retry (or a concurrent one) a no-op,
+        // in which case RETURNING yields nothing and the first message is read back.
+        let inserted = self
+            .select_messages(
+                &format!("{INSERT_MESSAGE} RETURNING {MESSAGE_COLUMNS}"),
+                insert_message_args(conversation, m)?,
+            )
+            .await?;
+        if let Some(stored) = inserted.into_iter().next() {
+            return Ok(Inserted::New(stored));
+        }
+        let existing = self
+            .select_messages(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2"
+                ),
+                vec![SqlValue::text(conversation.as_str()), SqlValue::opt_text(m.client_message_id.as_deref())],
+            )
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| fail("visitor message neither inserted nor found"))?;
+        Ok(Inserted::Existing(existing))
+    }
+
+    async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError> {
+        if replies.is_empty() {
+            return Ok(());
+        }
+        let batch = replies
+            .iter()
+            .map(|m| Ok(Query::new(INSERT_MESSAGE, insert_message_args(conversation, m)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.db.batch(&batch).await?;
+        Ok(())
+    }
+
+    async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError> {
+        self.select_messages(
+            &format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND reply_to = ?2 ORDER BY seq"
+            ),
+            vec![SqlValue::text(conversation.as_str()), SqlValue::text(message.as_str())],
+        )
+        .await
+    }
+
+    async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError> {
+        self.select_messages(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq"),
+            vec![SqlValue::text(conversation.as_str())],
+        )
+        .await
+    }
+
+    async fn message(&self, conversation: &ConversationId, id: &MessageId) -> Result<Option<Message>, StoreError> {
+        Ok(self
+            .select_messages(
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND id = ?2"),
+                vec![SqlValue::text(conversation.as_str()), SqlValue::text(id.as_str())],
+            )
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError> {
+        let mut recent = self
+            .select_messages(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT ?2"
+                ),
+                vec![SqlValue::text(conversation.as_str()), SqlValue::int(limit as u64)],
+            )
+            .await?;
+        recent.reverse();
+        Ok(recent)
+    }
+}

@@ -1,0 +1,113 @@
+//! Erasure and retention: a batch of conversations with everything stored for them, in one
+//! transaction; the lookups that choose them; old action runs.
+
+use super::{changes, fail, placeholders, Query, SqlPort, SqlStore, SqlValue};
+use crate::store::erasure::MAX_ERASE_BATCH;
+use crate::store::{Erased, ErasureStore, Person, StoreError};
+use serde::Deserialize;
+use shared::ConversationId;
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+}
+
+impl<P: SqlPort> SqlStore<P> {
+    async fn conversation_ids(&self, sql: &str, args: Vec<SqlValue>) -> Result<Vec<ConversationId>, StoreError> {
+        let rows: Vec<IdRow> = self.db.all(&Query::new(sql, args)).await?;
+        rows.into_iter().map(|r| ConversationId::parse(r.id).map_err(fail)).collect()
+    }
+}
+
+impl<P: SqlPort> ErasureStore for SqlStore<P> {
+    async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError> {
+        if ids.is_empty() {
+            return Ok(Erased::default());
+        }
+        if ids.len() > MAX_ERASE_BATCH {
+            return Err(fail(format!("erase at most {MAX_ERASE_BATCH} conversations at once, not {}", ids.len())));
+        }
+        let list = placeholders(ids.len());
+        let id_args: Vec<SqlValue> = ids.iter().map(|id| SqlValue::text(id.as_str())).collect();
+        let batch = [
+            Query::new(
+                format!(
+                    "SELECT COUNT(*) AS n FROM messages WHERE conversation_id IN ({list}) AND submission IS NOT NULL"
+                ),
+                id_args.clone(),
+            ),
+            Query::new(format!("DELETE FROM action_runs WHERE conversation_id IN ({list})"), id_args.clone()),
+            // Messages before their conversation (foreign key).
+            Query::new(format!("DELETE FROM messages WHERE conversation_id IN ({list})"), id_args.clone()),
+            Query::new(format!("DELETE FROM conversations WHERE id IN ({list})"), id_args),
+        ];
+        // One batch is one transaction: a conversation is erased whole or not at all.
+        let results = self.db.batch(&batch).await?;
+        let [submissions, runs, messages, conversations] = results.as_slice() else {
+            return Err(fail(format!("the database answered {} results for 4 statements", results.len())));
+        };
+        let submissions = submissions
+            .rows
+            .first()
+            .map(|row| serde_json::from_value::<CountRow>(row.clone()))
+            .transpose()
+            .map_err(fail)?
+            .map(|r| r.n as u32)
+            .ok_or_else(|| fail("the database answered no row for COUNT(*)"))?;
+        Ok(Erased {
+            conversations: changes(conversations.changes)?,
+            messages: changes(messages.changes)?,
+            submissions,
+            action_runs: changes(runs.changes)?,
+        })
+    }
+
+    async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        let limit = SqlValue::int(limit as u64);
+        match person {
+            // lower() on both sides is the indexed expression (migrations/0008); without ICU it
+            // folds ASCII letters only, like the memory store.
+            Person::Email(email) => {
+                self.conversation_ids(
+                    "SELECT id FROM conversations WHERE lower(lead_email) = lower(?1) ORDER BY created_at_ms LIMIT ?2",
+                    vec![SqlValue::text(email), limit],
+                )
+                .await
+            }
+            Person::UserId(user) => {
+                self.conversation_ids(
+                    "SELECT id FROM conversations WHERE user_id = ?1 ORDER BY created_at_ms LIMIT ?2",
+                    vec![SqlValue::text(user), limit],
+                )
+                .await
+            }
+        }
+    }
+
+    async fn inactive_conversations(&self, before_ms: u64, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        self.conversation_ids(
+            "SELECT id FROM conversations c WHERE created_at_ms < ?1 AND NOT EXISTS \
+             (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.created_at_ms >= ?1) \
+             ORDER BY created_at_ms LIMIT ?2",
+            vec![SqlValue::int(before_ms), SqlValue::int(limit as u64)],
+        )
+        .await
+    }
+
+    async fn delete_runs_before(&self, before_ms: u64, limit: usize) -> Result<u32, StoreError> {
+        let written = self
+            .db
+            .run(&Query::new(
+                "DELETE FROM action_runs WHERE seq IN \
+                 (SELECT seq FROM action_runs WHERE at_ms < ?1 ORDER BY seq LIMIT ?2)",
+                vec![SqlValue::int(before_ms), SqlValue::int(limit as u64)],
+            ))
+            .await?;
+        changes(written.changes)
+    }
+}
