@@ -351,7 +351,10 @@ mod tests {
         /// Whatever a visitor types, a URL-encoded value is only unreserved characters and `%XX`,
         /// so it cannot change the URL's host, path or query structure.
         #[test]
-        fn url_values_cannot_change_host_or_structure(value in "\\PC*") {
+        fn url_values_cannot_change_host_or_structure(
+            // A whole segment of "", "." or ".." is refused: the next test covers those.
+            value in "\\PC*".prop_filter("a segment of its own", |v| !matches!(v.as_str(), "" | "." | ".."))
+        ) {
             let t = Template::parse("https://api.example.com/tx/{{inputs.id}}?q={{inputs.id}}").unwrap();
             let url = t.render(&values(&[("inputs.id", &value)]), Encoding::Url).unwrap();
             let encoded = percent_encode(&value, false);
