@@ -5,18 +5,6 @@ use crate::template::{Template, TemplateVar};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// What kind of action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionKind {
-    /// An HTTP call to the owner's API, made by the edge.
-    Http,
-    /// An in-chat form (drawn by the widget).
-    Form,
-    /// An action button (drawn by the widget).
-    Button,
-}
-
 /// HTTP method of an `http` action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -114,182 +102,7 @@ pub enum KeyLocation {
 }
 
 pub use crate::format::InputFormat;
-use crate::format::{ValueError, ValueRule};
-use crate::pattern::Pattern;
-
-/// A value the agent must collect from the visitor before calling. Written as a list entry with a
-/// `name`, or as a map keyed by name in the JSON-Schema style (`"inputs": {"order": {"type":
-/// "string", "pattern": "^ORD-\\d{5,}$"}}`): the same subset later describes LLM tools.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InputDef {
-    /// Name used as `{{inputs.NAME}}`.
-    pub name: String,
-    /// What to ask the visitor for, e.g. "the transaction hash".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Expected shape.
-    #[serde(default)]
-    pub format: InputFormat,
-    /// The owner's own pattern the whole value must match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<Pattern>,
-    /// What a valid value looks like, in the visitor's words (used when asking and when refusing).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern_hint: Option<String>,
-    /// A closed set of values (`enum`), found in a message by name ("BTC").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<String>,
-    /// Example values (each must be valid; shown when asking).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub examples: Vec<String>,
-    /// A one-time code's exact number of digits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub length: Option<u8>,
-    /// Whether the call cannot happen without it (default true).
-    #[serde(default = "yes")]
-    pub required: bool,
-    /// Longest accepted value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_length: Option<usize>,
-}
-
-impl InputDef {
-    /// A required input of a format, with nothing else declared.
-    pub fn new(name: &str, format: InputFormat) -> Self {
-        Self {
-            name: name.into(),
-            description: None,
-            format,
-            pattern: None,
-            pattern_hint: None,
-            options: Vec::new(),
-            examples: Vec::new(),
-            length: None,
-            required: true,
-            max_length: None,
-        }
-    }
-
-    /// What a value of this input is checked against.
-    pub fn rule(&self) -> ValueRule<'_> {
-        ValueRule {
-            format: self.format,
-            pattern: self.pattern.as_ref(),
-            hint: self.pattern_hint.as_deref(),
-            options: &self.options,
-            length: self.length,
-            max_length: self.max_length.unwrap_or(500),
-        }
-    }
-
-    /// How the agent names it to the visitor: the description, else the name in words.
-    pub fn what(&self) -> String {
-        self.description.clone().unwrap_or_else(|| self.name.replace('_', " "))
-    }
-}
-
-/// The JSON-Schema `type` of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum SchemaType {
-    String,
-    Number,
-    Integer,
-}
-
-/// One input as written, in either form.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InputSpec {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default, rename = "type")]
-    schema_type: Option<SchemaType>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    format: Option<InputFormat>,
-    #[serde(default)]
-    pattern: Option<Pattern>,
-    #[serde(default)]
-    pattern_hint: Option<String>,
-    #[serde(default, alias = "enum")]
-    options: Vec<String>,
-    #[serde(default)]
-    examples: Vec<String>,
-    #[serde(default)]
-    length: Option<u8>,
-    #[serde(default = "yes")]
-    required: bool,
-    #[serde(default, alias = "maxLength")]
-    max_length: Option<usize>,
-}
-
-impl InputSpec {
-    fn into_def(self, name: String) -> Result<InputDef, String> {
-        let format = match (self.schema_type, self.format) {
-            (Some(SchemaType::Number), None | Some(InputFormat::Number)) => InputFormat::Number,
-            (Some(SchemaType::Integer), None | Some(InputFormat::Integer)) => InputFormat::Integer,
-            (Some(SchemaType::Number | SchemaType::Integer), Some(f)) => {
-                return Err(format!("input {name:?}: a number has no format {f:?}; use \"type\": \"string\""))
-            }
-            (_, f) => f.unwrap_or_default(),
-        };
-        Ok(InputDef {
-            name,
-            description: self.description,
-            format,
-            pattern: self.pattern,
-            pattern_hint: self.pattern_hint,
-            options: self.options,
-            examples: self.examples,
-            length: self.length,
-            required: self.required,
-            max_length: self.max_length,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for InputDef {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let spec = InputSpec::deserialize(d)?;
-        let name = spec.name.clone().ok_or_else(|| serde::de::Error::missing_field("name"))?;
-        spec.into_def(name).map_err(serde::de::Error::custom)
-    }
-}
-
-/// `inputs` as a list of named inputs, or a map keyed by name (in the order written).
-fn inputs_list_or_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<InputDef>, D::Error> {
-    struct Inputs;
-    impl<'de> serde::de::Visitor<'de> for Inputs {
-        type Value = Vec<InputDef>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a list of inputs with names, or a map from name to input")
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(input) = seq.next_element::<InputDef>()? {
-                out.push(input);
-            }
-            Ok(out)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some((name, spec)) = map.next_entry::<String, InputSpec>()? {
-                if spec.name.as_ref().is_some_and(|n| *n != name) {
-                    return Err(serde::de::Error::custom(format!("input {name:?} is given another \"name\"")));
-                }
-                out.push(spec.into_def(name).map_err(serde::de::Error::custom)?);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_any(Inputs)
-}
-
-fn yes() -> bool {
-    true
-}
+pub use crate::input::{validate_input, InputDef};
 
 /// What to do with the response.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -333,85 +146,360 @@ impl Default for RateLimit {
     }
 }
 
-/// One action, as the owner writes it. The plain form (`name`, `type`, `method`, `url`, `headers`,
-/// `when_not_to_use`) is accepted verbatim; everything else is optional.
+/// One action of the site, typed by what it does. Parsed from the owner's file (`ActionFile`, the
+/// plain form accepted verbatim), checked once, and read without re-checking afterwards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ActionFile", into = "ActionFile")]
 pub struct ActionDef {
     /// Display name, unique in the site.
     pub name: String,
-    /// `http`, `form` or `button`.
-    #[serde(rename = "type")]
-    pub kind: ActionKind,
-    /// When to use it (given to the agent).
-    #[serde(default)]
+    /// The name as a slug, computed once: how the API, references and the store name it.
+    pub slug: Slug,
+    /// When to use it (the agent chooses actions by it).
     pub description: Option<String>,
-    /// When not to use it (given to the agent).
-    #[serde(default)]
+    /// When not to use it: kept for the owner (admin API) and for a language-model engine's tool
+    /// description; the built-in engine starts actions only on distinctive values or clear intent.
     pub when_not_to_use: Option<String>,
-    /// HTTP method (http actions).
-    #[serde(default)]
-    pub method: Option<HttpMethod>,
-    /// URL template (http actions).
-    #[serde(default)]
-    pub url: Option<String>,
-    /// Header templates.
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// Body: a JSON value whose strings are templates; sent form-encoded when `body_format` is `form`.
-    #[serde(default)]
-    pub body: Option<serde_json::Value>,
-    /// `json` (default) or `form`.
-    #[serde(default)]
-    pub body_format: BodyFormat,
-    /// Authentication.
-    #[serde(default)]
-    pub auth: Option<AuthDef>,
-    /// Per-attempt timeout.
-    #[serde(default)]
-    pub timeout_ms: Option<u32>,
-    /// Extra attempts after a failure (idempotent methods only).
-    #[serde(default)]
-    pub retries: Option<u8>,
-    /// Values to collect from the visitor first.
-    #[serde(default, deserialize_with = "inputs_list_or_map")]
-    pub inputs: Vec<InputDef>,
-    /// What to pass on from the response.
-    #[serde(default)]
-    pub response: Option<ResponseDef>,
-    /// `read` or `write`.
-    #[serde(default)]
-    pub scope: Option<Scope>,
-    /// Ask the visitor to confirm before running (write actions).
-    #[serde(default)]
-    pub confirm: bool,
-    /// Runs only once the conversation is verified by a `verifies` action.
-    #[serde(default)]
-    pub requires_verification: bool,
-    /// A successful run marks the conversation as verified (e.g. "check one-time code").
-    #[serde(default)]
-    pub verifies: bool,
-    /// Runs only for a visitor identified by the host page with a valid `user_hash`.
-    #[serde(default)]
-    pub requires_verified_identity: bool,
-    /// Variables that must have a value before the action may run, e.g. `["lead.email"]`.
-    #[serde(default)]
-    pub requires: Vec<String>,
-    /// Rate limits.
-    #[serde(default)]
-    pub rate_limit: Option<RateLimit>,
     /// Disabled actions are never offered or run.
-    #[serde(default = "yes")]
     pub enabled: bool,
     /// Run only by forms and buttons: the agent never starts it from a message.
-    #[serde(default)]
     pub internal: bool,
-    /// The form (`form` actions).
+    /// What it does.
+    pub kind: ActionKind,
+}
+
+/// What an action does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionKind {
+    /// An HTTP call to the owner's API, made by the edge.
+    Http(Box<HttpAction>),
+    /// An in-chat form (drawn by the widget).
+    Form(crate::form::FormDef),
+    /// An action button (drawn by the widget).
+    Button(crate::form::ButtonDef),
+}
+
+impl ActionKind {
+    /// `http`, `form` or `button`, as the owner writes `type`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Http(_) => "http",
+            Self::Form(_) => "form",
+            Self::Button(_) => "button",
+        }
+    }
+}
+
+/// An HTTP call: everything the edge needs to render, guard and run it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpAction {
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// URL template.
+    pub url: String,
+    /// Header templates.
+    pub headers: BTreeMap<String, String>,
+    /// Body: a JSON value whose strings are templates; sent form-encoded when `body_format` is `form`.
+    pub body: Option<serde_json::Value>,
+    /// `json` (default) or `form`.
+    pub body_format: BodyFormat,
+    /// Authentication.
+    pub auth: Option<AuthDef>,
+    /// Per-attempt timeout.
+    pub timeout_ms: Option<u32>,
+    /// Extra attempts after a failure (idempotent methods only).
+    pub retries: Option<u8>,
+    /// Values to collect from the visitor first.
+    pub inputs: Vec<InputDef>,
+    /// What to pass on from the response.
+    pub response: ResponseDef,
+    /// Declared, or `read` for GET and `write` otherwise.
+    pub scope: Scope,
+    /// Ask the visitor to confirm before running (write actions).
+    pub confirm: bool,
+    /// Variables that must have a value before the action may run, e.g. `lead.email`.
+    pub requires: Vec<TemplateVar>,
+    /// Runs only once the conversation is verified by a `verifies` action.
+    pub requires_verification: bool,
+    /// A successful run marks the conversation as verified (e.g. "check one-time code").
+    pub verifies: bool,
+    /// Runs only for a visitor whose identity the host page signed.
+    pub requires_verified_identity: bool,
+    /// Rate limits.
+    pub rate_limit: RateLimit,
+}
+
+/// An action's slug: lower case, words joined by '-' (`Reset 2FA` → `reset-2fa`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Slug(String);
+
+impl Slug {
+    /// The slug of a name.
+    pub fn of(name: &str) -> Self {
+        Self(slugify(name))
+    }
+
+    /// The slug as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Slug {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Slug {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Slug {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Slug {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl From<Slug> for String {
+    fn from(s: Slug) -> String {
+        s.0
+    }
+}
+
+/// `type` as the owner writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum KindName {
+    Http,
+    Form,
+    Button,
+}
+
+/// One action as the owner writes it (`actions/*.json`): the plain form (`name`, `type`,
+/// `method`, `url`, `headers`, `when_not_to_use`) accepted verbatim, everything else optional.
+/// Only the fields of its `type` may appear.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionFile {
+    name: String,
+    #[serde(rename = "type")]
+    kind: KindName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub form: Option<crate::form::FormDef>,
-    /// The button (`button` actions).
+    description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub button: Option<crate::form::ButtonDef>,
+    when_not_to_use: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    method: Option<HttpMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body_format: Option<BodyFormat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    auth: Option<AuthDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    timeout_ms: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retries: Option<u8>,
+    #[serde(default, deserialize_with = "crate::input::inputs_list_or_map", skip_serializing_if = "Vec::is_empty")]
+    inputs: Vec<InputDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response: Option<ResponseDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<Scope>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    confirm: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    requires_verification: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verifies: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    requires_verified_identity: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    requires: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rate_limit: Option<RateLimit>,
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default)]
+    internal: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    form: Option<crate::form::FormDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    button: Option<crate::form::ButtonDef>,
+}
+
+impl TryFrom<ActionFile> for ActionDef {
+    type Error = String;
+
+    fn try_from(f: ActionFile) -> Result<Self, String> {
+        let only = |present: bool, field: &str, kind: &str| {
+            if present {
+                Err(format!("\"{field}\" is only for {kind} actions (this one is \"{:?}\")", f.kind).to_lowercase())
+            } else {
+                Ok(())
+            }
+        };
+        if f.kind != KindName::Http {
+            let http_fields = [
+                (f.method.is_some(), "method"),
+                (f.url.is_some(), "url"),
+                (!f.headers.is_empty(), "headers"),
+                (f.body.is_some(), "body"),
+                (f.body_format.is_some(), "body_format"),
+                (f.auth.is_some(), "auth"),
+                (f.timeout_ms.is_some(), "timeout_ms"),
+                (f.retries.is_some(), "retries"),
+                (!f.inputs.is_empty(), "inputs"),
+                (f.response.is_some(), "response"),
+                (f.scope.is_some(), "scope"),
+                (f.confirm.is_some(), "confirm"),
+                (f.requires_verification.is_some(), "requires_verification"),
+                (f.verifies.is_some(), "verifies"),
+                (f.requires_verified_identity.is_some(), "requires_verified_identity"),
+                (!f.requires.is_empty(), "requires"),
+                (f.rate_limit.is_some(), "rate_limit"),
+            ];
+            for (present, field) in http_fields {
+                only(present, field, "http")?;
+            }
+        }
+        if f.kind != KindName::Form {
+            only(f.form.is_some(), "form", "form")?;
+        }
+        if f.kind != KindName::Button {
+            only(f.button.is_some(), "button", "button")?;
+        }
+        let kind = match f.kind {
+            KindName::Form => ActionKind::Form(f.form.ok_or("a form action needs \"form\": {\"title\", \"fields\"}")?),
+            KindName::Button => {
+                ActionKind::Button(f.button.ok_or("a button action needs \"button\": {\"label\", \"url\" or \"run\"}")?)
+            }
+            KindName::Http => {
+                let method =
+                    f.method.ok_or("\"method\" is required for http actions (GET, POST, PUT, PATCH or DELETE)")?;
+                let requires = f
+                    .requires
+                    .iter()
+                    .map(|r| TemplateVar::parse(r).map_err(|_| format!("requires: {r:?} is not a template variable")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                ActionKind::Http(Box::new(HttpAction {
+                    method,
+                    url: f.url.ok_or("\"url\" is required for http actions")?,
+                    headers: f.headers,
+                    body: f.body,
+                    body_format: f.body_format.unwrap_or_default(),
+                    auth: f.auth,
+                    timeout_ms: f.timeout_ms,
+                    retries: f.retries,
+                    inputs: f.inputs,
+                    response: f.response.unwrap_or_default(),
+                    scope: f.scope.unwrap_or(if method == HttpMethod::Get { Scope::Read } else { Scope::Write }),
+                    confirm: f.confirm.unwrap_or(false),
+                    requires,
+                    requires_verification: f.requires_verification.unwrap_or(false),
+                    verifies: f.verifies.unwrap_or(false),
+                    requires_verified_identity: f.requires_verified_identity.unwrap_or(false),
+                    rate_limit: f.rate_limit.unwrap_or_default(),
+                }))
+            }
+        };
+        Ok(ActionDef {
+            slug: Slug::of(&f.name),
+            name: f.name,
+            description: f.description,
+            when_not_to_use: f.when_not_to_use,
+            enabled: f.enabled,
+            internal: f.internal,
+            kind,
+        })
+    }
+}
+
+impl From<ActionDef> for ActionFile {
+    fn from(a: ActionDef) -> Self {
+        let mut f = ActionFile {
+            name: a.name,
+            kind: KindName::Http,
+            description: a.description,
+            when_not_to_use: a.when_not_to_use,
+            method: None,
+            url: None,
+            headers: BTreeMap::new(),
+            body: None,
+            body_format: None,
+            auth: None,
+            timeout_ms: None,
+            retries: None,
+            inputs: Vec::new(),
+            response: None,
+            scope: None,
+            confirm: None,
+            requires_verification: None,
+            verifies: None,
+            requires_verified_identity: None,
+            requires: Vec::new(),
+            rate_limit: None,
+            enabled: a.enabled,
+            internal: a.internal,
+            form: None,
+            button: None,
+        };
+        match a.kind {
+            ActionKind::Form(form) => {
+                f.kind = KindName::Form;
+                f.form = Some(form);
+            }
+            ActionKind::Button(button) => {
+                f.kind = KindName::Button;
+                f.button = Some(button);
+            }
+            ActionKind::Http(h) => {
+                f.method = Some(h.method);
+                f.url = Some(h.url);
+                f.headers = h.headers;
+                f.body = h.body;
+                f.body_format = Some(h.body_format);
+                f.auth = h.auth;
+                f.timeout_ms = h.timeout_ms;
+                f.retries = h.retries;
+                f.inputs = h.inputs;
+                f.response = Some(h.response);
+                f.scope = Some(h.scope);
+                f.confirm = Some(h.confirm);
+                f.requires = h.requires.iter().map(ToString::to_string).collect();
+                f.requires_verification = Some(h.requires_verification);
+                f.verifies = Some(h.verifies);
+                f.requires_verified_identity = Some(h.requires_verified_identity);
+                f.rate_limit = Some(h.rate_limit);
+            }
+        }
+        f
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A name as a slug: lower case, words joined by '-' (`Reset 2FA` → `reset-2fa`).
@@ -454,22 +542,38 @@ impl ActionDef {
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 
-    /// The effective scope: declared, or `read` for GET and `write` otherwise.
-    pub fn effective_scope(&self) -> Scope {
-        self.scope.unwrap_or(match self.method {
-            Some(HttpMethod::Get) | None => Scope::Read,
-            Some(_) => Scope::Write,
-        })
+    /// The HTTP call, for an http action.
+    pub fn http(&self) -> Option<&HttpAction> {
+        match &self.kind {
+            ActionKind::Http(h) => Some(h),
+            _ => None,
+        }
     }
 
-    /// The slug the API uses for this action: lower case, words joined by '-'.
-    pub fn slug(&self) -> String {
-        slugify(&self.name)
+    /// The form, for a form action.
+    pub fn form(&self) -> Option<&crate::form::FormDef> {
+        match &self.kind {
+            ActionKind::Form(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The button, for a button action.
+    pub fn button(&self) -> Option<&crate::form::ButtonDef> {
+        match &self.kind {
+            ActionKind::Button(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The values the agent collects before a call (none for forms and buttons).
+    pub fn inputs(&self) -> &[InputDef] {
+        self.http().map_or(&[], |h| h.inputs.as_slice())
     }
 
     /// Whether a template or a `requires` entry of this action uses `var`.
     pub fn uses(&self, var: &TemplateVar) -> bool {
-        self.requires.iter().any(|r| TemplateVar::parse(r).is_ok_and(|v| &v == var))
+        self.http().is_some_and(|h| h.requires.contains(var))
             || self
                 .templates()
                 .iter()
@@ -479,16 +583,15 @@ impl ActionDef {
     /// Every template string with the field it sits in.
     pub fn templates(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        if let Some(u) = &self.url {
-            out.push(("url".to_string(), u.clone()));
-        }
-        for (k, v) in &self.headers {
+        let Some(h) = self.http() else { return out };
+        out.push(("url".to_string(), h.url.clone()));
+        for (k, v) in &h.headers {
             out.push((format!("headers.{k}"), v.clone()));
         }
-        if let Some(b) = &self.body {
+        if let Some(b) = &h.body {
             collect_strings(b, "body", &mut out);
         }
-        match &self.auth {
+        match &h.auth {
             Some(AuthDef::Bearer { token }) => out.push(("auth.token".into(), token.clone())),
             Some(AuthDef::Basic { username, password }) => {
                 out.push(("auth.username".into(), username.clone()));
@@ -505,7 +608,7 @@ impl ActionDef {
             }
             None => {}
         }
-        if let Some(reply) = self.response.as_ref().and_then(|r| r.reply.as_ref()) {
+        if let Some(reply) = &h.response.reply {
             out.push(("response.reply".into(), reply.clone()));
         }
         out
@@ -521,8 +624,8 @@ impl ActionDef {
         if self.name.trim().is_empty() || self.name.chars().count() > 80 {
             bad("name", "must be 1–80 characters".into());
         }
-        let input_names: Vec<&str> = self.inputs.iter().map(|i| i.name.as_str()).collect();
-        for (i, input) in self.inputs.iter().enumerate() {
+        let input_names: Vec<&str> = self.inputs().iter().map(|i| i.name.as_str()).collect();
+        for (i, input) in self.inputs().iter().enumerate() {
             if input.name.is_empty() || !input.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 bad(&format!("inputs[{i}].name"), format!("{:?} must be letters, digits and '_'", input.name));
             }
@@ -548,82 +651,67 @@ impl ActionDef {
                 }
             }
         }
-        if self.kind == ActionKind::Http {
-            if self.method.is_none() {
-                bad("method", "is required for http actions (GET, POST, PUT, PATCH or DELETE)".into());
-            }
-            match &self.url {
-                None => bad("url", "is required for http actions".into()),
-                Some(url) => {
-                    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-                    let authority_end = url
-                        .find("://")
-                        .map(|i| i + 3)
-                        .and_then(|s| url[s..].find(['/', '?', '#']).map(|e| s + e).or(Some(url.len())));
-                    if !scheme_ok {
-                        bad("url", format!("{url:?} must start with https:// or http://"));
-                    } else if authority_end.is_some_and(|end| url[..end].contains("{{")) {
-                        bad("url", "template variables may not appear in the scheme or host".into());
-                    }
-                }
-            }
-            if self.body.is_some() && self.method == Some(HttpMethod::Get) {
-                bad("body", "a GET request has no body".into());
-            }
-        }
-        match (self.kind, &self.form, &self.button) {
-            (ActionKind::Form, None, _) => bad("form", "a form action needs \"form\": {\"title\", \"fields\"}".into()),
-            (ActionKind::Form, Some(form), _) => {
+        match &self.kind {
+            ActionKind::Form(form) => {
                 for (field, message) in form.problems() {
                     bad(&field, message);
                 }
             }
-            (ActionKind::Button, _, None) => {
-                bad("button", "a button action needs \"button\": {\"label\", \"url\" or \"run\"}".into())
-            }
-            (ActionKind::Button, _, Some(button)) => {
+            ActionKind::Button(button) => {
                 for (field, message) in button.problems() {
                     bad(&field, message);
                 }
             }
-            (ActionKind::Http, Some(_), _) | (ActionKind::Http, _, Some(_)) => {
-                bad("type", "only form actions have \"form\" and only button actions have \"button\"".into())
+            ActionKind::Http(h) => {
+                let url = &h.url;
+                let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+                let authority_end = url
+                    .find("://")
+                    .map(|i| i + 3)
+                    .and_then(|s| url[s..].find(['/', '?', '#']).map(|e| s + e).or(Some(url.len())));
+                if !scheme_ok {
+                    bad("url", format!("{url:?} must start with https:// or http://"));
+                } else if authority_end.is_some_and(|end| url[..end].contains("{{")) {
+                    bad("url", "template variables may not appear in the scheme or host".into());
+                }
+                if h.body.is_some() && h.method == HttpMethod::Get {
+                    bad("body", "a GET request has no body".into());
+                }
+                if h.confirm && h.scope != Scope::Write {
+                    bad("confirm", "only write actions ask for confirmation".into());
+                }
+                if h.requires_verification && h.verifies {
+                    bad("requires_verification", "an action cannot both require and grant verification".into());
+                }
+                let success_when = h.response.success_when.as_ref();
+                if h.verifies && success_when.is_some_and(|w| !w.names_a_yes()) {
+                    bad(
+                        "response.success_when",
+                        "a \"verifies\" action's condition must name the answer that means yes with \"equals\" or \"in\" \
+                         (\"exists\" and \"not_equals\" also hold for {\"verified\": false})"
+                            .into(),
+                    );
+                }
+                if h.verifies && !self.uses(&TemplateVar::LeadEmail) && !self.uses(&TemplateVar::ConversationUserId) {
+                    // The verification is recorded for the email and user id: the owner's API must check
+                    // the code against one of them, or a code sent elsewhere could verify this address.
+                    bad(
+                        "verifies",
+                        "a \"verifies\" action must send {{lead.email}} or {{conversation.user_id}}, so your API \
+                         checks the code for the account being verified"
+                            .into(),
+                    );
+                }
+                if h.verifies && success_when.is_none() {
+                    // Many APIs answer a wrong code with 200 {"verified": false}: the status alone proves nothing.
+                    bad(
+                        "response.success_when",
+                        "a \"verifies\" action must say which answer means the code was right, e.g. \
+                         \"response\": {\"success_when\": {\"path\": \"verified\", \"equals\": true}}"
+                            .into(),
+                    );
+                }
             }
-            _ => {}
-        }
-        if self.confirm && self.effective_scope() != Scope::Write {
-            bad("confirm", "only write actions ask for confirmation".into());
-        }
-        if self.requires_verification && self.verifies {
-            bad("requires_verification", "an action cannot both require and grant verification".into());
-        }
-        let success_when = self.response.as_ref().and_then(|r| r.success_when.as_ref());
-        if self.verifies && success_when.is_some_and(|w| !w.names_a_yes()) {
-            bad(
-                "response.success_when",
-                "a \"verifies\" action's condition must name the answer that means yes with \"equals\" or \"in\" \
-                 (\"exists\" and \"not_equals\" also hold for {\"verified\": false})"
-                    .into(),
-            );
-        }
-        if self.verifies && !self.uses(&TemplateVar::LeadEmail) && !self.uses(&TemplateVar::ConversationUserId) {
-            // The verification is recorded for the email and user id: the owner's API must check
-            // the code against one of them, or a code sent elsewhere could verify this address.
-            bad(
-                "verifies",
-                "a \"verifies\" action must send {{lead.email}} or {{conversation.user_id}}, so your API checks \
-                 the code for the account being verified"
-                    .into(),
-            );
-        }
-        if self.verifies && success_when.is_none() {
-            // Many APIs answer a wrong code with 200 {"verified": false}: the status alone proves nothing.
-            bad(
-                "response.success_when",
-                "a \"verifies\" action must say which answer means the code was right, e.g. \
-                 \"response\": {\"success_when\": {\"path\": \"verified\", \"equals\": true}}"
-                    .into(),
-            );
         }
         for (field, text) in self.templates() {
             let template = match Template::parse(&text) {
@@ -660,11 +748,6 @@ impl ActionDef {
                 }
             }
         }
-        for (i, r) in self.requires.iter().enumerate() {
-            if TemplateVar::parse(r).is_err() {
-                bad(&format!("requires[{i}]"), format!("{r:?} is not a template variable"));
-            }
-        }
         out
     }
 }
@@ -692,16 +775,6 @@ fn collect_strings(v: &serde_json::Value, path: &str, out: &mut Vec<(String, Str
         }
         _ => {}
     }
-}
-
-/// Checks a visitor's value against an input; returns it normalised, or a message for the visitor.
-pub fn validate_input(input: &InputDef, raw: &str) -> Result<String, String> {
-    input.rule().check(raw).map_err(|e| match e {
-        ValueError::Empty => format!("{} is required", input.what()),
-        ValueError::TooLong(_) => format!("{} is too long", input.what()),
-        ValueError::NotAnOption(options) => format!("{:?} is not one of: {options}", raw.trim()),
-        ValueError::Invalid(what) => format!("{:?} is not a valid {what}", raw.trim()),
-    })
 }
 
 pub use crate::format::is_email;
@@ -734,10 +807,14 @@ mod tests {
     #[test]
     fn the_plain_form_is_accepted_verbatim() {
         let a = ActionDef::from_json(PLAIN).unwrap();
-        assert_eq!(a.kind, ActionKind::Http);
-        assert_eq!(a.method, Some(HttpMethod::Get));
-        assert_eq!(a.effective_scope(), Scope::Read);
-        assert_eq!(a.slug(), "get-customer-account");
+        let h = a.http().unwrap();
+        assert_eq!(h.method, HttpMethod::Get);
+        assert_eq!(h.scope, Scope::Read);
+        assert_eq!(a.slug, "get-customer-account");
+        assert_eq!(
+            a.when_not_to_use.as_deref(),
+            Some("Do not use this action if the customer has not provided their email address.")
+        );
         assert!(a.enabled);
         assert!(a.problems(&["EXCHANGE_API_KEY".into()]).is_empty());
     }
@@ -749,9 +826,11 @@ mod tests {
         assert_eq!(p[0].field, "headers.Authorization");
         assert!(p[0].message.contains("secret EXCHANGE_API_KEY is not set"), "{}", p[0].message);
 
-        let mut w = a.clone();
-        w.method = Some(HttpMethod::Post);
-        w.url = Some("https://{{inputs.host}}/x?q={{secrets.EXCHANGE_API_KEY}}&p={{lead.phone}}".into());
+        let w = ActionDef::from_json(&PLAIN.replace(r#""method": "GET""#, r#""method": "POST""#).replace(
+            "https://api.example.com/customers?email={{lead.email}}",
+            "https://{{inputs.host}}/x?q={{secrets.EXCHANGE_API_KEY}}&p={{lead.phone}}",
+        ))
+        .unwrap();
         let fields: Vec<String> = w
             .problems(&["EXCHANGE_API_KEY".into()])
             .into_iter()
@@ -759,19 +838,25 @@ mod tests {
             .collect();
         assert!(fields.iter().any(|f| f.starts_with("url: unknown template variable {{lead.phone}}")), "{fields:?}");
         assert!(!fields.iter().any(|f| f.starts_with("scope")), "a POST defaults to write: {fields:?}");
-        assert_eq!(w.effective_scope(), Scope::Write);
-        w.scope = Some(Scope::Read);
-        assert_eq!(w.effective_scope(), Scope::Read, "a POST that only reads (search, validate) may say so");
+        assert_eq!(w.http().unwrap().scope, Scope::Write);
+        let read = ActionDef::from_json(&PLAIN.replace(r#""method": "GET""#, r#""method": "POST", "scope": "read""#));
+        assert_eq!(
+            read.unwrap().http().unwrap().scope,
+            Scope::Read,
+            "a POST that only reads (search, validate) may say so"
+        );
     }
 
     #[test]
     fn secrets_only_in_headers_auth_and_body_and_hosts_are_fixed() {
         let mut a = ActionDef::from_json(PLAIN).unwrap();
-        a.url = Some("https://api.example.com/x?k={{secrets.EXCHANGE_API_KEY}}".into());
+        let ActionKind::Http(h) = &mut a.kind else { panic!() };
+        h.url = "https://api.example.com/x?k={{secrets.EXCHANGE_API_KEY}}".into();
         let p = a.problems(&["EXCHANGE_API_KEY".into()]);
         assert!(p.iter().any(|p| p.field == "url" && p.message.contains("may only be used in headers")));
-        a.url = Some("https://api.{{inputs.x}}.example.com/".into());
-        a.inputs.push(InputDef::new("x", InputFormat::Text));
+        let ActionKind::Http(h) = &mut a.kind else { panic!() };
+        h.url = "https://api.{{inputs.x}}.example.com/".into();
+        h.inputs.push(InputDef::new("x", InputFormat::Text));
         let p = a.problems(&["EXCHANGE_API_KEY".into()]);
         assert!(p.iter().any(|p| p.field == "url" && p.message.contains("scheme or host")), "{p:?}");
     }
@@ -802,6 +887,30 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_takes_only_its_own_fields() {
+        let e = ActionDef::from_json(
+            r#"{"name":"x","type":"button","button":{"label":"Go","url":"https://x.example"},"method":"GET"}"#,
+        );
+        assert_eq!(e.unwrap_err(), "\"method\" is only for http actions (this one is \"button\")");
+        let e = ActionDef::from_json(r#"{"name":"x","type":"http","url":"https://x.example"}"#).unwrap_err();
+        assert!(e.starts_with("\"method\" is required for http actions"), "{e}");
+        let e = ActionDef::from_json(r#"{"name":"x","type":"form"}"#).unwrap_err();
+        assert!(e.starts_with("a form action needs"), "{e}");
+        let e = ActionDef::from_json(
+            r#"{"name":"x","type":"http","method":"GET","url":"https://x.example","requires":["lead.phone"]}"#,
+        );
+        assert!(e.unwrap_err().contains("\"lead.phone\" is not a template variable"));
+    }
+
+    #[test]
+    fn the_typed_form_reads_back_as_the_owner_wrote_it() {
+        for text in [PLAIN, r#"{"name":"Docs","type":"button","button":{"label":"Open","url":"https://x.example"}}"#] {
+            let a = ActionDef::from_json(text).unwrap();
+            assert_eq!(ActionDef::from_json(&serde_json::to_string(&a).unwrap()).unwrap(), a);
+        }
+    }
+
+    #[test]
     fn unknown_fields_are_rejected() {
         assert!(ActionDef::from_json(r#"{"name":"x","type":"http","methd":"GET"}"#).unwrap_err().contains("methd"));
     }
@@ -818,17 +927,17 @@ mod tests {
                 }}"#,
         )
         .unwrap();
-        let names: Vec<&str> = a.inputs.iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<&str> = a.inputs().iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["ref", "asset", "amount"]);
-        assert_eq!(a.inputs[1].options, ["BTC", "ETH"]);
-        assert!(!a.inputs[1].required);
-        assert_eq!(a.inputs[2].format, InputFormat::Number);
+        assert_eq!(a.inputs()[1].options, ["BTC", "ETH"]);
+        assert!(!a.inputs()[1].required);
+        assert_eq!(a.inputs()[2].format, InputFormat::Number);
         assert!(a.problems(&[]).is_empty(), "{:?}", a.problems(&[]));
         assert_eq!(
-            validate_input(&a.inputs[0], "WD-1").unwrap_err(),
+            validate_input(&a.inputs()[0], "WD-1").unwrap_err(),
             "\"WD-1\" is not a valid WD-, 8 digits, a dash and 4 digits"
         );
-        assert_eq!(validate_input(&a.inputs[1], "eth").unwrap(), "ETH");
+        assert_eq!(validate_input(&a.inputs()[1], "eth").unwrap(), "ETH");
         // The bundle keeps the list form; it reads back the same.
         let back = ActionDef::from_json(&serde_json::to_string(&a).unwrap()).unwrap();
         assert_eq!(back, a);

@@ -154,18 +154,57 @@ fn default_submit() -> String {
     "Submit".into()
 }
 
-/// A button's definition: opens a URL or runs an http action.
+/// A button's definition: its text and what it does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ButtonFile", into = "ButtonFile")]
 pub struct ButtonDef {
     /// The button's text.
     pub label: String,
+    /// What pressing it does.
+    pub target: ButtonTarget,
+}
+
+/// What a button does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonTarget {
     /// Opens this http(s) URL in a new tab.
+    Url(String),
+    /// Runs this http action (by slug, once the site is built) through the edge.
+    Run(String),
+}
+
+/// A button as the owner writes it: `label` and exactly one of `url` or `run`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ButtonFile {
+    label: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// Runs this http action (slug) through the edge.
+    url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run: Option<String>,
+    run: Option<String>,
+}
+
+impl TryFrom<ButtonFile> for ButtonDef {
+    type Error = String;
+
+    fn try_from(f: ButtonFile) -> Result<Self, String> {
+        let target = match (f.url, f.run) {
+            (Some(url), None) => ButtonTarget::Url(url),
+            (None, Some(run)) => ButtonTarget::Run(run),
+            _ => return Err("button: give exactly one of \"url\" (open a page) or \"run\" (run an action)".into()),
+        };
+        Ok(Self { label: f.label, target })
+    }
+}
+
+impl From<ButtonDef> for ButtonFile {
+    fn from(b: ButtonDef) -> Self {
+        let (url, run) = match b.target {
+            ButtonTarget::Url(u) => (Some(u), None),
+            ButtonTarget::Run(r) => (None, Some(r)),
+        };
+        Self { label: b.label, url, run }
+    }
 }
 
 /// A submitted value.
@@ -366,13 +405,10 @@ impl ButtonDef {
         if self.label.trim().is_empty() {
             out.push(("button.label".into(), "must not be empty".into()));
         }
-        match (&self.url, &self.run) {
-            (Some(_), Some(_)) | (None, None) => out
-                .push(("button".into(), "give exactly one of \"url\" (open a page) or \"run\" (run an action)".into())),
-            (Some(url), None) if !(url.starts_with("https://") || url.starts_with("http://")) => {
-                out.push(("button.url".into(), format!("{url:?} must be an http(s) URL")))
+        if let ButtonTarget::Url(url) = &self.target {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                out.push(("button.url".into(), format!("{url:?} must be an http(s) URL")));
             }
-            _ => {}
         }
         out
     }
@@ -458,10 +494,10 @@ mod tests {
     #[test]
     fn definitions_are_checked() {
         assert!(form().problems().is_empty());
-        let bad = ButtonDef { label: "Go".into(), url: Some("javascript:alert(1)".into()), run: None };
+        let bad = ButtonDef { label: "Go".into(), target: ButtonTarget::Url("javascript:alert(1)".into()) };
         assert_eq!(bad.problems()[0].0, "button.url");
-        let both = ButtonDef { label: "Go".into(), url: Some("https://x.example".into()), run: Some("y".into()) };
-        assert_eq!(both.problems()[0].0, "button");
+        let both = serde_json::from_str::<ButtonDef>(r#"{"label":"Go","url":"https://x.example","run":"y"}"#);
+        assert!(both.unwrap_err().to_string().contains("exactly one of"));
     }
 
     #[test]

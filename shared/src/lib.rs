@@ -8,6 +8,7 @@ pub mod embed;
 pub mod form;
 pub mod format;
 pub mod ids;
+pub mod input;
 pub mod markdown;
 pub mod message;
 pub mod net;

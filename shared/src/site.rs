@@ -458,18 +458,18 @@ impl SiteBundle {
                 errors.push(err(file, Some(&p.field), format!("action '{}': {}", p.action, p.message)));
             }
             if let Some(agent) = &agent {
-                let token_url = match &def.auth {
+                let token_url = match def.http().and_then(|h| h.auth.as_ref()) {
                     Some(crate::action::AuthDef::TokenEndpoint { url, .. }) => Some(url),
                     _ => None,
                 };
-                for (field, url) in [("url", def.url.as_ref()), ("auth.url", token_url)] {
+                for (field, url) in [("url", def.http().map(|h| &h.url)), ("auth.url", token_url)] {
                     if let Some(message) = url.and_then(|u| agent.actions.target_problem(u)) {
                         errors.push(err(file, Some(field), format!("action '{}': {message}", def.name)));
                     }
                 }
             }
             let method = agent.as_ref().map(|a| a.identity.method).unwrap_or_default();
-            if def.requires_verified_identity
+            if def.http().is_some_and(|h| h.requires_verified_identity)
                 && def.uses(&crate::template::TemplateVar::LeadEmail)
                 && method != IdentityMethod::Jwt
             {
@@ -484,25 +484,28 @@ impl SiteBundle {
                     ),
                 ));
             }
-            if defs.iter().any(|d| d.name.eq_ignore_ascii_case(&def.name) || d.slug() == def.slug()) {
+            if defs.iter().any(|d| d.name.eq_ignore_ascii_case(&def.name) || d.slug == def.slug) {
                 errors.push(err(file, Some("name"), format!("action '{}' is defined twice", def.name)));
             }
             defs.push(def);
             def_files.push(file.clone());
         }
         // References to actions may use the action's name or its slug; they are stored as slugs.
-        use crate::action::ActionKind;
-        let catalog: Vec<(String, String, ActionKind)> =
-            defs.iter().map(|d| (d.slug(), d.name.clone(), d.kind)).collect();
+        let catalog: Vec<(String, String, &'static str)> =
+            defs.iter().map(|d| (d.slug.to_string(), d.name.clone(), d.kind.name())).collect();
         for (i, def) in defs.iter_mut().enumerate() {
             let name = def.name.clone();
-            let targets = [
-                ("button.run", def.button.as_mut().and_then(|b| b.run.as_mut())),
-                ("form.on_submit.run", def.form.as_mut().and_then(|f| f.on_submit.run.as_mut())),
-            ];
-            for (field, target) in targets {
-                if let Some(reference) = target {
-                    match resolve_reference(&catalog, reference, Some(ActionKind::Http)) {
+            let target = match &mut def.kind {
+                crate::action::ActionKind::Button(b) => match &mut b.target {
+                    crate::form::ButtonTarget::Run(run) => Some(("button.run", run)),
+                    crate::form::ButtonTarget::Url(_) => None,
+                },
+                crate::action::ActionKind::Form(f) => f.on_submit.run.as_mut().map(|r| ("form.on_submit.run", r)),
+                crate::action::ActionKind::Http(_) => None,
+            };
+            if let Some((field, reference)) = target {
+                {
+                    match resolve_reference(&catalog, reference, Some("http")) {
                         Ok(slug) => *reference = slug,
                         Err(message) => {
                             errors.push(err(&def_files[i], Some(field), format!("action '{name}': {message}")))
@@ -522,8 +525,8 @@ impl SiteBundle {
                     match resolve_reference(&catalog, reference, None) {
                         Err(message) => errors.push(err(AGENT_FILE, Some(field), message)),
                         Ok(slug) => {
-                            let d = defs.iter().find(|d| d.slug() == slug).expect("resolved to a defined action");
-                            if field.ends_with("check") && !d.verifies {
+                            let d = defs.iter().find(|d| d.slug == slug).expect("resolved to a defined action");
+                            if field.ends_with("check") && !d.http().is_some_and(|h| h.verifies) {
                                 errors.push(err(
                                     AGENT_FILE,
                                     Some(field),
@@ -537,7 +540,7 @@ impl SiteBundle {
             }
             for (i, q) in agent.quick_replies.iter_mut().enumerate() {
                 if let Some(reference) = &mut q.action {
-                    match resolve_reference(&catalog, reference, Some(ActionKind::Button)) {
+                    match resolve_reference(&catalog, reference, Some("button")) {
                         Ok(slug) => *reference = slug,
                         Err(message) => {
                             errors.push(err(AGENT_FILE, Some(&format!("quick_replies[{i}].action")), message))
@@ -546,7 +549,7 @@ impl SiteBundle {
                 }
             }
             let a = &agent.actions;
-            if defs.iter().any(|d| d.requires_verification)
+            if defs.iter().any(|d| d.http().is_some_and(|h| h.requires_verification))
                 && (a.verification_send.is_none() || a.verification_check.is_none())
             {
                 errors.push(err(
@@ -564,18 +567,18 @@ impl SiteBundle {
 
     /// An action by its slug (callers check `enabled`; the guard refuses disabled ones).
     pub fn action(&self, slug: &str) -> Option<&ActionDef> {
-        self.actions.iter().find(|a| a.slug() == slug)
+        self.actions.iter().find(|a| a.slug == slug)
     }
 }
 
 /// The slug of the action a reference names (its slug, its name in any case, or its name as a
 /// slug), among actions of `kind` if given; otherwise a message naming the nearest one.
 fn resolve_reference(
-    catalog: &[(String, String, crate::action::ActionKind)],
+    catalog: &[(String, String, &'static str)],
     reference: &str,
-    kind: Option<crate::action::ActionKind>,
+    kind: Option<&str>,
 ) -> Result<String, String> {
-    let candidates: Vec<&(String, String, crate::action::ActionKind)> =
+    let candidates: Vec<&(String, String, &'static str)> =
         catalog.iter().filter(|(_, _, k)| kind.is_none_or(|want| *k == want)).collect();
     let as_slug = crate::action::slugify(reference);
     if let Some((slug, _, _)) = candidates
@@ -584,12 +587,7 @@ fn resolve_reference(
     {
         return Ok(slug.clone());
     }
-    let what = match kind {
-        Some(crate::action::ActionKind::Http) => "http action",
-        Some(crate::action::ActionKind::Button) => "button action",
-        Some(crate::action::ActionKind::Form) => "form action",
-        None => "action",
-    };
+    let what = kind.map_or("action".to_string(), |k| format!("{k} action"));
     let nearest = candidates
         .iter()
         .map(|(slug, name, _)| (strsim::levenshtein(&as_slug, slug), slug, name))
@@ -1209,9 +1207,12 @@ synonyms = { btc = ["bitcoin"] }
         assert_eq!(site.agent.actions.verification_send.as_deref(), Some("send-code"), "stored as the slug");
         assert_eq!(site.agent.actions.verification_check.as_deref(), Some("check-code"));
         assert_eq!(site.agent.quick_replies[0].action.as_deref(), Some("status-page"));
-        assert_eq!(site.action("run-check").unwrap().button.as_ref().unwrap().run.as_deref(), Some("send-code"));
+        assert_eq!(
+            site.action("run-check").unwrap().button().unwrap().target,
+            crate::form::ButtonTarget::Run("send-code".into())
+        );
         // A POST that only reads may say so; without a word, a POST is a write.
-        assert_eq!(site.action("send-code").unwrap().effective_scope(), crate::action::Scope::Write);
+        assert_eq!(site.action("send-code").unwrap().http().unwrap().scope, crate::action::Scope::Write);
 
         // The kind counts: a quick reply names a button action, not an http one.
         let wrong_kind = fixed.replace("action = \"Status Page\"", "action = \"send-code\"");

@@ -253,7 +253,7 @@ pub async fn run<N: Network>(ctx: &RunContext<'_, N>, action: &ActionDef, values
     let deadline = Deadline(started + f64::from(RUN_DEADLINE_MS));
     let mut credentials =
         Credentials::new(values.iter().filter(|(k, _)| matches!(k, TemplateVar::Secret(_))).map(|(_, v)| v));
-    let mut run = ActionRun::not_sent(action.slug(), RunStatus::Failed, None, String::new());
+    let mut run = ActionRun::not_sent(action.slug.to_string(), RunStatus::Failed, None, String::new());
     let result = attempt_all(ctx, action, values, deadline, &mut credentials, &mut run).await;
     match result {
         Ok(response) => finish_ok(action, &response, &credentials, &mut run),
@@ -281,13 +281,15 @@ async fn attempt_all<N: Network>(
     credentials: &mut Credentials,
     run: &mut ActionRun,
 ) -> Result<InboundResponse, Failure> {
-    let method = action.method.ok_or((ErrorClass::Template, format!("action '{}' has no method", action.name)))?;
-    let timeout = action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(MIN_ATTEMPT_MS, MAX_TIMEOUT_MS);
-    let max_retries = if method.is_idempotent() { u32::from(action.retries.unwrap_or(0).min(3)) } else { 0 };
+    let http =
+        action.http().ok_or((ErrorClass::Template, format!("action '{}' is not an http action", action.name)))?;
+    let method = http.method;
+    let timeout = http.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(MIN_ATTEMPT_MS, MAX_TIMEOUT_MS);
+    let max_retries = if method.is_idempotent() { u32::from(http.retries.unwrap_or(0).min(3)) } else { 0 };
     let mut refreshed_token = false;
     let mut attempt = 0;
     loop {
-        let token = match &action.auth {
+        let token = match &http.auth {
             Some(AuthDef::TokenEndpoint { .. }) => {
                 let token = fetch_token(ctx, action, values, deadline, refreshed_token).await?;
                 credentials.add(&token);
@@ -297,7 +299,7 @@ async fn attempt_all<N: Network>(
         };
         let mut request = build_request(action, values, ctx.policy, token.as_deref()).map_err(render_failure)?;
         if method.as_str() != "GET" {
-            request.headers.push(("Idempotency-Key".into(), idempotency_key(&ctx.idempotency_seed, &action.slug())));
+            request.headers.push(("Idempotency-Key".into(), idempotency_key(&ctx.idempotency_seed, &action.slug)));
         }
         credentials.learn_request(&request.url, &request.headers);
         run.request = log_request(&request, credentials);
@@ -397,10 +399,12 @@ async fn fetch_token<N: Network>(
     deadline: Deadline,
     force: bool,
 ) -> Result<String, Failure> {
-    let Some(AuthDef::TokenEndpoint { url, client_id, client_secret, scope }) = &action.auth else {
+    let Some(AuthDef::TokenEndpoint { url, client_id, client_secret, scope }) =
+        action.http().and_then(|h| h.auth.as_ref())
+    else {
         return Err((ErrorClass::Auth, "no token endpoint".into()));
     };
-    let slug = action.slug();
+    let slug = action.slug.to_string();
     let now = ctx.network.now_ms();
     if !force {
         if let Some((token, expires)) = ctx.tokens.0.borrow().get(&slug) {
@@ -432,7 +436,8 @@ async fn fetch_token<N: Network>(
         headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
         body: Some(body),
     };
-    let timeout = action.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(MIN_ATTEMPT_MS, MAX_TIMEOUT_MS);
+    let timeout =
+        action.http().and_then(|h| h.timeout_ms).unwrap_or(DEFAULT_TIMEOUT_MS).clamp(MIN_ATTEMPT_MS, MAX_TIMEOUT_MS);
     let within = deadline.budget(ctx.network, timeout)?;
     let response = ctx
         .network
@@ -465,7 +470,8 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Crede
     }
     let parsed: Option<serde_json::Value> = serde_json::from_slice(&response.body).ok();
     // A success condition fails closed: an empty or non-JSON body never meets it.
-    if let Some(when) = action.response.as_ref().and_then(|r| r.success_when.as_ref()) {
+    let response_def = action.http().map(|h| &h.response);
+    if let Some(when) = response_def.and_then(|r| r.success_when.as_ref()) {
         if !when.holds(parsed.as_ref()) {
             run.status = RunStatus::Failed;
             run.error_class = Some(ErrorClass::ConditionFailed);
@@ -487,7 +493,7 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Crede
         }
     };
     let json = redact_json(&json, credentials);
-    let fields = action.response.as_ref().map(|r| r.fields.as_slice()).unwrap_or_default();
+    let fields = response_def.map(|r| r.fields.as_slice()).unwrap_or_default();
     let data = if fields.is_empty() {
         // Nothing selected: everything but credential-named fields (an API may echo its key).
         without_credential_keys(&json)
@@ -496,7 +502,7 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Crede
             fields.iter().filter_map(|f| lookup(&json, f).map(|v| (f.clone(), v.clone()))).collect(),
         )
     };
-    run.reply = action.response.as_ref().and_then(|r| r.reply.as_deref()).and_then(|reply| render_reply(reply, &json));
+    run.reply = response_def.and_then(|r| r.reply.as_deref()).and_then(|reply| render_reply(reply, &json));
     run.status = RunStatus::Ok;
     run.summary = format!("'{}' succeeded (HTTP {})", action.name, response.status);
     run.data = Some(data);

@@ -4,7 +4,7 @@
 //! `actions::runner` through `crate::limits`.
 
 use shared::action::{validate_input, ActionDef};
-use shared::template::{TemplateVar, Values};
+use shared::template::Values;
 use std::collections::BTreeMap;
 
 /// Why an action may not run now.
@@ -67,29 +67,29 @@ pub fn check(
     values: &Values,
     state: GuardState,
 ) -> Result<BTreeMap<String, String>, Refusal> {
-    if !action.enabled {
+    // Only enabled http actions run: forms and buttons are drawn, never called.
+    let Some(http) = action.http().filter(|_| action.enabled) else {
         return Err(Refusal::Unknown(action.name.clone()));
-    }
-    if let Some(extra) = inputs.keys().find(|k| !action.inputs.iter().any(|i| &i.name == *k)) {
+    };
+    if let Some(extra) = inputs.keys().find(|k| !http.inputs.iter().any(|i| &i.name == *k)) {
         return Err(Refusal::UnexpectedInput(extra.clone()));
     }
-    for required in &action.requires {
-        let var = TemplateVar::parse(required).map_err(|_| Refusal::Precondition(required.clone()))?;
-        if values.get(&var).is_none_or(|v| v.trim().is_empty()) {
-            return Err(Refusal::Precondition(required.clone()));
+    for var in &http.requires {
+        if values.get(var).is_none_or(|v| v.trim().is_empty()) {
+            return Err(Refusal::Precondition(var.to_string()));
         }
     }
     // A signed user id says nothing about a typed email: an action keyed on the email needs it signed.
-    if action.requires_verified_identity
+    if http.requires_verified_identity
         && (!state.identity_verified || (crate::limits::keys::uses_lead_email(action) && !state.email_signed))
     {
         return Err(Refusal::IdentityNotVerified);
     }
-    if action.requires_verification && !state.verified {
+    if http.requires_verification && !state.verified {
         return Err(Refusal::NotVerified);
     }
     let mut clean = BTreeMap::new();
-    for input in &action.inputs {
+    for input in &http.inputs {
         match inputs.get(&input.name).map(String::as_str) {
             Some(raw) if !raw.trim().is_empty() => {
                 let v = validate_input(input, raw)
@@ -125,7 +125,7 @@ mod tests {
     }
 
     fn with_email() -> Values {
-        [(TemplateVar::LeadEmail, "a@b.co".to_string())].into_iter().collect()
+        [(shared::template::TemplateVar::LeadEmail, "a@b.co".to_string())].into_iter().collect()
     }
 
     fn inputs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -158,8 +158,9 @@ mod tests {
     #[test]
     fn identity_must_be_verified_when_required() {
         let mut a = reset();
-        a.requires_verification = false;
-        a.requires_verified_identity = true;
+        let shared::action::ActionKind::Http(h) = &mut a.kind else { panic!() };
+        h.requires_verification = false;
+        h.requires_verified_identity = true;
         let typed_email = GuardState::default();
         assert_eq!(
             check(&a, &inputs(&[("code", "123456")]), &with_email(), typed_email),
@@ -173,7 +174,8 @@ mod tests {
         );
         let signed_email = GuardState { identity_verified: true, email_signed: true, ..Default::default() };
         assert!(check(&a, &inputs(&[("code", "123456")]), &with_email(), signed_email).is_ok());
-        a.requires.clear();
+        let shared::action::ActionKind::Http(h) = &mut a.kind else { panic!() };
+        h.requires.clear();
         assert!(check(&a, &inputs(&[("code", "123456")]), &with_email(), user_hash_only).is_ok(), "no email used");
     }
 

@@ -57,15 +57,16 @@ pub fn build_request(
     policy: &NetworkPolicy,
     bearer_override: Option<&str>,
 ) -> Result<OutboundRequest, RenderError> {
-    let (Some(method), Some(url)) = (action.method, action.url.as_deref()) else {
+    let Some(http) = action.http() else {
         return Err(RenderError::NotHttp(action.name.clone()));
     };
-    let mut url = render("url", url, values, Encoding::Url)?;
+    let method = http.method;
+    let mut url = render("url", &http.url, values, Encoding::Url)?;
     let mut headers = Vec::new();
-    for (name, value) in &action.headers {
+    for (name, value) in &http.headers {
         headers.push((name.clone(), render(&format!("headers.{name}"), value, values, Encoding::Header)?));
     }
-    match &action.auth {
+    match &http.auth {
         None => {}
         Some(AuthDef::Bearer { token }) => {
             let token = render("auth.token", token, values, Encoding::Header)?;
@@ -92,11 +93,11 @@ pub fn build_request(
             }
         }
     }
-    let body = match &action.body {
+    let body = match &http.body {
         None => None,
         Some(template) => {
             let rendered = render_json(template, "body", values)?;
-            match action.body_format {
+            match http.body_format {
                 BodyFormat::Json => {
                     set_default(&mut headers, "Content-Type", "application/json");
                     Some(serde_json::to_string(&rendered).unwrap_or_default())

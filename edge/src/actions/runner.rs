@@ -116,10 +116,10 @@ pub async fn visitor_run<D: RunDeps>(
     let caller = Caller::Visitor { conversation, message };
     let run = match guarded(deps, &caller, action, inputs, values, now_ms).await? {
         Ok(run) => run,
-        Err(not_runnable) => not_runnable.into_run(action.slug()),
+        Err(not_runnable) => not_runnable.into_run(action.slug.to_string()),
     };
     deps.store().record_run(now_ms, &RunOrigin::Visitor(conversation.id.clone()), &run).await?;
-    if run.status == RunStatus::Ok && action.verifies {
+    if run.status == RunStatus::Ok && action.http().is_some_and(|h| h.verifies) {
         // Bound to what was checked: this email and user, from now.
         conversation.verification = Some(Verification {
             email: conversation.lead.email.clone(),
@@ -160,7 +160,7 @@ async fn guarded<D: RunDeps>(
     mut values: Values,
     now_ms: u64,
 ) -> Result<Result<ActionRun, NotRunnable>, StoreError> {
-    let slug = action.slug();
+    let slug = action.slug.to_string();
     let clean = match caller {
         Caller::Visitor { conversation, .. } => {
             let state = GuardState {
@@ -173,10 +173,8 @@ async fn guarded<D: RunDeps>(
         Caller::AdminTest => {
             let owner = GuardState { verified: true, identity_verified: true, email_signed: true };
             let mut for_guard = values.clone();
-            for required in &action.requires {
-                if let Ok(var) = TemplateVar::parse(required) {
-                    for_guard.entry(var).or_insert_with(|| "(test)".into());
-                }
+            for var in action.http().map(|h| h.requires.as_slice()).unwrap_or_default() {
+                for_guard.entry(var.clone()).or_insert_with(|| "(test)".into());
             }
             guard::check(action, inputs, &for_guard, owner)
         }
@@ -196,7 +194,7 @@ async fn guarded<D: RunDeps>(
     let (wrong_codes, limits, idempotency_seed) = match caller {
         Caller::Visitor { conversation, message } => {
             let email = conversation.lead.email.as_deref();
-            let wrong_codes = if action.verifies {
+            let wrong_codes = if action.http().is_some_and(|h| h.verifies) {
                 keys::failed_checks(&deps.site().agent.actions, &conversation.id, email)
             } else {
                 vec![]

@@ -2,7 +2,7 @@
 //! action's form, the lead form, a button action's button and the quick replies.
 
 use shared::action::ActionDef;
-use shared::form::FormDef;
+use shared::form::{ButtonTarget, FormDef};
 use shared::site::LEAD_FORM;
 use shared::template::Values;
 use shared::{ButtonAct, ButtonCard};
@@ -32,11 +32,10 @@ pub fn lead_card(site: &shared::site::SiteBundle, values: &Values) -> Option<sha
 
 /// A button action's button, as button `b{index}` of its message (`label` overrides its own).
 pub fn button_card(action: &ActionDef, index: usize, label: Option<&str>) -> Option<ButtonCard> {
-    let button = action.button.as_ref()?;
-    let does = match (&button.url, &button.run) {
-        (Some(url), _) => ButtonAct::OpenUrl(url.clone()),
-        (None, Some(run)) => ButtonAct::Run(run.clone()),
-        (None, None) => return None,
+    let button = action.button()?;
+    let does = match &button.target {
+        ButtonTarget::Url(url) => ButtonAct::OpenUrl(url.clone()),
+        ButtonTarget::Run(run) => ButtonAct::Run(run.clone()),
     };
     Some(ButtonCard { id: format!("b{index}"), label: label.unwrap_or(&button.label).to_string(), does })
 }

@@ -25,8 +25,8 @@ impl ActionIndex {
                 page_title: format!(
                     "{} {} {}",
                     a.name,
-                    a.form.as_ref().map_or("", |f| f.title.as_str()),
-                    a.button.as_ref().map_or("", |b| b.label.as_str())
+                    a.form().map_or("", |f| f.title.as_str()),
+                    a.button().map_or("", |b| b.label.as_str())
                 ),
                 heading: None,
                 url: String::new(),
@@ -35,7 +35,7 @@ impl ActionIndex {
             .collect();
         Self {
             index: KnowledgeIndex::new(chunks, &site.agent.answering.synonyms),
-            slugs: offered.iter().map(|a| a.slug()).collect(),
+            slugs: offered.iter().map(|a| a.slug.to_string()).collect(),
         }
     }
 

@@ -6,6 +6,7 @@ use super::intent::{extract, extract_email, ActionIndex, MIN_ACTION_COVERAGE};
 use serde::{Deserialize, Serialize};
 use shared::action::{ActionDef, ActionKind, InputDef, InputFormat};
 use shared::site::SiteBundle;
+use shared::template::TemplateVar;
 use std::collections::BTreeMap;
 
 /// An action the agent is working towards across messages.
@@ -144,7 +145,7 @@ impl Planner<'_> {
                 }
                 Awaiting::Input(name) => {
                     if let Some(input) =
-                        self.action(&pending.action).and_then(|a| a.inputs.iter().find(|i| i.name == name))
+                        self.action(&pending.action).and_then(|a| a.inputs().iter().find(|i| i.name == name))
                     {
                         if let Some(value) = extract(input, text) {
                             let mut next = pending.clone();
@@ -171,8 +172,8 @@ impl Planner<'_> {
             .site
             .actions
             .iter()
-            .filter(|a| a.enabled && !a.internal && a.kind == ActionKind::Http)
-            .find(|a| a.inputs.iter().any(|i| i.rule().is_distinctive() && extract(i, text).is_some()));
+            .filter(|a| a.enabled && !a.internal)
+            .find(|a| a.inputs().iter().any(|i| i.rule().is_distinctive() && extract(i, text).is_some()));
         let by_words = self
             .intents
             .best(text)
@@ -181,7 +182,7 @@ impl Planner<'_> {
             .and_then(|(slug, _)| self.action(slug));
         if let Some(action) = by_value.or(by_words) {
             let inputs = action
-                .inputs
+                .inputs()
                 .iter()
                 .filter(|i| i.format != InputFormat::Text || i.pattern.is_some() || !i.options.is_empty())
                 .filter_map(|i| extract(i, text).map(|v| (i.name.clone(), v)))
@@ -190,7 +191,8 @@ impl Planner<'_> {
                 learned.lead_email = Some(email);
             }
             let facts = Facts { lead_email: learned.lead_email.clone().or(facts.lead_email.clone()), ..facts.clone() };
-            let pending = Pending { action: action.slug(), inputs, awaiting: Awaiting::Nothing, resume: None };
+            let pending =
+                Pending { action: action.slug.to_string(), inputs, awaiting: Awaiting::Nothing, resume: None };
             return (self.advance(pending, &facts), learned);
         }
         (Step::Answer, learned)
@@ -208,23 +210,22 @@ impl Planner<'_> {
         let Some(action) = self.action(&pending.action) else {
             return Step::Say { text: "Sorry, that action is no longer available.".into(), pending: None };
         };
-        match action.kind {
-            ActionKind::Form => return Step::ShowForm { action: pending.action },
-            ActionKind::Button => return Step::ShowButton { action: pending.action },
-            ActionKind::Http => {}
-        }
-        if action.requires.iter().any(|r| r == "lead.email") && facts.lead_email.is_none() {
+        let http = match &action.kind {
+            ActionKind::Form(_) => return Step::ShowForm { action: pending.action },
+            ActionKind::Button(_) => return Step::ShowButton { action: pending.action },
+            ActionKind::Http(http) => http,
+        };
+        if http.requires.contains(&TemplateVar::LeadEmail) && facts.lead_email.is_none() {
             let text = format!("I can help with that ({}). What's the email address on your account?", action.name);
             return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::LeadEmail, ..pending }) };
         }
         // Mirrors the guard: nothing the visitor says can sign an identity or an email.
-        let unsigned =
-            !facts.identity_verified || (!facts.email_signed && action.uses(&shared::template::TemplateVar::LeadEmail));
-        if action.requires_verified_identity && unsigned {
+        let unsigned = !facts.identity_verified || (!facts.email_signed && action.uses(&TemplateVar::LeadEmail));
+        if http.requires_verified_identity && unsigned {
             // Nothing the visitor can say fixes this: let the guard refuse it, on the record.
             return Step::Run { action: pending.action, inputs: pending.inputs, then: None };
         }
-        if action.requires_verification && !facts.verified {
+        if http.requires_verification && !facts.verified {
             let cfg = &self.site.agent.actions;
             let (Some(send), Some(check)) = (cfg.verification_send.clone(), cfg.verification_check.clone()) else {
                 return Step::Say {
@@ -233,7 +234,7 @@ impl Planner<'_> {
                 };
             };
             let code_input =
-                self.action(&check).and_then(|c| c.inputs.first()).map(|i| i.name.clone()).unwrap_or_default();
+                self.action(&check).and_then(|c| c.inputs().first()).map(|i| i.name.clone()).unwrap_or_default();
             let resume = Pending { awaiting: Awaiting::Nothing, ..pending };
             return Step::Run {
                 action: send,
@@ -246,14 +247,14 @@ impl Planner<'_> {
                 }),
             };
         }
-        if let Some(missing) = action.inputs.iter().find(|i| i.required && !pending.inputs.contains_key(&i.name)) {
+        if let Some(missing) = http.inputs.iter().find(|i| i.required && !pending.inputs.contains_key(&i.name)) {
             let text = ask_for(missing);
             return Step::Say {
                 text,
                 pending: Some(Pending { awaiting: Awaiting::Input(missing.name.clone()), ..pending }),
             };
         }
-        if action.confirm && pending.awaiting != Awaiting::Confirmation {
+        if http.confirm && pending.awaiting != Awaiting::Confirmation {
             let what = action.description.as_deref().unwrap_or("");
             let mut text = format!(
                 "Please confirm: **{}**{}{}.",
@@ -262,7 +263,7 @@ impl Planner<'_> {
                 what.trim_end_matches('.')
             );
             // What will be sent, so the visitor confirms the values and not only the action.
-            for input in action.inputs.iter().filter(|i| i.format != InputFormat::Otp) {
+            for input in http.inputs.iter().filter(|i| i.format != InputFormat::Otp) {
                 if let Some(value) = pending.inputs.get(&input.name) {
                     text.push_str(&format!("\n- {}: {value}", input.description.as_deref().unwrap_or(&input.name)));
                 }

@@ -35,7 +35,7 @@ pub fn authorize<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<(), ApiError
 
 fn find<'s, D: RunDeps>(edge: &'s D, slug: &str) -> Result<&'s ActionDef, ApiError> {
     edge.site().action(slug).ok_or_else(|| {
-        let known: Vec<String> = edge.site().actions.iter().map(ActionDef::slug).collect();
+        let known: Vec<String> = edge.site().actions.iter().map(|a| a.slug.to_string()).collect();
         ApiError::new(ErrorCode::ActionNotFound, format!("no action {slug:?} (actions: {})", known.join(", ")))
     })
 }
@@ -54,7 +54,7 @@ pub fn list<D: RunDeps>(edge: &D) -> HttpResponse {
         .site()
         .actions
         .iter()
-        .map(|a| ActionSummary { slug: a.slug(), secrets: secret_names(a), definition: a })
+        .map(|a| ActionSummary { slug: a.slug.to_string(), secrets: secret_names(a), definition: a })
         .collect();
     HttpResponse::json(200, &serde_json::json!({ "actions": actions }))
 }
@@ -74,7 +74,7 @@ pub async fn logs<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result
         None => None,
         Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::invalid_field("before", "must be a log entry id"))?),
     };
-    let entries = edge.store().action_logs(&action.slug(), limit, before).await?;
+    let entries = edge.store().action_logs(&action.slug, limit, before).await?;
     let next = if entries.len() == limit { entries.last().map(|e| e.id) } else { None };
     Ok(HttpResponse::json(200, &serde_json::json!({ "logs": entries, "next_before": next })))
 }

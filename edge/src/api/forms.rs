@@ -41,8 +41,8 @@ pub async fn submit<D: Deps>(
     let (action, form) = if card.action == LEAD_FORM {
         (None, edge.site().agent.lead.as_ref().map(LeadConfig::form).ok_or_else(no_form)?)
     } else {
-        let action = edge.site().action(&card.action).filter(|a| a.form.is_some()).ok_or_else(no_form)?;
-        (Some(action), action.form.clone().ok_or_else(no_form)?)
+        let action = edge.site().action(&card.action).ok_or_else(no_form)?;
+        (Some(action), action.form().cloned().ok_or_else(no_form)?)
     };
     let body: SubmitFormRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let clean = validate_submission(&form, &body.values).map_err(ApiError::invalid_form)?;
@@ -168,7 +168,7 @@ async fn form_submitted<D: Deps>(
     };
     // The target's own inputs are filled from the form's fields of the same name.
     let target_inputs =
-        target.inputs.iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
+        target.inputs().iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
     let verification = record.verification.clone();
     let values = conversation_values(edge.site(), record, &stored.text);
     let run = visitor_run(edge, record, &stored.id, target, &target_inputs, values, now_ms).await?;

@@ -350,7 +350,7 @@ fn a_right_code_sent_through_a_form_verifies_the_conversation_and_a_wrong_one_do
     *w.network.1.borrow_mut() = world().network.1.take();
     let chat = Chat::open(&w, json!({"lead": {"email": "me@example.com"}}));
     let cid = shared::ConversationId::parse(chat.id.as_str()).unwrap();
-    let form = w.site.action("enter-code").unwrap().form.clone().unwrap();
+    let form = w.site.action("enter-code").unwrap().form().cloned().unwrap();
     let cards: Vec<_> = (1..=2)
         .map(|i| crate::store::NewMessage {
             form: Some(crate::agent::cards::form_card("enter-code", &form, &Default::default())),

@@ -150,10 +150,7 @@ async fn carry_out<D: Deps>(
                     .description
                     .clone()
                     .map_or_else(|| "Please fill in this form.".into(), |d| format!("{d} Please fill in this form."));
-                replies.push(Reply {
-                    form: def.form.as_ref().map(|f| form_card(&def.slug(), f, &values)),
-                    ..Reply::say(text)
-                });
+                replies.push(Reply { form: def.form().map(|f| form_card(&def.slug, f, &values)), ..Reply::say(text) });
                 break;
             }
             Step::ShowButton { action } => {
@@ -191,7 +188,7 @@ async fn carry_out<D: Deps>(
                 let outcome = |status, reason: Option<String>| ActionOutcome { name: def.name.clone(), status, reason };
                 match run.status {
                     RunStatus::Ok => {
-                        if def.verifies {
+                        if def.http().is_some_and(|h| h.verifies) {
                             // The runner bound the verification to the record.
                             facts.verified = true;
                         }
@@ -206,7 +203,7 @@ async fn carry_out<D: Deps>(
                         }
                     }
                     RunStatus::Failed
-                        if def.verifies
+                        if def.http().is_some_and(|h| h.verifies)
                             && matches!(run.error_class, Some(ErrorClass::Http4xx | ErrorClass::ConditionFailed)) =>
                     {
                         // A wrong code: ask again (the check action's rate limit bounds guessing).
@@ -214,8 +211,8 @@ async fn carry_out<D: Deps>(
                             "That code didn't work. Please check the email and send the code again.".into(),
                             Some(outcome(ActionStatus::Failed, Some(run.visitor_reason()))),
                         ));
-                        let code = def.inputs.first().map(|i| i.name.clone()).unwrap_or_default();
-                        pending = facts.pending.clone().filter(|p| p.action == def.slug()).map(|p| Pending {
+                        let code = def.inputs().first().map(|i| i.name.clone()).unwrap_or_default();
+                        pending = facts.pending.clone().filter(|p| def.slug == p.action).map(|p| Pending {
                             awaiting: Awaiting::Input(code),
                             inputs: BTreeMap::new(),
                             ..p
@@ -311,6 +308,6 @@ pub fn awaits_code(site: &SiteBundle, pending: Option<&str>) -> bool {
     let Some(p) = pending.and_then(|p| serde_json::from_str::<Pending>(p).ok()) else { return false };
     let Awaiting::Input(name) = &p.awaiting else { return false };
     site.action(&p.action)
-        .and_then(|a| a.inputs.iter().find(|i| &i.name == name))
+        .and_then(|a| a.inputs().iter().find(|i| &i.name == name))
         .is_some_and(|i| i.format == InputFormat::Otp)
 }

@@ -64,8 +64,8 @@ pub fn uses_lead_email(action: &ActionDef) -> bool {
 /// One run of an action: per conversation, for the whole site, and per email when the action is
 /// keyed on the lead's email (so new conversations do not buy new attempts on one account).
 pub fn action_run(action: &ActionDef, conversation: &ConversationId, email: Option<&str>) -> Vec<Limit> {
-    let RateLimit { per_conversation_per_hour, per_hour } = action.rate_limit.unwrap_or_default();
-    let slug = action.slug();
+    let RateLimit { per_conversation_per_hour, per_hour } = action.http().map(|h| h.rate_limit).unwrap_or_default();
+    let slug = action.slug.to_string();
     let mut limits = vec![
         Limit {
             key: format!("run:{slug}:conversation:{conversation}"),
