@@ -4,7 +4,7 @@
 use super::engine::{AnswerEngine, Question, Reply};
 use super::smalltalk::{classify, SmallTalk};
 use crate::knowledge::tokenize::terms;
-use crate::knowledge::{chunk_documents, Hit, KnowledgeIndex};
+use crate::knowledge::{chunk_documents, Hit, KnowledgeIndex, Query};
 use shared::site::{SiteBundle, Tone};
 use shared::Source;
 
@@ -42,7 +42,8 @@ impl BuiltinEngine {
         if let Some(kind) = classify(text) {
             return social(kind);
         }
-        if terms(text).is_empty() {
+        let query = self.index.read(text);
+        if !query.has_topic() {
             // Suggest the site's own topics, never another business's.
             let ask = match self.topics.as_slice() {
                 [] => "Could you tell me a bit more about what you need?".to_string(),
@@ -52,7 +53,7 @@ impl BuiltinEngine {
             };
             return ungrounded(&ask);
         }
-        let hits = self.index.search(text, 3);
+        let hits = self.index.search_query(&query, 3);
         let confident: Vec<&Hit<'_>> = hits.iter().filter(|h| h.coverage >= self.min_confidence).collect();
         let Some(best) = confident.first() else {
             return ungrounded(&self.fallback);
@@ -76,7 +77,7 @@ impl BuiltinEngine {
             if chosen.len() > 1 || hit.chunk.heading.is_some() {
                 text.push_str(&format!("**{}**\n", hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title)));
             }
-            text.push_str(&passage(&hit.chunk.text, &hit.matched));
+            text.push_str(&passage(&hit.chunk.text, &query));
         }
         let sources =
             chosen.iter().map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() }).collect();
@@ -107,12 +108,12 @@ fn ungrounded(text: &str) -> Reply {
 }
 
 /// The passage, or for a long one the lines that mention the question's terms (in order).
-fn passage(text: &str, matched: &[String]) -> String {
+fn passage(text: &str, query: &Query) -> String {
     if text.chars().count() <= MAX_PASSAGE_CHARS {
         return text.to_string();
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let hits_in = |line: &str| terms(line).iter().filter(|t| matched.contains(t)).count();
+    let hits_in = |line: &str| query.credits(&terms(line).into_iter().collect()).iter().filter(|c| **c > 0.0).count();
     let mut ranked: Vec<(usize, usize)> = lines.iter().enumerate().map(|(i, l)| (hits_in(l), i)).collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut keep = Vec::new();
@@ -189,7 +190,8 @@ mod tests {
             text.push_str(&format!("- Coin{i}: filler words here\n"));
         }
         text.push_str("- Dogecoin withdrawal: 5 DOGE\n");
-        let out = passage(&text, &["dogecoin".to_string()]);
+        let index = KnowledgeIndex::new(Vec::new(), &Default::default());
+        let out = passage(&text, &index.read("dogecoin"));
         assert!(out.contains("5 DOGE"));
         assert!(out.chars().count() <= MAX_PASSAGE_CHARS);
     }

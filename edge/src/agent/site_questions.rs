@@ -4,7 +4,7 @@
 //! measures what every site gets). `cargo test -p edge retrieval_figures -- --ignored --nocapture`
 //! prints the figures.
 
-use super::BuiltinEngine;
+use super::{AnswerEngine, BuiltinEngine};
 use crate::test_support::site_at;
 use serde::Deserialize;
 use shared::site::SiteBundle;
@@ -34,6 +34,9 @@ struct Figures {
     declined_total: usize,
     /// One line per question that went wrong.
     misses: Vec<String>,
+    /// The best passage's coverage for each answered and each declined question.
+    answered_coverage: Vec<f64>,
+    declined_coverage: Vec<f64>,
 }
 
 /// Whether a cited URL is the expected one (a page alone accepts any section of it).
@@ -47,8 +50,10 @@ fn routed_to(cited: &str, expected: &str) -> bool {
 
 fn evaluate(site: &SiteBundle, file: &QuestionsFile) -> Figures {
     let engine = BuiltinEngine::new(site);
-    let mut f = Figures { answered_total: file.answered.len(), declined_total: file.declined.len(), ..Default::default() };
+    let mut f =
+        Figures { answered_total: file.answered.len(), declined_total: file.declined.len(), ..Default::default() };
     for (question, expected) in &file.answered {
+        f.answered_coverage.push(engine.coverage(question));
         let reply = engine.answer(question);
         let cited = reply.sources.first().map(|s| s.url.as_str());
         match cited {
@@ -58,6 +63,7 @@ fn evaluate(site: &SiteBundle, file: &QuestionsFile) -> Figures {
         }
     }
     for question in &file.declined {
+        f.declined_coverage.push(engine.coverage(question));
         let reply = engine.answer(question);
         if reply.grounded {
             let cited = reply.sources.first().map_or("", |s| s.url.as_str());
@@ -135,5 +141,41 @@ fn retrieval_figures() {
         for miss in &f.misses {
             println!("  - {miss}");
         }
+        let lowest = f.answered_coverage.iter().copied().fold(f64::INFINITY, f64::min);
+        let highest = f.declined_coverage.iter().copied().fold(0.0, f64::max);
+        println!("  coverage: lowest of the answered {lowest:.2}, highest of the declined {highest:.2}");
+        if std::env::var("VERBOSE").is_ok() {
+            for (q, c) in file.declined.iter().zip(&f.declined_coverage) {
+                println!("    declined {c:.2} {q}");
+            }
+            for ((q, _), c) in file.answered.iter().zip(&f.answered_coverage) {
+                println!("    answered {c:.2} {q}");
+            }
+        }
     }
+}
+
+/// Prints how one question is read and ranked: `SITE=shop QUESTION="…" cargo test -p edge
+/// explain_question -- --ignored --nocapture` (`SITE=demo` is the demo without its synonyms).
+#[test]
+#[ignore = "prints how one question is read; set SITE and QUESTION"]
+fn explain_question() {
+    let (Ok(which), Ok(question)) = (std::env::var("SITE"), std::env::var("QUESTION")) else {
+        return;
+    };
+    let site = if which == "shop" { shop().0 } else { demo_without_synonyms().0 };
+    let index = crate::knowledge::KnowledgeIndex::new(
+        crate::knowledge::chunk_documents(&site.knowledge),
+        &site.agent.answering.synonyms,
+    );
+    let query = index.read(&question);
+    for g in &query.groups {
+        let alts: Vec<String> =
+            g.group.alternatives.iter().map(|a| format!("{}×{:.2}", a.stems.join("+"), a.factor)).collect();
+        println!("{:?} {:?} weight {:.2}: {}", g.group.kind, g.group.said, g.weight, alts.join(", "));
+    }
+    for hit in index.search_query(&query, 5) {
+        println!("{:.2} score {:.2} coverage  {}", hit.score, hit.coverage, hit.chunk.url);
+    }
+    println!("{}", BuiltinEngine::new(&site).answer(&question).text);
 }
