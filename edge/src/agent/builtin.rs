@@ -3,12 +3,14 @@
 
 use super::engine::{AnswerEngine, Question, Reply};
 use super::smalltalk::{classify, SmallTalk};
+use crate::knowledge::query::GroupKind;
 use crate::knowledge::tokenize::terms;
-use crate::knowledge::{chunk_documents, Hit, KnowledgeIndex, Query};
+use crate::knowledge::{chunk_documents, excerpt, Excerpt, Hit, KnowledgeIndex, Query};
 use shared::site::{SiteBundle, Tone};
 use shared::Source;
 
-/// A second passage is added when it scores at least this share of the best one.
+/// A second passage is added when it scores at least this share of the best one and answers a
+/// part of the question the best one does not.
 const SECOND_PASSAGE_RATIO: f64 = 0.8;
 /// Passages longer than this are cut to their lines that mention the question.
 const MAX_PASSAGE_CHARS: usize = 700;
@@ -59,8 +61,15 @@ impl BuiltinEngine {
             return ungrounded(&self.fallback);
         };
         let mut chosen = vec![*best];
+        // A second section only for a part of the question the first does not answer.
         if let Some(second) = confident.get(1) {
-            if second.score >= best.score * SECOND_PASSAGE_RATIO && second.chunk.url != best.chunk.url {
+            let adds = second
+                .credits
+                .iter()
+                .zip(&best.credits)
+                .zip(&query.groups)
+                .any(|((s, b), g)| g.group.kind == GroupKind::Topic && *s > 0.0 && *b == 0.0);
+            if adds && second.score >= best.score * SECOND_PASSAGE_RATIO && second.chunk.url != best.chunk.url {
                 chosen.push(second);
             }
         }
@@ -74,10 +83,20 @@ impl BuiltinEngine {
             if i > 0 {
                 text.push_str("\n\n");
             }
-            if chosen.len() > 1 || hit.chunk.heading.is_some() {
-                text.push_str(&format!("**{}**\n", hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title)));
+            let title = hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title);
+            match excerpt(hit.chunk, &query) {
+                // The pieces that answer, and where the rest is.
+                Excerpt::Units(units) => {
+                    let label = title.replace('[', "(").replace(']', ")");
+                    text.push_str(&format!("{units}\n\nMore in [{label}]({}).", hit.chunk.url));
+                }
+                Excerpt::Section(section) => {
+                    if chosen.len() > 1 || hit.chunk.heading.is_some() {
+                        text.push_str(&format!("**{title}**\n"));
+                    }
+                    text.push_str(&passage(&section, &query));
+                }
             }
-            text.push_str(&passage(&hit.chunk.text, &query));
         }
         let sources =
             chosen.iter().map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() }).collect();

@@ -144,6 +144,12 @@ fn retrieval_figures() {
         let lowest = f.answered_coverage.iter().copied().fold(f64::INFINITY, f64::min);
         let highest = f.declined_coverage.iter().copied().fold(0.0, f64::max);
         println!("  coverage: lowest of the answered {lowest:.2}, highest of the declined {highest:.2}");
+        if std::env::var("ANSWERS").is_ok() {
+            let engine = BuiltinEngine::new(site);
+            for (q, _) in &file.answered {
+                println!("\n>>> {q}\n{}", engine.answer(q).text);
+            }
+        }
         if std::env::var("VERBOSE").is_ok() {
             for (q, c) in file.declined.iter().zip(&f.declined_coverage) {
                 println!("    declined {c:.2} {q}");

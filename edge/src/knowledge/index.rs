@@ -45,6 +45,8 @@ pub struct Hit<'a> {
     /// 0–1: the IDF-weighted share of the question's topic found in the passage, a word found only
     /// through a related term counting for that term's factor.
     pub coverage: f64,
+    /// Per group of the query: what the passage's best match for it is worth (0 when absent).
+    pub credits: Vec<f64>,
 }
 
 /// A question's group with its weight in this index.
@@ -318,7 +320,13 @@ impl KnowledgeIndex {
                 // BM25 says how strongly a passage speaks of what it matches; coverage how much of
                 // the question that is. A passage that answers all of it beats a louder one that
                 // answers half.
-                Hit { chunk: &self.chunks[i], position: i, score: scores[i] * coverage, coverage }
+                Hit {
+                    chunk: &self.chunks[i],
+                    position: i,
+                    score: scores[i] * coverage,
+                    coverage,
+                    credits: credits[i].clone(),
+                }
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.position.cmp(&b.position)));
