@@ -77,7 +77,7 @@ test("a typing indicator shows while the edge answers", async ({ page }) => {
   });
   await ask(chat, "How do I turn on 2FA?");
   await expect(chat.getByRole("status")).toContainText("Nova is typing");
-  await expect(chat.getByRole("log")).toContainText("authenticator apps");
+  await expect(chat.getByRole("log")).toContainText("Turn on two-factor authentication in Settings, Security.");
   await expect(chat.getByRole("status")).toHaveCount(0);
 });
 

@@ -21,11 +21,13 @@ const B: f64 = 0.75;
 const HEADING_BOOST: f64 = 0.6;
 /// A question's form ("how long") multiplies a passage's topic score by up to 1 + this: it breaks
 /// ties between passages about the topic and never outweighs the topic itself.
-const FORM_BOOST: f64 = 0.5;
+const FORM_BOOST: f64 = 1.0;
 /// How much of the form boost one of the form's answer words gives, in the heading and in the text
 /// (a heading asked in the same form gives all of it).
 const FORM_IN_HEADING: f64 = 0.5;
-const FORM_IN_TEXT: f64 = 0.25;
+const FORM_IN_TEXT: f64 = 0.15;
+/// The text alone gives at most this much: the heading says what a section is about.
+const FORM_TEXT_CAP: f64 = 0.45;
 /// What a content word sharing the beginning of a question word's stem is worth ("delivered" →
 /// "deliv" for "delivery" → "deliveri"): the stemmer leaves such pairs apart.
 const SAME_ROOT: f64 = 0.9;
@@ -274,19 +276,24 @@ impl KnowledgeIndex {
             return Vec::new();
         }
         let mut scores = vec![0.0f64; self.chunks.len()];
-        let mut form_strength = vec![0.0f64; self.chunks.len()];
+        let mut form_in_heading = vec![0.0f64; self.chunks.len()];
+        let mut form_in_text = vec![0.0f64; self.chunks.len()];
         let mut credits = vec![vec![0.0f64; query.groups.len()]; self.chunks.len()];
         for (g, weighted) in query.groups.iter().enumerate() {
             if let GroupKind::Form(form) = weighted.group.kind {
                 // A heading asked in the same form ("How long verification takes") is about it.
                 for (i, forms) in self.heading_forms.iter().enumerate() {
                     if forms.contains(&form) {
-                        form_strength[i] += 1.0;
+                        form_in_heading[i] += 1.0;
                     }
                 }
                 for alt in &weighted.group.alternatives {
                     for (i, (_, in_heading)) in self.occurrences(alt) {
-                        form_strength[i] += if in_heading { FORM_IN_HEADING } else { FORM_IN_TEXT };
+                        if in_heading {
+                            form_in_heading[i] += FORM_IN_HEADING;
+                        } else {
+                            form_in_text[i] += FORM_IN_TEXT;
+                        }
                         credits[i][g] = 1.0;
                     }
                 }
@@ -308,7 +315,8 @@ impl KnowledgeIndex {
                 credits[i][g] = credit;
             }
         }
-        for (score, strength) in scores.iter_mut().zip(form_strength) {
+        for (i, score) in scores.iter_mut().enumerate() {
+            let strength = form_in_heading[i] + form_in_text[i].min(FORM_TEXT_CAP);
             *score *= 1.0 + FORM_BOOST * strength.min(1.0);
         }
         let topical =

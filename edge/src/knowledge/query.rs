@@ -3,7 +3,7 @@
 
 use super::lexicon::{Lexicon, Stems};
 use super::question::{find_forms, QuestionForm};
-use super::tokenize::{is_noise_word, phrase_terms, spoken_words, stem};
+use super::tokenize::{is_noise_word, negated, phrase_terms, spoken_words, stem};
 
 /// What a match through the built-in lexicon is worth against the visitor's own word (1.0). The
 /// owner's synonyms are worth 1.0: the owner said they mean the same.
@@ -120,6 +120,18 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
             groups.push(Group { kind: GroupKind::Topic, said, alternatives });
         }
     }
+    // "Can I X?" is answered by what one can or cannot do, and only the "cannot" leaves a trace
+    // in the index ("can" is a stop word): "we can't ship to P.O. boxes" → `not_ship`.
+    let negated_topic: Vec<Alternative> = groups
+        .iter()
+        .filter(|g| g.kind == GroupKind::Topic)
+        .flat_map(|g| &g.alternatives)
+        .filter(|a| a.stems.len() == 1 && !a.stems[0].starts_with("not_"))
+        .map(|a| Alternative { stems: vec![negated(&a.stems[0])], factor: 1.0 })
+        .collect();
+    if let Some(permission) = groups.iter_mut().find(|g| g.kind == GroupKind::Form(QuestionForm::Permission)) {
+        permission.alternatives.extend(negated_topic);
+    }
     groups
 }
 
@@ -184,6 +196,13 @@ mod tests {
             alts.iter().all(|(_, f)| *f == RELATED) && alts.contains(&("not_arriv".to_string(), RELATED)),
             "{alts:?}"
         );
+    }
+
+    #[test]
+    fn can_i_is_also_answered_by_what_cannot_be_done() {
+        let groups = parse_question("Can I return a gift card?", &Lexicon::default());
+        assert_eq!(groups[0].kind, GroupKind::Form(QuestionForm::Permission));
+        assert!(groups[0].alternatives.iter().any(|a| a.stems == ["not_return"]));
     }
 
     #[test]
