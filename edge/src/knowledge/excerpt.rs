@@ -1,7 +1,7 @@
 //! The short answer: of the section that answers, the sentences, list items or table rows that
-//! carry what the question asks beyond what the section's heading already says ("withdrawal fees
-//! for bitcoin" in "Withdrawal fees" → the bitcoin line). When no smaller piece carries it, or
-//! most of the section would, the section is the answer.
+//! carry what the question asks beyond what the section's heading already says ("how much is
+//! express delivery" in "Delivery times and costs" → the Express row). When no smaller piece
+//! carries it, or most of the section would, the section is the answer.
 
 use super::chunk::Chunk;
 use super::index::Query;
