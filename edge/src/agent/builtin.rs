@@ -203,6 +203,43 @@ mod tests {
     }
 
     #[test]
+    fn a_short_answer_quotes_the_line_that_answers_and_links_the_section() {
+        let r = BuiltinEngine::new(&site()).answer("what are the withdrawal fees for bitcoin?");
+        assert!(r.text.contains("- **Bitcoin (BTC)**: 0.0002 BTC"), "{}", r.text);
+        assert!(!r.text.contains("0.0015 ETH"), "{}", r.text);
+        assert!(r.text.ends_with("More in [Withdrawal fees](/fees#withdrawal-fees)."), "{}", r.text);
+    }
+
+    #[test]
+    fn a_table_row_is_answered_as_a_line_the_chat_draws() {
+        let agent = "site_id = \"t\"\nname = \"Pip\"\ngreeting = \"Hi\"\n";
+        let shipping = "# Shipping\n## Delivery times and costs\n| Method | Delivery time | Cost |\n|---|---|---|\n| Standard | 3–5 business days | $5.95 |\n| Express | 1–2 business days | $19.95 |\n\n## Where we ship\nWe deliver to Canada.";
+        let site = SiteBundle::from_files(agent, &[("knowledge/shipping.md".into(), shipping.into())]).unwrap();
+        let engine = BuiltinEngine::new(&site);
+        let r = engine.answer("how much is express delivery?");
+        assert!(r.text.contains("- Express: Delivery time 1–2 business days, Cost $19.95"), "{}", r.text);
+        assert!(!r.text.contains("Standard") && !r.text.contains('|'), "{}", r.text);
+        let drawn = shared::markdown::parse(&r.text);
+        assert!(drawn.iter().any(|b| matches!(b, shared::markdown::Block::List { items, .. } if items.len() == 1)));
+        // Asked in the heading's own terms, the whole table answers, drawn as rows.
+        let r = engine.answer("How long does delivery take?");
+        assert!(r.text.contains("- Standard: Delivery time") && r.text.contains("- Express:"), "{}", r.text);
+        assert!(!r.text.contains('|') && !r.text.contains("More in"), "{}", r.text);
+    }
+
+    #[test]
+    fn visitors_words_meet_the_pages_without_synonyms() {
+        let agent =
+            "site_id = \"t\"\nname = \"Pip\"\ngreeting = \"Hi\"\n[answering]\nfallback = \"I don't know that.\"";
+        let returns = "# Returns\n## Refunds\nWe refund your payment within 5 business days.\n\n## Return window\nReturn items within 60 days.";
+        let site = SiteBundle::from_files(agent, &[("knowledge/returns.md".into(), returns.into())]).unwrap();
+        let engine = BuiltinEngine::new(&site);
+        let r = engine.answer("When will I get my money back?");
+        assert_eq!(r.sources[0].url, "/returns#refunds", "{}", r.text);
+        assert_eq!(engine.answer("Do you sell bicycles?").text, "I don't know that.");
+    }
+
+    #[test]
     fn long_passages_keep_the_relevant_lines() {
         let mut text = String::new();
         for i in 0..40 {
