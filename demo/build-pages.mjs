@@ -15,7 +15,7 @@ const web = existsSync(join(siteDir, "web", "page.html")) ? join(siteDir, "web")
 
 const escape = (s) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 // Must match edge/src/knowledge/chunk.rs `slug`, or cited anchors would miss.
-const slug = (h) => h.split(/[^\p{L}\p{N}]+/u).filter(Boolean).map((w) => w.toLowerCase()).join("-");
+const slug = (h) => h.replace(/['\u2019]/g, "").split(/[^\p{L}\p{N}]+/u).filter(Boolean).map((w) => w.toLowerCase()).join("-");
 const inline = (s) =>
   escape(s)
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")

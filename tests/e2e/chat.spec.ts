@@ -22,6 +22,9 @@ test("a visitor asks about fees, gets a grounded answer with its source, and fin
 
   await ask(chat, "what are the withdrawal fees for bitcoin?");
   await expect(log).toContainText("0.0002 BTC");
+  // Only the line that answers, and a link to the rest of the section.
+  await expect(log).not.toContainText("0.0015 ETH");
+  await expect(log.getByRole("link", { name: "Withdrawal fees", exact: true })).toHaveAttribute("href", "/fees#withdrawal-fees");
   const source = chat.getByRole("link", { name: "Fees › Withdrawal fees" });
   await expect(source).toHaveAttribute("href", "/fees#withdrawal-fees");
   await expect(source).toHaveAttribute("rel", /noopener/);
@@ -74,7 +77,7 @@ test("a typing indicator shows while the edge answers", async ({ page }) => {
   });
   await ask(chat, "How do I turn on 2FA?");
   await expect(chat.getByRole("status")).toContainText("Nova is typing");
-  await expect(chat.getByRole("log")).toContainText("authenticator apps");
+  await expect(chat.getByRole("log")).toContainText("Turn on two-factor authentication in Settings, Security.");
   await expect(chat.getByRole("status")).toHaveCount(0);
 });
 

@@ -3,12 +3,14 @@
 
 use super::engine::{AnswerEngine, Question, Reply};
 use super::smalltalk::{classify, SmallTalk};
+use crate::knowledge::query::GroupKind;
 use crate::knowledge::tokenize::terms;
-use crate::knowledge::{chunk_documents, Hit, KnowledgeIndex};
+use crate::knowledge::{chunk_documents, excerpt, Excerpt, Hit, KnowledgeIndex, Query};
 use shared::site::{SiteBundle, Tone};
 use shared::Source;
 
-/// A second passage is added when it scores at least this share of the best one.
+/// A second passage is added when it scores at least this share of the best one and answers a
+/// part of the question the best one does not.
 const SECOND_PASSAGE_RATIO: f64 = 0.8;
 /// Passages longer than this are cut to their lines that mention the question.
 const MAX_PASSAGE_CHARS: usize = 700;
@@ -42,7 +44,8 @@ impl BuiltinEngine {
         if let Some(kind) = classify(text) {
             return social(kind);
         }
-        if terms(text).is_empty() {
+        let query = self.index.read(text);
+        if !query.has_topic() {
             // Suggest the site's own topics, never another business's.
             let ask = match self.topics.as_slice() {
                 [] => "Could you tell me a bit more about what you need?".to_string(),
@@ -52,14 +55,21 @@ impl BuiltinEngine {
             };
             return ungrounded(&ask);
         }
-        let hits = self.index.search(text, 3);
+        let hits = self.index.search_query(&query, 3);
         let confident: Vec<&Hit<'_>> = hits.iter().filter(|h| h.coverage >= self.min_confidence).collect();
         let Some(best) = confident.first() else {
             return ungrounded(&self.fallback);
         };
         let mut chosen = vec![*best];
+        // A second section only for a part of the question the first does not answer.
         if let Some(second) = confident.get(1) {
-            if second.score >= best.score * SECOND_PASSAGE_RATIO && second.chunk.url != best.chunk.url {
+            let adds = second
+                .credits
+                .iter()
+                .zip(&best.credits)
+                .zip(&query.groups)
+                .any(|((s, b), g)| g.group.kind == GroupKind::Topic && *s > 0.0 && *b == 0.0);
+            if adds && second.score >= best.score * SECOND_PASSAGE_RATIO && second.chunk.url != best.chunk.url {
                 chosen.push(second);
             }
         }
@@ -73,10 +83,20 @@ impl BuiltinEngine {
             if i > 0 {
                 text.push_str("\n\n");
             }
-            if chosen.len() > 1 || hit.chunk.heading.is_some() {
-                text.push_str(&format!("**{}**\n", hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title)));
+            let title = hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title);
+            match excerpt(hit.chunk, &query) {
+                // The pieces that answer, and where the rest is.
+                Excerpt::Units(units) => {
+                    let label = title.replace('[', "(").replace(']', ")");
+                    text.push_str(&format!("{units}\n\nMore in [{label}]({}).", hit.chunk.url));
+                }
+                Excerpt::Section(section) => {
+                    if chosen.len() > 1 || hit.chunk.heading.is_some() {
+                        text.push_str(&format!("**{title}**\n"));
+                    }
+                    text.push_str(&passage(&section, &query));
+                }
             }
-            text.push_str(&passage(&hit.chunk.text, &hit.matched));
         }
         let sources =
             chosen.iter().map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() }).collect();
@@ -107,12 +127,12 @@ fn ungrounded(text: &str) -> Reply {
 }
 
 /// The passage, or for a long one the lines that mention the question's terms (in order).
-fn passage(text: &str, matched: &[String]) -> String {
+fn passage(text: &str, query: &Query) -> String {
     if text.chars().count() <= MAX_PASSAGE_CHARS {
         return text.to_string();
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let hits_in = |line: &str| terms(line).iter().filter(|t| matched.contains(t)).count();
+    let hits_in = |line: &str| query.credits(&terms(line).into_iter().collect()).iter().filter(|c| **c > 0.0).count();
     let mut ranked: Vec<(usize, usize)> = lines.iter().enumerate().map(|(i, l)| (hits_in(l), i)).collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut keep = Vec::new();
@@ -183,13 +203,51 @@ mod tests {
     }
 
     #[test]
+    fn a_short_answer_quotes_the_line_that_answers_and_links_the_section() {
+        let r = BuiltinEngine::new(&site()).answer("what are the withdrawal fees for bitcoin?");
+        assert!(r.text.contains("- **Bitcoin (BTC)**: 0.0002 BTC"), "{}", r.text);
+        assert!(!r.text.contains("0.0015 ETH"), "{}", r.text);
+        assert!(r.text.ends_with("More in [Withdrawal fees](/fees#withdrawal-fees)."), "{}", r.text);
+    }
+
+    #[test]
+    fn a_table_row_is_answered_as_a_line_the_chat_draws() {
+        let agent = "site_id = \"t\"\nname = \"Pip\"\ngreeting = \"Hi\"\n";
+        let shipping = "# Shipping\n## Delivery times and costs\n| Method | Delivery time | Cost |\n|---|---|---|\n| Standard | 3–5 business days | $5.95 |\n| Express | 1–2 business days | $19.95 |\n\n## Where we ship\nWe deliver to Canada.";
+        let site = SiteBundle::from_files(agent, &[("knowledge/shipping.md".into(), shipping.into())]).unwrap();
+        let engine = BuiltinEngine::new(&site);
+        let r = engine.answer("how much is express delivery?");
+        assert!(r.text.contains("- Express: Delivery time 1–2 business days, Cost $19.95"), "{}", r.text);
+        assert!(!r.text.contains("Standard") && !r.text.contains('|'), "{}", r.text);
+        let drawn = shared::markdown::parse(&r.text);
+        assert!(drawn.iter().any(|b| matches!(b, shared::markdown::Block::List { items, .. } if items.len() == 1)));
+        // Asked in the heading's own terms, the whole table answers, drawn as rows.
+        let r = engine.answer("How long does delivery take?");
+        assert!(r.text.contains("- Standard: Delivery time") && r.text.contains("- Express:"), "{}", r.text);
+        assert!(!r.text.contains('|') && !r.text.contains("More in"), "{}", r.text);
+    }
+
+    #[test]
+    fn visitors_words_meet_the_pages_without_synonyms() {
+        let agent =
+            "site_id = \"t\"\nname = \"Pip\"\ngreeting = \"Hi\"\n[answering]\nfallback = \"I don't know that.\"";
+        let returns = "# Returns\n## Refunds\nWe refund your payment within 5 business days.\n\n## Return window\nReturn items within 60 days.";
+        let site = SiteBundle::from_files(agent, &[("knowledge/returns.md".into(), returns.into())]).unwrap();
+        let engine = BuiltinEngine::new(&site);
+        let r = engine.answer("When will I get my money back?");
+        assert_eq!(r.sources[0].url, "/returns#refunds", "{}", r.text);
+        assert_eq!(engine.answer("Do you sell bicycles?").text, "I don't know that.");
+    }
+
+    #[test]
     fn long_passages_keep_the_relevant_lines() {
         let mut text = String::new();
         for i in 0..40 {
             text.push_str(&format!("- Coin{i}: filler words here\n"));
         }
         text.push_str("- Dogecoin withdrawal: 5 DOGE\n");
-        let out = passage(&text, &["dogecoin".to_string()]);
+        let index = KnowledgeIndex::new(Vec::new(), &Default::default());
+        let out = passage(&text, &index.read("dogecoin"));
         assert!(out.contains("5 DOGE"));
         assert!(out.chars().count() <= MAX_PASSAGE_CHARS);
     }

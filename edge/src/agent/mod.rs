@@ -10,6 +10,8 @@ pub mod smalltalk;
 
 #[cfg(test)]
 mod demo_questions;
+#[cfg(test)]
+mod site_questions;
 
 pub use builtin::BuiltinEngine;
 pub use engine::{AnswerEngine, Question, Reply};

@@ -84,9 +84,11 @@ fn split_paragraphs(text: &str, max: usize) -> Vec<String> {
     parts
 }
 
-/// The anchor a heading gets on the owner's page: lower case, words joined by '-'.
+/// The anchor a heading gets on the owner's page: lower case, words joined by '-', apostrophes
+/// dropped inside words ("Items that can't be returned" → `items-that-cant-be-returned`), as
+/// GitHub and most Markdown renderers write them.
 pub fn slug(heading: &str) -> String {
-    shared::action::slugify(heading)
+    shared::action::slugify(&heading.replace(['\'', '\u{2019}'], ""))
 }
 
 #[cfg(test)]
@@ -129,5 +131,7 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(slug("Withdrawal fees (BTC & ETH)"), "withdrawal-fees-btc-eth");
+        assert_eq!(slug("Items that can't be returned"), "items-that-cant-be-returned");
+        assert_eq!(slug("What the warranty doesn’t cover"), "what-the-warranty-doesnt-cover");
     }
 }

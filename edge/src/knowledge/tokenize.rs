@@ -1,5 +1,8 @@
-//! Words to index terms: lower-cased, stop words dropped, light suffix stemming so that
-//! "withdrawals", "withdrawing" and "withdrawal" meet.
+//! Words to index terms: lower-cased, contractions resolved, stop and filler words dropped, and
+//! stemmed with the Snowball English (Porter 2) stemmer so that "withdrawals", "withdrawing" and
+//! "withdrawal" meet.
+
+use rust_stemmers::{Algorithm, Stemmer};
 
 /// Words too common to say anything about what a question is about.
 const STOP_WORDS: &[&str] = &[
@@ -11,14 +14,127 @@ const STOP_WORDS: &[&str] = &[
     "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
 ];
 
+/// Words visitors add to a question that carry no topic ("usually", "something", "anymore"). Kept
+/// apart from [`STOP_WORDS`], which other modules read as "common English function words".
+const FILLER_WORDS: &[&str] = &[
+    "actually",
+    "already",
+    "another",
+    "anymore",
+    "anyone",
+    "anything",
+    "basically",
+    "currently",
+    "doing",
+    "done",
+    "else",
+    "even",
+    "ever",
+    "exactly",
+    "generally",
+    "go",
+    "goes",
+    "going",
+    "gone",
+    "hello",
+    "here",
+    "hey",
+    "hi",
+    "maybe",
+    "mine",
+    "normally",
+    "now",
+    "ok",
+    "okay",
+    "only",
+    "other",
+    "others",
+    "own",
+    "per",
+    "really",
+    "somebody",
+    "someone",
+    "something",
+    "still",
+    "stuff",
+    "sure",
+    "taking",
+    "thank",
+    "thanks",
+    "thing",
+    "things",
+    "those",
+    "took",
+    "typically",
+    "usually",
+    "very",
+    "were",
+    "yet",
+    "yours",
+];
+
 /// Whether a lower-cased word is a stop word.
 pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.binary_search(&word).is_ok()
 }
 
-/// Splits text into index terms, in order (duplicates kept).
+/// Whether a lower-cased word says nothing about a question's topic: a stop or filler word, or an
+/// inflection of a stop word ("having", "needs").
+pub fn is_noise_word(word: &str) -> bool {
+    is_stop_word(word) || FILLER_WORDS.binary_search(&word).is_ok() || is_stop_word(&stem(word))
+}
+
+/// Splits text into index terms, in order (duplicates kept). A word governed by a negation ("has
+/// not arrived", "hasn't changed", "never expire") also yields its [`negated`] term.
 pub fn terms(text: &str) -> Vec<String> {
-    words(text).filter(|w| !is_stop_word(w)).map(|w| stem(&w)).collect()
+    let mut out = Vec::new();
+    let mut negation_reach = 0;
+    for word in spoken_words(text) {
+        match word {
+            None => negation_reach = NEGATION_REACH,
+            Some(w) if NEGATIONS.contains(&w.as_str()) => negation_reach = NEGATION_REACH,
+            Some(w) if is_noise_word(&w) => negation_reach = negation_reach.saturating_sub(1),
+            Some(w) => {
+                let s = stem(&w);
+                if negation_reach > 0 {
+                    out.push(negated(&s));
+                    negation_reach = 0;
+                }
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// Words that negate the word after them (a negated auxiliary such as "hasn't" reads as one too).
+const NEGATIONS: &[&str] = &["never", "no", "not"];
+/// How many words after a negation its word may come ("has not yet been credited").
+const NEGATION_REACH: usize = 4;
+
+/// The term for a negated stem ("arriv" → "not_arriv"); no word contains `_`, so none collides.
+pub fn negated(stem: &str) -> String {
+    format!("not_{stem}")
+}
+
+/// The terms a phrase's stems stand for: its content stems, the first one after "not" negated
+/// (["not", "show", "up"] → ["not_show"]).
+pub fn phrase_terms(stems: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut negate = false;
+    for s in stems {
+        if s == "not" {
+            negate = true;
+        } else if !is_noise_word(s) {
+            out.push(if std::mem::take(&mut negate) { negated(s) } else { s.clone() });
+        }
+    }
+    out
+}
+
+/// The words of a text that can carry a topic, lower-cased and unstemmed, in order.
+pub fn content_words(text: &str) -> Vec<String> {
+    spoken_words(text).into_iter().filter_map(|w| w.filter(|w| !is_noise_word(w))).collect()
 }
 
 /// Lower-cased alphanumeric runs of the text.
@@ -26,33 +142,68 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
 }
 
-/// A deliberately small stemmer: plural, -ing, -ed, -al and a final -e.
+/// The text's words with contractions resolved: "isn't", "can't" and "cannot" become `None` (a
+/// negated auxiliary, never a topic), "CEO's" becomes "ceo" and "we'll" "we".
+pub fn spoken_words(text: &str) -> Vec<Option<String>> {
+    let is_apostrophe = |c: char| c == '\'' || c == '\u{2019}';
+    text.split(|c: char| !c.is_alphanumeric() && !is_apostrophe(c))
+        .map(|w| w.trim_matches(is_apostrophe).to_lowercase().replace('\u{2019}', "'"))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.ends_with("n't") || w == "cannot" {
+                return None;
+            }
+            let base = ["'s", "'re", "'ve", "'ll", "'d", "'m"].iter().find_map(|s| w.strip_suffix(s));
+            Some(base.unwrap_or(&w).replace('\'', ""))
+        })
+        .collect()
+}
+
+/// Irregular verb forms a stemmer cannot bring home ("broke" → "break"), sorted for binary search.
+const IRREGULAR: &[(&str, &str)] = &[
+    ("began", "begin"),
+    ("begun", "begin"),
+    ("bought", "buy"),
+    ("broke", "break"),
+    ("broken", "break"),
+    ("brought", "bring"),
+    ("came", "come"),
+    ("chose", "choose"),
+    ("chosen", "choose"),
+    ("forgot", "forget"),
+    ("forgotten", "forget"),
+    ("found", "find"),
+    ("froze", "freeze"),
+    ("frozen", "freeze"),
+    ("gave", "give"),
+    ("given", "give"),
+    ("held", "hold"),
+    ("hid", "hide"),
+    ("hidden", "hide"),
+    ("kept", "keep"),
+    ("lent", "lend"),
+    ("lost", "lose"),
+    ("made", "make"),
+    ("paid", "pay"),
+    ("sent", "send"),
+    ("shown", "show"),
+    ("sold", "sell"),
+    ("spent", "spend"),
+    ("stole", "steal"),
+    ("stolen", "steal"),
+    ("taken", "take"),
+    ("tore", "tear"),
+    ("torn", "tear"),
+    ("wore", "wear"),
+    ("worn", "wear"),
+    ("written", "write"),
+    ("wrote", "write"),
+];
+
+/// The Snowball English stem of a lower-cased word (irregular verb forms first taken to their base).
 pub fn stem(word: &str) -> String {
-    let mut w = word.to_string();
-    let len = |w: &str| w.chars().count();
-    if len(&w) > 4 && w.ends_with("ies") {
-        w.truncate(w.len() - 3);
-        w.push('y');
-    } else if w.ends_with("sses") {
-        w.truncate(w.len() - 2);
-    } else if len(&w) > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
-        w.pop();
-    }
-    if len(&w) > 5 && w.ends_with("ing") {
-        w.truncate(w.len() - 3);
-    } else if len(&w) > 4 && w.ends_with("ied") {
-        w.truncate(w.len() - 3);
-        w.push('y');
-    } else if len(&w) > 4 && w.ends_with("ed") {
-        w.truncate(w.len() - 2);
-    }
-    if len(&w) > 6 && w.ends_with("al") {
-        w.truncate(w.len() - 2);
-    }
-    if len(&w) >= 4 && w.ends_with('e') {
-        w.pop();
-    }
-    w
+    let base = IRREGULAR.binary_search_by(|(form, _)| form.cmp(&word)).map_or(word, |i| IRREGULAR[i].1);
+    Stemmer::create(Algorithm::English).stem(base).into_owned()
 }
 
 #[cfg(test)]
@@ -60,13 +211,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stop_words_are_sorted_for_binary_search() {
+    fn word_lists_are_sorted_for_binary_search() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(FILLER_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(IRREGULAR.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
     fn question_keeps_its_subject() {
         assert_eq!(terms("What are the withdrawal fees for Bitcoin?"), vec!["withdraw", "fee", "bitcoin"]);
+        assert_eq!(terms("How long do withdrawals usually take?"), vec!["long", "withdraw"]);
+    }
+
+    #[test]
+    fn contractions_and_possessives_are_resolved() {
+        assert_eq!(terms("My tracking hasn't updated"), vec!["track", "not_updat", "updat"]);
+        assert_eq!(terms("What's your CEO's name?"), vec!["ceo", "name"]);
+        assert_eq!(terms("I can’t log in, we'll see"), vec!["not_log", "log", "see"]);
+        assert_eq!(spoken_words("don't"), vec![None]);
+    }
+
+    #[test]
+    fn a_negation_marks_the_word_it_governs() {
+        assert_eq!(terms("If a deposit has not arrived"), vec!["deposit", "not_arriv", "arriv"]);
+        assert_eq!(terms("Gift cards never expire"), vec!["gift", "card", "not_expir", "expir"]);
+        assert_eq!(terms("no"), Vec::<String>::new());
+        let stems: Vec<String> = ["not", "show", "up"].map(String::from).to_vec();
+        assert_eq!(phrase_terms(&stems), vec!["not_show"]);
     }
 
     #[test]
@@ -77,6 +248,11 @@ mod tests {
             &["verify", "verified", "verifies"],
             &["code", "codes"],
             &["fee", "fees"],
+            &["ship", "shipping", "shipped", "ships"],
+            &["return", "returns", "returned", "returning"],
+            &["cancel", "cancelled", "cancelling"],
+            &["break", "broke", "broken", "breaks"],
+            &["send", "sent", "sending"],
         ] {
             let stems: Vec<String> = group.iter().map(|w| stem(w)).collect();
             assert!(stems.windows(2).all(|s| s[0] == s[1]), "{group:?} -> {stems:?}");
