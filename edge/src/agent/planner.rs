@@ -472,7 +472,6 @@ mod tests {
         }
 
         #[test]
-        #[ignore = "intent on the shop site: enabled once retrieval's question forms land (this session)"]
         fn asked_by_intent_it_asks_for_the_order_number_with_the_hint_and_an_example() {
             let step = plan("where is my order?", &Facts::default());
             let Step::Say { text, pending: Some(pending) } = step else { panic!("{step:?}") };
@@ -503,7 +502,6 @@ mod tests {
         }
 
         #[test]
-        #[ignore = "intent on the shop site: enabled once retrieval's question forms land (this session)"]
         fn a_return_request_shows_the_return_form() {
             let step = plan("I want to return something", &Facts::default());
             assert_eq!(step, Step::ShowForm { action: "start-a-return".into() });
