@@ -3,40 +3,12 @@
 //! an action. It never runs anything itself; the turn (`turn.rs`) executes, behind the guards.
 
 use super::intent::{extract, extract_email, ActionIndex, MIN_ACTION_COVERAGE};
-use serde::{Deserialize, Serialize};
 use shared::action::{ActionDef, ActionKind, InputDef, InputFormat};
 use shared::site::SiteBundle;
 use shared::template::TemplateVar;
 use std::collections::BTreeMap;
 
-/// An action the agent is working towards across messages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
-    /// The action's slug.
-    pub action: String,
-    /// Inputs collected so far.
-    #[serde(default)]
-    pub inputs: BTreeMap<String, String>,
-    /// What the agent waits for.
-    pub awaiting: Awaiting,
-    /// What to resume once this is done (the action that needed verification).
-    #[serde(default)]
-    pub resume: Option<Box<Pending>>,
-}
-
-/// What the agent waits for from the visitor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
-pub enum Awaiting {
-    /// A value for this input.
-    Input(String),
-    /// The email address on the visitor's account.
-    LeadEmail,
-    /// Yes or no to running a write action.
-    Confirmation,
-    /// Nothing: ready to continue.
-    Nothing,
-}
+pub use crate::pending::{Awaiting, Pending};
 
 /// What the edge knows about the conversation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

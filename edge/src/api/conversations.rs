@@ -255,7 +255,7 @@ pub async fn post_message<D: Deps>(
     // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw text is
     // used for this turn only.
     let stored_text =
-        if turn::awaits_code(edge.site(), record.pending.as_deref()) { mask_codes(text) } else { mask_sensitive(text) };
+        if turn::awaits_code(edge.site(), record.pending.as_ref()) { mask_codes(text) } else { mask_sensitive(text) };
     let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
     let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
     let stored = match store_once(edge.store(), &record.id, &visitor).await? {

@@ -27,7 +27,7 @@ fn facts_of(site: &SiteBundle, record: &ConversationRecord, now_ms: u64) -> Fact
         identity_verified: record.identity_verified(now_ms),
         email_signed: record.email_signed(now_ms),
         // An unfinished action stored by an older version that no longer parses is forgotten.
-        pending: record.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
+        pending: record.pending.clone(),
     }
 }
 
@@ -241,7 +241,7 @@ async fn carry_out<D: Deps>(
             }
         }
     }
-    record.pending = pending.and_then(|p| serde_json::to_string(&p).ok());
+    record.pending = pending;
     deps.store().save_state(record).await?;
     Ok(replies)
 }
@@ -304,8 +304,8 @@ pub fn conversation_values(site: &SiteBundle, record: &ConversationRecord, text:
 }
 
 /// Whether the conversation waits for a one-time code (its digits are then masked when stored).
-pub fn awaits_code(site: &SiteBundle, pending: Option<&str>) -> bool {
-    let Some(p) = pending.and_then(|p| serde_json::from_str::<Pending>(p).ok()) else { return false };
+pub fn awaits_code(site: &SiteBundle, pending: Option<&Pending>) -> bool {
+    let Some(p) = pending else { return false };
     let Awaiting::Input(name) = &p.awaiting else { return false };
     site.action(&p.action)
         .and_then(|a| a.inputs().iter().find(|i| &i.name == name))

@@ -8,6 +8,7 @@ use super::sqlite::Sqlite;
 use super::*;
 use crate::actions::execute::{ActionRun, ErrorClass, LoggedRequest, RunStatus};
 use crate::api::tests::block_on;
+use crate::pending::{Awaiting, Pending};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, FormCard, Source, Submission};
 
 /// What the edge needs of one store.
@@ -97,7 +98,12 @@ fn a_conversation_reads_back_as_created<S: Stores>(store: &S) {
         verification: Some(Verification { email: Some("ana@example.com".into()), user_id: None, at_ms: T0 - 5 }),
         identity: IdentityProof::SignedToken,
         identity_expires_at_ms: Some(T0 + 600_000),
-        pending: Some(r#"{"action":"close-account"}"#.into()),
+        pending: Some(Pending {
+            action: "close-account".into(),
+            inputs: [("reason".to_string(), "moving".to_string())].into(),
+            awaiting: Awaiting::Confirmation,
+            resume: None,
+        }),
         attributes: BTreeMap::from([("plan".to_string(), "pro".to_string())]),
         ..record("c1", T0)
     };
@@ -133,7 +139,12 @@ fn saving_state_keeps_what_the_agent_learned_and_nothing_else<S: Stores>(store: 
     let mut learned = block_on(store.conversation(&id)).unwrap().unwrap();
     learned.lead = Lead { email: Some("me@example.com".into()), name: Some("Me".into()) };
     learned.verification = Some(Verification { email: None, user_id: Some("u-1".into()), at_ms: T0 + 9 });
-    learned.pending = Some("{}".into());
+    learned.pending = Some(Pending {
+        action: "reset-2fa".into(),
+        inputs: Default::default(),
+        awaiting: Awaiting::LeadEmail,
+        resume: None,
+    });
     learned.attributes.insert("tier".into(), "gold".into());
     block_on(store.save_state(&learned)).unwrap();
     assert_eq!(block_on(store.conversation(&id)).unwrap().as_ref(), Some(&learned));

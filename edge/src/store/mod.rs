@@ -15,6 +15,7 @@ pub mod sqlite;
 pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
 pub use erasure::{Erased, ErasureStore, Person};
 
+use crate::pending::{Awaiting, Pending};
 use shared::api::Lead;
 use shared::{ActionOutcome, Author, ButtonCard, ConversationId, FormCard, Message, MessageId, Source, Submission};
 use std::collections::BTreeMap;
@@ -39,7 +40,7 @@ pub struct ConversationRecord {
     /// When that proof stops counting (a JWT's `exp`), Unix ms; none for `user_hash`.
     pub identity_expires_at_ms: Option<u64>,
     /// The agent's unfinished action (JSON of `agent::planner::Pending`), if any.
-    pub pending: Option<String>,
+    pub pending: Option<Pending>,
     /// Custom attributes (`{{conversation.attributes.NAME}}`).
     pub attributes: BTreeMap<String, String>,
 }
@@ -135,11 +136,7 @@ impl ConversationRecord {
         }
         self.lead.email = Some(email);
         self.verification = None;
-        let waits_for_email = self
-            .pending
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<crate::agent::planner::Pending>(p).ok())
-            .is_some_and(|p| p.awaiting == crate::agent::planner::Awaiting::LeadEmail);
+        let waits_for_email = self.pending.as_ref().is_some_and(|p| p.awaiting == Awaiting::LeadEmail);
         if !waits_for_email {
             self.pending = None;
         }

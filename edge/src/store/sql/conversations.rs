@@ -78,7 +78,9 @@ impl ConversationRow {
             }),
             identity: IdentityProof::parse(self.identity_method.as_deref()),
             identity_expires_at_ms: self.identity_expires_at_ms.map(|t| t as u64),
-            pending: self.pending,
+            // A step stored by an older version that no longer reads is forgotten, not fatal: the
+            // visitor is asked again rather than locked out of the conversation.
+            pending: self.pending.as_deref().and_then(|p| serde_json::from_str(p).ok()),
             attributes: self
                 .attributes
                 .as_deref()
@@ -149,7 +151,7 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
                 SqlValue::opt_text(attributes_json(r).as_deref()),
                 SqlValue::opt_text(r.identity.as_str()),
                 r.identity_expires_at_ms.map_or(SqlValue::Null, SqlValue::int),
-                SqlValue::opt_text(r.pending.as_deref()),
+                SqlValue::opt_text(pending_json(r)?.as_deref()),
                 v.map_or(SqlValue::Null, |v| SqlValue::int(v.at_ms)),
                 SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
                 SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
@@ -173,7 +175,7 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
                     SqlValue::text(r.id.as_str()),
                     SqlValue::opt_text(r.lead.email.as_deref()),
                     SqlValue::opt_text(r.lead.name.as_deref()),
-                    SqlValue::opt_text(r.pending.as_deref()),
+                    SqlValue::opt_text(pending_json(r)?.as_deref()),
                     v.map_or(SqlValue::Null, |v| SqlValue::int(v.at_ms)),
                     SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
                     SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
@@ -280,4 +282,9 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
         recent.reverse();
         Ok(recent)
     }
+}
+
+/// The pending step as its column holds it.
+fn pending_json(r: &ConversationRecord) -> Result<Option<String>, StoreError> {
+    r.pending.as_ref().map(serde_json::to_string).transpose().map_err(fail)
 }
