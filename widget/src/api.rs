@@ -54,6 +54,23 @@ impl ApiFailure {
         }
     }
 
+    /// Whether the edge refused the request itself, so that sending it again cannot succeed: a
+    /// `4xx` with an error code, other than the ones a wait (`rate_limited`), the lead form
+    /// (`lead_required`) or a new conversation (a lost session) resolves.
+    pub fn refused(&self) -> bool {
+        match self {
+            ApiFailure::Rejected { status: 400..=499, code: Some(code), .. } => !matches!(
+                code,
+                ErrorCode::RateLimited
+                    | ErrorCode::LeadRequired
+                    | ErrorCode::ConversationNotFound
+                    | ErrorCode::InvalidToken
+                    | ErrorCode::MissingToken
+            ),
+            _ => false,
+        }
+    }
+
     /// A sentence for the visitor.
     pub fn describe(&self) -> String {
         if let Some(seconds) = self.rate_limited() {

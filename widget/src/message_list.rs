@@ -80,8 +80,7 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
 
 #[component]
 fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
-    let id = pending.client_message_id.clone();
-    let failed = matches!(pending.delivery, Delivery::Failed(_));
+    let failed = matches!(pending.delivery, Delivery::Failed(_) | Delivery::Refused(_));
     let label = format!("Retry sending “{}”", pending.text);
     view! {
         <li class="message visitor pending" class:failed=failed>
@@ -100,13 +99,18 @@ fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
                     view! { <p class="held">{note}</p> }.into_any()
                 }
                 Delivery::Queued | Delivery::Sending => view! { <span class="time">"Sending…"</span> }.into_any(),
+                // Retry sends every failed message again, oldest first (none may overtake another).
                 Delivery::Failed(reason) => view! {
                     <p class="send-error" role="alert">
                         {format!("Not sent. {reason} ")}
-                        <button type="button" class="retry" aria-label=label on:click=move |_| chat.retry(id.clone())>
+                        <button type="button" class="retry" aria-label=label on:click=move |_| chat.retry()>
                             "Retry"
                         </button>
                     </p>
+                }.into_any(),
+                // Refused for good: said, with nothing to retry.
+                Delivery::Refused(reason) => view! {
+                    <p class="send-error" role="alert">{format!("Not sent. {reason}")}</p>
                 }.into_any(),
             }}
         </li>
