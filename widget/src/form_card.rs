@@ -210,7 +210,11 @@ fn draw(section: &Element, chat: Chat, message_id: &str, card: &Card) -> Element
         set(&submit, "disabled", Some(""));
         submit.set_text_content(Some("Sending…"));
         set(&alert, "hidden", Some(""));
-        let values = controls.iter().map(|c| (c.def.name.clone(), c.value())).collect::<BTreeMap<_, _>>();
+        // Inserted one by one: `collect` into a map sorts first, which costs the widget a sort.
+        let mut values = BTreeMap::new();
+        for c in controls.iter() {
+            values.insert(c.def.name.clone(), c.value());
+        }
         let (controls, sending, submit, alert, message_id, label) =
             (controls.clone(), sending.clone(), submit.clone(), alert.clone(), message_id.clone(), label.clone());
         spawn_local(async move {
