@@ -140,7 +140,7 @@ pub fn FormCard(chat: Chat, message_id: String, card: Card) -> impl IntoView {
     let form = std::cell::RefCell::new(None::<Element>);
     let done = Cell::new(false);
     // Draws the card once mounted; afterwards, turns it read-only when its submission arrives.
-    Effect::new(move |_| {
+    crate::dom::effect(move || {
         let submitted = chat.messages.with(|ms| {
             ms.iter().find_map(|m| {
                 m.submission.as_ref().filter(|s| s.form_message_id == message_id).map(|s| s.values.clone())

@@ -15,7 +15,7 @@ use shared::{Author, Message};
 pub fn MessageList(chat: Chat) -> impl IntoView {
     let list_ref = NodeRef::<Ol>::new();
     // Keep the newest message in view.
-    Effect::new(move |_| {
+    crate::dom::effect(move || {
         chat.messages.track();
         chat.pending.track();
         if let Some(el) = list_ref.get() {
