@@ -189,13 +189,11 @@ pub async fn click_button(
     call("POST", &url, Some(&session.token), None::<&()>).await
 }
 
-/// `POST /api/v1/conversations/{id}/attributes`
-pub async fn set_attributes(
-    session: &Session,
-    body: &SetAttributesRequest,
-) -> Result<SetAttributesRequest, ApiFailure> {
+/// `POST /api/v1/conversations/{id}/attributes`. The answer (the attributes now stored) is not
+/// read: no caller needs it, and reading it would cost the widget its deserializer.
+pub async fn set_attributes(session: &Session, body: &SetAttributesRequest) -> Result<(), ApiFailure> {
     let url = format!("/api/v1/conversations/{}/attributes", session.conversation_id);
-    call("POST", &url, Some(&session.token), Some(body)).await
+    call::<serde::de::IgnoredAny>("POST", &url, Some(&session.token), Some(body)).await.map(drop)
 }
 
 /// `DELETE /api/v1/conversations/{id}`

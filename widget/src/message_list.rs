@@ -33,12 +33,13 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
             </For>
         </ol>
         <ConnectionState chat=chat />
-        <Show when=move || chat.awaiting_reply()>
+        // A plain reactive `Option` rather than `<Show>`, whose memo and component code cost more.
+        {move || chat.awaiting_reply().then(|| view! {
             <p class="typing" role="status">
                 <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
-                {move || format!("{} is typing…", chat.agent_name())}
+                {format!("{} is typing…", chat.agent_name())}
             </p>
-        </Show>
+        })}
     }
 }
 
@@ -96,7 +97,7 @@ fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
     };
     let alert = class == "send-error";
     view! {
-        <li class="message visitor pending" class:failed=alert>
+        <li class=if alert { "message visitor pending failed" } else { "message visitor pending" }>
             <span class="sr-only">"You:"</span>
             <div class="bubble" use:markdown=pending.text></div>
             <p class=class role=alert.then_some("alert")>
