@@ -79,32 +79,16 @@ impl<'de> de::Deserializer<'de> for Js {
     type Error = Invalid;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
-        let value = self.0;
-        if value.is_null() || value.is_undefined() {
-            return visitor.visit_unit();
+        match classify(self.0).ok_or(Invalid)? {
+            Kind::Null => visitor.visit_unit(),
+            Kind::Bool(b) => visitor.visit_bool(b),
+            Kind::Whole(n) => visitor.visit_u64(n),
+            Kind::Negative(n) => visitor.visit_i64(n),
+            Kind::Number(n) => visitor.visit_f64(n),
+            Kind::Text(s) => visitor.visit_string(s),
+            Kind::Array(items) => visitor.visit_seq(Items { items: items.into_iter(), value: None }),
+            Kind::Object(entries) => visitor.visit_map(Items { items: entries.into_iter(), value: None }),
         }
-        if let Some(b) = value.as_bool() {
-            return visitor.visit_bool(b);
-        }
-        if let Some(n) = value.as_f64() {
-            // Whole numbers as integers: serde's integer types take no floats.
-            return match n {
-                n if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => visitor.visit_u64(n as u64),
-                n if n.fract() == 0.0 && (-MAX_SAFE_INTEGER..0.0).contains(&n) => visitor.visit_i64(n as i64),
-                n => visitor.visit_f64(n),
-            };
-        }
-        if let Some(s) = value.as_string() {
-            return visitor.visit_string(s);
-        }
-        if let Some(array) = value.dyn_ref::<js_sys::Array>() {
-            return visitor.visit_seq(Items { items: array.to_vec().into_iter(), value: None });
-        }
-        if let Some(object) = value.dyn_ref::<js_sys::Object>() {
-            let entries: Vec<JsValue> = js_sys::Object::entries(object).to_vec();
-            return visitor.visit_map(Items { items: entries.into_iter(), value: None });
-        }
-        Err(Invalid)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Invalid> {
@@ -142,6 +126,49 @@ impl<'de> de::Deserializer<'de> for Js {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
         unit_struct seq tuple tuple_struct map struct identifier ignored_any
     }
+}
+
+/// What a JSON value is, read once by [`classify`].
+enum Kind {
+    Null,
+    Bool(bool),
+    /// A whole number from 0 to 2^53 − 1 (serde's integer types take no floats).
+    Whole(u64),
+    /// A whole number from −(2^53 − 1) to −1.
+    Negative(i64),
+    Number(f64),
+    Text(String),
+    /// The items.
+    Array(Vec<JsValue>),
+    /// The `[key, value]` entries.
+    Object(Vec<JsValue>),
+}
+
+/// Reads what `value` is; `None` for what JSON cannot hold (a function, a symbol). Not generic
+/// and never inlined: one copy serves every type read (inlined, it was copied into each).
+#[inline(never)]
+fn classify(value: JsValue) -> Option<Kind> {
+    if value.is_null() || value.is_undefined() {
+        return Some(Kind::Null);
+    }
+    if let Some(b) = value.as_bool() {
+        return Some(Kind::Bool(b));
+    }
+    if let Some(n) = value.as_f64() {
+        return Some(match n {
+            n if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => Kind::Whole(n as u64),
+            n if n.fract() == 0.0 && (-MAX_SAFE_INTEGER..0.0).contains(&n) => Kind::Negative(n as i64),
+            n => Kind::Number(n),
+        });
+    }
+    if let Some(s) = value.as_string() {
+        return Some(Kind::Text(s));
+    }
+    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        return Some(Kind::Array(array.to_vec()));
+    }
+    let object = value.dyn_ref::<js_sys::Object>()?;
+    Some(Kind::Object(js_sys::Object::entries(object).to_vec()))
 }
 
 /// An array's items, or an object's `[key, value]` entries.
