@@ -1,6 +1,7 @@
 // Prints the widget's transfer sizes (raw, gzip, brotli) from edge/public, as served.
-// Budgets: loader ≤ 2 KB gzip (exits non-zero over it: the test suite gates on this);
-// everything else ≤ 90 KB brotli for the finished widget (reported, with a warning when over).
+// Budgets: loader ≤ 2 KB gzip; the app (everything the chat's iframe loads: page, scripts, wasm,
+// styles) ≤ 120 KB brotli. Exits non-zero over either (tests/e2e/budget.spec.ts checks both, the
+// app's on what the browser actually fetches). The app's goal is 90 KB brotli (a warning above).
 // Usage: node scripts/size-report.mjs [--json]
 import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
@@ -35,10 +36,16 @@ if (process.argv.includes("--json")) {
   const kb = (n) => (n / 1024).toFixed(1).padStart(7) + " KB";
   console.log("asset        raw          gzip         brotli");
   for (const [k, v] of Object.entries(rows)) console.log(k.padEnd(9), kb(v.raw), kb(v.gzip), kb(v.brotli));
-  console.log(`budget: loader ${kb(rows.loader.gzip)} gzip (≤ 2 KB); app ${kb(rest)} brotli (≤ 90 KB)`);
+  console.log(`budget: loader ${kb(rows.loader.gzip)} gzip (≤ 2 KB); app ${kb(rest)} brotli (≤ 120 KB, goal 90 KB)`);
 }
-if (rest > 90 * 1024) console.error(`warning: the app is ${((rest - 90 * 1024) / 1024).toFixed(1)} KB brotli over its 90 KB budget`);
+if (rest > 90 * 1024) console.error(`note: the app is ${((rest - 90 * 1024) / 1024).toFixed(1)} KB brotli over its 90 KB goal`);
+let over = false;
+if (rest > 120 * 1024) {
+  console.error("the app is over its 120 KB brotli budget");
+  over = true;
+}
 if (rows.loader.gzip > 2048) {
   console.error("the loader is over its 2 KB gzip budget");
-  process.exit(1);
+  over = true;
 }
+if (over) process.exit(1);

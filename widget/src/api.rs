@@ -19,6 +19,8 @@ use crate::storage::Session;
 pub enum ApiFailure {
     /// The edge could not be reached (offline, dropped connection): retrying may help.
     Network,
+    /// The request could not be written as JSON (a bug, not the visitor's doing): not sent.
+    Unsendable,
     /// The edge answered with an error.
     Rejected {
         /// HTTP status.
@@ -54,6 +56,25 @@ impl ApiFailure {
         }
     }
 
+    /// Whether sending the request again cannot succeed: it could not be written, or the edge
+    /// refused it itself (a `4xx` with an error code, other than the ones a wait
+    /// (`rate_limited`), the lead form (`lead_required`) or a new conversation (a lost session)
+    /// resolves).
+    pub fn refused(&self) -> bool {
+        match self {
+            ApiFailure::Unsendable => true,
+            ApiFailure::Rejected { status: 400..=499, code: Some(code), .. } => !matches!(
+                code,
+                ErrorCode::RateLimited
+                    | ErrorCode::LeadRequired
+                    | ErrorCode::ConversationNotFound
+                    | ErrorCode::InvalidToken
+                    | ErrorCode::MissingToken
+            ),
+            _ => false,
+        }
+    }
+
     /// A sentence for the visitor.
     pub fn describe(&self) -> String {
         if let Some(seconds) = self.rate_limited() {
@@ -61,6 +82,7 @@ impl ApiFailure {
         }
         match self {
             ApiFailure::Network => "Couldn't reach support. Check your connection.".into(),
+            ApiFailure::Unsendable => "This message could not be prepared for sending.".into(),
             ApiFailure::Rejected { status, message, .. } if *status >= 500 => {
                 format!("Support is having trouble right now ({message}).")
             }
@@ -69,18 +91,30 @@ impl ApiFailure {
     }
 }
 
-/// One JSON request with the browser's `fetch` (plain web-sys: an HTTP client crate would cost
-/// the widget more bytes than the whole of this module).
+/// One JSON request, answered with a `T`.
 async fn call<T: DeserializeOwned>(
     method: &str,
     url: &str,
     token: Option<&str>,
     body: Option<&impl Serialize>,
 ) -> Result<T, ApiFailure> {
+    let body = match body {
+        Some(body) => Some(crate::json::stringify(body).ok_or(ApiFailure::Unsendable)?),
+        None => None,
+    };
+    let text = request(method, url, token, body).await?;
+    // A cut-off body reads as a network failure: the request may be retried.
+    crate::json::parse(&text).ok_or(ApiFailure::Network)
+}
+
+/// Sends a request with the browser's `fetch` and returns the body of a `2xx` (`null` for
+/// `204`). Plain web-sys: an HTTP client crate would cost the widget more bytes than this
+/// module; not generic, so that one copy serves every call (each generic copy cost kilobytes).
+#[inline(never)]
+async fn request(method: &str, url: &str, token: Option<&str>, body: Option<String>) -> Result<String, ApiFailure> {
     let init = RequestInit::new();
     init.set_method(method);
-    if let Some(body) = body {
-        let json = crate::json::stringify(body).ok_or(ApiFailure::Network)?;
+    if let Some(json) = body {
         init.set_body(&JsValue::from_str(&json));
     }
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Network)?;
@@ -98,11 +132,9 @@ async fn call<T: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     let status = response.status();
-    // 204 No Content (a deletion) reads as JSON null, i.e. `()`.
-    let text = if status == 204 { "null".into() } else { text };
     if (200..300).contains(&status) {
-        // A cut-off body reads as a network failure: the request may be retried.
-        return crate::json::parse(&text).ok_or(ApiFailure::Network);
+        // 204 No Content (a deletion) reads as JSON null, i.e. `()`.
+        return Ok(if status == 204 { "null".into() } else { text });
     }
     let (code, message, fields, retry_after) = match crate::json::parse::<ApiErrorBody>(&text) {
         Some(body) => (Some(body.error.code), body.error.message, body.error.fields, body.error.retry_after),
@@ -157,13 +189,11 @@ pub async fn click_button(
     call("POST", &url, Some(&session.token), None::<&()>).await
 }
 
-/// `POST /api/v1/conversations/{id}/attributes`
-pub async fn set_attributes(
-    session: &Session,
-    body: &SetAttributesRequest,
-) -> Result<SetAttributesRequest, ApiFailure> {
+/// `POST /api/v1/conversations/{id}/attributes`. The answer (the attributes now stored) is not
+/// read: no caller needs it, and reading it would cost the widget its deserializer.
+pub async fn set_attributes(session: &Session, body: &SetAttributesRequest) -> Result<(), ApiFailure> {
     let url = format!("/api/v1/conversations/{}/attributes", session.conversation_id);
-    call("POST", &url, Some(&session.token), Some(body)).await
+    call::<serde::de::IgnoredAny>("POST", &url, Some(&session.token), Some(body)).await.map(drop)
 }
 
 /// `DELETE /api/v1/conversations/{id}`

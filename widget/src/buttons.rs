@@ -19,7 +19,7 @@ pub fn Buttons(chat: Chat, message_id: String, buttons: Vec<ButtonCard>) -> impl
     let answers = Cell::new(None::<Vec<web_sys::Element>>);
     let only_answers = buttons.iter().all(|b| b.does.is_answer());
     // Draws once mounted; afterwards hides the answers once a newer message arrives.
-    Effect::new(move |_| {
+    crate::dom::effect(move || {
         let newest = chat.messages.with(|ms| ms.last().is_some_and(|m| m.id.as_str() == message_id));
         let Some(group) = node.get() else { return };
         let drawn = match answers.take() {

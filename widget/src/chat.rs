@@ -10,6 +10,7 @@ use shared::api::{
     Attributes, CreateConversationRequest, ErrorCode, PostMessageRequest, PublicSiteConfig, SetAttributesRequest,
 };
 use shared::{ActionStatus, Message};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_bindgen::JsValue;
 
 /// A visitor message the edge has not acknowledged yet.
@@ -37,6 +38,9 @@ pub enum Delivery {
     Waiting(u64),
     /// The last attempt failed, for this reason; the visitor may retry.
     Failed(String),
+    /// The edge refused this message itself (e.g. too long), for this reason: sending it again
+    /// cannot succeed, so it is not retried and holds nothing back.
+    Refused(String),
 }
 
 impl Delivery {
@@ -80,6 +84,8 @@ pub struct Chat {
     pub connection: RwSignal<Connection>,
     /// Who the host page says the visitor is; used when a conversation is created.
     pub identity: RwSignal<CreateConversationRequest>,
+    /// Whether the queue is being delivered (one delivery loop at a time keeps the order).
+    pumping: StoredValue<bool>,
 }
 
 impl Chat {
@@ -94,6 +100,7 @@ impl Chat {
             session: RwSignal::new(session),
             connection: RwSignal::new(Connection::Idle),
             identity: RwSignal::new(CreateConversationRequest::default()),
+            pumping: StoredValue::new(false),
         }
     }
 
@@ -102,17 +109,14 @@ impl Chat {
         self.config.with(|c| c.as_ref().map(|c| c.agent_name.clone())).unwrap_or_else(|| "Support".into())
     }
 
-    /// Whether the agent is working on a reply (not while a message waits out a rate limit).
+    /// Whether the agent is working on a reply: the oldest message not refused is on its way
+    /// (not while it waits out a rate limit, is held or failed).
     pub fn awaiting_reply(&self) -> bool {
         self.pending.with(|p| {
-            p.iter().any(|m| matches!(m.delivery, Delivery::Queued | Delivery::Sending))
-                && !p.iter().any(|m| matches!(m.delivery, Delivery::Waiting(_)))
+            p.iter()
+                .find(|m| !matches!(m.delivery, Delivery::Refused(_)))
+                .is_some_and(|m| matches!(m.delivery, Delivery::Queued | Delivery::Sending))
         })
-    }
-
-    /// Whether a message waits out a rate limit (the ones typed later must not overtake it).
-    fn waiting(self) -> bool {
-        self.pending.with_untracked(|p| p.iter().any(|m| matches!(m.delivery, Delivery::Waiting(_))))
     }
 
     /// Loads the site's public configuration, then opens the channel to the host page if its
@@ -146,12 +150,14 @@ impl Chat {
             match self.load_or_create().await {
                 Ok(()) => {
                     self.connection.set(Connection::Ready);
-                    self.flush();
+                    self.pump();
                 }
                 Err(failure) => {
                     let reason = failure.describe();
                     self.pending.update(|p| {
-                        for m in p.iter_mut().filter(|m| m.delivery != Delivery::Sending) {
+                        for m in
+                            p.iter_mut().filter(|m| !matches!(m.delivery, Delivery::Sending | Delivery::Refused(_)))
+                        {
                             m.delivery = Delivery::Failed(reason.clone());
                         }
                     });
@@ -275,29 +281,41 @@ impl Chat {
         }
     }
 
-    /// Sends what the visitor typed (once the conversation is open).
+    /// Sends what the visitor typed (once the conversation is open), after every message typed
+    /// before it; failed ones before it are tried again first (sending means "deliver my messages").
     pub fn send(self, text: String) {
         let text = text.trim().to_string();
         if text.is_empty() {
             return;
         }
-        let id = new_client_id();
-        self.pending.update(|p| p.push(Pending { client_message_id: id.clone(), text, delivery: Delivery::Queued }));
-        self.dispatch(id);
+        let Some(id) = new_client_id() else {
+            // Without an id a retry could store the message twice: refuse, visibly.
+            static UNSENT: AtomicUsize = AtomicUsize::new(0);
+            let id = format!("unsent-{}", UNSENT.fetch_add(1, Ordering::Relaxed));
+            let reason = "This browser cannot make the random id a message needs (window.crypto is missing).";
+            self.pending.update(|p| {
+                p.push(Pending { client_message_id: id, text, delivery: Delivery::Refused(reason.into()) })
+            });
+            return;
+        };
+        self.pending.update(|p| {
+            requeue_failed(p);
+            p.push(Pending { client_message_id: id, text, delivery: Delivery::Queued })
+        });
+        self.dispatch();
     }
 
-    /// Sends a failed message again with the same client id, so the edge cannot store it twice.
-    pub fn retry(self, client_message_id: String) {
-        self.set_delivery(&client_message_id, Delivery::Queued);
-        self.dispatch(client_message_id);
+    /// Sends the failed messages again, oldest first, each with its own client id, so the edge
+    /// cannot store one twice and none overtakes another.
+    pub fn retry(self) {
+        self.pending.update(|p| requeue_failed(p));
+        self.dispatch();
     }
 
-    /// Delivers now if the conversation is open; otherwise opens it (which flushes pending messages).
-    fn dispatch(self, client_message_id: String) {
+    /// Delivers the queue if the conversation is open; otherwise opens it (which delivers it).
+    fn dispatch(self) {
         match self.connection.get_untracked() {
-            // Behind a message waiting out a rate limit: sent after it, in order.
-            Connection::Ready if self.waiting() => {}
-            Connection::Ready => spawn_local(self.deliver(client_message_id)),
+            Connection::Ready => self.pump(),
             Connection::Loading => {}
             Connection::Idle | Connection::Failed(_) => {
                 self.connection.set(Connection::Idle);
@@ -313,21 +331,25 @@ impl Chat {
                 m.delivery = Delivery::Queued;
             }
         });
-        self.flush();
+        self.dispatch();
     }
 
-    /// Delivers the queued messages one after another, so the edge stores them in the order typed.
-    fn flush(self) {
-        let ids: Vec<String> = self.pending.with_untracked(|p| {
-            p.iter().filter(|m| m.delivery == Delivery::Queued).map(|m| m.client_message_id.clone()).collect()
-        });
+    /// Delivers the queue one message at a time, oldest first, while the oldest is queued and the
+    /// conversation open. At most one runs: a message queued meanwhile is picked up by the
+    /// running one, which reads the queue again after each answer.
+    fn pump(self) {
+        if self.pumping.get_value() {
+            return;
+        }
+        self.pumping.set_value(true);
         spawn_local(async move {
-            for id in ids {
-                if self.waiting() {
-                    break; // the rest goes once the wait is over, in order
-                }
+            while self.connection.get_untracked() == Connection::Ready {
+                let mut next = None;
+                self.pending.update(|p| next = next_in_line(p));
+                let Some(id) = next else { break };
                 self.deliver(id).await;
             }
+            self.pumping.set_value(false);
         });
     }
 
@@ -337,28 +359,23 @@ impl Chat {
         let still_waiting = self.pending.with_untracked(|p| {
             p.iter().any(|m| m.client_message_id == client_message_id && matches!(m.delivery, Delivery::Waiting(_)))
         });
-        if !still_waiting {
-            return;
-        }
-        self.set_delivery(&client_message_id, Delivery::Queued);
-        if self.connection.get_untracked() == Connection::Ready {
-            self.flush();
-        } else {
-            self.dispatch(client_message_id);
+        if still_waiting {
+            self.set_delivery(&client_message_id, Delivery::Queued);
+            self.dispatch();
         }
     }
 
-    /// Sends one queued message (nothing if it is no longer queued or the conversation is gone).
+    /// Sends one queued message and records the answer: stored (gone from the queue), held for
+    /// the lead form, waiting out a `429`, refused for good, or failed.
     async fn deliver(self, client_message_id: String) {
         let (Some(session), Some(text)) = (
             self.session.get_untracked(),
             self.pending.with_untracked(|p| {
-                p.iter()
-                    .find(|m| m.client_message_id == client_message_id && m.delivery == Delivery::Queued)
-                    .map(|m| m.text.clone())
+                p.iter().find(|m| m.client_message_id == client_message_id).map(|m| m.text.clone())
             }),
         ) else {
-            return;
+            // Nothing to send it with: the pump must not pick it again.
+            return self.set_delivery(&client_message_id, Delivery::Failed("The conversation is not open.".into()));
         };
         self.set_delivery(&client_message_id, Delivery::Sending);
         let body = PostMessageRequest { text, client_message_id: client_message_id.clone() };
@@ -368,7 +385,7 @@ impl Chat {
                 self.merge(r.messages, true);
             }
             Err(f) if f.session_lost() => {
-                // The old conversation is gone: start a new one; opening it re-sends this.
+                // The old conversation is gone: start a new one; opening it re-sends the queue.
                 self.set_delivery(&client_message_id, Delivery::Queued);
                 self.forget_session();
                 self.connection.set(Connection::Idle);
@@ -387,6 +404,9 @@ impl Chat {
                         self.resume(client_message_id);
                     });
                 }
+                None if failure.refused() => {
+                    self.set_delivery(&client_message_id, Delivery::Refused(failure.describe()))
+                }
                 None => self.set_delivery(&client_message_id, Delivery::Failed(failure.describe())),
             },
         }
@@ -401,11 +421,114 @@ impl Chat {
     }
 }
 
-/// 128 random bits, hex: the id that makes a retry idempotent.
-fn new_client_id() -> String {
-    let mut bytes = [0u8; 16];
-    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+/// The order rule, applied to the queue (oldest first): the oldest message not refused is the
+/// only one that may go. If it is queued, its id is returned. If it is held for the lead form or
+/// failed, every queued message behind it takes the same state (it cannot go before it; Retry or
+/// the form releases them together, in order). If it waits out a `429` or is being sent, the
+/// ones behind it stay queued and go after it.
+fn next_in_line(queue: &mut [Pending]) -> Option<String> {
+    let mut live = queue.iter_mut().filter(|m| !matches!(m.delivery, Delivery::Refused(_)));
+    let head = live.next()?;
+    if head.delivery == Delivery::Queued {
+        return Some(head.client_message_id.clone());
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    if matches!(head.delivery, Delivery::Held | Delivery::Failed(_)) {
+        let stop = head.delivery.clone();
+        for m in live.filter(|m| m.delivery == Delivery::Queued) {
+            m.delivery = stop.clone();
+        }
+    }
+    None
+}
+
+/// Queues every failed message again, keeping their order and ids.
+fn requeue_failed(queue: &mut [Pending]) {
+    for m in queue.iter_mut().filter(|m| matches!(m.delivery, Delivery::Failed(_))) {
+        m.delivery = Delivery::Queued;
+    }
+}
+
+/// 128 random bits, hex: the id that makes a retry idempotent. `None` without
+/// `crypto.getRandomValues` (every browser that runs wasm has it): a made-up id could make the
+/// edge take two messages for one.
+fn new_client_id() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    web_sys::window()?.crypto().ok()?.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(hex(&bytes))
+}
+
+/// Lower-case hex (by hand: `format!("{:02x}")` per byte pulls in more of std's formatting).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(states: &[Delivery]) -> Vec<Pending> {
+        states
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Pending {
+                client_message_id: format!("m{i}"),
+                text: format!("text {i}"),
+                delivery: d.clone(),
+            })
+            .collect()
+    }
+
+    fn states(q: &[Pending]) -> Vec<Delivery> {
+        q.iter().map(|m| m.delivery.clone()).collect()
+    }
+
+    #[test]
+    fn only_the_oldest_queued_message_goes() {
+        let mut q = queue(&[Delivery::Queued, Delivery::Queued]);
+        assert_eq!(next_in_line(&mut q).as_deref(), Some("m0"));
+        assert_eq!(states(&q), [Delivery::Queued, Delivery::Queued]);
+    }
+
+    #[test]
+    fn nothing_overtakes_a_message_on_its_way_or_waiting_out_a_limit() {
+        for head in [Delivery::Sending, Delivery::Waiting(3)] {
+            let mut q = queue(&[head.clone(), Delivery::Queued]);
+            assert_eq!(next_in_line(&mut q), None);
+            assert_eq!(states(&q), [head, Delivery::Queued], "the one behind stays queued and goes after it");
+        }
+    }
+
+    #[test]
+    fn messages_behind_a_held_or_failed_one_take_its_state() {
+        let failed = Delivery::Failed("Couldn't reach support.".into());
+        for head in [Delivery::Held, failed] {
+            let mut q = queue(&[head.clone(), Delivery::Queued, Delivery::Queued]);
+            assert_eq!(next_in_line(&mut q), None);
+            assert_eq!(states(&q), [head.clone(), head.clone(), head]);
+        }
+    }
+
+    #[test]
+    fn a_refused_message_holds_nothing_back() {
+        let refused = Delivery::Refused("must be at most 4000 characters".into());
+        let mut q = queue(&[refused.clone(), Delivery::Queued]);
+        assert_eq!(next_in_line(&mut q).as_deref(), Some("m1"));
+        assert_eq!(states(&q)[0], refused);
+    }
+
+    #[test]
+    fn retry_requeues_every_failed_message_in_place() {
+        let failed = Delivery::Failed("x".into());
+        let refused = Delivery::Refused("y".into());
+        let mut q = queue(&[failed.clone(), refused.clone(), failed, Delivery::Held]);
+        requeue_failed(&mut q);
+        assert_eq!(states(&q), [Delivery::Queued, refused, Delivery::Queued, Delivery::Held]);
+        assert_eq!(next_in_line(&mut q).as_deref(), Some("m0"));
+    }
+
+    #[test]
+    fn client_ids_are_lower_case_hex() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
 }

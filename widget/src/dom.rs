@@ -71,3 +71,11 @@ pub async fn sleep(seconds: u64) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// Runs `f` once mounted and again whenever a signal it read changes: `Effect::new` behind one
+/// boxed closure type, so Leptos' effect code is compiled once for all callers (each closure
+/// type got its own copy, kilobytes each).
+pub fn effect(f: impl Fn() + 'static) {
+    let f: Box<dyn Fn()> = Box::new(f);
+    leptos::prelude::Effect::new(move |_| f());
+}

@@ -140,7 +140,7 @@ pub fn FormCard(chat: Chat, message_id: String, card: Card) -> impl IntoView {
     let form = std::cell::RefCell::new(None::<Element>);
     let done = Cell::new(false);
     // Draws the card once mounted; afterwards, turns it read-only when its submission arrives.
-    Effect::new(move |_| {
+    crate::dom::effect(move || {
         let submitted = chat.messages.with(|ms| {
             ms.iter().find_map(|m| {
                 m.submission.as_ref().filter(|s| s.form_message_id == message_id).map(|s| s.values.clone())
@@ -210,7 +210,11 @@ fn draw(section: &Element, chat: Chat, message_id: &str, card: &Card) -> Element
         set(&submit, "disabled", Some(""));
         submit.set_text_content(Some("Sending…"));
         set(&alert, "hidden", Some(""));
-        let values = controls.iter().map(|c| (c.def.name.clone(), c.value())).collect::<BTreeMap<_, _>>();
+        // Inserted one by one: `collect` into a map sorts first, which costs the widget a sort.
+        let mut values = BTreeMap::new();
+        for c in controls.iter() {
+            values.insert(c.def.name.clone(), c.value());
+        }
         let (controls, sending, submit, alert, message_id, label) =
             (controls.clone(), sending.clone(), submit.clone(), alert.clone(), message_id.clone(), label.clone());
         spawn_local(async move {

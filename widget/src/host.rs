@@ -95,14 +95,15 @@ fn parse_command(data: &JsValue) -> Option<HostCommand> {
         "attributes" => {
             let given = js_sys::Reflect::get(data, &JsValue::from_str("attributes")).ok()?;
             let object: &js_sys::Object = given.dyn_ref()?;
-            // The loader sends strings only (it converts numbers and booleans).
-            let attributes = js_sys::Object::entries(object)
-                .iter()
-                .filter_map(|pair| {
-                    let pair: js_sys::Array = pair.dyn_into().ok()?;
-                    Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-                })
-                .collect();
+            // The loader sends strings only (it converts numbers and booleans). Inserted one by
+            // one: `collect` into a map sorts first, which costs the widget a sort.
+            let mut attributes = Attributes::new();
+            for pair in js_sys::Object::entries(object).iter() {
+                let pair = js_sys::Array::from(&pair);
+                if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                    attributes.insert(k, v);
+                }
+            }
             Some(HostCommand::SetAttributes(attributes))
         }
         _ => None,

@@ -18,6 +18,7 @@ mod storage;
 
 // A small free-list allocator instead of dlmalloc: a chat panel allocates little, and every KB of
 // wasm counts against the widget's download budget.
+#[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: the widget runs on the browser's main thread only (no wasm threads).

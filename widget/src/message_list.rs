@@ -4,7 +4,7 @@
 use crate::buttons::Buttons;
 use crate::chat::{Chat, Connection, Delivery, Pending};
 use crate::form_card::FormCard;
-use crate::message_text::MessageText;
+use crate::message_text::markdown;
 use leptos::html::Ol;
 use leptos::prelude::*;
 use shared::time::wait_in_words;
@@ -15,7 +15,7 @@ use shared::{Author, Message};
 pub fn MessageList(chat: Chat) -> impl IntoView {
     let list_ref = NodeRef::<Ol>::new();
     // Keep the newest message in view.
-    Effect::new(move |_| {
+    crate::dom::effect(move || {
         chat.messages.track();
         chat.pending.track();
         if let Some(el) = list_ref.get() {
@@ -33,12 +33,13 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
             </For>
         </ol>
         <ConnectionState chat=chat />
-        <Show when=move || chat.awaiting_reply()>
+        // A plain reactive `Option` rather than `<Show>`, whose memo and component code cost more.
+        {move || chat.awaiting_reply().then(|| view! {
             <p class="typing" role="status">
                 <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
-                {move || format!("{} is typing…", chat.agent_name())}
+                {format!("{} is typing…", chat.agent_name())}
             </p>
-        </Show>
+        })}
     }
 }
 
@@ -59,8 +60,7 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
     view! {
         <li class=class>
             <span class="sr-only">{format!("{who}:")}</span>
-            <div class="bubble">
-                <MessageText text=message.text.clone() />
+            <div class="bubble" use:markdown=message.text.clone()>
                 {(!sources.is_empty()).then(|| view! {
                     <p class="sources">
                         {if sources.len() == 1 { "Source: " } else { "Sources: " }}
@@ -80,53 +80,57 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
 
 #[component]
 fn PendingMessage(pending: Pending, chat: Chat) -> impl IntoView {
-    let id = pending.client_message_id.clone();
-    let failed = matches!(pending.delivery, Delivery::Failed(_));
     let label = format!("Retry sending “{}”", pending.text);
+    // One note view for every state: each distinct view type costs the widget kilobytes.
+    let (class, note, retry) = match pending.delivery {
+        Delivery::Queued | Delivery::Sending => ("time", "Sending…".to_string(), false),
+        Delivery::Held => ("held", "Sent as soon as you fill in the form above.".into(), false),
+        Delivery::Waiting(seconds) => (
+            "held",
+            format!("You're sending messages a little fast. Sending again in {}…", wait_in_words(seconds)),
+            false,
+        ),
+        // Retry sends every failed message again, oldest first (none may overtake another).
+        Delivery::Failed(reason) => ("send-error", format!("Not sent. {reason} "), true),
+        // Refused for good: said, with nothing to retry.
+        Delivery::Refused(reason) => ("send-error", format!("Not sent. {reason}"), false),
+    };
+    let alert = class == "send-error";
     view! {
-        <li class="message visitor pending" class:failed=failed>
+        <li class=if alert { "message visitor pending failed" } else { "message visitor pending" }>
             <span class="sr-only">"You:"</span>
-            <div class="bubble"><MessageText text=pending.text.clone() /></div>
-            {match pending.delivery {
-                // One view for both notes: each distinct view type costs the widget kilobytes.
-                Delivery::Held | Delivery::Waiting(_) => {
-                    let note = match pending.delivery {
-                        Delivery::Waiting(seconds) => format!(
-                            "You're sending messages a little fast. Sending again in {}…",
-                            wait_in_words(seconds)
-                        ),
-                        _ => "Sent as soon as you fill in the form above.".into(),
-                    };
-                    view! { <p class="held">{note}</p> }.into_any()
-                }
-                Delivery::Queued | Delivery::Sending => view! { <span class="time">"Sending…"</span> }.into_any(),
-                Delivery::Failed(reason) => view! {
-                    <p class="send-error" role="alert">
-                        {format!("Not sent. {reason} ")}
-                        <button type="button" class="retry" aria-label=label on:click=move |_| chat.retry(id.clone())>
-                            "Retry"
-                        </button>
-                    </p>
-                }.into_any(),
-            }}
+            <div class="bubble" use:markdown=pending.text></div>
+            <p class=class role=alert.then_some("alert")>
+                {note}
+                {retry.then(|| view! {
+                    <button type="button" class="retry" aria-label=label on:click=move |_| chat.retry()>"Retry"</button>
+                })}
+            </p>
         </li>
     }
 }
 
 #[component]
 fn ConnectionState(chat: Chat) -> impl IntoView {
-    move || match chat.connection.get() {
-        Connection::Failed(reason) if chat.pending.with(Vec::is_empty) => view! {
-            <p class="connection-error" role="alert">
-                {format!("{reason} ")}
-                <button type="button" class="retry" on:click=move |_| chat.open()>"Try again"</button>
+    // One view for both states (see `PendingMessage`).
+    move || {
+        let (class, role, text, retry) = match chat.connection.get() {
+            Connection::Failed(reason) if chat.pending.with(Vec::is_empty) => {
+                ("connection-error", "alert", format!("{reason} "), true)
+            }
+            Connection::Loading if chat.messages.with(Vec::is_empty) => {
+                ("loading", "status", "Connecting…".to_string(), false)
+            }
+            _ => return None,
+        };
+        Some(view! {
+            <p class=class role=role>
+                {text}
+                {retry.then(|| view! {
+                    <button type="button" class="retry" on:click=move |_| chat.open()>"Try again"</button>
+                })}
             </p>
-        }
-        .into_any(),
-        Connection::Loading if chat.messages.with(Vec::is_empty) => {
-            view! { <p class="loading" role="status">"Connecting…"</p> }.into_any()
-        }
-        _ => ().into_any(),
+        })
     }
 }
 

@@ -1,35 +1,42 @@
-//! Message text drawn from the Markdown tree node by node: no string is ever parsed as HTML.
+//! Message text drawn from the Markdown tree node by node, with plain DOM calls (see `dom.rs`):
+//! no string is ever parsed as HTML. Leptos views for the seven kinds of node cost the widget
+//! kilobytes; a directive (`use:markdown`) fills the element while Leptos builds it.
 
-use leptos::prelude::*;
+use crate::dom::{add, el, el_text};
 use shared::markdown::{parse, Block, Inline};
+use web_sys::Element;
 
-/// A message's formatted text.
-#[component]
-pub fn MessageText(text: String) -> impl IntoView {
-    parse(&text)
-        .into_iter()
-        .map(|block| match block {
-            Block::Paragraph(inlines) => view! { <p>{inline_views(inlines)}</p> }.into_any(),
-            Block::List { ordered: true, items } => view! { <ol>{list_items(items)}</ol> }.into_any(),
-            Block::List { ordered: false, items } => view! { <ul>{list_items(items)}</ul> }.into_any(),
-        })
-        .collect_view()
-}
-
-fn list_items(items: Vec<Vec<Inline>>) -> impl IntoView {
-    items.into_iter().map(|i| view! { <li>{inline_views(i)}</li> }).collect_view()
-}
-
-fn inline_views(inlines: Vec<Inline>) -> impl IntoView {
-    inlines
-        .into_iter()
-        .map(|inline| match inline {
-            Inline::Text(t) => t.into_any(),
-            Inline::Strong(t) => view! { <strong>{t}</strong> }.into_any(),
-            Inline::Link { text, href } => {
-                view! { <a href=href target="_blank" rel="noopener noreferrer">{text}</a> }.into_any()
+/// Appends `text`, formatted, to `bubble`: `<div class="bubble" use:markdown=text>`. Runs once,
+/// when the element is built (a message's line is never rebuilt with other text).
+pub fn markdown(bubble: Element, text: String) {
+    for block in parse(&text) {
+        match block {
+            Block::Paragraph(inlines) => add(&bubble, &inline(el("p", &[]), inlines)),
+            Block::List { ordered, items } => {
+                let list = el(if ordered { "ol" } else { "ul" }, &[]);
+                for item in items {
+                    add(&list, &inline(el("li", &[]), item));
+                }
+                add(&bubble, &list);
             }
-            Inline::Break => view! { <br /> }.into_any(),
-        })
-        .collect_view()
+        }
+    }
+}
+
+/// Appends `inlines` to `parent`, and returns it.
+fn inline(parent: Element, inlines: Vec<Inline>) -> Element {
+    for node in inlines {
+        match node {
+            Inline::Text(text) => {
+                let _ = parent.append_with_str_1(&text);
+            }
+            Inline::Strong(text) => add(&parent, &el_text("strong", &[], &text)),
+            Inline::Link { text, href } => add(
+                &parent,
+                &el_text("a", &[("href", &href), ("target", "_blank"), ("rel", "noopener noreferrer")], &text),
+            ),
+            Inline::Break => add(&parent, &el("br", &[])),
+        }
+    }
+    parent
 }
