@@ -85,7 +85,7 @@ test("three messages typed while the first is still on its way are stored in the
   await ask(chat, FEES);
   await ask(chat, DEPOSITS);
   await ask(chat, TWO_FA);
-  await expect(log).toContainText("authenticator apps");
+  await expect(log).toContainText("Turn on two-factor authentication in Settings");
   await expect(log.getByText("Sending…")).toHaveCount(0);
 
   expect(sends.map((s) => s.text)).toEqual([FEES, DEPOSITS, TWO_FA]);
@@ -132,7 +132,7 @@ test("when a message fails, the ones typed behind it are not sent either, and Re
 
   // Retrying the last one cannot let it go first.
   await chat.getByRole("button", { name: `Retry sending “${TWO_FA}”` }).click();
-  await expect(log).toContainText("authenticator apps");
+  await expect(log).toContainText("Turn on two-factor authentication in Settings");
   await expect(chat.getByRole("alert")).toHaveCount(0);
   await expect(log.getByText("Sending…")).toHaveCount(0);
 
