@@ -677,6 +677,17 @@ impl ActionDef {
                 if h.body.is_some() && h.method == HttpMethod::Get {
                     bad("body", "a GET request has no body".into());
                 }
+                match h.retries {
+                    Some(n) if n > 0 && !h.method.is_idempotent() => bad(
+                        "retries",
+                        format!(
+                            "a {} is never retried (it could act twice); only GET, PUT and DELETE are",
+                            h.method.as_str()
+                        ),
+                    ),
+                    Some(n) if n > 3 => bad("retries", "at most 3".into()),
+                    _ => {}
+                }
                 if h.confirm && h.scope != Scope::Write {
                     bad("confirm", "only write actions ask for confirmation".into());
                 }
@@ -908,6 +919,16 @@ mod tests {
             let a = ActionDef::from_json(text).unwrap();
             assert_eq!(ActionDef::from_json(&serde_json::to_string(&a).unwrap()).unwrap(), a);
         }
+    }
+
+    #[test]
+    fn only_requests_that_cannot_act_twice_are_retried() {
+        let post =
+            ActionDef::from_json(r#"{"name":"x","type":"http","method":"POST","url":"https://x.example","retries":2}"#);
+        assert_eq!(post.unwrap().problems(&[])[0].field, "retries");
+        let get =
+            ActionDef::from_json(r#"{"name":"x","type":"http","method":"GET","url":"https://x.example","retries":9}"#);
+        assert_eq!(get.unwrap().problems(&[])[0].message, "at most 3");
     }
 
     #[test]

@@ -284,7 +284,8 @@ fn text_error(field: &FieldDef, label: &str, t: &str) -> Option<String> {
         }
     };
     match field.kind {
-        FieldKind::Email => return check(InputFormat::Email, None),
+        // An email field may narrow the address further (a company domain) with a pattern.
+        FieldKind::Email => return check(InputFormat::Email, field.pattern.as_ref()),
         FieldKind::Phone if !crate::format::is_phone(t) => {
             return Some(format!("{label}: enter a valid phone number."))
         }
@@ -379,8 +380,29 @@ impl FormDef {
             if f.kind != FieldKind::Hidden && f.label.trim().is_empty() {
                 out.push((at("label"), "every visible field needs a label".into()));
             }
-            if matches!(f.kind, FieldKind::Select | FieldKind::MultiSelect) && f.options.is_empty() {
+            let choice = matches!(f.kind, FieldKind::Select | FieldKind::MultiSelect);
+            if choice && f.options.is_empty() {
                 out.push((at("options"), "a select needs options".into()));
+            }
+            // Options that mean nothing for the kind are refused rather than silently ignored.
+            let typed = matches!(f.kind, FieldKind::Text | FieldKind::Textarea | FieldKind::Email);
+            let meaningless = [
+                ("options", !choice && !f.options.is_empty(), "only select and multi_select fields have options"),
+                ("pattern", !typed && f.pattern.is_some(), "only text, textarea and email fields have a pattern"),
+                ("format", !typed && f.format.is_some(), "only text, textarea and email fields have a format"),
+                (
+                    "pattern_hint",
+                    f.pattern.is_none() && f.pattern_hint.is_some(),
+                    "describes a \"pattern\", and there is none",
+                ),
+                ("min", f.kind != FieldKind::Number && f.min.is_some(), "only number fields have a minimum"),
+                ("max", f.kind != FieldKind::Number && f.max.is_some(), "only number fields have a maximum"),
+                ("step", f.kind != FieldKind::Number && f.step.is_some(), "only number fields have a step"),
+            ];
+            for (key, wrong, why) in meaningless {
+                if wrong {
+                    out.push((at(key), why.into()));
+                }
             }
             if f.kind == FieldKind::Hidden && f.default.is_none() {
                 out.push((
@@ -489,6 +511,26 @@ mod tests {
         assert_eq!(errors["amount"], "Amount must be at least 0.");
         assert_eq!(errors["consent"], "Please tick “I agree”.");
         assert_eq!(errors["conv"], "This form has no such field.");
+    }
+
+    #[test]
+    fn options_that_mean_nothing_for_a_field_are_refused_and_an_email_may_carry_a_pattern() {
+        let form: FormDef = serde_json::from_str(
+            r#"{"title":"T","fields":[
+                {"name":"ok","kind":"checkbox","label":"OK","pattern":"x"},
+                {"name":"n","kind":"text","label":"N","min":1,"options":["a"]},
+                {"name":"work","kind":"email","label":"Work email","pattern":"^[^@]+@pinecone\\.example$",
+                 "pattern_hint":"your @pinecone.example address"}]}"#,
+        )
+        .unwrap();
+        let problems: Vec<String> = form.problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(problems, ["form.fields[0].pattern", "form.fields[1].options", "form.fields[1].min"]);
+        let work = &form.fields[2];
+        assert_eq!(
+            field_error(work, Some(&text("sam@gmail.com"))).unwrap(),
+            "Work email: enter a valid your @pinecone.example address."
+        );
+        assert_eq!(field_error(work, Some(&text("sam@pinecone.example"))), None);
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn is_safe_href(href: &str) -> bool {
     lower.starts_with("https://")
         || lower.starts_with("http://")
         || lower.starts_with("mailto:")
-        || (lower.starts_with('/') && !lower.starts_with("//"))
+        || (lower.starts_with('/') && !lower.starts_with("//") && !lower.starts_with("/\\"))
         || lower.starts_with('#')
 }
 
@@ -124,6 +124,12 @@ pub fn parse_inline(line: &str) -> Vec<Inline> {
     let mut text = String::new();
     let mut rest = line;
     while let Some(c) = rest.chars().next() {
+        // `\[`, `\]`, `\*` and `\\` stand for the character itself (see `escape`).
+        if let Some(escaped) = rest.strip_prefix('\\').and_then(|r| r.chars().next()).filter(|e| ESCAPED.contains(*e)) {
+            text.push(escaped);
+            rest = &rest[1 + escaped.len_utf8()..];
+            continue;
+        }
         if let Some(after) = rest.strip_prefix("**") {
             if let Some(end) = after.find("**").filter(|&e| e > 0) {
                 push_text(&mut out, &mut text);
@@ -148,6 +154,26 @@ pub fn parse_inline(line: &str) -> Vec<Inline> {
         rest = &rest[c.len_utf8()..];
     }
     push_text(&mut out, &mut text);
+    out
+}
+
+/// The characters `escape` protects.
+const ESCAPED: &str = "\\[]*";
+
+/// Text from elsewhere (an API's answer) made safe to put inside message Markdown: it reads as
+/// itself, never as a link, bold or a new paragraph.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if ESCAPED.contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
     out
 }
 
@@ -197,6 +223,19 @@ pub fn plain_text(src: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_text_reads_as_itself() {
+        let echoed = "[win a prize](https://evil.example) **now**\n- and \\ more";
+        let blocks = parse(&format!("Your name is {}.", escape(echoed)));
+        assert_eq!(
+            blocks,
+            vec![Block::Paragraph(vec![Inline::Text(
+                "Your name is [win a prize](https://evil.example) **now** - and \\ more.".into()
+            )])]
+        );
+        assert!(!is_safe_href("/\\evil.example"), "browsers read /\\ as //");
+    }
     use Inline::*;
 
     fn t(s: &str) -> Inline {

@@ -21,6 +21,8 @@ pub struct Pattern {
     /// The body without the owner's optional `^`/`$`: always matched as `^(?:body)$`.
     #[cfg_attr(feature = "regex", allow(dead_code))]
     body: String,
+    /// `is_distinctive`, worked out once.
+    distinctive: std::sync::OnceLock<bool>,
     #[cfg(feature = "regex")]
     compiled: regex_lite::Regex,
 }
@@ -64,9 +66,11 @@ impl Pattern {
         Ok(Self {
             source: source.to_string(),
             body: body.to_string(),
+            distinctive: std::sync::OnceLock::new(),
             #[cfg(feature = "regex")]
             compiled: regex_lite::RegexBuilder::new(&format!("^(?:{body})$"))
-                .size_limit(1 << 20)
+                // Enough for any sensible format; bounds the edge's work per character of a value.
+                .size_limit(1 << 16)
                 .build()
                 .map_err(|e| PatternError::Syntax(e.to_string().lines().last().unwrap_or("invalid").trim().into()))?,
         })
@@ -92,7 +96,7 @@ impl Pattern {
     /// Whether no everyday word, number, date or email matches it, so a match in a message names
     /// the action by itself (`ORD-\d{5,}` is distinctive; `\d{5}` matches "90210", and is not).
     pub fn is_distinctive(&self) -> bool {
-        !EVERYDAY.iter().any(|v| self.is_match(v))
+        *self.distinctive.get_or_init(|| !EVERYDAY.iter().any(|v| self.is_match(v)))
     }
 }
 
@@ -299,8 +303,10 @@ mod syntax {
         matches!(e, 'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'n' | 't' | 'r') || is_escapable(e)
     }
 
+    /// Punctuation both engines read as itself when escaped. Not any punctuation: regex-lite reads
+    /// `\<` and `\>` as word boundaries where the browser reads `<` and `>`.
     fn is_escapable(e: char) -> bool {
-        e.is_ascii_punctuation()
+        "\\.+*?()|[]{}^$-/".contains(e)
     }
 
     /// The index after a `[...]` class starting at `start`.
@@ -401,6 +407,8 @@ mod tests {
             ("a{1,100000}", "repeat bound"),
             ("a{2,1}", "reversed bound"),
             ("a^b", "anchor in the middle"),
+            ("\\<\\d+\\>", "an escape regex-lite reads as a word boundary"),
+            ("a\\#b", "an escape the two engines may read differently"),
             ("(ab", "unclosed group"),
             ("ab)", "unmatched"),
             ("*a", "nothing to repeat"),

@@ -522,7 +522,7 @@ impl SiteBundle {
                 ("actions.verification_check", &mut a.verification_check),
             ] {
                 if let Some(reference) = reference {
-                    match resolve_reference(&catalog, reference, None) {
+                    match resolve_reference(&catalog, reference, Some("http")) {
                         Err(message) => errors.push(err(AGENT_FILE, Some(field), message)),
                         Ok(slug) => {
                             let d = defs.iter().find(|d| d.slug == slug).expect("resolved to a defined action");

@@ -82,6 +82,7 @@ test("the return form checks the order number in the browser and at the edge, th
   await expect(form.getByText("Order number: enter a valid ORD- followed by at least five digits.")).toBeVisible();
   await order.fill("ORD-10482");
   await expect(order).toHaveAttribute("aria-invalid", "false");
+  await form.getByLabel("Delivery ZIP code").fill("97201");
   await form.getByLabel("Email you ordered with").fill("sam@example.com");
   await form.getByLabel("Reason").selectOption("Too small");
   await form.getByLabel("Which items?").fill("Rain jacket, size M");
@@ -90,7 +91,7 @@ test("the return form checks the order number in the browser and at the edge, th
   await expect(log).toContainText("Your return RMA-5001 is open. We've emailed the return label to sam@example.com.");
   const created = (await requests(page)).filter((r) => r.path === "/returns");
   expect(created).toEqual([
-    { method: "POST", path: "/returns", query: {}, body: { order: "ORD-10482", email: "sam@example.com", reason: "Too small", items: "Rain jacket, size M" } },
+    { method: "POST", path: "/returns", query: {}, body: { order: "ORD-10482", zip: "97201", email: "sam@example.com", reason: "Too small", items: "Rain jacket, size M" } },
   ]);
 });
 
@@ -104,7 +105,7 @@ test("the edge refuses a forged order number the browser would have caught", asy
   const formMessage = (await res.json()).messages.find((m: any) => m.form);
   const submit = await request.post(`/api/v1/conversations/${c.conversation_id}/messages/${formMessage.id}/submit`, {
     headers: auth,
-    data: { values: { order_number: "ORD-1; DROP TABLE", email: "sam@example.com", reason: "Faulty", items: "tent" } },
+    data: { values: { order_number: "ORD-1; DROP TABLE", zip: "97201", email: "sam@example.com", reason: "Faulty", items: "tent" } },
   });
   expect(submit.status()).toBe(422);
   expect((await submit.json()).error.fields.order_number).toBe("Order number: enter a valid ORD- followed by at least five digits.");

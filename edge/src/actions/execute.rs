@@ -528,6 +528,8 @@ pub fn render_reply(reply: &str, response: &serde_json::Value) -> Option<String>
                 serde_json::Value::Null => return None,
                 other => other.to_string(),
             };
+            // The API's words are data: an echoed "[click](https://…)" must not become a link.
+            let text = shared::markdown::escape(&text);
             values.insert(var.clone(), text);
         }
     }

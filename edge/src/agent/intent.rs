@@ -43,6 +43,15 @@ impl ActionIndex {
     pub fn best(&self, text: &str) -> Option<(&str, f64)> {
         self.index.search(text, 1).first().map(|h| (self.slugs[h.position].as_str(), h.coverage))
     }
+
+    /// How much of the message an action covers (0 when it does not match at all).
+    pub fn coverage(&self, text: &str, slug: &str) -> f64 {
+        self.index
+            .search(text, self.slugs.len())
+            .iter()
+            .find(|h| self.slugs[h.position] == slug)
+            .map_or(0.0, |h| h.coverage)
+    }
 }
 
 /// Finds a value for the input inside a message ("it's ORD-12345, thanks" → "ORD-12345"; "is
@@ -52,29 +61,50 @@ pub fn extract(input: &InputDef, text: &str) -> Option<String> {
         return find_option(&input.options, text);
     }
     if input.format == InputFormat::Text && input.pattern.is_none() {
-        let t = text.trim();
-        return (!t.is_empty()).then(|| t.to_string());
+        return validate_input(input, text).ok();
     }
-    text.split(|c: char| c.is_whitespace() || ",;()<>\"'".contains(c))
-        .map(|w| w.trim_end_matches(['.', '!', '?', ':']))
-        .find_map(|w| validate_input(input, w).ok())
+    candidates(text).find_map(|w| validate_input(input, w).ok())
 }
 
-/// The option named in a message as whole words, without regard to case (the longest first, so
-/// "bank transfer" wins over "bank").
-fn find_option(options: &[String], text: &str) -> Option<String> {
-    let words: Vec<String> =
-        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-    let mut by_length: Vec<&String> = options.iter().collect();
-    by_length.sort_by_key(|o| std::cmp::Reverse(o.len()));
-    by_length
-        .into_iter()
-        .find(|option| {
-            let wanted: Vec<String> =
-                option.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-            !wanted.is_empty() && words.windows(wanted.len()).any(|w| w == wanted.as_slice())
+/// Pieces of a message a value may be: the whole message, then runs of up to four words (longest
+/// first, so "SW1A 1AA" or "(503) 555-0100" are found whole), each as written and without the
+/// punctuation around it ("(0xabc…)," → "0xabc…").
+fn candidates(text: &str) -> impl Iterator<Item = &str> {
+    const AROUND: &[char] = &[',', ';', '(', ')', '<', '>', '"', '\'', '.', '!', '?', ':'];
+    const AROUND_END: &[char] = &[',', ';', '.', '!', '?', ':'];
+    // A message holds at most 4,000 characters; values are looked for among its first 200 words.
+    let words: Vec<(usize, usize)> = text
+        .split_whitespace()
+        .take(200)
+        .map(|w| {
+            let start = w.as_ptr() as usize - text.as_ptr() as usize;
+            (start, start + w.len())
         })
-        .cloned()
+        .collect();
+    let runs: Vec<&str> = (1..=words.len().min(4))
+        .rev()
+        .flat_map(|n| words.windows(n).map(|w| &text[w[0].0..w[n - 1].1]).collect::<Vec<_>>())
+        .collect();
+    std::iter::once(text.trim())
+        .chain(runs.into_iter().flat_map(|r| [r, r.trim_end_matches(AROUND_END), r.trim_matches(AROUND)]))
+        .filter(|c| !c.is_empty())
+}
+
+/// The option named in a message, as written (symbols included: "A+" is not "A") and standing
+/// alone (not inside a longer word), without regard to case; the longest first, so "bank
+/// transfer" wins over "bank".
+fn find_option(options: &[String], text: &str) -> Option<String> {
+    let text = text.to_lowercase();
+    let mut by_length: Vec<&String> = options.iter().collect();
+    by_length.sort_by_key(|o| std::cmp::Reverse(o.chars().count()));
+    let stands_alone = |option: &str| {
+        let joins = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "+#&_".contains(c));
+        !option.is_empty()
+            && text
+                .match_indices(option)
+                .any(|(at, m)| !joins(text[..at].chars().next_back()) && !joins(text[at + m.len()..].chars().next()))
+    };
+    by_length.into_iter().find(|o| stands_alone(&o.to_lowercase())).cloned()
 }
 
 /// An email address inside a message.
@@ -115,5 +145,25 @@ mod tests {
         let method = InputDef { options: vec!["bank".into(), "bank transfer".into()], ..input(InputFormat::Text) };
         assert_eq!(extract(&method, "I paid by Bank Transfer."), Some("bank transfer".into()));
         assert_eq!(extract(&method, "my bankroll"), None, "whole words only");
+        let grade = InputDef { options: vec!["A+".into(), "A".into(), "C++".into()], ..input(InputFormat::Text) };
+        assert_eq!(extract(&grade, "I want A"), Some("A".into()), "A+ is not A");
+        assert_eq!(extract(&grade, "I got an A+."), Some("A+".into()));
+        assert_eq!(extract(&grade, "I write c++ daily"), Some("C++".into()));
+    }
+
+    #[test]
+    fn patterns_with_spaces_and_brackets_are_found_whole() {
+        let postcode = InputDef {
+            pattern: Some(shared::pattern::Pattern::parse(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$").unwrap()),
+            ..input(InputFormat::Text)
+        };
+        assert_eq!(extract(&postcode, "it's SW1A 1AA, thanks"), Some("SW1A 1AA".into()));
+        let phone = InputDef {
+            pattern: Some(shared::pattern::Pattern::parse(r"^\(\d{3}\) \d{3}-\d{4}$").unwrap()),
+            ..input(InputFormat::Text)
+        };
+        assert_eq!(extract(&phone, "call me on (503) 555-0100."), Some("(503) 555-0100".into()));
+        let free = InputDef { max_length: Some(10), ..input(InputFormat::Text) };
+        assert_eq!(extract(&free, "far longer than ten characters"), None, "free text is validated too");
     }
 }

@@ -139,20 +139,17 @@ impl Planner<'_> {
             }
         }
         // A fresh request: an action if the message carries a value of a distinctive shape one needs
-        // (a transaction hash, an address), or asks for one more than the content answers it.
-        let by_value = self
-            .site
-            .actions
-            .iter()
-            .filter(|a| a.enabled && !a.internal)
-            .find(|a| a.inputs().iter().any(|i| i.rule().is_distinctive() && extract(i, text).is_some()));
+        // (a transaction hash, an address, an owner's reference format), or asks for one more than
+        // the content answers it.
+        // Values are not words: "whitelist 0x5290…" asks as clearly as "whitelist".
+        let words = self.without_values(text);
         let by_words = self
             .intents
-            .best(text)
+            .best(&words)
             // A request ("please reset my 2FA") acts; a question acts only if the content covers it less.
             .filter(|(_, c)| *c >= MIN_ACTION_COVERAGE && (*c >= coverage || !is_question(text)))
-            .and_then(|(slug, _)| self.action(slug));
-        if let Some(action) = by_value.or(by_words) {
+            .and_then(|(slug, c)| self.action(slug).map(|a| (a, c)));
+        if let Some(action) = self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a)) {
             let inputs = action
                 .inputs()
                 .iter()
@@ -168,6 +165,43 @@ impl Planner<'_> {
             return (self.advance(pending, &facts), learned);
         }
         (Step::Answer, learned)
+    }
+
+    /// The action a distinctive value in the message names by itself. Only actions that read start
+    /// this way: a value alone never changes anything (a write needs to be asked for). Among
+    /// several, the one the words point to most wins (the first on a tie), and the words win
+    /// outright when they ask for another action more clearly ("I want to return ORD-10482").
+    fn by_value(&self, text: &str, words: &str, by_words: Option<(&ActionDef, f64)>) -> Option<&ActionDef> {
+        let mut best: Option<(&ActionDef, f64)> = None;
+        let reads =
+            self.site.actions.iter().filter(|a| {
+                a.enabled && !a.internal && a.http().is_some_and(|h| h.scope == shared::action::Scope::Read)
+            });
+        for action in reads {
+            if action.inputs().iter().any(|i| i.rule().is_distinctive() && extract(i, text).is_some()) {
+                let score = self.intents.coverage(words, &action.slug);
+                if best.is_none_or(|(_, s)| score > s) {
+                    best = Some((action, score));
+                }
+            }
+        }
+        match (best, by_words) {
+            (Some((_, score)), Some((asked, asked_score))) if asked_score > score && asked.slug != best?.0.slug => None,
+            (best, _) => best.map(|(a, _)| a),
+        }
+    }
+
+    /// The message without the words that are distinctive values of some action's input.
+    fn without_values(&self, text: &str) -> String {
+        let distinctive: Vec<&InputDef> =
+            self.site.actions.iter().flat_map(|a| a.inputs()).filter(|i| i.rule().is_distinctive()).collect();
+        text.split_whitespace()
+            .filter(|w| {
+                let w = w.trim_matches(|c: char| ",;()<>\"'.!?:".contains(c));
+                !distinctive.iter().any(|i| shared::action::validate_input(i, w).is_ok())
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Whether the message is about something else than the value the agent asked for.
@@ -471,6 +505,32 @@ mod tests {
                     "{text}: {step:?}"
                 );
             }
+        }
+
+        #[test]
+        fn a_value_alone_never_starts_a_write_and_the_words_choose_among_actions() {
+            let mut site = crate::test_support::shop_site();
+            // An owner adds a write keyed on the same order number, sorting before the lookup.
+            site.actions.insert(
+                0,
+                ActionDef::from_json(
+                    r#"{"name":"Cancel Order","type":"http","method":"POST","url":"http://127.0.0.1:8790/orders/{{inputs.order}}/cancel",
+                        "description":"Cancel an order that has not shipped yet.",
+                        "inputs":{"order":{"type":"string","pattern":"^ORD-\\d{5,}$"}}}"#,
+                )
+                .unwrap(),
+            );
+            let intents = ActionIndex::new(&site);
+            let p = Planner { site: &site, intents: &intents };
+            let started = |text: &str| match p.plan(text, &Facts::default(), 0.0).0 {
+                Step::Run { action, .. } | Step::ShowForm { action } => action,
+                Step::Say { pending: Some(pending), .. } => pending.action,
+                other => panic!("{text}: {other:?}"),
+            };
+            assert_eq!(started("where is ORD-10482?"), "order-status");
+            assert_eq!(started("ORD-10482"), "order-status", "a bare value reads, never cancels");
+            assert_eq!(started("please cancel order ORD-10482"), "cancel-order", "asked for in words");
+            assert_eq!(started("I want to return ORD-10482"), "start-a-return");
         }
 
         #[test]

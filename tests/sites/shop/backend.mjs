@@ -2,10 +2,13 @@
 // server with fictional orders, so the end-to-end tests exercise real network calls for a site
 // that is not the demo.
 // Usage: node tests/sites/shop/backend.mjs [port=8790]
-// Test hooks: GET /__requests (what it received), GET /__reset.
+// Every API call needs `Authorization: Bearer <SHOP_API_TOKEN>`, and an order is shown or returned
+// only for its delivery ZIP code. Test hooks (for the test suite only; a real API has none):
+// GET /__requests (what it received), GET /__reset.
 import { createServer } from "node:http";
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8790);
+const TOKEN = process.env.SHOP_API_TOKEN ?? "demo-shop-token-0c4e7b";
 const orders = {
   "ORD-10482": { zip: "97201", status: "shipped", carrier: "UPS", tracking: "1Z999AA10123456784", eta: "Friday" },
   "ORD-20931": { zip: "10001", status: "on hold", carrier: "not yet assigned", tracking: "none yet", eta: "once we hear from you" },
@@ -38,6 +41,7 @@ createServer((req, res) => {
       return send(res, 200, {});
     }
     received.push({ method: req.method, path: p, query: Object.fromEntries(url.searchParams), body });
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(res, 401, { error: "unauthorized" });
     const order = p.match(/^\/orders\/(ORD-\d+)$/);
     if (order && req.method === "GET") {
       const o = orders[order[1]];
@@ -46,7 +50,8 @@ createServer((req, res) => {
       return send(res, 200, { order: order[1], status: o.status, carrier: o.carrier, tracking: o.tracking, eta: o.eta });
     }
     if (p === "/returns" && req.method === "POST") {
-      if (!orders[body.order]) return send(res, 404, { error: "no such order" });
+      // The same proof as the lookup: the order's delivery ZIP code.
+      if (!orders[body.order] || orders[body.order].zip !== body.zip) return send(res, 404, { error: "no such order" });
       return send(res, 201, { return_id: `RMA-${5001 + returns++}`, email: body.email, status: "label sent" });
     }
     send(res, 404, { error: "not found" });
