@@ -7,6 +7,7 @@ pub mod api;
 pub mod conversation;
 pub mod erasure;
 pub mod identity;
+pub mod inbox;
 pub mod knowledge;
 pub mod limits;
 pub mod pending;

@@ -143,6 +143,14 @@ pub enum ErrorCode {
     RateLimited,
     /// Something failed inside the edge; the request may be retried.
     Internal,
+    /// The inbox needs a signed-in agent (its session cookie); a visitor's token does not count.
+    NotSignedIn,
+    /// Wrong email or password.
+    InvalidCredentials,
+    /// An inbox request from another site's page: refused whatever cookie it carries.
+    CrossOrigin,
+    /// An agent with this email exists.
+    EmailTaken,
 }
 
 impl ErrorCode {
@@ -150,7 +158,9 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::MalformedJson | ErrorCode::InvalidField => 400,
-            ErrorCode::MissingToken => 401,
+            ErrorCode::MissingToken | ErrorCode::NotSignedIn | ErrorCode::InvalidCredentials => 401,
+            ErrorCode::CrossOrigin => 403,
+            ErrorCode::EmailTaken => 409,
             ErrorCode::InvalidToken => 403,
             ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
@@ -253,6 +263,10 @@ mod tests {
             ErrorCode::LeadRequired,
             ErrorCode::RateLimited,
             ErrorCode::Internal,
+            ErrorCode::NotSignedIn,
+            ErrorCode::InvalidCredentials,
+            ErrorCode::CrossOrigin,
+            ErrorCode::EmailTaken,
         ] {
             assert!((400..600).contains(&code.status()), "{code:?}");
         }

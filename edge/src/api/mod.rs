@@ -10,6 +10,7 @@ pub mod error;
 pub mod exchange;
 pub mod forms;
 pub mod http;
+pub mod inbox;
 pub mod routes;
 pub mod security_headers;
 
@@ -21,8 +22,9 @@ use crate::actions::runner::{ActionEnv, RunDeps};
 use crate::agent::intent::ActionIndex;
 use crate::agent::AnswerEngine;
 use crate::conversation::Deps;
+use crate::inbox::password::Kdf;
 use crate::limits::RateLimiter;
-use crate::store::{ActionLogStore, ConversationStore, ErasureStore};
+use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
@@ -30,8 +32,13 @@ use shared::site::SiteBundle;
 /// Largest request body any route accepts; bigger ones get `413 payload_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// What the API needs beyond a conversation turn: erasure, and the two secrets it checks.
-pub trait ApiDeps: Deps<Store: ErasureStore> {
+/// What the API needs beyond a conversation turn: erasure, agents' accounts and password hashing,
+/// and the two secrets it checks.
+pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore> {
+    /// PBKDF2 for agents' passwords.
+    type Kdf: Kdf;
+    /// The key derivation.
+    fn kdf(&self) -> &Self::Kdf;
     /// The owner's admin token, if set.
     fn admin_token(&self) -> Option<&str>;
     /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
@@ -41,7 +48,7 @@ pub trait ApiDeps: Deps<Store: ErasureStore> {
 /// Everything a request needs: the site, storage, the rate limiter, the answering engine,
 /// randomness, what actions need and the admin and identity secrets. The one place that names
 /// the concrete types; everything else sees it through [`RunDeps`], [`Deps`] or [`ApiDeps`].
-pub struct Edge<'a, S, L, E, R, N> {
+pub struct Edge<'a, S, L, E, R, N, K> {
     /// The owner's configuration.
     pub site: &'a SiteBundle,
     /// Conversation storage and the action log.
@@ -60,9 +67,11 @@ pub struct Edge<'a, S, L, E, R, N> {
     pub admin_token: Option<&'a str>,
     /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
     pub identity_secret: Option<&'a str>,
+    /// PBKDF2 for agents' passwords (Web Crypto in the Worker).
+    pub kdf: &'a K,
 }
 
-impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network> RunDeps for Edge<'_, S, L, E, R, N> {
+impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps for Edge<'_, S, L, E, R, N, K> {
     type Store = S;
     type Limiter = L;
     type Entropy = R;
@@ -85,7 +94,7 @@ impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network> RunDeps for E
     }
 }
 
-impl<S, L, E, R, N> Deps for Edge<'_, S, L, E, R, N>
+impl<S, L, E, R, N, K> Deps for Edge<'_, S, L, E, R, N, K>
 where
     S: ActionLogStore + ConversationStore,
     L: RateLimiter,
@@ -103,14 +112,20 @@ where
     }
 }
 
-impl<S, L, E, R, N> ApiDeps for Edge<'_, S, L, E, R, N>
+impl<S, L, E, R, N, K> ApiDeps for Edge<'_, S, L, E, R, N, K>
 where
-    S: ActionLogStore + ConversationStore + ErasureStore,
+    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
     N: Network,
+    K: Kdf,
 {
+    type Kdf = K;
+
+    fn kdf(&self) -> &K {
+        self.kdf
+    }
     fn admin_token(&self) -> Option<&str> {
         self.admin_token
     }
@@ -165,6 +180,10 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
             admin::authorize(edge, req)?;
             erasure::erase(edge, req).await
         }
+        Route::AdminAddAgent => inbox::add_agent(edge, req, now_ms).await,
+        Route::InboxSignIn => inbox::sign_in(edge, req, now_ms).await,
+        Route::InboxSignOut => inbox::sign_out(edge, req).await,
+        Route::InboxMe => inbox::me(edge, req, now_ms).await,
     }
 }
 
@@ -174,5 +193,7 @@ pub(crate) mod tests;
 mod tests_buttons_lead;
 #[cfg(test)]
 mod tests_erasure;
+#[cfg(test)]
+mod tests_inbox;
 #[cfg(test)]
 mod tests_verification;

@@ -32,6 +32,14 @@ pub enum Route {
     AdminDeleteConversation(String),
     /// `POST /api/v1/admin/erasures`
     AdminErasures,
+    /// `POST /api/v1/admin/agents`
+    AdminAddAgent,
+    /// `POST /api/v1/inbox/session`
+    InboxSignIn,
+    /// `DELETE /api/v1/inbox/session`
+    InboxSignOut,
+    /// `GET /api/v1/inbox/me`
+    InboxMe,
 }
 
 /// Finds the route, or says why there is none (404 / 405).
@@ -58,6 +66,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["conversations", id] if delete => Ok(Route::DeleteConversation(id.to_string())),
         ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),
         ["admin", "erasures"] if post => Ok(Route::AdminErasures),
+        ["admin", "agents"] if post => Ok(Route::AdminAddAgent),
+        ["inbox", "session"] if post => Ok(Route::InboxSignIn),
+        ["inbox", "session"] if delete => Ok(Route::InboxSignOut),
+        ["inbox", "me"] if get => Ok(Route::InboxMe),
         ["site"]
         | ["conversations"]
         | ["conversations", _, "messages"]
@@ -68,7 +80,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["admin", "actions", _, "logs" | "test"]
         | ["conversations", _]
         | ["admin", "conversations", _]
-        | ["admin", "erasures"] => {
+        | ["admin", "erasures"]
+        | ["admin", "agents"]
+        | ["inbox", "session"]
+        | ["inbox", "me"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
         _ => Err(not_found()),

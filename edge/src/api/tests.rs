@@ -90,6 +90,7 @@ macro_rules! edge {
             actions: ActionEnv { network: &$w.network, policy: &$w.policy, tokens: &$w.tokens, secrets: &$w.secrets },
             admin_token: Some(ADMIN),
             identity_secret: Some(IDENTITY_SECRET),
+            kdf: &crate::inbox::password::FastKdf,
         }
     };
 }
@@ -148,6 +149,12 @@ impl World {
             body: body.as_bytes().to_vec(),
         };
         self.request_at(now_ms, &req)
+    }
+
+    /// The whole response to a request (headers included) at `now_ms`.
+    pub(crate) fn respond_at(&self, now_ms: u64, req: &HttpRequest) -> HttpResponse {
+        let edge = edge!(self);
+        block_on(handle(&edge, req, now_ms))
     }
 
     /// Sends a whole request (headers of the caller's choosing) at [`NOW_MS`].

@@ -4,6 +4,7 @@
 mod body;
 mod d1;
 mod entropy;
+mod kdf;
 mod limiter;
 mod network;
 mod scheduled;
@@ -100,6 +101,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             actions: ActionEnv { network: &network, policy: policy(), tokens, secrets: &secrets },
             admin_token: admin_token.as_deref(),
             identity_secret: identity_secret.as_deref(),
+            kdf: &kdf::WebCryptoKdf,
         };
         let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
         // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).

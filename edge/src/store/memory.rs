@@ -1,6 +1,7 @@
 //! The stores in memory, for native tests, with the semantics of the D1 store's SQL: both pass
 //! the same contract tests (`store::contract`).
 
+use super::agents::{AddAgentError, Agent, AgentAccount, AgentStore};
 use super::erasure::MAX_ERASE_BATCH;
 use super::{
     ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, Inserted, NewMessage,
@@ -18,6 +19,9 @@ pub struct MemoryStore {
     runs: RefCell<Vec<(u64, ActionLogEntry)>>,
     /// The last log id given: ids are never reused, even after erasure (D1's AUTOINCREMENT).
     last_run_id: Cell<i64>,
+    agents: RefCell<Vec<AgentAccount>>,
+    /// (token hash, agent id, expires at).
+    sessions: RefCell<Vec<(String, String, u64)>>,
 }
 
 impl MemoryStore {
@@ -160,6 +164,55 @@ impl ActionLogStore for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
+    }
+}
+
+impl AgentStore for MemoryStore {
+    async fn add_agent(&self, account: &AgentAccount, _at_ms: u64) -> Result<(), AddAgentError> {
+        let mut agents = self.agents.borrow_mut();
+        if agents.iter().any(|a| a.agent.email.eq_ignore_ascii_case(&account.agent.email)) {
+            return Err(AddAgentError::EmailTaken);
+        }
+        if agents.iter().any(|a| a.agent.id == account.agent.id) {
+            return Err(AddAgentError::Store(StoreError(format!("agent {} exists already", account.agent.id))));
+        }
+        agents.push(account.clone());
+        Ok(())
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<AgentAccount>, StoreError> {
+        Ok(self.agents.borrow().iter().find(|a| a.agent.email.eq_ignore_ascii_case(email)).cloned())
+    }
+
+    async fn open_session(
+        &self,
+        token_hash: &str,
+        agent_id: &str,
+        _at_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<(), StoreError> {
+        if !self.agents.borrow().iter().any(|a| a.agent.id == agent_id) {
+            return Err(StoreError(format!("no agent {agent_id}")));
+        }
+        let mut sessions = self.sessions.borrow_mut();
+        if sessions.iter().any(|(h, _, _)| h == token_hash) {
+            return Err(StoreError("session exists already".into()));
+        }
+        sessions.push((token_hash.into(), agent_id.into(), expires_at_ms));
+        Ok(())
+    }
+
+    async fn session_agent(&self, token_hash: &str, now_ms: u64) -> Result<Option<Agent>, StoreError> {
+        let sessions = self.sessions.borrow();
+        let Some((_, agent_id, _)) = sessions.iter().find(|(h, _, exp)| h == token_hash && *exp > now_ms) else {
+            return Ok(None);
+        };
+        Ok(self.agents.borrow().iter().find(|a| &a.agent.id == agent_id && !a.disabled).map(|a| a.agent.clone()))
+    }
+
+    async fn close_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.sessions.borrow_mut().retain(|(h, _, _)| h != token_hash);
+        Ok(())
     }
 }
 

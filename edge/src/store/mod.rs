@@ -3,6 +3,7 @@
 //! contract suite (`contract`).
 
 pub mod action_log;
+pub mod agents;
 pub mod erasure;
 pub mod memory;
 pub mod sql;
@@ -10,9 +11,12 @@ pub mod sql;
 #[cfg(test)]
 mod contract;
 #[cfg(test)]
+mod contract_agents;
+#[cfg(test)]
 pub mod sqlite;
 
 pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
+pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
 pub use erasure::{Erased, ErasureStore, Person};
 
 use crate::pending::{Awaiting, Pending};

@@ -1,0 +1,132 @@
+//! The inbox's sign-in: agents sign in with email and password for a session cookie, read who
+//! they are, and sign out; the owner adds agents through the admin API. Every inbox route takes
+//! only the session cookie (never a visitor's token) and only from the edge's own pages.
+
+use super::admin;
+use super::conversations::client_ip;
+use super::{ApiDeps, ApiError, HttpRequest, HttpResponse};
+use crate::inbox::password::{hash_password, verify_password, waste_a_check};
+use crate::inbox::{session, sign_in};
+use crate::limits::{Decision, RateLimiter};
+use crate::store::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
+use crate::token::{hash_token, new_token, random_text};
+use serde::Deserialize;
+use shared::ErrorCode;
+
+/// `POST /api/v1/inbox/session` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+/// `POST /api/v1/admin/agents` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAgent {
+    email: String,
+    name: String,
+    #[serde(default = "agent_role")]
+    role: Role,
+    password: String,
+}
+
+fn agent_role() -> Role {
+    Role::Agent
+}
+
+/// Refuses a request from another site's page, whatever it carries.
+fn require_same_origin(req: &HttpRequest) -> Result<(), ApiError> {
+    if session::same_origin(req) {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::CrossOrigin, "inbox requests are accepted only from this site's own pages"))
+    }
+}
+
+/// The signed-in agent of this request, or `401 not_signed_in`.
+pub async fn signed_in<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<Agent, ApiError> {
+    require_same_origin(req)?;
+    let not_signed_in = || ApiError::new(ErrorCode::NotSignedIn, "sign in to the inbox first");
+    let token = session::token(req).ok_or_else(not_signed_in)?;
+    edge.store().session_agent(&hash_token(token), now_ms).await?.ok_or_else(not_signed_in)
+}
+
+/// `POST /api/v1/inbox/session`: signs in. Wrong passwords count per email and per address; over
+/// the limit the account is locked for a while (`429`), even for the right password.
+pub async fn sign_in<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
+    require_same_origin(req)?;
+    let body: SignIn = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let limits = sign_in::attempt(&body.email, client_ip(req));
+    let ticket = random_text(edge.entropy(), 12);
+    if let refused @ Decision::Refused { .. } = edge.limiter().take(&ticket, &limits, now_ms).await? {
+        return Err(ApiError::rate_limited(refused.retry_after_s()));
+    }
+    let account = edge.store().account_by_email(body.email.trim()).await?;
+    let right = match &account {
+        Some(a) => verify_password(edge.kdf(), &a.password_hash, &body.password).await && !a.disabled,
+        None => {
+            waste_a_check(edge.kdf(), &body.password).await;
+            false
+        }
+    };
+    let Some(account) = account.filter(|_| right) else {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong email or password"));
+    };
+    // A right password does not count towards the lock.
+    let keys: Vec<String> = limits.into_iter().map(|l| l.key).collect();
+    edge.limiter().refund(&ticket, &keys).await?;
+    let token = new_token(edge.entropy());
+    edge.store().open_session(&hash_token(&token), &account.agent.id, now_ms, now_ms + session::SESSION_MS).await?;
+    let mut response = HttpResponse::json(200, &account.agent);
+    response.headers.push(("set-cookie".into(), session::set_cookie(&token)));
+    response.headers.push(("cache-control".into(), "no-store".into()));
+    Ok(response)
+}
+
+/// `GET /api/v1/inbox/me`: the signed-in agent.
+pub async fn me<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
+    let agent = signed_in(edge, req, now_ms).await?;
+    Ok(HttpResponse::json(200, &agent))
+}
+
+/// `DELETE /api/v1/inbox/session`: signs out (the session opens nothing afterwards).
+pub async fn sign_out<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+    require_same_origin(req)?;
+    if let Some(token) = session::token(req) {
+        edge.store().close_session(&hash_token(token)).await?;
+    }
+    Ok(HttpResponse::empty(204, vec![("set-cookie".into(), session::clear_cookie())]))
+}
+
+/// `POST /api/v1/admin/agents` (admin token): adds an agent who can sign in to the inbox.
+pub async fn add_agent<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
+    admin::authorize(edge, req)?;
+    let body: NewAgent = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let email = body.email.trim();
+    if !shared::action::is_email(email) {
+        return Err(ApiError::invalid_field("email", "must be an email address"));
+    }
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::invalid_field("name", "must be 1–80 characters"));
+    }
+    let password_hash = hash_password(edge.kdf(), edge.entropy(), &body.password)
+        .await
+        .map_err(|e| ApiError::invalid_field("password", e.to_string()))?;
+    let agent = Agent {
+        id: format!("a{}", random_text(edge.entropy(), 9)),
+        email: email.to_string(),
+        name: name.to_string(),
+        role: body.role,
+    };
+    let account = AgentAccount { agent: agent.clone(), password_hash, disabled: false };
+    match edge.store().add_agent(&account, now_ms).await {
+        Ok(()) => Ok(HttpResponse::json(201, &agent)),
+        Err(AddAgentError::EmailTaken) => {
+            Err(ApiError::new(ErrorCode::EmailTaken, format!("an agent with the email {email} exists")))
+        }
+        Err(AddAgentError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,126 @@
+//! Signing in to the inbox, as an attacker would try it: no session, a visitor's token, another
+//! site's page, password guessing, a closed session.
+
+use super::tests::{World, ADMIN, NOW_MS};
+use super::{HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+const HOST: &str = "127.0.0.1:8799";
+const SELF: &str = "http://127.0.0.1:8799";
+const PASSWORD: &str = "a long enough passphrase";
+
+fn req(method: &str, path: &str, headers: &[(&str, &str)], body: Value) -> HttpRequest {
+    let mut all = vec![("host".to_string(), HOST.to_string()), ("content-type".into(), "application/json".into())];
+    all.extend(headers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+    HttpRequest {
+        method: method.into(),
+        path: path.into(),
+        headers: all,
+        body: if body.is_null() { Vec::new() } else { body.to_string().into_bytes() },
+        ..Default::default()
+    }
+}
+
+fn json_of(r: &HttpResponse) -> Value {
+    serde_json::from_str(&r.body).unwrap_or(Value::Null)
+}
+
+fn add_agent(w: &World, email: &str) -> HttpResponse {
+    let bearer = format!("Bearer {ADMIN}");
+    let body = json!({"email": email, "name": "Sam Rivera", "password": PASSWORD});
+    w.respond_at(NOW_MS, &req("POST", "/api/v1/admin/agents", &[("authorization", &bearer)], body))
+}
+
+fn sign_in_at(w: &World, now: u64, email: &str, password: &str, origin: Option<&str>) -> HttpResponse {
+    let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
+    w.respond_at(now, &req("POST", "/api/v1/inbox/session", &headers, json!({"email": email, "password": password})))
+}
+
+fn cookie_of(r: &HttpResponse) -> String {
+    let set = r.headers.iter().find(|(n, _)| n == "set-cookie").map(|(_, v)| v.clone()).expect("a cookie");
+    set.split(';').next().unwrap().to_string()
+}
+
+fn me(w: &World, headers: &[(&str, &str)]) -> HttpResponse {
+    w.respond_at(NOW_MS, &req("GET", "/api/v1/inbox/me", headers, Value::Null))
+}
+
+#[test]
+fn the_owner_adds_agents_with_the_admin_token_only() {
+    let w = World::with_site(super::tests::site());
+    let r = add_agent(&w, "sam@pinecone.example");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let agent = json_of(&r);
+    assert_eq!((agent["email"].as_str(), agent["role"].as_str()), (Some("sam@pinecone.example"), Some("agent")));
+    assert!(agent.get("password_hash").is_none() && !r.body.contains("pbkdf2"), "never the hash");
+    assert_eq!(json_of(&add_agent(&w, "SAM@pinecone.example"))["error"]["code"], "email_taken");
+    let weak = json!({"email": "kim@pinecone.example", "name": "Kim", "password": "short"});
+    let bearer = format!("Bearer {ADMIN}");
+    let r = w.respond_at(NOW_MS, &req("POST", "/api/v1/admin/agents", &[("authorization", &bearer)], weak));
+    assert_eq!((r.status, json_of(&r)["error"]["field"].as_str()), (400, Some("password")));
+    let no_admin =
+        req("POST", "/api/v1/admin/agents", &[], json!({"email": "x@y.example", "name": "X", "password": PASSWORD}));
+    assert_eq!(w.respond_at(NOW_MS, &no_admin).status, 401);
+}
+
+#[test]
+fn a_session_cookie_opens_the_inbox_and_nothing_else_does() {
+    let w = World::with_site(super::tests::site());
+    add_agent(&w, "sam@pinecone.example");
+    assert_eq!(json_of(&me(&w, &[]))["error"]["code"], "not_signed_in");
+    // A visitor's conversation token is no inbox session.
+    let (_, visitor_token) = w.start();
+    let bearer = format!("Bearer {visitor_token}");
+    assert_eq!(me(&w, &[("authorization", &bearer)]).status, 401);
+
+    let r = sign_in_at(&w, NOW_MS, "Sam@Pinecone.example", PASSWORD, Some(SELF));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let set = r.headers.iter().find(|(n, _)| n == "set-cookie").unwrap().1.clone();
+    assert!(set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = cookie_of(&r);
+    let who = me(&w, &[("cookie", &cookie)]);
+    assert_eq!((who.status, json_of(&who)["name"].as_str()), (200, Some("Sam Rivera")));
+    // The same cookie sent by another site's page does nothing.
+    let cross = me(&w, &[("cookie", &cookie), ("sec-fetch-site", "cross-site")]);
+    assert_eq!((cross.status, json_of(&cross)["error"]["code"].as_str()), (403, Some("cross_origin")));
+    let evil = me(&w, &[("cookie", &cookie), ("origin", "https://evil.example")]);
+    assert_eq!(evil.status, 403);
+
+    let out = w.respond_at(
+        NOW_MS,
+        &req("DELETE", "/api/v1/inbox/session", &[("cookie", &cookie), ("origin", SELF)], Value::Null),
+    );
+    assert_eq!(out.status, 204);
+    assert_eq!(me(&w, &[("cookie", &cookie)]).status, 401, "a closed session opens nothing");
+}
+
+#[test]
+fn signing_in_needs_the_sites_own_page() {
+    let w = World::with_site(super::tests::site());
+    add_agent(&w, "sam@pinecone.example");
+    for origin in [None, Some("https://evil.example"), Some("null")] {
+        let r = sign_in_at(&w, NOW_MS, "sam@pinecone.example", PASSWORD, origin);
+        assert_eq!(r.status, 403, "{origin:?}");
+    }
+}
+
+#[test]
+fn guessing_locks_the_account_for_a_while_and_unknown_emails_look_the_same() {
+    let w = World::with_site(super::tests::site());
+    add_agent(&w, "sam@pinecone.example");
+    let unknown = sign_in_at(&w, NOW_MS, "nobody@pinecone.example", PASSWORD, Some(SELF));
+    let wrong = sign_in_at(&w, NOW_MS, "sam@pinecone.example", "not the passphrase", Some(SELF));
+    assert_eq!((unknown.status, &unknown.body), (wrong.status, &wrong.body), "the same answer");
+    for _ in 0..4 {
+        assert_eq!(sign_in_at(&w, NOW_MS, "sam@pinecone.example", "still wrong guess", Some(SELF)).status, 401);
+    }
+    let locked = sign_in_at(&w, NOW_MS + 1, "SAM@pinecone.example", PASSWORD, Some(SELF));
+    assert_eq!((locked.status, json_of(&locked)["error"]["code"].as_str()), (429, Some("rate_limited")));
+    assert!(json_of(&locked)["error"]["retry_after"].as_u64().unwrap() > 0);
+    // Fifteen minutes later the right password works, and does not count towards a lock.
+    let later = NOW_MS + 15 * 60 * 1000 + 1;
+    assert_eq!(sign_in_at(&w, later, "sam@pinecone.example", PASSWORD, Some(SELF)).status, 200);
+    for _ in 0..6 {
+        assert_eq!(sign_in_at(&w, later + 1, "sam@pinecone.example", PASSWORD, Some(SELF)).status, 200);
+    }
+}

@@ -1,0 +1,105 @@
+//! Agents and inbox sessions (`agents`, `agent_sessions`).
+
+use super::{fail, Query, SqlPort, SqlStore, SqlValue};
+use crate::store::agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
+use crate::store::StoreError;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct AccountRow {
+    id: String,
+    email: String,
+    name: String,
+    role: String,
+    password_hash: String,
+    disabled: f64,
+}
+
+impl AccountRow {
+    fn into_account(self) -> Result<AgentAccount, StoreError> {
+        let role = Role::parse(&self.role).ok_or_else(|| fail(format!("unknown role {:?}", self.role)))?;
+        Ok(AgentAccount {
+            agent: Agent { id: self.id, email: self.email, name: self.name, role },
+            password_hash: self.password_hash,
+            disabled: self.disabled != 0.0,
+        })
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.name, a.role, a.password_hash, a.disabled";
+
+impl<P: SqlPort> AgentStore for SqlStore<P> {
+    async fn add_agent(&self, account: &AgentAccount, at_ms: u64) -> Result<(), AddAgentError> {
+        let a = &account.agent;
+        // ON CONFLICT DO NOTHING + the changes count: a taken email is an answer, not an error.
+        let written = self
+            .db
+            .run(&Query::new(
+                "INSERT INTO agents (id, email, name, role, password_hash, created_at_ms, disabled) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(email) DO NOTHING",
+                vec![
+                    SqlValue::text(&a.id),
+                    SqlValue::text(&a.email),
+                    SqlValue::text(&a.name),
+                    SqlValue::text(a.role.as_str()),
+                    SqlValue::text(&account.password_hash),
+                    SqlValue::int(at_ms),
+                    SqlValue::Integer(i64::from(account.disabled)),
+                ],
+            ))
+            .await?;
+        match written.changes {
+            Some(0) => Err(AddAgentError::EmailTaken),
+            Some(_) => Ok(()),
+            None => Err(AddAgentError::Store(fail("the database did not say whether the agent was added"))),
+        }
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<AgentAccount>, StoreError> {
+        let row: Option<AccountRow> = self
+            .db
+            .first(&Query::new(
+                format!("SELECT {ACCOUNT_COLUMNS} FROM agents a WHERE a.email = ?1"),
+                vec![SqlValue::text(email)],
+            ))
+            .await?;
+        row.map(AccountRow::into_account).transpose()
+    }
+
+    async fn open_session(
+        &self,
+        token_hash: &str,
+        agent_id: &str,
+        at_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<(), StoreError> {
+        self.db
+            .run(&Query::new(
+                "INSERT INTO agent_sessions (token_hash, agent_id, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4)",
+                vec![SqlValue::text(token_hash), SqlValue::text(agent_id), SqlValue::int(at_ms), SqlValue::int(expires_at_ms)],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    async fn session_agent(&self, token_hash: &str, now_ms: u64) -> Result<Option<Agent>, StoreError> {
+        let row: Option<AccountRow> = self
+            .db
+            .first(&Query::new(
+                format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM agent_sessions s JOIN agents a ON a.id = s.agent_id \
+                     WHERE s.token_hash = ?1 AND s.expires_at_ms > ?2 AND a.disabled = 0"
+                ),
+                vec![SqlValue::text(token_hash), SqlValue::int(now_ms)],
+            ))
+            .await?;
+        Ok(row.map(AccountRow::into_account).transpose()?.map(|a| a.agent))
+    }
+
+    async fn close_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.db
+            .run(&Query::new("DELETE FROM agent_sessions WHERE token_hash = ?1", vec![SqlValue::text(token_hash)]))
+            .await?;
+        Ok(())
+    }
+}
