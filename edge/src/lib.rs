@@ -9,6 +9,7 @@ pub mod erasure;
 pub mod identity;
 pub mod knowledge;
 pub mod limits;
+pub mod live;
 pub mod pending;
 pub mod site;
 pub mod store;

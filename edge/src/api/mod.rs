@@ -10,6 +10,7 @@ pub mod error;
 pub mod exchange;
 pub mod forms;
 pub mod http;
+pub mod live;
 pub mod routes;
 pub mod security_headers;
 
@@ -164,6 +165,15 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
         Route::AdminErasures => {
             admin::authorize(edge, req)?;
             erasure::erase(edge, req).await
+        }
+        Route::Live(id) => live::open(edge.store(), req, &id).await,
+        Route::AdminAgentMessage(id) => {
+            admin::authorize(edge, req)?;
+            live::agent_message(edge, req, &id, now_ms).await
+        }
+        Route::AdminAgentSignal(id) => {
+            admin::authorize(edge, req)?;
+            live::agent_signal(edge, req, &id).await
         }
     }
 }

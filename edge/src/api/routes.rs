@@ -32,6 +32,12 @@ pub enum Route {
     AdminDeleteConversation(String),
     /// `POST /api/v1/admin/erasures`
     AdminErasures,
+    /// `GET /api/v1/conversations/{id}/live` (a WebSocket)
+    Live(String),
+    /// `POST /api/v1/admin/conversations/{id}/messages`: a human agent's message
+    AdminAgentMessage(String),
+    /// `POST /api/v1/admin/conversations/{id}/events`: an agent joined or is typing
+    AdminAgentSignal(String),
 }
 
 /// Finds the route, or says why there is none (404 / 405).
@@ -58,6 +64,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["conversations", id] if delete => Ok(Route::DeleteConversation(id.to_string())),
         ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),
         ["admin", "erasures"] if post => Ok(Route::AdminErasures),
+        ["conversations", id, "live"] if get => Ok(Route::Live(id.to_string())),
+        ["admin", "conversations", id, "messages"] if post => Ok(Route::AdminAgentMessage(id.to_string())),
+        ["admin", "conversations", id, "events"] if post => Ok(Route::AdminAgentSignal(id.to_string())),
         ["site"]
         | ["conversations"]
         | ["conversations", _, "messages"]
@@ -68,7 +77,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["admin", "actions", _, "logs" | "test"]
         | ["conversations", _]
         | ["admin", "conversations", _]
-        | ["admin", "erasures"] => {
+        | ["admin", "erasures"]
+        | ["conversations", _, "live"]
+        | ["admin", "conversations", _, "messages" | "events"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
         _ => Err(not_found()),
@@ -105,6 +116,16 @@ mod tests {
             Route::AdminDeleteConversation("c1".into())
         );
         assert_eq!(route("POST", "/api/v1/admin/erasures").unwrap(), Route::AdminErasures);
+        assert_eq!(route("GET", "/api/v1/conversations/c1/live").unwrap(), Route::Live("c1".into()));
+        assert_eq!(
+            route("POST", "/api/v1/admin/conversations/c1/messages").unwrap(),
+            Route::AdminAgentMessage("c1".into())
+        );
+        assert_eq!(
+            route("POST", "/api/v1/admin/conversations/c1/events").unwrap(),
+            Route::AdminAgentSignal("c1".into())
+        );
+        assert_eq!(route("POST", "/api/v1/conversations/c1/live").unwrap_err().code, ErrorCode::MethodNotAllowed);
         for (method, path) in [
             ("GET", "/api/v1/conversations/c1"),
             ("POST", "/api/v1/conversations/c1"),

@@ -5,6 +5,7 @@ mod body;
 mod d1;
 mod entropy;
 mod limiter;
+mod live;
 mod network;
 mod scheduled;
 
@@ -53,7 +54,7 @@ fn secrets(env: &Env) -> BTreeMap<String, String> {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     if !path.starts_with("/api/") {
         // Static assets (demo site, loader) normally never reach the Worker; `/widget/*` does
@@ -102,6 +103,20 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             identity_secret: identity_secret.as_deref(),
         };
         let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
+        if let Some(ticket) = &response.upgrade {
+            // The conversation's object answers the upgrade and holds the socket.
+            return live::connect(&env.durable_object("CONVERSATION")?, ticket).await;
+        }
+        if let Some(publish) = response.publish.take() {
+            // Pushed after the answer is sent: the stored messages are the record, and a socket
+            // that misses this push gets them when it resumes.
+            let conversations = env.durable_object("CONVERSATION")?;
+            ctx.wait_until(async move {
+                if let Err(e) = live::publish(&conversations, &publish.conversation, &publish.events).await {
+                    worker::console_error!("live push to {} failed: {e}", publish.conversation);
+                }
+            });
+        }
         // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
         response
