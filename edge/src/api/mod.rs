@@ -185,4 +185,6 @@ mod tests_buttons_lead;
 #[cfg(test)]
 mod tests_erasure;
 #[cfg(test)]
+mod tests_live;
+#[cfg(test)]
 mod tests_verification;
