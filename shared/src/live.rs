@@ -46,6 +46,10 @@ pub enum LiveEvent {
         /// Typing now (`false`: stopped).
         typing: bool,
     },
+    /// Sent once per socket, after every message stored since the client's cursor: the socket
+    /// is caught up and live. A client keeps polling until it gets this (a proxy that accepts
+    /// WebSockets but passes no frames is as good as blocked).
+    Ready,
 }
 
 /// A human agent as the visitor sees them.

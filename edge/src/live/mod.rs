@@ -40,9 +40,10 @@ pub fn visible_to(event: &LiveEvent, watcher: Watcher) -> bool {
     match (event, watcher) {
         (LiveEvent::VisitorTyping { .. }, Watcher::Visitor) => false,
         (_, Watcher::Agent) => true,
-        (LiveEvent::Message { .. } | LiveEvent::AgentJoined(_) | LiveEvent::AgentTyping { .. }, Watcher::Visitor) => {
-            true
-        }
+        (
+            LiveEvent::Message { .. } | LiveEvent::AgentJoined(_) | LiveEvent::AgentTyping { .. } | LiveEvent::Ready,
+            Watcher::Visitor,
+        ) => true,
     }
 }
 
@@ -153,8 +154,8 @@ impl Recent {
 }
 
 /// What a (re)connecting socket gets first: the stored messages after its cursor, in stored order,
-/// then what was published while they were read, without the messages already sent. Typing and
-/// joins published meanwhile are kept: they are news to the socket.
+/// then what was published while they were read, without the messages already sent, then
+/// [`LiveEvent::Ready`]. Typing and joins published meanwhile are kept: they are news to the socket.
 pub fn resume(backlog: Vec<Message>, published_meanwhile: Vec<LiveEvent>) -> Vec<LiveEvent> {
     let mut seen: BTreeSet<MessageId> = backlog.iter().map(|m| m.id.clone()).collect();
     let mut out: Vec<LiveEvent> =
@@ -167,6 +168,7 @@ pub fn resume(backlog: Vec<Message>, published_meanwhile: Vec<LiveEvent>) -> Vec
         }
         out.push(event);
     }
+    out.push(LiveEvent::Ready);
     out
 }
 
@@ -303,7 +305,7 @@ mod tests {
         recent.push(said("m3"));
         let meanwhile = recent.since(mark).unwrap();
         let out = resume(vec![message("m1"), message("m2")], meanwhile);
-        assert_eq!(ids(&out), ["m1", "m2", "agent_typing", "m3"]);
+        assert_eq!(ids(&out), ["m1", "m2", "agent_typing", "m3", "ready"]);
     }
 
     #[test]
