@@ -10,6 +10,7 @@ pub mod identity;
 pub mod inbox;
 pub mod knowledge;
 pub mod limits;
+pub mod live;
 pub mod pending;
 pub mod site;
 pub mod store;

@@ -141,6 +141,10 @@ pub enum ErrorCode {
     LeadRequired,
     /// Too many requests from this visitor, conversation or address: wait `retry_after` seconds.
     RateLimited,
+    /// The route is a WebSocket: connect with `Upgrade: websocket`.
+    UpgradeRequired,
+    /// The conversation has as many live sockets as it holds; close one first.
+    TooManySockets,
     /// Something failed inside the edge; the request may be retried.
     Internal,
     /// The inbox needs a signed-in agent (its session cookie); a visitor's token does not count.
@@ -167,7 +171,8 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::InvalidForm => 422,
             ErrorCode::LeadRequired => 409,
-            ErrorCode::RateLimited => 429,
+            ErrorCode::RateLimited | ErrorCode::TooManySockets => 429,
+            ErrorCode::UpgradeRequired => 426,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Internal => 500,
             ErrorCode::AdminDisabled => 503,

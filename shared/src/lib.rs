@@ -9,6 +9,7 @@ pub mod form;
 pub mod format;
 pub mod ids;
 pub mod input;
+pub mod live;
 pub mod markdown;
 pub mod message;
 pub mod net;

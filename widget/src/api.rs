@@ -164,6 +164,11 @@ pub async fn list_messages(session: &Session) -> Result<MessagesResponse, ApiFai
     call("GET", &messages_url(session), Some(&session.token), None::<&()>).await
 }
 
+/// `GET /api/v1/conversations/{id}/messages?after={message id}`: what was stored after it.
+pub async fn messages_after(session: &Session, after: &str) -> Result<MessagesResponse, ApiFailure> {
+    call("GET", &format!("{}?after={after}", messages_url(session)), Some(&session.token), None::<&()>).await
+}
+
 /// `POST /api/v1/conversations/{id}/messages`
 pub async fn post_message(session: &Session, body: &PostMessageRequest) -> Result<MessagesResponse, ApiFailure> {
     call("POST", &messages_url(session), Some(&session.token), Some(body)).await

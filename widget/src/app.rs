@@ -4,6 +4,7 @@ use crate::chat::Chat;
 use crate::composer::Composer;
 use crate::header::Header;
 use crate::host::{self, HostCommand};
+use crate::live::LiveStatus;
 use crate::message_list::MessageList;
 use leptos::ev;
 use leptos::html::Textarea;
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
         >
             <Header chat=chat on_close=close />
             <MessageList chat=chat />
+            <LiveStatus chat=chat />
             <Composer chat=chat node_ref=composer_ref />
         </div>
     }

@@ -86,6 +86,14 @@ pub struct Chat {
     pub identity: RwSignal<CreateConversationRequest>,
     /// Whether the queue is being delivered (one delivery loop at a time keeps the order).
     pumping: StoredValue<bool>,
+    /// The last message the edge sent in conversation order (the history, the live socket or a
+    /// poll; not a reply to a request, which may overtake an agent's message): the live channel
+    /// resumes after it.
+    pub cursor: StoredValue<String>,
+    /// The human agent who joined (name, initial), once one has.
+    pub agent: RwSignal<Option<(String, String)>>,
+    /// The human agent typing now, by name.
+    pub agent_typing: RwSignal<Option<String>>,
 }
 
 impl Chat {
@@ -101,6 +109,9 @@ impl Chat {
             connection: RwSignal::new(Connection::Idle),
             identity: RwSignal::new(CreateConversationRequest::default()),
             pumping: StoredValue::new(false),
+            cursor: StoredValue::new(String::new()),
+            agent: RwSignal::new(None),
+            agent_typing: RwSignal::new(None),
         }
     }
 
@@ -150,6 +161,7 @@ impl Chat {
             match self.load_or_create().await {
                 Ok(()) => {
                     self.connection.set(Connection::Ready);
+                    crate::live::start(self);
                     self.pump();
                 }
                 Err(failure) => {
@@ -172,6 +184,7 @@ impl Chat {
         if let Some(session) = self.session.get_untracked() {
             match api::list_messages(&session).await {
                 Ok(r) => {
+                    self.advance_cursor(&r.messages);
                     self.merge(r.messages, false);
                     // Attributes set before the stored conversation reopened.
                     let attributes = self.identity.with_untracked(|i| i.attributes.clone());
@@ -188,6 +201,7 @@ impl Chat {
         let session = Session { conversation_id: created.conversation_id.to_string(), token: created.token };
         storage::save(&self.site.get_value(), &session);
         self.session.set(Some(session));
+        self.advance_cursor(&created.messages);
         self.merge(created.messages, false);
         Ok(())
     }
@@ -212,6 +226,10 @@ impl Chat {
     }
 
     fn forget_session(self) {
+        crate::live::stop();
+        self.agent.set(None);
+        self.agent_typing.set(None);
+        self.cursor.set_value(String::new());
         storage::clear(&self.site.get_value());
         self.session.set(None);
         self.messages.set(Vec::new());
@@ -227,6 +245,23 @@ impl Chat {
             spawn_local(async move {
                 let _ = api::set_attributes(&session, &SetAttributesRequest { attributes }).await;
             });
+        }
+    }
+
+    /// Messages pushed by the edge in conversation order (live socket or poll): moves the resume
+    /// cursor, shows the new ones, and takes the visitor's own stored messages off the queue (a
+    /// stored message is delivered, whichever answer says so first).
+    pub fn receive(self, messages: Vec<Message>) {
+        self.advance_cursor(&messages);
+        self.pending.update(|p| {
+            p.retain(|q| !messages.iter().any(|m| m.client_message_id.as_deref() == Some(&q.client_message_id)))
+        });
+        self.merge(messages, true);
+    }
+
+    fn advance_cursor(self, messages: &[Message]) {
+        if let Some(last) = messages.last() {
+            self.cursor.set_value(last.id.to_string());
         }
     }
 
@@ -302,6 +337,7 @@ impl Chat {
             requeue_failed(p);
             p.push(Pending { client_message_id: id, text, delivery: Delivery::Queued })
         });
+        crate::live::stopped_typing();
         self.dispatch();
     }
 

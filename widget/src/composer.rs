@@ -35,7 +35,10 @@ pub fn Composer(chat: Chat, node_ref: NodeRef<Textarea>) -> impl IntoView {
                 placeholder="Ask a question…"
                 maxlength=MAX_MESSAGE_CHARS.to_string()
                 enterkeyhint="send"
-                on:input=move |e| draft.set(event_target_value(&e))
+                on:input=move |e| {
+                    draft.set(event_target_value(&e));
+                    crate::live::typing();
+                }
                 on:keydown=move |e: ev::KeyboardEvent| {
                     if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
                         e.prevent_default();

@@ -12,6 +12,7 @@ mod form_card;
 mod header;
 mod host;
 mod json;
+mod live;
 mod message_list;
 mod message_text;
 mod storage;

@@ -210,11 +210,20 @@ pub async fn authorize<S: ConversationStore>(
     req: &HttpRequest,
     raw_id: &str,
 ) -> Result<ConversationRecord, ApiError> {
-    let not_found = || ApiError::new(ErrorCode::ConversationNotFound, format!("no conversation {raw_id:?}"));
-    let id = ConversationId::parse(raw_id).map_err(|_| not_found())?;
     let token = req.bearer_token().ok_or_else(|| {
         ApiError::new(ErrorCode::MissingToken, "send the conversation's token as `Authorization: Bearer <token>`")
     })?;
+    authorize_token(store, token, raw_id).await
+}
+
+/// Finds the conversation and checks `token` against it (SHA-256, constant time).
+pub async fn authorize_token<S: ConversationStore>(
+    store: &S,
+    token: &str,
+    raw_id: &str,
+) -> Result<ConversationRecord, ApiError> {
+    let not_found = || ApiError::new(ErrorCode::ConversationNotFound, format!("no conversation {raw_id:?}"));
+    let id = ConversationId::parse(raw_id).map_err(|_| not_found())?;
     let record = store.conversation(&id).await?.ok_or_else(not_found)?;
     if !token_matches(token, &record.token_hash) {
         return Err(ApiError::new(ErrorCode::InvalidToken, "this token does not open this conversation"));
@@ -222,10 +231,19 @@ pub async fn authorize<S: ConversationStore>(
     Ok(record)
 }
 
-/// `GET /api/v1/conversations/{id}/messages`
+/// `GET /api/v1/conversations/{id}/messages[?after=<message id>]`: the whole history, or what was
+/// stored after one message (the widget polls this way when WebSockets are blocked).
 pub async fn list_messages<D: Deps>(edge: &D, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
     let record = authorize(edge.store(), req, raw_id).await?;
-    let messages = edge.store().messages(&record.id).await?;
+    let after = crate::live::cursor(req.query_param("after").as_deref())
+        .map_err(|e| ApiError::invalid_field("after", e.to_string()))?;
+    let messages =
+        match after {
+            None => edge.store().messages(&record.id).await?,
+            Some(after) => edge.store().messages_after(&record.id, &after).await?.ok_or_else(|| {
+                ApiError::invalid_field("after", format!("{after} is no message of this conversation"))
+            })?,
+        };
     Ok(HttpResponse::json(200, &MessagesResponse { messages }))
 }
 

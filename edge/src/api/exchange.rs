@@ -3,7 +3,7 @@
 //! from it. A retry — or a second click on the same button — gets the stored answer back.
 
 use super::error::ApiError;
-use super::http::HttpResponse;
+use super::http::{HttpResponse, Publish};
 use crate::agent::Reply;
 use crate::store::{ConversationStore, Inserted, NewMessage};
 use shared::api::MessagesResponse;
@@ -30,7 +30,7 @@ pub async fn store_once<S: ConversationStore>(
             if replies.is_empty() {
                 Stored::Fresh(Box::new(m))
             } else {
-                Stored::Answered(respond(m, replies))
+                Stored::Answered(respond(conversation, m, replies))
             }
         }
     })
@@ -64,12 +64,14 @@ pub async fn finish<S: ConversationStore>(
         .collect();
     store.insert_replies(conversation, &new).await?;
     let replies = store.replies_to(conversation, &visitor.id).await?;
-    Ok(respond(visitor, replies))
+    Ok(respond(conversation, visitor, replies))
 }
 
-/// `{"messages": [visitor message, replies…]}`.
-pub fn respond(visitor: Message, replies: Vec<Message>) -> HttpResponse {
+/// `{"messages": [visitor message, replies…]}`, published to the conversation's live sockets too
+/// (a retry's answer again: a socket that missed it gets it, clients skip ids they have).
+pub fn respond(conversation: &ConversationId, visitor: Message, replies: Vec<Message>) -> HttpResponse {
     let mut messages = vec![visitor];
     messages.extend(replies);
-    HttpResponse::json(200, &MessagesResponse { messages })
+    let publish = Publish::messages(conversation, &messages);
+    HttpResponse { publish: Some(publish), ..HttpResponse::json(200, &MessagesResponse { messages }) }
 }

@@ -37,7 +37,7 @@ impl HttpRequest {
 }
 
 /// A response as the API produces it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
@@ -48,12 +48,36 @@ pub struct HttpResponse {
     /// An internal failure behind this response, for the Worker's log (`glue` writes it with
     /// `console_error!`); never sent.
     pub log: Option<String>,
+    /// What this request added to a conversation, for the Worker to push to the conversation's
+    /// live sockets (`glue` hands it to the `Conversation` object); never sent in the body.
+    pub publish: Option<Publish>,
+    /// A live socket the request may open (`101`): `glue` hands the request to the
+    /// conversation's object with it instead of answering.
+    pub upgrade: Option<super::live::LiveTicket>,
+}
+
+/// Events of one conversation to push to its live sockets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publish {
+    /// The conversation.
+    pub conversation: shared::ConversationId,
+    /// The events, in order.
+    pub events: Vec<shared::live::LiveEvent>,
+}
+
+impl Publish {
+    /// The stored `messages` as events.
+    pub fn messages(conversation: &shared::ConversationId, messages: &[shared::Message]) -> Self {
+        let events =
+            messages.iter().map(|m| shared::live::LiveEvent::Message { message: Box::new(m.clone()) }).collect();
+        Self { conversation: conversation.clone(), events }
+    }
 }
 
 impl HttpResponse {
     /// A response without a body.
     pub fn empty(status: u16, headers: Vec<(String, String)>) -> Self {
-        Self { status, headers, body: String::new(), log: None }
+        Self { status, headers, body: String::new(), log: None, publish: None, upgrade: None }
     }
 
     /// A JSON response.
@@ -67,6 +91,8 @@ impl HttpResponse {
             ],
             body,
             log: None,
+            publish: None,
+            upgrade: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod forms;
 pub mod http;
 pub mod inbox;
+pub mod live;
 pub mod routes;
 pub mod security_headers;
 
@@ -184,6 +185,15 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
         Route::InboxSignIn => inbox::sign_in(edge, req, now_ms).await,
         Route::InboxSignOut => inbox::sign_out(edge, req).await,
         Route::InboxMe => inbox::me(edge, req, now_ms).await,
+        Route::Live(id) => live::open(edge.store(), req, &id).await,
+        Route::AdminAgentMessage(id) => {
+            admin::authorize(edge, req)?;
+            live::agent_message(edge, req, &id, now_ms).await
+        }
+        Route::AdminAgentSignal(id) => {
+            admin::authorize(edge, req)?;
+            live::agent_signal(edge, req, &id).await
+        }
     }
 }
 
@@ -195,5 +205,7 @@ mod tests_buttons_lead;
 mod tests_erasure;
 #[cfg(test)]
 mod tests_inbox;
+#[cfg(test)]
+mod tests_live;
 #[cfg(test)]
 mod tests_verification;

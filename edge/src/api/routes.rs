@@ -40,6 +40,12 @@ pub enum Route {
     InboxSignOut,
     /// `GET /api/v1/inbox/me`
     InboxMe,
+    /// `GET /api/v1/conversations/{id}/live` (a WebSocket)
+    Live(String),
+    /// `POST /api/v1/admin/conversations/{id}/messages`: a human agent's message
+    AdminAgentMessage(String),
+    /// `POST /api/v1/admin/conversations/{id}/events`: an agent joined or is typing
+    AdminAgentSignal(String),
 }
 
 /// Finds the route, or says why there is none (404 / 405).
@@ -70,6 +76,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["inbox", "session"] if post => Ok(Route::InboxSignIn),
         ["inbox", "session"] if delete => Ok(Route::InboxSignOut),
         ["inbox", "me"] if get => Ok(Route::InboxMe),
+        ["conversations", id, "live"] if get => Ok(Route::Live(id.to_string())),
+        ["admin", "conversations", id, "messages"] if post => Ok(Route::AdminAgentMessage(id.to_string())),
+        ["admin", "conversations", id, "events"] if post => Ok(Route::AdminAgentSignal(id.to_string())),
         ["site"]
         | ["conversations"]
         | ["conversations", _, "messages"]
@@ -83,7 +92,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["admin", "erasures"]
         | ["admin", "agents"]
         | ["inbox", "session"]
-        | ["inbox", "me"] => {
+        | ["inbox", "me"]
+        | ["conversations", _, "live"]
+        | ["admin", "conversations", _, "messages" | "events"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
         _ => Err(not_found()),
@@ -120,6 +131,16 @@ mod tests {
             Route::AdminDeleteConversation("c1".into())
         );
         assert_eq!(route("POST", "/api/v1/admin/erasures").unwrap(), Route::AdminErasures);
+        assert_eq!(route("GET", "/api/v1/conversations/c1/live").unwrap(), Route::Live("c1".into()));
+        assert_eq!(
+            route("POST", "/api/v1/admin/conversations/c1/messages").unwrap(),
+            Route::AdminAgentMessage("c1".into())
+        );
+        assert_eq!(
+            route("POST", "/api/v1/admin/conversations/c1/events").unwrap(),
+            Route::AdminAgentSignal("c1".into())
+        );
+        assert_eq!(route("POST", "/api/v1/conversations/c1/live").unwrap_err().code, ErrorCode::MethodNotAllowed);
         for (method, path) in [
             ("GET", "/api/v1/conversations/c1"),
             ("POST", "/api/v1/conversations/c1"),

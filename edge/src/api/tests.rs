@@ -162,6 +162,12 @@ impl World {
         self.request_at(NOW_MS, req)
     }
 
+    /// The whole response to `req` at [`NOW_MS`], with what it publishes and upgrades.
+    pub(crate) fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let edge = edge!(self);
+        block_on(handle(&edge, req, NOW_MS))
+    }
+
     fn request_at(&self, now_ms: u64, req: &HttpRequest) -> (u16, Value) {
         let edge = edge!(self);
         let resp = block_on(handle(&edge, req, now_ms));

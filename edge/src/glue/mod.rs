@@ -6,6 +6,7 @@ mod d1;
 mod entropy;
 mod kdf;
 mod limiter;
+mod live;
 mod network;
 mod scheduled;
 
@@ -54,7 +55,7 @@ fn secrets(env: &Env) -> BTreeMap<String, String> {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     if !path.starts_with("/api/") {
         // Static assets (demo site, loader) normally never reach the Worker; `/widget/*` does
@@ -104,6 +105,20 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             kdf: &kdf::WebCryptoKdf,
         };
         let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
+        if let Some(ticket) = &response.upgrade {
+            // The conversation's object answers the upgrade and holds the socket.
+            return live::connect(&env.durable_object("CONVERSATION")?, ticket).await;
+        }
+        if let Some(publish) = response.publish.take() {
+            // Pushed after the answer is sent: the stored messages are the record, and a socket
+            // that misses this push gets them when it resumes.
+            let conversations = env.durable_object("CONVERSATION")?;
+            ctx.wait_until(async move {
+                if let Err(e) = live::publish(&conversations, &publish.conversation, &publish.events).await {
+                    worker::console_error!("live push to {} failed: {e}", publish.conversation);
+                }
+            });
+        }
         // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
         response

@@ -33,6 +33,7 @@ contract!(
     a_visitor_message_is_stored_once_per_client_id,
     replies_are_stored_once_in_order,
     history_is_in_order_and_scoped_to_its_conversation,
+    messages_after_a_cursor_are_exact_and_scoped,
     every_message_field_round_trips,
     messages_need_their_conversation_and_ids_are_unique,
     the_action_log_pages_newest_first_and_keeps_every_field,
@@ -227,6 +228,23 @@ fn history_is_in_order_and_scoped_to_its_conversation<S: Stores>(store: &S) {
     // Another conversation's message is not this conversation's.
     assert_eq!(block_on(store.message(&a, &mid("m2"))).unwrap(), None);
     assert!(block_on(store.messages(&cid("c9"))).unwrap().is_empty());
+}
+
+fn messages_after_a_cursor_are_exact_and_scoped<S: Stores>(store: &S) {
+    let a = create(store, "c1", T0);
+    let b = create(store, "c2", T0);
+    block_on(store.insert_visitor_message(&a, &visitor("m1", "k1", T0 + 50))).unwrap();
+    block_on(store.insert_visitor_message(&b, &visitor("m2", "k1", T0 + 1))).unwrap();
+    block_on(store.insert_replies(&a, &[reply("m1-r0", "m1", T0 + 50), reply("m1-r1", "m1", T0 + 50)])).unwrap();
+    let after = |c: &ConversationId, m: &str| block_on(store.messages_after(c, &mid(m))).unwrap();
+    assert_eq!(after(&a, "c1-g0").as_deref().map(ids), Some(vec!["m1", "m1-r0", "m1-r1"]));
+    // Same timestamps: stored order decides.
+    assert_eq!(after(&a, "m1-r0").as_deref().map(ids), Some(vec!["m1-r1"]));
+    assert_eq!(after(&a, "m1-r1").as_deref().map(ids), Some(vec![]));
+    // A cursor from another conversation, or none at all, is no cursor here.
+    assert_eq!(after(&a, "m2"), None);
+    assert_eq!(after(&a, "nope"), None);
+    assert_eq!(after(&b, "m2").as_deref().map(ids), Some(vec![]));
 }
 
 fn every_message_field_round_trips<S: Stores>(store: &S) {

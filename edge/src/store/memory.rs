@@ -128,6 +128,15 @@ impl ConversationStore for MemoryStore {
         let all = self.messages(conversation).await?;
         Ok(all[all.len().saturating_sub(limit)..].to_vec())
     }
+
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: &MessageId,
+    ) -> Result<Option<Vec<Message>>, StoreError> {
+        let all = self.messages(conversation).await?;
+        Ok(all.iter().position(|m| &m.id == after).map(|at| all[at + 1..].to_vec()))
+    }
 }
 
 impl ActionLogStore for MemoryStore {

@@ -258,4 +258,11 @@ pub trait ConversationStore {
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError>;
     /// The last `limit` messages, in order.
     async fn recent_messages(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<Message>, StoreError>;
+    /// The messages stored after `after`, in order (a reconnecting client's resume and the
+    /// polling fallback); `None` when `after` is no message of this conversation.
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: &MessageId,
+    ) -> Result<Option<Vec<Message>>, StoreError>;
 }

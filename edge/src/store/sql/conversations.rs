@@ -282,6 +282,28 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
         recent.reverse();
         Ok(recent)
     }
+
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: &MessageId,
+    ) -> Result<Option<Vec<Message>>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Seq {
+            seq: i64,
+        }
+        let args = vec![SqlValue::text(conversation.as_str()), SqlValue::text(after.as_str())];
+        let cursor: Option<Seq> =
+            self.db.first(&Query::new("SELECT seq FROM messages WHERE conversation_id = ?1 AND id = ?2", args)).await?;
+        let Some(cursor) = cursor else { return Ok(None) };
+        // `seq` only grows, so "after" is exact even when timestamps tie.
+        self.select_messages(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq"),
+            vec![SqlValue::text(conversation.as_str()), SqlValue::int(cursor.seq as u64)],
+        )
+        .await
+        .map(Some)
+    }
 }
 
 /// The pending step as its column holds it.

@@ -1,0 +1,332 @@
+//! Live conversations, as plain logic: who watches a conversation, which event each watcher may
+//! see, what a watcher may send, and how a socket that (re)connects resumes from the last message
+//! it saw with nothing missed and nothing twice. The `Conversation` Durable Object
+//! (`glue/live.rs`) holds the sockets and calls these functions; the messages themselves stay in
+//! the conversation store (D1), which is the one record of what was said.
+
+use serde::{Deserialize, Serialize};
+use shared::live::{LiveCommand, LiveEvent, MAX_COMMAND_BYTES};
+use shared::{ConversationId, Message, MessageId};
+use std::collections::{BTreeSet, VecDeque};
+
+/// Who holds a socket. Only visitors connect today (with their conversation token); agents will
+/// connect with an inbox session, checked by the Worker before the object sees the socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Watcher {
+    /// The conversation's own visitor.
+    Visitor,
+    /// A human agent watching or answering from the inbox.
+    Agent,
+}
+
+/// What a socket is, kept with it (its hibernation attachment), so the object knows after
+/// waking up whom each socket belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscriber {
+    /// The one conversation the socket carries.
+    pub conversation: ConversationId,
+    /// Who holds it.
+    pub watcher: Watcher,
+}
+
+/// Most sockets one conversation holds at once (a visitor's tabs and every agent watching);
+/// more are refused, so one conversation cannot pin unbounded memory in its object.
+pub const MAX_SOCKETS: usize = 200;
+
+/// Whether a watcher may see an event: visitors see messages, agents joining and agents typing;
+/// agents see everything, the visitor typing too.
+pub fn visible_to(event: &LiveEvent, watcher: Watcher) -> bool {
+    match (event, watcher) {
+        (LiveEvent::VisitorTyping { .. }, Watcher::Visitor) => false,
+        (_, Watcher::Agent) => true,
+        (
+            LiveEvent::Message { .. } | LiveEvent::AgentJoined(_) | LiveEvent::AgentTyping { .. } | LiveEvent::Ready,
+            Watcher::Visitor,
+        ) => true,
+    }
+}
+
+/// A socket as the fan-out sees it.
+pub trait Socket {
+    /// Who holds it; `None` when its attachment is missing or unreadable (it then gets nothing).
+    fn subscriber(&self) -> Option<Subscriber>;
+    /// Sends one text frame; `false` when the socket is gone.
+    fn send_text(&self, text: &str) -> bool;
+}
+
+/// How one event was delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Sockets that got it.
+    pub sent: usize,
+    /// Sockets that may not see it, or carry another conversation.
+    pub skipped: usize,
+    /// Sockets that could not be written to.
+    pub failed: usize,
+}
+
+/// Sends `event` of `conversation` to every socket allowed to see it. The event is serialized
+/// once; a socket of another conversation never gets it, whatever object holds it.
+pub fn fan_out<S: Socket>(conversation: &ConversationId, event: &LiveEvent, sockets: &[S]) -> Delivered {
+    let text = serde_json::to_string(event).expect("live events serialize");
+    let mut delivered = Delivered::default();
+    for socket in sockets {
+        match socket.subscriber() {
+            Some(s) if &s.conversation == conversation && visible_to(event, s.watcher) => {
+                if socket.send_text(&text) {
+                    delivered.sent += 1;
+                } else {
+                    delivered.failed += 1;
+                }
+            }
+            _ => delivered.skipped += 1,
+        }
+    }
+    delivered
+}
+
+/// Why a client's frame was not accepted (the socket is then closed with
+/// [`shared::live::CLOSE_POLICY`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// Longer than [`MAX_COMMAND_BYTES`].
+    #[error("a live frame may be at most {MAX_COMMAND_BYTES} bytes")]
+    TooLong,
+    /// Not a [`LiveCommand`].
+    #[error("not a live command: {0}")]
+    Unreadable(String),
+    /// A command this watcher may not send.
+    #[error("this socket may not send that")]
+    NotAllowed,
+}
+
+/// The event a client's frame causes. A visitor may only say whether it is typing; agents' typing
+/// reaches the object through the Worker (with the agent's name, which a socket cannot claim).
+pub fn command_event(watcher: Watcher, frame: &str) -> Result<LiveEvent, CommandError> {
+    if frame.len() > MAX_COMMAND_BYTES {
+        return Err(CommandError::TooLong);
+    }
+    let command: LiveCommand = serde_json::from_str(frame).map_err(|e| CommandError::Unreadable(e.to_string()))?;
+    match (watcher, command) {
+        (Watcher::Visitor, LiveCommand::Typing { typing }) => Ok(LiveEvent::VisitorTyping { typing }),
+        (Watcher::Agent, LiveCommand::Typing { .. }) => Err(CommandError::NotAllowed),
+    }
+}
+
+/// How many recent events an object remembers to close the gap of a connecting socket.
+pub const RECENT_EVENTS: usize = 256;
+
+/// The events an object published lately, numbered. A connecting socket reads the stored messages
+/// after its cursor from the store, which takes a moment; whatever is published meanwhile is
+/// here, so nothing falls between the read and the socket's first live event.
+#[derive(Debug, Default)]
+pub struct Recent {
+    /// The number the next event gets.
+    next: u64,
+    events: VecDeque<(u64, LiveEvent)>,
+}
+
+impl Recent {
+    /// Remembers a published event, forgetting the oldest past [`RECENT_EVENTS`].
+    pub fn push(&mut self, event: LiveEvent) {
+        if self.events.len() == RECENT_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back((self.next, event));
+        self.next += 1;
+    }
+
+    /// A mark: the events published after it can be asked for with [`Recent::since`].
+    pub fn mark(&self) -> u64 {
+        self.next
+    }
+
+    /// The events published since `mark`, oldest first; `None` when some were already forgotten
+    /// (the socket must connect again rather than miss them).
+    pub fn since(&self, mark: u64) -> Option<Vec<LiveEvent>> {
+        let oldest_kept = self.events.front().map_or(self.next, |(n, _)| *n);
+        if mark < oldest_kept {
+            return None;
+        }
+        Some(self.events.iter().filter(|(n, _)| *n >= mark).map(|(_, e)| e.clone()).collect())
+    }
+}
+
+/// What a (re)connecting socket gets first: the stored messages after its cursor, in stored order,
+/// then what was published while they were read, without the messages already sent, then
+/// [`LiveEvent::Ready`]. Typing and joins published meanwhile are kept: they are news to the socket.
+pub fn resume(backlog: Vec<Message>, published_meanwhile: Vec<LiveEvent>) -> Vec<LiveEvent> {
+    let mut seen: BTreeSet<MessageId> = backlog.iter().map(|m| m.id.clone()).collect();
+    let mut out: Vec<LiveEvent> =
+        backlog.into_iter().map(|message| LiveEvent::Message { message: Box::new(message) }).collect();
+    for event in published_meanwhile {
+        if let LiveEvent::Message { message } = &event {
+            if !seen.insert(message.id.clone()) {
+                continue;
+            }
+        }
+        out.push(event);
+    }
+    out.push(LiveEvent::Ready);
+    out
+}
+
+/// A resume cursor from a client (`after=<message id>`): a well-formed message id, or none.
+pub fn cursor(raw: Option<&str>) -> Result<Option<MessageId>, shared::IdError> {
+    raw.filter(|r| !r.is_empty()).map(MessageId::parse).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::live::Agent;
+    use shared::Author;
+    use std::cell::RefCell;
+
+    fn message(id: &str) -> Message {
+        Message {
+            id: MessageId::parse(id).unwrap(),
+            author: Author::Agent,
+            text: format!("text of {id}"),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            sources: vec![],
+            client_message_id: None,
+            action: None,
+            form: None,
+            submission: None,
+            buttons: vec![],
+        }
+    }
+
+    fn said(id: &str) -> LiveEvent {
+        LiveEvent::Message { message: Box::new(message(id)) }
+    }
+
+    fn ids(events: &[LiveEvent]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match e {
+                LiveEvent::Message { message } => message.id.to_string(),
+                other => serde_json::to_value(other).unwrap()["type"].as_str().unwrap().to_string(),
+            })
+            .collect()
+    }
+
+    struct FakeSocket {
+        subscriber: Option<Subscriber>,
+        open: bool,
+        got: RefCell<Vec<String>>,
+    }
+
+    impl FakeSocket {
+        fn of(conversation: &str, watcher: Watcher) -> Self {
+            let conversation = ConversationId::parse(conversation).unwrap();
+            Self { subscriber: Some(Subscriber { conversation, watcher }), open: true, got: RefCell::default() }
+        }
+    }
+
+    impl Socket for FakeSocket {
+        fn subscriber(&self) -> Option<Subscriber> {
+            self.subscriber.clone()
+        }
+        fn send_text(&self, text: &str) -> bool {
+            if self.open {
+                self.got.borrow_mut().push(text.to_string());
+            }
+            self.open
+        }
+    }
+
+    #[test]
+    fn a_visitor_sees_messages_joins_and_agent_typing_but_not_its_own_typing() {
+        let agent = Agent::named("Ana").unwrap();
+        let visitor_sees =
+            [said("m1"), LiveEvent::AgentJoined(agent.clone()), LiveEvent::AgentTyping { agent, typing: true }];
+        for event in &visitor_sees {
+            assert!(visible_to(event, Watcher::Visitor), "{event:?}");
+            assert!(visible_to(event, Watcher::Agent), "{event:?}");
+        }
+        assert!(!visible_to(&LiveEvent::VisitorTyping { typing: true }, Watcher::Visitor));
+        assert!(visible_to(&LiveEvent::VisitorTyping { typing: true }, Watcher::Agent));
+    }
+
+    #[test]
+    fn fan_out_reaches_only_this_conversations_sockets_allowed_to_see_the_event() {
+        let sockets = [
+            FakeSocket::of("c1", Watcher::Visitor),
+            FakeSocket::of("c1", Watcher::Agent),
+            // Defence in depth: an object never holds another conversation's socket, but if it
+            // did, that socket would get nothing.
+            FakeSocket::of("c2", Watcher::Visitor),
+            FakeSocket { subscriber: None, ..FakeSocket::of("c1", Watcher::Visitor) },
+            FakeSocket { open: false, ..FakeSocket::of("c1", Watcher::Visitor) },
+        ];
+        let c1 = ConversationId::parse("c1").unwrap();
+        assert_eq!(fan_out(&c1, &said("m1"), &sockets), Delivered { sent: 2, skipped: 2, failed: 1 });
+        assert_eq!(
+            fan_out(&c1, &LiveEvent::VisitorTyping { typing: true }, &sockets),
+            Delivered { sent: 1, skipped: 4, failed: 0 }
+        );
+        assert_eq!(sockets[0].got.borrow().len(), 1, "the visitor does not hear itself typing");
+        assert_eq!(sockets[1].got.borrow().len(), 2);
+        assert!(sockets[2].got.borrow().is_empty() && sockets[3].got.borrow().is_empty());
+        let frame: LiveEvent = serde_json::from_str(&sockets[0].got.borrow()[0]).unwrap();
+        assert_eq!(frame, said("m1"));
+    }
+
+    #[test]
+    fn a_visitor_may_only_say_it_is_typing() {
+        assert_eq!(
+            command_event(Watcher::Visitor, r#"{"type":"typing","typing":true}"#),
+            Ok(LiveEvent::VisitorTyping { typing: true })
+        );
+        for frame in [
+            r#"{"type":"message","message":{"id":"x"}}"#,
+            r#"{"type":"agent_joined","name":"Boss","initial":"B"}"#,
+            "not json",
+        ] {
+            assert!(matches!(command_event(Watcher::Visitor, frame), Err(CommandError::Unreadable(_))), "{frame}");
+        }
+        let long = format!(r#"{{"type":"typing","typing":true,"pad":"{}"}}"#, "x".repeat(MAX_COMMAND_BYTES));
+        assert_eq!(command_event(Watcher::Visitor, &long), Err(CommandError::TooLong));
+        assert_eq!(command_event(Watcher::Agent, r#"{"type":"typing","typing":true}"#), Err(CommandError::NotAllowed));
+    }
+
+    #[test]
+    fn what_was_published_during_the_read_follows_the_backlog_once() {
+        let mut recent = Recent::default();
+        recent.push(said("m0"));
+        let mark = recent.mark();
+        // While the store is read: m2 was stored before the read (so it is in the backlog too)
+        // and m3 after it; the agent started typing.
+        recent.push(said("m2"));
+        recent.push(LiveEvent::AgentTyping { agent: Agent::named("Ana").unwrap(), typing: true });
+        recent.push(said("m3"));
+        let meanwhile = recent.since(mark).unwrap();
+        let out = resume(vec![message("m1"), message("m2")], meanwhile);
+        assert_eq!(ids(&out), ["m1", "m2", "agent_typing", "m3", "ready"]);
+    }
+
+    #[test]
+    fn a_forgotten_gap_is_reported_not_skipped() {
+        let mut recent = Recent::default();
+        let mark = recent.mark();
+        assert_eq!(recent.since(mark), Some(vec![]));
+        for i in 0..RECENT_EVENTS {
+            recent.push(said(&format!("m{i}")));
+        }
+        assert_eq!(recent.since(mark).map(|e| e.len()), Some(RECENT_EVENTS));
+        recent.push(said("one-more"));
+        assert_eq!(recent.since(mark), None, "the first event after the mark is gone");
+        assert_eq!(recent.since(recent.mark()), Some(vec![]));
+    }
+
+    #[test]
+    fn cursors_are_message_ids() {
+        assert_eq!(cursor(None), Ok(None));
+        assert_eq!(cursor(Some("")), Ok(None));
+        assert_eq!(cursor(Some("m1-r0")).unwrap().unwrap().as_str(), "m1-r0");
+        assert!(cursor(Some("m1' OR 1=1")).is_err());
+    }
+}
