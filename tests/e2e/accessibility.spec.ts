@@ -37,6 +37,8 @@ test("the launcher, closed and open, has no violations on the host page", async 
   await page.getByRole("button", { name: "Open chat" }).click();
   await expect(page.getByRole("button", { name: "Close chat" })).toHaveAttribute("aria-expanded", "true");
   await expectNoViolations(page, "launcher open, chat shown", LAUNCHER);
+  // The whole demo page too: page-level rules (content inside landmarks) only run on a whole page.
+  await expectNoViolations(page, "the demo page with the launcher");
 });
 
 test("the chat: greeting with quick replies, then a grounded answer with its sources", async ({ page }) => {
@@ -120,4 +122,15 @@ test("the delete confirmation", async ({ page }) => {
   await chat.getByRole("button", { name: "Delete this conversation" }).click();
   await expect(chat.getByRole("button", { name: "Keep it" })).toBeFocused();
   await expectNoViolations(chat, "delete confirmation");
+});
+
+test("the edge cannot be reached: the error and Try again", async ({ page }) => {
+  await page.route("**/api/v1/conversations", (route) =>
+    route.request().method() === "POST" ? route.abort("connectionreset") : route.continue(),
+  );
+  await page.goto("/");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const chat = (await (await page.getByTitle("Support chat").elementHandle())!.contentFrame())!;
+  await expect(chat.getByRole("button", { name: "Try again" })).toBeVisible();
+  await expectNoViolations(chat, "connection failed, with Try again");
 });
