@@ -45,9 +45,10 @@ pub fn App() -> impl IntoView {
     let close = move || host::request_close();
 
     view! {
-        <div
+        // The iframe's document is the chat alone: one `main` landmark holds all of it (header,
+        // delete confirmation, log, composer), so no content sits outside a landmark.
+        <main
             class="panel"
-            role="region"
             aria-label=move || format!("Chat with {}", chat.agent_name())
             on:keydown=move |e: ev::KeyboardEvent| {
                 if e.key() == "Escape" {
@@ -59,6 +60,6 @@ pub fn App() -> impl IntoView {
             <MessageList chat=chat />
             <LiveStatus chat=chat />
             <Composer chat=chat node_ref=composer_ref />
-        </div>
+        </main>
     }
 }

@@ -5,7 +5,7 @@ use crate::buttons::Buttons;
 use crate::chat::{Chat, Connection, Delivery, Pending};
 use crate::form_card::FormCard;
 use crate::message_text::markdown;
-use leptos::html::Ol;
+use leptos::html::Div;
 use leptos::prelude::*;
 use shared::time::wait_in_words;
 use shared::{Author, Message};
@@ -13,7 +13,7 @@ use shared::{Author, Message};
 /// The scrolling message log.
 #[component]
 pub fn MessageList(chat: Chat) -> impl IntoView {
-    let list_ref = NodeRef::<Ol>::new();
+    let list_ref = NodeRef::<Div>::new();
     // Keep the newest message in view.
     crate::dom::effect(move || {
         chat.messages.track();
@@ -24,14 +24,18 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
     });
 
     view! {
-        <ol class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" node_ref=list_ref>
-            <For each=move || chat.messages.get() key=|m| m.id.clone() let:message>
-                <StoredMessage message=message agent_name=chat.agent_name() chat=chat />
-            </For>
-            <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.delivery.shown()) let:pending>
-                <PendingMessage pending=pending chat=chat />
-            </For>
-        </ol>
+        // The live region is a `div` holding the list: `role=log` on the `ol` itself would take
+        // its list role away and leave every `li` outside a list.
+        <div class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" node_ref=list_ref>
+            <ol>
+                <For each=move || chat.messages.get() key=|m| m.id.clone() let:message>
+                    <StoredMessage message=message agent_name=chat.agent_name() chat=chat />
+                </For>
+                <For each=move || chat.pending.get() key=|p| (p.client_message_id.clone(), p.delivery.shown()) let:pending>
+                    <PendingMessage pending=pending chat=chat />
+                </For>
+            </ol>
+        </div>
         <ConnectionState chat=chat />
         // A plain reactive `Option` rather than `<Show>`, whose memo and component code cost more.
         {move || chat.awaiting_reply().then(|| view! {
