@@ -7,6 +7,7 @@
 mod action_log;
 mod conversations;
 mod erasure;
+mod handoff;
 
 use super::StoreError;
 use serde::de::DeserializeOwned;
