@@ -21,8 +21,9 @@ use crate::actions::runner::{ActionEnv, RunDeps};
 use crate::agent::intent::ActionIndex;
 use crate::agent::AnswerEngine;
 use crate::conversation::Deps;
+use crate::handoff::HandoffEnv;
 use crate::limits::RateLimiter;
-use crate::store::{ActionLogStore, ConversationStore, ErasureStore};
+use crate::store::{ActionLogStore, ConversationStore, ErasureStore, HandoffStore};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
@@ -60,6 +61,8 @@ pub struct Edge<'a, S, L, E, R, N> {
     pub admin_token: Option<&'a str>,
     /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
     pub identity_secret: Option<&'a str>,
+    /// What handoffs need: the office hours' time zone, the outbox of webhook deliveries.
+    pub handoff: HandoffEnv<'a>,
 }
 
 impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network> RunDeps for Edge<'_, S, L, E, R, N> {
@@ -87,7 +90,7 @@ impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network> RunDeps for E
 
 impl<S, L, E, R, N> Deps for Edge<'_, S, L, E, R, N>
 where
-    S: ActionLogStore + ConversationStore,
+    S: ActionLogStore + ConversationStore + HandoffStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -101,11 +104,14 @@ where
     fn intents(&self) -> &ActionIndex {
         self.intents
     }
+    fn handoff_env(&self) -> HandoffEnv<'_> {
+        self.handoff
+    }
 }
 
 impl<S, L, E, R, N> ApiDeps for Edge<'_, S, L, E, R, N>
 where
-    S: ActionLogStore + ConversationStore + ErasureStore,
+    S: ActionLogStore + ConversationStore + ErasureStore + HandoffStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -174,5 +180,7 @@ pub(crate) mod tests;
 mod tests_buttons_lead;
 #[cfg(test)]
 mod tests_erasure;
+#[cfg(test)]
+mod tests_handoff;
 #[cfg(test)]
 mod tests_verification;

@@ -7,6 +7,7 @@ mod entropy;
 mod limiter;
 mod network;
 mod scheduled;
+mod webhooks;
 
 use crate::actions::execute::TokenCache;
 use crate::actions::runner::ActionEnv;
@@ -14,6 +15,7 @@ use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
 use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::handoff::{HandoffEnv, Outbox};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
@@ -53,7 +55,7 @@ fn secrets(env: &Env) -> BTreeMap<String, String> {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     if !path.starts_with("/api/") {
         // Static assets (demo site, loader) normally never reach the Worker; `/widget/*` does
@@ -90,6 +92,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
         let network = network::WorkerNetwork;
         let tokens = TOKENS.with(|t| *t);
+        let outbox = Outbox::default();
         let edge = Edge {
             site: crate::site::bundle(),
             store: &store,
@@ -100,8 +103,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             actions: ActionEnv { network: &network, policy: policy(), tokens, secrets: &secrets },
             admin_token: admin_token.as_deref(),
             identity_secret: identity_secret.as_deref(),
+            handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
         };
         let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
+        // A handoff's webhook goes out after the response: the visitor never waits for the receiver.
+        let queued = outbox.take();
+        if !queued.is_empty() {
+            ctx.wait_until(webhooks::send_now(env.clone(), queued, js_sys::Date::now() as u64));
+        }
         // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
         response

@@ -304,6 +304,7 @@ fn full_run() -> ActionRun {
         response_body: Some("unavailable".into()),
         duration_ms: 120,
         retries: 2,
+        handoff: true,
     }
 }
 
@@ -550,7 +551,7 @@ fn erasing_removes_webhook_deliveries_and_their_attempts<S: Stores>(store: &S) {
         let a = Attempt { attempt: 1, at_ms: T0, status_code: Some(500), error: None, duration_ms: 1 };
         block_on(store.record_attempt(id, &a, AfterAttempt::RetryAt(T0 + 1))).unwrap();
     }
-    block_on(store.erase_conversations(&[c1.clone()])).unwrap();
+    block_on(store.erase_conversations(std::slice::from_ref(&c1))).unwrap();
     assert!(block_on(store.deliveries_of(&c1)).unwrap().is_empty());
     assert!(block_on(store.attempts("d1")).unwrap().is_empty());
     assert_eq!(block_on(store.due_deliveries(T0 + 1, 10)).unwrap(), ["d2"], "other conversations keep theirs");
