@@ -28,14 +28,14 @@ pub struct Target<'a> {
     pub policy: &'a NetworkPolicy,
 }
 
-/// One attempt at a claimed delivery at `now_ms`, recorded; what it left.
+/// One attempt at a claimed delivery at `now_ms`, recorded; what it left, and how long it took.
 async fn attempt<S: HandoffStore, N: Network>(
     store: &S,
     network: &N,
     target: &Target<'_>,
     delivery: &Delivery,
     now_ms: u64,
-) -> Result<AfterAttempt, StoreError> {
+) -> Result<(AfterAttempt, u64), StoreError> {
     let number = delivery.attempts + 1;
     let started = network.now_ms();
     let (status_code, error, after) = match (target.policy.check(target.url), target.secret) {
@@ -60,7 +60,7 @@ async fn attempt<S: HandoffStore, N: Network>(
     let duration_ms = (network.now_ms() - started).max(0.0) as u32;
     let record = Attempt { attempt: number, at_ms: now_ms, status_code, error, duration_ms };
     store.record_attempt(&delivery.id, &record, after).await?;
-    Ok(after)
+    Ok((after, u64::from(duration_ms)))
 }
 
 /// Sends delivery `id` if it is due at `now_ms`; while a failed attempt's retry falls within
@@ -76,12 +76,14 @@ pub async fn deliver_now<S: HandoffStore, N: Network>(
     let mut now = now_ms;
     loop {
         let Some(delivery) = store.claim_delivery(id, now, LEASE_MS).await? else { return Ok(None) };
-        match attempt(store, network, target, &delivery, now).await? {
+        let (after, took) = attempt(store, network, target, &delivery, now).await?;
+        // The wait counts from the attempt's end (a slow receiver's time is not part of it).
+        let done = now + took;
+        match after {
             AfterAttempt::Delivered(_) => return Ok(Some(DeliveryStatus::Delivered)),
             AfterAttempt::GaveUp => return Ok(Some(DeliveryStatus::Failed)),
-            AfterAttempt::RetryAt(at) if at.saturating_sub(now) <= INLINE_RETRY_MS => {
-                let wait = at.saturating_sub(now);
-                network.sleep(wait as u32).await;
+            AfterAttempt::RetryAt(at) if at.saturating_sub(done) <= INLINE_RETRY_MS => {
+                network.sleep(at.saturating_sub(done) as u32).await;
                 now = at;
             }
             AfterAttempt::RetryAt(_) => return Ok(Some(DeliveryStatus::Pending)),
@@ -109,7 +111,7 @@ pub async fn deliver_due<S: HandoffStore, N: Network>(
     for id in store.due_deliveries(now_ms, MAX_PER_RUN).await? {
         let Some(delivery) = store.claim_delivery(&id, now_ms, LEASE_MS).await? else { continue };
         run.attempted += 1;
-        if let AfterAttempt::Delivered(_) = attempt(store, network, target, &delivery, now_ms).await? {
+        if let (AfterAttempt::Delivered(_), _) = attempt(store, network, target, &delivery, now_ms).await? {
             run.delivered += 1;
         }
     }
