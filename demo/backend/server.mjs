@@ -5,11 +5,19 @@
 // GET /__mode?status=&kyc= (how /v1/status and /v1/kyc misbehave), GET /__outbound (what the
 // misbehaving modes saw). It also listens on port+1: a second origin for cross-origin redirects.
 // GET /__channel/{page,ad} (pages on another origin than the edge's, for the channel tests).
+// POST /__webhook: Switchboard's handoff webhook receiver, verifying each delivery with the README's
+// snippet (verify-webhook.mjs); GET /__webhooks lists what arrived, GET /__webhook-mode?fail=N
+// answers 500 to the next N deliveries.
 import { createServer } from "node:http";
+import { verifySwitchboardSignature } from "./verify-webhook.mjs";
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8788);
 const API_KEY = process.env.EXCHANGE_API_KEY ?? "demo-exchange-key-5b1c9e";
 const ADMIN_KEY = process.env.EXCHANGE_ADMIN_KEY ?? "demo-admin-key-77f0a2";
+// The fake value of edge/.dev.vars.example.
+const WEBHOOK_SECRET = process.env.HANDOFF_WEBHOOK_SECRET ?? "whsec_demo_3c9d27f1";
+const webhooks = []; // {at, headers, raw, verified, answered}
+let webhookFailures = 0;
 
 const customers = {
   "ana@example.com": { name: "Ana Lima", kyc: { level: 2, status: "approved" }, balances: { BTC: "0.8421", ETH: "3.1200", USDT: "1250.00" } },
@@ -117,8 +125,22 @@ setInterval(() => {
 </script>`,
 };
 
+/// The webhook receiver: verifies the raw body's signature, answers 500 while told to fail.
+async function receiveWebhook(req, res) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const raw = Buffer.concat(chunks).toString("utf8");
+  const verified = verifySwitchboardSignature(WEBHOOK_SECRET, req.headers["switchboard-signature"], raw);
+  const answered = webhookFailures > 0 ? 500 : verified ? 204 : 400;
+  if (webhookFailures > 0) webhookFailures--;
+  webhooks.push({ at: Date.now(), headers: req.headers, raw, verified, answered });
+  res.writeHead(answered);
+  res.end();
+}
+
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, `http://${req.headers.host}`);
+  if (url.pathname === "/__webhook" && req.method === "POST") return receiveWebhook(req, res);
   const body = await readBody(req);
   if (!url.pathname.startsWith("/__")) received.push({ method: req.method, path: url.pathname, query: url.search, headers: req.headers, body, port: req.socket.localPort });
   const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
@@ -139,6 +161,12 @@ const server = createServer(async (req, res) => {
     return send(res, 200, { statusMode, kycMode });
   }
   if (p === "/__outbound") return send(res, 200, outbound);
+  if (p === "/__webhooks") return send(res, 200, webhooks);
+  if (p === "/__webhook-mode") {
+    webhookFailures = Number(url.searchParams.get("fail") ?? 0);
+    webhooks.length = 0;
+    return send(res, 200, { fail: webhookFailures });
+  }
 
   if (p === "/status") {
     // The public status page the demo's link button opens.

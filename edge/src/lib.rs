@@ -6,6 +6,7 @@ pub mod agent;
 pub mod api;
 pub mod conversation;
 pub mod erasure;
+pub mod handoff;
 pub mod identity;
 pub mod inbox;
 pub mod knowledge;

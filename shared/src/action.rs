@@ -112,6 +112,10 @@ pub struct ResponseDef {
     /// "equals": true}`; a 2xx whose body fails it is a failed run. Required for `verifies` actions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_when: Option<crate::condition::SuccessWhen>,
+    /// When a successful answer needs a human, e.g. `{"path": "amount", "greater_than": 10000}`:
+    /// the visitor sees the result, and the conversation is handed off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff_when: Option<crate::condition::HandoffWhen>,
     /// Dotted paths of the fields passed on (all, if empty).
     #[serde(default)]
     pub fields: Vec<String>,

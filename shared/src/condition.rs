@@ -1,7 +1,9 @@
 //! Success conditions on an action's response (`"response": {"success_when": …}`): a 2xx status
 //! says the owner's API answered, not that it said yes. `{"verified": false}` with HTTP 200 is a
 //! wrong code, so a `verifies` action must name the field that says yes, and anything else —
-//! including a body that is not JSON — fails closed.
+//! including a body that is not JSON — fails closed. The same conditions, written
+//! `"handoff_when"`, pass a conversation to a human when a result needs one (an amount above a
+//! threshold); there too a body that is not JSON never holds.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,6 +19,10 @@ pub enum Test {
     In(Vec<Value>),
     /// The path exists (`true`) or does not (`false`).
     Exists(bool),
+    /// The value is a number (or a string holding a decimal number) above this one.
+    GreaterThan(f64),
+    /// The value is a number (or a string holding a decimal number) below this one.
+    LessThan(f64),
 }
 
 /// A path and its test.
@@ -33,23 +39,51 @@ pub struct Condition {
 #[serde(try_from = "Value", into = "Value")]
 pub struct SuccessWhen(pub Vec<Condition>);
 
-const OPERATORS: &str = "one of \"equals\", \"not_equals\", \"in\" (a list) or \"exists\" (true or false)";
+/// `handoff_when`: one condition, or a list that must all hold, on an action's response; when it
+/// holds, the conversation goes to a human (the run itself still succeeds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub struct HandoffWhen(pub Vec<Condition>);
+
+const OPERATORS: &str = "one of \"equals\", \"not_equals\", \"in\" (a list), \"exists\" (true or false), \
+                         \"greater_than\" or \"less_than\" (a number)";
+
+/// One condition or a list of them, as the owner wrote them under `field`.
+fn conditions(value: Value, field: &str) -> Result<Vec<Condition>, String> {
+    let items = match value {
+        Value::Array(items) if items.is_empty() => return Err(format!("{field}: the list is empty")),
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    items.into_iter().enumerate().map(|(i, item)| condition(item).map_err(|e| format!("{field}[{i}]: {e}"))).collect()
+}
 
 impl TryFrom<Value> for SuccessWhen {
     type Error = String;
 
     fn try_from(value: Value) -> Result<Self, String> {
-        let items = match value {
-            Value::Array(items) if items.is_empty() => return Err("success_when: the list is empty".into()),
-            Value::Array(items) => items,
-            one => vec![one],
-        };
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| condition(item).map_err(|e| format!("success_when[{i}]: {e}")))
-            .collect::<Result<_, _>>()
-            .map(Self)
+        conditions(value, "success_when").map(Self)
+    }
+}
+
+impl TryFrom<Value> for HandoffWhen {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, String> {
+        conditions(value, "handoff_when").map(Self)
+    }
+}
+
+impl From<HandoffWhen> for Value {
+    fn from(when: HandoffWhen) -> Value {
+        SuccessWhen(when.0).into()
+    }
+}
+
+impl HandoffWhen {
+    /// Whether every condition holds for `body`; `None` (no JSON body) never holds.
+    pub fn holds(&self, body: Option<&Value>) -> bool {
+        all_hold(&self.0, body)
     }
 }
 
@@ -70,6 +104,9 @@ fn condition(item: Value) -> Result<Condition, String> {
             ("in", _) => return Err("\"in\" must be a non-empty list of values".into()),
             ("exists", Value::Bool(b)) => Test::Exists(b),
             ("exists", _) => return Err("\"exists\" must be true or false".into()),
+            ("greater_than", Value::Number(n)) => Test::GreaterThan(n.as_f64().unwrap_or(f64::NAN)),
+            ("less_than", Value::Number(n)) => Test::LessThan(n.as_f64().unwrap_or(f64::NAN)),
+            ("greater_than" | "less_than", _) => return Err(format!("\"{key}\" must be a number")),
             (other, _) => return Err(format!("unknown field \"{other}\" (expected \"path\" and {OPERATORS})")),
         });
     }
@@ -90,6 +127,8 @@ impl From<SuccessWhen> for Value {
                 Test::NotEquals(v) => ("not_equals", v),
                 Test::In(list) => ("in", Value::Array(list)),
                 Test::Exists(b) => ("exists", Value::Bool(b)),
+                Test::GreaterThan(n) => ("greater_than", number(n)),
+                Test::LessThan(n) => ("less_than", number(n)),
             };
             object.insert(key.into(), value);
             Value::Object(object)
@@ -117,16 +156,7 @@ impl SuccessWhen {
 
     /// Whether every condition holds for `body`; `None` (no JSON body) never succeeds.
     pub fn holds(&self, body: Option<&Value>) -> bool {
-        let Some(body) = body else { return false };
-        self.0.iter().all(|c| {
-            let found = lookup(body, &c.path);
-            match &c.test {
-                Test::Equals(v) => found == Some(v),
-                Test::NotEquals(v) => found.is_some_and(|f| !f.is_null() && f != v),
-                Test::In(list) => found.is_some_and(|f| list.contains(f)),
-                Test::Exists(b) => found.is_some_and(|f| !f.is_null()) == *b,
-            }
-        })
+        all_hold(&self.0, body)
     }
 
     /// The first condition that fails, as the log shows it (`verified equals true`).
@@ -140,11 +170,48 @@ impl SuccessWhen {
                     Test::NotEquals(v) => format!("not_equals {v}"),
                     Test::In(list) => format!("in {}", Value::Array(list.clone())),
                     Test::Exists(b) => format!("exists {b}"),
+                    Test::GreaterThan(n) => format!("greater_than {n}"),
+                    Test::LessThan(n) => format!("less_than {n}"),
                 };
                 format!("success_when failed: {} {test}", c.path)
             }
             (None, Some(_)) => "success_when holds".into(),
         }
+    }
+}
+
+/// Whether every condition holds for `body`; `None` (no JSON body) never holds.
+fn all_hold(conditions: &[Condition], body: Option<&Value>) -> bool {
+    let Some(body) = body else { return false };
+    conditions.iter().all(|c| {
+        let found = lookup(body, &c.path);
+        match &c.test {
+            Test::Equals(v) => found == Some(v),
+            Test::NotEquals(v) => found.is_some_and(|f| !f.is_null() && f != v),
+            Test::In(list) => found.is_some_and(|f| list.contains(f)),
+            Test::Exists(b) => found.is_some_and(|f| !f.is_null()) == *b,
+            Test::GreaterThan(n) => found.and_then(as_number).is_some_and(|f| f > *n),
+            Test::LessThan(n) => found.and_then(as_number).is_some_and(|f| f < *n),
+        }
+    })
+}
+
+/// A JSON number, or a string holding a plain decimal number (`"1500.00"`); anything else is not
+/// a number, so a comparison on it does not hold.
+fn as_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => crate::number::parse_number(s.trim()),
+        _ => None,
+    }
+}
+
+/// A threshold back as JSON (written as an integer when it is one).
+fn number(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9e15 {
+        Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
     }
 }
 
@@ -200,6 +267,23 @@ mod tests {
         assert!(e(json!({"path": "a", "equal": true})).contains("unknown field \"equal\""));
         assert!(e(json!([])).contains("empty"));
         assert!(e(json!([{"path": "a", "exists": "yes"}])).starts_with("success_when[0]: \"exists\""));
+    }
+
+    #[test]
+    fn handoff_when_compares_amounts_and_fails_closed() {
+        let w = HandoffWhen::try_from(json!({"path": "amount", "greater_than": 1000})).unwrap();
+        assert!(w.holds(Some(&json!({"amount": 1500}))));
+        assert!(w.holds(Some(&json!({"amount": "1500.50"}))), "a decimal string counts as a number");
+        assert!(!w.holds(Some(&json!({"amount": 1000}))), "strictly above");
+        assert!(!w.holds(Some(&json!({"amount": "a lot"}))));
+        assert!(!w.holds(Some(&json!({}))));
+        assert!(!w.holds(None), "no JSON body: no handoff from the condition");
+        let below = HandoffWhen::try_from(json!([{"path": "n", "less_than": 0.5}])).unwrap();
+        assert!(below.holds(Some(&json!({"n": 0.25}))));
+        let e = HandoffWhen::try_from(json!({"path": "amount", "greater_than": "1000"})).unwrap_err();
+        assert!(e.starts_with("handoff_when[0]: \"greater_than\" must be a number"), "{e}");
+        let text = serde_json::to_string(&w).unwrap();
+        assert_eq!(serde_json::from_str::<HandoffWhen>(&text).unwrap(), w);
     }
 
     #[test]

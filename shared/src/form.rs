@@ -120,6 +120,9 @@ pub struct OnSubmit {
     /// Slug of an http action to run with the values as `{{inputs.NAME}}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
+    /// Hand the conversation to a human once the form is submitted (after `run`, if any).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handoff: bool,
 }
 
 fn yes() -> bool {
@@ -130,7 +133,7 @@ fn yes() -> bool {
 /// would say `store: false`, unlike a written `on_submit` without `store`).
 impl Default for OnSubmit {
     fn default() -> Self {
-        Self { store: true, run: None }
+        Self { store: true, run: None, handoff: false }
     }
 }
 

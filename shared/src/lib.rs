@@ -7,6 +7,7 @@ pub mod condition;
 pub mod embed;
 pub mod form;
 pub mod format;
+pub mod handoff;
 pub mod ids;
 pub mod input;
 pub mod live;

@@ -64,6 +64,9 @@ pub struct AgentConfig {
     /// Where the knowledge files are published (`[knowledge]`).
     #[serde(default)]
     pub knowledge: KnowledgeConfig,
+    /// When and how conversations go to a human (`[handoff]`); none: never.
+    #[serde(default)]
+    pub handoff: Option<crate::handoff::HandoffConfig>,
 }
 
 /// `[knowledge]` in `agent.toml`.
@@ -833,6 +836,22 @@ impl AgentConfig {
                 "knowledge.base_url",
                 format!("{:?} must be a path starting with '/' or an http(s) URL", self.knowledge.base_url),
             );
+        }
+        if let Some(handoff) = &self.handoff {
+            for (field, message) in handoff.problems() {
+                bad(&field, message);
+            }
+            // The webhook obeys the same network rule as actions: a site that builds can reach it.
+            if let Some(hook) = &handoff.webhook {
+                let problem = if hook.url.contains("{{") || UrlTarget::of_url(&hook.url).is_none() {
+                    Some(format!("{:?} must be an http(s) URL without template variables", hook.url))
+                } else {
+                    self.actions.target_problem(&hook.url)
+                };
+                if let Some(problem) = problem {
+                    bad("handoff.webhook.url", problem);
+                }
+            }
         }
         if self.retention_days == Some(0) {
             bad("retention_days", "must be at least 1 (leave it out to keep conversations until deleted)".into());

@@ -161,6 +161,9 @@ pub struct ActionRun {
     pub duration_ms: u32,
     /// Attempts after the first.
     pub retries: u32,
+    /// The response met the action's `response.handoff_when`: the conversation goes to a human.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handoff: bool,
 }
 
 impl ActionRun {
@@ -178,6 +181,7 @@ impl ActionRun {
             response_body: None,
             duration_ms: 0,
             retries: 0,
+            handoff: false,
         }
     }
 
@@ -492,6 +496,8 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Crede
             }
         }
     };
+    // Read on the whole response, before fields are selected (the field tested need not be shown).
+    run.handoff = response_def.and_then(|r| r.handoff_when.as_ref()).is_some_and(|w| w.holds(Some(&json)));
     let json = redact_json(&json, credentials);
     let fields = response_def.map(|r| r.fields.as_slice()).unwrap_or_default();
     let data = if fields.is_empty() {

@@ -8,9 +8,10 @@ use super::ssrf::NetworkPolicy;
 use crate::api::tests::{block_on, EchoNetwork};
 use crate::limits::memory::MemoryLimiter;
 use crate::store::memory::MemoryStore;
-use crate::store::{ActionLogEntry, ActionLogStore, ConversationRecord, IdentityProof, Verification};
+use crate::store::{ActionLogEntry, ActionLogStore, ConversationRecord, IdentityProof, Streaks, Verification};
 use crate::token::tests::TestEntropy;
 use shared::api::Lead;
+use shared::handoff::ConversationStatus;
 use shared::site::SiteBundle;
 use shared::template::{TemplateVar, Values};
 use shared::{ConversationId, MessageId};
@@ -138,6 +139,10 @@ fn conversation(id: &str, email: Option<&str>) -> ConversationRecord {
         identity_expires_at_ms: None,
         pending: None,
         attributes: BTreeMap::new(),
+        status: ConversationStatus::Ai,
+        assignee_id: None,
+        handoff: None,
+        streaks: Streaks::default(),
     }
 }
 

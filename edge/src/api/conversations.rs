@@ -10,13 +10,14 @@ use crate::agent::cards;
 use crate::conversation::turn;
 use crate::conversation::Deps;
 use crate::limits::{keys, Decision, Limit, RateLimiter};
-use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage};
+use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage, Streaks};
 use crate::token::{hash_token, new_token, random_text, token_matches};
 use shared::action::is_email;
 use shared::api::{
     attribute_problem, Attributes, CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead,
     MessagesResponse, PostMessageRequest, PublicSiteConfig, SetAttributesRequest, MAX_ATTRIBUTES,
 };
+use shared::handoff::ConversationStatus;
 use shared::message::MAX_MESSAGE_CHARS;
 use shared::site::{IdentityMethod, LeadTiming, SiteBundle};
 use shared::{ClientMessageId, ConversationId, MessageId};
@@ -94,6 +95,10 @@ pub async fn create<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Res
         identity_expires_at_ms,
         pending: None,
         attributes,
+        status: ConversationStatus::Ai,
+        assignee_id: None,
+        handoff: None,
+        streaks: Streaks::default(),
     };
     let mut greeting = NewMessage::bot(
         MessageId::parse(format!("{id}-g0")).expect("derived id"),

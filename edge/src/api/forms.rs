@@ -2,7 +2,9 @@
 //! agent showed. The edge validates with the same rules the widget uses (it is the authority),
 //! stores the submission before anything else, runs the form's action, and replies. Submitting
 //! the same form twice returns the first result. The lead form (`[lead]` in `agent.toml`) comes
-//! here too, and fills the conversation's lead instead of running an action.
+//! here too, and fills the conversation's lead instead of running an action. A form with
+//! `on_submit.handoff` hands the conversation to a human once submitted; while a human has it,
+//! a form's submission is kept but its action does not run (the lead form still fills the lead).
 
 use super::conversations::{authorize, client_ip, take_or_refuse};
 use super::error::ApiError;
@@ -15,11 +17,13 @@ use crate::agent::cards;
 use crate::agent::Reply;
 use crate::conversation::turn::{self, conversation_values};
 use crate::conversation::Deps;
+use crate::handoff::{self, rules};
 use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage};
 use crate::token::random_text;
 use shared::action::ActionDef;
 use shared::api::{attribute_problem, ErrorCode, SubmitFormRequest};
 use shared::form::{validate_submission, FieldKind, FormDef};
+use shared::handoff::HandoffReason;
 use shared::site::{LeadConfig, LeadTiming, LEAD_FORM};
 use shared::template::{Encoding, Template, TemplateVar};
 use shared::{ActionOutcome, ActionStatus, MessageId, Submission};
@@ -75,7 +79,22 @@ pub async fn submit<D: Deps>(
     };
     let replies = match action {
         None => lead_submitted(edge, &mut record, &stored, clean, now_ms).await?,
-        Some(action) => vec![form_submitted(edge, &mut record, &stored, action, &form, clean, now_ms).await?],
+        Some(_) if !record.status.ai_answers() => {
+            handoff::while_with_human(edge.store(), edge.site(), &mut record).await?
+        }
+        Some(action) => {
+            let (reply, outcome) = form_submitted(edge, &mut record, &stored, action, &form, clean, now_ms).await?;
+            let mut replies = vec![reply];
+            let reason = edge.site().agent.handoff.as_ref().and_then(|config| {
+                let asked = form.on_submit.handoff.then(|| HandoffReason::FormSubmitted { form: form.title.clone() });
+                rules::on_outcome(config, &outcome, 0).or(asked)
+            });
+            if let Some(reason) = reason {
+                let told = handoff::hand_off(edge, &mut record, reason, &stored, &replies, now_ms).await?;
+                replies.extend(told);
+            }
+            replies
+        }
     };
     finish(edge.store(), &record.id, stored, replies, now_ms).await
 }
@@ -139,7 +158,8 @@ async fn lead_submitted<D: Deps>(
 }
 
 /// A form action's submission: runs its `on_submit.run` action with the values (a `verifies`
-/// action that succeeds verifies the conversation, as in a chat turn).
+/// action that succeeds verifies the conversation, as in a chat turn); what the handoff rules
+/// read from the run comes with the reply.
 async fn form_submitted<D: Deps>(
     edge: &D,
     record: &mut ConversationRecord,
@@ -148,7 +168,7 @@ async fn form_submitted<D: Deps>(
     form: &FormDef,
     clean: BTreeMap<String, String>,
     now_ms: u64,
-) -> Result<Reply, ApiError> {
+) -> Result<(Reply, rules::Outcome), ApiError> {
     let mut values = conversation_values(edge.site(), record, &stored.text);
     let mut inputs = clean;
     // Hidden fields come from the definition, never from the client.
@@ -164,7 +184,7 @@ async fn form_submitted<D: Deps>(
         values.insert(TemplateVar::Input(k.clone()), v.clone());
     }
     let Some(target) = form.on_submit.run.as_deref().and_then(|slug| edge.site().action(slug)) else {
-        return Ok(Reply::say("Thanks — we've received it."));
+        return Ok((Reply::say("Thanks — we've received it."), rules::Outcome::default()));
     };
     // The target's own inputs are filled from the form's fields of the same name.
     let target_inputs =
@@ -189,5 +209,14 @@ async fn form_submitted<D: Deps>(
         ),
     };
     let reason = (run.status != RunStatus::Ok).then(|| run.visitor_reason());
-    Ok(Reply { action: Some(ActionOutcome { name: action.name.clone(), status, reason }), ..Reply::say(text) })
+    let verifies = target.http().is_some_and(|h| h.verifies);
+    let failed = (run.status == RunStatus::Failed).then(|| target.name.clone());
+    let outcome = rules::Outcome {
+        action_result: run.handoff.then(|| target.name.clone()),
+        verification_failed: failed.clone().filter(|_| verifies),
+        action_failed: failed.filter(|_| !verifies),
+        ..rules::Outcome::default()
+    };
+    let reply = Reply { action: Some(ActionOutcome { name: action.name.clone(), status, reason }), ..Reply::say(text) };
+    Ok((reply, outcome))
 }

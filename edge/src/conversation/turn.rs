@@ -1,6 +1,8 @@
 //! One conversation turn of the built-in agent: plan, then carry the plan out — answering from
 //! the content, asking for what is missing, or running actions behind the guards, logging every
-//! run and keeping the conversation's state (lead, verification, unfinished action).
+//! run and keeping the conversation's state (lead, verification, unfinished action). The owner's
+//! handoff rules are asked after planning (what the message says) and after carrying out (what
+//! happened); while a human has the conversation, the AI does not answer.
 
 use super::Deps;
 use crate::actions::execute::{ErrorClass, RunStatus};
@@ -9,6 +11,8 @@ use crate::agent::cards::{button_card, form_card, lead_card};
 use crate::agent::engine::{AnswerEngine, Question, Reply};
 use crate::agent::planner::{Awaiting, Facts, Pending, Planner, Step};
 use crate::agent::sentiment::sentiment;
+use crate::agent::smalltalk;
+use crate::handoff::{self, rules};
 use crate::store::{ConversationRecord, ConversationStore, StoreError};
 use shared::action::InputFormat;
 use shared::site::{LeadTiming, SiteBundle};
@@ -40,16 +44,57 @@ pub async fn respond<D: Deps>(
     history: &[Message],
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
+    if !record.status.ai_answers() {
+        return handoff::while_with_human(deps.store(), deps.site(), record).await;
+    }
     let planner = planner(deps);
     let (step, learned) = planner.plan(text, &facts_of(deps.site(), record, now_ms), deps.engine().coverage(text));
     if let Some(email) = learned.lead_email {
         // A typed address clears any verification of another one; a signed one is kept.
         record.set_lead_email(email);
     }
+    if let Some(config) = deps.site().agent.handoff.as_ref() {
+        record.streaks.negative = if rules::is_negative(text) { record.streaks.negative + 1 } else { 0 };
+        // What the message says decides before anything is answered or run.
+        if let Some(reason) = rules::on_message(config, text, record.streaks.negative) {
+            let replies = handoff::hand_off(deps, record, reason, visitor, &[], now_ms).await?;
+            deps.store().save_state(record).await?;
+            return Ok(replies);
+        }
+    }
     let facts = facts_of(deps.site(), record, now_ms);
-    let mut replies = carry_out(deps, record, facts, Said { visitor, text, history, now_ms }, step).await?;
+    let mut outcome = rules::Outcome::default();
+    let said = Said { visitor, text, history, now_ms };
+    let mut replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
     if replies.iter().all(|r| r.form.is_none()) {
         replies.extend(lead_due(deps.site(), record, history, text));
+    }
+    after_turn(deps, record, visitor, replies, &outcome, now_ms).await
+}
+
+/// Asks the handoff rules about what the turn produced, keeping the "I don't know" streak, and
+/// hands off if they say so (the visitor sees the turn's replies, then the handoff message).
+async fn after_turn<D: Deps>(
+    deps: &D,
+    record: &mut ConversationRecord,
+    visitor: &Message,
+    mut replies: Vec<Reply>,
+    outcome: &rules::Outcome,
+    now_ms: u64,
+) -> Result<Vec<Reply>, StoreError> {
+    let Some(config) = deps.site().agent.handoff.as_ref() else { return Ok(replies) };
+    let saved = record.streaks;
+    record.streaks.unanswered = match (outcome.unanswered, outcome.small_talk) {
+        (true, _) => record.streaks.unanswered + 1,
+        (false, true) => record.streaks.unanswered,
+        (false, false) => 0,
+    };
+    if let Some(reason) = rules::on_outcome(config, outcome, record.streaks.unanswered) {
+        let told = handoff::hand_off(deps, record, reason, visitor, &replies, now_ms).await?;
+        replies.extend(told);
+    }
+    if record.streaks != saved {
+        deps.store().save_state(record).await?;
     }
     Ok(replies)
 }
@@ -63,6 +108,9 @@ pub async fn respond_to_click<D: Deps>(
     history: &[Message],
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
+    if !record.status.ai_answers() {
+        return handoff::while_with_human(deps.store(), deps.site(), record).await;
+    }
     let planner = planner(deps);
     let facts = facts_of(deps.site(), record, now_ms);
     // Confirm and Cancel act only on the action they were shown for, and only while it waits.
@@ -88,7 +136,10 @@ pub async fn respond_to_click<D: Deps>(
         },
         ButtonAct::OpenUrl(_) => Step::Say { text: "That button opens a page in your browser.".into(), pending: keep },
     };
-    carry_out(deps, record, facts, Said { visitor, text: &visitor.text, history, now_ms }, step).await
+    let mut outcome = rules::Outcome::default();
+    let said = Said { visitor, text: &visitor.text, history, now_ms };
+    let replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
+    after_turn(deps, record, visitor, replies, &outcome, now_ms).await
 }
 
 /// After the lead form: the action that waited for the email goes on (no replies if none waited).
@@ -99,10 +150,15 @@ pub async fn resume_after_lead<D: Deps>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
     let facts = facts_of(deps.site(), record, now_ms);
-    match facts.pending.clone().filter(|p| p.awaiting == Awaiting::LeadEmail && facts.lead_email.is_some()) {
+    // While a human has the conversation, the contact details are kept and nothing runs.
+    let resumes = record.status.ai_answers().then_some(()).and(facts.pending.clone());
+    match resumes.filter(|p| p.awaiting == Awaiting::LeadEmail && facts.lead_email.is_some()) {
         Some(pending) => {
             let step = planner(deps).advance(pending, &facts);
-            carry_out(deps, record, facts, Said { visitor, text: &visitor.text, history: &[], now_ms }, step).await
+            let mut outcome = rules::Outcome::default();
+            let said = Said { visitor, text: &visitor.text, history: &[], now_ms };
+            let replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
+            after_turn(deps, record, visitor, replies, &outcome, now_ms).await
         }
         None => {
             deps.store().save_state(record).await?;
@@ -125,13 +181,15 @@ fn planner<D: Deps>(deps: &D) -> Planner<'_> {
     Planner { site: deps.site(), intents: deps.intents() }
 }
 
-/// Carries out `step` and what follows from it in this turn, then saves the conversation's state.
+/// Carries out `step` and what follows from it in this turn, then saves the conversation's state;
+/// notes in `outcome` what the handoff rules read (failures, `handoff_when`, "I don't know").
 async fn carry_out<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
     mut facts: Facts,
     said: Said<'_>,
     mut step: Step,
+    outcome: &mut rules::Outcome,
 ) -> Result<Vec<Reply>, StoreError> {
     let Said { visitor, text, history, now_ms } = said;
     let planner = planner(deps);
@@ -140,7 +198,11 @@ async fn carry_out<D: Deps>(
     for _ in 0..MAX_STEPS {
         match step {
             Step::Answer => {
-                replies.extend(deps.engine().reply(Question { text, history }).await);
+                let answers = deps.engine().reply(Question { text, history }).await;
+                // Small talk is not a question left unanswered.
+                outcome.small_talk = smalltalk::classify(text).is_some();
+                outcome.unanswered = !outcome.small_talk && answers.iter().all(|r| !r.grounded);
+                replies.extend(answers);
                 break;
             }
             Step::ShowForm { action } => {
@@ -185,15 +247,19 @@ async fn carry_out<D: Deps>(
                 let Some(def) = deps.site().action(&action) else { break };
                 let values = conversation_values(deps.site(), record, text);
                 let run = visitor_run(deps, record, &visitor.id, def, &inputs, values, now_ms).await?;
-                let outcome = |status, reason: Option<String>| ActionOutcome { name: def.name.clone(), status, reason };
+                let reported =
+                    |status, reason: Option<String>| ActionOutcome { name: def.name.clone(), status, reason };
                 match run.status {
                     RunStatus::Ok => {
+                        if run.handoff {
+                            outcome.action_result = Some(def.name.clone());
+                        }
                         if def.http().is_some_and(|h| h.verifies) {
                             // The runner bound the verification to the record.
                             facts.verified = true;
                         }
                         let text = run.reply.clone().unwrap_or_else(|| summarize(&def.name, run.data.as_ref()));
-                        replies.push(say(text, Some(outcome(ActionStatus::Ok, None))));
+                        replies.push(say(text, Some(reported(ActionStatus::Ok, None))));
                         match then {
                             Some(next) if next.awaiting == Awaiting::Nothing => {
                                 step = planner.advance(next, &facts);
@@ -207,9 +273,10 @@ async fn carry_out<D: Deps>(
                             && matches!(run.error_class, Some(ErrorClass::Http4xx | ErrorClass::ConditionFailed)) =>
                     {
                         // A wrong code: ask again (the check action's rate limit bounds guessing).
+                        outcome.verification_failed = Some(def.name.clone());
                         replies.push(say(
                             "That code didn't work. Please check the email and send the code again.".into(),
-                            Some(outcome(ActionStatus::Failed, Some(run.visitor_reason()))),
+                            Some(reported(ActionStatus::Failed, Some(run.visitor_reason()))),
                         ));
                         let code = def.inputs().first().map(|i| i.name.clone()).unwrap_or_default();
                         pending = facts.pending.clone().filter(|p| def.slug == p.action).map(|p| Pending {
@@ -218,23 +285,29 @@ async fn carry_out<D: Deps>(
                             ..p
                         });
                     }
-                    RunStatus::Failed => replies.push(say(
-                        format!(
-                            "I couldn't complete **{}**: {}. Please try again in a moment; if it keeps failing, our support team can help.",
-                            def.name,
-                            run.visitor_reason()
-                        ),
-                        Some(outcome(ActionStatus::Failed, Some(run.visitor_reason()))),
-                    )),
-                    RunStatus::Refused if run.error_class == Some(ErrorClass::WrongCodeLimit) => replies.push(say(
-                        "That's too many wrong codes. For your security, code checks are paused for up to an hour. \
-                         Our support team can help in the meantime."
-                            .into(),
-                        Some(outcome(ActionStatus::Refused, Some(run.visitor_reason()))),
-                    )),
+                    RunStatus::Failed => {
+                        outcome.action_failed = Some(def.name.clone());
+                        replies.push(say(
+                            format!(
+                                "I couldn't complete **{}**: {}. Please try again in a moment; if it keeps failing, our support team can help.",
+                                def.name,
+                                run.visitor_reason()
+                            ),
+                            Some(reported(ActionStatus::Failed, Some(run.visitor_reason()))),
+                        ))
+                    }
+                    RunStatus::Refused if run.error_class == Some(ErrorClass::WrongCodeLimit) => {
+                        outcome.verification_failed = Some(def.name.clone());
+                        replies.push(say(
+                            "That's too many wrong codes. For your security, code checks are paused for up to an hour. \
+                             Our support team can help in the meantime."
+                                .into(),
+                            Some(reported(ActionStatus::Refused, Some(run.visitor_reason()))),
+                        ))
+                    }
                     RunStatus::Refused => replies.push(say(
                         format!("I can't do **{}** right now: {}.", def.name, run.visitor_reason()),
-                        Some(outcome(ActionStatus::Refused, Some(run.visitor_reason()))),
+                        Some(reported(ActionStatus::Refused, Some(run.visitor_reason()))),
                     )),
                 }
                 break;

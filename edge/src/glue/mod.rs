@@ -9,6 +9,7 @@ mod limiter;
 mod live;
 mod network;
 mod scheduled;
+mod webhooks;
 
 use crate::actions::execute::TokenCache;
 use crate::actions::runner::ActionEnv;
@@ -16,6 +17,7 @@ use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
 use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::handoff::{HandoffEnv, Outbox};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
@@ -92,6 +94,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
         let network = network::WorkerNetwork;
         let tokens = TOKENS.with(|t| *t);
+        let outbox = Outbox::default();
         let edge = Edge {
             site: crate::site::bundle(),
             store: &store,
@@ -103,6 +106,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
             admin_token: admin_token.as_deref(),
             identity_secret: identity_secret.as_deref(),
             kdf: &kdf::WebCryptoKdf,
+            handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
         };
         let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
         if let Some(ticket) = &response.upgrade {
@@ -118,6 +122,11 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
                     worker::console_error!("live push to {} failed: {e}", publish.conversation);
                 }
             });
+        }
+        // A handoff's webhook goes out after the response: the visitor never waits for the receiver.
+        let queued = outbox.take();
+        if !queued.is_empty() {
+            ctx.wait_until(webhooks::send_now(env.clone(), queued, js_sys::Date::now() as u64));
         }
         // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));

@@ -1,6 +1,7 @@
-//! The Cron trigger (`[triggers] crons` in wrangler.toml): runs the cleanup of `crate::erasure`
-//! at the event's scheduled time. Locally, `scripts/serve-edge` starts wrangler dev with
-//! `--test-scheduled`, and `GET /__scheduled?cron=…` runs it.
+//! The Cron triggers (`[triggers] crons` in wrangler.toml): every minute, the handoff webhooks'
+//! retries (`glue::webhooks`); the hourly one, the cleanup of `crate::erasure` at the event's
+//! scheduled time. Locally, `scripts/serve-edge` starts wrangler dev with `--test-scheduled`, and
+//! `GET /__scheduled?cron=…` runs one (`*+*+*+*+*` the retries, `17+*+*+*+*` the cleanup).
 
 use super::d1::D1Store;
 use crate::erasure::clean_up;
@@ -9,6 +10,10 @@ use worker::{console_error, console_log, event, Env, ScheduleContext, ScheduledE
 
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    // A trigger firing every minute ("* * * * *") retries webhooks; any other one cleans up.
+    if event.cron().split_whitespace().next() == Some("*") {
+        return super::webhooks::send_due(&env, event.schedule() as u64).await;
+    }
     let retention_days = crate::site::bundle().agent.retention_days;
     let outcome = match env.d1("DB") {
         Ok(db) => clean_up(&D1Store::on(db), retention_days, event.schedule() as u64).await,

@@ -9,11 +9,12 @@ use super::*;
 use crate::actions::execute::{ActionRun, ErrorClass, LoggedRequest, RunStatus};
 use crate::api::tests::block_on;
 use crate::pending::{Awaiting, Pending};
+use shared::handoff::{ConversationStatus, HandoffReason, HandoffSummary};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, FormCard, Source, Submission};
 
 /// What the edge needs of one store.
-trait Stores: ConversationStore + ActionLogStore + ErasureStore {}
-impl<S: ConversationStore + ActionLogStore + ErasureStore> Stores for S {}
+trait Stores: ConversationStore + ActionLogStore + ErasureStore + HandoffStore {}
+impl<S: ConversationStore + ActionLogStore + ErasureStore + HandoffStore> Stores for S {}
 
 /// Runs each named contract test on the memory store and on the SQL store over SQLite.
 macro_rules! contract {
@@ -43,6 +44,10 @@ contract!(
     a_person_is_found_by_email_in_any_ascii_case_or_by_user_id_oldest_first,
     inactive_conversations_are_those_neither_created_nor_written_to_since,
     old_runs_are_deleted_oldest_first_in_bounded_batches,
+    a_conversation_is_handed_off_once_with_one_delivery,
+    saving_state_never_changes_who_answers_and_keeps_streaks_and_the_notice,
+    a_delivery_is_claimed_by_one_caller_and_every_attempt_is_recorded,
+    erasing_removes_webhook_deliveries_and_their_attempts,
 );
 
 const T0: u64 = 1_795_478_400_000;
@@ -67,6 +72,10 @@ fn record(id: &str, created_at_ms: u64) -> ConversationRecord {
         identity_expires_at_ms: None,
         pending: None,
         attributes: BTreeMap::new(),
+        status: ConversationStatus::Ai,
+        assignee_id: None,
+        handoff: None,
+        streaks: Streaks::default(),
     }
 }
 
@@ -313,6 +322,7 @@ fn full_run() -> ActionRun {
         response_body: Some("unavailable".into()),
         duration_ms: 120,
         retries: 2,
+        handoff: true,
     }
 }
 
@@ -449,4 +459,119 @@ fn old_runs_are_deleted_oldest_first_in_bounded_batches<S: Stores>(store: &S) {
     assert_eq!(block_on(store.delete_runs_before(T0 + 10, 10)).unwrap(), 0);
     // The conversation itself is not touched by the age of its runs.
     assert!(block_on(store.conversation(&c)).unwrap().is_some());
+}
+
+fn handoff(seq: u32, at_ms: u64) -> HandoffRecord {
+    HandoffRecord {
+        seq,
+        at_ms,
+        reason: HandoffReason::Topic { topic: "Account takeover".into() },
+        summary: HandoffSummary {
+            reason: "Topic: Account takeover".into(),
+            issue: vec!["someone logged into my account".into()],
+            message_count: 2,
+            ..HandoffSummary::default()
+        },
+        noticed: false,
+    }
+}
+
+fn delivery(id: &str, at_ms: u64) -> NewDelivery {
+    NewDelivery {
+        id: id.into(),
+        event: handoff::HANDOFF_EVENT.into(),
+        payload: format!("{{\"id\":\"{id}\"}}"),
+        created_at_ms: at_ms,
+    }
+}
+
+fn a_conversation_is_handed_off_once_with_one_delivery<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    assert!(block_on(store.hand_off(&c, &handoff(1, T0 + 5), Some(&delivery("c1.handoff.1", T0 + 5)))).unwrap());
+    let stored = block_on(store.conversation(&c)).unwrap().unwrap();
+    assert_eq!(stored.status, ConversationStatus::Waiting);
+    assert_eq!(stored.handoff, Some(handoff(1, T0 + 5)));
+    // A second handoff while a human has it (a racing request) changes nothing and queues nothing.
+    let again = block_on(store.hand_off(&c, &handoff(1, T0 + 6), Some(&delivery("c1.handoff.1b", T0 + 6))));
+    assert!(!again.unwrap());
+    let again = block_on(store.hand_off(&c, &handoff(2, T0 + 7), Some(&delivery("c1.handoff.2", T0 + 7))));
+    assert!(!again.unwrap());
+    assert_eq!(block_on(store.conversation(&c)).unwrap().unwrap().handoff, Some(handoff(1, T0 + 5)));
+    let queued = block_on(store.deliveries_of(&c)).unwrap();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(
+        (queued[0].id.as_str(), queued[0].status, queued[0].attempts),
+        ("c1.handoff.1", DeliveryStatus::Pending, 0)
+    );
+    assert_eq!(queued[0].payload, "{\"id\":\"c1.handoff.1\"}");
+    assert_eq!(queued[0].next_attempt_at_ms, Some(T0 + 5), "due at once");
+    // Without a webhook, a handoff queues nothing; an unknown conversation is not handed off.
+    let quiet = create(store, "c2", T0);
+    assert!(block_on(store.hand_off(&quiet, &handoff(1, T0), None)).unwrap());
+    assert!(block_on(store.deliveries_of(&quiet)).unwrap().is_empty());
+    assert!(!block_on(store.hand_off(&cid("ghost"), &handoff(1, T0), None)).unwrap());
+}
+
+fn saving_state_never_changes_who_answers_and_keeps_streaks_and_the_notice<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    let mut r = block_on(store.conversation(&c)).unwrap().unwrap();
+    r.streaks = Streaks { unanswered: 2, negative: 1 };
+    block_on(store.save_state(&r)).unwrap();
+    assert_eq!(block_on(store.conversation(&c)).unwrap().unwrap().streaks, r.streaks);
+    assert!(block_on(store.hand_off(&c, &handoff(1, T0 + 5), None)).unwrap());
+    // The turn's stale copy says "ai": saving it must not take the conversation back from the human.
+    let mut stale = r.clone();
+    stale.handoff = Some(HandoffRecord { noticed: true, ..handoff(1, T0 + 5) });
+    block_on(store.save_state(&stale)).unwrap();
+    let stored = block_on(store.conversation(&c)).unwrap().unwrap();
+    assert_eq!(stored.status, ConversationStatus::Waiting);
+    assert!(stored.handoff.as_ref().is_some_and(|h| h.noticed), "the notice is remembered");
+}
+
+fn a_delivery_is_claimed_by_one_caller_and_every_attempt_is_recorded<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    assert!(block_on(store.hand_off(&c, &handoff(1, T0), Some(&delivery("d1", T0)))).unwrap());
+    assert_eq!(block_on(store.due_deliveries(T0 - 1, 10)).unwrap(), Vec::<String>::new());
+    assert_eq!(block_on(store.due_deliveries(T0, 10)).unwrap(), ["d1"]);
+    let claimed = block_on(store.claim_delivery("d1", T0, 10_000)).unwrap().expect("claimed");
+    assert_eq!(claimed.id, "d1");
+    assert_eq!(block_on(store.claim_delivery("d1", T0 + 1, 10_000)).unwrap(), None, "leased to the first caller");
+    assert_eq!(block_on(store.due_deliveries(T0 + 1, 10)).unwrap(), Vec::<String>::new());
+    let failed =
+        Attempt { attempt: 1, at_ms: T0, status_code: Some(500), error: Some("HTTP 500".into()), duration_ms: 12 };
+    block_on(store.record_attempt("d1", &failed, AfterAttempt::RetryAt(T0 + 30_000))).unwrap();
+    assert_eq!(block_on(store.due_deliveries(T0 + 29_999, 10)).unwrap(), Vec::<String>::new());
+    assert_eq!(block_on(store.due_deliveries(T0 + 30_000, 10)).unwrap(), ["d1"]);
+    assert!(block_on(store.claim_delivery("d1", T0 + 30_000, 10_000)).unwrap().is_some());
+    let ok = Attempt { attempt: 2, at_ms: T0 + 30_000, status_code: Some(204), error: None, duration_ms: 3 };
+    block_on(store.record_attempt("d1", &ok, AfterAttempt::Delivered(T0 + 30_003))).unwrap();
+    let d = block_on(store.deliveries_of(&c)).unwrap().remove(0);
+    assert_eq!(
+        (d.status, d.attempts, d.delivered_at_ms, d.last_error),
+        (DeliveryStatus::Delivered, 2, Some(T0 + 30_003), None)
+    );
+    assert_eq!(block_on(store.attempts("d1")).unwrap(), [failed, ok]);
+    assert_eq!(block_on(store.claim_delivery("d1", T0 + 99_999, 10_000)).unwrap(), None, "delivered: never again");
+    // A delivery that gave up is not due any more.
+    let c2 = create(store, "c2", T0);
+    assert!(block_on(store.hand_off(&c2, &handoff(1, T0), Some(&delivery("d2", T0)))).unwrap());
+    let last = Attempt { attempt: 1, at_ms: T0, status_code: None, error: Some("timeout".into()), duration_ms: 5000 };
+    block_on(store.record_attempt("d2", &last, AfterAttempt::GaveUp)).unwrap();
+    assert_eq!(block_on(store.due_deliveries(u64::MAX / 2, 10)).unwrap(), Vec::<String>::new());
+    assert_eq!(block_on(store.deliveries_of(&c2)).unwrap()[0].status, DeliveryStatus::Failed);
+}
+
+fn erasing_removes_webhook_deliveries_and_their_attempts<S: Stores>(store: &S) {
+    let c1 = create(store, "c1", T0);
+    let c2 = create(store, "c2", T0);
+    for (c, id) in [(&c1, "d1"), (&c2, "d2")] {
+        assert!(block_on(store.hand_off(c, &handoff(1, T0), Some(&delivery(id, T0)))).unwrap());
+        let a = Attempt { attempt: 1, at_ms: T0, status_code: Some(500), error: None, duration_ms: 1 };
+        block_on(store.record_attempt(id, &a, AfterAttempt::RetryAt(T0 + 1))).unwrap();
+    }
+    block_on(store.erase_conversations(std::slice::from_ref(&c1))).unwrap();
+    assert!(block_on(store.deliveries_of(&c1)).unwrap().is_empty());
+    assert!(block_on(store.attempts("d1")).unwrap().is_empty());
+    assert_eq!(block_on(store.due_deliveries(T0 + 1, 10)).unwrap(), ["d2"], "other conversations keep theirs");
+    assert_eq!(block_on(store.attempts("d2")).unwrap().len(), 1);
 }

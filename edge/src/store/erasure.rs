@@ -45,8 +45,9 @@ impl AddAssign for Erased {
 /// Erasure and retention storage.
 #[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
 pub trait ErasureStore {
-    /// Deletes these conversations (at most [`MAX_ERASE_BATCH`]), their messages and their action
-    /// runs in one transaction. Unknown ids are skipped.
+    /// Deletes these conversations (at most [`MAX_ERASE_BATCH`]), their messages, their action
+    /// runs and their webhook deliveries (with the handoff summary they carry) and attempts, in one
+    /// transaction. Unknown ids are skipped.
     async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError>;
     /// Up to `limit` conversations of this person.
     async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError>;

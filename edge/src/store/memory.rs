@@ -4,10 +4,12 @@
 use super::agents::{AddAgentError, Agent, AgentAccount, AgentStore};
 use super::erasure::MAX_ERASE_BATCH;
 use super::{
-    ActionLogEntry, ActionLogStore, ConversationRecord, ConversationStore, Erased, ErasureStore, Inserted, NewMessage,
-    Person, RunOrigin, StoreError,
+    ActionLogEntry, ActionLogStore, AfterAttempt, Attempt, ConversationRecord, ConversationStore, Delivery,
+    DeliveryStatus, Erased, ErasureStore, HandoffRecord, HandoffStore, Inserted, NewDelivery, NewMessage, Person,
+    RunOrigin, StoreError,
 };
 use crate::actions::execute::ActionRun;
+use shared::handoff::ConversationStatus;
 use shared::{ConversationId, Message, MessageId};
 use std::cell::{Cell, RefCell};
 
@@ -22,6 +24,9 @@ pub struct MemoryStore {
     agents: RefCell<Vec<AgentAccount>>,
     /// (token hash, agent id, expires at).
     sessions: RefCell<Vec<(String, String, u64)>>,
+    /// Webhook deliveries with their handoff's seq, and every attempt by delivery id.
+    deliveries: RefCell<Vec<(u32, Delivery)>>,
+    attempts: RefCell<Vec<(String, Attempt)>>,
 }
 
 impl MemoryStore {
@@ -65,6 +70,10 @@ impl ConversationStore for MemoryStore {
             c.verification = record.verification.clone();
             c.pending = record.pending.clone();
             c.attributes = record.attributes.clone();
+            c.streaks = record.streaks;
+            if let (Some(stored), Some(given)) = (c.handoff.as_mut(), record.handoff.as_ref()) {
+                stored.noticed = given.noticed;
+            }
         }
         Ok(())
     }
@@ -244,6 +253,11 @@ impl ErasureStore for MemoryStore {
             erased.submissions += u32::from(m.submission.is_some());
         }
         messages.retain(|(c, _)| !ids.contains(c));
+        let mut deliveries = self.deliveries.borrow_mut();
+        let gone: Vec<String> =
+            deliveries.iter().filter(|(_, d)| ids.contains(&d.conversation_id)).map(|(_, d)| d.id.clone()).collect();
+        deliveries.retain(|(_, d)| !ids.contains(&d.conversation_id));
+        self.attempts.borrow_mut().retain(|(id, _)| !gone.contains(id));
         let mut runs = self.runs.borrow_mut();
         let of_erased =
             |e: &ActionLogEntry| e.conversation_id.as_deref().is_some_and(|c| ids.iter().any(|id| id.as_str() == c));
@@ -277,5 +291,107 @@ impl ErasureStore for MemoryStore {
             !old
         });
         Ok(deleted as u32)
+    }
+}
+
+impl HandoffStore for MemoryStore {
+    async fn hand_off(
+        &self,
+        conversation: &ConversationId,
+        handoff: &HandoffRecord,
+        delivery: Option<&NewDelivery>,
+    ) -> Result<bool, StoreError> {
+        let mut conversations = self.conversations.borrow_mut();
+        let Some(c) = conversations.iter_mut().find(|c| &c.id == conversation && c.status == ConversationStatus::Ai)
+        else {
+            return Ok(false);
+        };
+        c.status = ConversationStatus::Waiting;
+        c.assignee_id = None;
+        c.handoff = Some(handoff.clone());
+        let Some(d) = delivery else { return Ok(true) };
+        let mut deliveries = self.deliveries.borrow_mut();
+        let taken = deliveries.iter().any(|(seq, x)| {
+            x.id == d.id || (&x.conversation_id == conversation && x.event == d.event && *seq == handoff.seq)
+        });
+        if !taken {
+            deliveries.push((
+                handoff.seq,
+                Delivery {
+                    id: d.id.clone(),
+                    conversation_id: conversation.clone(),
+                    event: d.event.clone(),
+                    payload: d.payload.clone(),
+                    status: DeliveryStatus::Pending,
+                    attempts: 0,
+                    next_attempt_at_ms: Some(d.created_at_ms),
+                    last_error: None,
+                    created_at_ms: d.created_at_ms,
+                    delivered_at_ms: None,
+                },
+            ));
+        }
+        Ok(true)
+    }
+
+    async fn due_deliveries(&self, now_ms: u64, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut due: Vec<(u64, u64, String)> = self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter_map(|(_, d)| {
+                let at = d.next_attempt_at_ms.filter(|at| d.status == DeliveryStatus::Pending && *at <= now_ms)?;
+                Some((at, d.created_at_ms, d.id.clone()))
+            })
+            .collect();
+        due.sort();
+        Ok(due.into_iter().take(limit).map(|(_, _, id)| id).collect())
+    }
+
+    async fn claim_delivery(&self, id: &str, now_ms: u64, lease_ms: u64) -> Result<Option<Delivery>, StoreError> {
+        let mut deliveries = self.deliveries.borrow_mut();
+        let Some((_, d)) = deliveries.iter_mut().find(|(_, d)| d.id == id) else { return Ok(None) };
+        if d.status != DeliveryStatus::Pending || d.next_attempt_at_ms.is_none_or(|at| at > now_ms) {
+            return Ok(None);
+        }
+        d.next_attempt_at_ms = Some(now_ms.saturating_add(lease_ms));
+        Ok(Some(d.clone()))
+    }
+
+    async fn record_attempt(&self, id: &str, attempt: &Attempt, after: AfterAttempt) -> Result<(), StoreError> {
+        let mut deliveries = self.deliveries.borrow_mut();
+        let Some((_, d)) = deliveries.iter_mut().find(|(_, d)| d.id == id) else {
+            return Err(StoreError(format!("no webhook delivery {id}")));
+        };
+        d.attempts = attempt.attempt;
+        d.last_error = attempt.error.clone();
+        (d.status, d.next_attempt_at_ms, d.delivered_at_ms) = match after {
+            AfterAttempt::Delivered(at) => (DeliveryStatus::Delivered, None, Some(at)),
+            AfterAttempt::RetryAt(at) => (DeliveryStatus::Pending, Some(at), None),
+            AfterAttempt::GaveUp => (DeliveryStatus::Failed, None, None),
+        };
+        let mut attempts = self.attempts.borrow_mut();
+        attempts.retain(|(d, a)| !(d == id && a.attempt == attempt.attempt));
+        attempts.push((id.to_string(), attempt.clone()));
+        Ok(())
+    }
+
+    async fn deliveries_of(&self, conversation: &ConversationId) -> Result<Vec<Delivery>, StoreError> {
+        let mut found: Vec<Delivery> = self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|(_, d)| &d.conversation_id == conversation)
+            .map(|(_, d)| d.clone())
+            .collect();
+        found.sort_by(|a, b| (a.created_at_ms, &a.id).cmp(&(b.created_at_ms, &b.id)));
+        Ok(found)
+    }
+
+    async fn attempts(&self, id: &str) -> Result<Vec<Attempt>, StoreError> {
+        let mut found: Vec<Attempt> =
+            self.attempts.borrow().iter().filter(|(d, _)| d == id).map(|(_, a)| a.clone()).collect();
+        found.sort_by_key(|a| a.attempt);
+        Ok(found)
     }
 }

@@ -5,6 +5,7 @@
 pub mod action_log;
 pub mod agents;
 pub mod erasure;
+pub mod handoff;
 pub mod memory;
 pub mod sql;
 
@@ -18,9 +19,11 @@ pub mod sqlite;
 pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
 pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
 pub use erasure::{Erased, ErasureStore, Person};
+pub use handoff::{AfterAttempt, Attempt, Delivery, DeliveryStatus, HandoffRecord, HandoffStore, NewDelivery};
 
 use crate::pending::{Awaiting, Pending};
 use shared::api::Lead;
+use shared::handoff::ConversationStatus;
 use shared::{ActionOutcome, Author, ButtonCard, ConversationId, FormCard, Message, MessageId, Source, Submission};
 use std::collections::BTreeMap;
 
@@ -47,6 +50,24 @@ pub struct ConversationRecord {
     pub pending: Option<Pending>,
     /// Custom attributes (`{{conversation.attributes.NAME}}`).
     pub attributes: BTreeMap<String, String>,
+    /// Who answers now. Only [`HandoffStore::hand_off`] (and the inbox) change it; `save_state`
+    /// never writes it, so a turn cannot undo a human's claim.
+    pub status: ConversationStatus,
+    /// The human who owns the conversation (`assigned`).
+    pub assignee_id: Option<String>,
+    /// The latest handoff, if there was one.
+    pub handoff: Option<HandoffRecord>,
+    /// What the handoff rules count across messages.
+    pub streaks: Streaks,
+}
+
+/// Counts the handoff rules keep per conversation ("N in a row").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Streaks {
+    /// The AI's "I don't know" answers in a row.
+    pub unanswered: u32,
+    /// Strongly negative visitor messages in a row.
+    pub negative: u32,
 }
 
 /// A successful one-time-code check: for which email and user, at what time. It holds only while
@@ -250,7 +271,8 @@ pub trait ConversationStore {
     async fn insert_replies(&self, conversation: &ConversationId, replies: &[NewMessage]) -> Result<(), StoreError>;
     /// Replies to one visitor message, in order.
     async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError>;
-    /// Saves what the agent learned: lead details, verification, the unfinished action, attributes.
+    /// Saves what the agent learned: lead details, verification, the unfinished action, attributes,
+    /// the handoff streaks and whether the visitor was told a specialist answers (never the status).
     async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError>;
     /// One message of the conversation.
     async fn message(&self, conversation: &ConversationId, id: &MessageId) -> Result<Option<Message>, StoreError>;

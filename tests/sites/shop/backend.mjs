@@ -4,8 +4,13 @@
 // Usage: node tests/sites/shop/backend.mjs [port=8790]
 // Every API call needs `Authorization: Bearer <SHOP_API_TOKEN>`, and an order is shown or returned
 // only for its delivery ZIP code. Test hooks (for the test suite only; a real API has none):
-// GET /__requests (what it received), GET /__reset.
+// GET /__requests (what it received), GET /__reset; POST /__webhook receives Switchboard's handoff
+// webhook (verified with the README's snippet), GET /__webhooks lists them.
 import { createServer } from "node:http";
+import { verifySwitchboardSignature } from "../../../demo/backend/verify-webhook.mjs";
+
+const WEBHOOK_SECRET = process.env.HANDOFF_WEBHOOK_SECRET ?? "whsec_demo_3c9d27f1";
+const webhooks = [];
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8790);
 const TOKEN = process.env.SHOP_API_TOKEN ?? "demo-shop-token-0c4e7b";
@@ -27,6 +32,13 @@ createServer((req, res) => {
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
     const text = Buffer.concat(chunks).toString();
+    if (url.pathname === "/__webhook" && req.method === "POST") {
+      const verified = verifySwitchboardSignature(WEBHOOK_SECRET, req.headers["switchboard-signature"], text);
+      webhooks.push({ raw: text, headers: req.headers, verified });
+      res.writeHead(verified ? 204 : 400);
+      return res.end();
+    }
+    if (url.pathname === "/__webhooks") return send(res, 200, webhooks);
     let body = {};
     try {
       body = text ? JSON.parse(text) : {};
@@ -37,6 +49,7 @@ createServer((req, res) => {
     if (p === "/__requests") return send(res, 200, received);
     if (p === "/__reset") {
       received.length = 0;
+      webhooks.length = 0;
       returns = 0;
       return send(res, 200, {});
     }

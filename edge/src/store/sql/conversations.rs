@@ -2,10 +2,12 @@
 
 use super::{fail, Query, SqlPort, SqlStore, SqlValue};
 use crate::store::{
-    ConversationRecord, ConversationStore, IdentityProof, Inserted, NewMessage, StoreError, Verification,
+    ConversationRecord, ConversationStore, HandoffRecord, IdentityProof, Inserted, NewMessage, StoreError, Streaks,
+    Verification,
 };
 use serde::Deserialize;
 use shared::api::Lead;
+use shared::handoff::ConversationStatus;
 use shared::{Author, ConversationId, Message, MessageId, Source};
 
 const MESSAGE_COLUMNS: &str =
@@ -61,11 +63,40 @@ struct ConversationRow {
     identity_method: Option<String>,
     identity_expires_at_ms: Option<f64>,
     attributes: Option<String>,
+    status: String,
+    assignee_id: Option<String>,
+    handoff_seq: f64,
+    handoff_at_ms: Option<f64>,
+    handoff_reason: Option<String>,
+    handoff_summary: Option<String>,
+    handoff_noticed: f64,
+    unanswered_in_row: f64,
+    negative_in_row: f64,
 }
+
+/// Every column a [`ConversationRow`] reads.
+const CONVERSATION_COLUMNS: &str = "id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, \
+    verified_email, verified_user_id, pending, identity_method, identity_expires_at_ms, attributes, status, assignee_id, \
+    handoff_seq, handoff_at_ms, handoff_reason, handoff_summary, handoff_noticed, unanswered_in_row, negative_in_row";
 
 impl ConversationRow {
     fn into_record(self) -> Result<ConversationRecord, StoreError> {
+        let handoff = match (self.handoff_at_ms, &self.handoff_reason, &self.handoff_summary) {
+            (Some(at), Some(reason), Some(summary)) => Some(HandoffRecord {
+                seq: self.handoff_seq as u32,
+                at_ms: at as u64,
+                reason: serde_json::from_str(reason).map_err(fail)?,
+                summary: serde_json::from_str(summary).map_err(fail)?,
+                noticed: self.handoff_noticed != 0.0,
+            }),
+            _ => None,
+        };
         Ok(ConversationRecord {
+            status: ConversationStatus::parse(&self.status)
+                .ok_or_else(|| fail(format!("unknown conversation status {:?}", self.status)))?,
+            assignee_id: self.assignee_id,
+            handoff,
+            streaks: Streaks { unanswered: self.unanswered_in_row as u32, negative: self.negative_in_row as u32 },
             id: ConversationId::parse(self.id).map_err(fail)?,
             token_hash: self.token_hash,
             user_id: self.user_id,
@@ -139,7 +170,7 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
         let mut batch = vec![Query::new(
             "INSERT INTO conversations (id, token_hash, user_id, lead_email, lead_name, created_at_ms, identity_verified, \
              attributes, identity_method, identity_expires_at_ms, pending, verified_at_ms, verified_email, \
-             verified_user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             verified_user_id, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             vec![
                 SqlValue::text(r.id.as_str()),
                 SqlValue::text(&r.token_hash),
@@ -155,6 +186,7 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
                 v.map_or(SqlValue::Null, |v| SqlValue::int(v.at_ms)),
                 SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
                 SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
+                SqlValue::text(r.status.as_str()),
             ],
         )];
         for m in opening {
@@ -170,7 +202,8 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
         self.db
             .run(&Query::new(
                 "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, verified_at_ms = ?5, \
-                 verified_email = ?6, verified_user_id = ?7, attributes = ?8 WHERE id = ?1",
+                 verified_email = ?6, verified_user_id = ?7, attributes = ?8, unanswered_in_row = ?9, \
+                 negative_in_row = ?10, handoff_noticed = ?11 WHERE id = ?1",
                 vec![
                     SqlValue::text(r.id.as_str()),
                     SqlValue::opt_text(r.lead.email.as_deref()),
@@ -180,6 +213,9 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
                     SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
                     SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
                     SqlValue::opt_text(attributes_json(r).as_deref()),
+                    SqlValue::int(u64::from(r.streaks.unanswered)),
+                    SqlValue::int(u64::from(r.streaks.negative)),
+                    SqlValue::Integer(i64::from(r.handoff.as_ref().is_some_and(|h| h.noticed))),
                 ],
             ))
             .await?;
@@ -190,9 +226,7 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
         let row: Option<ConversationRow> = self
             .db
             .first(&Query::new(
-                "SELECT id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, verified_email, \
-                 verified_user_id, pending, identity_method, identity_expires_at_ms, attributes FROM conversations \
-                 WHERE id = ?1",
+                format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1"),
                 vec![SqlValue::text(id.as_str())],
             ))
             .await?;

@@ -42,14 +42,23 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
                 id_args.clone(),
             ),
             Query::new(format!("DELETE FROM action_runs WHERE conversation_id IN ({list})"), id_args.clone()),
+            // Webhook deliveries carry the handoff summary: they go with their conversation.
+            Query::new(
+                format!(
+                    "DELETE FROM webhook_attempts WHERE delivery_id IN \
+                     (SELECT id FROM webhook_deliveries WHERE conversation_id IN ({list}))"
+                ),
+                id_args.clone(),
+            ),
+            Query::new(format!("DELETE FROM webhook_deliveries WHERE conversation_id IN ({list})"), id_args.clone()),
             // Messages before their conversation (foreign key).
             Query::new(format!("DELETE FROM messages WHERE conversation_id IN ({list})"), id_args.clone()),
             Query::new(format!("DELETE FROM conversations WHERE id IN ({list})"), id_args),
         ];
         // One batch is one transaction: a conversation is erased whole or not at all.
         let results = self.db.batch(&batch).await?;
-        let [submissions, runs, messages, conversations] = results.as_slice() else {
-            return Err(fail(format!("the database answered {} results for 4 statements", results.len())));
+        let [submissions, runs, _attempts, _deliveries, messages, conversations] = results.as_slice() else {
+            return Err(fail(format!("the database answered {} results for 6 statements", results.len())));
         };
         let submissions = submissions
             .rows

@@ -8,6 +8,7 @@ mod action_log;
 mod agents;
 mod conversations;
 mod erasure;
+mod handoff;
 
 use super::StoreError;
 use serde::de::DeserializeOwned;

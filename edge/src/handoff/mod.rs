@@ -1,0 +1,166 @@
+//! Handing a conversation to a human (`[handoff]` in `agent.toml`): the rules (`rules`), the
+//! summary written for the human (`summary`), office hours in the owner's time zone
+//! (`office_hours`), the signed webhook (`webhook`: payload, signature, schedule) and its
+//! delivery (`delivery`). This module carries a handoff out for a turn: summary, status, queued
+//! notification and what the visitor is told; and keeps the AI quiet while a human has the
+//! conversation.
+
+pub mod delivery;
+pub mod office_hours;
+pub mod rules;
+pub mod summary;
+pub mod webhook;
+
+use crate::actions::runner::verification_ttl_ms;
+use crate::agent::cards::lead_card;
+use crate::agent::engine::Reply;
+use crate::conversation::turn::conversation_values;
+use crate::conversation::Deps;
+use crate::store::{ConversationRecord, ConversationStore, HandoffRecord, HandoffStore, NewDelivery, StoreError};
+use jiff::tz::TimeZone;
+use office_hours::{availability, Availability};
+use shared::handoff::{ConversationStatus, HandoffConfig, HandoffReason};
+use shared::{Author, Message, MessageId};
+use std::cell::RefCell;
+
+/// The messages a summary is written from (the latest ones; the rest stay in the history).
+const SUMMARY_MESSAGES: usize = 100;
+
+/// Webhook deliveries queued while answering a request, for glue to send once the response is
+/// out (`wait_until`); the Cron run sends whatever is left.
+#[derive(Debug, Default)]
+pub struct Outbox(RefCell<Vec<String>>);
+
+impl Outbox {
+    /// Queues a delivery id.
+    pub fn push(&self, id: String) {
+        self.0.borrow_mut().push(id);
+    }
+
+    /// The ids queued so far, emptying the outbox.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
+}
+
+/// What handoffs need from the edge besides storage.
+#[derive(Debug, Clone, Copy)]
+pub struct HandoffEnv<'a> {
+    /// The office hours' time zone (compiled in), if office hours are configured.
+    pub time_zone: Option<&'a TimeZone>,
+    /// Deliveries to send after the response.
+    pub outbox: &'a Outbox,
+}
+
+/// What humans' availability means for the visitor now, if office hours are configured.
+fn availability_now(config: &HandoffConfig, zone: Option<&TimeZone>, now_ms: u64) -> Option<Availability> {
+    let hours = config.office_hours.as_ref()?;
+    // build.rs compiles the zone in whenever office hours exist; without it, say nothing rather
+    // than guess the hours.
+    Some(availability(hours, zone?, now_ms))
+}
+
+/// The replies of this turn as they will be stored (ids derived as `api::exchange` derives
+/// them), so the summary sees what the visitor is about to see.
+fn as_messages(visitor: &Message, replies: &[Reply]) -> Vec<Message> {
+    replies
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Message {
+            id: MessageId::parse(format!("{}-r{i}", visitor.id)).expect("derived id"),
+            author: Author::Bot,
+            text: r.text.clone(),
+            created_at: visitor.created_at.clone(),
+            sources: r.sources.clone(),
+            client_message_id: None,
+            action: r.action.clone(),
+            form: r.form.clone(),
+            submission: None,
+            buttons: r.buttons.clone(),
+        })
+        .collect()
+}
+
+/// Hands the conversation off for `reason` after the visitor's message `visitor`, whose replies
+/// so far are `replies`: writes the summary from the stored conversation, moves it to `waiting`
+/// and queues the owner's webhook in one write, and returns what the visitor is told. When
+/// another request handed it off first, nothing is written and nothing more is said.
+pub async fn hand_off<D: Deps>(
+    deps: &D,
+    record: &mut ConversationRecord,
+    reason: HandoffReason,
+    visitor: &Message,
+    replies: &[Reply],
+    now_ms: u64,
+) -> Result<Vec<Reply>, StoreError> {
+    let Some(config) = deps.site().agent.handoff.as_ref() else { return Ok(Vec::new()) };
+    let mut messages = deps.store().recent_messages(&record.id, SUMMARY_MESSAGES).await?;
+    messages.extend(as_messages(visitor, replies));
+    let verified = record.verified_at(now_ms, verification_ttl_ms(deps.site()));
+    let summary = summary::summarize(deps.site(), record, &messages, &reason, verified);
+    let seq = record.handoff.as_ref().map_or(0, |h| h.seq) + 1;
+    let handoff = HandoffRecord { seq, at_ms: now_ms, reason, summary, noticed: false };
+    let env = deps.handoff_env();
+    let available = availability_now(config, env.time_zone, now_ms);
+    let delivery = config.webhook.as_ref().map(|_| {
+        let id = webhook::delivery_id(&record.id, seq);
+        let payload =
+            webhook::handoff_payload(&id, &deps.site().agent.site_id, &record.id, &handoff, available.as_ref());
+        NewDelivery { id, event: crate::store::handoff::HANDOFF_EVENT.into(), payload, created_at_ms: now_ms }
+    });
+    if !deps.store().hand_off(&record.id, &handoff, delivery.as_ref()).await? {
+        return Ok(Vec::new());
+    }
+    record.status = ConversationStatus::Waiting;
+    record.assignee_id = None;
+    record.handoff = Some(handoff);
+    record.streaks = Default::default();
+    if let Some(d) = delivery {
+        env.outbox.push(d.id);
+    }
+    Ok(vec![handoff_message(deps, config, record, available.as_ref(), visitor)])
+}
+
+/// What the visitor is told: a human takes over, with the expected wait in office hours;
+/// outside them, when they are back, and the contact form if the email is not known yet.
+fn handoff_message<D: Deps>(
+    deps: &D,
+    config: &HandoffConfig,
+    record: &ConversationRecord,
+    available: Option<&Availability>,
+    visitor: &Message,
+) -> Reply {
+    let mut text = config.message.trim().to_string();
+    match (available, config.office_hours.as_ref()) {
+        (Some(Availability::Open { expected_wait_minutes: Some(m) }), _) => {
+            text.push_str(&format!(" The usual wait is about {m} minute{}.", if *m == 1 { "" } else { "s" }));
+        }
+        (Some(Availability::Closed { reopens }), Some(hours)) => {
+            text.push_str("\n\n");
+            text.push_str(hours.closed_message.trim());
+            if let Some(when) = reopens {
+                text.push_str(&format!(" We're back {when} ({}).", hours.time_zone));
+            }
+            if record.lead.email.is_none() {
+                let values = conversation_values(deps.site(), record, &visitor.text);
+                return Reply { form: lead_card(deps.site(), &values), ..Reply::say(text) };
+            }
+        }
+        _ => {}
+    }
+    Reply::say(text)
+}
+
+/// A visitor's message, click or form while a human has the conversation: the AI does not
+/// answer; the first time after the handoff it says, once, that a specialist answers here.
+pub async fn while_with_human<S: ConversationStore + HandoffStore>(
+    store: &S,
+    site: &shared::site::SiteBundle,
+    record: &mut ConversationRecord,
+) -> Result<Vec<Reply>, StoreError> {
+    let Some(handoff) = record.handoff.as_mut().filter(|h| !h.noticed) else { return Ok(Vec::new()) };
+    handoff.noticed = true;
+    store.save_state(record).await?;
+    let text = site.agent.handoff.as_ref().map(|c| c.waiting_message.clone());
+    Ok(text.map(Reply::say).into_iter().collect())
+}
