@@ -574,6 +574,20 @@ impl SiteBundle {
     }
 }
 
+/// WCAG 2 contrast ratio of white against `#rrggbb` (already checked to be one).
+fn contrast_with_white(hex: &str) -> f64 {
+    let channel = |i: usize| {
+        let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    1.05 / (luminance + 0.05)
+}
+
 /// The slug of the action a reference names (its slug, its name in any case, or its name as a
 /// slug), among actions of `kind` if given; otherwise a message naming the nearest one.
 fn resolve_reference(
@@ -795,6 +809,16 @@ impl AgentConfig {
         let c = &self.accent_color;
         if !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
             bad("accent_color", format!("{c:?} must be a colour like \"#4f46e5\""));
+        } else if contrast_with_white(c) < 4.5 {
+            // The widget writes white text on the accent (header, the visitor's bubbles, buttons).
+            bad(
+                "accent_color",
+                format!(
+                    "{c:?} has a contrast of {:.2}:1 with the white text drawn on it; WCAG AA needs 4.5:1 — \
+                     choose a darker colour",
+                    contrast_with_white(c)
+                ),
+            );
         }
         let a = &self.answering;
         if !(0.0..=1.0).contains(&a.min_confidence) {
@@ -960,6 +984,18 @@ fn url_segment(stem: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_accent_colour_must_keep_white_text_readable() {
+        assert!((contrast_with_white("#000000") - 21.0).abs() < 0.01);
+        assert!((contrast_with_white("#ffffff") - 1.0).abs() < 0.01);
+        assert!(contrast_with_white("#4f46e5") > 6.0, "the demo's indigo");
+        assert!(contrast_with_white("#166534") > 7.0, "the shop's green");
+        assert!(contrast_with_white("#7b74ec") < 4.5, "a light violet fails");
+        let agent = "site_id = \"x\"\nname = \"X\"\ngreeting = \"Hi\"\naccent_color = \"#facc15\"";
+        let e = SiteBundle::from_files(agent, &[]).unwrap_err();
+        assert!(e.iter().any(|e| e.to_string().contains("WCAG AA needs 4.5:1")), "{e:?}");
+    }
 
     const AGENT: &str = r#"
 site_id = "novaex"
