@@ -3,6 +3,7 @@
 //! tests prove over memory holds in the Worker. Each test is a function generic over the store;
 //! [`contract!`] runs it on both.
 
+use super::agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
 use super::memory::MemoryStore;
 use super::sqlite::Sqlite;
 use super::*;
@@ -13,8 +14,8 @@ use shared::handoff::{ConversationStatus, HandoffReason, HandoffSummary};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, FormCard, Source, Submission};
 
 /// What the edge needs of one store.
-trait Stores: ConversationStore + ActionLogStore + ErasureStore + HandoffStore {}
-impl<S: ConversationStore + ActionLogStore + ErasureStore + HandoffStore> Stores for S {}
+trait Stores: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore {}
+impl<S: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore> Stores for S {}
 
 /// Runs each named contract test on the memory store and on the SQL store over SQLite.
 macro_rules! contract {
@@ -29,6 +30,9 @@ macro_rules! contract {
 }
 
 contract!(
+    an_agent_is_found_by_email_in_any_ascii_case_and_emails_are_unique,
+    a_session_opens_its_agent_until_it_expires_or_closes,
+    a_disabled_account_opens_nothing,
     a_conversation_reads_back_as_created,
     saving_state_keeps_what_the_agent_learned_and_nothing_else,
     a_visitor_message_is_stored_once_per_client_id,
@@ -574,4 +578,44 @@ fn erasing_removes_webhook_deliveries_and_their_attempts<S: Stores>(store: &S) {
     assert!(block_on(store.attempts("d1")).unwrap().is_empty());
     assert_eq!(block_on(store.due_deliveries(T0 + 1, 10)).unwrap(), ["d2"], "other conversations keep theirs");
     assert_eq!(block_on(store.attempts("d2")).unwrap().len(), 1);
+}
+
+// Agents and inbox sessions.
+
+fn account(id: &str, email: &str, role: Role) -> AgentAccount {
+    AgentAccount {
+        agent: Agent { id: id.into(), email: email.into(), name: format!("Name of {id}"), role },
+        password_hash: format!("pbkdf2-sha256$100000$c2FsdA$hash-of-{id}"),
+        disabled: false,
+    }
+}
+
+fn an_agent_is_found_by_email_in_any_ascii_case_and_emails_are_unique<S: Stores>(store: &S) {
+    let ana = account("a1", "Ana@Pinecone.example", Role::Admin);
+    block_on(store.add_agent(&ana, T0)).unwrap();
+    assert_eq!(block_on(store.account_by_email("ana@pinecone.EXAMPLE")).unwrap(), Some(ana));
+    assert_eq!(block_on(store.account_by_email("ben@pinecone.example")).unwrap(), None);
+    let again = account("a2", "ANA@pinecone.example", Role::Agent);
+    assert!(matches!(block_on(store.add_agent(&again, T0)), Err(AddAgentError::EmailTaken)));
+}
+
+fn a_session_opens_its_agent_until_it_expires_or_closes<S: Stores>(store: &S) {
+    let ben = account("a1", "ben@pinecone.example", Role::Agent);
+    block_on(store.add_agent(&ben, T0)).unwrap();
+    block_on(store.open_session("h1", "a1", T0, T0 + 1000)).unwrap();
+    assert_eq!(block_on(store.session_agent("h1", T0 + 999)).unwrap(), Some(ben.agent.clone()));
+    assert_eq!(block_on(store.session_agent("h1", T0 + 1000)).unwrap(), None, "expired");
+    assert_eq!(block_on(store.session_agent("h2", T0)).unwrap(), None, "unknown");
+    assert!(block_on(store.open_session("h1", "a1", T0, T0 + 1000)).is_err(), "a token hash opens one session");
+    assert!(block_on(store.open_session("h3", "nobody", T0, T0 + 1000)).is_err(), "only for an agent");
+    block_on(store.close_session("h1")).unwrap();
+    assert_eq!(block_on(store.session_agent("h1", T0)).unwrap(), None, "closed");
+}
+
+fn a_disabled_account_opens_nothing<S: Stores>(store: &S) {
+    let off = AgentAccount { disabled: true, ..account("a1", "off@pinecone.example", Role::Agent) };
+    block_on(store.add_agent(&off, T0)).unwrap();
+    block_on(store.open_session("h1", "a1", T0, T0 + 1000)).unwrap();
+    assert_eq!(block_on(store.session_agent("h1", T0)).unwrap(), None);
+    assert!(block_on(store.account_by_email("off@pinecone.example")).unwrap().unwrap().disabled);
 }

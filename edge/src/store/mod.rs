@@ -12,8 +12,6 @@ pub mod sql;
 #[cfg(test)]
 mod contract;
 #[cfg(test)]
-mod contract_agents;
-#[cfg(test)]
 pub mod sqlite;
 
 pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
