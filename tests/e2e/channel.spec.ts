@@ -68,8 +68,6 @@ test("an ad's iframe on the host page cannot open, identify or set attributes in
 
 test("a site the owner did not list cannot frame the chat; the edge's own pages can", async ({ page, baseURL }) => {
   const calls = recordApiCalls(page);
-  const logs: string[] = [];
-  page.on("console", (m) => logs.push(m.text()));
   await page.goto(`${BACKEND}/__channel/page`);
   // The other site pastes the loader, as a copycat would.
   await page.evaluate((src) => {
@@ -79,9 +77,13 @@ test("a site the owner did not list cannot frame the chat; the edge's own pages 
     document.body.appendChild(s);
   }, `${baseURL}/widget.js`);
   await page.getByRole("button", { name: "Open chat" }).click();
+  // Chromium replaces a frame its CSP blocks with its error page. (The console's "Framing …
+  // violates frame-ancestors" line is not asserted: it was once not reported within the wait in
+  // a loaded CI run, while the frame was blocked all the same.)
   await expect
-    .poll(() => logs.join("\n"))
-    .toMatch(/Framing 'http:\/\/127\.0\.0\.1:\d+\/' violates .*"frame-ancestors 'self' http:\/\/127\.0\.0\.1:8787 http:\/\/localhost:8787"/);
+    .poll(() => page.frames().map((f) => f.url()))
+    .toContain("chrome-error://chromewebdata/");
+  expect(page.frames().map((f) => f.url()).filter((u) => u.includes("/widget/")), "no chat page loaded").toEqual([]);
   const chat = page.getByTitle("Support chat").contentFrame();
   await expect(chat.getByRole("textbox", { name: "Message" })).toHaveCount(0);
   expect(calls, "the blocked chat never ran").toEqual([]);
