@@ -155,6 +155,12 @@ pub enum ErrorCode {
     CrossOrigin,
     /// An agent with this email exists.
     EmailTaken,
+    /// Another agent claimed the conversation first.
+    AlreadyClaimed,
+    /// Only the agent the conversation is assigned to (or an admin) may do this.
+    NotAssignee,
+    /// The conversation's status does not allow this now (e.g. replying to one the AI handles).
+    WrongStatus,
 }
 
 impl ErrorCode {
@@ -164,7 +170,8 @@ impl ErrorCode {
             ErrorCode::MalformedJson | ErrorCode::InvalidField => 400,
             ErrorCode::MissingToken | ErrorCode::NotSignedIn | ErrorCode::InvalidCredentials => 401,
             ErrorCode::CrossOrigin => 403,
-            ErrorCode::EmailTaken => 409,
+            ErrorCode::EmailTaken | ErrorCode::AlreadyClaimed | ErrorCode::WrongStatus => 409,
+            ErrorCode::NotAssignee => 403,
             ErrorCode::InvalidToken => 403,
             ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,

@@ -9,6 +9,7 @@ pub mod form;
 pub mod format;
 pub mod handoff;
 pub mod ids;
+pub mod inbox;
 pub mod input;
 pub mod live;
 pub mod markdown;

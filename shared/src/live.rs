@@ -133,6 +133,7 @@ mod tests {
             message: Box::new(Message {
                 id: MessageId::parse("m1").unwrap(),
                 author: Author::Agent,
+                author_name: None,
                 text: "hi".into(),
                 created_at: "2026-01-01T00:00:00Z".into(),
                 sources: vec![],

@@ -140,6 +140,9 @@ pub struct Message {
     pub id: MessageId,
     /// Who wrote it.
     pub author: Author,
+    /// The human agent's display name (agent messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
     /// The text, in the small Markdown subset of [`crate::markdown`].
     pub text: String,
     /// When the edge stored it, RFC 3339 UTC.
@@ -175,6 +178,7 @@ mod tests {
         Message {
             id: MessageId::parse("m_1").unwrap(),
             author: Author::Bot,
+            author_name: None,
             text: "Hello **there**".into(),
             created_at: "2026-11-23T10:00:00.000Z".into(),
             sources: vec![Source { title: "Fees".into(), url: "/fees.html".into() }],

@@ -69,6 +69,7 @@ fn as_messages(visitor: &Message, replies: &[Reply]) -> Vec<Message> {
         .map(|(i, r)| Message {
             id: MessageId::parse(format!("{}-r{i}", visitor.id)).expect("derived id"),
             author: Author::Bot,
+            author_name: None,
             text: r.text.clone(),
             created_at: visitor.created_at.clone(),
             sources: r.sources.clone(),

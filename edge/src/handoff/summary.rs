@@ -132,6 +132,7 @@ mod tests {
         Message {
             id: MessageId::parse(id).unwrap(),
             author,
+            author_name: None,
             text: text.into(),
             created_at: "2026-11-27T10:00:00Z".into(),
             sources: Vec::new(),

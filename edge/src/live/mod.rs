@@ -188,6 +188,7 @@ mod tests {
         Message {
             id: MessageId::parse(id).unwrap(),
             author: Author::Agent,
+            author_name: None,
             text: format!("text of {id}"),
             created_at: "2026-01-01T00:00:00Z".into(),
             sources: vec![],

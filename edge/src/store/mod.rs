@@ -226,6 +226,7 @@ impl NewMessage {
         Message {
             id: self.id.clone(),
             author: self.author,
+            author_name: None,
             text: self.text.clone(),
             created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms),
             sources: self.sources.clone(),

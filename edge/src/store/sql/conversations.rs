@@ -36,6 +36,7 @@ impl MessageRow {
         Ok(Message {
             id: MessageId::parse(self.id).map_err(fail)?,
             author: Author::parse(&self.author).ok_or_else(|| fail(format!("unknown author {:?}", self.author)))?,
+            author_name: None,
             text: self.text,
             created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms as u64),
             sources,

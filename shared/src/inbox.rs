@@ -1,0 +1,295 @@
+//! The inbox (the agents' console) on the wire: `/api/v1/inbox/...`. Every route takes the agent's
+//! session cookie only, from the edge's own pages; a visitor's token opens none of them.
+//!
+//! Routes (all JSON; errors are [`crate::ApiErrorBody`]):
+//! - `GET  inbox/conversations?view=waiting|mine|open|resolved&q=TEXT` → [`ConversationList`]
+//! - `GET  inbox/conversations/{id}` → [`ConversationDetail`]
+//! - `POST inbox/conversations/{id}/claim` → [`ConversationDetail`]; `409 already_claimed` when
+//!   someone else got it first (exactly one of two racing claims wins)
+//! - `POST inbox/conversations/{id}/take_over` → [`ConversationDetail`]: an agent takes a
+//!   conversation the AI still handles (watching it first is just reading it)
+//! - `POST inbox/conversations/{id}/assign` [`AssignRequest`] → [`ConversationDetail`]
+//! - `POST inbox/conversations/{id}/messages` [`ReplyRequest`] → [`crate::Message`] (idempotent by
+//!   `client_message_id`; only the assignee may reply)
+//! - `POST inbox/conversations/{id}/hand_back` → [`ConversationDetail`]: back to the AI
+//! - `POST inbox/conversations/{id}/resolve` [`ResolveRequest`] → [`ConversationDetail`]
+//! - `POST inbox/conversations/{id}/reopen` → [`ConversationDetail`] (assigned to the reopener)
+//! - `POST inbox/conversations/{id}/notes` [`NoteRequest`] → [`Note`] (never shown to the visitor)
+//! - `GET  inbox/agents` → [`AgentList`] (for assigning)
+//! - `GET  inbox/live` (WebSocket, subprotocol [`crate::live::LIVE_PROTOCOL`]): [`InboxEvent`]s
+//! - `GET  inbox/conversations/{id}/live` (WebSocket): the conversation's
+//!   [`crate::live::LiveEvent`]s as an agent sees them (visitor typing included); the agent may
+//!   send [`crate::live::LiveCommand::Typing`]
+
+use crate::handoff::{ConversationStatus, HandoffReason, HandoffSummary, SummaryIdentity};
+use crate::message::{ActionStatus, Message};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The lists an agent works from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InboxView {
+    /// Handed off, nobody has it yet: oldest handoff first.
+    #[default]
+    Waiting,
+    /// Assigned to the signed-in agent, oldest activity first.
+    Mine,
+    /// Waiting or assigned to anyone, newest activity first.
+    Open,
+    /// Resolved, newest first.
+    Resolved,
+}
+
+impl InboxView {
+    /// Every view, in the order the inbox shows them.
+    pub const ALL: [InboxView; 4] = [Self::Waiting, Self::Mine, Self::Open, Self::Resolved];
+
+    /// As written in `?view=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Mine => "mine",
+            Self::Open => "open",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    /// From `?view=`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The view's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Waiting => "Waiting",
+            Self::Mine => "Mine",
+            Self::Open => "All open",
+            Self::Resolved => "Resolved",
+        }
+    }
+}
+
+/// An agent as colleagues see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// How many conversations each view holds (without a search).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxCounts {
+    /// Waiting for someone.
+    pub waiting: u32,
+    /// Assigned to the signed-in agent.
+    pub mine: u32,
+    /// Waiting or assigned.
+    pub open: u32,
+    /// Resolved.
+    pub resolved: u32,
+}
+
+impl InboxCounts {
+    /// The count of one view.
+    pub fn of(&self, view: InboxView) -> u32 {
+        match view {
+            InboxView::Waiting => self.waiting,
+            InboxView::Mine => self.mine,
+            InboxView::Open => self.open,
+            InboxView::Resolved => self.resolved,
+        }
+    }
+}
+
+/// One conversation in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationRow {
+    /// The conversation's id.
+    pub id: String,
+    /// Who answers it now.
+    pub status: ConversationStatus,
+    /// The agent who has it (assigned, or who resolved it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<AgentRef>,
+    /// Lead email, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Lead name, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The host site's user id, if the page identified the visitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Why it was handed off, in words (latest handoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The latest message's text, shortened.
+    pub preview: String,
+    /// When the latest handoff happened, Unix ms (the wait is counted from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff_at_ms: Option<u64>,
+    /// When the latest message was stored, Unix ms.
+    pub last_message_at_ms: u64,
+    /// When the conversation started, Unix ms.
+    pub created_at_ms: u64,
+}
+
+/// `GET /api/v1/inbox/conversations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    /// The view asked for, filtered by `q` if given; at most 100.
+    pub conversations: Vec<ConversationRow>,
+    /// Counts of every view (unfiltered).
+    pub counts: InboxCounts,
+    /// The edge's clock, Unix ms: waits are `now_ms - handoff_at_ms`, whatever the agent's clock says.
+    pub now_ms: u64,
+}
+
+/// One action run in a conversation, as the owner's log has it (credentials redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The action's slug.
+    pub action: String,
+    /// How it ended.
+    pub status: ActionStatus,
+    /// A sentence on how it went (never holds a credential).
+    pub summary: String,
+    /// The request line sent, redacted (e.g. `GET https://api.example/orders/…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The HTTP status received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_status: Option<u16>,
+    /// The response body, capped and redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+    /// Wall time, ms.
+    pub duration_ms: u32,
+    /// When it ran, RFC 3339.
+    pub at: String,
+}
+
+/// A private note agents leave on a conversation; the visitor never sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// Its id.
+    pub id: String,
+    /// Who wrote it.
+    pub author: AgentRef,
+    /// Plain text.
+    pub text: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// `GET /api/v1/inbox/conversations/{id}`: everything an agent reads about one conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    /// The conversation as its list row shows it.
+    pub conversation: ConversationRow,
+    /// The whole history, in order, as the visitor saw it (agents' messages carry `author_name`).
+    pub messages: Vec<Message>,
+    /// Who the visitor is, and how sure the edge is.
+    pub identity: SummaryIdentity,
+    /// The host page's custom attributes.
+    pub attributes: BTreeMap<String, String>,
+    /// Why it was last handed off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<HandoffReason>,
+    /// What the human reads first (latest handoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<HandoffSummary>,
+    /// Action runs in this conversation, oldest first.
+    pub runs: Vec<RunRecord>,
+    /// Private notes, oldest first.
+    pub notes: Vec<Note>,
+}
+
+/// `POST …/assign`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The agent who gets it.
+    pub agent_id: String,
+}
+
+/// `POST …/messages`: an agent's reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    /// Markdown text, at most [`crate::message::MAX_MESSAGE_CHARS`].
+    pub text: String,
+    /// Makes a retry idempotent.
+    pub client_message_id: String,
+}
+
+/// `POST …/resolve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    /// Said to the visitor as the agent's last message, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing_message: Option<String>,
+}
+
+/// `POST …/notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// Plain text, 1–4000 characters.
+    pub text: String,
+}
+
+/// `GET /api/v1/inbox/agents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentList {
+    /// Every agent who can be assigned, by name.
+    pub agents: Vec<AgentRef>,
+}
+
+/// What the inbox socket (`GET /api/v1/inbox/live`) pushes: enough to refresh lists and counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboxEvent {
+    /// A conversation changed: handed off, claimed, assigned, replied to, resolved, reopened,
+    /// handed back, or a new visitor message while a human has it.
+    Changed {
+        /// Which.
+        conversation_id: String,
+        /// Its status now.
+        status: ConversationStatus,
+    },
+    /// The socket is live; anything after this is news.
+    Ready,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_round_trip_through_their_names() {
+        for view in InboxView::ALL {
+            assert_eq!(InboxView::parse(view.as_str()), Some(view));
+        }
+        assert_eq!(InboxView::parse("everything"), None);
+    }
+
+    #[test]
+    fn inbox_events_are_tagged_by_type() {
+        let e = InboxEvent::Changed { conversation_id: "c1".into(), status: ConversationStatus::Waiting };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"type":"changed","conversation_id":"c1","status":"waiting"}"#);
+        assert_eq!(serde_json::from_str::<InboxEvent>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn requests_refuse_unknown_fields() {
+        assert!(serde_json::from_str::<ResolveRequest>(r#"{"closing":"bye"}"#).is_err());
+        assert_eq!(serde_json::from_str::<ResolveRequest>("{}").unwrap(), ResolveRequest::default());
+    }
+}
