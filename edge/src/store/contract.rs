@@ -820,7 +820,7 @@ fn notes_are_kept_in_order_and_erased_with_their_conversation<S: Stores>(store: 
     assert!(block_on(store.add_note(&c, &note("n1", T0))).is_err(), "ids are unique");
     // Notes are visible nowhere in the conversation's messages.
     assert!(block_on(store.messages(&c)).unwrap().iter().all(|m| !m.text.starts_with("note ")));
-    block_on(store.erase_conversations(&[c.clone()])).unwrap();
+    block_on(store.erase_conversations(std::slice::from_ref(&c))).unwrap();
     assert!(block_on(store.notes(&c)).unwrap().is_empty());
     assert_eq!(block_on(store.notes(&other)).unwrap().len(), 1);
 }
