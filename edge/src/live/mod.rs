@@ -4,6 +4,8 @@
 //! (`glue/live.rs`) holds the sockets and calls these functions; the messages themselves stay in
 //! the conversation store (D1), which is the one record of what was said.
 
+pub mod inbox;
+
 use serde::{Deserialize, Serialize};
 use shared::live::{LiveCommand, LiveEvent, MAX_COMMAND_BYTES};
 use shared::{ConversationId, Message, MessageId};
