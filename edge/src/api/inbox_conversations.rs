@@ -47,24 +47,31 @@ pub struct InboxTicket {
     pub agent_id: String,
 }
 
-/// What an inbox request acts on, from its path.
+/// A move of a conversation between statuses that an agent asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Act {
-    /// `POST …/claim`
+pub enum Transition {
+    /// `POST …/claim`: `waiting` → `assigned` to the agent.
     Claim,
-    /// `POST …/take_over`
+    /// `POST …/take_over`: `ai` → `assigned` to the agent.
     TakeOver,
-    /// `POST …/assign`
+    /// `POST …/assign`: to another agent.
     Assign,
-    /// `POST …/messages`
-    Reply,
-    /// `POST …/hand_back`
+    /// `POST …/hand_back`: back to the AI.
     HandBack,
     /// `POST …/resolve`
     Resolve,
-    /// `POST …/reopen`
+    /// `POST …/reopen`: `resolved` → `assigned` to the agent.
     Reopen,
-    /// `POST …/notes`
+}
+
+/// What an inbox request does to a conversation, from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    /// Moves it between statuses.
+    Move(Transition),
+    /// `POST …/messages`: the assignee's reply.
+    Reply,
+    /// `POST …/notes`: a private note.
     Note,
 }
 
@@ -72,13 +79,13 @@ impl Act {
     /// From the last path segment.
     pub fn parse(segment: &str) -> Option<Self> {
         Some(match segment {
-            "claim" => Self::Claim,
-            "take_over" => Self::TakeOver,
-            "assign" => Self::Assign,
+            "claim" => Self::Move(Transition::Claim),
+            "take_over" => Self::Move(Transition::TakeOver),
+            "assign" => Self::Move(Transition::Assign),
+            "hand_back" => Self::Move(Transition::HandBack),
+            "resolve" => Self::Move(Transition::Resolve),
+            "reopen" => Self::Move(Transition::Reopen),
             "messages" => Self::Reply,
-            "hand_back" => Self::HandBack,
-            "resolve" => Self::Resolve,
-            "reopen" => Self::Reopen,
             "notes" => Self::Note,
             _ => return None,
         })
@@ -239,10 +246,21 @@ pub async fn act<D: ApiDeps>(
     let agent = signed_in(edge, req, now_ms).await?;
     let record = existing(edge.store(), raw_id).await?;
     match act {
-        Act::Reply => return reply(edge, req, &agent, &record, now_ms).await,
-        Act::Note => return note(edge, req, &agent, &record, now_ms).await,
-        _ => {}
+        Act::Reply => reply(edge, req, &agent, &record, now_ms).await,
+        Act::Note => note(edge, req, &agent, &record, now_ms).await,
+        Act::Move(transition) => move_conversation(edge, req, &agent, &record, transition, now_ms).await,
     }
+}
+
+/// A [`Transition`]: checked against who acts, made as one conditional write.
+async fn move_conversation<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    agent: &Agent,
+    record: &ConversationRecord,
+    transition: Transition,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
     use ConversationStatus::{Ai, Assigned, Resolved, Waiting};
     let base = Move {
         from: &[],
@@ -252,16 +270,16 @@ pub async fn act<D: ApiDeps>(
         handoff: None,
         at_ms: now_ms,
     };
-    let mut joined = Some(as_seen(&agent));
+    let mut joined = Some(as_seen(agent));
     let mut closing = None;
     let took_over;
-    let (change, wanted) = match act {
-        Act::Claim => (Move { from: &[Waiting], ..base }, "waiting to be claimed"),
-        Act::TakeOver => {
-            took_over = take_over_record(edge, &agent, &record, now_ms).await?;
+    let (change, wanted) = match transition {
+        Transition::Claim => (Move { from: &[Waiting], ..base }, "waiting to be claimed"),
+        Transition::TakeOver => {
+            took_over = take_over_record(edge, agent, record, now_ms).await?;
             (Move { from: &[Ai], handoff: Some(&took_over), ..base }, "with the AI to be taken over")
         }
-        Act::Assign => {
+        Transition::Assign => {
             let body: AssignRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
             let to = edge.store().enabled_agent(&body.agent_id).await?.ok_or_else(|| {
                 ApiError::invalid_field("agent_id", format!("no agent {:?} who can be assigned", body.agent_id))
@@ -272,7 +290,7 @@ pub async fn act<D: ApiDeps>(
                 // Anyone may hand a waiting conversation to someone; an assigned one is its
                 // assignee's (or an admin's) to pass on.
                 Assigned if agent.role != Role::Admin => {
-                    require_assignee(&agent, &record, "reassign")?;
+                    require_assignee(agent, record, "reassign")?;
                     Move { from: &[Assigned], only_if_assignee: Some(&agent.id), ..base }
                 }
                 Assigned => Move { from: &[Waiting, Assigned], ..base },
@@ -281,14 +299,14 @@ pub async fn act<D: ApiDeps>(
             let assignee = to.id.clone();
             let moved =
                 edge.store().move_conversation(&record.id, &Move { assignee: Some(&assignee), ..change }).await?;
-            return finish_move(edge, &record, moved, "waiting or assigned", joined, None, now_ms).await;
+            return finish_move(edge, record, moved, "waiting or assigned", joined, None, now_ms).await;
         }
-        Act::HandBack => {
-            require_assignee(&agent, &record, "hand back")?;
+        Transition::HandBack => {
+            require_assignee(agent, record, "hand back")?;
             joined = None;
-            (Move { from: &[Assigned], to: Ai, assignee: None, only_if_assignee: own(&agent), ..base }, "assigned")
+            (Move { from: &[Assigned], to: Ai, assignee: None, only_if_assignee: own(agent), ..base }, "assigned")
         }
-        Act::Resolve => {
+        Transition::Resolve => {
             let body: ResolveRequest = if req.body.iter().all(u8::is_ascii_whitespace) {
                 ResolveRequest::default()
             } else {
@@ -308,20 +326,19 @@ pub async fn act<D: ApiDeps>(
             let change = if agent.role == Role::Admin {
                 Move { from: &[Waiting, Assigned], to: Resolved, ..base }
             } else {
-                require_assignee(&agent, &record, "resolve")?;
+                require_assignee(agent, record, "resolve")?;
                 Move { from: &[Assigned], to: Resolved, only_if_assignee: Some(&agent.id), ..base }
             };
             (change, "waiting or assigned")
         }
-        Act::Reopen => (Move { from: &[Resolved], ..base }, "resolved"),
-        Act::Reply | Act::Note => unreachable!("answered above"),
+        Transition::Reopen => (Move { from: &[Resolved], ..base }, "resolved"),
     };
     let moved = edge.store().move_conversation(&record.id, &change).await?;
     let closing = match (moved, closing) {
-        (true, Some(text)) => Some(agent_message(edge, &agent, text, None, now_ms)),
+        (true, Some(text)) => Some(agent_message(edge, agent, text, None, now_ms)),
         _ => None,
     };
-    finish_move(edge, &record, moved, wanted, joined, closing, now_ms).await
+    finish_move(edge, record, moved, wanted, joined, closing, now_ms).await
 }
 
 /// The handoff a take-over records: the next of the conversation, its summary written as for
@@ -409,7 +426,7 @@ async fn reply<D: ApiDeps>(
     // The same idempotent insert as a visitor's message: one row per client id, even when racing.
     let (status, stored) = match store_once(edge.store(), &record.id, &message).await? {
         Stored::Fresh(m) if m.id == message.id => (201, *m),
-        Stored::Fresh(m) if m.author == Author::Agent => (200, *m),
+        Stored::Fresh(m) if m.author == Author::Agent && m.author_name == message.author_name => (200, *m),
         _ => return Err(ApiError::invalid_field("client_message_id", "is another author's message's id")),
     };
     let publish = Publish::messages(&record.id, std::slice::from_ref(&stored));

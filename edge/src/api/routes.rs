@@ -133,6 +133,7 @@ fn not_found() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::inbox_conversations::Transition;
 
     #[test]
     fn routes() {
@@ -183,7 +184,7 @@ mod tests {
         assert_eq!(route("GET", "/api/v1/inbox/conversations/c1").unwrap(), Route::InboxConversation("c1".into()));
         assert_eq!(
             route("POST", "/api/v1/inbox/conversations/c1/take_over").unwrap(),
-            Route::InboxAct("c1".into(), Act::TakeOver)
+            Route::InboxAct("c1".into(), Act::Move(Transition::TakeOver))
         );
         assert_eq!(
             route("POST", "/api/v1/inbox/conversations/c1/messages").unwrap(),

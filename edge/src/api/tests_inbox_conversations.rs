@@ -245,9 +245,10 @@ fn only_the_assignee_replies_once_per_client_id_and_the_visitor_sees_it_live() {
         (last["text"].as_str(), last["author_name"].as_str()),
         (Some("Hi, I'm Sam. Let me look."), Some("Sam Rivera"))
     );
-    // An admin may answer a conversation that is not theirs.
+    // An admin may answer a conversation that is not theirs, but not under Sam's client id.
     let boss = agent(&w, "Ada Boss", "admin");
     assert_eq!(act(&w, &boss, &id, "messages", r#"{"text":"Ada here.","client_message_id":"r2"}"#).status, 201);
+    assert_eq!(code(&act(&w, &boss, &id, "messages", body)), (400, "invalid_field".into()));
     // Bad bodies are named.
     assert_eq!(code(&act(&w, &sam, &id, "messages", "{")), (400, "malformed_json".into()));
     assert_eq!(
