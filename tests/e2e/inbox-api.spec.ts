@@ -135,3 +135,77 @@ test("the inbox socket tells every agent tab when a conversation is handed off a
   expect(claimed).toBe(200);
   await expect.poll(async () => (await heard()).filter((e) => e.conversation_id === id).map((e) => e.status)).toEqual(["waiting", "assigned"]);
 });
+
+test("an agent watching a conversation sees the visitor type, types back by name, and the reply arrives live", async ({ browser, request }) => {
+  const email = `inbox${Date.now()}${n++}@pinecone.example`;
+  await request.post("/api/v1/admin/agents", { headers: ADMIN, data: { email, name: "Ana Ortiz", password: PASSWORD } });
+  const visitor = await (await request.post("/api/v1/conversations", { data: {} })).json();
+  const id = visitor.conversation_id as string;
+  await request.post(`/api/v1/conversations/${id}/messages`, {
+    headers: { Authorization: `Bearer ${visitor.token}` },
+    data: { text: "someone logged into my account and withdrew everything", client_message_id: "v1" },
+  });
+  // Two browsers: the agent's inbox page and the visitor's chat, each with its own socket.
+  const agentPage = await (await browser.newContext()).newPage();
+  const visitorPage = await (await browser.newContext()).newPage();
+  await agentPage.goto("/");
+  await visitorPage.goto("/");
+  expect(
+    await agentPage.evaluate(
+      async ({ email, password }) =>
+        (await fetch("/api/v1/inbox/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) })).status,
+      { email, password: PASSWORD },
+    ),
+  ).toBe(200);
+  const open = (page: Page, path: string, protocols: string[]) =>
+    page.evaluate(
+      ({ path, protocols }) =>
+        new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(`${location.origin.replace("http", "ws")}${path}`, protocols);
+          (window as any).socket = ws;
+          (window as any).heard = [];
+          ws.onmessage = (e) => {
+            const event = JSON.parse(e.data);
+            (window as any).heard.push(event);
+            if (event.type === "ready") resolve();
+          };
+          ws.onerror = () => reject(new Error("refused"));
+        }),
+      { path, protocols },
+    );
+  await open(agentPage, `/api/v1/inbox/conversations/${id}/live`, ["switchboard.live.v1"]);
+  await open(visitorPage, `/api/v1/conversations/${id}/live`, ["switchboard.live.v1", `bearer.${visitor.token}`]);
+  const heard = (page: Page, type: string) => page.evaluate((type) => (window as any).heard.filter((e: any) => e.type === type), type);
+  const typing = (page: Page) => page.evaluate(() => (window as any).socket.send(JSON.stringify({ type: "typing", typing: true })));
+
+  await typing(visitorPage);
+  await expect.poll(() => heard(agentPage, "visitor_typing")).toEqual([{ type: "visitor_typing", typing: true }]);
+  const claimed = await agentPage.evaluate(async (id) => (await fetch(`/api/v1/inbox/conversations/${id}/claim`, { method: "POST" })).status, id);
+  expect(claimed).toBe(200);
+  await expect.poll(() => heard(visitorPage, "agent_joined")).toEqual([{ type: "agent_joined", name: "Ana Ortiz", initial: "A" }]);
+  await typing(agentPage);
+  await expect.poll(() => heard(visitorPage, "agent_typing")).toEqual([
+    { type: "agent_typing", agent: { name: "Ana Ortiz", initial: "A" }, typing: true },
+  ]);
+  const replied = await agentPage.evaluate(
+    async (id) =>
+      (await fetch(`/api/v1/inbox/conversations/${id}/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "Hi, I'm Ana. I've locked your account while we look.", client_message_id: "r1" }),
+      })).status,
+    id,
+  );
+  expect(replied).toBe(201);
+  await expect
+    .poll(async () => (await heard(visitorPage, "message")).map((e: any) => [e.message.author_name, e.message.text]))
+    .toContainEqual(["Ana Ortiz", "Hi, I'm Ana. I've locked your account while we look."]);
+  // A private note goes nowhere near the visitor's socket.
+  await agentPage.evaluate(
+    async (id) =>
+      fetch(`/api/v1/inbox/conversations/${id}/notes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "flagged by fraud review" }) }),
+    id,
+  );
+  await visitorPage.waitForTimeout(500);
+  expect(JSON.stringify(await visitorPage.evaluate(() => (window as any).heard))).not.toContain("fraud review");
+});
