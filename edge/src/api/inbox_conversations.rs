@@ -94,8 +94,8 @@ impl Act {
 
 /// The agent as the visitor sees them (an agent's stored name is 1–80 characters; the visitor's
 /// view takes at most 60).
-fn as_seen(agent: &Agent) -> shared::live::Agent {
-    let name: String = agent.name.chars().take(shared::live::MAX_AGENT_NAME_CHARS).collect();
+fn as_seen(name: &str) -> shared::live::Agent {
+    let name: String = name.chars().take(shared::live::MAX_AGENT_NAME_CHARS).collect();
     shared::live::Agent::named(&name).unwrap_or_else(|| shared::live::Agent { name, initial: "?".into() })
 }
 
@@ -270,7 +270,7 @@ async fn move_conversation<D: ApiDeps>(
         handoff: None,
         at_ms: now_ms,
     };
-    let mut joined = Some(as_seen(agent));
+    let mut joined = Some(as_seen(&agent.name));
     let mut closing = None;
     let took_over;
     let (change, wanted) = match transition {
@@ -284,8 +284,7 @@ async fn move_conversation<D: ApiDeps>(
             let to = edge.store().enabled_agent(&body.agent_id).await?.ok_or_else(|| {
                 ApiError::invalid_field("agent_id", format!("no agent {:?} who can be assigned", body.agent_id))
             })?;
-            let to = Agent { id: to.id, name: to.name, email: String::new(), role: Role::Agent };
-            joined = Some(as_seen(&to));
+            joined = Some(as_seen(&to.name));
             let change = match record.status {
                 // Anyone may hand a waiting conversation to someone; an assigned one is its
                 // assignee's (or an admin's) to pass on.
@@ -368,7 +367,7 @@ fn agent_message(
     let id = MessageId::parse(format!("a{}", random_text(edge.entropy(), 16))).expect("base64url id");
     NewMessage {
         author: Author::Agent,
-        author_name: Some(as_seen(agent).name),
+        author_name: Some(as_seen(&agent.name).name),
         client_message_id: client_id,
         ..NewMessage::bot(id, text, None, now_ms)
     }
@@ -498,7 +497,7 @@ pub async fn watch<D: ApiDeps>(
     let after =
         cursor(req.query_param("after").as_deref()).map_err(|e| ApiError::invalid_field("after", e.to_string()))?;
     let subscriber =
-        Subscriber { conversation: record.id, watcher: Watcher::Agent, agent: Some(Box::new(as_seen(&agent))) };
+        Subscriber { conversation: record.id, watcher: Watcher::Agent, agent: Some(Box::new(as_seen(&agent.name))) };
     Ok(HttpResponse { upgrade: Some(LiveTicket { subscriber, after }), ..HttpResponse::empty(101, vec![]) })
 }
 
