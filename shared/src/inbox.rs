@@ -9,12 +9,20 @@
 //! - `POST inbox/conversations/{id}/take_over` → [`ConversationDetail`]: an agent takes a
 //!   conversation the AI still handles (watching it first is just reading it)
 //! - `POST inbox/conversations/{id}/assign` [`AssignRequest`] → [`ConversationDetail`]
-//! - `POST inbox/conversations/{id}/messages` [`ReplyRequest`] → [`crate::Message`] (idempotent by
-//!   `client_message_id`; only the assignee may reply)
+//! - `POST inbox/conversations/{id}/messages` [`ReplyRequest`] → [`crate::Message`] (`201`; a retry
+//!   with the same `client_message_id` answers `200` with the stored one; only on an `assigned`
+//!   conversation, `409 wrong_status` otherwise, and only by its assignee or an admin, `403
+//!   not_assignee` otherwise)
 //! - `POST inbox/conversations/{id}/hand_back` → [`ConversationDetail`]: back to the AI
 //! - `POST inbox/conversations/{id}/resolve` [`ResolveRequest`] → [`ConversationDetail`]
 //! - `POST inbox/conversations/{id}/reopen` → [`ConversationDetail`] (assigned to the reopener)
-//! - `POST inbox/conversations/{id}/notes` [`NoteRequest`] → [`Note`] (never shown to the visitor)
+//! - `POST inbox/conversations/{id}/notes` [`NoteRequest`] → [`Note`] (`201`; never shown to the
+//!   visitor)
+//!
+//! A move that finds the conversation elsewhere answers `409 already_claimed` (another agent has
+//! it) or `409 wrong_status`; hand back and resolve are the assignee's (or an admin's), `403
+//! not_assignee` otherwise; a take-over is recorded as a handoff with
+//! [`HandoffReason::AgentTookOver`].
 //! - `GET  inbox/agents` → [`AgentList`] (for assigning)
 //! - `GET  inbox/live` (WebSocket, subprotocol [`crate::live::LIVE_PROTOCOL`]): [`InboxEvent`]s
 //! - `GET  inbox/conversations/{id}/live` (WebSocket): the conversation's
