@@ -2,7 +2,7 @@
 //! session cookie only, from the edge's own pages; a visitor's token opens none of them.
 //!
 //! Routes (all JSON; errors are [`crate::ApiErrorBody`]):
-//! - `GET  inbox/conversations?view=waiting|mine|open|resolved&q=TEXT` → [`ConversationList`]
+//! - `GET  inbox/conversations?view=waiting|mine|open|resolved|ai&q=TEXT` → [`ConversationList`]
 //! - `GET  inbox/conversations/{id}` → [`ConversationDetail`]
 //! - `POST inbox/conversations/{id}/claim` → [`ConversationDetail`]; `409 already_claimed` when
 //!   someone else got it first (exactly one of two racing claims wins)
@@ -47,11 +47,13 @@ pub enum InboxView {
     Open,
     /// Resolved, newest first.
     Resolved,
+    /// Still with the AI, newest conversation first: an agent may watch one and take over.
+    Ai,
 }
 
 impl InboxView {
     /// Every view, in the order the inbox shows them.
-    pub const ALL: [InboxView; 4] = [Self::Waiting, Self::Mine, Self::Open, Self::Resolved];
+    pub const ALL: [InboxView; 5] = [Self::Waiting, Self::Mine, Self::Open, Self::Resolved, Self::Ai];
 
     /// As written in `?view=`.
     pub fn as_str(self) -> &'static str {
@@ -60,6 +62,7 @@ impl InboxView {
             Self::Mine => "mine",
             Self::Open => "open",
             Self::Resolved => "resolved",
+            Self::Ai => "ai",
         }
     }
 
@@ -75,6 +78,7 @@ impl InboxView {
             Self::Mine => "Mine",
             Self::Open => "All open",
             Self::Resolved => "Resolved",
+            Self::Ai => "With AI",
         }
     }
 }
@@ -99,6 +103,9 @@ pub struct InboxCounts {
     pub open: u32,
     /// Resolved.
     pub resolved: u32,
+    /// With the AI.
+    #[serde(default)]
+    pub ai: u32,
 }
 
 impl InboxCounts {
@@ -109,6 +116,7 @@ impl InboxCounts {
             InboxView::Mine => self.mine,
             InboxView::Open => self.open,
             InboxView::Resolved => self.resolved,
+            InboxView::Ai => self.ai,
         }
     }
 }

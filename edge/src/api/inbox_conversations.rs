@@ -116,7 +116,7 @@ pub async fn list<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
     let view = match req.query_param("view") {
         None => InboxView::default(),
         Some(v) => InboxView::parse(&v).ok_or_else(|| {
-            ApiError::invalid_field("view", format!("{v:?} is no view; use waiting, mine, open or resolved"))
+            ApiError::invalid_field("view", format!("{v:?} is no view; use waiting, mine, open, resolved or ai"))
         })?,
     };
     let q = req.query_param("q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty());

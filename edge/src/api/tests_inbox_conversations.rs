@@ -411,7 +411,10 @@ fn the_views_count_and_search_and_a_visitor_message_while_waiting_is_news() {
     let ids: Vec<&str> =
         waiting["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2);
-    assert_eq!(waiting["counts"], json!({"waiting": 2, "mine": 0, "open": 2, "resolved": 0}));
+    assert_eq!(waiting["counts"], json!({"waiting": 2, "mine": 0, "open": 2, "resolved": 0, "ai": 1}));
+    let with_ai = list("?view=ai");
+    assert_eq!(with_ai["conversations"].as_array().unwrap().len(), 1, "the AI's conversation, to watch");
+    assert_eq!(with_ai["conversations"][0]["status"], "ai");
     assert_eq!(waiting["now_ms"], NOW_MS);
     assert_eq!(waiting["conversations"][0]["reason"], "The visitor asked for a person");
     act(&w, &sam, &first, "claim", "");

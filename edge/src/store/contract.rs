@@ -778,7 +778,13 @@ fn the_views_are_ordered_counted_and_searched_alike<S: Stores>(store: &S) {
     assert_eq!(list(InboxView::Mine, None), ["c3"]);
     assert_eq!(list(InboxView::Open, None), ["c4", "c1", "c3", "c2"], "newest activity first");
     assert_eq!(list(InboxView::Resolved, None), ["c5"]);
-    assert_eq!(block_on(store.inbox_counts("a1")).unwrap(), InboxCounts { waiting: 2, mine: 1, open: 4, resolved: 1 });
+    create(store, "c7", T0 + 1);
+    assert_eq!(list(InboxView::Ai, None), ["c7", "c6"], "newest conversation first");
+    assert_eq!(list(InboxView::Ai, Some("hi")), ["c7", "c6"], "searched too");
+    assert_eq!(
+        block_on(store.inbox_counts("a1")).unwrap(),
+        InboxCounts { waiting: 2, mine: 1, open: 4, resolved: 1, ai: 2 }
+    );
     assert_eq!(block_on(store.inbox_list(InboxView::Open, "a1", None, 2)).unwrap().len(), 2, "limited");
     // Search: email in any ASCII case, message text, LIKE's wildcards taken literally.
     assert_eq!(list(InboxView::Open, Some("kim@example")), ["c2"]);

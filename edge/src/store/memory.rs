@@ -463,12 +463,13 @@ impl MemoryStore {
 }
 
 fn in_view(view: InboxView, c: &ConversationRecord, agent_id: &str) -> bool {
-    use ConversationStatus::{Assigned, Resolved, Waiting};
+    use ConversationStatus::{Ai, Assigned, Resolved, Waiting};
     match view {
         InboxView::Waiting => c.status == Waiting,
         InboxView::Mine => c.status == Assigned && c.assignee_id.as_deref() == Some(agent_id),
         InboxView::Open => matches!(c.status, Waiting | Assigned),
         InboxView::Resolved => c.status == Resolved,
+        InboxView::Ai => c.status == Ai,
     }
 }
 
@@ -497,6 +498,7 @@ impl InboxStore for MemoryStore {
                 rows.sort_by(|(_, a), (_, b)| (b.last_message_at_ms, &b.id).cmp(&(a.last_message_at_ms, &a.id)))
             }
             InboxView::Resolved => rows.sort_by(|(at_a, a), (at_b, b)| (at_b, &b.id).cmp(&(at_a, &a.id))),
+            InboxView::Ai => rows.sort_by(|(_, a), (_, b)| (b.created_at_ms, &b.id).cmp(&(a.created_at_ms, &a.id))),
         }
         Ok(rows.into_iter().take(limit).map(|(_, r)| r).collect())
     }
@@ -509,6 +511,7 @@ impl InboxStore for MemoryStore {
             mine: count(InboxView::Mine),
             open: count(InboxView::Open),
             resolved: count(InboxView::Resolved),
+            ai: count(InboxView::Ai),
         })
     }
 

@@ -78,6 +78,7 @@ struct CountsRow {
     mine: f64,
     open: f64,
     resolved: f64,
+    ai: f64,
 }
 
 impl<P: SqlPort> SqlStore<P> {
@@ -102,6 +103,7 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
             InboxView::Mine => ("c.assignee_id = ?1 AND c.status = 'assigned'", "last_at, c.id"),
             InboxView::Open => ("c.status IN ('waiting', 'assigned')", "last_at DESC, c.id DESC"),
             InboxView::Resolved => ("c.status = 'resolved'", "c.resolved_at_ms DESC, c.id DESC"),
+            InboxView::Ai => ("c.status = 'ai'", "c.created_at_ms DESC, c.id DESC"),
         };
         // A search is LIKE over the lead, the user id and every message's text of the view's
         // conversations: fine for an inbox's thousands, not for millions (no full-text index).
@@ -128,7 +130,8 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
                 "SELECT (SELECT COUNT(*) FROM conversations WHERE status = 'waiting') AS waiting, \
                  (SELECT COUNT(*) FROM conversations WHERE assignee_id = ?1 AND status = 'assigned') AS mine, \
                  (SELECT COUNT(*) FROM conversations WHERE status IN ('waiting', 'assigned')) AS open, \
-                 (SELECT COUNT(*) FROM conversations WHERE status = 'resolved') AS resolved",
+                 (SELECT COUNT(*) FROM conversations WHERE status = 'resolved') AS resolved, \
+                 (SELECT COUNT(*) FROM conversations WHERE status = 'ai') AS ai",
                 vec![SqlValue::text(agent_id)],
             ))
             .await?;
@@ -138,6 +141,7 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
             mine: row.mine as u32,
             open: row.open as u32,
             resolved: row.resolved as u32,
+            ai: row.ai as u32,
         })
     }
 
