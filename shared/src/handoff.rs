@@ -356,6 +356,11 @@ pub enum HandoffReason {
         /// The form's title.
         form: String,
     },
+    /// An agent took the conversation over from the AI in the inbox.
+    AgentTookOver {
+        /// The agent's display name.
+        agent: String,
+    },
 }
 
 impl HandoffReason {
@@ -370,6 +375,7 @@ impl HandoffReason {
             Self::ActionFailed { action } => format!("Action failed: {action}"),
             Self::ActionResult { action } => format!("The result of {action} needs a person"),
             Self::FormSubmitted { form } => format!("Form submitted: {form}"),
+            Self::AgentTookOver { agent } => format!("{agent} took over from the AI"),
         }
     }
 }

@@ -287,7 +287,8 @@ pub async fn post_message<D: Deps>(
     };
     let history = history_before(edge.store(), &record.id, &stored.id).await?;
     let replies = turn::respond(edge, &mut record, &stored, text, &history, now_ms).await?;
-    finish(edge.store(), &record.id, stored, replies, now_ms).await
+    let response = finish(edge.store(), &record.id, stored, replies, now_ms).await?;
+    Ok(super::inbox_conversations::tell_inbox(response, &record))
 }
 
 /// The messages the engine sees before `message`: the last few, bounded in cost.

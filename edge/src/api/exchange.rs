@@ -51,6 +51,7 @@ pub async fn finish<S: ConversationStore>(
             // Derived from the visitor message: a concurrent retry writes the same ids, never more.
             id: MessageId::parse(format!("{}-r{i}", visitor.id)).expect("derived id"),
             author: Author::Bot,
+            author_name: None,
             text: r.text,
             sources: r.sources,
             client_message_id: None,

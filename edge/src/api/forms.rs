@@ -96,7 +96,8 @@ pub async fn submit<D: Deps>(
             replies
         }
     };
-    finish(edge.store(), &record.id, stored, replies, now_ms).await
+    let response = finish(edge.store(), &record.id, stored, replies, now_ms).await?;
+    Ok(super::inbox_conversations::tell_inbox(response, &record))
 }
 
 /// With a signed identity (JWT) the lead's email and name come from the token alone: a lead form

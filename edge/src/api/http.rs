@@ -54,6 +54,13 @@ pub struct HttpResponse {
     /// A live socket the request may open (`101`): `glue` hands the request to the
     /// conversation's object with it instead of answering.
     pub upgrade: Option<super::live::LiveTicket>,
+    /// What this request changed that agents' inbox lists show (boxed, like the rarer fields, to
+    /// keep responses small), for the Worker to push to the
+    /// site's inbox sockets (`glue` hands it to the `Inbox` object); never sent in the body.
+    pub inbox: Option<Box<shared::inbox::InboxEvent>>,
+    /// An agent's inbox socket the request may open (`101`): `glue` hands the request to the
+    /// site's `Inbox` object instead of answering.
+    pub inbox_upgrade: Option<Box<super::inbox_conversations::InboxTicket>>,
 }
 
 /// Events of one conversation to push to its live sockets.
@@ -77,7 +84,16 @@ impl Publish {
 impl HttpResponse {
     /// A response without a body.
     pub fn empty(status: u16, headers: Vec<(String, String)>) -> Self {
-        Self { status, headers, body: String::new(), log: None, publish: None, upgrade: None }
+        Self {
+            status,
+            headers,
+            body: String::new(),
+            log: None,
+            publish: None,
+            upgrade: None,
+            inbox: None,
+            inbox_upgrade: None,
+        }
     }
 
     /// A JSON response.
@@ -93,6 +109,8 @@ impl HttpResponse {
             log: None,
             publish: None,
             upgrade: None,
+            inbox: None,
+            inbox_upgrade: None,
         }
     }
 

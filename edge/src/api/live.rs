@@ -55,7 +55,7 @@ pub async fn visitor_ticket<S: ConversationStore>(
     let record = authorize_token(store, token, raw_id).await?;
     let after =
         cursor(req.query_param("after").as_deref()).map_err(|e| ApiError::invalid_field("after", e.to_string()))?;
-    Ok(LiveTicket { subscriber: Subscriber { conversation: record.id, watcher: Watcher::Visitor }, after })
+    Ok(LiveTicket { subscriber: Subscriber { conversation: record.id, watcher: Watcher::Visitor, agent: None }, after })
 }
 
 /// `GET /api/v1/conversations/{id}/live`: `101` carrying the ticket, which the Worker hands with
@@ -88,7 +88,7 @@ pub async fn agent_message<D: ApiDeps>(
 ) -> Result<HttpResponse, ApiError> {
     let conversation = existing(edge.store(), raw_id).await?;
     let body: AgentMessageRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
-    agent(&body.agent)?;
+    let who = agent(&body.agent)?;
     let client_id = ClientMessageId::parse(body.client_message_id)
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
     let text = body.text.trim();
@@ -98,6 +98,7 @@ pub async fn agent_message<D: ApiDeps>(
     let id = MessageId::parse(format!("a{}", random_text(edge.entropy(), 16))).expect("base64url id");
     let message = NewMessage {
         author: Author::Agent,
+        author_name: Some(who.name),
         ..NewMessage::visitor(id, text.to_string(), client_id.to_string(), now_ms)
     };
     // The same idempotent insert as a visitor's message: one row per client id, even when racing.

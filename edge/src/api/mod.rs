@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod forms;
 pub mod http;
 pub mod inbox;
+pub mod inbox_conversations;
 pub mod live;
 pub mod routes;
 pub mod security_headers;
@@ -26,7 +27,7 @@ use crate::conversation::Deps;
 use crate::handoff::HandoffEnv;
 use crate::inbox::password::Kdf;
 use crate::limits::RateLimiter;
-use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore};
+use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
@@ -34,9 +35,9 @@ use shared::site::SiteBundle;
 /// Largest request body any route accepts; bigger ones get `413 payload_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// What the API needs beyond a conversation turn: erasure, agents' accounts and password hashing,
-/// and the two secrets it checks.
-pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore> {
+/// What the API needs beyond a conversation turn: erasure, agents' accounts, the inbox and
+/// password hashing, and the two secrets it checks.
+pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore> {
     /// PBKDF2 for agents' passwords.
     type Kdf: Kdf;
     /// The key derivation.
@@ -121,7 +122,7 @@ where
 
 impl<S, L, E, R, N, K> ApiDeps for Edge<'_, S, L, E, R, N, K>
 where
-    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore,
+    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -200,6 +201,12 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
             admin::authorize(edge, req)?;
             live::agent_signal(edge, req, &id).await
         }
+        Route::InboxList => inbox_conversations::list(edge, req, now_ms).await,
+        Route::InboxConversation(id) => inbox_conversations::show(edge, req, &id, now_ms).await,
+        Route::InboxAct(id, act) => inbox_conversations::act(edge, req, &id, act, now_ms).await,
+        Route::InboxWatch(id) => inbox_conversations::watch(edge, req, &id, now_ms).await,
+        Route::InboxAgents => inbox_conversations::agents(edge, req, now_ms).await,
+        Route::InboxLive => inbox_conversations::inbox_socket(edge, req, now_ms).await,
     }
 }
 
@@ -213,6 +220,8 @@ mod tests_erasure;
 mod tests_handoff;
 #[cfg(test)]
 mod tests_inbox;
+#[cfg(test)]
+mod tests_inbox_conversations;
 #[cfg(test)]
 mod tests_live;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The route table: method and path to a [`Route`].
 
 use super::error::ApiError;
+use super::inbox_conversations::Act;
 use shared::api::ErrorCode;
 
 /// An API route with its path parameters.
@@ -46,6 +47,18 @@ pub enum Route {
     AdminAgentMessage(String),
     /// `POST /api/v1/admin/conversations/{id}/events`: an agent joined or is typing
     AdminAgentSignal(String),
+    /// `GET /api/v1/inbox/conversations?view=…&q=…`
+    InboxList,
+    /// `GET /api/v1/inbox/conversations/{id}`
+    InboxConversation(String),
+    /// `POST /api/v1/inbox/conversations/{id}/{claim|take_over|assign|messages|hand_back|resolve|reopen|notes}`
+    InboxAct(String, Act),
+    /// `GET /api/v1/inbox/conversations/{id}/live` (a WebSocket, an agent's)
+    InboxWatch(String),
+    /// `GET /api/v1/inbox/agents`
+    InboxAgents,
+    /// `GET /api/v1/inbox/live` (a WebSocket: the inbox's news)
+    InboxLive,
 }
 
 /// Finds the route, or says why there is none (404 / 405).
@@ -79,6 +92,14 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["conversations", id, "live"] if get => Ok(Route::Live(id.to_string())),
         ["admin", "conversations", id, "messages"] if post => Ok(Route::AdminAgentMessage(id.to_string())),
         ["admin", "conversations", id, "events"] if post => Ok(Route::AdminAgentSignal(id.to_string())),
+        ["inbox", "conversations"] if get => Ok(Route::InboxList),
+        ["inbox", "conversations", id] if get => Ok(Route::InboxConversation(id.to_string())),
+        ["inbox", "conversations", id, "live"] if get => Ok(Route::InboxWatch(id.to_string())),
+        ["inbox", "conversations", id, act] if post && Act::parse(act).is_some() => {
+            Ok(Route::InboxAct(id.to_string(), Act::parse(act).expect("checked")))
+        }
+        ["inbox", "agents"] if get => Ok(Route::InboxAgents),
+        ["inbox", "live"] if get => Ok(Route::InboxLive),
         ["site"]
         | ["conversations"]
         | ["conversations", _, "messages"]
@@ -94,7 +115,11 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["inbox", "session"]
         | ["inbox", "me"]
         | ["conversations", _, "live"]
-        | ["admin", "conversations", _, "messages" | "events"] => {
+        | ["admin", "conversations", _, "messages" | "events"]
+        | ["inbox", "conversations"]
+        | ["inbox", "conversations", _]
+        | ["inbox", "conversations", _, "live"]
+        | ["inbox", "agents" | "live"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
         _ => Err(not_found()),
@@ -150,6 +175,27 @@ mod tests {
             assert_eq!(route(method, path).unwrap_err().code, ErrorCode::MethodNotAllowed, "{method} {path}");
         }
         assert_eq!(route("DELETE", "/api/v1/conversations/c1/messages").unwrap_err().code, ErrorCode::MethodNotAllowed);
+    }
+
+    #[test]
+    fn inbox_routes() {
+        assert_eq!(route("GET", "/api/v1/inbox/conversations").unwrap(), Route::InboxList);
+        assert_eq!(route("GET", "/api/v1/inbox/conversations/c1").unwrap(), Route::InboxConversation("c1".into()));
+        assert_eq!(
+            route("POST", "/api/v1/inbox/conversations/c1/take_over").unwrap(),
+            Route::InboxAct("c1".into(), Act::TakeOver)
+        );
+        assert_eq!(
+            route("POST", "/api/v1/inbox/conversations/c1/messages").unwrap(),
+            Route::InboxAct("c1".into(), Act::Reply)
+        );
+        assert_eq!(route("GET", "/api/v1/inbox/conversations/c1/live").unwrap(), Route::InboxWatch("c1".into()));
+        assert_eq!(route("GET", "/api/v1/inbox/live").unwrap(), Route::InboxLive);
+        assert_eq!(route("GET", "/api/v1/inbox/agents").unwrap(), Route::InboxAgents);
+        assert_eq!(route("POST", "/api/v1/inbox/conversations/c1/delete").unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(route("GET", "/api/v1/inbox/conversations/c1/claim").unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(route("POST", "/api/v1/inbox/conversations/c1").unwrap_err().code, ErrorCode::MethodNotAllowed);
+        assert_eq!(route("POST", "/api/v1/inbox/live").unwrap_err().code, ErrorCode::MethodNotAllowed);
     }
 
     #[test]

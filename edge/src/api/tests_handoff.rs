@@ -12,7 +12,7 @@ use shared::handoff::ConversationStatus;
 use shared::site::SiteBundle;
 use shared::ConversationId;
 
-const HANDOFF: &str = r#"
+pub(super) const HANDOFF: &str = r#"
 [handoff]
 [[handoff.topics]]
 name = "Account takeover"
@@ -29,7 +29,7 @@ const CLAIM: &str = r#"{"name":"Damage Claim","type":"form","description":"Repor
     "form":{"title":"Damage claim","fields":[{"name":"order","kind":"text","label":"Order","required":true}],
     "on_submit":{"handoff":true}}}"#;
 
-fn site_with(extra: &str) -> SiteBundle {
+pub(super) fn site_with(extra: &str) -> SiteBundle {
     let agent = format!(
         "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\n[answering]\nfallback = \"I don't know that.\"\n\
          [limits]\nconversations_per_ip_per_hour = 100000\n[actions]\nallowed_hosts = [\"api.example.com\", \"hooks.example.com\"]\n\

@@ -142,7 +142,7 @@ impl DurableObject for Conversation {
             WebSocketIncomingMessage::String(text) => text,
             WebSocketIncomingMessage::Binary(_) => return ws.close(Some(CLOSE_POLICY), Some("text frames only")),
         };
-        match command_event(subscriber.watcher, &frame) {
+        match command_event(&subscriber, &frame) {
             Ok(event) => {
                 let sockets: Vec<Held> = self.state.get_websockets().into_iter().map(Held).collect();
                 fan_out(&subscriber.conversation, &event, &sockets);

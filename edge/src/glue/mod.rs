@@ -4,6 +4,7 @@
 mod body;
 mod d1;
 mod entropy;
+mod inbox;
 mod kdf;
 mod limiter;
 mod live;
@@ -115,6 +116,19 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         if let Some(ticket) = &response.upgrade {
             // The conversation's object answers the upgrade and holds the socket.
             return live::connect(&env.durable_object("CONVERSATION")?, ticket).await;
+        }
+        if let Some(ticket) = &response.inbox_upgrade {
+            // The site's inbox object answers the upgrade and holds the agent's socket.
+            return inbox::connect(&env.durable_object("INBOX")?, ticket).await;
+        }
+        if let Some(event) = response.inbox.take() {
+            // Lists refresh after the answer is sent; a tab that misses it reloads on reconnect.
+            let inboxes = env.durable_object("INBOX")?;
+            ctx.wait_until(async move {
+                if let Err(e) = inbox::publish(&inboxes, &event).await {
+                    worker::console_error!("inbox push failed: {e}");
+                }
+            });
         }
         if let Some(publish) = response.publish.take() {
             // Pushed after the answer is sent: the stored messages are the record, and a socket

@@ -4,13 +4,15 @@
 //! (`glue/live.rs`) holds the sockets and calls these functions; the messages themselves stay in
 //! the conversation store (D1), which is the one record of what was said.
 
+pub mod inbox;
+
 use serde::{Deserialize, Serialize};
 use shared::live::{LiveCommand, LiveEvent, MAX_COMMAND_BYTES};
 use shared::{ConversationId, Message, MessageId};
 use std::collections::{BTreeSet, VecDeque};
 
-/// Who holds a socket. Only visitors connect today (with their conversation token); agents will
-/// connect with an inbox session, checked by the Worker before the object sees the socket.
+/// Who holds a socket: a visitor (with the conversation token) or an agent (with an inbox
+/// session from the edge's own pages), checked by the Worker before the object sees the socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Watcher {
@@ -28,6 +30,10 @@ pub struct Subscriber {
     pub conversation: ConversationId,
     /// Who holds it.
     pub watcher: Watcher,
+    /// The agent holding it, as the visitor sees them (agents' sockets only: their typing is
+    /// published with this name, which the socket itself cannot claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Box<shared::live::Agent>>,
 }
 
 /// Most sockets one conversation holds at once (a visitor's tabs and every agent watching);
@@ -101,16 +107,20 @@ pub enum CommandError {
     NotAllowed,
 }
 
-/// The event a client's frame causes. A visitor may only say whether it is typing; agents' typing
-/// reaches the object through the Worker (with the agent's name, which a socket cannot claim).
-pub fn command_event(watcher: Watcher, frame: &str) -> Result<LiveEvent, CommandError> {
+/// The event a client's frame causes. A socket may only say whether its holder is typing: a
+/// visitor's as [`LiveEvent::VisitorTyping`], an agent's as [`LiveEvent::AgentTyping`] with the
+/// name the Worker put on the socket (an agent's socket without one may say nothing).
+pub fn command_event(subscriber: &Subscriber, frame: &str) -> Result<LiveEvent, CommandError> {
     if frame.len() > MAX_COMMAND_BYTES {
         return Err(CommandError::TooLong);
     }
     let command: LiveCommand = serde_json::from_str(frame).map_err(|e| CommandError::Unreadable(e.to_string()))?;
-    match (watcher, command) {
-        (Watcher::Visitor, LiveCommand::Typing { typing }) => Ok(LiveEvent::VisitorTyping { typing }),
-        (Watcher::Agent, LiveCommand::Typing { .. }) => Err(CommandError::NotAllowed),
+    match (subscriber.watcher, &subscriber.agent, command) {
+        (Watcher::Visitor, _, LiveCommand::Typing { typing }) => Ok(LiveEvent::VisitorTyping { typing }),
+        (Watcher::Agent, Some(agent), LiveCommand::Typing { typing }) => {
+            Ok(LiveEvent::AgentTyping { agent: (**agent).clone(), typing })
+        }
+        (Watcher::Agent, None, LiveCommand::Typing { .. }) => Err(CommandError::NotAllowed),
     }
 }
 
@@ -223,7 +233,11 @@ mod tests {
     impl FakeSocket {
         fn of(conversation: &str, watcher: Watcher) -> Self {
             let conversation = ConversationId::parse(conversation).unwrap();
-            Self { subscriber: Some(Subscriber { conversation, watcher }), open: true, got: RefCell::default() }
+            Self {
+                subscriber: Some(Subscriber { conversation, watcher, agent: None }),
+                open: true,
+                got: RefCell::default(),
+            }
         }
     }
 
@@ -276,10 +290,16 @@ mod tests {
         assert_eq!(frame, said("m1"));
     }
 
+    fn held_by(watcher: Watcher, agent: Option<&str>) -> Subscriber {
+        let agent = agent.map(|name| Box::new(Agent::named(name).unwrap()));
+        Subscriber { conversation: ConversationId::parse("c1").unwrap(), watcher, agent }
+    }
+
     #[test]
     fn a_visitor_may_only_say_it_is_typing() {
+        let visitor = held_by(Watcher::Visitor, None);
         assert_eq!(
-            command_event(Watcher::Visitor, r#"{"type":"typing","typing":true}"#),
+            command_event(&visitor, r#"{"type":"typing","typing":true}"#),
             Ok(LiveEvent::VisitorTyping { typing: true })
         );
         for frame in [
@@ -287,11 +307,25 @@ mod tests {
             r#"{"type":"agent_joined","name":"Boss","initial":"B"}"#,
             "not json",
         ] {
-            assert!(matches!(command_event(Watcher::Visitor, frame), Err(CommandError::Unreadable(_))), "{frame}");
+            assert!(matches!(command_event(&visitor, frame), Err(CommandError::Unreadable(_))), "{frame}");
         }
         let long = format!(r#"{{"type":"typing","typing":true,"pad":"{}"}}"#, "x".repeat(MAX_COMMAND_BYTES));
-        assert_eq!(command_event(Watcher::Visitor, &long), Err(CommandError::TooLong));
-        assert_eq!(command_event(Watcher::Agent, r#"{"type":"typing","typing":true}"#), Err(CommandError::NotAllowed));
+        assert_eq!(command_event(&visitor, &long), Err(CommandError::TooLong));
+    }
+
+    #[test]
+    fn an_agents_typing_carries_the_name_the_worker_put_on_the_socket() {
+        let typing = r#"{"type":"typing","typing":true}"#;
+        assert_eq!(
+            command_event(&held_by(Watcher::Agent, Some("Sam Rivera")), typing),
+            Ok(LiveEvent::AgentTyping { agent: Agent::named("Sam Rivera").unwrap(), typing: true })
+        );
+        assert_eq!(command_event(&held_by(Watcher::Agent, None), typing), Err(CommandError::NotAllowed));
+        // A visitor's socket stays a visitor's, whatever name it carries.
+        assert_eq!(
+            command_event(&held_by(Watcher::Visitor, Some("Sam")), typing),
+            Ok(LiveEvent::VisitorTyping { typing: true })
+        );
     }
 
     #[test]

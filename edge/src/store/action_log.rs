@@ -67,4 +67,10 @@ pub trait ActionLogStore {
         limit: usize,
         before: Option<i64>,
     ) -> Result<Vec<ActionLogEntry>, StoreError>;
+    /// The latest `limit` runs in a conversation, oldest first (what the inbox shows an agent).
+    async fn conversation_runs(
+        &self,
+        conversation: &ConversationId,
+        limit: usize,
+    ) -> Result<Vec<ActionLogEntry>, StoreError>;
 }

@@ -14,8 +14,8 @@ use shared::handoff::{ConversationStatus, HandoffReason, HandoffSummary};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, FormCard, Source, Submission};
 
 /// What the edge needs of one store.
-trait Stores: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore {}
-impl<S: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore> Stores for S {}
+trait Stores: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore + InboxStore {}
+impl<S: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore + InboxStore> Stores for S {}
 
 /// Runs each named contract test on the memory store and on the SQL store over SQLite.
 macro_rules! contract {
@@ -52,6 +52,14 @@ contract!(
     saving_state_never_changes_who_answers_and_keeps_streaks_and_the_notice,
     a_delivery_is_claimed_by_one_caller_and_every_attempt_is_recorded,
     erasing_removes_webhook_deliveries_and_their_attempts,
+    of_two_agents_claiming_at_once_one_gets_the_conversation,
+    a_take_over_silences_the_ai_and_a_hand_back_lets_a_second_handoff_notify_once,
+    only_the_assignee_moves_an_assigned_conversation_and_resolving_is_dated,
+    the_views_are_ordered_counted_and_searched_alike,
+    notes_are_kept_in_order_and_erased_with_their_conversation,
+    agents_to_assign_are_the_enabled_ones_by_name,
+    a_conversations_runs_come_oldest_first_and_only_its_own,
+    agents_messages_keep_the_agents_name,
 );
 
 const T0: u64 = 1_795_478_400_000;
@@ -282,6 +290,7 @@ fn every_message_field_round_trips<S: Stores>(store: &S) {
                 does: ButtonAct::OpenUrl("https://s.example".into()),
             },
         ],
+        author_name: Some("Sam Rivera".into()),
         ..reply("m1-r0", "m1", T0 + 1)
     };
     block_on(store.insert_replies(&c, std::slice::from_ref(&full))).unwrap();
@@ -618,4 +627,239 @@ fn a_disabled_account_opens_nothing<S: Stores>(store: &S) {
     block_on(store.open_session("h1", "a1", T0, T0 + 1000)).unwrap();
     assert_eq!(block_on(store.session_agent("h1", T0)).unwrap(), None);
     assert!(block_on(store.account_by_email("off@pinecone.example")).unwrap().unwrap().disabled);
+}
+
+// The inbox.
+
+use super::inbox::{InboxStore, Move, NewNote};
+use shared::inbox::{AgentRef, InboxCounts, InboxView};
+
+fn waiting<S: Stores>(store: &S, id: &str, at_ms: u64) -> ConversationId {
+    let c = create(store, id, T0);
+    assert!(block_on(store.hand_off(&c, &handoff(1, at_ms), None)).unwrap());
+    c
+}
+
+fn claim(agent: &str, at_ms: u64) -> Move<'_> {
+    Move {
+        from: &[ConversationStatus::Waiting],
+        to: ConversationStatus::Assigned,
+        assignee: Some(agent),
+        only_if_assignee: None,
+        handoff: None,
+        at_ms,
+    }
+}
+
+fn status_of<S: Stores>(store: &S, c: &ConversationId) -> (ConversationStatus, Option<String>) {
+    let r = block_on(store.conversation(c)).unwrap().unwrap();
+    (r.status, r.assignee_id)
+}
+
+fn of_two_agents_claiming_at_once_one_gets_the_conversation<S: Stores>(store: &S) {
+    let c = waiting(store, "c1", T0 + 1);
+    // Both read "waiting"; both write: the condition lets exactly one change the row.
+    assert!(block_on(store.move_conversation(&c, &claim("a1", T0 + 2))).unwrap());
+    assert!(!block_on(store.move_conversation(&c, &claim("a2", T0 + 2))).unwrap());
+    assert_eq!(status_of(store, &c), (ConversationStatus::Assigned, Some("a1".into())));
+    // A conversation the AI still has, or none at all, cannot be claimed.
+    let ai = create(store, "c2", T0);
+    assert!(!block_on(store.move_conversation(&ai, &claim("a1", T0))).unwrap());
+    assert!(!block_on(store.move_conversation(&cid("ghost"), &claim("a1", T0))).unwrap());
+    assert_eq!(status_of(store, &ai), (ConversationStatus::Ai, None));
+}
+
+fn a_take_over_silences_the_ai_and_a_hand_back_lets_a_second_handoff_notify_once<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    let took = HandoffRecord {
+        reason: HandoffReason::AgentTookOver { agent: "Sam".into() },
+        noticed: true,
+        ..handoff(1, T0 + 1)
+    };
+    let take_over = Move {
+        from: &[ConversationStatus::Ai],
+        to: ConversationStatus::Assigned,
+        assignee: Some("a1"),
+        only_if_assignee: None,
+        handoff: Some(&took),
+        at_ms: T0 + 1,
+    };
+    assert!(block_on(store.move_conversation(&c, &take_over)).unwrap());
+    assert!(!block_on(store.move_conversation(&c, &Move { assignee: Some("a2"), ..take_over.clone() })).unwrap());
+    let r = block_on(store.conversation(&c)).unwrap().unwrap();
+    assert_eq!(
+        (r.status, r.assignee_id.as_deref(), r.handoff.as_ref()),
+        (ConversationStatus::Assigned, Some("a1"), Some(&took))
+    );
+    // The AI's handoff races the take-over and loses: nothing queued.
+    assert!(!block_on(store.hand_off(&c, &handoff(2, T0 + 2), Some(&delivery("c1.handoff.2", T0 + 2)))).unwrap());
+    let back = Move {
+        from: &[ConversationStatus::Waiting, ConversationStatus::Assigned],
+        to: ConversationStatus::Ai,
+        assignee: None,
+        only_if_assignee: Some("a1"),
+        handoff: None,
+        at_ms: T0 + 3,
+    };
+    assert!(!block_on(store.move_conversation(&c, &Move { only_if_assignee: Some("a2"), ..back.clone() })).unwrap());
+    assert!(block_on(store.move_conversation(&c, &back)).unwrap());
+    assert_eq!(status_of(store, &c), (ConversationStatus::Ai, None));
+    // Handed off again: the next seq, notified once.
+    assert!(block_on(store.hand_off(&c, &handoff(2, T0 + 4), Some(&delivery("c1.handoff.2", T0 + 4)))).unwrap());
+    assert!(!block_on(store.hand_off(&c, &handoff(2, T0 + 5), Some(&delivery("c1.handoff.2b", T0 + 5)))).unwrap());
+    let queued = block_on(store.deliveries_of(&c)).unwrap();
+    assert_eq!(queued.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["c1.handoff.2"]);
+    assert_eq!(status_of(store, &c), (ConversationStatus::Waiting, None));
+}
+
+fn only_the_assignee_moves_an_assigned_conversation_and_resolving_is_dated<S: Stores>(store: &S) {
+    let c = waiting(store, "c1", T0 + 1);
+    assert!(block_on(store.move_conversation(&c, &claim("a1", T0 + 2))).unwrap());
+    let resolve = |by: &'static str, at_ms| Move {
+        from: &[ConversationStatus::Waiting, ConversationStatus::Assigned],
+        to: ConversationStatus::Resolved,
+        assignee: Some(by),
+        only_if_assignee: Some(by),
+        handoff: None,
+        at_ms,
+    };
+    assert!(!block_on(store.move_conversation(&c, &resolve("a2", T0 + 3))).unwrap(), "not a2's");
+    assert!(block_on(store.move_conversation(&c, &resolve("a1", T0 + 3))).unwrap());
+    assert_eq!(status_of(store, &c), (ConversationStatus::Resolved, Some("a1".into())));
+    let reopen = Move {
+        from: &[ConversationStatus::Resolved],
+        to: ConversationStatus::Assigned,
+        assignee: Some("a2"),
+        only_if_assignee: None,
+        handoff: None,
+        at_ms: T0 + 4,
+    };
+    assert!(block_on(store.move_conversation(&c, &reopen)).unwrap());
+    assert!(!block_on(store.move_conversation(&c, &reopen)).unwrap(), "open already");
+    assert_eq!(status_of(store, &c), (ConversationStatus::Assigned, Some("a2".into())));
+    // The handoff is kept through every move (the inbox still shows why it came).
+    assert_eq!(block_on(store.conversation(&c)).unwrap().unwrap().handoff, Some(handoff(1, T0 + 1)));
+}
+
+fn the_views_are_ordered_counted_and_searched_alike<S: Stores>(store: &S) {
+    block_on(store.add_agent(&account("a1", "ana@pinecone.example", Role::Agent), T0)).unwrap();
+    // c1 waits since +30, c2 since +10; c3 is a1's, c4 someone else's; c5 resolved; c6 with the AI.
+    let c1 = waiting(store, "c1", T0 + 30);
+    let c2 = waiting(store, "c2", T0 + 10);
+    let c3 = waiting(store, "c3", T0 + 5);
+    let c4 = waiting(store, "c4", T0 + 6);
+    let c5 = waiting(store, "c5", T0 + 7);
+    create(store, "c6", T0);
+    assert!(block_on(store.move_conversation(&c3, &claim("a1", T0 + 40))).unwrap());
+    assert!(block_on(store.move_conversation(&c4, &claim("a9", T0 + 40))).unwrap());
+    let resolve = Move {
+        from: &[ConversationStatus::Waiting],
+        to: ConversationStatus::Resolved,
+        assignee: Some("a1"),
+        only_if_assignee: None,
+        handoff: None,
+        at_ms: T0 + 50,
+    };
+    assert!(block_on(store.move_conversation(&c5, &resolve)).unwrap());
+    // Latest activity: c4 at +100, c1 at +90 ("100% sure_ it was stolen"), c3 at +80.
+    block_on(store.insert_visitor_message(&c4, &visitor("m4", "k4", T0 + 100))).unwrap();
+    let mut said = visitor("m1", "k1", T0 + 90);
+    said.text = "I am 100% sure_ it was stolen".into();
+    block_on(store.insert_visitor_message(&c1, &said)).unwrap();
+    block_on(store.insert_visitor_message(&c3, &visitor("m3", "k3", T0 + 80))).unwrap();
+    let mut r2 = block_on(store.conversation(&c2)).unwrap().unwrap();
+    r2.lead.email = Some("Kim@Example.com".into());
+    block_on(store.save_state(&r2)).unwrap();
+
+    let list = |view, q: Option<&str>| -> Vec<String> {
+        block_on(store.inbox_list(view, "a1", q, 100)).unwrap().into_iter().map(|r| r.id).collect()
+    };
+    assert_eq!(list(InboxView::Waiting, None), ["c2", "c1"], "oldest handoff first");
+    assert_eq!(list(InboxView::Mine, None), ["c3"]);
+    assert_eq!(list(InboxView::Open, None), ["c4", "c1", "c3", "c2"], "newest activity first");
+    assert_eq!(list(InboxView::Resolved, None), ["c5"]);
+    assert_eq!(block_on(store.inbox_counts("a1")).unwrap(), InboxCounts { waiting: 2, mine: 1, open: 4, resolved: 1 });
+    assert_eq!(block_on(store.inbox_list(InboxView::Open, "a1", None, 2)).unwrap().len(), 2, "limited");
+    // Search: email in any ASCII case, message text, LIKE's wildcards taken literally.
+    assert_eq!(list(InboxView::Open, Some("kim@example")), ["c2"]);
+    assert_eq!(list(InboxView::Open, Some("SURE_ IT")), ["c1"]);
+    assert_eq!(list(InboxView::Open, Some("100%")), ["c1"]);
+    assert_eq!(list(InboxView::Open, Some("%%")), Vec::<String>::new(), "not a wildcard");
+    assert_eq!(list(InboxView::Open, Some("_")), ["c1"]);
+    assert_eq!(list(InboxView::Waiting, Some("text of m4")), Vec::<String>::new(), "c4 is not waiting");
+
+    let row = block_on(store.inbox_row(&c3)).unwrap().unwrap();
+    assert_eq!(row.assignee, Some(AgentRef { id: "a1".into(), name: "Name of a1".into() }));
+    assert_eq!((row.preview.as_str(), row.last_message_at_ms), ("text of m3", T0 + 80));
+    assert_eq!((row.handoff_at_ms, row.reason.as_deref()), (Some(T0 + 5), Some("Topic: Account takeover")));
+    assert_eq!((row.status, row.created_at_ms), (ConversationStatus::Assigned, T0));
+    let c4_row = block_on(store.inbox_row(&c4)).unwrap().unwrap();
+    assert_eq!(c4_row.assignee, None, "an assignee with no account shows no one");
+    let fresh = block_on(store.inbox_row(&cid("c6"))).unwrap().unwrap();
+    assert_eq!((fresh.preview.as_str(), fresh.last_message_at_ms, fresh.reason), ("Hi.", T0, None));
+    assert_eq!(block_on(store.inbox_row(&cid("ghost"))).unwrap(), None);
+}
+
+fn notes_are_kept_in_order_and_erased_with_their_conversation<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    let other = create(store, "c2", T0);
+    let note = |id: &str, at_ms| NewNote {
+        id: id.into(),
+        author: AgentRef { id: "a1".into(), name: "Sam".into() },
+        text: format!("note {id}"),
+        created_at_ms: at_ms,
+    };
+    block_on(store.add_note(&c, &note("n2", T0 + 5))).unwrap();
+    block_on(store.add_note(&c, &note("n1", T0 + 1))).unwrap();
+    block_on(store.add_note(&c, &note("n3", T0 + 5))).unwrap();
+    block_on(store.add_note(&other, &note("n4", T0))).unwrap();
+    let notes = block_on(store.notes(&c)).unwrap();
+    assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["n1", "n2", "n3"]);
+    assert_eq!(notes[0], note("n1", T0 + 1).to_note());
+    assert!(block_on(store.add_note(&cid("ghost"), &note("n5", T0))).is_err(), "only on a conversation");
+    assert!(block_on(store.add_note(&c, &note("n1", T0))).is_err(), "ids are unique");
+    // Notes are visible nowhere in the conversation's messages.
+    assert!(block_on(store.messages(&c)).unwrap().iter().all(|m| !m.text.starts_with("note ")));
+    block_on(store.erase_conversations(std::slice::from_ref(&c))).unwrap();
+    assert!(block_on(store.notes(&c)).unwrap().is_empty());
+    assert_eq!(block_on(store.notes(&other)).unwrap().len(), 1);
+}
+
+fn agents_to_assign_are_the_enabled_ones_by_name<S: Stores>(store: &S) {
+    let named = |id: &str, name: &str, disabled| AgentAccount {
+        agent: Agent { name: name.into(), ..account(id, &format!("{id}@pinecone.example"), Role::Agent).agent },
+        disabled,
+        ..account(id, &format!("{id}@pinecone.example"), Role::Agent)
+    };
+    block_on(store.add_agent(&named("a1", "Zoe", false), T0)).unwrap();
+    block_on(store.add_agent(&named("a2", "Ben", false), T0)).unwrap();
+    block_on(store.add_agent(&named("a3", "Off", true), T0)).unwrap();
+    let names: Vec<String> = block_on(store.enabled_agents()).unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["Ben", "Zoe"]);
+    assert_eq!(block_on(store.enabled_agent("a1")).unwrap(), Some(AgentRef { id: "a1".into(), name: "Zoe".into() }));
+    assert_eq!(block_on(store.enabled_agent("a3")).unwrap(), None, "disabled");
+    assert_eq!(block_on(store.enabled_agent("nobody")).unwrap(), None);
+}
+
+fn a_conversations_runs_come_oldest_first_and_only_its_own<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    for (i, action) in ["tx-status", "kyc", "tx-status"].into_iter().enumerate() {
+        block_on(store.record_run(T0 + i as u64, &RunOrigin::Visitor(c.clone()), &run(action, RunStatus::Ok))).unwrap();
+    }
+    block_on(store.record_run(T0, &RunOrigin::Visitor(cid("c2")), &run("kyc", RunStatus::Ok))).unwrap();
+    block_on(store.record_run(T0, &RunOrigin::AdminTest, &run("kyc", RunStatus::Ok))).unwrap();
+    let runs = block_on(store.conversation_runs(&c, 10)).unwrap();
+    assert_eq!(runs.iter().map(|r| r.run.action.as_str()).collect::<Vec<_>>(), ["tx-status", "kyc", "tx-status"]);
+    let latest = block_on(store.conversation_runs(&c, 2)).unwrap();
+    assert_eq!(latest.iter().map(|r| r.id).collect::<Vec<_>>(), [runs[1].id, runs[2].id], "the latest, in order");
+}
+
+fn agents_messages_keep_the_agents_name<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    let said =
+        NewMessage { author: Author::Agent, author_name: Some("Sam Rivera".into()), ..visitor("a1", "k1", T0 + 1) };
+    assert!(
+        matches!(block_on(store.insert_visitor_message(&c, &said)).unwrap(), Inserted::New(m) if m.author_name.as_deref() == Some("Sam Rivera"))
+    );
+    assert_eq!(block_on(store.messages(&c)).unwrap()[1].author_name.as_deref(), Some("Sam Rivera"));
 }

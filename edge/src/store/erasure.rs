@@ -46,8 +46,8 @@ impl AddAssign for Erased {
 #[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
 pub trait ErasureStore {
     /// Deletes these conversations (at most [`MAX_ERASE_BATCH`]), their messages, their action
-    /// runs and their webhook deliveries (with the handoff summary they carry) and attempts, in one
-    /// transaction. Unknown ids are skipped.
+    /// runs, their webhook deliveries (with the handoff summary they carry) and attempts and the
+    /// agents' notes on them, in one transaction. Unknown ids are skipped.
     async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError>;
     /// Up to `limit` conversations of this person.
     async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError>;

@@ -3,6 +3,7 @@
 
 use super::agents::{AddAgentError, Agent, AgentAccount, AgentStore};
 use super::erasure::MAX_ERASE_BATCH;
+use super::inbox::{preview, InboxStore, Move, NewNote};
 use super::{
     ActionLogEntry, ActionLogStore, AfterAttempt, Attempt, ConversationRecord, ConversationStore, Delivery,
     DeliveryStatus, Erased, ErasureStore, HandoffRecord, HandoffStore, Inserted, NewDelivery, NewMessage, Person,
@@ -10,6 +11,7 @@ use super::{
 };
 use crate::actions::execute::ActionRun;
 use shared::handoff::ConversationStatus;
+use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
 use shared::{ConversationId, Message, MessageId};
 use std::cell::{Cell, RefCell};
 
@@ -27,6 +29,10 @@ pub struct MemoryStore {
     /// Webhook deliveries with their handoff's seq, and every attempt by delivery id.
     deliveries: RefCell<Vec<(u32, Delivery)>>,
     attempts: RefCell<Vec<(String, Attempt)>>,
+    /// Private notes by conversation.
+    notes: RefCell<Vec<(ConversationId, NewNote)>>,
+    /// When each resolved conversation was last resolved (`conversations.resolved_at_ms`).
+    resolved_at: RefCell<Vec<(ConversationId, u64)>>,
 }
 
 impl MemoryStore {
@@ -183,6 +189,24 @@ impl ActionLogStore for MemoryStore {
             .cloned()
             .collect())
     }
+
+    async fn conversation_runs(
+        &self,
+        conversation: &ConversationId,
+        limit: usize,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        let runs = self.runs.borrow();
+        let mut found: Vec<ActionLogEntry> = runs
+            .iter()
+            .rev()
+            .map(|(_, e)| e)
+            .filter(|e| e.conversation_id.as_deref() == Some(conversation.as_str()))
+            .take(limit)
+            .cloned()
+            .collect();
+        found.reverse();
+        Ok(found)
+    }
 }
 
 impl AgentStore for MemoryStore {
@@ -253,6 +277,8 @@ impl ErasureStore for MemoryStore {
             erased.submissions += u32::from(m.submission.is_some());
         }
         messages.retain(|(c, _)| !ids.contains(c));
+        self.notes.borrow_mut().retain(|(c, _)| !ids.contains(c));
+        self.resolved_at.borrow_mut().retain(|(c, _)| !ids.contains(c));
         let mut deliveries = self.deliveries.borrow_mut();
         let gone: Vec<String> =
             deliveries.iter().filter(|(_, d)| ids.contains(&d.conversation_id)).map(|(_, d)| d.id.clone()).collect();
@@ -392,6 +418,157 @@ impl HandoffStore for MemoryStore {
         let mut found: Vec<Attempt> =
             self.attempts.borrow().iter().filter(|(d, _)| d == id).map(|(_, a)| a.clone()).collect();
         found.sort_by_key(|a| a.attempt);
+        Ok(found)
+    }
+}
+
+impl MemoryStore {
+    /// The list row of a stored conversation (D1: one `SELECT` with the latest message's text and
+    /// time as subqueries and the assignee's name joined).
+    fn row_of(&self, c: &ConversationRecord) -> ConversationRow {
+        let messages = self.messages.borrow();
+        let last = messages.iter().rev().find(|(id, _)| id == &c.id).map(|(_, m)| m);
+        let agents = self.agents.borrow();
+        let assignee = c.assignee_id.as_ref().and_then(|id| {
+            agents.iter().find(|a| &a.agent.id == id).map(|a| AgentRef { id: id.clone(), name: a.agent.name.clone() })
+        });
+        ConversationRow {
+            id: c.id.to_string(),
+            status: c.status,
+            assignee,
+            email: c.lead.email.clone(),
+            name: c.lead.name.clone(),
+            user_id: c.user_id.clone(),
+            reason: c.handoff.as_ref().map(|h| h.reason.describe()),
+            preview: last.map(|m| preview(&m.text)).unwrap_or_default(),
+            handoff_at_ms: c.handoff.as_ref().map(|h| h.at_ms),
+            last_message_at_ms: last.map_or(c.created_at_ms, |m| m.created_at_ms),
+            created_at_ms: c.created_at_ms,
+        }
+    }
+
+    /// Whether `c` matches a search the way SQLite's `LIKE` does (ASCII case ignored).
+    fn matches(&self, c: &ConversationRecord, search: &str) -> bool {
+        let q = search.to_ascii_lowercase();
+        let has = |s: Option<&str>| s.is_some_and(|s| s.to_ascii_lowercase().contains(q.as_str()));
+        has(c.lead.email.as_deref())
+            || has(c.lead.name.as_deref())
+            || has(c.user_id.as_deref())
+            || self.messages.borrow().iter().any(|(id, m)| id == &c.id && has(Some(&m.text)))
+    }
+
+    fn resolved_at_of(&self, id: &ConversationId) -> u64 {
+        self.resolved_at.borrow().iter().find(|(c, _)| c == id).map_or(0, |(_, at)| *at)
+    }
+}
+
+fn in_view(view: InboxView, c: &ConversationRecord, agent_id: &str) -> bool {
+    use ConversationStatus::{Assigned, Resolved, Waiting};
+    match view {
+        InboxView::Waiting => c.status == Waiting,
+        InboxView::Mine => c.status == Assigned && c.assignee_id.as_deref() == Some(agent_id),
+        InboxView::Open => matches!(c.status, Waiting | Assigned),
+        InboxView::Resolved => c.status == Resolved,
+    }
+}
+
+impl InboxStore for MemoryStore {
+    async fn inbox_list(
+        &self,
+        view: InboxView,
+        agent_id: &str,
+        search: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let conversations = self.conversations.borrow();
+        let mut rows: Vec<(u64, ConversationRow)> = conversations
+            .iter()
+            .filter(|c| in_view(view, c, agent_id) && search.is_none_or(|q| self.matches(c, q)))
+            .map(|c| (self.resolved_at_of(&c.id), self.row_of(c)))
+            .collect();
+        match view {
+            InboxView::Waiting => {
+                rows.sort_by(|(_, a), (_, b)| (a.handoff_at_ms, &a.id).cmp(&(b.handoff_at_ms, &b.id)))
+            }
+            InboxView::Mine => {
+                rows.sort_by(|(_, a), (_, b)| (a.last_message_at_ms, &a.id).cmp(&(b.last_message_at_ms, &b.id)))
+            }
+            InboxView::Open => {
+                rows.sort_by(|(_, a), (_, b)| (b.last_message_at_ms, &b.id).cmp(&(a.last_message_at_ms, &a.id)))
+            }
+            InboxView::Resolved => rows.sort_by(|(at_a, a), (at_b, b)| (at_b, &b.id).cmp(&(at_a, &a.id))),
+        }
+        Ok(rows.into_iter().take(limit).map(|(_, r)| r).collect())
+    }
+
+    async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
+        let conversations = self.conversations.borrow();
+        let count = |view| conversations.iter().filter(|c| in_view(view, c, agent_id)).count() as u32;
+        Ok(InboxCounts {
+            waiting: count(InboxView::Waiting),
+            mine: count(InboxView::Mine),
+            open: count(InboxView::Open),
+            resolved: count(InboxView::Resolved),
+        })
+    }
+
+    async fn inbox_row(&self, conversation: &ConversationId) -> Result<Option<ConversationRow>, StoreError> {
+        Ok(self.conversations.borrow().iter().find(|c| &c.id == conversation).map(|c| self.row_of(c)))
+    }
+
+    async fn move_conversation(&self, conversation: &ConversationId, change: &Move<'_>) -> Result<bool, StoreError> {
+        let mut conversations = self.conversations.borrow_mut();
+        let Some(c) = conversations.iter_mut().find(|c| {
+            &c.id == conversation
+                && change.from.contains(&c.status)
+                && change.only_if_assignee.is_none_or(|a| c.assignee_id.as_deref() == Some(a))
+        }) else {
+            return Ok(false);
+        };
+        c.status = change.to;
+        c.assignee_id = change.assignee.map(str::to_string);
+        if let Some(h) = change.handoff {
+            c.handoff = Some(h.clone());
+        }
+        if change.to == ConversationStatus::Resolved {
+            let mut resolved = self.resolved_at.borrow_mut();
+            resolved.retain(|(id, _)| id != conversation);
+            resolved.push((conversation.clone(), change.at_ms));
+        }
+        Ok(true)
+    }
+
+    async fn add_note(&self, conversation: &ConversationId, note: &NewNote) -> Result<(), StoreError> {
+        self.require(conversation)?;
+        let mut notes = self.notes.borrow_mut();
+        if notes.iter().any(|(_, n)| n.id == note.id) {
+            return Err(StoreError(format!("note id {} is taken", note.id)));
+        }
+        notes.push((conversation.clone(), note.clone()));
+        Ok(())
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError> {
+        let notes = self.notes.borrow();
+        let mut found: Vec<&NewNote> = notes.iter().filter(|(c, _)| c == conversation).map(|(_, n)| n).collect();
+        // Stable: notes written in the same millisecond stay in the order written (D1: rowid).
+        found.sort_by_key(|n| n.created_at_ms);
+        Ok(found.into_iter().map(NewNote::to_note).collect())
+    }
+
+    async fn enabled_agent(&self, id: &str) -> Result<Option<AgentRef>, StoreError> {
+        Ok(self.enabled_agents().await?.into_iter().find(|a| a.id == id))
+    }
+
+    async fn enabled_agents(&self) -> Result<Vec<AgentRef>, StoreError> {
+        let mut found: Vec<AgentRef> = self
+            .agents
+            .borrow()
+            .iter()
+            .filter(|a| !a.disabled)
+            .map(|a| AgentRef { id: a.agent.id.clone(), name: a.agent.name.clone() })
+            .collect();
+        found.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         Ok(found)
     }
 }

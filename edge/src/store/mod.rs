@@ -6,6 +6,7 @@ pub mod action_log;
 pub mod agents;
 pub mod erasure;
 pub mod handoff;
+pub mod inbox;
 pub mod memory;
 pub mod sql;
 
@@ -18,6 +19,7 @@ pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
 pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
 pub use erasure::{Erased, ErasureStore, Person};
 pub use handoff::{AfterAttempt, Attempt, Delivery, DeliveryStatus, HandoffRecord, HandoffStore, NewDelivery};
+pub use inbox::{InboxStore, Move};
 
 use crate::pending::{Awaiting, Pending};
 use shared::api::Lead;
@@ -174,6 +176,8 @@ pub struct NewMessage {
     pub id: MessageId,
     /// Who wrote it.
     pub author: Author,
+    /// A human agent's display name as it was when they wrote (agents' messages only).
+    pub author_name: Option<String>,
     /// Markdown text.
     pub text: String,
     /// Cited pages.
@@ -200,6 +204,7 @@ impl NewMessage {
         Self {
             id,
             author: Author::Bot,
+            author_name: None,
             text,
             sources: Vec::new(),
             client_message_id: None,
@@ -226,7 +231,7 @@ impl NewMessage {
         Message {
             id: self.id.clone(),
             author: self.author,
-            author_name: None,
+            author_name: self.author_name.clone(),
             text: self.text.clone(),
             created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms),
             sources: self.sources.clone(),

@@ -60,17 +60,37 @@ impl<P: SqlPort> ActionLogStore for SqlStore<P> {
                 ],
             ))
             .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(ActionLogEntry {
-                    id: r.seq as i64,
-                    at: shared::time::rfc3339_from_unix_ms(r.at_ms as u64),
-                    conversation_id: r.conversation_id,
-                    test: r.test != 0.0,
-                    injected: r.injected != 0.0,
-                    run: serde_json::from_str(&r.run).map_err(fail)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(RunRow::into_entry).collect()
+    }
+
+    async fn conversation_runs(
+        &self,
+        conversation: &ConversationId,
+        limit: usize,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        let rows: Vec<RunRow> = self
+            .db
+            .all(&Query::new(
+                "SELECT seq, at_ms, conversation_id, test, injected, run FROM action_runs \
+                 WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT ?2",
+                vec![SqlValue::text(conversation.as_str()), SqlValue::int(limit as u64)],
+            ))
+            .await?;
+        let mut entries = rows.into_iter().map(RunRow::into_entry).collect::<Result<Vec<_>, _>>()?;
+        entries.reverse();
+        Ok(entries)
+    }
+}
+
+impl RunRow {
+    fn into_entry(self) -> Result<ActionLogEntry, StoreError> {
+        Ok(ActionLogEntry {
+            id: self.seq as i64,
+            at: shared::time::rfc3339_from_unix_ms(self.at_ms as u64),
+            conversation_id: self.conversation_id,
+            test: self.test != 0.0,
+            injected: self.injected != 0.0,
+            run: serde_json::from_str(&self.run).map_err(fail)?,
+        })
     }
 }

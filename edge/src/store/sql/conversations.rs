@@ -10,13 +10,15 @@ use shared::api::Lead;
 use shared::handoff::ConversationStatus;
 use shared::{Author, ConversationId, Message, MessageId, Source};
 
-const MESSAGE_COLUMNS: &str =
-    "id, author, text, created_at_ms, sources, client_message_id, action, form, submission, buttons";
+/// Every column a [`MessageRow`] reads.
+pub(super) const MESSAGE_COLUMNS: &str =
+    "id, author, author_name, text, created_at_ms, sources, client_message_id, action, form, submission, buttons";
 
 #[derive(Deserialize)]
-struct MessageRow {
+pub(super) struct MessageRow {
     id: String,
     author: String,
+    author_name: Option<String>,
     text: String,
     created_at_ms: f64,
     sources: Option<String>,
@@ -28,7 +30,7 @@ struct MessageRow {
 }
 
 impl MessageRow {
-    fn into_message(self) -> Result<Message, StoreError> {
+    pub(super) fn into_message(self) -> Result<Message, StoreError> {
         let sources: Vec<Source> = match self.sources.as_deref() {
             Some(s) if !s.is_empty() => serde_json::from_str(s).map_err(fail)?,
             _ => Vec::new(),
@@ -36,7 +38,7 @@ impl MessageRow {
         Ok(Message {
             id: MessageId::parse(self.id).map_err(fail)?,
             author: Author::parse(&self.author).ok_or_else(|| fail(format!("unknown author {:?}", self.author)))?,
-            author_name: None,
+            author_name: self.author_name,
             text: self.text,
             created_at: shared::time::rfc3339_from_unix_ms(self.created_at_ms as u64),
             sources,
@@ -50,7 +52,7 @@ impl MessageRow {
 }
 
 #[derive(Deserialize)]
-struct ConversationRow {
+pub(super) struct ConversationRow {
     id: String,
     token_hash: String,
     user_id: Option<String>,
@@ -76,12 +78,12 @@ struct ConversationRow {
 }
 
 /// Every column a [`ConversationRow`] reads.
-const CONVERSATION_COLUMNS: &str = "id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, \
+pub(super) const CONVERSATION_COLUMNS: &str = "id, token_hash, user_id, lead_email, lead_name, created_at_ms, verified_at_ms, \
     verified_email, verified_user_id, pending, identity_method, identity_expires_at_ms, attributes, status, assignee_id, \
     handoff_seq, handoff_at_ms, handoff_reason, handoff_summary, handoff_noticed, unanswered_in_row, negative_in_row";
 
 impl ConversationRow {
-    fn into_record(self) -> Result<ConversationRecord, StoreError> {
+    pub(super) fn into_record(self) -> Result<ConversationRecord, StoreError> {
         let handoff = match (self.handoff_at_ms, &self.handoff_reason, &self.handoff_summary) {
             (Some(at), Some(reason), Some(summary)) => Some(HandoffRecord {
                 seq: self.handoff_seq as u32,
@@ -137,11 +139,11 @@ fn json_of<T: serde::Serialize>(value: Option<&T>) -> Result<SqlValue, StoreErro
         .map(|v| v.unwrap_or(SqlValue::Null))
 }
 
-const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
-    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission, buttons) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+pub(super) const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
+    (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission, buttons, \
+    author_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
-fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Result<Vec<SqlValue>, StoreError> {
+pub(super) fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Result<Vec<SqlValue>, StoreError> {
     Ok(vec![
         SqlValue::text(m.id.as_str()),
         SqlValue::text(conversation.as_str()),
@@ -155,6 +157,7 @@ fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Result<
         json_of(m.form.as_ref())?,
         json_of(m.submission.as_ref())?,
         json_of((!m.buttons.is_empty()).then_some(&m.buttons))?,
+        SqlValue::opt_text(m.author_name.as_deref()),
     ])
 }
 

@@ -51,14 +51,16 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
                 id_args.clone(),
             ),
             Query::new(format!("DELETE FROM webhook_deliveries WHERE conversation_id IN ({list})"), id_args.clone()),
+            // Agents' private notes go with their conversation.
+            Query::new(format!("DELETE FROM notes WHERE conversation_id IN ({list})"), id_args.clone()),
             // Messages before their conversation (foreign key).
             Query::new(format!("DELETE FROM messages WHERE conversation_id IN ({list})"), id_args.clone()),
             Query::new(format!("DELETE FROM conversations WHERE id IN ({list})"), id_args),
         ];
         // One batch is one transaction: a conversation is erased whole or not at all.
         let results = self.db.batch(&batch).await?;
-        let [submissions, runs, _attempts, _deliveries, messages, conversations] = results.as_slice() else {
-            return Err(fail(format!("the database answered {} results for 6 statements", results.len())));
+        let [submissions, runs, _attempts, _deliveries, _notes, messages, conversations] = results.as_slice() else {
+            return Err(fail(format!("the database answered {} results for 7 statements", results.len())));
         };
         let submissions = submissions
             .rows

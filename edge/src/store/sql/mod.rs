@@ -9,6 +9,7 @@ mod agents;
 mod conversations;
 mod erasure;
 mod handoff;
+mod inbox;
 
 use super::StoreError;
 use serde::de::DeserializeOwned;

@@ -1,0 +1,248 @@
+//! The inbox (`conversations.status`, `assignee_id`, `resolved_at_ms`; `notes`; `agents`).
+
+use super::{changes, fail, Query, SqlPort, SqlStore, SqlValue};
+use crate::store::inbox::{like_pattern, preview, InboxStore, Move, NewNote, MAX_LIST};
+use crate::store::StoreError;
+use serde::Deserialize;
+use shared::handoff::{ConversationStatus, HandoffReason};
+use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
+use shared::ConversationId;
+
+/// A list row: the conversation's columns, the assignee's name and the latest message (two
+/// subqueries on `messages_by_conversation`, run for the rows of one view only).
+const ROW_SELECT: &str = "SELECT c.id, c.status, c.assignee_id, a.name AS assignee_name, c.lead_email, c.lead_name, \
+    c.user_id, c.handoff_reason, c.handoff_at_ms, c.created_at_ms, \
+    (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1) AS last_text, \
+    COALESCE((SELECT m.created_at_ms FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1), \
+    c.created_at_ms) AS last_at \
+    FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id";
+
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    status: String,
+    assignee_id: Option<String>,
+    assignee_name: Option<String>,
+    lead_email: Option<String>,
+    lead_name: Option<String>,
+    user_id: Option<String>,
+    handoff_reason: Option<String>,
+    handoff_at_ms: Option<f64>,
+    created_at_ms: f64,
+    last_text: Option<String>,
+    last_at: f64,
+}
+
+impl Row {
+    fn into_row(self) -> Result<ConversationRow, StoreError> {
+        let reason: Option<HandoffReason> =
+            self.handoff_reason.as_deref().map(serde_json::from_str).transpose().map_err(fail)?;
+        Ok(ConversationRow {
+            status: ConversationStatus::parse(&self.status)
+                .ok_or_else(|| fail(format!("unknown conversation status {:?}", self.status)))?,
+            assignee: match (self.assignee_id, self.assignee_name) {
+                (Some(id), Some(name)) => Some(AgentRef { id, name }),
+                _ => None,
+            },
+            id: self.id,
+            email: self.lead_email,
+            name: self.lead_name,
+            user_id: self.user_id,
+            reason: reason.map(|r| r.describe()),
+            preview: self.last_text.as_deref().map(preview).unwrap_or_default(),
+            handoff_at_ms: self.handoff_at_ms.map(|t| t as u64),
+            last_message_at_ms: self.last_at as u64,
+            created_at_ms: self.created_at_ms as u64,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct NoteRow {
+    id: String,
+    author_id: String,
+    author_name: String,
+    text: String,
+    created_at_ms: f64,
+}
+
+#[derive(Deserialize)]
+struct AgentRow {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct CountsRow {
+    waiting: f64,
+    mine: f64,
+    open: f64,
+    resolved: f64,
+}
+
+impl<P: SqlPort> SqlStore<P> {
+    async fn rows(&self, sql: String, args: Vec<SqlValue>) -> Result<Vec<ConversationRow>, StoreError> {
+        let rows: Vec<Row> = self.db.all(&Query::new(sql, args)).await?;
+        rows.into_iter().map(Row::into_row).collect()
+    }
+}
+
+impl<P: SqlPort> InboxStore for SqlStore<P> {
+    async fn inbox_list(
+        &self,
+        view: InboxView,
+        agent_id: &str,
+        search: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        // Each view is a range of an index on status (and assignee); the order of `mine` and
+        // `open` needs the latest message of each of their (few) conversations.
+        let (filter, order) = match view {
+            InboxView::Waiting => ("c.status = 'waiting'", "c.handoff_at_ms, c.id"),
+            InboxView::Mine => ("c.assignee_id = ?1 AND c.status = 'assigned'", "last_at, c.id"),
+            InboxView::Open => ("c.status IN ('waiting', 'assigned')", "last_at DESC, c.id DESC"),
+            InboxView::Resolved => ("c.status = 'resolved'", "c.resolved_at_ms DESC, c.id DESC"),
+        };
+        // A search is LIKE over the lead, the user id and every message's text of the view's
+        // conversations: fine for an inbox's thousands, not for millions (no full-text index).
+        let search_filter = if search.is_some() {
+            " AND (c.lead_email LIKE ?2 ESCAPE '\\' OR c.lead_name LIKE ?2 ESCAPE '\\' OR c.user_id LIKE ?2 ESCAPE '\\' \
+             OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ?2 ESCAPE '\\'))"
+        } else {
+            " AND ?2 IS NULL"
+        };
+        let sql = format!("{ROW_SELECT} WHERE {filter}{search_filter} ORDER BY {order} LIMIT ?3");
+        let args = vec![
+            SqlValue::text(agent_id),
+            search.map_or(SqlValue::Null, |q| SqlValue::Text(like_pattern(q))),
+            SqlValue::int(limit.min(MAX_LIST) as u64),
+        ];
+        self.rows(sql, args).await
+    }
+
+    async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
+        // Four counts over index ranges, never a scan of every conversation.
+        let row: Option<CountsRow> = self
+            .db
+            .first(&Query::new(
+                "SELECT (SELECT COUNT(*) FROM conversations WHERE status = 'waiting') AS waiting, \
+                 (SELECT COUNT(*) FROM conversations WHERE assignee_id = ?1 AND status = 'assigned') AS mine, \
+                 (SELECT COUNT(*) FROM conversations WHERE status IN ('waiting', 'assigned')) AS open, \
+                 (SELECT COUNT(*) FROM conversations WHERE status = 'resolved') AS resolved",
+                vec![SqlValue::text(agent_id)],
+            ))
+            .await?;
+        let row = row.ok_or_else(|| fail("the database answered no row for the inbox counts"))?;
+        Ok(InboxCounts {
+            waiting: row.waiting as u32,
+            mine: row.mine as u32,
+            open: row.open as u32,
+            resolved: row.resolved as u32,
+        })
+    }
+
+    async fn inbox_row(&self, conversation: &ConversationId) -> Result<Option<ConversationRow>, StoreError> {
+        let sql = format!("{ROW_SELECT} WHERE c.id = ?1");
+        Ok(self.rows(sql, vec![SqlValue::text(conversation.as_str())]).await?.into_iter().next())
+    }
+
+    async fn move_conversation(&self, conversation: &ConversationId, change: &Move<'_>) -> Result<bool, StoreError> {
+        if change.from.is_empty() {
+            return Ok(false);
+        }
+        let mut args = vec![
+            SqlValue::text(conversation.as_str()),
+            SqlValue::text(change.to.as_str()),
+            SqlValue::opt_text(change.assignee),
+            SqlValue::int(change.at_ms),
+        ];
+        let mut set = String::from(
+            "status = ?2, assignee_id = ?3, resolved_at_ms = CASE WHEN ?2 = 'resolved' THEN ?4 ELSE resolved_at_ms END",
+        );
+        if let Some(h) = change.handoff {
+            let n = args.len();
+            set.push_str(&format!(
+                ", handoff_seq = ?{}, handoff_at_ms = ?{}, handoff_reason = ?{}, handoff_summary = ?{}, \
+                 handoff_noticed = ?{}",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+            args.extend([
+                SqlValue::int(u64::from(h.seq)),
+                SqlValue::int(h.at_ms),
+                SqlValue::Text(serde_json::to_string(&h.reason).map_err(fail)?),
+                SqlValue::Text(serde_json::to_string(&h.summary).map_err(fail)?),
+                SqlValue::Integer(i64::from(h.noticed)),
+            ]);
+        }
+        let first = args.len() + 1;
+        let statuses: Vec<String> = (0..change.from.len()).map(|i| format!("?{}", first + i)).collect();
+        args.extend(change.from.iter().map(|s| SqlValue::text(s.as_str())));
+        let mut condition = format!("id = ?1 AND status IN ({})", statuses.join(", "));
+        if let Some(agent) = change.only_if_assignee {
+            args.push(SqlValue::text(agent));
+            condition.push_str(&format!(" AND assignee_id = ?{}", args.len()));
+        }
+        // One conditional write: of two agents claiming at once, one changes the row.
+        let written =
+            self.db.run(&Query::new(format!("UPDATE conversations SET {set} WHERE {condition}"), args)).await?;
+        Ok(changes(written.changes)? == 1)
+    }
+
+    async fn add_note(&self, conversation: &ConversationId, note: &NewNote) -> Result<(), StoreError> {
+        self.db
+            .run(&Query::new(
+                "INSERT INTO notes (id, conversation_id, author_id, author_name, text, created_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                vec![
+                    SqlValue::text(&note.id),
+                    SqlValue::text(conversation.as_str()),
+                    SqlValue::text(&note.author.id),
+                    SqlValue::text(&note.author.name),
+                    SqlValue::text(&note.text),
+                    SqlValue::int(note.created_at_ms),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>, StoreError> {
+        let rows: Vec<NoteRow> = self
+            .db
+            .all(&Query::new(
+                "SELECT id, author_id, author_name, text, created_at_ms FROM notes WHERE conversation_id = ?1 \
+                 ORDER BY created_at_ms, rowid",
+                vec![SqlValue::text(conversation.as_str())],
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Note {
+                id: r.id,
+                author: AgentRef { id: r.author_id, name: r.author_name },
+                text: r.text,
+                created_at: shared::time::rfc3339_from_unix_ms(r.created_at_ms as u64),
+            })
+            .collect())
+    }
+
+    async fn enabled_agent(&self, id: &str) -> Result<Option<AgentRef>, StoreError> {
+        let row: Option<AgentRow> = self
+            .db
+            .first(&Query::new("SELECT id, name FROM agents WHERE id = ?1 AND disabled = 0", vec![SqlValue::text(id)]))
+            .await?;
+        Ok(row.map(|r| AgentRef { id: r.id, name: r.name }))
+    }
+
+    async fn enabled_agents(&self) -> Result<Vec<AgentRef>, StoreError> {
+        let rows: Vec<AgentRow> = self
+            .db
+            .all(&Query::new("SELECT id, name FROM agents WHERE disabled = 0 ORDER BY name, id", vec![]))
+            .await?;
+        Ok(rows.into_iter().map(|r| AgentRef { id: r.id, name: r.name }).collect())
+    }
+}
