@@ -29,7 +29,7 @@ async function signIn(browser: Browser, agent: AgentAccount, path = "/inbox/"): 
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Inbox", exact: true })).toBeVisible();
-  await expect(page.getByText(`Signed in as ${agent.name}`)).toBeVisible();
+  await expect(page.getByText(`Signed in as ${agent.name}`, { exact: true })).toBeVisible();
   return page;
 }
 
@@ -87,7 +87,7 @@ test("sign-in: a wrong password is announced, the keyboard signs in, and the pag
   await page.keyboard.press("ControlOrMeta+A");
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press("Enter");
-  await expect(page.getByText("Signed in as Sam Rivera")).toBeVisible();
+  await expect(page.getByText("Signed in as Sam Rivera", { exact: true })).toBeVisible();
   await expect(page.getByRole("alert")).toBeEmpty();
 
   // The page is the edge's, with its strict headers.
@@ -162,7 +162,7 @@ test("a takeover is handed off, shows up live in the queue, and agent and visito
 
   // Resolved with a closing message the visitor reads.
   await agent.getByRole("textbox", { name: "Closing message (optional)" }).fill("Your account is safe again. Closing this now.");
-  await agent.getByRole("button", { name: "Resolve" }).click();
+  await agent.getByRole("button", { name: "Resolve", exact: true }).click();
   await expect(agent.getByText("Conversation resolved.")).toBeVisible();
   await expect(agent.getByText("Resolved by Sam Rivera").first()).toBeVisible();
   await expect(visitor.log).toContainText("Your account is safe again. Closing this now.");
@@ -176,7 +176,7 @@ test("a takeover is handed off, shows up live in the queue, and agent and visito
   await expect(agent.getByRole("textbox", { name: "Reply to the visitor" })).toBeVisible();
 });
 
-test("two agents claim at once: exactly one owns it, the other is told why", async ({ browser, request }) => {
+test("two agents claim at once: exactly one owns it, the other is told why; the owner assigns it over", async ({ browser, request }) => {
   const [ana, ben] = [await addAgent(request, "Ana Lima"), await addAgent(request, "Ben Okafor")];
   const id = await handedOff(request, unique());
   // Both open the same waiting conversation by its link.
@@ -198,6 +198,15 @@ test("two agents claim at once: exactly one owns it, the other is told why", asy
   // Only the owner may reply.
   await expect(winner.getByRole("textbox", { name: "Reply to the visitor" })).toBeVisible();
   await expect(loser.getByRole("textbox", { name: "Reply to the visitor" })).toHaveCount(0);
+
+  // The owner hands it to the colleague, whose page follows live: now they may reply.
+  const other = won[0] ? ben.name : ana.name;
+  await winner.getByLabel("Assign to").selectOption({ label: other });
+  await winner.getByRole("button", { name: "Assign", exact: true }).click();
+  await expect(winner.getByText(`Assigned to ${other}.`)).toBeVisible();
+  await expect(loser.getByText(`Assigned to ${other}`, { exact: true }).first()).toBeVisible();
+  await expect(loser.getByRole("textbox", { name: "Reply to the visitor" })).toBeVisible();
+  await expect(winner.getByRole("textbox", { name: "Reply to the visitor" })).toHaveCount(0);
 });
 
 test("a visitor whose socket drops gets the agent's two messages exactly once after reconnecting", async ({ browser, request }) => {

@@ -6,25 +6,30 @@ use leptos::prelude::*;
 use shared::inbox::InboxView;
 
 /// The views' navigation: each button is named with its count ("Waiting, 3"), the shown one is
-/// marked `aria-current`.
+/// marked `aria-current`; the counts follow every list refresh, which the inbox socket triggers.
 #[component]
 pub fn Nav(inbox: Inbox) -> impl IntoView {
     view! {
         <nav class="views" aria-label="Views">
             <ul>
                 {InboxView::ALL.into_iter().map(|view| {
-                    let count = move || inbox.list.with(|l| l.as_ref().map(|l| l.counts.of(view).to_string()));
+                    let count = move || inbox.list.with(|l| l.as_ref().map(|l| l.counts.of(view)));
+                    // Named "Waiting, 3" by `aria-label`: a hidden comma between the label and the
+                    // badge would be read with spaces around it (the badge is laid out as a block).
+                    // The visible text ("Waiting 3", with its space) stays part of the name.
+                    let name = move || match count() {
+                        Some(n) => format!("{}, {n}", view.label()),
+                        None => view.label().to_string(),
+                    };
                     view! {
                         <li>
                             <button type="button"
+                                aria-label=name
                                 aria-current=move || (inbox.view.get() == view).then_some("page")
                                 on:click=move |_| inbox.show_view(view)>
-                                {view.label()}
-                                // The comma is read, not seen: the name is "Waiting, 3".
-                                {move || count().map(|n| view! {
-                                    <span class="sr-only">", "</span>
-                                    <span class="badge">{n}</span>
-                                })}
+                                <span>{view.label()}</span>
+                                " "
+                                {move || count().map(|n| view! { <span class="badge">{n.to_string()}</span> })}
                             </button>
                         </li>
                     }
@@ -34,8 +39,8 @@ pub fn Nav(inbox: Inbox) -> impl IntoView {
     }
 }
 
-/// Search by email, user id or words; searching runs as the agent types (after a short pause is
-/// not needed: each answer older than the latest request is dropped).
+/// Search by email, user id or words, as the agent types (an answer to an older request than the
+/// latest is dropped, so a slow one never overwrites a newer list).
 #[component]
 pub fn Search(inbox: Inbox) -> impl IntoView {
     view! {
