@@ -91,8 +91,8 @@ impl Inbox {
             }
         });
         crate::live::start_inbox(self);
-        // A link to one conversation (`/inbox/#conversation=ID`): the way to watch one the AI
-        // still answers, which no view lists.
+        // A link to one conversation (`/inbox/#conversation=ID`), e.g. from a notification or
+        // to watch one the AI still answers.
         self.follow_link();
     }
 
