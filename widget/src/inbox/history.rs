@@ -55,7 +55,13 @@ fn Entry(message: Message) -> impl IntoView {
         let links = message
             .sources
             .iter()
-            .map(|s| view! { <li><a href=s.url.clone() target="_blank" rel="noopener noreferrer">{s.title.clone()}</a></li> })
+            .map(|s| match safe_href(&s.url) {
+                Some(href) => {
+                    view! { <li><a href=href target="_blank" rel="noopener noreferrer">{s.title.clone()}</a></li> }
+                        .into_any()
+                }
+                None => view! { <li>{format!("{} ({})", s.title, s.url)}</li> }.into_any(),
+            })
             .collect_view();
         view! { <div class="sources"><p>"Sources"</p><ul>{links}</ul></div> }
     });
@@ -97,6 +103,16 @@ fn Entry(message: Message) -> impl IntoView {
     }
 }
 
+/// A source's link, if it is one an agent may follow: http(s), or a path on the edge's own site
+/// (never `javascript:` or `data:`; the CSP would block those too, but the link should not exist).
+fn safe_href(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    let ok = lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || (lower.starts_with('/') && !lower.starts_with("//"));
+    ok.then(|| url.trim().to_string())
+}
+
 /// "14:05" in the agent's local time.
 fn clock_time(rfc3339: &str) -> String {
     let date = js_sys::Date::new(&rfc3339.into());
@@ -104,4 +120,19 @@ fn clock_time(rfc3339: &str) -> String {
         return String::new();
     }
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_href;
+
+    #[test]
+    fn only_web_links_and_own_paths_are_links() {
+        assert_eq!(safe_href("/fees.html#withdrawals").as_deref(), Some("/fees.html#withdrawals"));
+        assert_eq!(safe_href("https://nova.example/fees").as_deref(), Some("https://nova.example/fees"));
+        for bad in ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "//evil.example/x", "vbscript:x"]
+        {
+            assert_eq!(safe_href(bad), None, "{bad}");
+        }
+    }
 }
