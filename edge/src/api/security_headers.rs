@@ -1,6 +1,7 @@
 //! Headers for the chat's page and assets (`/widget/*`): a Content-Security-Policy that lets the
 //! page run only its own script files and wasm, and be framed only by the edge's own pages and the
-//! owner's `allowed_origins`; no content sniffing; no referrer beyond the edge. `glue` adds them to
+//! owner's `allowed_origins`; no content sniffing; no referrer beyond the edge. The inbox
+//! (`/inbox/*`) gets a stricter set: framed by nobody, and no referrer at all. `glue` adds them to
 //! what the assets binding serves.
 
 use shared::site::is_origin;
@@ -28,6 +29,28 @@ pub fn widget_headers(allowed_origins: &[String]) -> Vec<(&'static str, String)>
         ("x-content-type-options", "nosniff".into()),
         ("referrer-policy", "same-origin".into()),
     ]
+}
+
+/// The `Content-Security-Policy` of the inbox's page and assets: its own script files and wasm
+/// only (no inline script: `scripts/build-assets` moves Trunk's loader into a file), its own
+/// origin for fetches and sockets, and no page may frame it (an agent's console must not be
+/// clickjacked into claiming or resolving).
+pub const INBOX_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; \
+     base-uri 'none'; object-src 'none'; form-action 'none'";
+
+/// Every header the edge adds to `/inbox` and `/inbox/*` responses (lowercase names).
+pub fn inbox_headers() -> Vec<(&'static str, String)> {
+    vec![
+        ("content-security-policy", INBOX_CSP.into()),
+        ("x-frame-options", "DENY".into()),
+        ("x-content-type-options", "nosniff".into()),
+        ("referrer-policy", "no-referrer".into()),
+    ]
+}
+
+/// Whether a path is the inbox's (its page or assets), which get [`inbox_headers`].
+pub fn is_inbox_path(path: &str) -> bool {
+    path == "/inbox" || path.starts_with("/inbox/")
 }
 
 #[cfg(test)]
@@ -84,5 +107,28 @@ mod tests {
         assert_eq!(get("x-content-type-options"), Some("nosniff"));
         assert_eq!(get("referrer-policy"), Some("same-origin"));
         assert!(get("content-security-policy").is_some());
+    }
+
+    #[test]
+    fn the_inbox_runs_only_its_own_code_and_is_framed_by_nobody() {
+        let headers = inbox_headers();
+        let get = |name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+        let csp = get("content-security-policy").unwrap();
+        assert_eq!(directive(&csp, "frame-ancestors"), ["'none'"]);
+        assert_eq!(directive(&csp, "script-src"), ["'self'", "'wasm-unsafe-eval'"]);
+        assert_eq!(directive(&csp, "default-src"), ["'self'"]);
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+        assert_eq!(get("x-frame-options").as_deref(), Some("DENY"));
+        assert_eq!(get("x-content-type-options").as_deref(), Some("nosniff"));
+        assert_eq!(get("referrer-policy").as_deref(), Some("no-referrer"));
+    }
+
+    #[test]
+    fn inbox_paths_are_the_page_and_its_assets_only() {
+        assert!(is_inbox_path("/inbox"));
+        assert!(is_inbox_path("/inbox/"));
+        assert!(is_inbox_path("/inbox/inbox-0123.wasm"));
+        assert!(!is_inbox_path("/inboxes"));
+        assert!(!is_inbox_path("/widget/"));
     }
 }

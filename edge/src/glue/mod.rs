@@ -61,11 +61,14 @@ fn secrets(env: &Env) -> BTreeMap<String, String> {
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     if !path.starts_with("/api/") {
-        // Static assets (demo site, loader) normally never reach the Worker; `/widget/*` does
-        // (`run_worker_first`) so the chat's page gets its CSP and frame-ancestors.
+        // Static assets (demo site, loader) normally never reach the Worker; `/widget/*` and
+        // `/inbox/*` do (`run_worker_first`) so the chat's and the inbox's pages get their CSP.
         let asset = env.assets("ASSETS")?.fetch_request(req).await?;
         if path.starts_with("/widget/") {
             return with_headers(asset, widget_headers());
+        }
+        if api::security_headers::is_inbox_path(&path) {
+            return with_headers(asset, inbox_headers());
         }
         return Ok(asset);
     }
@@ -153,6 +156,12 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
 fn widget_headers() -> &'static [(&'static str, String)] {
     static HEADERS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
     HEADERS.get_or_init(|| api::security_headers::widget_headers(&crate::site::bundle().agent.allowed_origins))
+}
+
+/// The inbox page's security headers, computed once per isolate.
+fn inbox_headers() -> &'static [(&'static str, String)] {
+    static HEADERS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    HEADERS.get_or_init(api::security_headers::inbox_headers)
 }
 
 /// `response` with `extra` headers set (a fetched response's own headers are immutable).

@@ -1,0 +1,294 @@
+// The inbox, from the agent's chair, with the visitor in another browser context: a visitor whose
+// account was taken over is handed off, the conversation appears in the agent's queue live with
+// the summary and history, the agent claims it and they talk without reloading, then it is
+// resolved (and reopened). Two agents claiming at once make one owner; a visitor whose socket
+// drops gets the agent's messages exactly once; an agent watches a conversation the AI still
+// answers and takes over. axe-core checks the sign-in page, the queue and the conversation.
+import { test, expect, Browser, Page, APIRequestContext, WebSocketRoute } from "@playwright/test";
+import { expectNoViolations } from "./axe";
+import { ADMIN } from "./support";
+
+const PASSWORD = "a long enough passphrase";
+let n = 0;
+const unique = () => `${Date.now()}${n++}`;
+/** A unique word of letters for messages: a long run of digits could be masked as a card number. */
+const uniqueWord = () => [...unique()].map((d) => "abcdefghij"[Number(d)]).join("");
+
+type AgentAccount = { id: string; name: string; email: string };
+
+async function addAgent(request: APIRequestContext, name: string): Promise<AgentAccount> {
+  const email = `inbox${unique()}@nova.example`;
+  const r = await request.post("/api/v1/admin/agents", { headers: ADMIN, data: { email, name, password: PASSWORD } });
+  expect(r.status()).toBe(201);
+  return r.json();
+}
+
+/** An agent signs in through the form, in a browser context of their own. */
+async function signIn(browser: Browser, agent: AgentAccount, path = "/inbox/"): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(path);
+  await page.getByLabel("Email").fill(agent.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Inbox", exact: true })).toBeVisible();
+  await expect(page.getByText(`Signed in as ${agent.name}`, { exact: true })).toBeVisible();
+  return page;
+}
+
+/** The visitor opens the chat on the demo site; returns its log, a way to talk, and the conversation. */
+async function openChat(page: Page) {
+  await page.goto("/");
+  const created = page.waitForResponse((r) => r.url().endsWith("/api/v1/conversations") && r.status() === 201);
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const body = await (await created).json();
+  const chat = page.getByTitle("Support chat").contentFrame();
+  const log = chat.getByRole("log", { name: "Messages" });
+  await expect(log).toContainText("I'm Nova");
+  const box = chat.getByRole("textbox", { name: "Message" });
+  const say = async (text: string) => {
+    await box.fill(text);
+    await box.press("Enter");
+    await expect(log).toContainText(text);
+  };
+  return { chat, log, say, id: body.conversation_id as string, token: body.token as string };
+}
+
+/** A conversation handed off through the visitor API (no browser needed), with `tag` in it. */
+async function handedOff(request: APIRequestContext, tag: string): Promise<string> {
+  const { conversation_id, token } = await (await request.post("/api/v1/conversations", { data: {} })).json();
+  const r = await request.post(`/api/v1/conversations/${conversation_id}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { text: `someone logged into my account and withdrew my bitcoin (case ${tag})`, client_message_id: `v-${tag}` },
+  });
+  expect(r.status()).toBe(200);
+  return conversation_id;
+}
+
+const history = (agent: Page) => agent.getByRole("log", { name: "Conversation history" });
+const waitingCount = async (agent: Page) => {
+  const name = await agent.getByRole("navigation", { name: "Views" }).getByRole("button", { name: /^Waiting, \d+$/ }).textContent();
+  return Number(name!.replace(/\D/g, ""));
+};
+
+test("sign-in: a wrong password is announced, the keyboard signs in, and the page has no violations", async ({ page, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  await page.goto("/inbox/");
+  await expect(page.getByRole("heading", { name: "Inbox sign-in" })).toBeVisible();
+  await expectNoViolations(page, "inbox sign-in");
+
+  await page.getByLabel("Email").fill(sam.email);
+  await page.getByLabel("Password").fill("not the password at all");
+  await page.getByLabel("Password").press("Enter");
+  await expect(page.getByRole("alert")).toContainText("wrong email or password");
+  await expectNoViolations(page, "inbox sign-in with an error");
+
+  // Keyboard only: focus moves through the form in order and Enter submits.
+  await page.getByLabel("Email").focus();
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page.getByText("Signed in as Sam Rivera", { exact: true })).toBeVisible();
+  await expect(page.getByRole("alert")).toBeEmpty();
+
+  // The page is the edge's, with its strict headers.
+  const headers = (await request.get("/inbox/")).headers();
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["content-security-policy"]).not.toContain("unsafe-inline");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("no-referrer");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Inbox sign-in" })).toBeVisible();
+});
+
+test("a takeover is handed off, shows up live in the queue, and agent and visitor talk until it is resolved", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const agent = await signIn(browser, sam);
+  const tag = uniqueWord();
+  // The agent narrows the queue to this case before it exists: it must appear without a reload.
+  await agent.getByRole("searchbox", { name: "Search conversations" }).fill(tag);
+  await expect(agent.getByText("No conversation matches this search.")).toBeVisible();
+  const waitingBefore = await waitingCount(agent);
+  await expectNoViolations(agent, "inbox queue, empty search");
+
+  const visitorPage = await (await browser.newContext()).newPage();
+  const visitor = await openChat(visitorPage);
+  await visitor.say(`someone logged into my account and withdrew my bitcoin (case ${tag})`);
+  await expect(visitor.log).toContainText("I'm connecting you with a specialist");
+
+  // Live: the row appears, and the Waiting count goes up, with no reload.
+  const rows = agent.getByRole("list", { name: "Conversations" });
+  await expect(rows.getByRole("button")).toHaveCount(1);
+  await expect(rows).toContainText("Topic: Account takeover");
+  await expect(rows).toContainText(/waiting \d+ (s|min)/);
+  await expect.poll(() => waitingCount(agent)).toBe(waitingBefore + 1);
+  await expectNoViolations(agent, "inbox queue with a waiting conversation");
+
+  await rows.getByRole("button").click();
+  await expect(agent.getByRole("heading", { level: 2, name: "Anonymous visitor" })).toBeVisible();
+  await expect(history(agent)).toContainText(`withdrew my bitcoin (case ${tag})`);
+  await expect(history(agent)).toContainText("I'm connecting you with a specialist");
+  const summary = agent.getByRole("region", { name: "Handoff summary" });
+  await expect(summary).toContainText("Topic: Account takeover");
+  await expect(summary).toContainText(`(case ${tag})`);
+  await expect(agent.getByRole("region", { name: "Visitor", exact: true })).toContainText("Not verified");
+  await expect(agent.getByText("Claim or take over this conversation to reply.")).toBeVisible();
+
+  await agent.getByRole("button", { name: "Claim" }).click();
+  await expect(agent.getByText("You claimed this conversation.")).toBeVisible();
+  await expect(agent.getByText("Assigned to Sam Rivera").first()).toBeVisible();
+  await expectNoViolations(agent, "inbox conversation, claimed");
+
+  // The agent replies with the keyboard; the visitor sees it without reloading.
+  const reply = agent.getByRole("textbox", { name: "Reply to the visitor" });
+  await reply.fill("Hi, I'm Sam from the security team. I've locked your account for now.");
+  await reply.press("Enter");
+  await expect(reply).toHaveValue("");
+  await expect(visitor.log).toContainText("I've locked your account for now.");
+  await expect(history(agent).getByText("I've locked your account for now.")).toHaveCount(1);
+  await expect(history(agent)).toContainText("Sam Rivera (agent)");
+
+  // The visitor answers; the agent sees it live.
+  await visitor.say(`Thank you! It happened about an hour ago (case ${tag}).`);
+  await expect(history(agent)).toContainText("It happened about an hour ago");
+  await expect(history(agent).getByText("It happened about an hour ago", { exact: false })).toHaveCount(1);
+
+  // A private note stays with the agents.
+  const notes = agent.getByRole("region", { name: "Private notes" });
+  await expect(notes).toContainText("Only agents see notes");
+  await notes.getByRole("textbox", { name: "Private note" }).fill("Visitor confirmed the time; check logins from 10:00.");
+  await notes.getByRole("button", { name: "Add note" }).click();
+  await expect(notes.getByRole("list", { name: "Notes" })).toContainText("check logins from 10:00");
+
+  // Resolved with a closing message the visitor reads.
+  await agent.getByRole("textbox", { name: "Closing message (optional)" }).fill("Your account is safe again. Closing this now.");
+  await agent.getByRole("button", { name: "Resolve", exact: true }).click();
+  await expect(agent.getByText("Conversation resolved.")).toBeVisible();
+  await expect(agent.getByText("Resolved by Sam Rivera").first()).toBeVisible();
+  await expect(visitor.log).toContainText("Your account is safe again. Closing this now.");
+  await expect(visitor.log).not.toContainText("check logins from 10:00");
+  await agent.getByRole("navigation", { name: "Views" }).getByRole("button", { name: /^Resolved, \d+$/ }).click();
+  await expect(rows.getByRole("button")).toHaveCount(1);
+
+  // And reopened: back to the reopener.
+  await agent.getByRole("button", { name: "Reopen" }).click();
+  await expect(agent.getByText("Assigned to Sam Rivera").first()).toBeVisible();
+  await expect(agent.getByRole("textbox", { name: "Reply to the visitor" })).toBeVisible();
+});
+
+test("two agents claim at once: exactly one owns it, the other is told why; the owner assigns it over", async ({ browser, request }) => {
+  const [ana, ben] = [await addAgent(request, "Ana Lima"), await addAgent(request, "Ben Okafor")];
+  const id = await handedOff(request, uniqueWord());
+  // Both open the same waiting conversation by its link.
+  const pages = [await signIn(browser, ana, `/inbox/#conversation=${id}`), await signIn(browser, ben, `/inbox/#conversation=${id}`)];
+  for (const p of pages) await expect(p.getByRole("button", { name: "Claim" })).toBeEnabled();
+  await Promise.all(pages.map((p) => p.getByRole("button", { name: "Claim" }).click()));
+
+  const won = await Promise.all(
+    pages.map(async (p) => {
+      await expect(p.getByText(/^Assigned to (Ana Lima|Ben Okafor)$/).first()).toBeVisible();
+      return (await p.getByText("You claimed this conversation.").count()) === 1;
+    }),
+  );
+  expect(won.filter(Boolean)).toHaveLength(1);
+  const [winner, loser] = won[0] ? pages : [pages[1], pages[0]];
+  const owner = won[0] ? ana.name : ben.name;
+  await expect(loser.getByRole("alert")).not.toBeEmpty();
+  for (const p of [winner, loser]) await expect(p.getByText(`Assigned to ${owner}`).first()).toBeVisible();
+  // Only the owner may reply.
+  await expect(winner.getByRole("textbox", { name: "Reply to the visitor" })).toBeVisible();
+  await expect(loser.getByRole("textbox", { name: "Reply to the visitor" })).toHaveCount(0);
+
+  // The owner hands it to the colleague, whose page follows live: now they may reply.
+  const other = won[0] ? ben.name : ana.name;
+  await winner.getByLabel("Assign to").selectOption({ label: other });
+  await winner.getByRole("button", { name: "Assign", exact: true }).click();
+  await expect(winner.getByText(`Assigned to ${other}.`)).toBeVisible();
+  await expect(loser.getByText(`Assigned to ${other}`, { exact: true }).first()).toBeVisible();
+  await expect(loser.getByRole("textbox", { name: "Reply to the visitor" })).toBeVisible();
+  await expect(winner.getByRole("textbox", { name: "Reply to the visitor" })).toHaveCount(0);
+});
+
+test("a visitor whose socket drops gets the agent's two messages exactly once after reconnecting", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const visitorPage = await (await browser.newContext()).newPage();
+  let blocked = false;
+  const live: WebSocketRoute[] = [];
+  const silent: WebSocketRoute[] = [];
+  await visitorPage.routeWebSocket(/\/api\/v1\/conversations\/[^/]+\/live/, (ws) => {
+    if (blocked) {
+      silent.push(ws); // accepted by a "proxy" that passes nothing
+      return;
+    }
+    ws.connectToServer();
+    live.push(ws);
+  });
+  const visitor = await openChat(visitorPage);
+  await visitor.say("my account was hacked, please help");
+  await expect(visitor.log).toContainText("I'm connecting you with a specialist");
+
+  const agent = await signIn(browser, sam, `/inbox/#conversation=${visitor.id}`);
+  await agent.getByRole("button", { name: "Claim" }).click();
+  const reply = agent.getByRole("textbox", { name: "Reply to the visitor" });
+  const send = async (text: string) => {
+    await reply.fill(text);
+    await reply.press("Enter");
+    await expect(history(agent)).toContainText(text);
+  };
+  await send("First, before the drop.");
+  await expect(visitor.log).toContainText("First, before the drop.");
+
+  // The visitor's connection drops; reconnecting gets nowhere and polling is cut off too.
+  blocked = true;
+  await visitorPage.route(/\/messages\?after=/, (route) => route.abort());
+  for (const ws of live) await ws.close();
+  await send("Second: said while you were away.");
+  await send("Third: also while you were away.");
+  await visitorPage.waitForTimeout(2500);
+  await expect(visitor.log).not.toContainText("Second: said while you were away.");
+
+  blocked = false;
+  await visitorPage.unroute(/\/messages\?after=/);
+  for (const ws of silent) await ws.close();
+  await expect(visitor.log).toContainText("Third: also while you were away.", { timeout: 15_000 });
+  for (const text of ["First, before the drop.", "Second: said while you were away.", "Third: also while you were away."]) {
+    await expect(visitor.log.getByText(text)).toHaveCount(1);
+  }
+  const all = await visitor.log.innerText();
+  expect(all.indexOf("Second: said")).toBeLessThan(all.indexOf("Third: also"));
+});
+
+test("an agent watches a conversation the AI still answers and takes over mid-chat", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const visitorPage = await (await browser.newContext()).newPage();
+  const visitor = await openChat(visitorPage);
+  await visitor.say("What are the withdrawal fees for bitcoin?");
+  await expect(visitor.log).toContainText("0.0002 BTC");
+
+  const agent = await signIn(browser, sam, `/inbox/#conversation=${visitor.id}`);
+  await expect(agent.getByText("The AI is answering")).toBeVisible();
+  await expect(history(agent)).toContainText("0.0002 BTC");
+  // The AI's answer carries its sources as links.
+  await expect(history(agent).getByRole("link").first()).toBeVisible();
+  await expect(agent.getByRole("region", { name: "Handoff summary" })).toContainText("Not handed off");
+  await expectNoViolations(agent, "inbox conversation with the AI");
+
+  // The visitor asks again while the agent watches: it shows up live.
+  await visitor.say("And how long do bitcoin withdrawals take?");
+  await expect(history(agent)).toContainText("how long do bitcoin withdrawals take");
+
+  await agent.getByRole("button", { name: "Take over" }).click();
+  await expect(agent.getByText("You took over from the AI.")).toBeVisible();
+  await expect(agent.getByText("Assigned to Sam Rivera").first()).toBeVisible();
+  const reply = agent.getByRole("textbox", { name: "Reply to the visitor" });
+  await reply.fill("Sam here, a human: I'll check your withdrawal myself.");
+  await reply.press("Enter");
+  await expect(visitor.log).toContainText("I'll check your withdrawal myself.");
+
+  // Handed back: the AI answers again.
+  await agent.getByRole("button", { name: "Hand back to AI" }).click();
+  await expect(agent.getByText("Handed back to the AI.")).toBeVisible();
+  await expect(agent.getByText("The AI is answering")).toBeVisible();
+});

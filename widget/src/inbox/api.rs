@@ -1,0 +1,211 @@
+//! The inbox API (`/api/v1/inbox/...`, see `shared::inbox`), same-origin: the browser sends the
+//! agent's `HttpOnly` session cookie itself, so no credential is ever held by this code.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use shared::api::{ApiErrorBody, ErrorCode};
+use shared::inbox::{
+    AgentList, AssignRequest, ConversationDetail, ConversationList, InboxView, Note, NoteRequest, ReplyRequest,
+    ResolveRequest,
+};
+use shared::Message;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// Why a call failed, as the agent reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// The edge could not be reached, or its answer could not be read.
+    Network(String),
+    /// The edge refused: its code and message.
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// Machine-readable code, when the body had one.
+        code: Option<ErrorCode>,
+        /// What the edge said.
+        message: String,
+    },
+}
+
+impl Failure {
+    /// Whether the session is gone (expired, signed out elsewhere): the inbox shows sign-in again.
+    pub fn signed_out(&self) -> bool {
+        matches!(self, Failure::Rejected { code: Some(ErrorCode::NotSignedIn), .. })
+    }
+
+    /// A sentence for the agent: the edge's own message when it gave one.
+    pub fn describe(&self) -> String {
+        match self {
+            Failure::Network(why) => format!("Couldn't reach the server ({why}). Try again."),
+            Failure::Rejected { message, .. } => message.clone(),
+        }
+    }
+}
+
+/// The signed-in agent (`GET /api/v1/inbox/me`, `POST /api/v1/inbox/session`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Me {
+    /// Stable id (as in `AgentRef::id`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Sign-in email.
+    pub email: String,
+}
+
+/// `POST /api/v1/inbox/session` body.
+#[derive(Serialize)]
+struct SignIn<'a> {
+    email: &'a str,
+    password: &'a str,
+}
+
+/// Sends one request with `fetch` (credentials `same-origin`, the default: the session cookie
+/// goes along) and returns the body of a `2xx`.
+async fn request(method: &str, url: &str, body: Option<String>) -> Result<String, Failure> {
+    let network = |e: JsValue| Failure::Network(e.as_string().unwrap_or_else(|| "network error".into()));
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(json) = &body {
+        init.set_body(&JsValue::from_str(json));
+    }
+    let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
+    if body.is_some() {
+        let _ = request.headers().set("Content-Type", "application/json");
+    }
+    let window = web_sys::window().ok_or_else(|| Failure::Network("no window".into()))?;
+    let response: Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(network)?.unchecked_into();
+    let text =
+        JsFuture::from(response.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    Err(match serde_json::from_str::<ApiErrorBody>(&text) {
+        Ok(body) => Failure::Rejected { status, code: Some(body.error.code), message: body.error.message },
+        Err(_) => Failure::Rejected { status, code: None, message: format!("The server answered HTTP {status}.") },
+    })
+}
+
+/// One JSON call answered with a `T`.
+async fn call<T: DeserializeOwned>(method: &str, url: &str, body: Option<&impl Serialize>) -> Result<T, Failure> {
+    let body = body.map(|b| serde_json::to_string(b).expect("request types always serialize"));
+    let text = request(method, url, body).await?;
+    serde_json::from_str(&text).map_err(|e| Failure::Network(format!("unexpected answer: {e}")))
+}
+
+/// A conversation's route.
+fn conversation_url(id: &str, rest: &str) -> String {
+    format!("/api/v1/inbox/conversations/{}{rest}", encode(id))
+}
+
+/// `s` as one URL component (ids are plain, but a search text is anything the agent typed).
+pub fn encode(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// `GET /api/v1/inbox/me`
+pub async fn me() -> Result<Me, Failure> {
+    call("GET", "/api/v1/inbox/me", None::<&()>).await
+}
+
+/// `POST /api/v1/inbox/session`
+pub async fn sign_in(email: &str, password: &str) -> Result<Me, Failure> {
+    call("POST", "/api/v1/inbox/session", Some(&SignIn { email, password })).await
+}
+
+/// `DELETE /api/v1/inbox/session`
+pub async fn sign_out() -> Result<(), Failure> {
+    request("DELETE", "/api/v1/inbox/session", None).await.map(drop)
+}
+
+/// `GET /api/v1/inbox/conversations?view=…&q=…`
+pub async fn conversations(view: InboxView, query: &str) -> Result<ConversationList, Failure> {
+    let mut url = format!("/api/v1/inbox/conversations?view={}", view.as_str());
+    if !query.trim().is_empty() {
+        url.push_str("&q=");
+        url.push_str(&encode(query.trim()));
+    }
+    call("GET", &url, None::<&()>).await
+}
+
+/// `GET /api/v1/inbox/conversations/{id}`
+pub async fn conversation(id: &str) -> Result<ConversationDetail, Failure> {
+    call("GET", &conversation_url(id, ""), None::<&()>).await
+}
+
+/// What an agent does to a conversation that needs no body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Takes a waiting conversation.
+    Claim,
+    /// Takes one the AI still answers.
+    TakeOver,
+    /// Gives it back to the AI.
+    HandBack,
+    /// Opens a resolved one again.
+    Reopen,
+}
+
+impl Step {
+    fn path(self) -> &'static str {
+        match self {
+            Step::Claim => "/claim",
+            Step::TakeOver => "/take_over",
+            Step::HandBack => "/hand_back",
+            Step::Reopen => "/reopen",
+        }
+    }
+
+    /// What is announced once it is done.
+    pub fn done(self) -> &'static str {
+        match self {
+            Step::Claim => "You claimed this conversation.",
+            Step::TakeOver => "You took over from the AI.",
+            Step::HandBack => "Handed back to the AI.",
+            Step::Reopen => "Conversation reopened and assigned to you.",
+        }
+    }
+}
+
+/// `POST …/claim`, `…/take_over`, `…/hand_back`, `…/reopen`
+pub async fn step(id: &str, step: Step) -> Result<ConversationDetail, Failure> {
+    call("POST", &conversation_url(id, step.path()), None::<&()>).await
+}
+
+/// `POST …/assign`
+pub async fn assign(id: &str, agent_id: &str) -> Result<ConversationDetail, Failure> {
+    call("POST", &conversation_url(id, "/assign"), Some(&AssignRequest { agent_id: agent_id.to_string() })).await
+}
+
+/// `POST …/resolve`
+pub async fn resolve(id: &str, closing_message: Option<String>) -> Result<ConversationDetail, Failure> {
+    call("POST", &conversation_url(id, "/resolve"), Some(&ResolveRequest { closing_message })).await
+}
+
+/// `POST …/messages`
+pub async fn reply(id: &str, body: &ReplyRequest) -> Result<Message, Failure> {
+    call("POST", &conversation_url(id, "/messages"), Some(body)).await
+}
+
+/// `POST …/notes`
+pub async fn add_note(id: &str, text: &str) -> Result<Note, Failure> {
+    call("POST", &conversation_url(id, "/notes"), Some(&NoteRequest { text: text.to_string() })).await
+}
+
+/// `GET /api/v1/inbox/agents`
+pub async fn agents() -> Result<AgentList, Failure> {
+    call("GET", "/api/v1/inbox/agents", None::<&()>).await
+}
+
+/// A new random id for a reply (`client_message_id`), from `crypto.getRandomValues`; `None`
+/// without it (a made-up id could collide and drop a reply as a "retry").
+pub fn new_client_id() -> Option<String> {
+    let crypto = web_sys::window()?.crypto().ok()?;
+    let mut bytes = [0u8; 16];
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,87 @@
+//! The open conversation: who and its status, what the agent can do, the full history with the
+//! reply box, and beside it the visitor's details and the private notes.
+
+use crate::conversation_actions::ConversationActions;
+use crate::details::Details;
+use crate::history::History;
+use crate::notes::Notes;
+use crate::reply::Reply;
+use crate::state::{status_words, waiting_for, Inbox};
+use leptos::prelude::*;
+use shared::handoff::ConversationStatus;
+
+/// The right-hand side: a conversation, or a hint to open one.
+#[component]
+pub fn ConversationView(inbox: Inbox) -> impl IntoView {
+    // Which conversation is loaded: a memo, so a new message or note (a change of `detail`)
+    // does not draw the whole view again (the reply box would lose what is typed and focus).
+    let loaded = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().map(|d| d.conversation.id.clone())));
+    move || {
+        if inbox.selected.get().is_none() {
+            return view! {
+                <section class="conversation empty" aria-label="Conversation">
+                    <p>"Select a conversation to read it."</p>
+                </section>
+            }
+            .into_any();
+        }
+        if loaded.get().is_none() {
+            return view! {
+                <section class="conversation" aria-label="Conversation">
+                    <p role="status">"Loading the conversation…"</p>
+                </section>
+            }
+            .into_any();
+        }
+        view! { <Open inbox=inbox /> }.into_any()
+    }
+}
+
+#[component]
+fn Open(inbox: Inbox) -> impl IntoView {
+    let title = move || {
+        inbox.detail.with(|d| {
+            d.as_ref()
+                .and_then(|d| {
+                    let c = &d.conversation;
+                    c.name.clone().or_else(|| c.email.clone()).or_else(|| c.user_id.clone())
+                })
+                .unwrap_or_else(|| "Anonymous visitor".into())
+        })
+    };
+    let status = move || {
+        inbox.detail.with(|d| {
+            d.as_ref().map(|d| {
+                let c = &d.conversation;
+                let mut line = status_words(c.status, c.assignee.as_ref());
+                if let (ConversationStatus::Waiting, Some(at)) = (c.status, c.handoff_at_ms) {
+                    line.push_str(&format!(", {}", waiting_for(inbox.edge_now(), at)));
+                }
+                line
+            })
+        })
+    };
+    view! {
+        <section class="conversation" aria-labelledby="conversation-title">
+            <div class="conversation-head">
+                <h2 id="conversation-title">{title}</h2>
+                <p class="status-line">{status}</p>
+                <ConversationActions inbox=inbox />
+            </div>
+            <div class="conversation-body">
+                <div class="thread">
+                    <History inbox=inbox />
+                    <p class="typing" role="status">
+                        {move || inbox.visitor_typing.get().then_some("The visitor is typing…")}
+                    </p>
+                    <Reply inbox=inbox />
+                </div>
+                // A region, not an `aside`: a complementary landmark inside `main` is not top-level.
+                <section class="side" aria-label="Visitor details and notes">
+                    <Details inbox=inbox />
+                    <Notes inbox=inbox />
+                </section>
+            </div>
+        </section>
+    }
+}

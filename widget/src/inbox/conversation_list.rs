@@ -1,0 +1,70 @@
+//! The list of the current view: one row per conversation with who, why, the latest message, how
+//! long it has waited and who has it. A row is one button that opens the conversation.
+
+use crate::state::{status_words, waiting_for, Inbox};
+use leptos::prelude::*;
+use shared::handoff::ConversationStatus;
+use shared::inbox::ConversationRow;
+
+/// The conversations of the view shown.
+#[component]
+pub fn ConversationList(inbox: Inbox) -> impl IntoView {
+    move || {
+        let Some(list) = inbox.list.get() else {
+            return view! { <p role="status">"Loading conversations…"</p> }.into_any();
+        };
+        if list.conversations.is_empty() {
+            let empty = if inbox.query.with(|q| q.trim().is_empty()) {
+                "No conversations here."
+            } else {
+                "No conversation matches this search."
+            };
+            return view! { <p class="empty">{empty}</p> }.into_any();
+        }
+        view! {
+            <ul class="rows" aria-label="Conversations">
+                {list.conversations.into_iter().map(|row| view! { <Row inbox=inbox row=row /> }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn Row(inbox: Inbox, row: ConversationRow) -> impl IntoView {
+    let id = row.id.clone();
+    let selected = {
+        let id = id.clone();
+        move || inbox.selected.with(|s| s.as_deref() == Some(id.as_str()))
+    };
+    let who = row.name.clone().or_else(|| row.email.clone()).or_else(|| row.user_id.clone());
+    let who = who.unwrap_or_else(|| "Anonymous visitor".into());
+    let mut ids: Vec<String> = Vec::new();
+    if row.name.is_some() {
+        ids.extend(row.email.clone());
+    }
+    if let Some(u) = &row.user_id {
+        if row.name.is_some() || row.email.is_some() {
+            ids.push(format!("user {u}"));
+        }
+    }
+    let handoff_at = row.handoff_at_ms;
+    let waiting = row.status == ConversationStatus::Waiting;
+    let wait = move || handoff_at.filter(|_| waiting).map(|at| waiting_for(inbox.edge_now(), at));
+    let status = status_words(row.status, row.assignee.as_ref());
+    view! {
+        <li>
+            <button type="button" class="row" aria-current=move || selected().then_some("true")
+                on:click=move |_| inbox.open(id.clone())>
+                <span class="row-who">{who}</span>
+                {(!ids.is_empty()).then(|| view! { <span class="row-ids">{ids.join(" · ")}</span> })}
+                {row.reason.map(|r| view! { <span class="row-reason">{r}</span> })}
+                <span class="row-preview">{row.preview}</span>
+                <span class="row-meta">
+                    {move || wait().map(|w| view! { <span class="row-wait">{w}</span> })}
+                    <span class="row-status">{status}</span>
+                </span>
+            </button>
+        </li>
+    }
+}

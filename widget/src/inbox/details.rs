@@ -1,0 +1,151 @@
+//! Beside the history: who the visitor is (and whether that is verified or signed), the lead and
+//! the host page's attributes, the handoff summary the agent reads first, and the action runs as
+//! the owner's log has them (credentials already redacted by the edge).
+
+use crate::state::Inbox;
+use leptos::prelude::*;
+use shared::handoff::{HandoffSummary, SummaryIdentity};
+use shared::inbox::RunRecord;
+use shared::ActionStatus;
+use std::collections::BTreeMap;
+
+/// The visitor's details, the summary and the runs of the open conversation.
+#[component]
+pub fn Details(inbox: Inbox) -> impl IntoView {
+    // Each part is drawn again only when its own data changes.
+    let identity = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().map(|d| d.identity.clone())));
+    let attributes = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().map(|d| d.attributes.clone())));
+    let summary = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().and_then(|d| d.summary.clone())));
+    let runs = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().map(|d| d.runs.clone()).unwrap_or_default()));
+    view! {
+        <section class="panel" aria-labelledby="identity-title">
+            <h3 id="identity-title">"Visitor"</h3>
+            {move || identity.get().map(|i| view! { <Identity identity=i /> })}
+            {move || attributes.get().map(|a| view! { <Attributes attributes=a /> })}
+        </section>
+        <section class="panel" aria-labelledby="summary-title">
+            <h3 id="summary-title">"Handoff summary"</h3>
+            {move || match summary.get() {
+                Some(s) => view! { <Summary summary=s /> }.into_any(),
+                None => view! { <p class="muted">"Not handed off: the AI has answered on its own."</p> }.into_any(),
+            }}
+        </section>
+        <section class="panel" aria-labelledby="runs-title">
+            <h3 id="runs-title">"Action runs"</h3>
+            {move || {
+                let runs = runs.get();
+                if runs.is_empty() {
+                    view! { <p class="muted">"No actions ran."</p> }.into_any()
+                } else {
+                    view! { <ol class="runs">{runs.into_iter().map(|r| view! { <Run run=r /> }).collect_view()}</ol> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// "Not given" for a missing value.
+fn or_unknown(value: Option<String>) -> String {
+    value.unwrap_or_else(|| "not given".into())
+}
+
+#[component]
+fn Identity(identity: SummaryIdentity) -> impl IntoView {
+    let signed = match identity.signed.as_str() {
+        "jwt" => "signed by the site (JWT)",
+        "user_hash" => "signed by the site (user hash)",
+        _ => "not signed by the site",
+    };
+    let verified = if identity.verified { "Verified by one-time code" } else { "Not verified" };
+    view! {
+        <p class=if identity.verified { "badge-verified" } else { "badge-unverified" }>{verified}</p>
+        <dl class="facts">
+            <dt>"Name"</dt><dd>{or_unknown(identity.name)}</dd>
+            <dt>"Email"</dt><dd>{or_unknown(identity.email)}</dd>
+            <dt>"User id"</dt><dd>{or_unknown(identity.user_id)}</dd>
+            <dt>"Identity"</dt><dd>{signed}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn Attributes(attributes: BTreeMap<String, String>) -> impl IntoView {
+    if attributes.is_empty() {
+        return view! { <p class="muted">"No attributes from the page."</p> }.into_any();
+    }
+    view! {
+        <h4>"Attributes"</h4>
+        <dl class="facts">
+            {attributes.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+        </dl>
+    }
+    .into_any()
+}
+
+#[component]
+fn Summary(summary: HandoffSummary) -> impl IntoView {
+    let list =
+        |items: Vec<String>| view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> };
+    let answers: Vec<String> = summary
+        .answers
+        .iter()
+        .map(|a| {
+            let sources = a.sources.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join(", ");
+            if sources.is_empty() {
+                a.text.clone()
+            } else {
+                format!("{} (sources: {sources})", a.text)
+            }
+        })
+        .collect();
+    let inputs: Vec<String> = summary
+        .inputs
+        .iter()
+        .map(|f| {
+            let values = f.values.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
+            format!("{}: {values}", f.form)
+        })
+        .collect();
+    let actions: Vec<String> = summary
+        .actions
+        .iter()
+        .map(|a| {
+            let reason = a.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+            format!("{} {}{reason}: {}", a.name, status_word(a.status), a.result)
+        })
+        .collect();
+    view! {
+        <dl class="facts summary">
+            <dt>"Reason"</dt><dd>{summary.reason}</dd>
+            <dt>"Issue"</dt><dd>{list(summary.issue)}</dd>
+            {(!answers.is_empty()).then(|| view! { <dt>"AI answers"</dt><dd>{list(answers)}</dd> })}
+            {(!inputs.is_empty()).then(|| view! { <dt>"Inputs"</dt><dd>{list(inputs)}</dd> })}
+            {(!actions.is_empty()).then(|| view! { <dt>"Actions"</dt><dd>{list(actions)}</dd> })}
+            {summary.pending.map(|p| view! { <dt>"Pending"</dt><dd>{p}</dd> })}
+            <dt>"Messages"</dt><dd>{summary.message_count.to_string()}</dd>
+        </dl>
+    }
+}
+
+fn status_word(status: ActionStatus) -> &'static str {
+    match status {
+        ActionStatus::Ok => "ok",
+        ActionStatus::Failed => "failed",
+        ActionStatus::Refused => "refused",
+    }
+}
+
+#[component]
+fn Run(run: RunRecord) -> impl IntoView {
+    let head = format!("{}: {}, {} ms", run.action, status_word(run.status), run.duration_ms);
+    view! {
+        <li>
+            <p class="run-head">{head}</p>
+            <p>{run.summary}</p>
+            {run.request.map(|r| view! { <p><code>{r}</code></p> })}
+            {run.response_status.map(|s| view! { <p>{format!("Response: HTTP {s}")}</p> })}
+            {run.response_body.map(|b| view! { <pre tabindex="0" aria-label="Response body (redacted)">{b}</pre> })}
+            <p class="muted"><time datetime=run.at.clone()>{run.at.clone()}</time></p>
+        </li>
+    }
+}

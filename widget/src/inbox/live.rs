@@ -1,0 +1,278 @@
+//! The inbox's two live channels, both on the agent's session cookie (a browser sends it with a
+//! same-origin WebSocket; no token subprotocol):
+//! - the inbox socket (`/api/v1/inbox/live`): an `InboxEvent::Changed` refreshes the list and
+//!   counts (debounced: a burst of changes is one request) and the open conversation;
+//! - the open conversation's socket (`…/conversations/{id}/live?after=`): its `LiveEvent`s,
+//!   messages appended once each (deduped by id), visitor typing; the agent's typing goes out.
+//!
+//! Each is live only once the edge says `ready`; until then (blocked, dropped, reconnecting with
+//! backoff) the inbox polls, so nothing is missed while a socket is down.
+
+use crate::state::Inbox;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::inbox::InboxEvent;
+use shared::live::{LiveEvent, LIVE_PROTOCOL};
+use std::cell::{Cell, RefCell};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Event, MessageEvent, WebSocket};
+
+/// Seconds between two polls while a socket is not live.
+const POLL_SECONDS: u64 = 3;
+/// Longest wait between two connection attempts, in seconds.
+const MAX_BACKOFF_SECONDS: u64 = 30;
+/// How long a burst of inbox changes is gathered before the list is read again, ms.
+const DEBOUNCE_MS: i32 = 250;
+/// Seconds without a keystroke after which the agent counts as no longer typing.
+const TYPING_IDLE_SECONDS: f64 = 4.0;
+
+/// One socket and whether it is caught up.
+#[derive(Default)]
+struct Channel {
+    socket: RefCell<Option<WebSocket>>,
+    live: Cell<bool>,
+    /// Bumped when the channel is stopped or pointed elsewhere: callbacks of older sockets stop.
+    generation: Cell<u32>,
+}
+
+impl Channel {
+    fn restart(&self) -> u32 {
+        self.generation.set(self.generation.get() + 1);
+        self.live.set(false);
+        if let Some(ws) = self.socket.borrow_mut().take() {
+            let _ = ws.close();
+        }
+        self.generation.get()
+    }
+
+    fn current(&self, generation: u32) -> bool {
+        self.generation.get() == generation
+    }
+}
+
+thread_local! {
+    static INBOX: Channel = Channel::default();
+    static CONVERSATION: Channel = Channel::default();
+    /// A list refresh is scheduled (debounce).
+    static REFRESH_DUE: Cell<bool> = const { Cell::new(false) };
+    /// When the agent last said "typing" (ms), 0 when not typing.
+    static TYPING_SINCE: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// `ws:` or `wss:` like the page, on this host.
+fn socket_url(path: &str) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss:" } else { "ws:" };
+    Some(format!("{scheme}//{}{path}", location.host().ok()?))
+}
+
+/// Opens a socket speaking [`LIVE_PROTOCOL`], handing each text frame to `on_text` and calling
+/// `on_close` once it closes.
+fn open(url: &str, mut on_text: impl FnMut(String) + 'static, on_close: impl FnOnce() + 'static) -> Option<WebSocket> {
+    let ws = WebSocket::new_with_str(url, LIVE_PROTOCOL).ok()?;
+    let on_message = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+            on_text(text);
+        }
+    })
+    .into_js_value();
+    let _ = ws.add_event_listener_with_callback("message", on_message.unchecked_ref());
+    let on_close = Closure::once_into_js(move |_: Event| on_close());
+    let _ = ws.add_event_listener_with_callback("close", on_close.unchecked_ref());
+    Some(ws)
+}
+
+/// Goes live for the lists: the inbox socket, and polling until it is ready.
+pub fn start_inbox(inbox: Inbox) {
+    let generation = INBOX.with(Channel::restart);
+    connect_inbox(inbox, generation, 0);
+    spawn_local(async move {
+        loop {
+            crate::dom::sleep(POLL_SECONDS).await;
+            if !INBOX.with(|c| c.current(generation)) {
+                return;
+            }
+            inbox.tick();
+            if !INBOX.with(|c| c.live.get()) {
+                inbox.refresh_list();
+            }
+            if !CONVERSATION.with(|c| c.live.get()) {
+                poll_conversation(inbox);
+            }
+        }
+    });
+}
+
+fn connect_inbox(inbox: Inbox, generation: u32, failures: u32) {
+    let Some(url) = socket_url("/api/v1/inbox/live") else { return };
+    let was_live = std::rc::Rc::new(Cell::new(false));
+    let live = was_live.clone();
+    let socket = open(
+        &url,
+        move |text| {
+            if !INBOX.with(|c| c.current(generation)) {
+                return;
+            }
+            match serde_json::from_str::<InboxEvent>(&text) {
+                Ok(InboxEvent::Ready) => {
+                    live.set(true);
+                    INBOX.with(|c| c.live.set(true));
+                    // Whatever changed while the socket was down.
+                    inbox.refresh_list();
+                }
+                Ok(InboxEvent::Changed { conversation_id, .. }) => {
+                    schedule_refresh(inbox);
+                    if inbox.selected.get_untracked().as_deref() == Some(conversation_id.as_str()) {
+                        inbox.reload_detail();
+                    }
+                }
+                Err(_) => {} // a newer edge's event: the next refresh shows its effect
+            }
+        },
+        move || {
+            if !INBOX.with(|c| c.current(generation)) {
+                return;
+            }
+            INBOX.with(|c| c.live.set(false));
+            retry_later(if was_live.get() { 0 } else { failures + 1 }, move |f| {
+                if INBOX.with(|c| c.current(generation)) {
+                    connect_inbox(inbox, generation, f);
+                }
+            });
+        },
+    );
+    match socket {
+        Some(ws) => INBOX.with(|c| *c.socket.borrow_mut() = Some(ws)),
+        None => retry_later(failures + 1, move |f| connect_inbox(inbox, generation, f)),
+    }
+}
+
+/// Refreshes the list once after a burst of changes.
+fn schedule_refresh(inbox: Inbox) {
+    if REFRESH_DUE.with(|d| d.replace(true)) {
+        return;
+    }
+    let refresh = Closure::once_into_js(move || {
+        REFRESH_DUE.with(|d| d.set(false));
+        inbox.refresh_list();
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(refresh.unchecked_ref(), DEBOUNCE_MS);
+    }
+}
+
+/// Connects again after 1, 2, 4 … 30 s (polling covers the wait).
+fn retry_later(failures: u32, connect: impl FnOnce(u32) + 'static) {
+    let seconds = (1u64 << failures.min(5)).min(MAX_BACKOFF_SECONDS);
+    spawn_local(async move {
+        crate::dom::sleep(seconds).await;
+        connect(failures);
+    });
+}
+
+/// Follows one conversation live (stopping the previous one).
+pub fn watch(inbox: Inbox, id: String) {
+    let generation = CONVERSATION.with(Channel::restart);
+    TYPING_SINCE.with(|t| t.set(0.0));
+    connect_conversation(inbox, id, generation, 0);
+}
+
+fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32) {
+    // Resume after the last message shown; before the details arrive, from the start (the
+    // messages are deduped by id, so the overlap with the details costs nothing).
+    let after = inbox.last_message_id().map(|m| format!("?after={}", crate::api::encode(&m))).unwrap_or_default();
+    let path = format!("/api/v1/inbox/conversations/{}/live{after}", crate::api::encode(&id));
+    let Some(url) = socket_url(&path) else { return };
+    let was_live = std::rc::Rc::new(Cell::new(false));
+    let live = was_live.clone();
+    let conversation = id.clone();
+    let socket = open(
+        &url,
+        move |text| {
+            if !CONVERSATION.with(|c| c.current(generation)) {
+                return;
+            }
+            match serde_json::from_str::<LiveEvent>(&text) {
+                Ok(LiveEvent::Ready) => {
+                    live.set(true);
+                    CONVERSATION.with(|c| c.live.set(true));
+                }
+                Ok(LiveEvent::Message { message }) => {
+                    if message.author == shared::Author::Visitor {
+                        inbox.visitor_typing.set(false);
+                    }
+                    inbox.receive(&conversation, vec![*message]);
+                }
+                Ok(LiveEvent::VisitorTyping { typing }) => inbox.visitor_typing.set(typing),
+                // Colleagues joining or typing: the detail refresh on `Changed` shows who has it.
+                Ok(LiveEvent::AgentJoined(_) | LiveEvent::AgentTyping { .. }) | Err(_) => {}
+            }
+        },
+        move || {
+            if !CONVERSATION.with(|c| c.current(generation)) {
+                return;
+            }
+            CONVERSATION.with(|c| c.live.set(false));
+            inbox.visitor_typing.set(false);
+            retry_later(if was_live.get() { 0 } else { failures + 1 }, move |f| {
+                if CONVERSATION.with(|c| c.current(generation)) {
+                    connect_conversation(inbox, id, generation, f);
+                }
+            });
+        },
+    );
+    if let Some(ws) = socket {
+        CONVERSATION.with(|c| *c.socket.borrow_mut() = Some(ws));
+    }
+}
+
+/// Reads the open conversation again while its socket is not live (messages are merged by id).
+fn poll_conversation(inbox: Inbox) {
+    if inbox.selected.get_untracked().is_some() {
+        inbox.reload_detail();
+    }
+}
+
+/// Closes both sockets (signed out).
+pub fn stop_all() {
+    INBOX.with(Channel::restart);
+    CONVERSATION.with(Channel::restart);
+}
+
+/// Tells the visitor whether the agent is typing; nothing is sent while the socket is not live.
+fn say(typing: bool) {
+    CONVERSATION.with(|c| {
+        if let (Some(ws), true) = (c.socket.borrow().as_ref(), c.live.get()) {
+            let command = shared::live::LiveCommand::Typing { typing };
+            if let Ok(text) = serde_json::to_string(&command) {
+                let _ = ws.send_with_str(&text);
+            }
+        }
+    });
+}
+
+/// The agent typed a key: says "typing" at most every two seconds, and "stopped" after a pause.
+pub fn typing() {
+    let now = js_sys::Date::now();
+    let since = TYPING_SINCE.with(Cell::get);
+    if since == 0.0 || now - since > TYPING_IDLE_SECONDS * 1000.0 / 2.0 {
+        TYPING_SINCE.with(|t| t.set(now));
+        say(true);
+        spawn_local(async move {
+            crate::dom::sleep(TYPING_IDLE_SECONDS as u64).await;
+            if TYPING_SINCE.with(Cell::get) == now {
+                TYPING_SINCE.with(|t| t.set(0.0));
+                say(false);
+            }
+        });
+    }
+}
+
+/// The agent sent the reply: no longer typing.
+pub fn stopped_typing() {
+    if TYPING_SINCE.with(Cell::get) > 0.0 {
+        TYPING_SINCE.with(|t| t.set(0.0));
+        say(false);
+    }
+}

@@ -1,0 +1,67 @@
+//! The reply box, for the agent who has the conversation: Enter sends, Shift+Enter starts a new
+//! line; typing is told to the visitor over the conversation's socket. What failed to send stays
+//! in the box, with the reason in the alert region.
+
+use crate::state::Inbox;
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::message::MAX_MESSAGE_CHARS;
+
+/// Reply box, or why there is none.
+#[component]
+pub fn Reply(inbox: Inbox) -> impl IntoView {
+    let mine = Memo::new(move |_| inbox.is_mine());
+    move || {
+        if mine.get() {
+            view! { <Composer inbox=inbox /> }.into_any()
+        } else {
+            view! { <p class="muted reply-hint">"Claim or take over this conversation to reply."</p> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn Composer(inbox: Inbox) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let sending = RwSignal::new(false);
+    let send = move || {
+        let text = draft.get_untracked();
+        if text.trim().is_empty() || sending.get_untracked() {
+            return;
+        }
+        sending.set(true);
+        crate::live::stopped_typing();
+        spawn_local(async move {
+            if inbox.reply(text).await.is_ok() {
+                draft.set(String::new());
+            }
+            sending.set(false);
+        });
+    };
+    view! {
+        <form class="composer" on:submit=move |e: ev::SubmitEvent| {
+            e.prevent_default();
+            send();
+        }>
+            <label for="reply-input">"Reply to the visitor"</label>
+            <textarea id="reply-input" rows="3" maxlength=MAX_MESSAGE_CHARS.to_string()
+                aria-describedby="reply-help"
+                prop:value=move || draft.get()
+                on:input=move |e| {
+                    draft.set(event_target_value(&e));
+                    crate::live::typing();
+                }
+                on:keydown=move |e: ev::KeyboardEvent| {
+                    if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                        e.prevent_default();
+                        send();
+                    }
+                }></textarea>
+            <p id="reply-help" class="muted">"Enter sends; Shift+Enter starts a new line."</p>
+            <button type="submit" class="primary" disabled=move || sending.get() || draft.with(|d| d.trim().is_empty())>
+                "Send reply"
+            </button>
+        </form>
+    }
+}
