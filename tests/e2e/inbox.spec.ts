@@ -267,8 +267,15 @@ test("an agent watches a conversation the AI still answers and takes over mid-ch
   await visitor.say("What are the withdrawal fees for bitcoin?");
   await expect(visitor.log).toContainText("0.0002 BTC");
 
-  const agent = await signIn(browser, sam, `/inbox/#conversation=${visitor.id}`);
-  await expect(agent.getByText("The AI is answering")).toBeVisible();
+  // The agent finds it in the "With AI" view, newest conversation first.
+  const agent = await signIn(browser, sam);
+  await agent.getByRole("navigation", { name: "Views" }).getByRole("button", { name: /^With AI, \d+$/ }).click();
+  await agent.getByRole("searchbox", { name: "Search conversations" }).fill("withdrawal fees for bitcoin");
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button").first().click();
+  await expect(agent).toHaveURL(new RegExp(`#conversation=${visitor.id}$`));
+  // The open conversation (the list's row says the same of it).
+  const open = agent.getByRole("region", { name: "Anonymous visitor" });
+  await expect(open.getByText("The AI is answering")).toBeVisible();
   await expect(history(agent)).toContainText("0.0002 BTC");
   // The AI's answer carries its sources as links.
   await expect(history(agent).getByRole("link").first()).toBeVisible();
@@ -290,5 +297,5 @@ test("an agent watches a conversation the AI still answers and takes over mid-ch
   // Handed back: the AI answers again.
   await agent.getByRole("button", { name: "Hand back to AI" }).click();
   await expect(agent.getByText("Handed back to the AI.")).toBeVisible();
-  await expect(agent.getByText("The AI is answering")).toBeVisible();
+  await expect(open.getByText("The AI is answering")).toBeVisible();
 });
