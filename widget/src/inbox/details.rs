@@ -2,6 +2,7 @@
 //! the host page's attributes, the handoff summary the agent reads first, and the action runs as
 //! the owner's log has them (credentials already redacted by the edge).
 
+use crate::message_text::markdown;
 use crate::state::Inbox;
 use leptos::prelude::*;
 use shared::handoff::{HandoffSummary, SummaryIdentity};
@@ -86,18 +87,32 @@ fn Attributes(attributes: BTreeMap<String, String>) -> impl IntoView {
 fn Summary(summary: HandoffSummary) -> impl IntoView {
     let list =
         |items: Vec<String>| view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> };
-    let answers: Vec<String> = summary
+    // The AI's answers are Markdown, as the visitor saw them: drawn the same way as the history.
+    let answers: Vec<(String, String)> = summary
         .answers
         .iter()
         .map(|a| {
             let sources = a.sources.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join(", ");
-            if sources.is_empty() {
-                a.text.clone()
-            } else {
-                format!("{} (sources: {sources})", a.text)
-            }
+            (a.text.clone(), sources)
         })
         .collect();
+    let answer_list = move |answers: Vec<(String, String)>| {
+        view! {
+            <ul>
+                {answers
+                    .into_iter()
+                    .map(|(text, sources)| {
+                        view! {
+                            <li>
+                                <div class="text" use:markdown=text></div>
+                                {(!sources.is_empty()).then(|| view! { <p class="sources">"Sources: " {sources}</p> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    };
     let inputs: Vec<String> = summary
         .inputs
         .iter()
@@ -118,7 +133,7 @@ fn Summary(summary: HandoffSummary) -> impl IntoView {
         <dl class="facts summary">
             <dt>"Reason"</dt><dd>{summary.reason}</dd>
             <dt>"Issue"</dt><dd>{list(summary.issue)}</dd>
-            {(!answers.is_empty()).then(|| view! { <dt>"AI answers"</dt><dd>{list(answers)}</dd> })}
+            {(!answers.is_empty()).then(|| view! { <dt>"AI answers"</dt><dd>{answer_list(answers)}</dd> })}
             {(!inputs.is_empty()).then(|| view! { <dt>"Inputs"</dt><dd>{list(inputs)}</dd> })}
             {(!actions.is_empty()).then(|| view! { <dt>"Actions"</dt><dd>{list(actions)}</dd> })}
             {summary.pending.map(|p| view! { <dt>"Pending"</dt><dd>{p}</dd> })}
