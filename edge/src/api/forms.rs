@@ -96,7 +96,7 @@ pub async fn submit<D: Deps>(
             replies
         }
     };
-    finish(edge.store(), &record.id, stored, replies, now_ms).await
+    finish(edge.store(), &record, stored, replies, now_ms).await
 }
 
 /// With a signed identity (JWT) the lead's email and name come from the token alone: a lead form

@@ -217,3 +217,5 @@ mod tests_inbox;
 mod tests_live;
 #[cfg(test)]
 mod tests_verification;
+#[cfg(test)]
+mod tests_write_path;
