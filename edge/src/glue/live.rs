@@ -78,9 +78,10 @@ impl Conversation {
             return error(shared::ErrorCode::TooManySockets, "this conversation holds as many live sockets as it can");
         }
         let conversation = ticket.subscriber.conversation.clone();
-        let others_open = !self.state.get_websockets().is_empty();
-        // Everything published from here on is remembered until the socket is accepted below.
+        // Everything pushed from here on is remembered until the socket is accepted below; what
+        // was published while no socket was open was not pushed, only counted.
         let mark = self.recent.borrow().mark();
+        let unpushed = self.order.borrow().unpushed();
         let backlog = match &ticket.after {
             None => Vec::new(),
             Some(after) => {
@@ -100,6 +101,7 @@ impl Conversation {
         // From here on nothing awaits: accepting and sending what was missed is one step, so no
         // publish can fall between them.
         let pair = WebSocketPair::new()?;
+        let others_open = !self.state.get_websockets().is_empty();
         self.state.accept_web_socket(&pair.server);
         pair.server.serialize_attachment(&ticket.subscriber)?;
         let meanwhile = self.recent.borrow().since(mark);
@@ -111,6 +113,18 @@ impl Conversation {
                 }
                 self.order.borrow_mut().connected(last_message(&events, ticket.after.as_ref()), others_open);
                 self.save_cursor();
+                if self.order.borrow().unpushed() != unpushed {
+                    // Stored while the backlog was read and published to nobody: read once more,
+                    // in stored order, now that this socket listens.
+                    let store = super::d1::D1Store::on(self.env.d1("DB")?);
+                    let held = || -> Vec<Held> { self.state.get_websockets().into_iter().map(Held).collect() };
+                    let caught_up = push_stored(&store, &conversation, &self.order, &self.recent, held, vec![]).await;
+                    self.save_cursor();
+                    if let Err(e) = caught_up {
+                        // The messages are stored: the next publish or the widget's poll brings them.
+                        worker::console_error!("catching up a new live socket failed: {e}");
+                    }
+                }
             }
             None => pair.server.close(Some(CLOSE_RESYNC), Some("too much happened while connecting; connect again"))?,
         }
@@ -139,8 +153,9 @@ impl Conversation {
         }
         if sockets.is_empty() {
             // Nobody listens: the next socket starts the pushes from its own position.
-            self.order.borrow_mut().forget();
-            self.save_cursor();
+            if self.order.borrow_mut().nobody_listened() {
+                self.save_cursor();
+            }
             return Response::from_json(&serde_json::json!({ "sent": sent }));
         }
         let store = super::d1::D1Store::on(self.env.d1("DB")?);

@@ -196,6 +196,8 @@ pub struct InOrder {
     reading: bool,
     /// Something was published during the read.
     again: bool,
+    /// Publishes that found no socket open (counted so a socket connecting meanwhile knows to read).
+    unpushed: u64,
 }
 
 impl InOrder {
@@ -218,9 +220,17 @@ impl InOrder {
         }
     }
 
-    /// Nobody listens: the next socket's own position is where pushing starts.
-    pub fn forget(&mut self) {
-        self.cursor = None;
+    /// A publish found no socket open: nothing is pushed, and the next socket's own position is
+    /// where pushing starts. Returns whether the cursor changed.
+    pub fn nobody_listened(&mut self) -> bool {
+        self.unpushed += 1;
+        self.cursor.take().is_some()
+    }
+
+    /// How many publishes found no socket open so far: a connecting socket compares this before
+    /// and after reading its backlog, and reads once more (in stored order) if it grew.
+    pub fn unpushed(&self) -> u64 {
+        self.unpushed
     }
 }
 
@@ -521,8 +531,10 @@ mod tests {
         assert_eq!(order.cursor(), at("m5").as_ref(), "others may not have m6..m9 yet");
         order.connected(at("m9"), false);
         assert_eq!(order.cursor(), at("m9").as_ref());
-        order.forget();
-        assert_eq!(order.cursor(), None);
+        let before = order.unpushed();
+        assert!(order.nobody_listened());
+        assert!(!order.nobody_listened(), "already forgotten");
+        assert_eq!((order.cursor(), order.unpushed()), (None, before + 2));
         let events = [said("m3"), LiveEvent::Ready];
         assert_eq!(last_message(&events, at("m1").as_ref()), at("m3"));
         assert_eq!(last_message(&[LiveEvent::Ready], at("m1").as_ref()), at("m1"));
