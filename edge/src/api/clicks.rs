@@ -57,6 +57,6 @@ pub async fn click<D: Deps>(
     };
     let history = history_before(edge.store(), &record.id, &stored.id).await?;
     let replies = turn::respond_to_click(edge, &mut record, &stored, &button, &history, now_ms).await?;
-    let response = finish(edge.store(), &record.id, stored, replies, now_ms).await?;
+    let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }

@@ -1,7 +1,7 @@
 //! The visitor API: create a conversation, post a message, read the history.
 
 use super::error::ApiError;
-use super::exchange::{finish, store_once, Stored};
+use super::exchange::{finish, respond, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
 use super::ApiDeps;
 use crate::actions::redact::{mask_codes, mask_sensitive};
@@ -10,7 +10,7 @@ use crate::agent::cards;
 use crate::conversation::turn;
 use crate::conversation::Deps;
 use crate::limits::{keys, Decision, Limit, RateLimiter};
-use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage, Streaks};
+use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage, Streaks, WriteContext};
 use crate::token::{hash_token, new_token, random_text, token_matches};
 use shared::action::is_email;
 use shared::api::{
@@ -20,7 +20,7 @@ use shared::api::{
 use shared::handoff::ConversationStatus;
 use shared::message::MAX_MESSAGE_CHARS;
 use shared::site::{IdentityMethod, LeadTiming, SiteBundle};
-use shared::{ClientMessageId, ConversationId, MessageId};
+use shared::{Author, ClientMessageId, ConversationId, MessageId};
 
 /// How many earlier messages the engine sees: enough context, bounded cost per message.
 const HISTORY_FOR_ENGINE: usize = 20;
@@ -254,14 +254,20 @@ pub async fn list_messages<D: Deps>(edge: &D, req: &HttpRequest, raw_id: &str) -
 
 /// `POST /api/v1/conversations/{id}/messages`: stores the visitor's message first, then replies.
 /// A retry with the same `client_message_id` returns the stored message and its stored replies.
+/// On D1 this is three round trips: one read (the conversation, a retry's message and replies,
+/// the history), the visitor's message, and the replies with the conversation's state.
 pub async fn post_message<D: Deps>(
     edge: &D,
     req: &HttpRequest,
     raw_id: &str,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let mut record = authorize(edge.store(), req, raw_id).await?;
-    let body: PostMessageRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let body = serde_json::from_slice::<PostMessageRequest>(&req.body);
+    // An unreadable body reads no retry (client ids are never empty); its error comes after the token's.
+    let raw_client_id = body.as_ref().map(|b| b.client_message_id.as_str()).unwrap_or_default();
+    let write = authorize_write(edge.store(), req, raw_id, raw_client_id).await?;
+    let mut record = write.record;
+    let body = body.map_err(|e| ApiError::from_json(&e))?;
     let client_id = ClientMessageId::parse(body.client_message_id)
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
     let text = body.text.trim();
@@ -275,20 +281,54 @@ pub async fn post_message<D: Deps>(
     require_lead(edge.site(), &record)?;
     take_or_refuse(edge, &keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id), now_ms).await?;
 
-    // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw text is
-    // used for this turn only.
-    let stored_text =
-        if turn::awaits_code(edge.site(), record.pending.as_ref()) { mask_codes(text) } else { mask_sensitive(text) };
-    let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
-    let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
-    let stored = match store_once(edge.store(), &record.id, &visitor).await? {
-        Stored::Fresh(m) => *m,
-        Stored::Answered(response) => return Ok(response),
+    let stored = match write.earlier {
+        // A retry: answered before (send it again), or stored without replies (reply now).
+        Some((m, _)) if m.author != Author::Visitor => {
+            return Err(ApiError::invalid_field("client_message_id", "is another author's message's id"))
+        }
+        Some((m, replies)) if !replies.is_empty() => return Ok(respond(&record.id, m, replies)),
+        Some((m, _)) => m,
+        None => {
+            // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw
+            // text is used for this turn only.
+            let stored_text = if turn::awaits_code(edge.site(), record.pending.as_ref()) {
+                mask_codes(text)
+            } else {
+                mask_sensitive(text)
+            };
+            let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
+            let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
+            match store_once(edge.store(), &record.id, &visitor).await? {
+                Stored::Fresh(m) => *m,
+                Stored::Answered(response) => return Ok(response),
+            }
+        }
     };
-    let history = history_before(edge.store(), &record.id, &stored.id).await?;
+    let mut history: Vec<shared::Message> = write.recent.into_iter().take_while(|m| m.id != stored.id).collect();
+    history.drain(..history.len().saturating_sub(HISTORY_FOR_ENGINE));
     let replies = turn::respond(edge, &mut record, &stored, text, &history, now_ms).await?;
-    let response = finish(edge.store(), &record.id, stored, replies, now_ms).await?;
+    let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
+}
+
+/// [`authorize`] for a visitor's write: the conversation, checked against the bearer token, with
+/// what the write reads first ([`ConversationStore::open_for_write`]) in the same round trip.
+async fn authorize_write<S: ConversationStore>(
+    store: &S,
+    req: &HttpRequest,
+    raw_id: &str,
+    client_message_id: &str,
+) -> Result<WriteContext, ApiError> {
+    let token = req.bearer_token().ok_or_else(|| {
+        ApiError::new(ErrorCode::MissingToken, "send the conversation's token as `Authorization: Bearer <token>`")
+    })?;
+    let not_found = || ApiError::new(ErrorCode::ConversationNotFound, format!("no conversation {raw_id:?}"));
+    let id = ConversationId::parse(raw_id).map_err(|_| not_found())?;
+    let write = store.open_for_write(&id, client_message_id, HISTORY_FOR_ENGINE + 1).await?.ok_or_else(not_found)?;
+    if !token_matches(token, &write.record.token_hash) {
+        return Err(ApiError::new(ErrorCode::InvalidToken, "this token does not open this conversation"));
+    }
+    Ok(write)
 }
 
 /// The messages the engine sees before `message`: the last few, bounded in cost.

@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use super::http::{HttpResponse, Publish};
 use crate::agent::Reply;
-use crate::store::{ConversationStore, Inserted, NewMessage};
+use crate::store::{ConversationRecord, ConversationStore, Inserted, NewMessage};
 use shared::api::MessagesResponse;
 use shared::{Author, ConversationId, Message, MessageId};
 
@@ -36,10 +36,11 @@ pub async fn store_once<S: ConversationStore>(
     })
 }
 
-/// Stores `replies` to `visitor` and answers with both.
+/// Stores `replies` to `visitor` together with what the turn changed in `record` (one batch on
+/// D1) and answers with both.
 pub async fn finish<S: ConversationStore>(
     store: &S,
-    conversation: &ConversationId,
+    record: &ConversationRecord,
     visitor: Message,
     replies: Vec<Reply>,
     now_ms: u64,
@@ -63,9 +64,8 @@ pub async fn finish<S: ConversationStore>(
             created_at_ms: now_ms,
         })
         .collect();
-    store.insert_replies(conversation, &new).await?;
-    let replies = store.replies_to(conversation, &visitor.id).await?;
-    Ok(respond(conversation, visitor, replies))
+    let replies = store.finish_turn(record, &visitor.id, &new).await?;
+    Ok(respond(&record.id, visitor, replies))
 }
 
 /// `{"messages": [visitor message, replies…]}`, published to the conversation's live sockets too

@@ -96,7 +96,7 @@ pub async fn submit<D: Deps>(
             replies
         }
     };
-    let response = finish(edge.store(), &record.id, stored, replies, now_ms).await?;
+    let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }
 

@@ -226,3 +226,5 @@ mod tests_inbox_conversations;
 mod tests_live;
 #[cfg(test)]
 mod tests_verification;
+#[cfg(test)]
+mod tests_write_path;

@@ -1,6 +1,7 @@
 //! One conversation turn of the built-in agent: plan, then carry the plan out — answering from
 //! the content, asking for what is missing, or running actions behind the guards, logging every
-//! run and keeping the conversation's state (lead, verification, unfinished action). The owner's
+//! run and keeping the conversation's state (lead, verification, unfinished action) in the record,
+//! which the API stores together with the replies (`api::exchange::finish`). The owner's
 //! handoff rules are asked after planning (what the message says) and after carrying out (what
 //! happened); while a human has the conversation, the AI does not answer.
 
@@ -13,7 +14,7 @@ use crate::agent::planner::{Awaiting, Facts, Pending, Planner, Step};
 use crate::agent::sentiment::sentiment;
 use crate::agent::smalltalk;
 use crate::handoff::{self, rules};
-use crate::store::{ConversationRecord, ConversationStore, StoreError};
+use crate::store::{ConversationRecord, StoreError};
 use shared::action::InputFormat;
 use shared::site::{LeadTiming, SiteBundle};
 use shared::template::{TemplateVar, Values};
@@ -57,9 +58,7 @@ pub async fn respond<D: Deps>(
         record.streaks.negative = if rules::is_negative(text) { record.streaks.negative + 1 } else { 0 };
         // What the message says decides before anything is answered or run.
         if let Some(reason) = rules::on_message(config, text, record.streaks.negative) {
-            let replies = handoff::hand_off(deps, record, reason, visitor, &[], now_ms).await?;
-            deps.store().save_state(record).await?;
-            return Ok(replies);
+            return handoff::hand_off(deps, record, reason, visitor, &[], now_ms).await;
         }
     }
     let facts = facts_of(deps.site(), record, now_ms);
@@ -83,7 +82,6 @@ async fn after_turn<D: Deps>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
     let Some(config) = deps.site().agent.handoff.as_ref() else { return Ok(replies) };
-    let saved = record.streaks;
     record.streaks.unanswered = match (outcome.unanswered, outcome.small_talk) {
         (true, _) => record.streaks.unanswered + 1,
         (false, true) => record.streaks.unanswered,
@@ -92,9 +90,6 @@ async fn after_turn<D: Deps>(
     if let Some(reason) = rules::on_outcome(config, outcome, record.streaks.unanswered) {
         let told = handoff::hand_off(deps, record, reason, visitor, &replies, now_ms).await?;
         replies.extend(told);
-    }
-    if record.streaks != saved {
-        deps.store().save_state(record).await?;
     }
     Ok(replies)
 }
@@ -160,10 +155,7 @@ pub async fn resume_after_lead<D: Deps>(
             let replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
             after_turn(deps, record, visitor, replies, &outcome, now_ms).await
         }
-        None => {
-            deps.store().save_state(record).await?;
-            Ok(Vec::new())
-        }
+        None => Ok(Vec::new()),
     }
 }
 
@@ -181,7 +173,8 @@ fn planner<D: Deps>(deps: &D) -> Planner<'_> {
     Planner { site: deps.site(), intents: deps.intents() }
 }
 
-/// Carries out `step` and what follows from it in this turn, then saves the conversation's state;
+/// Carries out `step` and what follows from it in this turn, keeping the state in `record` (the
+/// caller stores it with the replies, `api::exchange::finish`);
 /// notes in `outcome` what the handoff rules read (failures, `handoff_when`, "I don't know").
 async fn carry_out<D: Deps>(
     deps: &D,
@@ -315,7 +308,6 @@ async fn carry_out<D: Deps>(
         }
     }
     record.pending = pending;
-    deps.store().save_state(record).await?;
     Ok(replies)
 }
 

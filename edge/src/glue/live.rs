@@ -2,21 +2,27 @@
 //! id. It holds the conversation's live sockets with the hibernation API (the object may sleep
 //! while sockets stay open; each socket's [`Subscriber`] rides in its attachment) and pushes
 //! every published event to the sockets allowed to see it (`crate::live`). Messages are not kept
-//! here: D1 stays the record, and a connecting socket reads what it missed from there.
+//! here: D1 stays the record, and a connecting socket reads what it missed from there. A publish
+//! of messages makes the object read what was stored after the last message it pushed and push
+//! that, in stored order (`live::push_stored`); that cursor is kept in the object's SQLite, so it
+//! survives hibernation.
 //!
 //! Two internal routes, reached only through the Worker's stub (never from outside):
 //! `/connect` (a WebSocket upgrade carrying the [`LiveTicket`] the API checked) and `/publish`.
 
 use crate::api::live::LiveTicket;
-use crate::live::{command_event, fan_out, resume, visible_to, Recent, Socket, Subscriber, MAX_SOCKETS};
+use crate::live::{
+    command_event, fan_out, last_message, push_stored, resume, visible_to, InOrder, Recent, Socket, Subscriber,
+    MAX_SOCKETS,
+};
 use crate::store::ConversationStore;
 use serde::{Deserialize, Serialize};
 use shared::live::{LiveEvent, CLOSE_POLICY, CLOSE_RESYNC, LIVE_PROTOCOL};
 use shared::{ConversationId, MessageId};
 use std::cell::RefCell;
 use worker::{
-    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, Result, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair,
+    durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, Result, SqlStorage, State,
+    WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 /// Header carrying the checked ticket from the Worker to the object.
@@ -44,6 +50,10 @@ pub struct Conversation {
     /// What was published lately (memory only: needed only while a socket connects, and the
     /// object does not sleep while a request is in flight).
     recent: RefCell<Recent>,
+    /// The last message pushed, in stored order (also in `sql`, read back when the object wakes).
+    order: RefCell<InOrder>,
+    /// The object's own SQLite: the push cursor only.
+    sql: SqlStorage,
 }
 
 /// A hibernatable socket as the fan-out sees it.
@@ -68,8 +78,10 @@ impl Conversation {
             return error(shared::ErrorCode::TooManySockets, "this conversation holds as many live sockets as it can");
         }
         let conversation = ticket.subscriber.conversation.clone();
-        // Everything published from here on is remembered until the socket is accepted below.
+        // Everything pushed from here on is remembered until the socket is accepted below; what
+        // was published while no socket was open was not pushed, only counted.
         let mark = self.recent.borrow().mark();
+        let unpushed = self.order.borrow().unpushed();
         let backlog = match &ticket.after {
             None => Vec::new(),
             Some(after) => {
@@ -89,12 +101,29 @@ impl Conversation {
         // From here on nothing awaits: accepting and sending what was missed is one step, so no
         // publish can fall between them.
         let pair = WebSocketPair::new()?;
+        let others_open = !self.state.get_websockets().is_empty();
         self.state.accept_web_socket(&pair.server);
         pair.server.serialize_attachment(&ticket.subscriber)?;
-        match self.recent.borrow().since(mark) {
+        let meanwhile = self.recent.borrow().since(mark);
+        match meanwhile {
             Some(meanwhile) => {
-                for event in resume(backlog, meanwhile).iter().filter(|e| visible_to(e, ticket.subscriber.watcher)) {
+                let events = resume(backlog, meanwhile);
+                for event in events.iter().filter(|e| visible_to(e, ticket.subscriber.watcher)) {
                     pair.server.send_with_str(serde_json::to_string(event)?)?;
+                }
+                self.order.borrow_mut().connected(last_message(&events, ticket.after.as_ref()), others_open);
+                self.save_cursor();
+                if self.order.borrow().unpushed() != unpushed {
+                    // Stored while the backlog was read and published to nobody: read once more,
+                    // in stored order, now that this socket listens.
+                    let store = super::d1::D1Store::on(self.env.d1("DB")?);
+                    let held = || -> Vec<Held> { self.state.get_websockets().into_iter().map(Held).collect() };
+                    let caught_up = push_stored(&store, &conversation, &self.order, &self.recent, held, vec![]).await;
+                    self.save_cursor();
+                    if let Err(e) = caught_up {
+                        // The messages are stored: the next publish or the widget's poll brings them.
+                        worker::console_error!("catching up a new live socket failed: {e}");
+                    }
                 }
             }
             None => pair.server.close(Some(CLOSE_RESYNC), Some("too much happened while connecting; connect again"))?,
@@ -106,14 +135,60 @@ impl Conversation {
 
     async fn push(&self, mut req: Request) -> Result<Response> {
         let request: PublishRequest = req.json().await?;
-        let sockets: Vec<Held> = self.state.get_websockets().into_iter().map(Held).collect();
+        let held = || -> Vec<Held> { self.state.get_websockets().into_iter().map(Held).collect() };
+        let sockets = held();
         let mut sent = 0;
+        let mut messages = Vec::new();
         for event in request.events {
-            sent += fan_out(&request.conversation, &event, &sockets).sent;
-            self.recent.borrow_mut().push(event);
+            match event {
+                LiveEvent::Message { message } => messages.push(*message),
+                other => {
+                    sent += fan_out(&request.conversation, &other, &sockets).sent;
+                    self.recent.borrow_mut().push(other);
+                }
+            }
         }
-        Response::from_json(&serde_json::json!({ "sent": sent }))
+        if messages.is_empty() {
+            return Response::from_json(&serde_json::json!({ "sent": sent }));
+        }
+        if sockets.is_empty() {
+            // Nobody listens: the next socket starts the pushes from its own position.
+            if self.order.borrow_mut().nobody_listened() {
+                self.save_cursor();
+            }
+            return Response::from_json(&serde_json::json!({ "sent": sent }));
+        }
+        let store = super::d1::D1Store::on(self.env.d1("DB")?);
+        let pushed = push_stored(&store, &request.conversation, &self.order, &self.recent, held, messages).await;
+        self.save_cursor();
+        match pushed {
+            Ok(n) => Response::from_json(&serde_json::json!({ "sent": sent + n })),
+            // The messages are stored; the next publish or a socket's resume brings them.
+            Err(e) => Response::error(format!("reading what to push failed: {e}"), 500),
+        }
     }
+
+    /// Keeps the push cursor in the object's storage (a failure is logged: after hibernation the
+    /// object would push what is published as it comes until a socket connects again).
+    fn save_cursor(&self) {
+        let cursor = self.order.borrow().cursor().map(|c| c.to_string());
+        if let Err(e) =
+            self.sql.exec("INSERT OR REPLACE INTO push_cursor (id, message) VALUES (0, ?)", vec![cursor.into()])
+        {
+            worker::console_error!("keeping the push cursor failed: {e}");
+        }
+    }
+}
+
+/// The object's table and its stored cursor.
+fn load_cursor(sql: &SqlStorage) -> Result<Option<MessageId>> {
+    #[derive(Deserialize)]
+    struct Row {
+        message: Option<String>,
+    }
+    sql.exec("CREATE TABLE IF NOT EXISTS push_cursor (id INTEGER PRIMARY KEY CHECK (id = 0), message TEXT)", None)?;
+    let rows: Vec<Row> = sql.exec("SELECT message FROM push_cursor WHERE id = 0", None)?.to_array()?;
+    Ok(rows.into_iter().next().and_then(|r| r.message).and_then(|m| MessageId::parse(m).ok()))
 }
 
 /// The API's error body, so a refused connection reads like any other API error.
@@ -123,7 +198,12 @@ fn error(code: shared::ErrorCode, message: &str) -> Result<Response> {
 
 impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, recent: RefCell::default() }
+        let sql = state.storage().sql();
+        let cursor = load_cursor(&sql).unwrap_or_else(|e| {
+            worker::console_error!("reading the push cursor failed: {e}");
+            None
+        });
+        Self { state, env, recent: RefCell::default(), order: RefCell::new(InOrder::at(cursor)), sql }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {

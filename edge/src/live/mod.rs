@@ -6,9 +6,11 @@
 
 pub mod inbox;
 
+use crate::store::{ConversationStore, StoreError};
 use serde::{Deserialize, Serialize};
 use shared::live::{LiveCommand, LiveEvent, MAX_COMMAND_BYTES};
 use shared::{ConversationId, Message, MessageId};
+use std::cell::RefCell;
 use std::collections::{BTreeSet, VecDeque};
 
 /// Who holds a socket: a visitor (with the conversation token) or an agent (with an inbox
@@ -59,6 +61,15 @@ pub trait Socket {
     fn subscriber(&self) -> Option<Subscriber>;
     /// Sends one text frame; `false` when the socket is gone.
     fn send_text(&self, text: &str) -> bool;
+}
+
+impl<S: Socket> Socket for &S {
+    fn subscriber(&self) -> Option<Subscriber> {
+        (*self).subscriber()
+    }
+    fn send_text(&self, text: &str) -> bool {
+        (*self).send_text(text)
+    }
 }
 
 /// How one event was delivered.
@@ -180,6 +191,123 @@ pub fn resume(backlog: Vec<Message>, published_meanwhile: Vec<LiveEvent>) -> Vec
     }
     out.push(LiveEvent::Ready);
     out
+}
+
+/// Where an object's pushes of stored messages stand: the last message its sockets were sent, in
+/// stored order. Two requests storing messages in one conversation can publish in the other
+/// order; pushing what was published, as it arrives, would let a socket get the later message,
+/// drop, and resume after it, missing the earlier one. So a publish only says "something was
+/// stored": the object reads what was stored after its cursor and pushes that, one read at a time.
+#[derive(Debug, Default)]
+pub struct InOrder {
+    /// The last message pushed; `None` when the object does not know (no socket since it started).
+    cursor: Option<MessageId>,
+    /// A read is under way: a publish meanwhile asks for one more read instead of its own.
+    reading: bool,
+    /// Something was published during the read.
+    again: bool,
+    /// Publishes that found no socket open (counted so a socket connecting meanwhile knows to read).
+    unpushed: u64,
+}
+
+impl InOrder {
+    /// Starts from a stored cursor (the object keeps it across hibernation).
+    pub fn at(cursor: Option<MessageId>) -> Self {
+        Self { cursor, ..Self::default() }
+    }
+
+    /// The last message pushed.
+    pub fn cursor(&self) -> Option<&MessageId> {
+        self.cursor.as_ref()
+    }
+
+    /// A socket was accepted having everything up to `last`. When no other socket is open, or
+    /// the object has no cursor, pushing goes on from there (with other sockets open, their
+    /// cursor stays: moving it could skip what they were not sent yet).
+    pub fn connected(&mut self, last: Option<MessageId>, others_open: bool) {
+        if !others_open || self.cursor.is_none() {
+            self.cursor = last.or(self.cursor.take());
+        }
+    }
+
+    /// A publish found no socket open: nothing is pushed, and the next socket's own position is
+    /// where pushing starts. Returns whether the cursor changed.
+    pub fn nobody_listened(&mut self) -> bool {
+        self.unpushed += 1;
+        self.cursor.take().is_some()
+    }
+
+    /// How many publishes found no socket open so far: a connecting socket compares this before
+    /// and after reading its backlog, and reads once more (in stored order) if it grew.
+    pub fn unpushed(&self) -> u64 {
+        self.unpushed
+    }
+}
+
+/// The last message a connecting socket was sent (its resume), or its own cursor.
+pub fn last_message(events: &[LiveEvent], after: Option<&MessageId>) -> Option<MessageId> {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            LiveEvent::Message { message } => Some(message.id.clone()),
+            _ => None,
+        })
+        .or_else(|| after.cloned())
+}
+
+/// Pushes the messages stored after `order`'s cursor to `sockets()`, in stored order, noting each
+/// in `recent`, because `published` were stored. Only one read runs at a time: a publish during
+/// it makes the running one read again, so pushes never interleave. Without a cursor (a socket
+/// that connected knowing no message) `published` is pushed as it is. Returns the sockets sent to.
+pub async fn push_stored<S: ConversationStore, K: Socket>(
+    store: &S,
+    conversation: &ConversationId,
+    order: &RefCell<InOrder>,
+    recent: &RefCell<Recent>,
+    sockets: impl Fn() -> Vec<K>,
+    published: Vec<Message>,
+) -> Result<usize, StoreError> {
+    {
+        let mut o = order.borrow_mut();
+        if o.reading {
+            o.again = true;
+            return Ok(0);
+        }
+        o.reading = true;
+    }
+    let mut published = Some(published);
+    let mut sent = 0;
+    loop {
+        let cursor = order.borrow().cursor.clone();
+        let fresh = match &cursor {
+            Some(c) => match store.messages_after(conversation, c).await {
+                Ok(Some(messages)) => messages,
+                // The cursor's message is gone (erased): only what was published is known.
+                Ok(None) => published.take().unwrap_or_default(),
+                Err(e) => {
+                    order.borrow_mut().reading = false;
+                    return Err(e);
+                }
+            },
+            None => published.take().unwrap_or_default(),
+        };
+        let open = sockets();
+        for message in fresh {
+            let id = message.id.clone();
+            let event = LiveEvent::Message { message: Box::new(message) };
+            sent += fan_out(conversation, &event, &open).sent;
+            recent.borrow_mut().push(event);
+            order.borrow_mut().cursor = Some(id);
+        }
+        let mut o = order.borrow_mut();
+        if o.again {
+            o.again = false;
+            continue;
+        }
+        o.reading = false;
+        return Ok(sent);
+    }
 }
 
 /// A resume cursor from a client (`after=<message id>`): a well-formed message id, or none.
@@ -355,6 +483,95 @@ mod tests {
         recent.push(said("one-more"));
         assert_eq!(recent.since(mark), None, "the first event after the mark is gone");
         assert_eq!(recent.since(recent.mark()), Some(vec![]));
+    }
+
+    /// Two writes race: A is stored before B, but B's publish reaches the object first.
+    #[test]
+    fn racing_writes_reach_sockets_in_stored_order_so_a_resume_misses_nothing() {
+        use crate::api::tests::block_on;
+        use crate::store::memory::MemoryStore;
+        use crate::store::{ConversationRecord, ConversationStore, NewMessage};
+        let store = MemoryStore::default();
+        let c = ConversationId::parse("c1").unwrap();
+        let record = ConversationRecord {
+            id: c.clone(),
+            token_hash: "h".into(),
+            user_id: None,
+            lead: Default::default(),
+            created_at_ms: 0,
+            verification: None,
+            identity: Default::default(),
+            identity_expires_at_ms: None,
+            pending: None,
+            attributes: Default::default(),
+            status: shared::handoff::ConversationStatus::Ai,
+            assignee_id: None,
+            handoff: None,
+            streaks: Default::default(),
+        };
+        let greeting = NewMessage::bot(MessageId::parse("g0").unwrap(), "Hi.".into(), None, 0);
+        block_on(store.create_conversation(&record, &[greeting])).unwrap();
+        let a = NewMessage::visitor(MessageId::parse("a").unwrap(), "first".into(), "k1".into(), 1);
+        let b = NewMessage::visitor(MessageId::parse("b").unwrap(), "second".into(), "k2".into(), 2);
+        block_on(store.insert_visitor_message(&c, &a)).unwrap();
+        block_on(store.insert_visitor_message(&c, &b)).unwrap();
+
+        let socket = FakeSocket::of("c1", Watcher::Visitor);
+        let (order, recent) = (RefCell::new(InOrder::default()), RefCell::new(Recent::default()));
+        order.borrow_mut().connected(Some(MessageId::parse("g0").unwrap()), false);
+        let push = |m: &NewMessage| {
+            block_on(push_stored(&store, &c, &order, &recent, || vec![&socket], vec![m.to_message()])).unwrap()
+        };
+        push(&b);
+        // The socket drops here; the widget's cursor is the last message it was sent.
+        let got: Vec<LiveEvent> = socket.got.borrow().iter().map(|t| serde_json::from_str(t).unwrap()).collect();
+        assert_eq!(ids(&got), ["a", "b"], "the earlier message comes first, so the cursor never passes it");
+        let cursor = last_message(&got, None).unwrap();
+        let resumed = block_on(store.messages_after(&c, &cursor)).unwrap().unwrap();
+        let mut seen: Vec<String> = ids(&got);
+        seen.extend(resumed.iter().map(|m| m.id.to_string()));
+        assert_eq!(seen, ["a", "b"], "nothing missed, nothing twice");
+        push(&a);
+        assert_eq!(socket.got.borrow().len(), 2, "the late publish finds nothing new");
+    }
+
+    #[test]
+    fn a_publish_during_a_read_makes_it_read_again_instead_of_interleaving() {
+        let order = RefCell::new(InOrder::at(Some(MessageId::parse("m1").unwrap())));
+        order.borrow_mut().reading = true;
+        let store = crate::store::memory::MemoryStore::default();
+        let c = ConversationId::parse("c1").unwrap();
+        let recent = RefCell::new(Recent::default());
+        let sent = crate::api::tests::block_on(push_stored(
+            &store,
+            &c,
+            &order,
+            &recent,
+            Vec::<FakeSocket>::new,
+            vec![message("m2")],
+        ));
+        assert_eq!(sent, Ok(0));
+        assert!(order.borrow().again, "the running read goes round once more");
+        assert_eq!(order.borrow().cursor().map(MessageId::as_str), Some("m1"));
+    }
+
+    #[test]
+    fn a_connecting_socket_sets_the_cursor_only_when_no_other_listens() {
+        let mut order = InOrder::default();
+        let at = |s: &str| Some(MessageId::parse(s).unwrap());
+        order.connected(at("m5"), true);
+        assert_eq!(order.cursor(), at("m5").as_ref(), "no cursor yet: the socket's position");
+        order.connected(at("m9"), true);
+        assert_eq!(order.cursor(), at("m5").as_ref(), "others may not have m6..m9 yet");
+        order.connected(at("m9"), false);
+        assert_eq!(order.cursor(), at("m9").as_ref());
+        let before = order.unpushed();
+        assert!(order.nobody_listened());
+        assert!(!order.nobody_listened(), "already forgotten");
+        assert_eq!((order.cursor(), order.unpushed()), (None, before + 2));
+        let events = [said("m3"), LiveEvent::Ready];
+        assert_eq!(last_message(&events, at("m1").as_ref()), at("m3"));
+        assert_eq!(last_message(&[LiveEvent::Ready], at("m1").as_ref()), at("m1"));
     }
 
     #[test]

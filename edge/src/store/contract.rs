@@ -37,6 +37,7 @@ contract!(
     saving_state_keeps_what_the_agent_learned_and_nothing_else,
     a_visitor_message_is_stored_once_per_client_id,
     replies_are_stored_once_in_order,
+    a_write_reads_what_it_needs_and_finishes_with_its_state,
     history_is_in_order_and_scoped_to_its_conversation,
     messages_after_a_cursor_are_exact_and_scoped,
     every_message_field_round_trips,
@@ -231,6 +232,42 @@ fn replies_are_stored_once_in_order<S: Stores>(store: &S) {
     assert_eq!(ids(&block_on(store.replies_to(&c, &mid("m2"))).unwrap()), ["m2-r0"]);
     assert!(block_on(store.replies_to(&c, &mid("m9"))).unwrap().is_empty());
     assert_eq!(block_on(store.messages(&c)).unwrap().len(), 6);
+}
+
+fn a_write_reads_what_it_needs_and_finishes_with_its_state<S: Stores>(store: &S) {
+    let c = create(store, "c1", T0);
+    let other = create(store, "c2", T0);
+    block_on(store.insert_visitor_message(&other, &visitor("m9", "k1", T0))).unwrap();
+    assert_eq!(block_on(store.open_for_write(&cid("c3"), "k1", 5)).unwrap(), None);
+    let first = block_on(store.open_for_write(&c, "k1", 5)).unwrap().unwrap();
+    assert_eq!(first.record, record("c1", T0));
+    assert_eq!(first.earlier, None, "another conversation's client id is not this one's");
+    assert_eq!(ids(&first.recent), ["c1-g0"]);
+
+    block_on(store.insert_visitor_message(&c, &visitor("m1", "k1", T0 + 1))).unwrap();
+    let stored = block_on(store.open_for_write(&c, "k1", 5)).unwrap().unwrap();
+    assert_eq!(stored.earlier.map(|(m, replies)| (m.id, replies.len())), Some((mid("m1"), 0)));
+    assert_eq!(ids(&stored.recent), ["c1-g0", "m1"]);
+
+    let learned = ConversationRecord {
+        lead: Lead { email: Some("ana@example.com".into()), name: None },
+        streaks: Streaks { unanswered: 2, negative: 0 },
+        status: ConversationStatus::Assigned,
+        ..record("c1", T0)
+    };
+    let replies = [reply("m1-r0", "m1", T0 + 2), reply("m1-r1", "m1", T0 + 2)];
+    let got = block_on(store.finish_turn(&learned, &mid("m1"), &replies)).unwrap();
+    assert_eq!(got, replies.iter().map(NewMessage::to_message).collect::<Vec<_>>());
+    // A racing retry finishes with the same ids: the first replies stay, nothing is added.
+    let racing = [NewMessage { text: "other".into(), ..reply("m1-r0", "m1", T0 + 3) }];
+    assert_eq!(block_on(store.finish_turn(&learned, &mid("m1"), &racing)).unwrap(), got);
+    let back = block_on(store.conversation(&c)).unwrap().unwrap();
+    assert_eq!((back.lead, back.streaks), (learned.lead.clone(), learned.streaks));
+    assert_eq!(back.status, ConversationStatus::Ai, "finishing a turn never changes who answers");
+
+    let answered = block_on(store.open_for_write(&c, "k1", 2)).unwrap().unwrap();
+    assert_eq!(answered.earlier.map(|(m, replies)| (m.id, replies)), Some((mid("m1"), got)));
+    assert_eq!(ids(&answered.recent), ["m1-r0", "m1-r1"]);
 }
 
 fn history_is_in_order_and_scoped_to_its_conversation<S: Stores>(store: &S) {

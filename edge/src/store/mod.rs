@@ -253,6 +253,18 @@ pub enum Inserted {
     Existing(Message),
 }
 
+/// What a visitor's write reads before it runs, in one round trip on D1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteContext {
+    /// The conversation.
+    pub record: ConversationRecord,
+    /// The message stored before under the request's `client_message_id` (a retry), with its
+    /// replies in order.
+    pub earlier: Option<(Message, Vec<Message>)>,
+    /// The latest messages, in order.
+    pub recent: Vec<Message>,
+}
+
 /// A storage failure (the request may be retried).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("storage failed: {0}")]
@@ -291,4 +303,40 @@ pub trait ConversationStore {
         conversation: &ConversationId,
         after: &MessageId,
     ) -> Result<Option<Vec<Message>>, StoreError>;
+
+    /// What a visitor's write needs before it runs: the conversation, the message already stored
+    /// under `client_message_id` with its replies, and the last `recent` messages (`None` when
+    /// there is no such conversation). The D1 store reads all of it in one round trip.
+    async fn open_for_write(
+        &self,
+        id: &ConversationId,
+        client_message_id: &str,
+        recent: usize,
+    ) -> Result<Option<WriteContext>, StoreError> {
+        let Some(record) = self.conversation(id).await? else { return Ok(None) };
+        let earlier =
+            self.messages(id).await?.into_iter().find(|m| m.client_message_id.as_deref() == Some(client_message_id));
+        let earlier = match earlier {
+            Some(m) => {
+                let replies = self.replies_to(id, &m.id).await?;
+                Some((m, replies))
+            }
+            None => None,
+        };
+        Ok(Some(WriteContext { record, earlier, recent: self.recent_messages(id, recent).await? }))
+    }
+
+    /// Ends a visitor's write: stores `replies` to `visitor` (skipping ids that exist), saves
+    /// `record`'s state as [`ConversationStore::save_state`] does, and returns the stored replies
+    /// in order. The D1 store does this in one batch, i.e. one transaction.
+    async fn finish_turn(
+        &self,
+        record: &ConversationRecord,
+        visitor: &MessageId,
+        replies: &[NewMessage],
+    ) -> Result<Vec<Message>, StoreError> {
+        self.insert_replies(&record.id, replies).await?;
+        self.save_state(record).await?;
+        self.replies_to(&record.id, visitor).await
+    }
 }

@@ -1,9 +1,9 @@
 //! Conversations and their messages (`conversations`, `messages`).
 
-use super::{fail, Query, SqlPort, SqlStore, SqlValue};
+use super::{fail, Batched, Query, SqlPort, SqlStore, SqlValue};
 use crate::store::{
     ConversationRecord, ConversationStore, HandoffRecord, IdentityProof, Inserted, NewMessage, StoreError, Streaks,
-    Verification,
+    Verification, WriteContext,
 };
 use serde::Deserialize;
 use shared::api::Lead;
@@ -202,27 +202,7 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
     }
 
     async fn save_state(&self, r: &ConversationRecord) -> Result<(), StoreError> {
-        let v = r.verification.as_ref();
-        self.db
-            .run(&Query::new(
-                "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, verified_at_ms = ?5, \
-                 verified_email = ?6, verified_user_id = ?7, attributes = ?8, unanswered_in_row = ?9, \
-                 negative_in_row = ?10, handoff_noticed = ?11 WHERE id = ?1",
-                vec![
-                    SqlValue::text(r.id.as_str()),
-                    SqlValue::opt_text(r.lead.email.as_deref()),
-                    SqlValue::opt_text(r.lead.name.as_deref()),
-                    SqlValue::opt_text(pending_json(r)?.as_deref()),
-                    v.map_or(SqlValue::Null, |v| SqlValue::int(v.at_ms)),
-                    SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
-                    SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
-                    SqlValue::opt_text(attributes_json(r).as_deref()),
-                    SqlValue::int(u64::from(r.streaks.unanswered)),
-                    SqlValue::int(u64::from(r.streaks.negative)),
-                    SqlValue::Integer(i64::from(r.handoff.as_ref().is_some_and(|h| h.noticed))),
-                ],
-            ))
-            .await?;
+        self.db.run(&save_state_query(r)?).await?;
         Ok(())
     }
 
@@ -280,13 +260,8 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
     }
 
     async fn replies_to(&self, conversation: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError> {
-        self.select_messages(
-            &format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND reply_to = ?2 ORDER BY seq"
-            ),
-            vec![SqlValue::text(conversation.as_str()), SqlValue::text(message.as_str())],
-        )
-        .await
+        let query = replies_query(conversation, message);
+        self.select_messages(&query.sql, query.args).await
     }
 
     async fn messages(&self, conversation: &ConversationId) -> Result<Vec<Message>, StoreError> {
@@ -342,6 +317,110 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
         .await
         .map(Some)
     }
+
+    async fn open_for_write(
+        &self,
+        id: &ConversationId,
+        client_message_id: &str,
+        recent: usize,
+    ) -> Result<Option<WriteContext>, StoreError> {
+        let conversation = SqlValue::text(id.as_str());
+        let client = SqlValue::text(client_message_id);
+        // One batch, one snapshot: the record, a retry's message and its replies, the latest messages.
+        let mut results = self
+            .db
+            .batch(&[
+                Query::new(
+                    format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1"),
+                    vec![conversation.clone()],
+                ),
+                Query::new(
+                    format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2"
+                    ),
+                    vec![conversation.clone(), client.clone()],
+                ),
+                Query::new(
+                    format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND reply_to = \
+                         (SELECT id FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2) ORDER BY seq"
+                    ),
+                    vec![conversation.clone(), client],
+                ),
+                Query::new(
+                    format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT ?2"
+                    ),
+                    vec![conversation, SqlValue::int(recent as u64)],
+                ),
+            ])
+            .await?
+            .into_iter();
+        let Some(row) = rows_of::<ConversationRow>(results.next())?.into_iter().next() else { return Ok(None) };
+        let record = row.into_record()?;
+        let earlier = messages_of(results.next())?.into_iter().next();
+        let replies = messages_of(results.next())?;
+        let mut recent = messages_of(results.next())?;
+        recent.reverse();
+        Ok(Some(WriteContext { record, earlier: earlier.map(|m| (m, replies)), recent }))
+    }
+
+    async fn finish_turn(
+        &self,
+        record: &ConversationRecord,
+        visitor: &MessageId,
+        replies: &[NewMessage],
+    ) -> Result<Vec<Message>, StoreError> {
+        let mut batch = replies
+            .iter()
+            .map(|m| Ok(Query::new(INSERT_MESSAGE, insert_message_args(&record.id, m)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        batch.push(save_state_query(record)?);
+        batch.push(replies_query(&record.id, visitor));
+        let results = self.db.batch(&batch).await?;
+        messages_of(results.into_iter().last())
+    }
+}
+
+/// What [`ConversationStore::save_state`] writes.
+fn save_state_query(r: &ConversationRecord) -> Result<Query, StoreError> {
+    let v = r.verification.as_ref();
+    Ok(Query::new(
+        "UPDATE conversations SET lead_email = ?2, lead_name = ?3, pending = ?4, verified_at_ms = ?5, \
+         verified_email = ?6, verified_user_id = ?7, attributes = ?8, unanswered_in_row = ?9, \
+         negative_in_row = ?10, handoff_noticed = ?11 WHERE id = ?1",
+        vec![
+            SqlValue::text(r.id.as_str()),
+            SqlValue::opt_text(r.lead.email.as_deref()),
+            SqlValue::opt_text(r.lead.name.as_deref()),
+            SqlValue::opt_text(pending_json(r)?.as_deref()),
+            v.map_or(SqlValue::Null, |v| SqlValue::int(v.at_ms)),
+            SqlValue::opt_text(v.and_then(|v| v.email.as_deref())),
+            SqlValue::opt_text(v.and_then(|v| v.user_id.as_deref())),
+            SqlValue::opt_text(attributes_json(r).as_deref()),
+            SqlValue::int(u64::from(r.streaks.unanswered)),
+            SqlValue::int(u64::from(r.streaks.negative)),
+            SqlValue::Integer(i64::from(r.handoff.as_ref().is_some_and(|h| h.noticed))),
+        ],
+    ))
+}
+
+/// The rows of one statement of a batch as `T`.
+fn rows_of<T: serde::de::DeserializeOwned>(result: Option<Batched>) -> Result<Vec<T>, StoreError> {
+    let result = result.ok_or_else(|| fail("the database answered a batch with fewer results than statements"))?;
+    result.rows.into_iter().map(|r| serde_json::from_value(r).map_err(fail)).collect()
+}
+
+fn messages_of(result: Option<Batched>) -> Result<Vec<Message>, StoreError> {
+    rows_of::<MessageRow>(result)?.into_iter().map(MessageRow::into_message).collect()
+}
+
+/// The replies to one message, in order.
+fn replies_query(conversation: &ConversationId, message: &MessageId) -> Query {
+    Query::new(
+        format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 AND reply_to = ?2 ORDER BY seq"),
+        vec![SqlValue::text(conversation.as_str()), SqlValue::text(message.as_str())],
+    )
 }
 
 /// The pending step as its column holds it.

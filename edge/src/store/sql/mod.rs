@@ -103,6 +103,12 @@ impl<P: SqlPort> SqlStore<P> {
     pub fn new(db: P) -> Self {
         Self { db }
     }
+
+    /// The database underneath (tests count its round trips).
+    #[cfg(test)]
+    pub fn port(&self) -> &P {
+        &self.db
+    }
 }
 
 fn fail(e: impl std::fmt::Display) -> StoreError {

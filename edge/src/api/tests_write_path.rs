@@ -1,0 +1,139 @@
+//! The visitor's write path on the D1 store's SQL (SQLite natively): how many round trips a post
+//! costs, measured, so a change that adds one fails here.
+
+use super::tests::{block_on, site, EchoNetwork, ADMIN, IDENTITY_SECRET, NOW_MS};
+use super::*;
+use crate::actions::execute::TokenCache;
+use crate::actions::runner::ActionEnv;
+use crate::actions::ssrf::NetworkPolicy;
+use crate::agent::BuiltinEngine;
+use crate::limits::memory::MemoryLimiter;
+use crate::store::sql::{Batched, Query, SqlPort, SqlStore, Written};
+use crate::store::sqlite::Sqlite;
+use crate::store::StoreError;
+use crate::token::tests::TestEntropy;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::cell::RefCell;
+
+/// A [`SqlPort`] that notes every round trip (a batch is one) and the statements in it.
+struct Counting {
+    db: Sqlite,
+    trips: RefCell<Vec<Vec<String>>>,
+}
+
+impl Counting {
+    fn note(&self, queries: &[&Query]) {
+        self.trips.borrow_mut().push(queries.iter().map(|q| q.sql.clone()).collect());
+    }
+}
+
+impl SqlPort for Counting {
+    async fn all<T: DeserializeOwned>(&self, query: &Query) -> Result<Vec<T>, StoreError> {
+        self.note(&[query]);
+        self.db.all(query).await
+    }
+    async fn first<T: DeserializeOwned>(&self, query: &Query) -> Result<Option<T>, StoreError> {
+        self.note(&[query]);
+        self.db.first(query).await
+    }
+    async fn run(&self, query: &Query) -> Result<Written, StoreError> {
+        self.note(&[query]);
+        self.db.run(query).await
+    }
+    async fn batch(&self, queries: &[Query]) -> Result<Vec<Batched>, StoreError> {
+        self.note(&queries.iter().collect::<Vec<_>>());
+        self.db.batch(queries).await
+    }
+}
+
+struct SqlWorld {
+    site: SiteBundle,
+    store: SqlStore<Counting>,
+    limiter: MemoryLimiter,
+    engine: BuiltinEngine,
+    entropy: TestEntropy,
+    network: EchoNetwork,
+    intents: crate::agent::intent::ActionIndex,
+    policy: NetworkPolicy,
+    tokens: TokenCache,
+    outbox: crate::handoff::Outbox,
+}
+
+impl SqlWorld {
+    fn new() -> Self {
+        let site = site();
+        Self {
+            engine: BuiltinEngine::new(&site),
+            intents: crate::agent::intent::ActionIndex::new(&site),
+            site,
+            store: SqlStore::new(Counting { db: Sqlite::migrated(), trips: RefCell::default() }),
+            limiter: MemoryLimiter::default(),
+            entropy: TestEntropy::default(),
+            network: EchoNetwork::default(),
+            policy: NetworkPolicy::default(),
+            tokens: TokenCache::default(),
+            outbox: crate::handoff::Outbox::default(),
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> HttpResponse {
+        let secrets = std::collections::BTreeMap::new();
+        let edge = Edge {
+            site: &self.site,
+            store: &self.store,
+            limiter: &self.limiter,
+            engine: &self.engine,
+            entropy: &self.entropy,
+            intents: &self.intents,
+            actions: ActionEnv {
+                network: &self.network,
+                policy: &self.policy,
+                tokens: &self.tokens,
+                secrets: &secrets,
+            },
+            admin_token: Some(ADMIN),
+            identity_secret: Some(IDENTITY_SECRET),
+            kdf: &crate::inbox::password::FastKdf,
+            handoff: crate::handoff::HandoffEnv { time_zone: None, outbox: &self.outbox },
+        };
+        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        if let Some(t) = token {
+            headers.push(("authorization".into(), format!("Bearer {t}")));
+        }
+        let req =
+            HttpRequest { method: method.into(), path: path.into(), query: String::new(), headers, body: body.into() };
+        block_on(handle(&edge, &req, NOW_MS))
+    }
+
+    /// Round trips (and their statements) since the last call.
+    fn trips(&self) -> Vec<Vec<String>> {
+        std::mem::take(&mut *self.store_port().trips.borrow_mut())
+    }
+
+    fn store_port(&self) -> &Counting {
+        self.store.port()
+    }
+}
+
+#[test]
+fn a_post_costs_few_round_trips() {
+    let w = SqlWorld::new();
+    let created = w.call("POST", "/api/v1/conversations", None, "");
+    let v: Value = serde_json::from_str(&created.body).unwrap();
+    let (id, token) = (v["conversation_id"].as_str().unwrap(), v["token"].as_str().unwrap());
+    w.trips();
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let body = r#"{"text":"what are the withdrawal fees for bitcoin?","client_message_id":"k1"}"#;
+    let answered = w.call("POST", &path, Some(token), body);
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    let trips = w.trips();
+    // One read (conversation, a retry's message and replies, history), the visitor's message
+    // (stored before anything else happens), the replies with the state. It was six.
+    let kinds: Vec<Vec<&str>> =
+        trips.iter().map(|t| t.iter().map(|s| s.split_whitespace().next().unwrap()).collect()).collect();
+    assert_eq!(kinds, [vec!["SELECT"; 4], vec!["INSERT"], vec!["INSERT", "UPDATE", "SELECT"]], "{trips:#?}");
+    let retry = w.call("POST", &path, Some(token), body);
+    assert_eq!((retry.status, &retry.body), (200, &answered.body));
+    assert_eq!(w.trips().len(), 1, "an answered retry is one read");
+}
