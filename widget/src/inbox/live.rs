@@ -148,8 +148,9 @@ fn connect_inbox(inbox: Inbox, generation: u32, failures: u32) {
     }
 }
 
-/// Refreshes the list once after a burst of changes.
-fn schedule_refresh(inbox: Inbox) {
+/// Refreshes the list once after a burst of changes (inbox news, or keystrokes in the search box),
+/// reading the view and search as they are then.
+pub fn schedule_refresh(inbox: Inbox) {
     if REFRESH_DUE.with(|d| d.replace(true)) {
         return;
     }

@@ -39,8 +39,9 @@ pub fn Nav(inbox: Inbox) -> impl IntoView {
     }
 }
 
-/// Search by email, user id or words, as the agent types (an answer to an older request than the
-/// latest is dropped, so a slow one never overwrites a newer list).
+/// Search by email, user id or words, as the agent types (keystrokes are gathered for 250 ms; an
+/// answer to an older request than the latest is dropped, so a slow one never overwrites a newer
+/// list).
 #[component]
 pub fn Search(inbox: Inbox) -> impl IntoView {
     view! {
@@ -53,7 +54,9 @@ pub fn Search(inbox: Inbox) -> impl IntoView {
                 prop:value=move || inbox.query.get()
                 on:input=move |e| {
                     inbox.query.set(event_target_value(&e));
-                    inbox.refresh_list();
+                    // At most one request per 250 ms while the agent types, the last one with the
+                    // whole text.
+                    crate::live::schedule_refresh(inbox);
                 } />
         </form>
     }
