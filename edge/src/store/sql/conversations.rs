@@ -44,7 +44,10 @@ impl MessageRow {
             sources,
             client_message_id: self.client_message_id,
             action: self.action.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
-            form: self.form.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
+            // A card stored by an older release whose pattern today's stricter check refuses is
+            // dropped (a submission then finds no form and says so) rather than making the whole
+            // conversation unreadable, for the visitor and the inbox alike.
+            form: self.form.as_deref().and_then(|f| serde_json::from_str(f).ok()),
             submission: self.submission.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
             buttons: self.buttons.as_deref().map(serde_json::from_str).transpose().map_err(fail)?.unwrap_or_default(),
         })
@@ -426,4 +429,48 @@ fn replies_query(conversation: &ConversationId, message: &MessageId) -> Query {
 /// The pending step as its column holds it.
 fn pending_json(r: &ConversationRecord) -> Result<Option<String>, StoreError> {
     r.pending.as_ref().map(serde_json::to_string).transpose().map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SqlStore;
+    use crate::api::tests::block_on;
+    use crate::store::sqlite::Sqlite;
+    use crate::store::ConversationStore;
+    use shared::form::{FieldDef, FieldKind};
+    use shared::pattern::Pattern;
+    use shared::{ConversationId, FormCard};
+
+    #[test]
+    fn a_stored_form_card_whose_pattern_no_longer_parses_leaves_the_conversation_readable() {
+        let db = Sqlite::migrated();
+        let mut field = FieldDef::new("order", FieldKind::Text, "Order");
+        field.pattern = Some(Pattern::parse("^ORD-[0-9]+$").unwrap());
+        let card = FormCard {
+            action: "returns".into(),
+            title: "Return".into(),
+            submit_label: "Send".into(),
+            fields: vec![field],
+        };
+        // As an older, laxer release might have stored it: a pattern today's check refuses.
+        let stored = serde_json::to_string(&card).unwrap().replace("^ORD-[0-9]+$", "(a+)+");
+        assert!(Pattern::parse("(a+)+").is_err());
+        let statements = [
+            "INSERT INTO conversations (id, token_hash, created_at_ms) VALUES ('c1', 'h', 1)".to_string(),
+            "INSERT INTO messages (id, conversation_id, author, text, created_at_ms) VALUES ('m1', 'c1', 'bot', 'Hi', 1)"
+                .to_string(),
+        ];
+        for sql in statements {
+            block_on(super::SqlPort::run(&db, &super::Query::new(sql, vec![]))).unwrap();
+        }
+        let form = super::Query::new(
+            "INSERT INTO messages (id, conversation_id, author, text, created_at_ms, form) VALUES ('m2', 'c1', 'bot', 'Fill this in', 2, ?1)",
+            vec![super::SqlValue::Text(stored)],
+        );
+        block_on(super::SqlPort::run(&db, &form)).unwrap();
+        let store = SqlStore::new(db);
+        let messages = block_on(store.messages(&ConversationId::parse("c1").unwrap())).unwrap();
+        assert_eq!(messages.len(), 2, "both messages are read");
+        assert_eq!((messages[1].text.as_str(), messages[1].form.is_none()), ("Fill this in", true));
+    }
 }
