@@ -154,6 +154,38 @@ fn the_confirmation_shows_the_values_that_will_be_sent() {
 }
 
 #[test]
+fn an_older_confirm_button_cannot_run_a_newer_request() {
+    // The visitor is asked to confirm address A, then asks for address B: A's Confirm, still in
+    // the history, must not send B (nor A): only the prompt that asked for B runs it.
+    let w = World::with_site(site(""));
+    let (id, token) = w.start();
+    let (a, b) = ("0x52908400098527886e0f7030069857d2e4169ee7", "0x8617e340b3d01fa5f11f306f4090fd50e238070d");
+    let ask_a = say(&w, &id, &token, &format!("please whitelist this withdrawal address {a}"), "k1");
+    let prompt_a = last(&ask_a)["id"].as_str().unwrap().to_string();
+    let ask_b = say(&w, &id, &token, &format!("please whitelist this withdrawal address {b}"), "k2");
+    let text_b = last(&ask_b)["text"].as_str().unwrap().to_string();
+    assert!(text_b.contains(b), "{text_b}");
+    let prompt_b = last(&ask_b)["id"].as_str().unwrap().to_string();
+
+    let (_, stale) = click(&w, &id, &token, &prompt_a, "b0");
+    let again = last(&stale);
+    assert!(again["text"].as_str().unwrap().starts_with("That button was for an earlier request, so nothing was run."));
+    assert!(w.network.0.borrow().is_empty(), "the older prompt ran nothing");
+    // Its answer asks again for the request that waits; B's own prompt is now the older one.
+    assert_eq!(again["buttons"][0]["does"]["confirm"], "whitelist-address");
+    let (_, refused) = click(&w, &id, &token, &prompt_b, "b0");
+    assert!(last(&refused)["text"].as_str().unwrap().starts_with("That button was for an earlier request"));
+    assert!(w.network.0.borrow().is_empty());
+
+    // The latest prompt (the answer to that click) runs it, with B's values.
+    let (_, done) = click(&w, &id, &token, last(&refused)["id"].as_str().unwrap(), "b0");
+    assert_eq!(last(&done)["action"]["status"], "ok", "{done}");
+    let sent = w.network.0.borrow();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].body.as_deref().unwrap_or_default().contains(b), "{:?}", sent[0].body);
+}
+
+#[test]
 fn lead_before_the_first_message_gates_the_chat() {
     let lead = "[lead]\nask = \"before_first_message\"\nname_required = true\nfields = [{ name = \"company\", kind = \"text\", label = \"Company\" }]";
     let w = World::with_site(site(&format!("{QUICK}\n{lead}")));

@@ -18,7 +18,7 @@ use crate::store::{ConversationRecord, StoreError};
 use shared::action::InputFormat;
 use shared::site::{LeadTiming, SiteBundle};
 use shared::template::{TemplateVar, Values};
-use shared::{ActionOutcome, ActionStatus, ButtonAct, ButtonCard, Message};
+use shared::{ActionOutcome, ActionStatus, ButtonAct, ButtonCard, Message, MessageId};
 use std::collections::BTreeMap;
 
 /// Steps carried out in one turn at most (email → code sent → verified → confirm…).
@@ -94,12 +94,13 @@ async fn after_turn<D: Deps>(
     Ok(replies)
 }
 
-/// Replies to a click on `button`, whose stored visitor message is `visitor`.
+/// Replies to a click on `button`, shown in the message `shown_in`, whose stored visitor message
+/// is `visitor`.
 pub async fn respond_to_click<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
     visitor: &Message,
-    button: &ButtonCard,
+    (button, shown_in): (&ButtonCard, &MessageId),
     history: &[Message],
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
@@ -108,7 +109,12 @@ pub async fn respond_to_click<D: Deps>(
     }
     let planner = planner(deps);
     let facts = facts_of(deps.site(), record, now_ms);
-    // Confirm and Cancel act only on the action they were shown for, and only while it waits.
+    // Confirm and Cancel act only on the action they were shown for and only while it waits; a
+    // Confirm only from the latest prompt that asked, since an older prompt for the same action
+    // showed other values (Cancel from any of them cancels: nothing is sent).
+    let latest_prompt =
+        history.iter().rev().find(|m| m.buttons.iter().any(|b| matches!(b.does, ButtonAct::Confirm(_)))).map(|m| &m.id);
+    let from_latest = latest_prompt == Some(shown_in);
     let waiting =
         |action: &str| facts.pending.clone().filter(|p| p.action == action && p.awaiting == Awaiting::Confirmation);
     let keep = facts.pending.clone();
@@ -119,7 +125,14 @@ pub async fn respond_to_click<D: Deps>(
             &facts,
         ),
         ButtonAct::Confirm(action) => match waiting(action) {
-            Some(p) => Step::Run { action: p.action, inputs: p.inputs, then: None },
+            Some(p) if from_latest => Step::Run { action: p.action, inputs: p.inputs, then: None },
+            // The prompt's buttons come again, for the request that waits (shown just above).
+            Some(_) => Step::Say {
+                text: "That button was for an earlier request, so nothing was run. To go ahead with the latest one, \
+                       confirm here."
+                    .into(),
+                pending: keep,
+            },
             None => Step::Say {
                 text: "That is no longer waiting for your confirmation, so nothing was run.".into(),
                 pending: keep,
