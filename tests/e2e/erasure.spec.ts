@@ -173,3 +173,45 @@ test("a visitor deletes the conversation from the chat header, after confirming"
   expect(await readStatus(request, old)).toBe(404);
   await expect.poll(async () => (await storedSession(page))?.conversation_id).not.toBe(old.conversation_id);
 });
+
+test("an answer that arrives after the visitor deleted the conversation stays out of the new one", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const chat = page.getByTitle("Support chat").contentFrame();
+  const log = chat.getByRole("log", { name: "Messages" });
+  await expect(log).toContainText("I'm Nova");
+  const old = (await storedSession(page))!;
+
+  // The edge stores and answers the message, but the answer is held on its way back.
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let answered!: () => void;
+  const fetched = new Promise<void>((r) => (answered = r));
+  await page.route(`**${messagesUrl(old.conversation_id)}`, async (route) => {
+    if (route.request().method() !== "POST") return route.continue();
+    const response = await route.fetch();
+    answered();
+    await released;
+    await route.fulfill({ response });
+  });
+  const box = chat.getByRole("textbox", { name: "Message" });
+  await box.fill("what are the withdrawal fees for bitcoin?");
+  await box.press("Enter");
+  await fetched;
+
+  // Meanwhile the visitor deletes the conversation; a new one opens.
+  await chat.getByRole("button", { name: "Delete this conversation" }).click();
+  await chat.getByRole("group", { name: "Delete this conversation?" }).getByRole("button", { name: "Delete conversation" }).click();
+  await expect.poll(async () => (await storedSession(page))?.conversation_id).not.toBe(old.conversation_id);
+  const fresh = (await storedSession(page))!;
+  await expect(log).toContainText("I'm Nova");
+
+  // The old answer lands now; then the visitor talks in the new conversation.
+  release();
+  await box.fill("How long do bitcoin deposits take?");
+  await box.press("Enter");
+  await expect(log).toContainText("2 confirmations");
+  expect((await storedSession(page))!.conversation_id, "the new conversation was kept").toBe(fresh.conversation_id);
+  await expect(log).not.toContainText("0.0002 BTC");
+  await expect(log).not.toContainText("withdrawal fees for bitcoin");
+});

@@ -73,7 +73,8 @@ fn draw(group: &web_sys::Element, chat: Chat, message_id: &str, buttons: &[Butto
                 (busy.clone(), alert.clone(), this.clone(), message_id.clone(), id.clone());
             spawn_local(async move {
                 match api::click_button(&session, &message_id, &id).await {
-                    Ok(r) => chat.merge(r.messages, true),
+                    Ok(r) if chat.still_open(&session) => chat.merge(r.messages, true),
+                    Ok(_) => {} // the conversation was deleted meanwhile
                     Err(f) => {
                         let text = format!("That didn't go through. {} Press the button to try again.", f.describe());
                         alert.set_text_content(Some(&text));

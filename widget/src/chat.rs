@@ -225,6 +225,12 @@ impl Chat {
         });
     }
 
+    /// Whether `session` is still the conversation on screen: an answer that arrives after the
+    /// visitor deleted it (and a new one opened) belongs to nothing shown and is dropped.
+    pub fn still_open(self, session: &Session) -> bool {
+        self.session.with_untracked(|s| s.as_ref().is_some_and(|s| s.conversation_id == session.conversation_id))
+    }
+
     fn forget_session(self) {
         crate::live::stop();
         self.agent.set(None);
@@ -415,7 +421,11 @@ impl Chat {
         };
         self.set_delivery(&client_message_id, Delivery::Sending);
         let body = PostMessageRequest { text, client_message_id: client_message_id.clone() };
-        match api::post_message(&session, &body).await {
+        let answer = api::post_message(&session, &body).await;
+        if !self.still_open(&session) {
+            return; // deleted while it was sending: the new conversation has its own queue
+        }
+        match answer {
             Ok(r) => {
                 self.pending.update(|p| p.retain(|m| m.client_message_id != client_message_id));
                 self.merge(r.messages, true);

@@ -223,10 +223,11 @@ fn draw(section: &Element, chat: Chat, message_id: &str, card: &Card) -> Element
             set(&submit, "disabled", None);
             submit.set_text_content(Some(&label));
             match result {
-                Ok(r) => {
+                Ok(r) if chat.still_open(&session) => {
                     chat.merge(r.messages, true);
                     chat.release_held();
                 }
+                Ok(_) => {} // the conversation was deleted meanwhile
                 Err(ApiFailure::Rejected { fields: Some(errors), .. }) => {
                     for c in controls.iter() {
                         c.show(errors.get(&c.def.name).map(String::as_str));
