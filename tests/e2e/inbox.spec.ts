@@ -209,6 +209,12 @@ test("two agents claim at once: exactly one owns it, the other is told why; the 
   await expect(loser.getByText(`Assigned to ${other}`, { exact: true }).first()).toBeVisible();
   await expect(loser.getByRole("textbox", { name: "Reply to the visitor" })).toBeVisible();
   await expect(winner.getByRole("textbox", { name: "Reply to the visitor" })).toHaveCount(0);
+
+  // The colleague starts a reply: the previous owner sees who is typing (and the typist does not
+  // see themself), so two people do not answer the visitor at once.
+  await loser.getByRole("textbox", { name: "Reply to the visitor" }).pressSequentially("Hello, I");
+  await expect(winner.getByRole("status").filter({ hasText: `${other} is typing a reply…` })).toBeVisible();
+  await expect(loser.getByText(/is typing a reply/)).toHaveCount(0);
 });
 
 test("a visitor whose socket drops gets the agent's two messages exactly once after reconnecting", async ({ browser, request }) => {

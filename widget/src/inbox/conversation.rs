@@ -74,6 +74,9 @@ fn Open(inbox: Inbox) -> impl IntoView {
                     <p class="typing" role="status">
                         {move || inbox.visitor_typing.get().then_some("The visitor is typing…")}
                     </p>
+                    <p class="typing" role="status">
+                        {move || inbox.colleague_typing.get().map(|name| format!("{name} is typing a reply…"))}
+                    </p>
                     <Reply inbox=inbox />
                 </div>
                 // A region, not an `aside`: a complementary landmark inside `main` is not top-level.

@@ -203,11 +203,21 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
                     if message.author == shared::Author::Visitor {
                         inbox.visitor_typing.set(false);
                     }
+                    if message.author == shared::Author::Agent {
+                        inbox.colleague_typing.set(None);
+                    }
                     inbox.receive(&conversation, vec![*message]);
                 }
                 Ok(LiveEvent::VisitorTyping { typing }) => inbox.visitor_typing.set(typing),
-                // Colleagues joining or typing: the detail refresh on `Changed` shows who has it.
-                Ok(LiveEvent::AgentJoined(_) | LiveEvent::AgentTyping { .. }) | Err(_) => {}
+                // A colleague typing here (the agent's own typing comes back too: not shown).
+                Ok(LiveEvent::AgentTyping { agent, typing }) => {
+                    let me = inbox.me.with_untracked(|m| m.as_ref().map(|m| m.name.clone()));
+                    if me.as_deref() != Some(agent.name.as_str()) {
+                        inbox.colleague_typing.set(typing.then_some(agent.name));
+                    }
+                }
+                // Colleagues joining: the detail refresh on `Changed` shows who has it.
+                Ok(LiveEvent::AgentJoined(_)) | Err(_) => {}
             }
         },
         move || {
@@ -216,6 +226,7 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
             }
             CONVERSATION.with(|c| c.live.set(false));
             inbox.visitor_typing.set(false);
+            inbox.colleague_typing.set(None);
             retry_later(if was_live.get() { 0 } else { failures + 1 }, move |f| {
                 if CONVERSATION.with(|c| c.current(generation)) {
                     connect_conversation(inbox, id, generation, f);

@@ -35,6 +35,8 @@ pub struct Inbox {
     pub notice: RwSignal<String>,
     /// Whether the visitor of the open conversation is typing.
     pub visitor_typing: RwSignal<bool>,
+    /// A colleague typing in the open conversation (by name), so two agents do not answer at once.
+    pub colleague_typing: RwSignal<Option<String>>,
     /// A write is under way (buttons are disabled meanwhile, so a double click sends one).
     pub busy: RwSignal<bool>,
     /// The edge's clock minus the browser's, in ms, so waits count by the edge's clock.
@@ -60,6 +62,7 @@ impl Inbox {
             error: RwSignal::new(None),
             notice: RwSignal::new(String::new()),
             visitor_typing: RwSignal::new(false),
+            colleague_typing: RwSignal::new(None),
             busy: RwSignal::new(false),
             clock_skew: StoredValue::new(0.0),
             now_ms: RwSignal::new(js_sys::Date::now() as u64),
@@ -173,6 +176,7 @@ impl Inbox {
         if self.selected.get_untracked().as_deref() != Some(id.as_str()) {
             self.detail.set(None);
             self.visitor_typing.set(false);
+            self.colleague_typing.set(None);
         }
         self.selected.set(Some(id.clone()));
         // In the address, so the conversation can be linked to, reloaded, and left with Back.
