@@ -20,8 +20,6 @@ use web_sys::{Event, MessageEvent, WebSocket};
 const POLL_SECONDS: u64 = 3;
 /// Longest wait between two connection attempts, in seconds.
 const MAX_BACKOFF_SECONDS: u64 = 30;
-/// Seconds without a keystroke after which the visitor counts as no longer typing.
-const TYPING_IDLE_SECONDS: f64 = 4.0;
 
 thread_local! {
     /// The open (or opening) socket, if any.
@@ -30,8 +28,6 @@ thread_local! {
     static OPEN: Cell<bool> = const { Cell::new(false) };
     /// Bumped for each conversation opened: callbacks of an older one stop.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
-    /// When the visitor last said "typing" (ms), 0 when they are not typing.
-    static TYPING_SINCE: Cell<f64> = const { Cell::new(0.0) };
 }
 
 /// A frame from the edge, read field by field (the widget's JSON reader has no tagged enums):
@@ -219,27 +215,12 @@ fn say(typing: bool) {
 
 /// The visitor sent what they typed: they are no longer typing.
 pub fn stopped_typing() {
-    if TYPING_SINCE.with(Cell::get) > 0.0 {
-        TYPING_SINCE.with(|t| t.set(0.0));
-        say(false);
-    }
+    crate::typing::stopped(say);
 }
 
-/// The visitor typed a key: says "typing" at most every two seconds, and "stopped" after a pause.
+/// The visitor typed a key (see [`crate::typing`]).
 pub fn typing() {
-    let now = js_sys::Date::now();
-    let since = TYPING_SINCE.with(Cell::get);
-    if since == 0.0 || now - since > TYPING_IDLE_SECONDS * 1000.0 / 2.0 {
-        TYPING_SINCE.with(|t| t.set(now));
-        say(true);
-        spawn_local(async move {
-            crate::dom::sleep(TYPING_IDLE_SECONDS as u64).await;
-            if TYPING_SINCE.with(Cell::get) == now {
-                TYPING_SINCE.with(|t| t.set(0.0));
-                say(false);
-            }
-        });
-    }
+    crate::typing::keystroke(say);
 }
 
 /// Who joined from the support team, and whether they are typing (announced politely).

@@ -16,6 +16,7 @@ mod live;
 mod message_list;
 mod message_text;
 mod storage;
+mod typing;
 
 // A small free-list allocator instead of dlmalloc: a chat panel allocates little, and every KB of
 // wasm counts against the widget's download budget.

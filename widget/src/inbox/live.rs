@@ -24,8 +24,6 @@ const POLL_SECONDS: u64 = 3;
 const MAX_BACKOFF_SECONDS: u64 = 30;
 /// How long a burst of inbox changes is gathered before the list is read again, ms.
 const DEBOUNCE_MS: i32 = 250;
-/// Seconds without a keystroke after which the agent counts as no longer typing.
-const TYPING_IDLE_SECONDS: f64 = 4.0;
 
 /// One socket and whether it is caught up.
 #[derive(Default)]
@@ -56,8 +54,6 @@ thread_local! {
     static CONVERSATION: Channel = Channel::default();
     /// A list refresh is scheduled (debounce).
     static REFRESH_DUE: Cell<bool> = const { Cell::new(false) };
-    /// When the agent last said "typing" (ms), 0 when not typing.
-    static TYPING_SINCE: Cell<f64> = const { Cell::new(0.0) };
 }
 
 /// `ws:` or `wss:` like the page, on this host.
@@ -175,7 +171,8 @@ fn retry_later(failures: u32, connect: impl FnOnce(u32) + 'static) {
 /// Follows one conversation live (stopping the previous one).
 pub fn watch(inbox: Inbox, id: String) {
     let generation = CONVERSATION.with(Channel::restart);
-    TYPING_SINCE.with(|t| t.set(0.0));
+    // Another conversation: forget the typing, telling nobody (the old socket is closed).
+    crate::typing::stopped(|_| {});
     connect_conversation(inbox, id, generation, 0);
 }
 
@@ -264,27 +261,12 @@ fn say(typing: bool) {
     });
 }
 
-/// The agent typed a key: says "typing" at most every two seconds, and "stopped" after a pause.
+/// The agent typed a key (see [`crate::typing`]).
 pub fn typing() {
-    let now = js_sys::Date::now();
-    let since = TYPING_SINCE.with(Cell::get);
-    if since == 0.0 || now - since > TYPING_IDLE_SECONDS * 1000.0 / 2.0 {
-        TYPING_SINCE.with(|t| t.set(now));
-        say(true);
-        spawn_local(async move {
-            crate::dom::sleep(TYPING_IDLE_SECONDS as u64).await;
-            if TYPING_SINCE.with(Cell::get) == now {
-                TYPING_SINCE.with(|t| t.set(0.0));
-                say(false);
-            }
-        });
-    }
+    crate::typing::keystroke(say);
 }
 
 /// The agent sent the reply: no longer typing.
 pub fn stopped_typing() {
-    if TYPING_SINCE.with(Cell::get) > 0.0 {
-        TYPING_SINCE.with(|t| t.set(0.0));
-        say(false);
-    }
+    crate::typing::stopped(say);
 }

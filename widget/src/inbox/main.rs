@@ -10,6 +10,8 @@
 mod dom;
 #[path = "../message_text.rs"]
 mod message_text;
+#[path = "../typing.rs"]
+mod typing;
 
 mod api;
 mod app;
