@@ -416,10 +416,7 @@ async fn reply<D: ApiDeps>(
     let body: ReplyRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let client_id = ClientMessageId::parse(body.client_message_id)
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
-    let text = body.text.trim();
-    if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::invalid_field("text", format!("must be 1–{MAX_MESSAGE_CHARS} characters")));
-    }
+    let text = trimmed_text(&body.text, MAX_MESSAGE_CHARS)?;
     require_assignee(agent, record, "reply to")?;
     let message = agent_message(edge, agent, text.to_string(), Some(client_id.to_string()), now_ms);
     // The same idempotent insert as a visitor's message: one row per client id, even when racing.
@@ -436,6 +433,15 @@ async fn reply<D: ApiDeps>(
     })
 }
 
+/// An agent's `text` field, trimmed: 1 to `max` characters.
+fn trimmed_text(text: &str, max: usize) -> Result<&str, ApiError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(ApiError::invalid_field("text", format!("must be 1–{max} characters")));
+    }
+    Ok(text)
+}
+
 /// `POST …/notes`: a private note (`201`); nothing is published to the conversation's sockets.
 async fn note<D: ApiDeps>(
     edge: &D,
@@ -445,10 +451,7 @@ async fn note<D: ApiDeps>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let body: NoteRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
-    let text = body.text.trim();
-    if text.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
-        return Err(ApiError::invalid_field("text", format!("must be 1–{MAX_NOTE_CHARS} characters")));
-    }
+    let text = trimmed_text(&body.text, MAX_NOTE_CHARS)?;
     let note = NewNote {
         id: format!("n{}", random_text(edge.entropy(), 12)),
         author: agent_ref(agent),

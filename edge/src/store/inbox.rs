@@ -88,7 +88,7 @@ pub trait InboxStore {
     /// The conversations of `view` as `agent_id` sees it, matching `search` (lead email, lead
     /// name, user id or any message's text, ignoring ASCII case) if given, at most `limit`:
     /// waiting oldest handoff first, mine oldest activity first, open newest activity first,
-    /// resolved newest resolution first.
+    /// resolved newest resolution first, with the AI newest conversation first.
     async fn inbox_list(
         &self,
         view: InboxView,
