@@ -202,7 +202,14 @@ test("an answer that arrives after the visitor deleted the conversation stays ou
   // Meanwhile the visitor deletes the conversation; a new one opens.
   await chat.getByRole("button", { name: "Delete this conversation" }).click();
   await chat.getByRole("group", { name: "Delete this conversation?" }).getByRole("button", { name: "Delete conversation" }).click();
-  await expect.poll(async () => (await storedSession(page))?.conversation_id).not.toBe(old.conversation_id);
+  // Wait for the new session itself: between forgetting the old one and storing the new one,
+  // nothing is stored.
+  await expect
+    .poll(async () => {
+      const s = await storedSession(page);
+      return s !== null && s.conversation_id !== old.conversation_id;
+    })
+    .toBe(true);
   const fresh = (await storedSession(page))!;
   await expect(log).toContainText("I'm Nova");
 
