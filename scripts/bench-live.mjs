@@ -35,7 +35,10 @@ for (let i = 0; ; i++) {
 }
 
 const json = { "content-type": "application/json" };
-const create = async () => (await fetch(`${base}/api/v1/conversations`, { method: "POST" })).json();
+const create = async (headers = {}) => (await fetch(`${base}/api/v1/conversations`, { method: "POST", headers })).json();
+// Twenty visitors are twenty people: each posts from its own address (workerd takes the client's
+// CF-Connecting-IP locally), so the per-address limits count each on its own, as in production.
+const visitorAddress = (v) => ({ "cf-connecting-ip": `203.0.113.${v + 1}` });
 const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))].toFixed(2);
 let seq = 0;
 const agentSays = (id, text) =>
@@ -145,12 +148,12 @@ const open = (conv, onEvent = () => {}) =>
   let lost = 0;
   const posts = await run(async (v, i) => {
     // A new conversation every 15 messages keeps under 20 per conversation per minute.
-    if (i % 15 === 0) convs[v] = await create();
+    if (i % 15 === 0) convs[v] = await create(visitorAddress(v));
     const conv = convs[v];
     const id = `tp-${v}-${i}`;
     const res = await fetch(`${base}/api/v1/conversations/${conv.conversation_id}/messages`, {
       method: "POST",
-      headers: { ...json, authorization: `Bearer ${conv.token}` },
+      headers: { ...json, ...visitorAddress(v), authorization: `Bearer ${conv.token}` },
       body: JSON.stringify({ text: "how long do ethereum deposits take?", client_message_id: id }),
     });
     await res.arrayBuffer();

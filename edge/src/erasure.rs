@@ -50,10 +50,12 @@ pub async fn erase_person<S: ErasureStore>(store: &S, person: &Person) -> Result
 }
 
 /// What one scheduled cleanup did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Cleanup {
     /// Expired conversations erased, with their messages and runs.
     pub erased: Erased,
+    /// Their ids (their objects are told to forget them).
+    pub conversation_ids: Vec<ConversationId>,
     /// Action runs deleted for age: with retention, every run older than `retention_days`.
     pub old_runs: u32,
     /// False when a bound was hit and the next run continues.
@@ -83,6 +85,7 @@ pub async fn clean_up<S: ErasureStore>(
             break;
         }
         out.erased += store.erase_conversations(&ids).await?;
+        out.conversation_ids.extend(ids);
         batches += 1;
     }
     let old = store.delete_runs_before(cutoff, MAX_RUNS_PER_CLEANUP).await?;

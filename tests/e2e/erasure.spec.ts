@@ -111,12 +111,15 @@ test("the owner answers an erasure request by email, whatever its letter case", 
   expect((await request.delete(`/api/v1/admin/conversations/${bob.conversation_id}`, { headers: ADMIN })).status()).toBe(404);
 });
 
-/** SQL on the edge's local D1 through wrangler dev's local explorer (development only; params are text). */
-async function localD1(request: APIRequestContext, sql: string, params: string[]) {
+/** SQL on the edge's local D1 through wrangler dev's local explorer (development only; params are
+ * text); answers the explorer's JSON as text. */
+async function localD1(request: APIRequestContext, sql: string, params: string[]): Promise<string> {
   const databases = await (await request.get("/cdn-cgi/explorer/api/d1/database")).json();
   const id = databases.result.find((d: any) => d.name === "DB").uuid;
   const res = await request.post(`/cdn-cgi/explorer/api/d1/database/${id}/raw`, { data: { sql, params } });
-  expect(res.status(), await res.text()).toBe(200);
+  const text = await res.text();
+  expect(res.status(), text).toBe(200);
+  return text;
 }
 
 test("the hourly cleanup deletes conversations idle for longer than retention_days, with their logs", async ({ request }) => {
@@ -124,6 +127,11 @@ test("the hourly cleanup deletes conversations idle for longer than retention_da
   const [, reply] = await say(request, idle, `Where is my deposit ${TX}?`, "r1");
   expect(reply.action).toMatchObject({ status: "ok" });
   const recent = await start(request);
+  // The conversation's object passes a visitor's turn on to D1 within a second; the pretend age
+  // below must apply to the turn too.
+  await expect
+    .poll(async () => (await localD1(request, "SELECT client_message_id FROM messages WHERE conversation_id = ?1", [idle.conversation_id])).includes('"r1"'))
+    .toBe(true);
   // Pretend the idle visitor's last message, and the action it ran, were retention_days + 1 ago.
   const age = String((RETENTION_DAYS + 1) * DAY_MS);
   await localD1(request, "UPDATE conversations SET created_at_ms = created_at_ms - ?1 WHERE id = ?2", [age, idle.conversation_id]);

@@ -53,7 +53,7 @@ pub async fn click<D: Deps>(
     let visitor = NewMessage::visitor(id, text, format!("button-{message_id}-{}", button.id), now_ms);
     let stored = match store_once(edge.store(), &record.id, &visitor).await? {
         Stored::Fresh(m) => *m,
-        Stored::Answered(response) => return Ok(response),
+        Stored::Answered(response) => return Ok(*response),
     };
     let history = history_before(edge.store(), &record.id, &stored.id).await?;
     let replies = turn::respond_to_click(edge, &mut record, &stored, (&button, &message_id), &history, now_ms).await?;

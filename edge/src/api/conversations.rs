@@ -300,7 +300,7 @@ pub async fn post_message<D: Deps>(
             let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
             match store_once(edge.store(), &record.id, &visitor).await? {
                 Stored::Fresh(m) => *m,
-                Stored::Answered(response) => return Ok(response),
+                Stored::Answered(response) => return Ok(*response),
             }
         }
     };

@@ -72,5 +72,5 @@ pub async fn erase<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpRespon
     let body: ErasureRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let person = body.person()?;
     let out = erase_person(edge.store(), &person).await?;
-    Ok(HttpResponse::json(200, &out))
+    Ok(HttpResponse { erased: out.conversation_ids.clone(), ..HttpResponse::json(200, &out) })
 }

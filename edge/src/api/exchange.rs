@@ -14,7 +14,7 @@ pub enum Stored {
     /// Stored now, or stored before without replies yet: reply to it.
     Fresh(Box<Message>),
     /// Stored and answered before: send this again.
-    Answered(HttpResponse),
+    Answered(Box<HttpResponse>),
 }
 
 /// Stores `message` unless a message with its `client_message_id` exists.
@@ -30,7 +30,7 @@ pub async fn store_once<S: ConversationStore>(
             if replies.is_empty() {
                 Stored::Fresh(Box::new(m))
             } else {
-                Stored::Answered(respond(conversation, m, replies))
+                Stored::Answered(Box::new(respond(conversation, m, replies)))
             }
         }
     })

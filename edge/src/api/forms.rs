@@ -75,7 +75,7 @@ pub async fn submit<D: Deps>(
     };
     let stored = match store_once(edge.store(), &record.id, &visitor).await? {
         Stored::Fresh(m) => *m,
-        Stored::Answered(response) => return Ok(response),
+        Stored::Answered(response) => return Ok(*response),
     };
     let replies = match action {
         None => lead_submitted(edge, &mut record, &stored, clean, now_ms).await?,

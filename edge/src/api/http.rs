@@ -61,6 +61,9 @@ pub struct HttpResponse {
     /// An agent's inbox socket the request may open (`101`): `glue` hands the request to the
     /// site's `Inbox` object instead of answering.
     pub inbox_upgrade: Option<Box<super::inbox_conversations::InboxTicket>>,
+    /// Conversations this request erased from D1, for the Worker to have their objects forget
+    /// what they hold (`glue` asks each before answering); never sent in the body.
+    pub erased: Vec<shared::ConversationId>,
 }
 
 /// Events of one conversation to push to its live sockets.
@@ -93,6 +96,7 @@ impl HttpResponse {
             upgrade: None,
             inbox: None,
             inbox_upgrade: None,
+            erased: Vec::new(),
         }
     }
 
@@ -111,6 +115,7 @@ impl HttpResponse {
             upgrade: None,
             inbox: None,
             inbox_upgrade: None,
+            erased: Vec::new(),
         }
     }
 

@@ -61,6 +61,48 @@ pub enum Route {
     InboxLive,
 }
 
+impl Route {
+    /// The conversation a route reads or writes, if it is one conversation's: such requests are
+    /// answered by that conversation's object, which holds its messages (`glue::live`).
+    pub fn conversation(&self) -> Option<&str> {
+        match self {
+            Route::PostMessage(id)
+            | Route::ListMessages(id)
+            | Route::SubmitForm(id, _)
+            | Route::ClickButton(id, _, _)
+            | Route::SetAttributes(id)
+            | Route::DeleteConversation(id)
+            | Route::AdminDeleteConversation(id)
+            | Route::Live(id)
+            | Route::AdminAgentMessage(id)
+            | Route::AdminAgentSignal(id)
+            | Route::InboxConversation(id)
+            | Route::InboxAct(id, _)
+            | Route::InboxWatch(id) => Some(id),
+            Route::Site
+            | Route::CreateConversation
+            | Route::AdminActions
+            | Route::AdminActionLogs(_)
+            | Route::AdminActionTest(_)
+            | Route::AdminErasures
+            | Route::AdminAddAgent
+            | Route::InboxSignIn
+            | Route::InboxSignOut
+            | Route::InboxMe
+            | Route::InboxList
+            | Route::InboxAgents
+            | Route::InboxLive => None,
+        }
+    }
+
+    /// A visitor's message or click, whose lasting change is usually new messages and what the
+    /// turn counts: its object may pass it on to D1 a moment later instead of before answering
+    /// (a form's submission, which erasure reports count, always goes before).
+    pub fn is_visitor_turn(&self) -> bool {
+        matches!(self, Route::PostMessage(_) | Route::ClickButton(..))
+    }
+}
+
 /// Finds the route, or says why there is none (404 / 405).
 pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
@@ -134,6 +176,33 @@ fn not_found() -> ApiError {
 mod tests {
     use super::*;
     use crate::api::inbox_conversations::Transition;
+
+    #[test]
+    fn every_route_of_one_conversation_names_it() {
+        let of = |method: &str, path: &str| route(method, path).unwrap().conversation().map(String::from);
+        for (method, path) in [
+            ("POST", "/api/v1/conversations/c1/messages"),
+            ("GET", "/api/v1/conversations/c1/messages"),
+            ("POST", "/api/v1/conversations/c1/messages/m1/submit"),
+            ("POST", "/api/v1/conversations/c1/messages/m1/buttons/b1"),
+            ("POST", "/api/v1/conversations/c1/attributes"),
+            ("DELETE", "/api/v1/conversations/c1"),
+            ("DELETE", "/api/v1/admin/conversations/c1"),
+            ("GET", "/api/v1/conversations/c1/live"),
+            ("POST", "/api/v1/admin/conversations/c1/messages"),
+            ("POST", "/api/v1/admin/conversations/c1/events"),
+            ("GET", "/api/v1/inbox/conversations/c1"),
+            ("POST", "/api/v1/inbox/conversations/c1/claim"),
+            ("GET", "/api/v1/inbox/conversations/c1/live"),
+        ] {
+            assert_eq!(of(method, path).as_deref(), Some("c1"), "{method} {path}");
+        }
+        for (method, path) in
+            [("POST", "/api/v1/conversations"), ("GET", "/api/v1/inbox/conversations"), ("GET", "/api/v1/site")]
+        {
+            assert_eq!(of(method, path), None, "{method} {path}");
+        }
+    }
 
     #[test]
     fn routes() {

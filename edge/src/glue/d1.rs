@@ -21,6 +21,13 @@ impl D1Store {
     }
 }
 
+impl D1 {
+    /// The `DB` binding as a port (a conversation object's replica flushes to it).
+    pub fn on(db: D1Database) -> Self {
+        Self(db)
+    }
+}
+
 fn fail(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }

@@ -1,45 +1,57 @@
 //! The `Conversation` Durable Object (binding `CONVERSATION`): one per conversation, named by its
-//! id. It holds the conversation's live sockets with the hibernation API (the object may sleep
-//! while sockets stay open; each socket's [`Subscriber`] rides in its attachment) and pushes
-//! every published event to the sockets allowed to see it (`crate::live`). Messages are not kept
-//! here: D1 stays the record, and a connecting socket reads what it missed from there. A publish
-//! of messages makes the object read what was stored after the last message it pushed and push
-//! that, in stored order (`live::push_stored`); that cursor is kept in the object's SQLite, so it
-//! survives hibernation.
+//! id. It holds the conversation: every request about one conversation (the visitor's messages,
+//! clicks, forms and history, the inbox's moves and replies, erasure, live sockets) is forwarded
+//! here by the Worker and answered by the same API code, on the object's stores
+//! (`store::object`): the conversation's rows in the object's own SQLite (`store::replica`),
+//! journaled to D1, which stays the inbox's index. A visitor's turn therefore costs the Worker
+//! one call. D1 receives the journal before the answer whenever the inbox or an erasure could
+//! look the change up (a handoff, a move, new contact details or identity), and otherwise within
+//! [`FLUSH_DELAY_MS`] from the object's alarm, many turns per batch under load.
 //!
-//! Two internal routes, reached only through the Worker's stub (never from outside):
-//! `/connect` (a WebSocket upgrade carrying the [`LiveTicket`] the API checked) and `/publish`.
+//! It also holds the conversation's live sockets with the hibernation API (the object may sleep
+//! while sockets stay open; each socket's [`Subscriber`] rides in its attachment) and pushes what
+//! a request stored to the sockets allowed to see it, in stored order (`live::push_stored`, the
+//! cursor kept in the object's SQLite so it survives hibernation).
+//!
+//! One internal route besides the API's, reached only through the Worker's stub: `/forget` (the
+//! Worker erased the conversation from D1; the object drops its copy).
 
+use super::d1::D1;
+use super::object_sql::ObjectSql;
+use super::Answered;
+use crate::api::http::Publish;
 use crate::api::live::LiveTicket;
 use crate::live::{
     command_event, fan_out, last_message, push_stored, resume, visible_to, InOrder, Recent, Socket, Subscriber,
     MAX_SOCKETS,
 };
-use crate::store::ConversationStore;
-use serde::{Deserialize, Serialize};
+use crate::store::object::ObjectStore;
+use crate::store::replica::{migrate, Replica};
+use crate::store::{ConversationRecord, ConversationStore};
+use futures_util::lock::Mutex;
+use serde::Deserialize;
 use shared::live::{LiveEvent, CLOSE_POLICY, CLOSE_RESYNC, LIVE_PROTOCOL};
 use shared::{ConversationId, MessageId};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 use worker::{
     durable_object, DurableObject, Env, Headers, Method, Request, RequestInit, Response, Result, SqlStorage, State,
     WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
-/// Header carrying the checked ticket from the Worker to the object.
-const TICKET_HEADER: &str = "x-switchboard-ticket";
+/// How long D1 may trail a conversation the AI is answering: turns within it go in one batch.
+pub const FLUSH_DELAY_MS: u64 = 1_000;
 
-/// The ticket as it travels to the object.
-#[derive(Serialize, Deserialize)]
-struct WireTicket {
-    subscriber: Subscriber,
-    after: Option<MessageId>,
-}
+/// When D1 refused a flush, the next try.
+const FLUSH_RETRY_MS: u64 = 10_000;
 
-/// What the Worker asks the object to push.
-#[derive(Serialize, Deserialize)]
-struct PublishRequest {
-    conversation: ConversationId,
-    events: Vec<LiveEvent>,
+/// The object's stores, as one request uses them.
+type Stores<'a> = ObjectStore<'a, ObjectSql, D1>;
+
+/// What the inbox finds a conversation by and lists it under: when a turn changes any of it, D1
+/// gets the turn before the answer.
+fn findable(r: &ConversationRecord) -> impl PartialEq {
+    (r.lead.clone(), r.user_id.clone(), r.verification.clone(), r.status, r.assignee_id.clone())
 }
 
 /// One conversation's live sockets.
@@ -52,8 +64,14 @@ pub struct Conversation {
     recent: RefCell<Recent>,
     /// The last message pushed, in stored order (also in `sql`, read back when the object wakes).
     order: RefCell<InOrder>,
-    /// The object's own SQLite: the push cursor only.
+    /// The object's own SQLite: the push cursor.
     sql: SqlStorage,
+    /// The same SQLite as the conversation's replica.
+    local: ObjectSql,
+    /// Taken by a flush, a load and a forget of the replica (`store::replica`).
+    flushing: Mutex<()>,
+    /// Whether an alarm to flush is set.
+    alarm_set: Cell<bool>,
 }
 
 /// A hibernatable socket as the fan-out sees it.
@@ -69,11 +87,79 @@ impl Socket for Held {
 }
 
 impl Conversation {
-    async fn open_socket(&self, req: &Request) -> Result<Response> {
-        let Some(raw) = req.headers().get(TICKET_HEADER)? else {
-            return Response::error("the live socket needs the Worker's ticket", 400);
+    /// Answers one of the API's requests about this object's conversation.
+    async fn serve(&self, mut req: Request) -> Result<Response> {
+        let http = match super::read_http(&mut req).await {
+            Ok(http) => http,
+            Err(refused) => return super::into_worker_response(refused),
         };
-        let ticket: WireTicket = serde_json::from_str(&raw)?;
+        let Some(route) = crate::api::routes::route(&http.method, &http.path).ok() else {
+            return error(shared::ErrorCode::NotFound, "no such route on a conversation");
+        };
+        let Some(id) = route.conversation().and_then(|id| ConversationId::parse(id).ok()) else {
+            return error(shared::ErrorCode::NotFound, "no such route on a conversation");
+        };
+        let d1 = D1::on(self.env.d1("DB")?);
+        let store = ObjectStore::new(id.clone(), Replica::new(&self.local, &d1, &self.flushing), &d1);
+        if let Err(e) = store.replica().load(&id).await {
+            return error(shared::ErrorCode::Internal, &format!("the conversation could not be read: {e}"));
+        }
+        let before = store.conversation(&id).await.ok().flatten().map(|r| findable(&r));
+        let Answered { mut response, outbox } = super::answer(&self.env, &store, &http).await?;
+        let after = store.conversation(&id).await.ok().flatten().map(|r| findable(&r));
+        let quiet = route.is_visitor_turn() && before == after && response.inbox.is_none() && outbox.is_empty();
+        if quiet {
+            self.flush_later().await;
+        } else if let Err(e) = store.replica().flush().await {
+            // Stored here all the same; the alarm tries again.
+            worker::console_error!("passing {id} on to D1 failed: {e}");
+            self.flush_later().await;
+        }
+        if let Some(ticket) = response.upgrade.take() {
+            return self.accept(&store, &ticket).await;
+        }
+        if let Some(publish) = response.publish.take() {
+            self.push(&store, publish).await;
+        }
+        let now_ms = js_sys::Date::now() as u64;
+        if let Some(event) = response.inbox.take() {
+            // After the flush above: an agent's list that reloads on this finds the change in D1.
+            let inboxes = self.env.durable_object("INBOX")?;
+            self.state.wait_until(async move {
+                if let Err(e) = super::inbox::publish(&inboxes, &event).await {
+                    worker::console_error!("inbox push failed: {e}");
+                }
+            });
+        }
+        if !outbox.is_empty() {
+            // A handoff's webhook goes out after the answer; D1 has its delivery (flushed above).
+            self.state.wait_until(super::webhooks::send_now(self.env.clone(), outbox, now_ms));
+        }
+        super::into_worker_response(response)
+    }
+
+    /// Makes sure the alarm passes the journal on to D1 soon.
+    async fn flush_later(&self) {
+        if self.alarm_set.get() {
+            return;
+        }
+        match self.state.storage().set_alarm(Duration::from_millis(FLUSH_DELAY_MS)).await {
+            Ok(()) => self.alarm_set.set(true),
+            Err(e) => worker::console_error!("setting the flush alarm failed: {e}"),
+        }
+    }
+
+    /// Drops the copy of a conversation the Worker erased from D1.
+    async fn forget(&self) -> Result<Response> {
+        let d1 = D1::on(self.env.d1("DB")?);
+        match Replica::new(&self.local, &d1, &self.flushing).forget().await {
+            Ok(()) => Response::ok("forgotten"),
+            Err(e) => Response::error(format!("forgetting failed: {e}"), 500),
+        }
+    }
+
+    /// Opens a live socket the API checked: sends what the client missed, then what comes.
+    async fn accept(&self, store: &Stores<'_>, ticket: &LiveTicket) -> Result<Response> {
         if self.state.get_websockets().len() >= MAX_SOCKETS {
             return error(shared::ErrorCode::TooManySockets, "this conversation holds as many live sockets as it can");
         }
@@ -84,19 +170,16 @@ impl Conversation {
         let unpushed = self.order.borrow().unpushed();
         let backlog = match &ticket.after {
             None => Vec::new(),
-            Some(after) => {
-                let store = super::d1::D1Store::on(self.env.d1("DB")?);
-                match store.messages_after(&conversation, after).await {
-                    Ok(Some(messages)) => messages,
-                    Ok(None) => {
-                        return error(
-                            shared::ErrorCode::InvalidField,
-                            &format!("{after} is no message of this conversation"),
-                        )
-                    }
-                    Err(e) => return error(shared::ErrorCode::Internal, &e.to_string()),
+            Some(after) => match store.messages_after(&conversation, after).await {
+                Ok(Some(messages)) => messages,
+                Ok(None) => {
+                    return error(
+                        shared::ErrorCode::InvalidField,
+                        &format!("{after} is no message of this conversation"),
+                    )
                 }
-            }
+                Err(e) => return error(shared::ErrorCode::Internal, &e.to_string()),
+            },
         };
         // From here on nothing awaits: accepting and sending what was missed is one step, so no
         // publish can fall between them.
@@ -116,9 +199,8 @@ impl Conversation {
                 if self.order.borrow().unpushed() != unpushed {
                     // Stored while the backlog was read and published to nobody: read once more,
                     // in stored order, now that this socket listens.
-                    let store = super::d1::D1Store::on(self.env.d1("DB")?);
                     let held = || -> Vec<Held> { self.state.get_websockets().into_iter().map(Held).collect() };
-                    let caught_up = push_stored(&store, &conversation, &self.order, &self.recent, held, vec![]).await;
+                    let caught_up = push_stored(store, &conversation, &self.order, &self.recent, held, vec![]).await;
                     self.save_cursor();
                     if let Err(e) = caught_up {
                         // The messages are stored: the next publish or the widget's poll brings them.
@@ -133,38 +215,35 @@ impl Conversation {
         Ok(Response::from_websocket(pair.client)?.with_headers(headers))
     }
 
-    async fn push(&self, mut req: Request) -> Result<Response> {
-        let request: PublishRequest = req.json().await?;
+    /// Pushes what a request stored (and its other events) to the sockets, in stored order.
+    async fn push(&self, store: &Stores<'_>, publish: Publish) {
         let held = || -> Vec<Held> { self.state.get_websockets().into_iter().map(Held).collect() };
         let sockets = held();
-        let mut sent = 0;
         let mut messages = Vec::new();
-        for event in request.events {
+        for event in publish.events {
             match event {
                 LiveEvent::Message { message } => messages.push(*message),
                 other => {
-                    sent += fan_out(&request.conversation, &other, &sockets).sent;
+                    fan_out(&publish.conversation, &other, &sockets);
                     self.recent.borrow_mut().push(other);
                 }
             }
         }
         if messages.is_empty() {
-            return Response::from_json(&serde_json::json!({ "sent": sent }));
+            return;
         }
         if sockets.is_empty() {
             // Nobody listens: the next socket starts the pushes from its own position.
             if self.order.borrow_mut().nobody_listened() {
                 self.save_cursor();
             }
-            return Response::from_json(&serde_json::json!({ "sent": sent }));
+            return;
         }
-        let store = super::d1::D1Store::on(self.env.d1("DB")?);
-        let pushed = push_stored(&store, &request.conversation, &self.order, &self.recent, held, messages).await;
+        let pushed = push_stored(store, &publish.conversation, &self.order, &self.recent, held, messages).await;
         self.save_cursor();
-        match pushed {
-            Ok(n) => Response::from_json(&serde_json::json!({ "sent": sent + n })),
+        if let Err(e) = pushed {
             // The messages are stored; the next publish or a socket's resume brings them.
-            Err(e) => Response::error(format!("reading what to push failed: {e}"), 500),
+            worker::console_error!("reading what to push failed: {e}");
         }
     }
 
@@ -203,14 +282,45 @@ impl DurableObject for Conversation {
             worker::console_error!("reading the push cursor failed: {e}");
             None
         });
-        Self { state, env, recent: RefCell::default(), order: RefCell::new(InOrder::at(cursor)), sql }
+        let local = ObjectSql::of(&state);
+        if let Err(e) = migrate(&local) {
+            // Every request then fails to read and says so; nothing is written half-migrated.
+            worker::console_error!("migrating the conversation's storage failed: {e}");
+        }
+        Self {
+            state,
+            env,
+            recent: RefCell::default(),
+            order: RefCell::new(InOrder::at(cursor)),
+            sql,
+            local,
+            flushing: Mutex::new(()),
+            alarm_set: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        match req.path().as_str() {
-            "/connect" => self.open_socket(&req).await,
-            "/publish" => self.push(req).await,
+        let path = req.path();
+        if path.starts_with("/api/") {
+            return self.serve(req).await;
+        }
+        match path.as_str() {
+            "/forget" => self.forget().await,
             other => Response::error(format!("no route {other} on a conversation object"), 404),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.alarm_set.set(false);
+        let d1 = D1::on(self.env.d1("DB")?);
+        match Replica::new(&self.local, &d1, &self.flushing).flush().await {
+            Ok(sent) => Response::ok(format!("{sent} writes passed on")),
+            Err(e) => {
+                worker::console_error!("passing writes on to D1 failed, trying again later: {e}");
+                self.state.storage().set_alarm(Duration::from_millis(FLUSH_RETRY_MS)).await?;
+                self.alarm_set.set(true);
+                Response::ok("retry scheduled")
+            }
         }
     }
 
@@ -245,31 +355,44 @@ impl DurableObject for Conversation {
     }
 }
 
-/// Hands a checked live request to its conversation's object, which answers the upgrade.
-pub async fn connect(namespace: &worker::ObjectNamespace, ticket: &LiveTicket) -> Result<Response> {
-    let stub = namespace.get_by_name(ticket.subscriber.conversation.as_str())?;
-    let wire = WireTicket { subscriber: ticket.subscriber.clone(), after: ticket.after.clone() };
-    let headers = Headers::new();
-    headers.set("upgrade", "websocket")?;
-    headers.set(TICKET_HEADER, &serde_json::to_string(&wire)?)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    stub.fetch_with_request(Request::new_with_init("https://conversation/connect", &init)?).await
-}
-
-/// Pushes `events` to the conversation's live sockets.
-pub async fn publish(
+/// Hands a request about one conversation to its object, which answers it (a live socket's
+/// upgrade included).
+pub async fn forward(
     namespace: &worker::ObjectNamespace,
     conversation: &ConversationId,
-    events: &[LiveEvent],
-) -> Result<()> {
-    let stub = namespace.get_by_name(conversation.as_str())?;
-    let body = serde_json::to_string(&PublishRequest { conversation: conversation.clone(), events: events.to_vec() })?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let mut response = stub.fetch_with_request(Request::new_with_init("https://conversation/publish", &init)?).await?;
-    if response.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("publishing failed: {}", response.text().await?)));
+    url: &worker::Url,
+    http: &crate::api::HttpRequest,
+) -> Result<Response> {
+    let headers = Headers::new();
+    // The body's framing is the runtime's to set for the body as read.
+    for (name, value) in http.headers.iter().filter(|(n, _)| n != "content-length" && n != "transfer-encoding") {
+        headers.append(name, value)?;
     }
-    Ok(())
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(http.method.clone())).with_headers(headers);
+    if !http.body.is_empty() {
+        init.with_body(Some(js_sys::Uint8Array::from(http.body.as_slice()).into()));
+    }
+    namespace.get_by_name(conversation.as_str())?.fetch_with_request(Request::new_with_init(url.as_str(), &init)?).await
+}
+
+/// Tells the objects of conversations erased from D1 to drop their copies (a failure is logged:
+/// such an object still answers from its copy until it is told again).
+pub async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[ConversationId]) {
+    for conversation in conversations {
+        let forgotten = async {
+            let stub = namespace.get_by_name(conversation.as_str())?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post);
+            let response =
+                stub.fetch_with_request(Request::new_with_init("https://conversation/forget", &init)?).await?;
+            if response.status_code() != 200 {
+                return Err(worker::Error::RustError(format!("HTTP {}", response.status_code())));
+            }
+            Ok(())
+        };
+        if let Err(e) = forgotten.await {
+            worker::console_error!("the object of erased {conversation} did not forget it: {e}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod kdf;
 mod limiter;
 mod live;
 mod network;
+mod object_sql;
 mod scheduled;
 mod webhooks;
 
@@ -19,6 +20,7 @@ use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
 use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::handoff::{HandoffEnv, Outbox};
+use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
@@ -72,84 +74,102 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
         return Ok(asset);
     }
-    let declared_len = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-    let response = if declared_len > MAX_BODY_BYTES {
-        ApiError::too_large(MAX_BODY_BYTES).into_response()
-    } else {
-        // A body without Content-Length is cut one byte past the limit; `api::handle` answers 413.
-        let body = match body::read_at_most(&mut req, MAX_BODY_BYTES + 1).await {
-            Ok(body) => body,
-            Err(e) => {
-                let message = format!("the request body could not be read: {e}");
-                return into_worker_response(ApiError::new(shared::ErrorCode::Internal, message).into_response());
-            }
-        };
-        let http = HttpRequest {
-            method: req.method().to_string().to_ascii_uppercase(),
-            path,
-            query: req.url()?.query().unwrap_or_default().to_string(),
-            headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
-            body,
-        };
-        let store = d1::D1Store::on(env.d1("DB")?);
-        let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
-        let secrets = secrets(&env);
-        let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
-        let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
-        let network = network::WorkerNetwork;
-        let tokens = TOKENS.with(|t| *t);
-        let outbox = Outbox::default();
-        let edge = Edge {
-            site: crate::site::bundle(),
-            store: &store,
-            limiter: &limiter,
-            engine: engine(),
-            entropy: &entropy::RuntimeEntropy,
-            intents: intents(),
-            actions: ActionEnv { network: &network, policy: policy(), tokens, secrets: &secrets },
-            admin_token: admin_token.as_deref(),
-            identity_secret: identity_secret.as_deref(),
-            kdf: &kdf::WebCryptoKdf,
-            handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
-        };
-        let mut response = api::handle(&edge, &http, js_sys::Date::now() as u64).await;
-        if let Some(ticket) = &response.upgrade {
-            // The conversation's object answers the upgrade and holds the socket.
-            return live::connect(&env.durable_object("CONVERSATION")?, ticket).await;
-        }
-        if let Some(ticket) = &response.inbox_upgrade {
-            // The site's inbox object answers the upgrade and holds the agent's socket.
-            return inbox::connect(&env.durable_object("INBOX")?, ticket).await;
-        }
-        if let Some(event) = response.inbox.take() {
-            // Lists refresh after the answer is sent; a tab that misses it reloads on reconnect.
-            let inboxes = env.durable_object("INBOX")?;
-            ctx.wait_until(async move {
-                if let Err(e) = inbox::publish(&inboxes, &event).await {
-                    worker::console_error!("inbox push failed: {e}");
-                }
-            });
-        }
-        if let Some(publish) = response.publish.take() {
-            // Pushed after the answer is sent: the stored messages are the record, and a socket
-            // that misses this push gets them when it resumes.
-            let conversations = env.durable_object("CONVERSATION")?;
-            ctx.wait_until(async move {
-                if let Err(e) = live::publish(&conversations, &publish.conversation, &publish.events).await {
-                    worker::console_error!("live push to {} failed: {e}", publish.conversation);
-                }
-            });
-        }
-        // A handoff's webhook goes out after the response: the visitor never waits for the receiver.
-        let queued = outbox.take();
-        if !queued.is_empty() {
-            ctx.wait_until(webhooks::send_now(env.clone(), queued, js_sys::Date::now() as u64));
-        }
-        // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
-        response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
-        response
+    let http = match read_http(&mut req).await {
+        Ok(http) => http,
+        Err(refused) => return into_worker_response(refused),
     };
+    let conversation = api::routes::route(&http.method, &http.path)
+        .ok()
+        .and_then(|r| r.conversation().and_then(|id| shared::ConversationId::parse(id).ok()));
+    if let Some(id) = conversation {
+        // One conversation's request: its object holds the conversation and answers it, so a
+        // visitor's message costs one call from here (`glue::live`). The body goes as read (at
+        // most the limit), so the object never answers before a stream it did not finish.
+        return live::forward(&env.durable_object("CONVERSATION")?, &id, &req.url()?, &http).await;
+    }
+    let store = d1::D1Store::on(env.d1("DB")?);
+    let Answered { mut response, outbox } = answer(&env, &store, &http).await?;
+    if let Some(ticket) = &response.inbox_upgrade {
+        // The site's inbox object answers the upgrade and holds the agent's socket.
+        return inbox::connect(&env.durable_object("INBOX")?, ticket).await;
+    }
+    if let Some(event) = response.inbox.take() {
+        // Lists refresh after the answer is sent; a tab that misses it reloads on reconnect.
+        let inboxes = env.durable_object("INBOX")?;
+        ctx.wait_until(async move {
+            if let Err(e) = inbox::publish(&inboxes, &event).await {
+                worker::console_error!("inbox push failed: {e}");
+            }
+        });
+    }
+    if !response.erased.is_empty() {
+        // Erased from D1: their objects drop their copies before the owner hears "erased".
+        live::forget_all(&env.durable_object("CONVERSATION")?, &response.erased).await;
+    }
+    if !outbox.is_empty() {
+        ctx.wait_until(webhooks::send_now(env.clone(), outbox, js_sys::Date::now() as u64));
+    }
     into_worker_response(response)
+}
+
+/// The API request, its body read up to the limit; or the answer refusing it.
+pub(crate) async fn read_http(req: &mut Request) -> std::result::Result<HttpRequest, HttpResponse> {
+    let declared_len =
+        req.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    if declared_len > MAX_BODY_BYTES {
+        return Err(ApiError::too_large(MAX_BODY_BYTES).into_response());
+    }
+    // A body without Content-Length is cut one byte past the limit; `api::handle` answers 413.
+    let body = body::read_at_most(req, MAX_BODY_BYTES + 1).await.map_err(|e| {
+        let message = format!("the request body could not be read: {e}");
+        ApiError::new(shared::ErrorCode::Internal, message).into_response()
+    })?;
+    let url = req.url().map_err(|e| ApiError::new(shared::ErrorCode::Internal, e.to_string()).into_response())?;
+    Ok(HttpRequest {
+        method: req.method().to_string().to_ascii_uppercase(),
+        path: req.path(),
+        query: url.query().unwrap_or_default().to_string(),
+        headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
+        body,
+    })
+}
+
+/// What the API answered, and the webhook deliveries a handoff queued (sent after the answer).
+pub(crate) struct Answered {
+    pub response: HttpResponse,
+    pub outbox: Vec<String>,
+}
+
+/// Answers `http` with `store` and everything else the runtime provides (the Worker's D1, or a
+/// conversation object's own stores).
+pub(crate) async fn answer<S>(env: &Env, store: &S, http: &HttpRequest) -> Result<Answered>
+where
+    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore,
+{
+    let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
+    let secrets = secrets(env);
+    let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
+    let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
+    let network = network::WorkerNetwork;
+    let tokens = TOKENS.with(|t| *t);
+    let outbox = Outbox::default();
+    let edge = Edge {
+        site: crate::site::bundle(),
+        store,
+        limiter: &limiter,
+        engine: engine(),
+        entropy: &entropy::RuntimeEntropy,
+        intents: intents(),
+        actions: ActionEnv { network: &network, policy: policy(), tokens, secrets: &secrets },
+        admin_token: admin_token.as_deref(),
+        identity_secret: identity_secret.as_deref(),
+        kdf: &kdf::WebCryptoKdf,
+        handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
+    };
+    let mut response = api::handle(&edge, http, js_sys::Date::now() as u64).await;
+    // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
+    response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
+    Ok(Answered { response, outbox: outbox.take() })
 }
 
 /// The chat page's security headers, computed once per isolate.
@@ -176,7 +196,7 @@ fn with_headers(response: Response, extra: &[(&'static str, String)]) -> Result<
     Ok(response.with_headers(headers))
 }
 
-fn into_worker_response(r: HttpResponse) -> Result<Response> {
+pub(crate) fn into_worker_response(r: HttpResponse) -> Result<Response> {
     if let Some(cause) = &r.log {
         worker::console_error!("answered {}: {cause}", r.status);
     }

@@ -8,6 +8,9 @@ pub mod erasure;
 pub mod handoff;
 pub mod inbox;
 pub mod memory;
+pub mod object;
+pub mod replica;
+pub mod schema;
 pub mod sql;
 
 #[cfg(test)]

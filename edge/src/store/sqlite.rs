@@ -7,7 +7,6 @@ use super::StoreError;
 use rusqlite::types::{ToSqlOutput, Value as Cell, ValueRef};
 use rusqlite::{params_from_iter, Connection, ToSql};
 use serde::de::DeserializeOwned;
-use std::path::Path;
 
 /// An in-memory SQLite database with the edge's schema.
 pub struct Sqlite(Connection);
@@ -27,21 +26,19 @@ impl ToSql for SqlValue {
 }
 
 impl Sqlite {
-    /// A fresh database with `edge/migrations/*.sql` applied in file-name order.
+    /// A fresh database with every migration (`store::schema`) applied in order.
     pub fn migrated() -> Self {
+        let db = Self::empty();
+        for (name, sql) in super::schema::MIGRATIONS {
+            db.0.execute_batch(sql).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        db
+    }
+
+    /// A fresh database without the schema (what a new conversation object starts with).
+    pub fn empty() -> Self {
         let db = Connection::open_in_memory().expect("an in-memory SQLite database");
         db.execute_batch("PRAGMA foreign_keys = ON").expect("foreign keys on");
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .expect("edge/migrations")
-            .map(|e| e.expect("a migration file").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-            .collect();
-        files.sort();
-        for file in files {
-            let sql = std::fs::read_to_string(&file).expect("a readable migration");
-            db.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        }
         Self(db)
     }
 
@@ -78,10 +75,11 @@ impl Sqlite {
         Ok(Written { changes: Some(changed as u32), last_row_id: Some(self.0.last_insert_rowid()) })
     }
 
-    /// Runs one statement of a batch: rows for a query, changes for a write.
+    /// Runs one statement of a batch: rows for a statement that returns some (a query, or a
+    /// write with `RETURNING`, as D1 answers it), changes for any other write.
     fn step(&self, query: &Query) -> Result<Batched, StoreError> {
-        let reads = self.0.prepare(&query.sql).map_err(fail)?.readonly();
-        if reads {
+        let returns_rows = self.0.prepare(&query.sql).map_err(fail)?.column_count() > 0;
+        if returns_rows {
             Ok(Batched { rows: self.rows(query)?, changes: None })
         } else {
             Ok(Batched { rows: Vec::new(), changes: self.written(query)?.changes })
@@ -112,6 +110,14 @@ impl SqlPort for Sqlite {
         let results = queries.iter().map(|q| self.step(q)).collect::<Result<Vec<_>, _>>()?;
         tx.commit().map_err(fail)?;
         Ok(results)
+    }
+}
+
+impl super::replica::LocalSql for Sqlite {
+    fn run_script(&self, script: &str) -> Result<(), StoreError> {
+        let tx = self.0.unchecked_transaction().map_err(fail)?;
+        self.0.execute_batch(script).map_err(fail)?;
+        tx.commit().map_err(fail)
     }
 }
 

@@ -92,6 +92,21 @@ pub trait SqlPort {
     async fn batch(&self, queries: &[Query]) -> Result<Vec<Batched>, StoreError>;
 }
 
+impl<P: SqlPort> SqlPort for &P {
+    async fn all<T: DeserializeOwned>(&self, query: &Query) -> Result<Vec<T>, StoreError> {
+        (**self).all(query).await
+    }
+    async fn first<T: DeserializeOwned>(&self, query: &Query) -> Result<Option<T>, StoreError> {
+        (**self).first(query).await
+    }
+    async fn run(&self, query: &Query) -> Result<Written, StoreError> {
+        (**self).run(query).await
+    }
+    async fn batch(&self, queries: &[Query]) -> Result<Vec<Batched>, StoreError> {
+        (**self).batch(queries).await
+    }
+}
+
 /// [`ConversationStore`](super::ConversationStore), [`ActionLogStore`](super::ActionLogStore) and
 /// [`ErasureStore`](super::ErasureStore) on a SQL database with the schema of `edge/migrations/`.
 pub struct SqlStore<P> {
@@ -104,8 +119,7 @@ impl<P: SqlPort> SqlStore<P> {
         Self { db }
     }
 
-    /// The database underneath (tests count its round trips).
-    #[cfg(test)]
+    /// The database underneath (a conversation's object flushes its replica; tests count round trips).
     pub fn port(&self) -> &P {
         &self.db
     }

@@ -1,0 +1,37 @@
+//! The schema, compiled in: `edge/migrations/*.sql` in order. wrangler applies these files to D1;
+//! a conversation's object applies the same list to its own SQLite (`store::replica`), and native
+//! tests to SQLite (`store::sqlite`), so all three run one schema.
+
+/// Every migration, by file name, in the order they apply.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_conversations.sql", include_str!("../../migrations/0001_conversations.sql")),
+    ("0002_action_runs.sql", include_str!("../../migrations/0002_action_runs.sql")),
+    ("0003_agent_state.sql", include_str!("../../migrations/0003_agent_state.sql")),
+    ("0004_forms.sql", include_str!("../../migrations/0004_forms.sql")),
+    ("0005_identity.sql", include_str!("../../migrations/0005_identity.sql")),
+    ("0006_buttons_attributes.sql", include_str!("../../migrations/0006_buttons_attributes.sql")),
+    ("0007_verification_binding.sql", include_str!("../../migrations/0007_verification_binding.sql")),
+    ("0008_erasure_indexes.sql", include_str!("../../migrations/0008_erasure_indexes.sql")),
+    ("0009_handoff.sql", include_str!("../../migrations/0009_handoff.sql")),
+    ("0010_inbox.sql", include_str!("../../migrations/0010_inbox.sql")),
+    ("0011_agents.sql", include_str!("../../migrations/0011_agents.sql")),
+    ("0012_inbox_ai_view.sql", include_str!("../../migrations/0012_inbox_ai_view.sql")),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    #[test]
+    fn the_list_is_every_migration_file_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("edge/migrations")
+            .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(listed, files, "a new migration file must be added to store::schema::MIGRATIONS");
+    }
+}
