@@ -5,7 +5,7 @@
 //! One object serves the whole site (each take is a few indexed statements); shard the key space
 //! across several objects if a site ever outgrows one.
 
-use crate::limits::{take_sync, Decision, HitTable, Limit, LimiterRequest, RateLimiter};
+use crate::limits::{take_many_sync, take_sync, Decision, HitTable, Limit, LimiterRequest, RateLimiter};
 use crate::store::StoreError;
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorage, State};
@@ -19,7 +19,7 @@ pub struct Limits {
 }
 
 /// The table and its indexes, created once per construction of the object, not per request.
-fn create_schema(sql: &SqlStorage) -> Result<()> {
+pub(super) fn create_schema(sql: &SqlStorage) -> Result<()> {
     sql.exec(
         "CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at_ms INTEGER NOT NULL, ticket TEXT NOT NULL)",
         None,
@@ -99,12 +99,63 @@ impl DurableObject for Limits {
         let mut table = SqlHits(&self.sql);
         let outcome = match request {
             LimiterRequest::Take { ticket, limits, now_ms } => take_sync(&mut table, &ticket, &limits, now_ms),
+            LimiterRequest::Lease { ticket, limits, now_ms, want, at_ms } => {
+                return match take_many_sync(&mut table, &ticket, &limits, now_ms, want, at_ms) {
+                    Ok((decision, granted)) => Response::from_json(&Leased { decision, granted }),
+                    Err(e) => Response::error(e.0, 500),
+                };
+            }
             LimiterRequest::Refund { ticket, keys } => table.remove(&ticket, &keys).map(|()| Decision::Granted),
         };
         match outcome {
             Ok(decision) => Response::from_json(&decision),
             Err(e) => Response::error(e.0, 500),
         }
+    }
+}
+
+/// The answer to a lease.
+#[derive(serde::Serialize, Deserialize)]
+struct Leased {
+    decision: Decision,
+    granted: u32,
+}
+
+/// A conversation object's own windows, in its own SQLite: its synchronous storage makes each
+/// take one uninterrupted step, as in the `Limits` object.
+pub struct LocalLimiter(SqlStorage);
+
+impl LocalLimiter {
+    /// The windows in `sql` (the table is created if missing).
+    pub fn on(sql: SqlStorage) -> Result<Self> {
+        create_schema(&sql)?;
+        Ok(Self(sql))
+    }
+
+    /// The windows in `sql` as they are (a take then fails if the table is missing).
+    pub fn unchecked(sql: SqlStorage) -> Self {
+        Self(sql)
+    }
+}
+
+impl RateLimiter for LocalLimiter {
+    async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> std::result::Result<Decision, StoreError> {
+        take_sync(&mut SqlHits(&self.0), ticket, limits, now_ms)
+    }
+
+    async fn refund(&self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
+        SqlHits(&self.0).remove(ticket, keys)
+    }
+
+    async fn lease(
+        &self,
+        ticket: &str,
+        limits: &[Limit],
+        now_ms: u64,
+        want: u32,
+        at_ms: u64,
+    ) -> std::result::Result<(Decision, u32), StoreError> {
+        take_many_sync(&mut SqlHits(&self.0), ticket, limits, now_ms, want, at_ms)
     }
 }
 
@@ -121,14 +172,20 @@ impl ObjectLimiter {
         Self { limits, waited_ms: std::cell::Cell::new(0.0) }
     }
 
-    async fn ask_timed(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
+    async fn ask_timed<T: serde::de::DeserializeOwned>(
+        &self,
+        request: &LimiterRequest,
+    ) -> std::result::Result<T, StoreError> {
         let started = js_sys::Date::now();
         let decision = self.ask(request).await;
         self.waited_ms.set(self.waited_ms.get() + (js_sys::Date::now() - started));
         decision
     }
 
-    async fn ask(&self, request: &LimiterRequest) -> std::result::Result<Decision, StoreError> {
+    async fn ask<T: serde::de::DeserializeOwned>(
+        &self,
+        request: &LimiterRequest,
+    ) -> std::result::Result<T, StoreError> {
         let stub = self.limits.get_by_name("limits").map_err(fail)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(serde_json::to_string(request).map_err(fail)?.into()));
@@ -147,6 +204,24 @@ impl RateLimiter for ObjectLimiter {
     }
 
     async fn refund(&self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
-        self.ask_timed(&LimiterRequest::Refund { ticket: ticket.into(), keys: keys.to_vec() }).await.map(|_| ())
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let _: Decision =
+            self.ask_timed(&LimiterRequest::Refund { ticket: ticket.into(), keys: keys.to_vec() }).await?;
+        Ok(())
+    }
+
+    async fn lease(
+        &self,
+        ticket: &str,
+        limits: &[Limit],
+        now_ms: u64,
+        want: u32,
+        at_ms: u64,
+    ) -> std::result::Result<(Decision, u32), StoreError> {
+        let request = LimiterRequest::Lease { ticket: ticket.into(), limits: limits.to_vec(), now_ms, want, at_ms };
+        let leased: Leased = self.ask_timed(&request).await?;
+        Ok((leased.decision, leased.granted))
     }
 }

@@ -17,10 +17,12 @@
 //! Worker erased the conversation from D1; the object drops its copy).
 
 use super::d1::D1;
+use super::limiter::LocalLimiter;
 use super::object_sql::ObjectSql;
 use super::Answered;
 use crate::api::http::Publish;
 use crate::api::live::LiveTicket;
+use crate::limits::leasing::{Leases, Leasing};
 use crate::live::{
     command_event, fan_out, last_message, push_stored, resume, visible_to, InOrder, Recent, Socket, Subscriber,
     MAX_SOCKETS,
@@ -72,6 +74,10 @@ pub struct Conversation {
     flushing: Mutex<()>,
     /// Whether an alarm to flush is set.
     alarm_set: Cell<bool>,
+    /// The conversation's own rate-limit windows (its SQLite).
+    windows: LocalLimiter,
+    /// Hits of the visitor's address taken ahead from the `Limits` object.
+    leases: Leases,
 }
 
 /// A hibernatable socket as the fan-out sees it.
@@ -105,7 +111,11 @@ impl Conversation {
             return error(shared::ErrorCode::Internal, &format!("the conversation could not be read: {e}"));
         }
         let before = store.conversation(&id).await.ok().flatten().map(|r| findable(&r));
-        let Answered { mut response, outbox } = super::answer(&self.env, &store, &http).await?;
+        let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
+        let limiter = Leasing { local: &self.windows, shared: &shared, leases: &self.leases };
+        let Answered { mut response, outbox } = super::answer(&self.env, &store, &limiter, &http).await?;
+        // What the shared rate limiter cost this request (Date.now() advances across its I/O).
+        response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms.get())));
         let after = store.conversation(&id).await.ok().flatten().map(|r| findable(&r));
         let quiet = route.is_visitor_turn() && before == after && response.inbox.is_none() && outbox.is_empty();
         if quiet {
@@ -283,6 +293,11 @@ impl DurableObject for Conversation {
             None
         });
         let local = ObjectSql::of(&state);
+        // A failure to create the windows' table shows as a failed take on each request.
+        let windows = LocalLimiter::on(sql.clone()).unwrap_or_else(|e| {
+            worker::console_error!("creating the conversation's rate-limit table failed: {e}");
+            LocalLimiter::unchecked(sql.clone())
+        });
         if let Err(e) = migrate(&local) {
             // Every request then fails to read and says so; nothing is written half-migrated.
             worker::console_error!("migrating the conversation's storage failed: {e}");
@@ -296,6 +311,8 @@ impl DurableObject for Conversation {
             local,
             flushing: Mutex::new(()),
             alarm_set: Cell::new(false),
+            windows,
+            leases: Leases::default(),
         }
     }
 

@@ -88,7 +88,10 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         return live::forward(&env.durable_object("CONVERSATION")?, &id, &req.url()?, &http).await;
     }
     let store = d1::D1Store::on(env.d1("DB")?);
-    let Answered { mut response, outbox } = answer(&env, &store, &http).await?;
+    let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
+    let Answered { mut response, outbox } = answer(&env, &store, &limiter, &http).await?;
+    // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
+    response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
     if let Some(ticket) = &response.inbox_upgrade {
         // The site's inbox object answers the upgrade and holds the agent's socket.
         return inbox::connect(&env.durable_object("INBOX")?, ticket).await;
@@ -142,11 +145,11 @@ pub(crate) struct Answered {
 
 /// Answers `http` with `store` and everything else the runtime provides (the Worker's D1, or a
 /// conversation object's own stores).
-pub(crate) async fn answer<S>(env: &Env, store: &S, http: &HttpRequest) -> Result<Answered>
+pub(crate) async fn answer<S, L>(env: &Env, store: &S, limiter: &L, http: &HttpRequest) -> Result<Answered>
 where
     S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore,
+    L: crate::limits::RateLimiter,
 {
-    let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
     let secrets = secrets(env);
     let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
     let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
@@ -156,7 +159,7 @@ where
     let edge = Edge {
         site: crate::site::bundle(),
         store,
-        limiter: &limiter,
+        limiter,
         engine: engine(),
         entropy: &entropy::RuntimeEntropy,
         intents: intents(),
@@ -166,9 +169,7 @@ where
         kdf: &kdf::WebCryptoKdf,
         handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
     };
-    let mut response = api::handle(&edge, http, js_sys::Date::now() as u64).await;
-    // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
-    response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
+    let response = api::handle(&edge, http, js_sys::Date::now() as u64).await;
     Ok(Answered { response, outbox: outbox.take() })
 }
 

@@ -1,6 +1,6 @@
 //! [`RateLimiter`] in memory, for native tests: the same [`take_sync`] as the Durable Object.
 
-use super::{take_sync, Decision, HitTable, Limit, RateLimiter};
+use super::{take_many_sync, take_sync, Decision, HitTable, Limit, RateLimiter};
 use crate::store::StoreError;
 use std::cell::RefCell;
 
@@ -51,5 +51,16 @@ impl RateLimiter for MemoryLimiter {
 
     async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError> {
         Table(&mut self.0.borrow_mut()).remove(ticket, keys)
+    }
+
+    async fn lease(
+        &self,
+        ticket: &str,
+        limits: &[Limit],
+        now_ms: u64,
+        want: u32,
+        at_ms: u64,
+    ) -> Result<(Decision, u32), StoreError> {
+        take_many_sync(&mut Table(&mut self.0.borrow_mut()), ticket, limits, now_ms, want, at_ms)
     }
 }

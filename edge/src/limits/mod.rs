@@ -6,6 +6,7 @@
 //! natively [`memory::MemoryLimiter`] does, with the same [`take_sync`] logic.
 
 pub mod keys;
+pub mod leasing;
 pub mod memory;
 
 use crate::store::StoreError;
@@ -55,6 +56,17 @@ pub trait RateLimiter {
     async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> Result<Decision, StoreError>;
     /// Removes the hits counted under `ticket` for these keys.
     async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError>;
+    /// Counts up to `want` hits on each limit, dated `at_ms` (at or after `now_ms`, so they stay
+    /// in the window at least as long as hits spent until then), as many as every limit has room
+    /// for; refused, counting nothing, when one is full. Returns the decision and the count.
+    async fn lease(
+        &self,
+        ticket: &str,
+        limits: &[Limit],
+        now_ms: u64,
+        want: u32,
+        at_ms: u64,
+    ) -> Result<(Decision, u32), StoreError>;
 }
 
 /// The longest window any limit uses ([`keys`] builds them); hits older than this are dropped
@@ -83,6 +95,20 @@ pub fn take_sync(
     limits: &[Limit],
     now_ms: u64,
 ) -> Result<Decision, StoreError> {
+    take_many_sync(table, ticket, limits, now_ms, 1, now_ms).map(|(decision, _)| decision)
+}
+
+/// [`take_sync`] for up to `want` hits dated `at_ms` ([`RateLimiter::lease`]): counts as many as
+/// every limit has room for (at least one), or refuses and counts nothing.
+pub fn take_many_sync(
+    table: &mut impl HitTable,
+    ticket: &str,
+    limits: &[Limit],
+    now_ms: u64,
+    want: u32,
+    at_ms: u64,
+) -> Result<(Decision, u32), StoreError> {
+    let mut room = want.max(1);
     if let Some(cutoff) = now_ms.checked_sub(MAX_WINDOW_MS) {
         table.prune_all(cutoff)?;
     }
@@ -95,13 +121,17 @@ pub fn take_sync(
         let (used, oldest) = table.count(&limit.key)?;
         if used >= limit.max {
             let frees_at = oldest.map_or(now_ms + limit.window_ms, |t| t + limit.window_ms);
-            return Ok(Decision::Refused { key: limit.key.clone(), retry_after_ms: frees_at.saturating_sub(now_ms) });
+            let refused = Decision::Refused { key: limit.key.clone(), retry_after_ms: frees_at.saturating_sub(now_ms) };
+            return Ok((refused, 0));
         }
+        room = room.min(limit.max - used);
     }
     for limit in limits {
-        table.insert(&limit.key, now_ms, ticket)?;
+        for _ in 0..room {
+            table.insert(&limit.key, at_ms, ticket)?;
+        }
     }
-    Ok(Decision::Granted)
+    Ok((Decision::Granted, room))
 }
 
 /// A request to the limiter object, as JSON (the Worker sends it to the Durable Object).
@@ -116,6 +146,19 @@ pub enum LimiterRequest {
         limits: Vec<Limit>,
         /// The caller's clock.
         now_ms: u64,
+    },
+    /// [`RateLimiter::lease`]
+    Lease {
+        /// Names the hits.
+        ticket: String,
+        /// The limits.
+        limits: Vec<Limit>,
+        /// The caller's clock.
+        now_ms: u64,
+        /// Hits wanted.
+        want: u32,
+        /// The hits' date.
+        at_ms: u64,
     },
     /// [`RateLimiter::refund`]
     Refund {
@@ -168,5 +211,17 @@ mod tests {
         assert_eq!((l.hits("a"), l.hits("b")), (0, 1));
         block_on(l.refund("nope", &["b".to_string()])).unwrap();
         assert_eq!(l.hits("b"), 1);
+    }
+
+    #[test]
+    fn a_lease_counts_what_every_limit_has_room_for_dated_ahead() {
+        let l = MemoryLimiter::default();
+        let limits = [limit("a", 5, 1000), limit("b", 3, 1000)];
+        assert_eq!(block_on(l.lease("t1", &limits, 0, 8, 200)).unwrap(), (Decision::Granted, 3), "b has room for 3");
+        assert_eq!((l.hits("a"), l.hits("b")), (3, 3));
+        assert!(matches!(block_on(l.lease("t2", &limits, 100, 8, 300)).unwrap(), (Decision::Refused { .. }, 0)));
+        // Dated 200, the leased hits stay in the window until 1200, not 1000.
+        assert!(matches!(block_on(l.take("t3", &limits, 1100)).unwrap(), Decision::Refused { .. }));
+        assert_eq!(block_on(l.take("t4", &limits, 1200)).unwrap(), Decision::Granted);
     }
 }
