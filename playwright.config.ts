@@ -6,7 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const port = Number(process.env.SWITCHBOARD_TEST_PORT ?? 8799);
-const state = mkdtempSync(join(tmpdir(), "switchboard-test-"));
+// The demo edge's local state. Each test worker loads this file again and inherits the runner's
+// environment, so it finds the same directory (tests check what the edge leaves on disk).
+const state = process.env.SWITCHBOARD_E2E_STATE ?? mkdtempSync(join(tmpdir(), "switchboard-test-"));
+process.env.SWITCHBOARD_E2E_STATE = state;
 // The second example site (tests/sites/shop), built by scripts/build-site-edge into target/sites/shop.
 const shopState = mkdtempSync(join(tmpdir(), "switchboard-shop-"));
 

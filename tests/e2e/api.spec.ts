@@ -111,3 +111,36 @@ test("cross-origin access only for the owner's allowed origins", async ({ reques
   const denied = await request.fetch("/api/v1/conversations", { method: "OPTIONS", headers: { Origin: "https://evil.example" } });
   expect(denied.headers()["access-control-allow-origin"]).toBeUndefined();
 });
+
+test("requests naming conversations that were never created leave no stored conversation object behind", async ({ request }) => {
+  const { readdirSync, statSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const dir = join(process.env.SWITCHBOARD_E2E_STATE!, "v3", "do", "switchboard-edge-Conversation");
+  // Bytes each conversation object keeps (its SQLite file and write-ahead log), by object.
+  const objects = () => {
+    const out = new Map<string, number>();
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith("-shm")) continue;
+      const object = name.replace(/\.sqlite(-wal)?$/, "");
+      out.set(object, (out.get(object) ?? 0) + statSync(join(dir, name)).size);
+    }
+    return out;
+  };
+  // A real conversation's object, for scale: its tables and the messages it holds.
+  const real = await start(request);
+  await request.post(messagesUrl(real.conversation_id), { headers: auth(real.token), data: { text: "hi", client_message_id: "r1" } });
+  const before = objects();
+  const holding = Math.max(...before.values());
+  for (let i = 0; i < 10; i++) {
+    const id = `cMadeUp${i}${Date.now()}`;
+    const asVisitor = { headers: auth("made-up-token") };
+    expect((await request.post(messagesUrl(id), { ...asVisitor, data: { text: "hi", client_message_id: `x${i}` } })).status()).toBe(404);
+    expect((await request.get(messagesUrl(id), asVisitor)).status()).toBe(404);
+    expect((await request.post(messagesUrl(id), { data: { text: "hi", client_message_id: `x${i}` } })).status()).toBe(401);
+  }
+  const made = [...objects()].filter(([object]) => !before.has(object));
+  expect(made.length, "the made-up ids reached objects").toBeGreaterThan(0);
+  // The runtime keeps a few KB of its own per object it ran; the edge adds nothing (no schema,
+  // no rows), whereas an object that holds a conversation keeps tens of KB.
+  for (const [object, bytes] of made) expect(bytes, object).toBeLessThan(holding / 4);
+});

@@ -122,29 +122,35 @@ struct Leased {
 }
 
 /// A conversation object's own windows, in its own SQLite: its synchronous storage makes each
-/// take one uninterrupted step, as in the `Limits` object.
-pub struct LocalLimiter(SqlStorage);
+/// take one uninterrupted step, as in the `Limits` object. The table is created by the first take
+/// (a take comes after the request was authorized, so only for a conversation that exists).
+pub struct LocalLimiter {
+    sql: SqlStorage,
+    ready: std::cell::Cell<bool>,
+}
 
 impl LocalLimiter {
-    /// The windows in `sql` (the table is created if missing).
-    pub fn on(sql: SqlStorage) -> Result<Self> {
-        create_schema(&sql)?;
-        Ok(Self(sql))
+    /// The windows in `sql`.
+    pub fn on(sql: SqlStorage) -> Self {
+        Self { sql, ready: std::cell::Cell::new(false) }
     }
 
-    /// The windows in `sql` as they are (a take then fails if the table is missing).
-    pub fn unchecked(sql: SqlStorage) -> Self {
-        Self(sql)
+    fn table(&self) -> std::result::Result<SqlHits<'_>, StoreError> {
+        if !self.ready.get() {
+            create_schema(&self.sql).map_err(fail)?;
+            self.ready.set(true);
+        }
+        Ok(SqlHits(&self.sql))
     }
 }
 
 impl RateLimiter for LocalLimiter {
     async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> std::result::Result<Decision, StoreError> {
-        take_sync(&mut SqlHits(&self.0), ticket, limits, now_ms)
+        take_sync(&mut self.table()?, ticket, limits, now_ms)
     }
 
     async fn refund(&self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
-        SqlHits(&self.0).remove(ticket, keys)
+        self.table()?.remove(ticket, keys)
     }
 
     async fn lease(
@@ -155,7 +161,7 @@ impl RateLimiter for LocalLimiter {
         want: u32,
         at_ms: u64,
     ) -> std::result::Result<(Decision, u32), StoreError> {
-        take_many_sync(&mut SqlHits(&self.0), ticket, limits, now_ms, want, at_ms)
+        take_many_sync(&mut self.table()?, ticket, limits, now_ms, want, at_ms)
     }
 }
 

@@ -28,7 +28,7 @@ use crate::live::{
     MAX_SOCKETS,
 };
 use crate::store::object::ObjectStore;
-use crate::store::replica::{migrate, Replica};
+use crate::store::replica::Replica;
 use crate::store::{ConversationRecord, ConversationStore};
 use futures_util::lock::Mutex;
 use serde::Deserialize;
@@ -107,8 +107,18 @@ impl Conversation {
         };
         let d1 = D1::on(self.env.d1("DB")?);
         let store = ObjectStore::new(id.clone(), Replica::new(&self.local, &d1, &self.flushing), &d1);
-        if let Err(e) = store.replica().load(&id).await {
-            return error(shared::ErrorCode::Internal, &format!("the conversation could not be read: {e}"));
+        match store.replica().load(&id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // No such conversation (anyone can name an id): answered from D1 as the Worker
+                // would, so the answer (401 before 404, as ever) reveals nothing more, and this
+                // object writes nothing, leaving no storage behind.
+                let index = super::d1::D1Store::on(self.env.d1("DB")?);
+                let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
+                let Answered { response, .. } = super::answer(&self.env, &index, &shared, &http).await?;
+                return super::into_worker_response(response);
+            }
+            Err(e) => return error(shared::ErrorCode::Internal, &format!("the conversation could not be read: {e}")),
         }
         let before = store.conversation(&id).await.ok().flatten().map(|r| findable(&r));
         let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
@@ -261,21 +271,36 @@ impl Conversation {
     /// object would push what is published as it comes until a socket connects again).
     fn save_cursor(&self) {
         let cursor = self.order.borrow().cursor().map(|c| c.to_string());
-        if let Err(e) =
+        let saved = self.sql.exec(CURSOR_TABLE, None).and_then(|_| {
             self.sql.exec("INSERT OR REPLACE INTO push_cursor (id, message) VALUES (0, ?)", vec![cursor.into()])
-        {
+        });
+        if let Err(e) = saved {
             worker::console_error!("keeping the push cursor failed: {e}");
         }
     }
 }
 
-/// The object's table and its stored cursor.
+/// The push cursor's table.
+const CURSOR_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS push_cursor (id INTEGER PRIMARY KEY CHECK (id = 0), message TEXT)";
+
+/// The object's stored cursor.
 fn load_cursor(sql: &SqlStorage) -> Result<Option<MessageId>> {
     #[derive(Deserialize)]
     struct Row {
         message: Option<String>,
     }
-    sql.exec("CREATE TABLE IF NOT EXISTS push_cursor (id INTEGER PRIMARY KEY CHECK (id = 0), message TEXT)", None)?;
+    // Read only: the table is created by the first save, never for an object nobody connected to.
+    #[derive(Deserialize)]
+    struct Count {
+        n: f64,
+    }
+    let exists: Count = sql
+        .exec("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'push_cursor'", None)?
+        .one()?;
+    if exists.n == 0.0 {
+        return Ok(None);
+    }
     let rows: Vec<Row> = sql.exec("SELECT message FROM push_cursor WHERE id = 0", None)?.to_array()?;
     Ok(rows.into_iter().next().and_then(|r| r.message).and_then(|m| MessageId::parse(m).ok()))
 }
@@ -292,16 +317,10 @@ impl DurableObject for Conversation {
             worker::console_error!("reading the push cursor failed: {e}");
             None
         });
+        // Nothing is written here: an object's storage is created only once its conversation is
+        // known to exist (`Replica::load`).
         let local = ObjectSql::of(&state);
-        // A failure to create the windows' table shows as a failed take on each request.
-        let windows = LocalLimiter::on(sql.clone()).unwrap_or_else(|e| {
-            worker::console_error!("creating the conversation's rate-limit table failed: {e}");
-            LocalLimiter::unchecked(sql.clone())
-        });
-        if let Err(e) = migrate(&local) {
-            // Every request then fails to read and says so; nothing is written half-migrated.
-            worker::console_error!("migrating the conversation's storage failed: {e}");
-        }
+        let windows = LocalLimiter::on(sql.clone());
         Self {
             state,
             env,

@@ -180,6 +180,9 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
 
     /// The conversation held here, if one was loaded.
     pub async fn holds(&self) -> Result<Option<ConversationId>, StoreError> {
+        if !self.has_schema().await? {
+            return Ok(None);
+        }
         let meta: Option<MetaRow> = self
             .local
             .first(&Query::new("SELECT migrations, conversation_id FROM replica_meta WHERE id = 0", vec![]))
@@ -187,8 +190,24 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
         meta.and_then(|m| m.conversation_id).map(|id| ConversationId::parse(id).map_err(fail)).transpose()
     }
 
+    /// Whether the object's own tables exist (a new object has none until it loads a conversation).
+    async fn has_schema(&self) -> Result<bool, StoreError> {
+        let row: Option<CountRow> = self
+            .local
+            .first(&Query::new(
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'replica_meta'",
+                vec![],
+            ))
+            .await?;
+        Ok(row.is_some_and(|r| r.n > 0.0))
+    }
+}
+
+impl<'a, L: LocalSql, R: SqlPort> Replica<'a, L, R> {
     /// Makes sure `conversation` is held here: copies its rows from D1 the first time (one read
-    /// batch). False when D1 has no such conversation (nothing is copied).
+    /// batch), creating the object's schema then. False when D1 has no such conversation: then
+    /// nothing at all is written, so a request naming an id that was never created (anyone can
+    /// name one) leaves no storage behind.
     pub async fn load(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
         if self.holds().await?.as_ref() == Some(conversation) {
             return Ok(true);
@@ -213,6 +232,7 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
         if results.first().is_none_or(|r| r.rows.is_empty()) {
             return Ok(false);
         }
+        migrate(self.local)?;
         let mut copy = Vec::new();
         for ((table, _), result) in CONVERSATION_TABLES.iter().zip(&results) {
             for row in &result.rows {
@@ -224,9 +244,14 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
         self.local.batch(&copy).await?;
         Ok(true)
     }
+}
 
+impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
     /// How many writes D1 has not received yet.
     pub async fn unflushed(&self) -> Result<usize, StoreError> {
+        if !self.has_schema().await? {
+            return Ok(0);
+        }
         let row: Option<CountRow> =
             self.local.first(&Query::new("SELECT COUNT(*) AS n FROM replica_journal", vec![])).await?;
         Ok(row.map_or(0, |r| r.n as usize))
@@ -236,6 +261,9 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
     /// returns how many writes were sent. On a failure the unsent entries stay for the next flush.
     pub async fn flush(&self) -> Result<usize, StoreError> {
         let _turn = self.flushing.lock().await;
+        if !self.has_schema().await? {
+            return Ok(0);
+        }
         let mut sent = 0;
         loop {
             let page: Vec<JournalRow> = self
@@ -260,6 +288,9 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
     /// D1 itself). The object holds nothing afterwards and would load again from D1.
     pub async fn forget(&self) -> Result<(), StoreError> {
         let _turn = self.flushing.lock().await;
+        if !self.has_schema().await? {
+            return Ok(());
+        }
         let mut batch: Vec<Query> = vec![
             Query::new("DELETE FROM replica_journal", vec![]),
             Query::new("UPDATE replica_meta SET conversation_id = NULL WHERE id = 0", vec![]),
@@ -436,6 +467,18 @@ mod tests {
         assert!(block_on(replica.load(&cid("c2"))).is_err(), "one object holds one conversation");
         let store = ObjectStore::new(cid("c1"), Replica::new(&local, &remote, &gate), &remote);
         assert!(block_on(store.conversation(&cid("c2"))).is_err(), "and answers only for it");
+    }
+
+    #[test]
+    fn a_request_for_a_conversation_that_was_never_created_leaves_nothing_behind() {
+        let (remote, _, gate) = world();
+        let fresh = Sqlite::empty();
+        let replica = Replica::new(&fresh, &remote, &gate);
+        assert!(!block_on(replica.load(&cid("cNoSuchConversation"))).unwrap());
+        block_on(replica.forget()).unwrap();
+        assert_eq!(count(&fresh, "SELECT COUNT(*) AS n FROM sqlite_master"), 0, "not even a table");
+        assert!(block_on(replica.load(&cid("c1"))).unwrap(), "a real one is loaded, schema and all");
+        assert_eq!(block_on(replica.holds()).unwrap(), Some(cid("c1")));
     }
 
     #[test]
