@@ -138,6 +138,10 @@ impl Conversation {
         if let Some(ticket) = response.upgrade.take() {
             return self.accept(&store, &ticket).await;
         }
+        if response.status < 300 && store.replica().holds().await.ok().flatten().is_none() {
+            // Erased through this object: its sockets close with it.
+            self.close_sockets();
+        }
         if let Some(publish) = response.publish.take() {
             self.push(&store, publish).await;
         }
@@ -173,8 +177,18 @@ impl Conversation {
     async fn forget(&self) -> Result<Response> {
         let d1 = D1::on(self.env.d1("DB")?);
         match Replica::new(&self.local, &d1, &self.flushing).forget().await {
-            Ok(()) => Response::ok("forgotten"),
+            Ok(()) => {
+                self.close_sockets();
+                Response::ok("forgotten")
+            }
             Err(e) => Response::error(format!("forgetting failed: {e}"), 500),
+        }
+    }
+
+    /// Closes every live socket: the conversation was erased, nothing more passes through it.
+    fn close_sockets(&self) {
+        for ws in self.state.get_websockets() {
+            let _ = ws.close(Some(1000), Some("the conversation was deleted"));
         }
     }
 
@@ -412,9 +426,11 @@ pub async fn forward(
     namespace.get_by_name(conversation.as_str())?.fetch_with_request(Request::new_with_init(url.as_str(), &init)?).await
 }
 
-/// Tells the objects of conversations erased from D1 to drop their copies (a failure is logged:
-/// such an object still answers from its copy until it is told again).
-pub async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[ConversationId]) {
+/// Tells the objects of conversations erased from D1 to drop their copies; returns those that did
+/// not confirm (logged; the caller says so: such an object still answers from its copy until it is
+/// told again, e.g. by `DELETE /api/v1/admin/conversations/{id}`).
+pub async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[ConversationId]) -> Vec<ConversationId> {
+    let mut failed = Vec::new();
     for conversation in conversations {
         let forgotten = async {
             let stub = namespace.get_by_name(conversation.as_str())?;
@@ -429,6 +445,8 @@ pub async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[Co
         };
         if let Err(e) = forgotten.await {
             worker::console_error!("the object of erased {conversation} did not forget it: {e}");
+            failed.push(conversation.clone());
         }
     }
+    failed
 }

@@ -107,7 +107,16 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     if !response.erased.is_empty() {
         // Erased from D1: their objects drop their copies before the owner hears "erased".
-        live::forget_all(&env.durable_object("CONVERSATION")?, &response.erased).await;
+        let unconfirmed = live::forget_all(&env.durable_object("CONVERSATION")?, &response.erased).await;
+        if !unconfirmed.is_empty() {
+            let ids: Vec<String> = unconfirmed.iter().map(ToString::to_string).collect();
+            let message = format!(
+                "erased from the database, but the live copies of {} did not confirm; \
+                 send DELETE /api/v1/admin/conversations/{{id}} for each",
+                ids.join(", ")
+            );
+            return into_worker_response(ApiError::new(shared::ErrorCode::Internal, message).into_response());
+        }
     }
     if !outbox.is_empty() {
         ctx.wait_until(webhooks::send_now(env.clone(), outbox, js_sys::Date::now() as u64));

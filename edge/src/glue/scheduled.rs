@@ -22,7 +22,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     // workers-rs reports every scheduled run as successful, so a failure shows in the Worker's
     // logs (`wrangler tail`); the next run starts over and catches up.
     if let (Ok(done), Ok(conversations)) = (&outcome, env.durable_object("CONVERSATION")) {
-        // Their objects drop their copies too.
+        // Their objects drop their copies too (a failure is logged by forget_all).
         super::live::forget_all(&conversations, &done.conversation_ids).await;
     }
     match outcome {

@@ -30,11 +30,13 @@ const CONVERSATION_TABLES: [(&str, &str); 4] = [
     ("webhook_deliveries", "conversation_id"),
 ];
 
-/// Writes the object has made that D1 has not yet received, and which conversation it holds.
-const OWN_TABLES: &str = "CREATE TABLE IF NOT EXISTS replica_journal (
+/// Writes the object has made that D1 has not yet received (`ends`: the last write of one local
+/// transaction; a flush never splits one), and which conversation it holds.
+const OWN_TABLES: &str = "CREATE TABLE IF NOT EXISTS replica_log (
   seq  INTEGER PRIMARY KEY AUTOINCREMENT,
   sql  TEXT NOT NULL,
-  args TEXT NOT NULL
+  args TEXT NOT NULL,
+  ends INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS replica_meta (
   id              INTEGER PRIMARY KEY CHECK (id = 0),
@@ -70,6 +72,7 @@ struct JournalRow {
     seq: f64,
     sql: String,
     args: String,
+    ends: f64,
 }
 
 #[derive(Deserialize)]
@@ -155,11 +158,11 @@ fn decode(args: &str) -> Result<Vec<SqlValue>, StoreError> {
     values.iter().map(value).collect()
 }
 
-/// The statement that appends `query` to the journal.
-fn journal(query: &Query) -> Query {
+/// The statement that appends `query` to the journal; `ends` when it is its transaction's last.
+fn journal(query: &Query, ends: bool) -> Query {
     Query::new(
-        "INSERT INTO replica_journal (sql, args) VALUES (?1, ?2)",
-        vec![SqlValue::text(&query.sql), SqlValue::Text(encode(&query.args))],
+        "INSERT INTO replica_log (sql, args, ends) VALUES (?1, ?2, ?3)",
+        vec![SqlValue::text(&query.sql), SqlValue::Text(encode(&query.args)), SqlValue::Integer(i64::from(ends))],
     )
 }
 
@@ -180,14 +183,22 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
 
     /// The conversation held here, if one was loaded.
     pub async fn holds(&self) -> Result<Option<ConversationId>, StoreError> {
+        Ok(self.meta().await?.1)
+    }
+
+    /// How many migrations the copy has, and the conversation it holds.
+    async fn meta(&self) -> Result<(usize, Option<ConversationId>), StoreError> {
         if !self.has_schema().await? {
-            return Ok(None);
+            return Ok((0, None));
         }
         let meta: Option<MetaRow> = self
             .local
             .first(&Query::new("SELECT migrations, conversation_id FROM replica_meta WHERE id = 0", vec![]))
             .await?;
-        meta.and_then(|m| m.conversation_id).map(|id| ConversationId::parse(id).map_err(fail)).transpose()
+        let migrations = meta.as_ref().map_or(0, |m| m.migrations as usize);
+        let held =
+            meta.and_then(|m| m.conversation_id).map(|id| ConversationId::parse(id).map_err(fail)).transpose()?;
+        Ok((migrations, held))
     }
 
     /// Whether the object's own tables exist (a new object has none until it loads a conversation).
@@ -209,13 +220,18 @@ impl<'a, L: LocalSql, R: SqlPort> Replica<'a, L, R> {
     /// nothing at all is written, so a request naming an id that was never created (anyone can
     /// name one) leaves no storage behind.
     pub async fn load(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
-        if self.holds().await?.as_ref() == Some(conversation) {
+        let current = MIGRATIONS.len();
+        if self.meta().await? == (current, Some(conversation.clone())) {
             return Ok(true);
         }
         // Two first requests at once: the second waits, then finds the rows the first copied.
         let _turn = self.flushing.lock().await;
-        match self.holds().await? {
-            Some(held) if &held == conversation => return Ok(true),
+        match self.meta().await?.1 {
+            Some(held) if &held == conversation => {
+                // A copy made by an older release: the migrations since then.
+                migrate(self.local)?;
+                return Ok(true);
+            }
             Some(held) => return Err(fail(format!("this object holds {held}, not {conversation}"))),
             None => {}
         }
@@ -253,46 +269,96 @@ impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
             return Ok(0);
         }
         let row: Option<CountRow> =
-            self.local.first(&Query::new("SELECT COUNT(*) AS n FROM replica_journal", vec![])).await?;
+            self.local.first(&Query::new("SELECT COUNT(*) AS n FROM replica_log", vec![])).await?;
         Ok(row.map_or(0, |r| r.n as usize))
     }
 
-    /// Replays the journal on D1, oldest first, a page per batch (each page one transaction);
-    /// returns how many writes were sent. On a failure the unsent entries stay for the next flush.
+    /// Replays the journal on D1, oldest first, a page per batch (each page one D1 transaction,
+    /// cut only between local transactions, with this conversation's mark); returns how many
+    /// writes were sent. A page D1 applied although its answer was lost is recognised by the mark
+    /// and not sent again; when D1 no longer has the conversation (erased), the copy is forgotten.
+    /// On any other failure the unsent entries stay for the next flush.
     pub async fn flush(&self) -> Result<usize, StoreError> {
         let _turn = self.flushing.lock().await;
-        if !self.has_schema().await? {
-            return Ok(0);
-        }
+        let Some(conversation) = self.meta().await?.1 else { return Ok(0) };
+        let id = SqlValue::text(conversation.as_str());
         let mut sent = 0;
         loop {
-            let page: Vec<JournalRow> = self
-                .local
-                .all(&Query::new(
-                    "SELECT seq, sql, args FROM replica_journal ORDER BY seq LIMIT ?1",
-                    vec![SqlValue::int(FLUSH_PAGE as u64)],
-                ))
-                .await?;
+            let page = self.page().await?;
             let Some(last) = page.last().map(|e| e.seq as i64) else { return Ok(sent) };
-            let statements =
+            let mut statements =
                 page.iter().map(|e| Ok(Query::new(e.sql.clone(), decode(&e.args)?))).collect::<Result<Vec<_>, _>>()?;
-            self.remote.batch(&statements).await?;
+            statements.push(Query::new(
+                "INSERT INTO replica_marks (conversation_id, seq) VALUES (?1, ?2) \
+                 ON CONFLICT (conversation_id) DO UPDATE SET seq = excluded.seq",
+                vec![id.clone(), SqlValue::Integer(last)],
+            ));
+            if let Err(e) = self.remote.batch(&statements).await {
+                let check = [
+                    Query::new("SELECT seq FROM replica_marks WHERE conversation_id = ?1", vec![id.clone()]),
+                    Query::new("SELECT COUNT(*) AS n FROM conversations WHERE id = ?1", vec![id.clone()]),
+                ];
+                let Ok(found) = self.remote.batch(&check).await else { return Err(e) };
+                let gone = found.get(1).and_then(|r| r.rows.first()).and_then(|r| r["n"].as_f64()) == Some(0.0);
+                if gone {
+                    // Erased from D1 while these waited: they can never apply, and the copy goes too.
+                    self.forget_held().await?;
+                    return Ok(sent);
+                }
+                let applied = found.first().and_then(|r| r.rows.first()).and_then(|r| r["seq"].as_f64());
+                if applied.is_none_or(|mark| (mark as i64) < last) {
+                    return Err(e);
+                }
+                // Applied before (its answer was lost): drop it here and go on.
+            }
             self.local
-                .run(&Query::new("DELETE FROM replica_journal WHERE seq <= ?1", vec![SqlValue::Integer(last)]))
+                .run(&Query::new("DELETE FROM replica_log WHERE seq <= ?1", vec![SqlValue::Integer(last)]))
                 .await?;
             sent += page.len();
         }
+    }
+
+    /// The next page of the journal: at most [`FLUSH_PAGE`] entries, cut after the last entry that
+    /// ends a local transaction (one transaction longer than a page is sent whole).
+    async fn page(&self) -> Result<Vec<JournalRow>, StoreError> {
+        let mut page: Vec<JournalRow> = self
+            .local
+            .all(&Query::new(
+                "SELECT seq, sql, args, ends FROM replica_log ORDER BY seq LIMIT ?1",
+                vec![SqlValue::int(FLUSH_PAGE as u64)],
+            ))
+            .await?;
+        match page.iter().rposition(|e| e.ends != 0.0) {
+            Some(end) => page.truncate(end + 1),
+            None if page.is_empty() => {}
+            None => {
+                page = self
+                    .local
+                    .all(&Query::new(
+                        "SELECT seq, sql, args, ends FROM replica_log \
+                         WHERE seq <= (SELECT MIN(seq) FROM replica_log WHERE ends = 1) ORDER BY seq",
+                        vec![],
+                    ))
+                    .await?;
+            }
+        }
+        Ok(page)
     }
 
     /// Forgets the conversation here: its rows and the journal (an erasure, which deletes it from
     /// D1 itself). The object holds nothing afterwards and would load again from D1.
     pub async fn forget(&self) -> Result<(), StoreError> {
         let _turn = self.flushing.lock().await;
+        self.forget_held().await
+    }
+
+    /// [`Replica::forget`], the lock held.
+    async fn forget_held(&self) -> Result<(), StoreError> {
         if !self.has_schema().await? {
             return Ok(());
         }
         let mut batch: Vec<Query> = vec![
-            Query::new("DELETE FROM replica_journal", vec![]),
+            Query::new("DELETE FROM replica_log", vec![]),
             Query::new("UPDATE replica_meta SET conversation_id = NULL WHERE id = 0", vec![]),
         ];
         batch.extend(
@@ -321,16 +387,17 @@ impl<L: SqlPort, R: SqlPort> SqlPort for Replica<'_, L, R> {
         if !writes(&query.sql) {
             return self.local.run(query).await;
         }
-        let results = self.local.batch(&[query.clone(), journal(query)]).await?;
+        let results = self.local.batch(&[query.clone(), journal(query, true)]).await?;
         Ok(Written { changes: results.first().and_then(|r| r.changes), last_row_id: None })
     }
 
     async fn batch(&self, queries: &[Query]) -> Result<Vec<Batched>, StoreError> {
         let mut all = Vec::with_capacity(queries.len() * 2);
-        for query in queries {
+        let last_write = queries.iter().rposition(|q| writes(&q.sql));
+        for (i, query) in queries.iter().enumerate() {
             all.push(query.clone());
             if writes(&query.sql) {
-                all.push(journal(query));
+                all.push(journal(query, Some(i) == last_write));
             }
         }
         let mut results = self.local.batch(&all).await?.into_iter();
@@ -354,8 +421,8 @@ mod tests {
     use crate::store::sql::SqlStore;
     use crate::store::sqlite::Sqlite;
     use crate::store::{
-        ConversationRecord, ConversationStore, ErasureStore, HandoffRecord, HandoffStore, IdentityProof, NewDelivery,
-        NewMessage, Streaks,
+        ConversationRecord, ConversationStore, ErasureStore, HandoffRecord, HandoffStore, IdentityProof, InboxStore,
+        NewDelivery, NewMessage, Streaks,
     };
     use shared::api::Lead;
     use shared::handoff::{ConversationStatus, HandoffReason, HandoffSummary};
@@ -406,7 +473,7 @@ mod tests {
     }
 
     /// A visitor's turn as the API writes it: the message, then the replies with the state.
-    fn turn(store: &ObjectStore<'_, Sqlite, Sqlite>, n: u32) {
+    fn turn<R: SqlPort>(store: &ObjectStore<'_, Sqlite, R>, n: u32) {
         let c = cid("c1");
         let visitor =
             NewMessage::visitor(mid(&format!("m{n}")), format!("question {n}"), format!("k{n}"), T0 + u64::from(n));
@@ -513,11 +580,106 @@ mod tests {
         let store = ObjectStore::new(cid("c1"), Replica::new(&local, &remote, &gate), &remote);
         block_on(store.replica().load(&cid("c1"))).unwrap();
         turn(&store, 1);
-        // D1 refuses the batch (its conversation is gone, so the message's foreign key fails).
-        block_on(SqlStore::new(&remote).erase_conversations(&[cid("c1")])).unwrap();
+        // D1 refuses the batch (its messages table is gone), while the conversation is still there.
+        block_on(remote.run(&Query::new("DROP TABLE messages", vec![]))).unwrap();
         let journaled = block_on(store.replica().unflushed()).unwrap();
         assert!(block_on(store.replica().flush()).is_err());
         assert_eq!(block_on(store.replica().unflushed()).unwrap(), journaled, "kept for the next flush");
+    }
+
+    /// D1 that applies a batch and then loses its answer, once.
+    struct LosesAnAnswer<'a>(&'a Sqlite, std::cell::Cell<bool>);
+
+    impl SqlPort for LosesAnAnswer<'_> {
+        async fn all<T: DeserializeOwned>(&self, query: &Query) -> Result<Vec<T>, StoreError> {
+            self.0.all(query).await
+        }
+        async fn first<T: DeserializeOwned>(&self, query: &Query) -> Result<Option<T>, StoreError> {
+            self.0.first(query).await
+        }
+        async fn run(&self, query: &Query) -> Result<Written, StoreError> {
+            self.0.run(query).await
+        }
+        async fn batch(&self, queries: &[Query]) -> Result<Vec<Batched>, StoreError> {
+            let applied = self.0.batch(queries).await?;
+            if self.1.replace(false) {
+                return Err(fail("the connection dropped before the answer"));
+            }
+            Ok(applied)
+        }
+    }
+
+    #[test]
+    fn a_flush_whose_answer_was_lost_is_not_applied_twice() {
+        let (d1, local, gate) = world();
+        let remote = LosesAnAnswer(&d1, std::cell::Cell::new(false));
+        let store = ObjectStore::new(cid("c1"), Replica::new(&local, &remote, &gate), &remote);
+        block_on(store.replica().load(&cid("c1"))).unwrap();
+        turn(&store, 1);
+        block_on(store.add_note(
+            &cid("c1"),
+            &crate::store::inbox::NewNote {
+                id: "n1".into(),
+                author: shared::inbox::AgentRef { id: "a1".into(), name: "Ana".into() },
+                text: "Called them back.".into(),
+                created_at_ms: T0,
+            },
+        ))
+        .unwrap();
+        remote.1.set(true);
+        block_on(store.replica().flush()).unwrap();
+        assert_eq!(block_on(store.replica().unflushed()).unwrap(), 0, "recognised as applied by its mark");
+        assert_eq!(count(&d1, "SELECT COUNT(*) AS n FROM notes"), 1, "the note once, not a failing second insert");
+        assert_eq!(
+            block_on(SqlStore::new(&d1).messages(&cid("c1"))).unwrap(),
+            block_on(store.messages(&cid("c1"))).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_conversation_erased_from_d1_meanwhile_is_forgotten_by_the_next_flush() {
+        let (remote, local, gate) = world();
+        let store = ObjectStore::new(cid("c1"), Replica::new(&local, &remote, &gate), &remote);
+        block_on(store.replica().load(&cid("c1"))).unwrap();
+        turn(&store, 1);
+        block_on(SqlStore::new(&remote).erase_conversations(&[cid("c1")])).unwrap();
+        assert_eq!(block_on(store.replica().flush()).unwrap(), 0);
+        assert_eq!(block_on(store.replica().holds()).unwrap(), None, "the copy went with it");
+        assert_eq!(count(&local, "SELECT COUNT(*) AS n FROM messages"), 0);
+        assert_eq!(count(&remote, "SELECT COUNT(*) AS n FROM messages"), 0, "nothing came back");
+    }
+
+    #[test]
+    fn a_flush_page_never_splits_a_local_transaction() {
+        let (remote, local, gate) = world();
+        let store = ObjectStore::new(cid("c1"), Replica::new(&local, &remote, &gate), &remote);
+        block_on(store.replica().load(&cid("c1"))).unwrap();
+        for n in 1..=60 {
+            turn(&store, n);
+        }
+        let page = block_on(store.replica().page()).unwrap();
+        assert!(page.len() <= FLUSH_PAGE && !page.is_empty());
+        assert_eq!(page.last().unwrap().ends, 1.0, "the page ends where a transaction ends");
+        let next: Vec<JournalRow> = block_on(local.all(&Query::new(
+            "SELECT seq, sql, args, ends FROM replica_log WHERE seq > ?1 ORDER BY seq LIMIT 1",
+            vec![SqlValue::Integer(page.last().unwrap().seq as i64)],
+        )))
+        .unwrap();
+        assert!(!next.is_empty(), "more than one page is waiting");
+        block_on(store.replica().flush()).unwrap();
+        assert_eq!(block_on(SqlStore::new(&remote).messages(&cid("c1"))).unwrap().len(), 121);
+    }
+
+    #[test]
+    fn a_copy_made_by_an_older_release_gets_the_migrations_since() {
+        let (remote, local, gate) = world();
+        let replica = Replica::new(&local, &remote, &gate);
+        block_on(replica.load(&cid("c1"))).unwrap();
+        // As an older release left it: one migration fewer.
+        local.run_script("DROP TABLE replica_marks; UPDATE replica_meta SET migrations = migrations - 1;").unwrap();
+        assert!(block_on(replica.load(&cid("c1"))).unwrap());
+        assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
+        assert_eq!(count(&local, "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'replica_marks'"), 1);
     }
 
     #[test]
@@ -528,7 +690,7 @@ mod tests {
         turn(&store, 1);
         block_on(store.erase_conversations(&[cid("c1")])).unwrap();
         assert_eq!(count(&remote, "SELECT COUNT(*) AS n FROM conversations"), 0);
-        for table in ["conversations", "messages", "replica_journal"] {
+        for table in ["conversations", "messages", "replica_log"] {
             assert_eq!(count(&local, &format!("SELECT COUNT(*) AS n FROM {table}")), 0, "{table} held here");
         }
         assert_eq!(block_on(store.replica().holds()).unwrap(), None);

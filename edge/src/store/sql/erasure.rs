@@ -51,6 +51,8 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
                 id_args.clone(),
             ),
             Query::new(format!("DELETE FROM webhook_deliveries WHERE conversation_id IN ({list})"), id_args.clone()),
+            // How far its object's journal reached D1.
+            Query::new(format!("DELETE FROM replica_marks WHERE conversation_id IN ({list})"), id_args.clone()),
             // Agents' private notes go with their conversation.
             Query::new(format!("DELETE FROM notes WHERE conversation_id IN ({list})"), id_args.clone()),
             // Messages before their conversation (foreign key).
@@ -59,8 +61,9 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
         ];
         // One batch is one transaction: a conversation is erased whole or not at all.
         let results = self.db.batch(&batch).await?;
-        let [submissions, runs, _attempts, _deliveries, _notes, messages, conversations] = results.as_slice() else {
-            return Err(fail(format!("the database answered {} results for 7 statements", results.len())));
+        let [submissions, runs, _attempts, _deliveries, _marks, _notes, messages, conversations] = results.as_slice()
+        else {
+            return Err(fail(format!("the database answered {} results for 8 statements", results.len())));
         };
         let submissions = submissions
             .rows
