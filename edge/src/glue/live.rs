@@ -22,6 +22,7 @@ use super::object_sql::ObjectSql;
 use super::Answered;
 use crate::api::http::Publish;
 use crate::api::live::LiveTicket;
+use crate::api::routes::Route;
 use crate::limits::leasing::{Leases, Leasing};
 use crate::live::{
     command_event, fan_out, last_message, push_stored, resume, visible_to, InOrder, Recent, Socket, Subscriber,
@@ -120,14 +121,17 @@ impl Conversation {
             }
             Err(e) => return error(shared::ErrorCode::Internal, &format!("the conversation could not be read: {e}")),
         }
-        let before = store.conversation(&id).await.ok().flatten().map(|r| findable(&r));
+        // Only a visitor's turn may wait for the alarm; every other request flushes anyway, so its
+        // record is not read twice to compare.
+        let turn = route.is_visitor_turn();
+        let before = if turn { store.conversation(&id).await.ok().flatten().map(|r| findable(&r)) } else { None };
         let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
         let limiter = Leasing { local: &self.windows, shared: &shared, leases: &self.leases };
         let Answered { mut response, outbox } = super::answer(&self.env, &store, &limiter, &http).await?;
         // What the shared rate limiter cost this request (Date.now() advances across its I/O).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms.get())));
-        let after = store.conversation(&id).await.ok().flatten().map(|r| findable(&r));
-        let quiet = route.is_visitor_turn() && before == after && response.inbox.is_none() && outbox.is_empty();
+        let after = if turn { store.conversation(&id).await.ok().flatten().map(|r| findable(&r)) } else { None };
+        let quiet = turn && before == after && response.inbox.is_none() && outbox.is_empty();
         if quiet {
             self.flush_later().await;
         } else if let Err(e) = store.replica().flush().await {
@@ -138,8 +142,10 @@ impl Conversation {
         if let Some(ticket) = response.upgrade.take() {
             return self.accept(&store, &ticket).await;
         }
-        if response.status < 300 && store.replica().holds().await.ok().flatten().is_none() {
-            // Erased through this object: its sockets close with it.
+        let erasing = matches!(route, Route::DeleteConversation(_) | Route::AdminDeleteConversation(_));
+        if erasing && store.replica().holds().await.ok().flatten().is_none() {
+            // Erased through this object (even an owner's 404 for a copy D1 no longer had): its
+            // sockets close with it.
             self.close_sockets();
         }
         if let Some(publish) = response.publish.take() {
