@@ -110,7 +110,11 @@ mod tests {
         ConversationId::parse(raw).unwrap()
     }
 
-    fn start_with(w: &World, body: serde_json::Value) -> ConversationId {
+    /// A conversation created with `body`; its user id, if any, signed by the owner.
+    fn start_with(w: &World, mut body: serde_json::Value) -> ConversationId {
+        if let Some(user) = body["user_id"].as_str().map(crate::api::tests::user_hash) {
+            body["user_hash"] = user.into();
+        }
         let (status, v) = w.call("POST", "/api/v1/conversations", None, &body.to_string());
         assert_eq!(status, 201, "{v}");
         id(v["conversation_id"].as_str().unwrap())

@@ -2,8 +2,10 @@
 //! signed-in visitor is with a secret only it and the edge know (`IDENTITY_SECRET`), and the edge
 //! checks it. Two forms:
 //! - `user_hash` = hex HMAC-SHA256(user_id): signs the user id only;
-//! - a JWT (HS256) with `sub`, `email`, `name` and `exp`: signs the email and name too, so actions
-//!   keyed on `{{lead.email}}` may trust it.
+//! - a JWT (HS256) with `sub`, `email`, `name`, `aud` (the site id) and `exp` (at most a day
+//!   ahead): signs the email and name too, so actions keyed on `{{lead.email}}` may trust it. The
+//!   audience keeps a token the owner signed with the same secret for another purpose (or another
+//!   site) from counting here; the lifetime cap keeps a leaked token from counting for long.
 //!
 //! Anyone can type an email into a chat; only a signed identity lets account actions run.
 
@@ -19,6 +21,8 @@ type HmacSha256 = Hmac<Sha256>;
 const MAX_TOKEN_BYTES: usize = 4096;
 /// Clock skew tolerated between the owner's server and the edge, seconds.
 const LEEWAY_S: u64 = 60;
+/// Longest a token may still be valid for (`exp` − now), seconds: a day.
+pub const MAX_LIFETIME_S: u64 = 24 * 60 * 60;
 
 /// HMAC-SHA256 of `message` under `key`.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
@@ -64,6 +68,12 @@ pub enum TokenError {
     /// `exp` is in the past (or `nbf` in the future).
     #[error("the identity token has expired or is not valid yet")]
     Expired,
+    /// `exp` is further ahead than [`MAX_LIFETIME_S`].
+    #[error("the identity token's exp is more than a day ahead: issue tokens that live about as long as a session")]
+    TooLong,
+    /// `aud` is missing or does not name this site.
+    #[error("the identity token's aud must be the site_id of agent.toml")]
+    Audience,
     /// A claim is missing or has the wrong shape.
     #[error("the identity token's claim {0:?} is missing or invalid")]
     Claim(&'static str),
@@ -81,11 +91,14 @@ struct Payload {
     name: Option<String>,
     exp: Option<f64>,
     nbf: Option<f64>,
+    /// A string, or a list of them (RFC 7519 §4.1.3).
+    aud: Option<serde_json::Value>,
 }
 
-/// Checks an HS256 JWT against `secret` at `now_s` (Unix seconds): algorithm, signature (constant
-/// time), `exp` (required) and `nbf`, then the claims' shapes.
-pub fn verify_jwt(secret: &str, token: &str, now_s: u64) -> Result<Claims, TokenError> {
+/// Checks an HS256 JWT against `secret` for the site `audience` at `now_s` (Unix seconds):
+/// algorithm, signature (constant time), `aud`, `exp` (required, at most a day ahead) and `nbf`,
+/// then the claims' shapes.
+pub fn verify_jwt(secret: &str, token: &str, audience: &str, now_s: u64) -> Result<Claims, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::Malformed);
     }
@@ -107,6 +120,17 @@ pub fn verify_jwt(secret: &str, token: &str, now_s: u64) -> Result<Claims, Token
     let now = now_s as f64;
     if exp + LEEWAY_S as f64 <= now || claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_S as f64) {
         return Err(TokenError::Expired);
+    }
+    if exp > now + (MAX_LIFETIME_S + LEEWAY_S) as f64 {
+        return Err(TokenError::TooLong);
+    }
+    let for_us = match &claims.aud {
+        Some(serde_json::Value::String(aud)) => aud == audience,
+        Some(serde_json::Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    };
+    if !for_us {
+        return Err(TokenError::Audience);
     }
     let user_id = claims.sub.filter(|s| !s.is_empty() && s.chars().count() <= 128).ok_or(TokenError::Claim("sub"))?;
     let email = match claims.email.map(|e| e.trim().to_string()) {
@@ -165,9 +189,9 @@ pub(crate) mod tests {
         let token = sign(
             "s3cret",
             "HS256",
-            &serde_json::json!({"sub": "u-42", "email": "ana@example.com", "name": "Ana", "exp": NOW + 600}),
+            &serde_json::json!({"sub": "u-42", "email": "ana@example.com", "name": "Ana", "aud": "acme", "exp": NOW + 600}),
         );
-        let claims = verify_jwt("s3cret", &token, NOW).unwrap();
+        let claims = verify_jwt("s3cret", &token, "acme", NOW).unwrap();
         assert_eq!(
             claims,
             Claims {
@@ -180,32 +204,53 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_token_for_another_audience_or_living_too_long_is_refused() {
+        let with = |claims: serde_json::Value| verify_jwt("s3cret", &sign("s3cret", "HS256", &claims), "acme", NOW);
+        // Signed with the same secret for another purpose: no audience, or another one.
+        assert_eq!(with(serde_json::json!({"sub": "u-42", "exp": NOW + 600})), Err(TokenError::Audience));
+        assert_eq!(
+            with(serde_json::json!({"sub": "u", "aud": "billing", "exp": NOW + 600})),
+            Err(TokenError::Audience)
+        );
+        assert_eq!(
+            with(serde_json::json!({"sub": "u", "aud": ["billing"], "exp": NOW + 600})),
+            Err(TokenError::Audience)
+        );
+        assert!(with(serde_json::json!({"sub": "u", "aud": ["billing", "acme"], "exp": NOW + 600})).is_ok());
+        let year = NOW + 365 * 24 * 3600;
+        assert_eq!(with(serde_json::json!({"sub": "u", "aud": "acme", "exp": year})), Err(TokenError::TooLong));
+        assert!(with(serde_json::json!({"sub": "u", "aud": "acme", "exp": NOW + MAX_LIFETIME_S})).is_ok());
+    }
+
+    #[test]
     fn forged_expired_and_unsigned_tokens_are_refused() {
-        let claims = serde_json::json!({"sub": "u-42", "email": "victim@example.com", "exp": NOW + 600});
-        assert_eq!(verify_jwt("s3cret", &sign("guess", "HS256", &claims), NOW), Err(TokenError::Signature));
+        let claims = serde_json::json!({"sub": "u-42", "email": "victim@example.com", "aud": "acme", "exp": NOW + 600});
+        assert_eq!(verify_jwt("s3cret", &sign("guess", "HS256", &claims), "acme", NOW), Err(TokenError::Signature));
         // alg=none with an empty signature, and a different algorithm, are never accepted.
         let none = sign("s3cret", "none", &claims);
         let unsigned = format!("{}.", none.rsplit_once('.').unwrap().0);
-        assert_eq!(verify_jwt("s3cret", &unsigned, NOW), Err(TokenError::Algorithm("none".into())));
+        assert_eq!(verify_jwt("s3cret", &unsigned, "acme", NOW), Err(TokenError::Algorithm("none".into())));
         assert_eq!(
-            verify_jwt("s3cret", &sign("s3cret", "HS512", &claims), NOW),
+            verify_jwt("s3cret", &sign("s3cret", "HS512", &claims), "acme", NOW),
             Err(TokenError::Algorithm("HS512".into()))
         );
         // A payload swapped under a valid signature.
         let good = sign("s3cret", "HS256", &claims);
-        let other = URL_SAFE_NO_PAD.encode(serde_json::json!({"sub": "u-1", "exp": NOW + 600}).to_string());
+        let other =
+            URL_SAFE_NO_PAD.encode(serde_json::json!({"sub": "u-1", "aud": "acme", "exp": NOW + 600}).to_string());
         let parts: Vec<&str> = good.split('.').collect();
         assert_eq!(
-            verify_jwt("s3cret", &format!("{}.{other}.{}", parts[0], parts[2]), NOW),
+            verify_jwt("s3cret", &format!("{}.{other}.{}", parts[0], parts[2]), "acme", NOW),
             Err(TokenError::Signature)
         );
-        let expired = sign("s3cret", "HS256", &serde_json::json!({"sub": "u-42", "exp": NOW - 61}));
-        assert_eq!(verify_jwt("s3cret", &expired, NOW), Err(TokenError::Expired));
-        let no_exp = sign("s3cret", "HS256", &serde_json::json!({"sub": "u-42"}));
-        assert_eq!(verify_jwt("s3cret", &no_exp, NOW), Err(TokenError::Claim("exp")));
-        let bad_email = sign("s3cret", "HS256", &serde_json::json!({"sub": "u", "email": "nope", "exp": NOW + 1}));
-        assert_eq!(verify_jwt("s3cret", &bad_email, NOW), Err(TokenError::Claim("email")));
-        assert_eq!(verify_jwt("s3cret", "a.b", NOW), Err(TokenError::Malformed));
-        assert_eq!(verify_jwt("s3cret", &"a".repeat(5000), NOW), Err(TokenError::Malformed));
+        let expired = sign("s3cret", "HS256", &serde_json::json!({"sub": "u-42", "aud": "acme", "exp": NOW - 61}));
+        assert_eq!(verify_jwt("s3cret", &expired, "acme", NOW), Err(TokenError::Expired));
+        let no_exp = sign("s3cret", "HS256", &serde_json::json!({"sub": "u-42", "aud": "acme"}));
+        assert_eq!(verify_jwt("s3cret", &no_exp, "acme", NOW), Err(TokenError::Claim("exp")));
+        let bad_email =
+            sign("s3cret", "HS256", &serde_json::json!({"sub": "u", "email": "nope", "aud": "acme", "exp": NOW + 1}));
+        assert_eq!(verify_jwt("s3cret", &bad_email, "acme", NOW), Err(TokenError::Claim("email")));
+        assert_eq!(verify_jwt("s3cret", "a.b", "acme", NOW), Err(TokenError::Malformed));
+        assert_eq!(verify_jwt("s3cret", &"a".repeat(5000), "acme", NOW), Err(TokenError::Malformed));
     }
 }

@@ -181,7 +181,10 @@ impl ValueRule<'_> {
     }
 }
 
-/// A pragmatic email check: one '@', a non-empty local part, a dotted domain, no spaces, ≤ 254 bytes.
+/// A pragmatic email check: one '@', a non-empty local part, a dotted domain, no spaces and no
+/// character that prints nothing (controls, zero-width and direction marks), ≤ 254 bytes. The
+/// invisible ones are refused because an owner's API may strip them: two spellings of one
+/// address must not count as two addresses against a limit.
 pub fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
@@ -192,7 +195,16 @@ pub fn is_email(s: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !s.chars().any(char::is_whitespace)
+        && !s.chars().any(|c| c.is_whitespace() || prints_nothing(c))
+}
+
+/// Controls and Unicode format characters (category Cf: soft hyphen, zero-width space and
+/// joiners, direction marks and overrides, word joiner, BOM, tags): they print nothing.
+pub fn prints_nothing(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// 7–15 digits; spaces, `+`, `-`, `.` and brackets allowed between them.
@@ -248,6 +260,23 @@ fn is_iban(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_with_a_character_that_prints_nothing_is_refused() {
+        assert!(is_email("ana@example.com"));
+        for sneaky in [
+            "ana\u{200b}@example.com",
+            "a\u{ad}na@example.com",
+            "ana@exa\u{200d}mple.com",
+            "ana\u{202e}@x.co",
+            "ana@example.com\u{feff}",
+            "an\u{7}a@example.com",
+            "ana\u{e0041}@example.com",
+        ] {
+            assert!(!is_email(sneaky), "{sneaky:?}");
+        }
+        assert!(is_email("ána@exämple.com"), "letters outside ASCII print");
+    }
 
     fn rule(format: InputFormat) -> ValueRule<'static> {
         ValueRule { format, pattern: None, hint: None, options: &[], length: None, max_length: 500 }

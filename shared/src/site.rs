@@ -127,6 +127,21 @@ pub struct VisitorLimits {
     /// Messages, form submissions and clicks per conversation per minute.
     #[serde(default = "default_messages_per_conversation")]
     pub messages_per_conversation_per_minute: u32,
+    /// Runs of each action per visitor address per hour, so that one address cannot spend an
+    /// action's site-wide `per_hour` that every visitor shares.
+    #[serde(default = "default_runs_per_ip")]
+    pub action_runs_per_ip_per_hour: u32,
+    /// `setAttributes` calls, live connections, and requests naming a conversation that does not
+    /// exist, each per visitor address per minute.
+    #[serde(default = "default_other_per_ip")]
+    pub other_requests_per_ip_per_minute: u32,
+    /// Most messages one conversation stores (the visitor's and the replies together); a visitor
+    /// beyond it is told to start a new conversation.
+    #[serde(default = "default_max_messages")]
+    pub max_messages_per_conversation: u32,
+    /// Most bytes of message text one conversation stores.
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes_per_conversation: u32,
 }
 
 fn default_conversations_per_ip() -> u32 {
@@ -141,12 +156,32 @@ fn default_messages_per_conversation() -> u32 {
     20
 }
 
+fn default_runs_per_ip() -> u32 {
+    30
+}
+
+fn default_other_per_ip() -> u32 {
+    60
+}
+
+fn default_max_messages() -> u32 {
+    2000
+}
+
+fn default_max_bytes() -> u32 {
+    2_000_000
+}
+
 impl Default for VisitorLimits {
     fn default() -> Self {
         Self {
             conversations_per_ip_per_hour: default_conversations_per_ip(),
             messages_per_ip_per_minute: default_messages_per_ip(),
             messages_per_conversation_per_minute: default_messages_per_conversation(),
+            action_runs_per_ip_per_hour: default_runs_per_ip(),
+            other_requests_per_ip_per_minute: default_other_per_ip(),
+            max_messages_per_conversation: default_max_messages(),
+            max_bytes_per_conversation: default_max_bytes(),
         }
     }
 }
@@ -846,6 +881,10 @@ impl AgentConfig {
             ("limits.conversations_per_ip_per_hour", self.limits.conversations_per_ip_per_hour),
             ("limits.messages_per_ip_per_minute", self.limits.messages_per_ip_per_minute),
             ("limits.messages_per_conversation_per_minute", self.limits.messages_per_conversation_per_minute),
+            ("limits.action_runs_per_ip_per_hour", self.limits.action_runs_per_ip_per_hour),
+            ("limits.other_requests_per_ip_per_minute", self.limits.other_requests_per_ip_per_minute),
+            ("limits.max_messages_per_conversation", self.limits.max_messages_per_conversation),
+            ("limits.max_bytes_per_conversation", self.limits.max_bytes_per_conversation),
         ];
         for (field, value) in positive {
             if value == 0 {

@@ -57,7 +57,7 @@ test("an action that needs a verified identity refuses a visitor who only typed 
   expect((await hashOnly("What are my balances?"))[1].action).toMatchObject({ name: "Get Balances", status: "refused" });
 
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "u-ana", email: "ana@example.com", exp: Math.floor(Date.now() / 1000) + 600 })}`;
+  const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "u-ana", email: "ana@example.com", aud: "novaex", exp: Math.floor(Date.now() / 1000) + 600 })}`;
   const userJwt = `${head}.${createHmac("sha256", vars.IDENTITY_SECRET).update(head).digest("base64url")}`;
   const signedIn = await start({ user_jwt: userJwt });
   const next = await signedIn("What are my balances?");

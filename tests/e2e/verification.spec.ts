@@ -106,7 +106,7 @@ test("a visitor who writes too fast gets 429 with retry_after, and the message i
 test("a signed JWT decides who the visitor is; a user_hash alone does not open email-keyed actions", async ({ request }) => {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
   const jwt = (claims: object) => {
-    const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64(claims)}`;
+    const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ aud: "novaex", ...claims })}`;
     return `${head}.${createHmac("sha256", vars.IDENTITY_SECRET).update(head).digest("base64url")}`;
   };
   const exp = Math.floor(Date.now() / 1000) + 600;

@@ -81,7 +81,7 @@ pub fn check(
     }
     // A signed user id says nothing about a typed email: an action keyed on the email needs it signed.
     if http.requires_verified_identity
-        && (!state.identity_verified || (crate::limits::keys::uses_lead_email(action) && !state.email_signed))
+        && (!state.identity_verified || (action.uses(&shared::template::TemplateVar::LeadEmail) && !state.email_signed))
     {
         return Err(Refusal::IdentityNotVerified);
     }

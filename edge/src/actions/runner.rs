@@ -92,14 +92,24 @@ pub struct Logged {
 
 /// Who a run is for; decides the guard state, the limits, the idempotency key and the log entry.
 enum Caller<'a> {
-    /// A visitor in `conversation`, acting through the stored message `message`.
-    Visitor { conversation: &'a ConversationRecord, message: &'a MessageId },
+    /// A visitor in `conversation`, acting through a stored message from an address.
+    Visitor { conversation: &'a ConversationRecord, asked: Asked<'a> },
     /// The owner, from the admin test endpoint.
     AdminTest,
 }
 
-/// Runs `action` for a visitor of `conversation` who asked through the stored message `message`
-/// (a typed message, a click or a form submission), with the conversation's template `values`.
+/// Where a visitor's request for a run came from: the stored message it answers (a typed message,
+/// a click or a form submission) and the visitor's address.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    /// The stored visitor message.
+    pub message: &'a MessageId,
+    /// The visitor's address (`CF-Connecting-IP`), for the per-address limits.
+    pub address: Option<&'a str>,
+}
+
+/// Runs `action` for a visitor of `conversation` who `asked` for it, with the conversation's
+/// template `values`.
 /// The conversation's verification and signed identity decide the guard; the visitor's rate
 /// limits apply; a run that cannot start is logged as refused (the visitor reads only its error
 /// class). A `verifies` run that succeeds binds the verification to this email and user id, now:
@@ -107,13 +117,13 @@ enum Caller<'a> {
 pub async fn visitor_run<D: RunDeps>(
     deps: &D,
     conversation: &mut ConversationRecord,
-    message: &MessageId,
+    asked: Asked<'_>,
     action: &ActionDef,
     inputs: &BTreeMap<String, String>,
     values: Values,
     now_ms: u64,
 ) -> Result<ActionRun, StoreError> {
-    let caller = Caller::Visitor { conversation, message };
+    let caller = Caller::Visitor { conversation, asked };
     let run = match guarded(deps, &caller, action, inputs, values, now_ms).await? {
         Ok(run) => run,
         Err(not_runnable) => not_runnable.into_run(action.slug.to_string()),
@@ -192,18 +202,23 @@ async fn guarded<D: RunDeps>(
         values.insert(TemplateVar::Secret(name), value.clone());
     }
     let (wrong_codes, limits, idempotency_seed) = match caller {
-        Caller::Visitor { conversation, message } => {
-            let email = conversation.lead.email.as_deref();
+        Caller::Visitor { conversation, asked } => {
+            let who = keys::Who {
+                address: asked.address,
+                email: conversation.lead.email.as_deref(),
+                user_id: conversation.user_id.as_deref(),
+            };
+            let agent = &deps.site().agent;
             let wrong_codes = if action.http().is_some_and(|h| h.verifies) {
-                keys::failed_checks(&deps.site().agent.actions, &conversation.id, email)
+                keys::failed_checks(&agent.actions, action, &conversation.id, who)
             } else {
                 vec![]
             };
             // Wrong-code limits first: when they are full, that is what the visitor is told.
             let mut limits = wrong_codes.clone();
-            limits.extend(keys::action_run(action, &conversation.id, email));
+            limits.extend(keys::action_run(&agent.limits, action, &conversation.id, who));
             // The same visitor message (a client retry) gives the same key.
-            (wrong_codes, limits, format!("{}:{message}", conversation.id))
+            (wrong_codes, limits, format!("{}:{}", conversation.id, asked.message))
         }
         // The owner's tests count against no visitor's limits, and each is a new request.
         Caller::AdminTest => (vec![], vec![], format!("test:{}", random_text(deps.entropy(), 12))),

@@ -3,7 +3,7 @@
 
 use super::execute::{idempotency_key, ErrorClass, RunStatus, TokenCache};
 use super::guard::Refusal;
-use super::runner::{owner_test, visitor_run, ActionEnv, Logged, NotRunnable, RunDeps};
+use super::runner::{owner_test, visitor_run, ActionEnv, Asked, Logged, NotRunnable, RunDeps};
 use super::ssrf::NetworkPolicy;
 use crate::api::tests::{block_on, EchoNetwork};
 use crate::limits::memory::MemoryLimiter;
@@ -33,6 +33,16 @@ const CHECK: &str = r#"{"name":"Check Code","type":"http","method":"POST","scope
     "url":"https://api.example.com/codes/check","body":{"user":"{{lead.email}}","otp":"{{inputs.otp}}"},
     "inputs":[{"name":"otp","format":"otp"}],"requires":["lead.email"],"verifies":true,
     "response":{"success_when":{"path":"valid","equals":true},"reply":"Verified."}}"#;
+/// A code check keyed on the signed user id alone (the owner's API knows the account's email).
+const CHECK_USER: &str = r#"{"name":"Check User Code","type":"http","method":"POST","scope":"write",
+    "url":"https://api.example.com/codes/check","body":{"user":"{{conversation.user_id}}","otp":"{{inputs.otp}}"},
+    "inputs":[{"name":"otp","format":"otp"}],"requires":["conversation.user_id"],"verifies":true,
+    "rate_limit":{"per_conversation_per_hour":50,"per_hour":1000},
+    "response":{"success_when":{"path":"valid","equals":true},"reply":"Verified."}}"#;
+/// A lookup every visitor may run, with a site-wide cap every visitor shares.
+const STATUS: &str = r#"{"name":"Order Status","type":"http","method":"GET",
+    "url":"https://api.example.com/orders/{{inputs.order}}","inputs":[{"name":"order","format":"integer"}],
+    "rate_limit":{"per_conversation_per_hour":100,"per_hour":10},"response":{"reply":"Shipped."}}"#;
 /// Only for a verified conversation.
 const CLOSE: &str = r#"{"name":"Close Account","type":"http","method":"POST","scope":"write",
     "url":"https://api.example.com/accounts/close","body":{"user":"{{lead.email}}"},"requires":["lead.email"],
@@ -41,12 +51,19 @@ const CLOSE: &str = r#"{"name":"Close Account","type":"http","method":"POST","sc
 fn site() -> SiteBundle {
     let agent = "site_id = \"t\"\nname = \"T\"\ngreeting = \"Hi.\"\n[answering]\nfallback = \"No idea.\"\n\
         [actions]\nallowed_hosts = [\"api.example.com\"]\nsecrets = [\"API_KEY\", \"PAYOUT_KEY\"]\n\
-        verification_send = \"check-code\"\nverification_check = \"check-code\"\nmax_failed_checks = 3\n";
-    let actions: Vec<(String, String)> =
-        [("transfer", TRANSFER), ("payout", PAYOUT), ("check", CHECK), ("close", CLOSE)]
-            .iter()
-            .map(|(f, a)| (format!("actions/{f}.json"), a.to_string()))
-            .collect();
+        verification_send = \"check-code\"\nverification_check = \"check-code\"\nmax_failed_checks = 3\n\
+        [limits]\naction_runs_per_ip_per_hour = 4\n";
+    let actions: Vec<(String, String)> = [
+        ("transfer", TRANSFER),
+        ("payout", PAYOUT),
+        ("check", CHECK),
+        ("close", CLOSE),
+        ("check-user", CHECK_USER),
+        ("status", STATUS),
+    ]
+    .iter()
+    .map(|(f, a)| (format!("actions/{f}.json"), a.to_string()))
+    .collect();
     SiteBundle::from_dir_files(agent, &[], &actions).unwrap()
 }
 
@@ -150,15 +167,29 @@ fn inputs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// The template values a turn would pass: here, the lead email only.
+/// The template values a turn would pass: here, the lead email and the user id.
 fn values_of(record: &ConversationRecord) -> Values {
-    record.lead.email.iter().map(|e| (TemplateVar::LeadEmail, e.clone())).collect()
+    let email = record.lead.email.iter().map(|e| (TemplateVar::LeadEmail, e.clone()));
+    email.chain(record.user_id.iter().map(|u| (TemplateVar::ConversationUserId, u.clone()))).collect()
 }
 
 fn run_for(d: &Deps, record: &mut ConversationRecord, message: &str, slug: &str, given: &[(&str, &str)]) -> RunStatus {
+    run_from(d, "203.0.113.1", record, message, slug, given)
+}
+
+/// A visitor's run from the address `ip`.
+fn run_from(
+    d: &Deps,
+    ip: &str,
+    record: &mut ConversationRecord,
+    message: &str,
+    slug: &str,
+    given: &[(&str, &str)],
+) -> RunStatus {
     let values = values_of(record);
     let message = MessageId::parse(message).unwrap();
-    block_on(visitor_run(&env(d), record, &message, d.action(slug), &inputs(given), values, NOW_MS)).unwrap().status
+    let asked = Asked { message: &message, address: Some(ip) };
+    block_on(visitor_run(&env(d), record, asked, d.action(slug), &inputs(given), values, NOW_MS)).unwrap().status
 }
 
 fn owner(d: &Deps, slug: &str, given: &[(&str, &str)]) -> Result<Logged, NotRunnable> {
@@ -271,4 +302,54 @@ fn a_run_that_sends_nothing_gives_every_limit_back() {
     assert_eq!(d.limiter.hits("run:transfer"), 0);
     assert_eq!(d.limiter.hits("run:transfer:conversation:ca"), 0);
     assert_eq!(d.sent(), 0);
+}
+
+#[test]
+fn new_conversations_buy_no_new_guesses_on_one_user_id() {
+    let d = Deps::new();
+    // Each conversation names the victim's user id and guesses; the third wrong code, whatever
+    // the conversation, is the account's last for the hour.
+    let mut guesses = 0;
+    for (i, id) in ["c1", "c2", "c3", "c4", "c5"].iter().enumerate() {
+        let mut c = conversation(id, None);
+        c.user_id = Some("victim".into());
+        for m in 0..2 {
+            let ip = format!("198.51.100.{i}");
+            if run_from(&d, &ip, &mut c, &format!("m{m}"), "check-user-code", &[("otp", "000000")]) == RunStatus::Failed
+            {
+                guesses += 1;
+            }
+        }
+    }
+    assert_eq!(guesses, 3, "max_failed_checks per account, not per conversation");
+    let newest = &d.logs("check-user-code")[0];
+    assert_eq!(newest.run.error_class, Some(ErrorClass::WrongCodeLimit));
+    // Another account is not locked by the victim's limit.
+    let mut other = conversation("c9", None);
+    other.user_id = Some("someone-else".into());
+    assert_eq!(run_for(&d, &mut other, "m1", "check-user-code", &[("otp", "424242")]), RunStatus::Ok);
+}
+
+#[test]
+fn one_address_cannot_spend_the_cap_every_visitor_shares() {
+    let d = Deps::new();
+    // An address runs a lookup from conversation after conversation: 4 an hour, then refused.
+    let mut ran = 0;
+    for i in 0..10 {
+        let mut c = conversation(&format!("ca{i}"), None);
+        if run_from(&d, "203.0.113.66", &mut c, "m1", "order-status", &[("order", "1")]) == RunStatus::Ok {
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 4, "action_runs_per_ip_per_hour");
+    assert_eq!(d.logs("order-status")[0].run.error_class, Some(ErrorClass::RateLimited));
+    // A second address still has the site-wide cap's rest (10 − 4 = 6).
+    let mut ok = 0;
+    for i in 0..4 {
+        let mut c = conversation(&format!("cb{i}"), None);
+        if run_from(&d, "198.51.100.7", &mut c, "m1", "order-status", &[("order", "2")]) == RunStatus::Ok {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 4, "the other visitor is not refused");
 }

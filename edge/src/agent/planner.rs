@@ -271,6 +271,8 @@ impl Planner<'_> {
             // What will be sent, so the visitor confirms the values and not only the action.
             for input in http.inputs.iter().filter(|i| i.format != InputFormat::Otp) {
                 if let Some(value) = pending.inputs.get(&input.name) {
+                    // The visitor's value is echoed escaped: it cannot make a link in the AI's message.
+                    let value = shared::markdown::escape(value);
                     text.push_str(&format!("\n- {}: {value}", input.description.as_deref().unwrap_or(&input.name)));
                 }
             }

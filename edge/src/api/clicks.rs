@@ -56,7 +56,9 @@ pub async fn click<D: Deps>(
         Stored::Answered(response) => return Ok(*response),
     };
     let history = history_before(edge.store(), &record.id, &stored.id).await?;
-    let replies = turn::respond_to_click(edge, &mut record, &stored, (&button, &message_id), &history, now_ms).await?;
+    let replies =
+        turn::respond_to_click(edge, &mut record, (&stored, client_ip(req)), (&button, &message_id), &history, now_ms)
+            .await?;
     let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }

@@ -63,7 +63,11 @@ pub async fn create<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Res
     let mut identity_expires_at_ms = None;
     let identity = match (edge.site().agent.identity.method, secret) {
         (IdentityMethod::Jwt, Some(secret)) => {
-            match body.user_jwt.as_deref().and_then(|jwt| crate::identity::verify_jwt(secret, jwt, now_ms / 1000).ok())
+            let site_id = edge.site().agent.site_id.as_str();
+            match body
+                .user_jwt
+                .as_deref()
+                .and_then(|jwt| crate::identity::verify_jwt(secret, jwt, site_id, now_ms / 1000).ok())
             {
                 Some(claims) => {
                     user_id = Some(claims.user_id);
@@ -82,6 +86,11 @@ pub async fn create<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Res
         },
         (_, None) => IdentityProof::None,
     };
+    if secret.is_some() && identity == IdentityProof::None {
+        // With `[identity]` in use, a user id the owner did not sign is nobody's: actions keyed
+        // on `{{conversation.user_id}}` must not take the browser's word for it.
+        user_id = None;
+    }
     let id = ConversationId::parse(format!("c{}", random_text(edge.entropy(), 16))).expect("base64url id");
     let token = new_token(edge.entropy());
     let record = ConversationRecord {
@@ -306,7 +315,7 @@ pub async fn post_message<D: Deps>(
     };
     let mut history: Vec<shared::Message> = write.recent.into_iter().take_while(|m| m.id != stored.id).collect();
     history.drain(..history.len().saturating_sub(HISTORY_FOR_ENGINE));
-    let replies = turn::respond(edge, &mut record, &stored, text, &history, now_ms).await?;
+    let replies = turn::respond(edge, &mut record, (&stored, client_ip(req)), text, &history, now_ms).await?;
     let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }

@@ -12,7 +12,7 @@ use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
 use crate::actions::execute::RunStatus;
 use crate::actions::redact::{is_sensitive_name, mask_sensitive};
-use crate::actions::runner::visitor_run;
+use crate::actions::runner::{visitor_run, Asked};
 use crate::agent::cards;
 use crate::agent::Reply;
 use crate::conversation::turn::{self, conversation_values};
@@ -24,6 +24,7 @@ use shared::action::ActionDef;
 use shared::api::{attribute_problem, ErrorCode, SubmitFormRequest};
 use shared::form::{validate_submission, FieldKind, FormDef};
 use shared::handoff::HandoffReason;
+use shared::markdown;
 use shared::site::{LeadConfig, LeadTiming, LEAD_FORM};
 use shared::template::{Encoding, Template, TemplateVar};
 use shared::{ActionOutcome, ActionStatus, MessageId, Submission};
@@ -78,12 +79,13 @@ pub async fn submit<D: Deps>(
         Stored::Answered(response) => return Ok(*response),
     };
     let replies = match action {
-        None => lead_submitted(edge, &mut record, &stored, clean, now_ms).await?,
+        None => lead_submitted(edge, &mut record, (&stored, client_ip(req)), clean, now_ms).await?,
         Some(_) if !record.status.ai_answers() => {
             handoff::while_with_human(edge.store(), edge.site(), &mut record).await?
         }
         Some(action) => {
-            let (reply, outcome) = form_submitted(edge, &mut record, &stored, action, &form, clean, now_ms).await?;
+            let asked = (&stored, client_ip(req));
+            let (reply, outcome) = form_submitted(edge, &mut record, asked, action, &form, clean, now_ms).await?;
             let mut replies = vec![reply];
             let reason = edge.site().agent.handoff.as_ref().and_then(|config| {
                 let asked = form.on_submit.handoff.then(|| HandoffReason::FormSubmitted { form: form.title.clone() });
@@ -128,7 +130,7 @@ fn signed_lead_unchanged(record: &ConversationRecord, clean: &BTreeMap<String, S
 async fn lead_submitted<D: Deps>(
     edge: &D,
     record: &mut ConversationRecord,
-    stored: &shared::Message,
+    (stored, address): (&shared::Message, Option<&str>),
     mut clean: BTreeMap<String, String>,
     now_ms: u64,
 ) -> Result<Vec<Reply>, ApiError> {
@@ -145,11 +147,12 @@ async fn lead_submitted<D: Deps>(
         }
     }
     let thanks = match &name {
-        Some(n) => format!("Thanks, {n}! We'll use these details if our team needs to follow up."),
+        // The visitor's own words in the AI's message: escaped, so they cannot make a link or markup.
+        Some(n) => format!("Thanks, {}! We'll use these details if our team needs to follow up.", markdown::escape(n)),
         None => "Thanks! We'll use these details if our team needs to follow up.".to_string(),
     };
     let mut replies = vec![Reply::say(thanks)];
-    let resumed = turn::resume_after_lead(edge, record, stored, now_ms).await?;
+    let resumed = turn::resume_after_lead(edge, record, (stored, address), now_ms).await?;
     if resumed.is_empty() && edge.site().agent.lead.as_ref().is_some_and(|l| l.ask == LeadTiming::BeforeFirstMessage) {
         replies[0].text.push_str(" How can I help?");
         replies[0].buttons = cards::quick_replies(edge.site());
@@ -164,7 +167,7 @@ async fn lead_submitted<D: Deps>(
 async fn form_submitted<D: Deps>(
     edge: &D,
     record: &mut ConversationRecord,
-    stored: &shared::Message,
+    (stored, address): (&shared::Message, Option<&str>),
     action: &ActionDef,
     form: &FormDef,
     clean: BTreeMap<String, String>,
@@ -192,7 +195,8 @@ async fn form_submitted<D: Deps>(
         target.inputs().iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
     let verification = record.verification.clone();
     let values = conversation_values(edge.site(), record, &stored.text);
-    let run = visitor_run(edge, record, &stored.id, target, &target_inputs, values, now_ms).await?;
+    let asked = Asked { message: &stored.id, address };
+    let run = visitor_run(edge, record, asked, target, &target_inputs, values, now_ms).await?;
     if record.verification != verification {
         edge.store().save_state(record).await?;
     }

@@ -213,7 +213,7 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
-mod tests_buttons_lead;
+pub(crate) mod tests_buttons_lead;
 #[cfg(test)]
 mod tests_erasure;
 #[cfg(test)]

@@ -106,6 +106,14 @@ pub(crate) const NOW_MS: u64 = 1_795_478_400_000;
 /// The identity secret the test edge checks signatures with.
 pub(crate) const IDENTITY_SECRET: &str = "identity-secret";
 
+/// The `user_hash` the owner's server would send with `user_id`.
+pub(crate) fn user_hash(user_id: &str) -> String {
+    crate::identity::hmac_sha256(IDENTITY_SECRET.as_bytes(), user_id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 impl World {
     fn new() -> Self {
         Self::with_site(site())
@@ -422,6 +430,10 @@ fn identity_is_verified_only_with_the_owners_hash() {
     assert!(create(json!({"user_id": "u-42", "user_hash": hash})).identity_verified(NOW_MS));
     assert!(!create(json!({"user_id": "u-43", "user_hash": hash})).identity_verified(NOW_MS));
     assert!(!create(json!({"user_id": "u-42"})).identity_verified(NOW_MS));
+    // With IDENTITY_SECRET set, a user id the owner did not sign is not kept: actions keyed on
+    // `{{conversation.user_id}}` would otherwise take anyone's word for it.
+    assert_eq!(create(json!({"user_id": "u-42"})).user_id, None);
+    assert_eq!(create(json!({"user_id": "u-42", "user_hash": "00ff"})).user_id, None);
 
     // Both forms are HMACs under one secret: a user_hash handed out for a user id crafted as
     // `header.payload` is a valid JWT signature. A user_hash site must never take a JWT.
@@ -431,11 +443,11 @@ fn identity_is_verified_only_with_the_owners_hash() {
     let crafted = format!(
         "{}.{}",
         b64(json!({"alg": "HS256"})),
-        b64(json!({"sub": "victim", "email": "victim@example.com", "exp": NOW_MS / 1000 + 600}))
+        b64(json!({"sub": "victim", "email": "victim@example.com", "aud": "t", "exp": NOW_MS / 1000 + 600}))
     );
     let issued = crate::identity::hmac_sha256(IDENTITY_SECRET.as_bytes(), crafted.as_bytes());
     let forged = format!("{crafted}.{}", URL_SAFE_NO_PAD.encode(issued));
-    assert!(crate::identity::verify_jwt(IDENTITY_SECRET, &forged, NOW_MS / 1000).is_ok(), "the forgery is real");
+    assert!(crate::identity::verify_jwt(IDENTITY_SECRET, &forged, "t", NOW_MS / 1000).is_ok(), "the forgery is real");
     let record = create(json!({"user_jwt": forged}));
     assert!(!record.identity_verified(NOW_MS));
     assert_eq!((record.user_id, record.lead.email), (None, None));

@@ -314,3 +314,29 @@ fn a_form_that_keeps_nothing_records_the_submission_without_its_values() {
     let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
     assert!(!history.to_string().contains("courier"), "{history}");
 }
+
+/// The links in a message as clients draw it.
+pub(crate) fn links_in(text: &str) -> Vec<String> {
+    use shared::markdown::{parse, Block, Inline};
+    let inlines = parse(text).into_iter().flat_map(|b| match b {
+        Block::Paragraph(i) => i,
+        Block::List { items, .. } => items.into_iter().flatten().collect(),
+    });
+    inlines.filter_map(|i| if let Inline::Link { href, .. } = i { Some(href) } else { None }).collect()
+}
+
+#[test]
+fn no_visitor_or_api_value_puts_a_link_or_markup_into_an_ai_message() {
+    // The lead's name, echoed in the AI's thanks.
+    let w = World::with_site(site("[lead]\nask = \"before_first_message\""));
+    let (_, v) = w.call("POST", "/api/v1/conversations", None, "");
+    let (id, token) = (v["conversation_id"].as_str().unwrap(), v["token"].as_str().unwrap());
+    let submit = format!("{}/{}/submit", messages_path(id), v["messages"][1]["id"].as_str().unwrap());
+    let name = "[Reset your password here](https://evil.example/login) **now**";
+    let body = json!({"values": {"name": name, "email": "ana@example.com"}}).to_string();
+    let (status, v) = w.call("POST", &submit, Some(token), &body);
+    assert_eq!(status, 200, "{v}");
+    let thanks = last(&v)["text"].as_str().unwrap().to_string();
+    assert_eq!(links_in(&thanks), Vec::<String>::new(), "{thanks}");
+    assert!(shared::markdown::plain_text(&thanks).contains("[Reset your password here]"), "shown as typed: {thanks}");
+}

@@ -173,7 +173,8 @@ fn the_admin_erases_a_person_by_email_with_their_form_submissions() {
 #[test]
 fn the_admin_erases_an_identified_user_by_user_id() {
     let w = World::with_site(site());
-    let (status, v) = w.call("POST", "/api/v1/conversations", None, r#"{"user_id":"u-42"}"#);
+    let signed = serde_json::json!({"user_id": "u-42", "user_hash": super::tests::user_hash("u-42")}).to_string();
+    let (status, v) = w.call("POST", "/api/v1/conversations", None, &signed);
     assert_eq!(status, 201);
     let id = v["conversation_id"].as_str().unwrap().to_string();
     let (kept, _) = w.start();

@@ -124,3 +124,20 @@ fn guessing_locks_the_account_for_a_while_and_unknown_emails_look_the_same() {
         assert_eq!(sign_in_at(&w, later + 1, "sam@pinecone.example", PASSWORD, Some(SELF)).status, 200);
     }
 }
+
+#[test]
+fn guessing_from_one_address_does_not_lock_the_agent_out_from_another() {
+    let w = World::with_site(super::tests::site());
+    add_agent(&w, "sam@pinecone.example");
+    let from = |ip: &str, password: &str| {
+        let headers = [("origin", SELF), ("cf-connecting-ip", ip)];
+        let body = json!({"email": "sam@pinecone.example", "password": password});
+        w.respond_at(NOW_MS, &req("POST", "/api/v1/inbox/session", &headers, body)).status
+    };
+    // The attacker rotates through one IPv6 /64: it is one address to the limits.
+    for i in 0..5 {
+        assert_eq!(from(&format!("2001:db8:7:7::{i:x}"), "a wrong guess here"), 401);
+    }
+    assert_eq!(from("2001:db8:7:7::99", PASSWORD), 429, "the attacker's /64 is locked, even with the password");
+    assert_eq!(from("198.51.100.20", PASSWORD), 200, "the agent's own address still signs in");
+}

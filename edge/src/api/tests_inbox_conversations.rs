@@ -443,7 +443,9 @@ fn the_detail_holds_identity_attributes_summary_and_redacted_runs() {
         "POST",
         "/api/v1/conversations",
         None,
-        r#"{"user_id":"u7","lead":{"email":"ana@example.com","name":"Ana"},"attributes":{"plan":"gold"}}"#,
+        &json!({"user_id": "u7", "user_hash": super::tests::user_hash("u7"),
+            "lead": {"email": "ana@example.com", "name": "Ana"}, "attributes": {"plan": "gold"}})
+        .to_string(),
     );
     assert_eq!(status_code, 201);
     let (id, token) = (v["conversation_id"].as_str().unwrap().to_string(), v["token"].as_str().unwrap().to_string());
@@ -452,7 +454,7 @@ fn the_detail_holds_identity_attributes_summary_and_redacted_runs() {
     let detail = json_of(&as_agent(&w, &sam, "GET", &format!("/api/v1/inbox/conversations/{id}"), ""));
     assert_eq!(
         detail["identity"],
-        json!({"user_id": "u7", "email": "ana@example.com", "name": "Ana", "signed": "none", "verified": false})
+        json!({"user_id": "u7", "email": "ana@example.com", "name": "Ana", "signed": "user_hash", "verified": false})
     );
     assert_eq!(detail["attributes"], json!({"plan": "gold"}));
     assert_eq!(detail["reason"], json!({"kind": "human_requested"}));

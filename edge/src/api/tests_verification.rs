@@ -225,7 +225,9 @@ fn a_right_code_does_not_count_as_a_wrong_one() {
     assert_eq!(sent_to(&w, "https://api.example.com/codes/check").len(), 4);
 }
 
-fn jwt(claims: Value) -> String {
+/// A token for this site (`aud` is its site id unless the claims name one).
+fn jwt(mut claims: Value) -> String {
+    claims.as_object_mut().unwrap().entry("aud").or_insert(json!("acme"));
     crate::identity::tests::sign(IDENTITY_SECRET, "HS256", &claims)
 }
 

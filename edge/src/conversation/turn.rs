@@ -7,7 +7,7 @@
 
 use super::Deps;
 use crate::actions::execute::{ErrorClass, RunStatus};
-use crate::actions::runner::{verification_ttl_ms, visitor_run};
+use crate::actions::runner::{verification_ttl_ms, visitor_run, Asked};
 use crate::agent::cards::{button_card, form_card, lead_card};
 use crate::agent::engine::{AnswerEngine, Question, Reply};
 use crate::agent::planner::{Awaiting, Facts, Pending, Planner, Step};
@@ -16,6 +16,7 @@ use crate::agent::smalltalk;
 use crate::handoff::{self, rules};
 use crate::store::{ConversationRecord, StoreError};
 use shared::action::InputFormat;
+use shared::markdown;
 use shared::site::{LeadTiming, SiteBundle};
 use shared::template::{TemplateVar, Values};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, ButtonCard, Message, MessageId};
@@ -36,11 +37,12 @@ fn facts_of(site: &SiteBundle, record: &ConversationRecord, now_ms: u64) -> Fact
     }
 }
 
-/// Replies to the visitor's message `visitor` (whose unmasked text is `text`), updating `record`.
+/// Replies to the visitor's message `visitor` (whose unmasked text is `text`), sent from
+/// `address`, updating `record`.
 pub async fn respond<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
-    visitor: &Message,
+    (visitor, address): (&Message, Option<&str>),
     text: &str,
     history: &[Message],
     now_ms: u64,
@@ -63,7 +65,7 @@ pub async fn respond<D: Deps>(
     }
     let facts = facts_of(deps.site(), record, now_ms);
     let mut outcome = rules::Outcome::default();
-    let said = Said { visitor, text, history, now_ms };
+    let said = Said { visitor, address, text, history, now_ms };
     let mut replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
     if replies.iter().all(|r| r.form.is_none()) {
         replies.extend(lead_due(deps.site(), record, history, text));
@@ -99,7 +101,7 @@ async fn after_turn<D: Deps>(
 pub async fn respond_to_click<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
-    visitor: &Message,
+    (visitor, address): (&Message, Option<&str>),
     (button, shown_in): (&ButtonCard, &MessageId),
     history: &[Message],
     now_ms: u64,
@@ -119,7 +121,7 @@ pub async fn respond_to_click<D: Deps>(
         |action: &str| facts.pending.clone().filter(|p| p.action == action && p.awaiting == Awaiting::Confirmation);
     let keep = facts.pending.clone();
     let step = match &button.does {
-        ButtonAct::Reply(text) => return respond(deps, record, visitor, text, history, now_ms).await,
+        ButtonAct::Reply(text) => return respond(deps, record, (visitor, address), text, history, now_ms).await,
         ButtonAct::Run(action) => planner.advance(
             Pending { action: action.clone(), inputs: BTreeMap::new(), awaiting: Awaiting::Nothing, resume: None },
             &facts,
@@ -145,7 +147,7 @@ pub async fn respond_to_click<D: Deps>(
         ButtonAct::OpenUrl(_) => Step::Say { text: "That button opens a page in your browser.".into(), pending: keep },
     };
     let mut outcome = rules::Outcome::default();
-    let said = Said { visitor, text: &visitor.text, history, now_ms };
+    let said = Said { visitor, address, text: &visitor.text, history, now_ms };
     let replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
     after_turn(deps, record, visitor, replies, &outcome, now_ms).await
 }
@@ -154,7 +156,7 @@ pub async fn respond_to_click<D: Deps>(
 pub async fn resume_after_lead<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
-    visitor: &Message,
+    (visitor, address): (&Message, Option<&str>),
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
     let facts = facts_of(deps.site(), record, now_ms);
@@ -164,7 +166,7 @@ pub async fn resume_after_lead<D: Deps>(
         Some(pending) => {
             let step = planner(deps).advance(pending, &facts);
             let mut outcome = rules::Outcome::default();
-            let said = Said { visitor, text: &visitor.text, history: &[], now_ms };
+            let said = Said { visitor, address, text: &visitor.text, history: &[], now_ms };
             let replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
             after_turn(deps, record, visitor, replies, &outcome, now_ms).await
         }
@@ -172,10 +174,11 @@ pub async fn resume_after_lead<D: Deps>(
     }
 }
 
-/// The visitor's side of one turn: their stored message, its text as typed (unmasked, used for
-/// this turn only), the messages before it, and the time.
+/// The visitor's side of one turn: their stored message, their address, its text as typed
+/// (unmasked, used for this turn only), the messages before it, and the time.
 struct Said<'a> {
     visitor: &'a Message,
+    address: Option<&'a str>,
     text: &'a str,
     history: &'a [Message],
     now_ms: u64,
@@ -197,7 +200,7 @@ async fn carry_out<D: Deps>(
     mut step: Step,
     outcome: &mut rules::Outcome,
 ) -> Result<Vec<Reply>, StoreError> {
-    let Said { visitor, text, history, now_ms } = said;
+    let Said { visitor, address, text, history, now_ms } = said;
     let planner = planner(deps);
     let mut replies = Vec::new();
     let mut pending: Option<Pending> = None;
@@ -252,7 +255,8 @@ async fn carry_out<D: Deps>(
             Step::Run { action, inputs, then } => {
                 let Some(def) = deps.site().action(&action) else { break };
                 let values = conversation_values(deps.site(), record, text);
-                let run = visitor_run(deps, record, &visitor.id, def, &inputs, values, now_ms).await?;
+                let asked = Asked { message: &visitor.id, address };
+                let run = visitor_run(deps, record, asked, def, &inputs, values, now_ms).await?;
                 let reported =
                     |status, reason: Option<String>| ActionOutcome { name: def.name.clone(), status, reason };
                 match run.status {
@@ -349,7 +353,9 @@ fn summarize(name: &str, data: Option<&serde_json::Value>) -> String {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        text.push_str(&format!("\n- {}: {}", key.replace('_', " "), value.chars().take(200).collect::<String>()));
+        // The API's words are data: a value cannot make a link or markup in the AI's message.
+        let value: String = value.chars().take(200).collect();
+        text.push_str(&format!("\n- {}: {}", markdown::escape(&key.replace('_', " ")), markdown::escape(&value)));
     }
     text
 }
@@ -388,4 +394,20 @@ pub fn awaits_code(site: &SiteBundle, pending: Option<&Pending>) -> bool {
     site.action(&p.action)
         .and_then(|a| a.inputs().iter().find(|i| &i.name == name))
         .is_some_and(|i| i.format == InputFormat::Otp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summarize;
+    use crate::api::tests_buttons_lead::links_in;
+    use serde_json::json;
+
+    #[test]
+    fn an_apis_values_listed_by_the_ai_make_no_link_and_no_item() {
+        let data = json!({"status": "[All good](https://evil.example)", "**note**": "x\n- fake item"});
+        let text = summarize("Lookup", Some(&data));
+        assert_eq!(links_in(&text), Vec::<String>::new(), "{text}");
+        assert_eq!(text.matches("\n- ").count(), 2, "one item per field, none injected: {text}");
+        assert!(!text.contains("**note**"), "{text}");
+    }
 }

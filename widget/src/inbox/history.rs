@@ -51,6 +51,13 @@ fn Entry(message: Message) -> impl IntoView {
     let class = format!("entry {}", message.author.as_str());
     let who = author_label(&message);
     let time = clock_time(&message.created_at);
+    // What a visitor typed is shown as typed: their Markdown makes no link or emphasis for agents.
+    // The AI's and agents' messages are Markdown, as the visitor saw them.
+    let text = if message.author == Author::Visitor {
+        view! { <p class="text plain">{message.text.clone()}</p> }.into_any()
+    } else {
+        view! { <div class="text" use:markdown=message.text.clone()></div> }.into_any()
+    };
     let sources = (!message.sources.is_empty()).then(|| {
         let links = message
             .sources
@@ -93,7 +100,7 @@ fn Entry(message: Message) -> impl IntoView {
                 <span class="author">{who}</span>
                 <time datetime=message.created_at.clone()>{time}</time>
             </p>
-            <div class="text" use:markdown=message.text.clone()></div>
+            {text}
             {sources}
             {form}
             {submission}
@@ -103,14 +110,10 @@ fn Entry(message: Message) -> impl IntoView {
     }
 }
 
-/// A source's link, if it is one an agent may follow: http(s), or a path on the edge's own site
-/// (never `javascript:` or `data:`; the CSP would block those too, but the link should not exist).
+/// A source's link, if it is one an agent may follow: the rule message links follow (http(s), or a
+/// path on the edge's own site; never `javascript:`, `data:` or another host's `//` or `/\`).
 fn safe_href(url: &str) -> Option<String> {
-    let lower = url.trim().to_ascii_lowercase();
-    let ok = lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || (lower.starts_with('/') && !lower.starts_with("//"));
-    ok.then(|| url.trim().to_string())
+    shared::markdown::is_safe_href(url).then(|| url.trim().to_string())
 }
 
 /// "14:05" in the agent's local time.
@@ -130,8 +133,14 @@ mod tests {
     fn only_web_links_and_own_paths_are_links() {
         assert_eq!(safe_href("/fees.html#withdrawals").as_deref(), Some("/fees.html#withdrawals"));
         assert_eq!(safe_href("https://nova.example/fees").as_deref(), Some("https://nova.example/fees"));
-        for bad in ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "//evil.example/x", "vbscript:x"]
-        {
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,x",
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "vbscript:x",
+        ] {
             assert_eq!(safe_href(bad), None, "{bad}");
         }
     }
