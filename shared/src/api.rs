@@ -161,6 +161,8 @@ pub enum ErrorCode {
     NotAssignee,
     /// The conversation's status does not allow this now (e.g. replying to one the AI handles).
     WrongStatus,
+    /// The conversation holds the most messages or text the site allows: start a new one.
+    ConversationFull,
 }
 
 impl ErrorCode {
@@ -171,6 +173,7 @@ impl ErrorCode {
             ErrorCode::MissingToken | ErrorCode::NotSignedIn | ErrorCode::InvalidCredentials => 401,
             ErrorCode::CrossOrigin => 403,
             ErrorCode::EmailTaken | ErrorCode::AlreadyClaimed | ErrorCode::WrongStatus => 409,
+            ErrorCode::ConversationFull => 409,
             ErrorCode::NotAssignee => 403,
             ErrorCode::InvalidToken => 403,
             ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,

@@ -196,9 +196,16 @@ pub fn validate_attributes(current: &Attributes, changes: Attributes) -> Result<
 }
 
 /// `POST /api/v1/conversations/{id}/attributes`: sets custom attributes; answers with all of them.
-pub async fn set_attributes<D: Deps>(edge: &D, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
+/// Limited per visitor address (each call is a write the inbox may read).
+pub async fn set_attributes<D: Deps>(
+    edge: &D,
+    req: &HttpRequest,
+    raw_id: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
     let mut record = authorize(edge.store(), req, raw_id).await?;
     let body: SetAttributesRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    take_or_refuse(edge, &keys::other_request(&edge.site().agent.limits, client_ip(req), "attributes"), now_ms).await?;
     record.attributes = validate_attributes(&record.attributes, body.attributes)?;
     edge.store().save_state(&record).await?;
     Ok(HttpResponse::json(200, &SetAttributesRequest { attributes: record.attributes }))
@@ -288,6 +295,15 @@ pub async fn post_message<D: Deps>(
     }
 
     require_lead(edge.site(), &record)?;
+    let cap = &edge.site().agent.limits;
+    let full = write.size.messages >= u64::from(cap.max_messages_per_conversation)
+        || write.size.bytes + text.len() as u64 > u64::from(cap.max_bytes_per_conversation);
+    if full && write.earlier.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::ConversationFull,
+            "This conversation has reached its length limit. Please start a new conversation.",
+        ));
+    }
     take_or_refuse(edge, &keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id), now_ms).await?;
 
     let stored = match write.earlier {

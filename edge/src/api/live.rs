@@ -2,11 +2,12 @@
 //! (`GET /api/v1/conversations/{id}/live`), and the admin's stand-in for a human agent (a message,
 //! joining, typing) until the inbox exists, which will send the same with an agent's session.
 
-use super::conversations::authorize_token;
+use super::conversations::{authorize_token, client_ip, take_or_refuse};
 use super::error::ApiError;
 use super::exchange::{store_once, Stored};
 use super::http::{HttpRequest, HttpResponse, Publish};
 use super::ApiDeps;
+use crate::limits::keys;
 use crate::live::{cursor, Subscriber, Watcher};
 use crate::store::{ConversationStore, NewMessage};
 use crate::token::random_text;
@@ -60,8 +61,17 @@ pub async fn visitor_ticket<S: ConversationStore>(
 
 /// `GET /api/v1/conversations/{id}/live`: `101` carrying the ticket, which the Worker hands with
 /// the request to the conversation's object (it answers the upgrade itself).
-pub async fn open<S: ConversationStore>(store: &S, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
-    let ticket = visitor_ticket(store, req, raw_id).await?;
+/// Live connections are limited per visitor address, so one visitor cannot fill the sockets
+/// agents need to watch a conversation.
+pub async fn open<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    raw_id: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = visitor_ticket(edge.store(), req, raw_id).await?;
+    let limits = keys::other_request(&edge.site().agent.limits, client_ip(req), "live");
+    take_or_refuse(edge, &limits, now_ms).await?;
     Ok(HttpResponse { upgrade: Some(ticket), ..HttpResponse::empty(101, vec![]) })
 }
 

@@ -158,6 +158,23 @@ pub async fn handle<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Htt
 }
 
 async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
+    match route_request(edge, req, now_ms).await {
+        // Naming conversations that do not exist is limited per address: ids cannot be guessed,
+        // so only a prober or a stale tab does it, and each costs a lookup.
+        Err(e) if e.code == shared::ErrorCode::ConversationNotFound => {
+            let limits = crate::limits::keys::other_request(
+                &edge.site().agent.limits,
+                conversations::client_ip(req),
+                "unknown-conversations",
+            );
+            conversations::take_or_refuse(edge, &limits, now_ms).await?;
+            Err(e)
+        }
+        answer => answer,
+    }
+}
+
+async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let route = routes::route(&req.method, &req.path)?;
     if req.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::too_large(MAX_BODY_BYTES));
@@ -169,7 +186,7 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
         Route::ListMessages(id) => conversations::list_messages(edge, req, &id).await,
         Route::SubmitForm(id, message) => forms::submit(edge, req, &id, &message, now_ms).await,
         Route::ClickButton(id, message, button) => clicks::click(edge, req, &id, &message, &button, now_ms).await,
-        Route::SetAttributes(id) => conversations::set_attributes(edge, req, &id).await,
+        Route::SetAttributes(id) => conversations::set_attributes(edge, req, &id, now_ms).await,
         Route::AdminActions => admin::authorize(edge, req).map(|()| admin::list(edge)),
         Route::AdminActionLogs(name) => {
             admin::authorize(edge, req)?;
@@ -192,7 +209,7 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
         Route::InboxSignIn => inbox::sign_in(edge, req, now_ms).await,
         Route::InboxSignOut => inbox::sign_out(edge, req).await,
         Route::InboxMe => inbox::me(edge, req, now_ms).await,
-        Route::Live(id) => live::open(edge.store(), req, &id).await,
+        Route::Live(id) => live::open(edge, req, &id, now_ms).await,
         Route::AdminAgentMessage(id) => {
             admin::authorize(edge, req)?;
             live::agent_message(edge, req, &id, now_ms).await
@@ -212,6 +229,8 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_address_limits;
 #[cfg(test)]
 pub(crate) mod tests_buttons_lead;
 #[cfg(test)]

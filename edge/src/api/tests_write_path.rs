@@ -128,11 +128,12 @@ fn a_post_costs_few_round_trips() {
     let answered = w.call("POST", &path, Some(token), body);
     assert_eq!(answered.status, 200, "{}", answered.body);
     let trips = w.trips();
-    // One read (conversation, a retry's message and replies, history), the visitor's message
-    // (stored before anything else happens), the replies with the state. It was six.
+    // One read (conversation, a retry's message and replies, history, the conversation's size),
+    // the visitor's message (stored before anything else happens), the replies with the state.
+    // It was six.
     let kinds: Vec<Vec<&str>> =
         trips.iter().map(|t| t.iter().map(|s| s.split_whitespace().next().unwrap()).collect()).collect();
-    assert_eq!(kinds, [vec!["SELECT"; 4], vec!["INSERT"], vec!["INSERT", "UPDATE", "SELECT"]], "{trips:#?}");
+    assert_eq!(kinds, [vec!["SELECT"; 5], vec!["INSERT"], vec!["INSERT", "UPDATE", "SELECT"]], "{trips:#?}");
     let retry = w.call("POST", &path, Some(token), body);
     assert_eq!((retry.status, &retry.body), (200, &answered.body));
     assert_eq!(w.trips().len(), 1, "an answered retry is one read");

@@ -248,6 +248,9 @@ fn a_write_reads_what_it_needs_and_finishes_with_its_state<S: Stores>(store: &S)
     let stored = block_on(store.open_for_write(&c, "k1", 5)).unwrap().unwrap();
     assert_eq!(stored.earlier.map(|(m, replies)| (m.id, replies.len())), Some((mid("m1"), 0)));
     assert_eq!(ids(&stored.recent), ["c1-g0", "m1"]);
+    // "Hi." and "text of m1" (10 bytes; "é" would count 2): what the cap on a conversation reads.
+    assert_eq!(stored.size, ConversationSize { messages: 2, bytes: 3 + 10 });
+    assert_eq!(first.size, ConversationSize { messages: 1, bytes: 3 });
 
     let learned = ConversationRecord {
         lead: Lead { email: Some("ana@example.com".into()), name: None },

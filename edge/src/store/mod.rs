@@ -266,6 +266,17 @@ pub struct WriteContext {
     pub earlier: Option<(Message, Vec<Message>)>,
     /// The latest messages, in order.
     pub recent: Vec<Message>,
+    /// How much the conversation holds now.
+    pub size: ConversationSize,
+}
+
+/// How much a conversation holds: its messages (every author) and their text's bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct ConversationSize {
+    /// Messages stored.
+    pub messages: u64,
+    /// Bytes of their text (UTF-8).
+    pub bytes: u64,
 }
 
 /// A storage failure (the request may be retried).
@@ -326,7 +337,10 @@ pub trait ConversationStore {
             }
             None => None,
         };
-        Ok(Some(WriteContext { record, earlier, recent: self.recent_messages(id, recent).await? }))
+        let all = self.messages(id).await?;
+        let size =
+            ConversationSize { messages: all.len() as u64, bytes: all.iter().map(|m| m.text.len() as u64).sum() };
+        Ok(Some(WriteContext { record, earlier, recent: self.recent_messages(id, recent).await?, size }))
     }
 
     /// Ends a visitor's write: stores `replies` to `visitor` (skipping ids that exist), saves

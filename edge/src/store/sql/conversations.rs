@@ -2,8 +2,8 @@
 
 use super::{fail, Batched, Query, SqlPort, SqlStore, SqlValue};
 use crate::store::{
-    ConversationRecord, ConversationStore, HandoffRecord, IdentityProof, Inserted, NewMessage, StoreError, Streaks,
-    Verification, WriteContext,
+    ConversationRecord, ConversationSize, ConversationStore, HandoffRecord, IdentityProof, Inserted, NewMessage,
+    StoreError, Streaks, Verification, WriteContext,
 };
 use serde::Deserialize;
 use shared::api::Lead;
@@ -354,7 +354,12 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
                     format!(
                         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT ?2"
                     ),
-                    vec![conversation, SqlValue::int(recent as u64)],
+                    vec![conversation.clone(), SqlValue::int(recent as u64)],
+                ),
+                Query::new(
+                    "SELECT COUNT(*) AS messages, COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) AS bytes \
+                     FROM messages WHERE conversation_id = ?1",
+                    vec![conversation],
                 ),
             ])
             .await?
@@ -365,7 +370,8 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
         let replies = messages_of(results.next())?;
         let mut recent = messages_of(results.next())?;
         recent.reverse();
-        Ok(Some(WriteContext { record, earlier: earlier.map(|m| (m, replies)), recent }))
+        let size = rows_of::<ConversationSize>(results.next())?.into_iter().next().unwrap_or_default();
+        Ok(Some(WriteContext { record, earlier: earlier.map(|m| (m, replies)), recent, size }))
     }
 
     async fn finish_turn(
