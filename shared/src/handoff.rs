@@ -13,9 +13,17 @@ pub struct HandoffConfig {
     /// Said when a human takes over.
     #[serde(default = "default_message")]
     pub message: String,
-    /// Said once when the visitor writes again while waiting for the human.
+    /// Said once when the visitor writes again while waiting for the human (never once an agent
+    /// has the conversation).
     #[serde(default = "default_waiting_message")]
     pub waiting_message: String,
+    /// Said when the visitor writes on a resolved conversation, which reopens it.
+    #[serde(default = "default_reopened_message")]
+    pub reopened_message: String,
+    /// A resolved conversation the visitor writes on goes back to the agent who had it (true), or
+    /// to Waiting for anyone (false, the default).
+    #[serde(default)]
+    pub reopen_to_last_assignee: bool,
     /// Phrases by which a visitor asks for a human at any time ("talk to a person"). A one-word
     /// entry ("agent") counts only when it is most of a short message ("agent please").
     #[serde(default = "default_human_requests")]
@@ -117,6 +125,10 @@ fn default_waiting_message() -> String {
     "Thanks — a specialist will read this and answer here.".into()
 }
 
+fn default_reopened_message() -> String {
+    "Thanks — I've reopened this conversation, and our team will answer here.".into()
+}
+
 fn default_closed_message() -> String {
     "Our specialists are offline right now. Leave your contact details and we'll get back to you.".into()
 }
@@ -166,6 +178,9 @@ impl HandoffConfig {
         }
         if self.waiting_message.trim().is_empty() {
             bad("waiting_message", "must not be empty".into());
+        }
+        if self.reopened_message.trim().is_empty() {
+            bad("reopened_message", "must not be empty".into());
         }
         let mut phrases = self.human_requests.len();
         for (i, p) in self.human_requests.iter().enumerate() {

@@ -80,9 +80,7 @@ pub async fn submit<D: Deps>(
     };
     let replies = match action {
         None => lead_submitted(edge, &mut record, (&stored, client_ip(req)), clean, now_ms).await?,
-        Some(_) if !record.status.ai_answers() => {
-            handoff::while_with_human(edge.store(), edge.site(), &mut record).await?
-        }
+        Some(_) if !record.status.ai_answers() => handoff::while_with_human(edge, &mut record, now_ms).await?,
         Some(action) => {
             let asked = (&stored, client_ip(req));
             let (reply, outcome) = form_submitted(edge, &mut record, asked, action, &form, clean, now_ms).await?;

@@ -101,7 +101,7 @@ impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps fo
 
 impl<S, L, E, R, N, K> Deps for Edge<'_, S, L, E, R, N, K>
 where
-    S: ActionLogStore + ConversationStore + HandoffStore,
+    S: ActionLogStore + ConversationStore + HandoffStore + InboxStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,

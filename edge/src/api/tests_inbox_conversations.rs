@@ -368,12 +368,61 @@ fn resolving_says_goodbye_keeps_who_resolved_and_reopening_assigns_the_reopener(
     assert!(matches!(&done.publish.as_ref().unwrap().events[..], [LiveEvent::Message { .. }]));
     assert_eq!(code(&act(&w, &sam, &id, "resolve", "")), (409, "wrong_status".into()));
     assert_eq!(code(&act(&w, &sam, &id, "resolve", r#"{"closing":"x"}"#)), (400, "invalid_field".into()));
-    // While resolved the AI stays silent (at most the one notice); Kim reopens it and has it.
-    assert!(replies(&say(&w, &id, &token, FEES, "v2")).iter().all(|r| !r.contains("BTC")));
+    // Kim reopens it from the Resolved view and has it.
     let reopened = act(&w, &kim, &id, "reopen", "");
     assert_eq!(reopened.status, 200, "{}", reopened.body);
     assert_eq!(status(&w, &id), (ConversationStatus::Assigned, Some(kim.id.clone())));
     assert_eq!(code(&act(&w, &kim, &id, "reopen", "")), (409, "already_claimed".into()));
+}
+
+#[test]
+fn a_visitor_writing_on_a_resolved_conversation_reopens_it_for_the_team() {
+    let w = world();
+    let sam = agent(&w, "Sam Rivera", "agent");
+    let (id, token) = handed_off(&w);
+    act(&w, &sam, &id, "claim", "");
+    act(&w, &sam, &id, "resolve", "");
+    let waiting_before =
+        json_of(&as_agent(&w, &sam, "GET", "/api/v1/inbox/conversations", ""))["counts"]["waiting"].clone();
+    assert_eq!(waiting_before, 0);
+
+    let wrote = say(&w, &id, &token, "Wait, is my ETH safe too?", "v2");
+    assert_eq!(status(&w, &id), (ConversationStatus::Waiting, None), "back in the queue for anyone");
+    assert_eq!(
+        wrote.inbox.as_deref(),
+        Some(&InboxEvent::Changed { conversation_id: id.clone(), status: ConversationStatus::Waiting }),
+        "the agents' sockets hear of it"
+    );
+    let told = replies(&wrote);
+    assert_eq!(told, ["Thanks — I've reopened this conversation, and our team will answer here."], "true now");
+    let counts = json_of(&as_agent(&w, &sam, "GET", "/api/v1/inbox/conversations", ""))["counts"].clone();
+    assert_eq!(counts["waiting"], 1);
+    // The next message is not told to wait again, and the AI stays out of it.
+    assert!(replies(&say(&w, &id, &token, FEES, "v3")).is_empty());
+
+    // An owner who wants replies to go back to the agent who had it says so.
+    let w = World::with_site(site_with(&HANDOFF.replacen("[handoff]\n", "[handoff]\nreopen_to_last_assignee = true\n", 1)));
+    let sam = agent(&w, "Sam Rivera", "agent");
+    let (id, token) = handed_off(&w);
+    act(&w, &sam, &id, "claim", "");
+    act(&w, &sam, &id, "resolve", "");
+    say(&w, &id, &token, "one more thing", "v2");
+    assert_eq!(status(&w, &id), (ConversationStatus::Assigned, Some(sam.id.clone())));
+    let mine = json_of(&as_agent(&w, &sam, "GET", "/api/v1/inbox/conversations?view=mine", ""));
+    assert_eq!(mine["conversations"][0]["id"], id.as_str());
+}
+
+#[test]
+fn the_visitor_is_never_told_to_wait_once_an_agent_has_the_conversation() {
+    let w = world();
+    let sam = agent(&w, "Sam Rivera", "agent");
+    let (id, token) = handed_off(&w);
+    act(&w, &sam, &id, "claim", "");
+    act(&w, &sam, &id, "reply", r#"{"text":"Hi, Sam here. Let me look.","client_message_id":"r1"}"#);
+    assert!(
+        replies(&say(&w, &id, &token, "thanks!", "v2")).is_empty(),
+        "Sam answered: no 'a specialist will read this'"
+    );
 }
 
 #[test]
@@ -428,7 +477,7 @@ fn the_views_count_and_search_and_a_visitor_message_while_waiting_is_news() {
     );
     let found = list("?view=open&q=ORDER%20NUMBER%20is%2088231");
     assert_eq!(found["conversations"].as_array().unwrap().len(), 1);
-    assert_eq!(found["conversations"][0]["preview"], "Thanks — a specialist will read this and answer here.");
+    assert_eq!(found["conversations"][0]["preview"], "my order number is 88231", "what the visitor wrote last");
     assert_eq!(list("?view=open&q=nothing-like-this")["conversations"], json!([]));
     assert_eq!(list(&format!("?view=waiting&q={second}"))["conversations"], json!([]), "ids are not searched");
     assert_eq!(list("?view=everything")["error"]["field"], "view");

@@ -8,11 +8,12 @@ use crate::actions::runner::RunDeps;
 use crate::agent::intent::ActionIndex;
 use crate::agent::AnswerEngine;
 use crate::handoff::HandoffEnv;
-use crate::store::{ConversationStore, HandoffStore};
+use crate::store::{ConversationStore, HandoffStore, InboxStore};
 
-/// What a turn needs from the edge: what a guarded run needs, conversation and handoff storage,
+/// What a turn needs from the edge: what a guarded run needs, conversation, handoff and inbox
+/// storage (a visitor reopens a resolved conversation),
 /// the answering engine, the actions indexed for the planner, and what handoffs need.
-pub trait Deps: RunDeps<Store: ConversationStore + HandoffStore> {
+pub trait Deps: RunDeps<Store: ConversationStore + HandoffStore + InboxStore> {
     /// Writes the agent's answers.
     type Engine: AnswerEngine;
 

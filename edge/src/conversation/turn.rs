@@ -48,7 +48,7 @@ pub async fn respond<D: Deps>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
     if !record.status.ai_answers() {
-        return handoff::while_with_human(deps.store(), deps.site(), record).await;
+        return handoff::while_with_human(deps, record, now_ms).await;
     }
     let planner = planner(deps);
     let (step, learned) = planner.plan(text, &facts_of(deps.site(), record, now_ms), deps.engine().coverage(text));
@@ -107,7 +107,7 @@ pub async fn respond_to_click<D: Deps>(
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
     if !record.status.ai_answers() {
-        return handoff::while_with_human(deps.store(), deps.site(), record).await;
+        return handoff::while_with_human(deps, record, now_ms).await;
     }
     let planner = planner(deps);
     let facts = facts_of(deps.site(), record, now_ms);

@@ -16,7 +16,9 @@ use crate::agent::cards::lead_card;
 use crate::agent::engine::Reply;
 use crate::conversation::turn::conversation_values;
 use crate::conversation::Deps;
-use crate::store::{ConversationRecord, ConversationStore, HandoffRecord, HandoffStore, NewDelivery, StoreError};
+use crate::store::{
+    ConversationRecord, ConversationStore, HandoffRecord, HandoffStore, InboxStore, Move, NewDelivery, StoreError,
+};
 use jiff::tz::TimeZone;
 use office_hours::{availability, Availability};
 use shared::handoff::{ConversationStatus, HandoffConfig, HandoffReason};
@@ -152,16 +154,49 @@ fn handoff_message<D: Deps>(
     Reply::say(text)
 }
 
-/// A visitor's message, click or form while a human has the conversation: the AI does not
-/// answer; the first time after the handoff it says, once, that a specialist answers here.
-pub async fn while_with_human<S: ConversationStore + HandoffStore>(
-    store: &S,
-    site: &shared::site::SiteBundle,
+/// A visitor's message, click or form while the AI does not answer. On a resolved conversation
+/// it reopens it (to its last assignee with `reopen_to_last_assignee`, else to Waiting), so the
+/// team sees it in its counts and lists, and says so. While it waits for a human, the visitor is
+/// told once that a specialist answers here; once an agent has it, nothing is said (the agent
+/// joined and answers).
+pub async fn while_with_human<D: Deps>(
+    deps: &D,
     record: &mut ConversationRecord,
+    now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
-    let Some(handoff) = record.handoff.as_mut().filter(|h| !h.noticed) else { return Ok(Vec::new()) };
-    handoff.noticed = true;
-    store.save_state(record).await?;
-    let text = site.agent.handoff.as_ref().map(|c| c.waiting_message.clone());
-    Ok(text.map(Reply::say).into_iter().collect())
+    let config = deps.site().agent.handoff.as_ref();
+    match record.status {
+        ConversationStatus::Resolved => {
+            let back_to = record.assignee_id.clone().filter(|_| config.is_some_and(|c| c.reopen_to_last_assignee));
+            let change = Move {
+                from: &[ConversationStatus::Resolved],
+                to: if back_to.is_some() { ConversationStatus::Assigned } else { ConversationStatus::Waiting },
+                assignee: back_to.as_deref(),
+                only_if_assignee: None,
+                handoff: None,
+                at_ms: now_ms,
+            };
+            if !deps.store().move_conversation(&record.id, &change).await? {
+                // Reopened (or erased) meanwhile by someone else: its state is theirs to tell.
+                return Ok(Vec::new());
+            }
+            record.status = change.to;
+            record.assignee_id = back_to;
+            // Reopening is the notice: the waiting message would repeat it.
+            if let Some(handoff) = record.handoff.as_mut() {
+                handoff.noticed = true;
+            }
+            let text = config.map_or_else(
+                || "Thanks — I've reopened this conversation, and our team will answer here.".to_string(),
+                |c| c.reopened_message.clone(),
+            );
+            Ok(vec![Reply::say(text)])
+        }
+        ConversationStatus::Waiting => {
+            let Some(handoff) = record.handoff.as_mut().filter(|h| !h.noticed) else { return Ok(Vec::new()) };
+            handoff.noticed = true;
+            Ok(config.map(|c| Reply::say(c.waiting_message.clone())).into_iter().collect())
+        }
+        ConversationStatus::Assigned | ConversationStatus::Ai => Ok(Vec::new()),
+    }
 }
