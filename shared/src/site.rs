@@ -914,6 +914,20 @@ impl AgentConfig {
                 if let Some(problem) = problem {
                     bad("handoff.webhook.url", problem);
                 }
+                // A key that signs webhooks is handed to their receiver's team: it must sign
+                // nothing else (a reused IDENTITY_SECRET would let them sign visitors' identities).
+                let taken = ["IDENTITY_SECRET", "ADMIN_TOKEN"].contains(&hook.secret.as_str())
+                    || self.actions.secrets.contains(&hook.secret);
+                if taken {
+                    bad(
+                        "handoff.webhook.secret",
+                        format!(
+                            "{:?} is used for something else: give the webhook a secret of its own \
+                             (e.g. HANDOFF_WEBHOOK_SECRET)",
+                            hook.secret
+                        ),
+                    );
+                }
             }
         }
         if self.retention_days == Some(0) {
@@ -1312,6 +1326,21 @@ synonyms = { btc = ["bitcoin"] }
         let wrong_kind = fixed.replace("action = \"Status Page\"", "action = \"send-code\"");
         let errors = SiteBundle::from_dir_files(&wrong_kind, &[], &actions).unwrap_err();
         assert!(errors[0].message.starts_with("no button action called \"send-code\""), "{}", errors[0]);
+    }
+
+    #[test]
+    fn a_webhook_secret_signs_nothing_else() {
+        for reused in ["IDENTITY_SECRET", "ADMIN_TOKEN", "API_KEY"] {
+            let agent = format!(
+                "{AGENT}\n[actions]\nallowed_hosts = [\"hooks.example.com\"]\nsecrets = [\"API_KEY\"]\n\
+                 [handoff]\n[handoff.webhook]\nurl = \"https://hooks.example.com/x\"\nsecret = \"{reused}\"\n"
+            );
+            let errors = SiteBundle::from_dir_files(&agent, &[], &[]).unwrap_err();
+            assert_eq!(errors[0].field.as_deref(), Some("handoff.webhook.secret"), "{reused}: {errors:?}");
+            assert!(errors[0].message.contains("of its own"), "{}", errors[0]);
+            let own = agent.replace(&format!("secret = \"{reused}\""), "secret = \"HOOK_SECRET\"");
+            assert!(SiteBundle::from_dir_files(&own, &[], &[]).is_ok());
+        }
     }
 
     #[test]
