@@ -29,24 +29,79 @@ pub struct PersonErased {
     pub conversation_ids: Vec<ConversationId>,
     /// What was removed with them.
     pub erased: Erased,
-    /// False when the person had more conversations than one call erases: call again.
+    /// False when the person had more conversations than one call erases, or a batch failed:
+    /// call again.
     pub complete: bool,
+    /// Why a batch failed after others were erased (they stay erased, and are listed above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
-/// Erases every conversation of `person`, [`MAX_BATCHES`] batches at most.
+/// Erases every conversation of `person`, [`MAX_BATCHES`] batches at most. A batch that fails
+/// after others were erased ends the call with what was erased and the error (each batch is one
+/// transaction: nothing of a failed one is erased); only a failure before anything was erased is
+/// an `Err`.
 pub async fn erase_person<S: ErasureStore>(store: &S, person: &Person) -> Result<PersonErased, StoreError> {
     let mut out = PersonErased::default();
     for _ in 0..MAX_BATCHES {
-        let ids = store.conversations_of(person, MAX_ERASE_BATCH).await?;
-        if ids.is_empty() {
-            out.complete = true;
-            return Ok(out);
+        let batch = async {
+            let ids = store.conversations_of(person, MAX_ERASE_BATCH).await?;
+            let erased = store.erase_conversations(&ids).await?;
+            Ok::<_, StoreError>((ids, erased))
+        };
+        match batch.await {
+            Ok((ids, _)) if ids.is_empty() => {
+                out.complete = true;
+                return Ok(out);
+            }
+            Ok((ids, erased)) => {
+                out.erased += erased;
+                out.conversation_ids.extend(ids);
+            }
+            Err(e) if out.conversation_ids.is_empty() => return Err(e),
+            Err(e) => {
+                out.error = Some(e.to_string());
+                return Ok(out);
+            }
         }
-        out.erased += store.erase_conversations(&ids).await?;
-        out.conversation_ids.extend(ids);
     }
-    out.complete = store.conversations_of(person, 1).await?.is_empty();
+    out.complete = store.conversations_of(person, 1).await.is_ok_and(|left| left.is_empty());
     Ok(out)
+}
+
+/// Tells conversations' objects to drop their copies (a conversation's Durable Object in the
+/// Worker); answers the ids whose objects did not confirm.
+#[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
+pub trait Forgetting {
+    /// Asks each object to forget its conversation; the ones that did not confirm.
+    async fn forget(&self, ids: &[ConversationId]) -> Vec<ConversationId>;
+}
+
+/// Most objects one request or Cron run tells to forget: each is a subrequest, and a Worker
+/// invocation may make only 50 on the free plan (the rest wait for the next minute's run).
+pub const FORGETS_PER_RUN: usize = 20;
+
+/// Tells the objects of `ids` (at most [`FORGETS_PER_RUN`] of them; the rest are left to
+/// [`forget_erased`]) to forget them, and records those that confirmed. Answers the ids told
+/// that did not confirm (their tombstones keep their copies from being served meanwhile).
+pub async fn tell_objects<S: ErasureStore, F: Forgetting>(
+    store: &S,
+    objects: &F,
+    ids: &[ConversationId],
+) -> Result<Vec<ConversationId>, StoreError> {
+    let told = &ids[..ids.len().min(FORGETS_PER_RUN)];
+    let failed = objects.forget(told).await;
+    let done: Vec<ConversationId> = told.iter().filter(|id| !failed.contains(id)).cloned().collect();
+    store.forgotten(&done).await?;
+    Ok(failed)
+}
+
+/// The Cron's part of an erasure: tells the objects of erased conversations that have not yet
+/// confirmed to forget (oldest first, [`FORGETS_PER_RUN`] a run); answers (told, confirmed).
+pub async fn forget_erased<S: ErasureStore, F: Forgetting>(store: &S, objects: &F) -> Result<(usize, usize), StoreError> {
+    let ids = store.unforgotten(FORGETS_PER_RUN).await?;
+    let failed = tell_objects(store, objects, &ids).await?;
+    Ok((ids.len(), ids.len() - failed.len()))
 }
 
 /// What one scheduled cleanup did.
@@ -58,8 +113,11 @@ pub struct Cleanup {
     pub conversation_ids: Vec<ConversationId>,
     /// Action runs deleted for age: with retention, every run older than `retention_days`.
     pub old_runs: u32,
-    /// False when a bound was hit and the next run continues.
+    /// False when a bound was hit or a batch failed, and the next run continues.
     pub complete: bool,
+    /// Why a batch failed after others were erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The scheduled cleanup at `now_ms`: when the owner set `retention_days`, deletes conversations
@@ -84,7 +142,16 @@ pub async fn clean_up<S: ErasureStore>(
             out.complete = false;
             break;
         }
-        out.erased += store.erase_conversations(&ids).await?;
+        match store.erase_conversations(&ids).await {
+            Ok(erased) => out.erased += erased,
+            // Those erased so far stay reported (their objects are told); the next run goes on.
+            Err(e) if !out.conversation_ids.is_empty() => {
+                out.complete = false;
+                out.error = Some(e.to_string());
+                return Ok(out);
+            }
+            Err(e) => return Err(e),
+        }
         out.conversation_ids.extend(ids);
         batches += 1;
     }
@@ -254,5 +321,115 @@ mod tests {
         let second = block_on(clean_up(&w.store, Some(1), now)).unwrap();
         assert_eq!((second.erased.conversations, second.complete), (7, true));
         assert_eq!(w.store.message_count(), 0);
+    }
+}
+
+#[cfg(test)]
+mod tombstone_tests {
+    use super::*;
+    use crate::api::tests::{block_on, site, World};
+    use crate::store::memory::MemoryStore;
+    use std::cell::{Cell, RefCell};
+
+    /// Objects as the Worker reaches them: `missing` ones do not answer, the rest confirm.
+    #[derive(Default)]
+    struct Objects {
+        missing: RefCell<Vec<ConversationId>>,
+        told: RefCell<Vec<ConversationId>>,
+    }
+
+    impl Forgetting for Objects {
+        async fn forget(&self, ids: &[ConversationId]) -> Vec<ConversationId> {
+            self.told.borrow_mut().extend(ids.iter().cloned());
+            ids.iter().filter(|id| self.missing.borrow().contains(id)).cloned().collect()
+        }
+    }
+
+    fn started(w: &World) -> ConversationId {
+        let (id, _) = w.start();
+        ConversationId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn an_object_that_misses_the_first_forget_is_told_again_by_the_next_cron_run_until_it_confirms() {
+        let w = World::with_site(site());
+        let (a, b) = (started(&w), started(&w));
+        block_on(w.store.erase_conversations(&[a.clone(), b.clone()])).unwrap();
+        let objects = Objects::default();
+        objects.missing.borrow_mut().push(b.clone());
+        // The erasing request tells both; only `a` confirms.
+        assert_eq!(block_on(tell_objects(&w.store, &objects, &[a.clone(), b.clone()])).unwrap(), [b.clone()]);
+        assert_eq!(block_on(w.store.unforgotten(10)).unwrap(), [b.clone()]);
+        // The next Cron run tells `b` again: still missing, still pending.
+        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (1, 0));
+        // It answers at last; later runs tell nobody.
+        objects.missing.borrow_mut().clear();
+        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (1, 1));
+        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (0, 0));
+        assert_eq!(objects.told.borrow().iter().filter(|id| **id == b).count(), 3);
+    }
+
+    #[test]
+    fn one_request_tells_at_most_a_runs_worth_of_objects_and_the_cron_tells_the_rest() {
+        let w = World::with_site(site());
+        let ids: Vec<ConversationId> = (0..FORGETS_PER_RUN + 5).map(|_| started(&w)).collect();
+        for chunk in ids.chunks(MAX_ERASE_BATCH) {
+            block_on(w.store.erase_conversations(chunk)).unwrap();
+        }
+        let objects = Objects::default();
+        block_on(tell_objects(&w.store, &objects, &ids)).unwrap();
+        assert_eq!(objects.told.borrow().len(), FORGETS_PER_RUN, "within a Worker's subrequests");
+        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (5, 5));
+    }
+
+    /// A store whose erasing batch fails from the `fail_from`-th call on.
+    struct Failing {
+        inner: MemoryStore,
+        calls: Cell<usize>,
+        fail_from: usize,
+    }
+
+    impl ErasureStore for Failing {
+        async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError> {
+            self.calls.set(self.calls.get() + 1);
+            if self.calls.get() >= self.fail_from {
+                return Err(StoreError("D1 is unavailable".into()));
+            }
+            self.inner.erase_conversations(ids).await
+        }
+        async fn unforgotten(&self, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+            self.inner.unforgotten(limit).await
+        }
+        async fn forgotten(&self, ids: &[ConversationId]) -> Result<(), StoreError> {
+            self.inner.forgotten(ids).await
+        }
+        async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+            self.inner.conversations_of(person, limit).await
+        }
+        async fn inactive_conversations(&self, before_ms: u64, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+            self.inner.inactive_conversations(before_ms, limit).await
+        }
+        async fn delete_runs_before(&self, before_ms: u64, limit: usize) -> Result<u32, StoreError> {
+            self.inner.delete_runs_before(before_ms, limit).await
+        }
+    }
+
+    #[test]
+    fn a_batch_that_fails_after_others_reports_the_ids_that_were_erased() {
+        let w = World::with_site(site());
+        let body = |n: usize| serde_json::json!({"lead": {"email": "ana@example.com"}, "user_id": format!("u{n}")});
+        for n in 0..MAX_ERASE_BATCH + 3 {
+            let (status, _) = w.call("POST", "/api/v1/conversations", None, &body(n).to_string());
+            assert_eq!(status, 201);
+        }
+        let store = Failing { inner: w.store, calls: Cell::new(0), fail_from: 2 };
+        let out = block_on(erase_person(&store, &Person::Email("ana@example.com".into()))).unwrap();
+        assert_eq!(out.conversation_ids.len(), MAX_ERASE_BATCH, "the first batch is erased and named");
+        assert!(!out.complete);
+        assert_eq!(out.error.as_deref(), Some("storage failed: D1 is unavailable"));
+        assert_eq!(block_on(store.unforgotten(100)).unwrap().len(), MAX_ERASE_BATCH, "their objects will be told");
+        // Nothing erased yet: the failure is the caller's error.
+        let store = Failing { inner: store.inner, calls: Cell::new(0), fail_from: 1 };
+        assert!(block_on(erase_person(&store, &Person::Email("ana@example.com".into()))).is_err());
     }
 }

@@ -67,10 +67,13 @@ impl ErasureRequest {
 
 /// `POST /api/v1/admin/erasures` `{"email": …}` or `{"user_id": …}` (admin token checked by the
 /// caller): deletes every conversation of that person with its messages, submissions and action
-/// runs; answers with the ids and counts, and `complete: false` when there is more to erase.
+/// runs; answers with the ids and counts, and `complete: false` when there is more to erase
+/// (with `500` and `error` when a batch failed after others were erased).
 pub async fn erase<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
     let body: ErasureRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let person = body.person()?;
     let out = erase_person(edge.store(), &person).await?;
-    Ok(HttpResponse { erased: out.conversation_ids.clone(), ..HttpResponse::json(200, &out) })
+    // A batch that failed after others: 500, naming what was erased (call again for the rest).
+    let status = if out.error.is_some() { 500 } else { 200 };
+    Ok(HttpResponse { erased: out.conversation_ids.clone(), ..HttpResponse::json(status, &out) })
 }

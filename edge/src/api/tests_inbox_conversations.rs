@@ -401,7 +401,8 @@ fn a_visitor_writing_on_a_resolved_conversation_reopens_it_for_the_team() {
     assert!(replies(&say(&w, &id, &token, FEES, "v3")).is_empty());
 
     // An owner who wants replies to go back to the agent who had it says so.
-    let w = World::with_site(site_with(&HANDOFF.replacen("[handoff]\n", "[handoff]\nreopen_to_last_assignee = true\n", 1)));
+    let w =
+        World::with_site(site_with(&HANDOFF.replacen("[handoff]\n", "[handoff]\nreopen_to_last_assignee = true\n", 1)));
     let sam = agent(&w, "Sam Rivera", "agent");
     let (id, token) = handed_off(&w);
     act(&w, &sam, &id, "claim", "");

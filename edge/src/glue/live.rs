@@ -432,10 +432,19 @@ pub async fn forward(
     namespace.get_by_name(conversation.as_str())?.fetch_with_request(Request::new_with_init(url.as_str(), &init)?).await
 }
 
+/// The conversations' objects, as an erasure tells them to forget (`crate::erasure::Forgetting`).
+pub struct Objects(pub worker::ObjectNamespace);
+
+impl crate::erasure::Forgetting for Objects {
+    async fn forget(&self, ids: &[ConversationId]) -> Vec<ConversationId> {
+        forget_all(&self.0, ids).await
+    }
+}
+
 /// Tells the objects of conversations erased from D1 to drop their copies; returns those that did
-/// not confirm (logged; the caller says so: such an object still answers from its copy until it is
-/// told again, e.g. by `DELETE /api/v1/admin/conversations/{id}`).
-pub async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[ConversationId]) -> Vec<ConversationId> {
+/// not confirm (logged; their tombstones keep their copies from being served, and the Cron tells
+/// them again).
+async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[ConversationId]) -> Vec<ConversationId> {
     let mut failed = Vec::new();
     for conversation in conversations {
         let forgotten = async {

@@ -106,16 +106,16 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         });
     }
     if !response.erased.is_empty() {
-        // Erased from D1: their objects drop their copies before the owner hears "erased".
-        let unconfirmed = live::forget_all(&env.durable_object("CONVERSATION")?, &response.erased).await;
-        if !unconfirmed.is_empty() {
-            let ids: Vec<String> = unconfirmed.iter().map(ToString::to_string).collect();
-            let message = format!(
-                "erased from the database, but the live copies of {} did not confirm; \
-                 send DELETE /api/v1/admin/conversations/{{id}} for each",
-                ids.join(", ")
-            );
-            return into_worker_response(ApiError::new(shared::ErrorCode::Internal, message).into_response());
+        // Erased from D1 with a tombstone each (no copy is served from then on): their objects
+        // drop their copies before the owner hears "erased", as many as one request may call;
+        // the every-minute Cron tells the rest, and any that did not confirm, until they do.
+        let objects = live::Objects(env.durable_object("CONVERSATION")?);
+        match crate::erasure::tell_objects(&store, &objects, &response.erased).await {
+            Ok(unconfirmed) if !unconfirmed.is_empty() => {
+                worker::console_error!("{} erased copies not yet forgotten: the Cron retries", unconfirmed.len())
+            }
+            Ok(_) => {}
+            Err(e) => worker::console_error!("recording forgotten copies failed (the Cron retries): {e}"),
         }
     }
     if !outbox.is_empty() {

@@ -47,8 +47,14 @@ impl AddAssign for Erased {
 pub trait ErasureStore {
     /// Deletes these conversations (at most [`MAX_ERASE_BATCH`]), their messages, their action
     /// runs, their webhook deliveries (with the handoff summary they carry) and attempts and the
-    /// agents' notes on them, in one transaction. Unknown ids are skipped.
+    /// agents' notes on them, in one transaction, which also leaves a tombstone (the id) for each
+    /// until its object confirms it forgot its copy. Unknown ids are skipped.
     async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError>;
+    /// Up to `limit` erased conversations whose objects have not yet confirmed they forgot them,
+    /// oldest erasure first.
+    async fn unforgotten(&self, limit: usize) -> Result<Vec<ConversationId>, StoreError>;
+    /// Records that these conversations' objects confirmed they hold no copy.
+    async fn forgotten(&self, ids: &[ConversationId]) -> Result<(), StoreError>;
     /// Up to `limit` conversations of this person.
     async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError>;
     /// Up to `limit` conversations neither created nor written to at or after `before_ms`.

@@ -33,6 +33,8 @@ pub struct MemoryStore {
     notes: RefCell<Vec<(ConversationId, NewNote)>>,
     /// When each resolved conversation was last resolved (`conversations.resolved_at_ms`).
     resolved_at: RefCell<Vec<(ConversationId, u64)>>,
+    /// Erased conversations, in erasing order, and whether their objects confirmed forgetting.
+    tombstones: RefCell<Vec<(ConversationId, bool)>>,
 }
 
 impl MemoryStore {
@@ -268,6 +270,12 @@ impl ErasureStore for MemoryStore {
         }
         let mut erased = Erased::default();
         let mut conversations = self.conversations.borrow_mut();
+        let mut tombstones = self.tombstones.borrow_mut();
+        for c in conversations.iter().filter(|c| ids.contains(&c.id)) {
+            if !tombstones.iter().any(|(t, _)| t == &c.id) {
+                tombstones.push((c.id.clone(), false));
+            }
+        }
         let before = conversations.len();
         conversations.retain(|c| !ids.contains(&c.id));
         erased.conversations = (before - conversations.len()) as u32;
@@ -291,6 +299,17 @@ impl ErasureStore for MemoryStore {
         runs.retain(|(_, e)| !of_erased(e));
         erased.action_runs = (before - runs.len()) as u32;
         Ok(erased)
+    }
+
+    async fn unforgotten(&self, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        Ok(self.tombstones.borrow().iter().filter(|(_, done)| !done).take(limit).map(|(id, _)| id.clone()).collect())
+    }
+
+    async fn forgotten(&self, ids: &[ConversationId]) -> Result<(), StoreError> {
+        for (id, done) in self.tombstones.borrow_mut().iter_mut() {
+            *done |= ids.contains(id);
+        }
+        Ok(())
     }
 
     async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {

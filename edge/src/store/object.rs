@@ -164,8 +164,15 @@ impl<L: SqlPort, R: SqlPort> ErasureStore for ObjectStore<'_, L, R> {
         let erased = self.index.erase_conversations(ids).await?;
         if ids.contains(&self.conversation) {
             self.here.port().forget().await?;
+            self.index.forgotten(std::slice::from_ref(&self.conversation)).await?;
         }
         Ok(erased)
+    }
+    async fn unforgotten(&self, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        self.index.unforgotten(limit).await
+    }
+    async fn forgotten(&self, ids: &[ConversationId]) -> Result<(), StoreError> {
+        self.index.forgotten(ids).await
     }
     async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
         self.index.conversations_of(person, limit).await

@@ -219,10 +219,24 @@ impl<'a, L: LocalSql, R: SqlPort> Replica<'a, L, R> {
     /// batch), creating the object's schema then. False when D1 has no such conversation: then
     /// nothing at all is written, so a request naming an id that was never created (anyone can
     /// name one) leaves no storage behind.
+    ///
+    /// A copy held here is served only while D1 has no tombstone for it: an erasure whose
+    /// `/forget` this object missed is found out here, before anything of the copy is read, and
+    /// the copy is dropped (the tombstone then records it as forgotten).
     pub async fn load(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
         let current = MIGRATIONS.len();
-        if self.meta().await? == (current, Some(conversation.clone())) {
-            return Ok(true);
+        let (migrations, held) = self.meta().await?;
+        if held.as_ref() == Some(conversation) {
+            if self.erased_in_index(conversation).await? {
+                self.forget().await?;
+                let id = SqlValue::text(conversation.as_str());
+                let confirm = format!("UPDATE erased_conversations SET forgotten_at_ms = {} WHERE id = ?1", super::sql::NOW_MS);
+                self.remote.run(&Query::new(confirm, vec![id])).await?;
+                return Ok(false);
+            }
+            if migrations == current {
+                return Ok(true);
+            }
         }
         // Two first requests at once: the second waits, then finds the rows the first copied.
         let _turn = self.flushing.lock().await;
@@ -263,6 +277,15 @@ impl<'a, L: LocalSql, R: SqlPort> Replica<'a, L, R> {
 }
 
 impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
+    /// Whether D1 holds a tombstone for `conversation`: it was erased there.
+    async fn erased_in_index(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
+        let query = Query::new(
+            "SELECT COUNT(*) AS n FROM erased_conversations WHERE id = ?1",
+            vec![SqlValue::text(conversation.as_str())],
+        );
+        Ok(self.remote.first::<CountRow>(&query).await?.is_some_and(|r| r.n > 0.0))
+    }
+
     /// How many writes D1 has not received yet.
     pub async fn unflushed(&self) -> Result<usize, StoreError> {
         if !self.has_schema().await? {
@@ -676,10 +699,31 @@ mod tests {
         let replica = Replica::new(&local, &remote, &gate);
         block_on(replica.load(&cid("c1"))).unwrap();
         // As an older release left it: one migration fewer.
-        local.run_script("DROP TABLE replica_marks; UPDATE replica_meta SET migrations = migrations - 1;").unwrap();
+        local
+            .run_script("DROP TABLE erased_conversations; UPDATE replica_meta SET migrations = migrations - 1;")
+            .unwrap();
         assert!(block_on(replica.load(&cid("c1"))).unwrap());
         assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
-        assert_eq!(count(&local, "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'replica_marks'"), 1);
+        let table = "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'erased_conversations'";
+        assert_eq!(count(&local, table), 1);
+    }
+
+    #[test]
+    fn a_copy_whose_object_missed_the_erasure_is_never_served_again_and_is_dropped() {
+        let (remote, local, gate) = world();
+        let store = ObjectStore::new(cid("c1"), Replica::new(&local, &remote, &gate), &remote);
+        block_on(store.replica().load(&cid("c1"))).unwrap();
+        turn(&store, 1);
+        block_on(store.replica().flush()).unwrap();
+        // The Worker erases it from D1 (a person's erasure); its `/forget` never reaches this object.
+        let index = SqlStore::new(&remote);
+        block_on(index.erase_conversations(&[cid("c1")])).unwrap();
+        assert_eq!(block_on(index.unforgotten(10)).unwrap(), [cid("c1")], "the tombstone, in the erasing batch");
+        // The object's next request finds the tombstone before it reads anything of its copy.
+        assert!(!block_on(store.replica().load(&cid("c1"))).unwrap(), "nothing of it is served");
+        assert_eq!(count(&local, "SELECT COUNT(*) AS n FROM messages"), 0, "the copy is gone");
+        assert!(block_on(index.unforgotten(10)).unwrap().is_empty(), "and recorded as forgotten");
+        assert!(!block_on(store.replica().load(&cid("c1"))).unwrap(), "it does not come back");
     }
 
     #[test]
@@ -695,6 +739,7 @@ mod tests {
         }
         assert_eq!(block_on(store.replica().holds()).unwrap(), None);
         assert!(!block_on(store.replica().load(&cid("c1"))).unwrap(), "and it does not come back");
+        assert!(block_on(SqlStore::new(&remote).unforgotten(10)).unwrap().is_empty(), "its object confirmed");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Erasure and retention: a batch of conversations with everything stored for them, in one
 //! transaction; the lookups that choose them; old action runs.
 
-use super::{changes, fail, placeholders, Query, SqlPort, SqlStore, SqlValue};
+use super::{changes, fail, placeholders, Query, SqlPort, SqlStore, SqlValue, NOW_MS};
 use crate::store::erasure::MAX_ERASE_BATCH;
 use crate::store::{Erased, ErasureStore, Person, StoreError};
 use serde::Deserialize;
@@ -41,6 +41,15 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
                 ),
                 id_args.clone(),
             ),
+            // The tombstone, in the erasing transaction: a copy in an object that misses being
+            // told is found out by the object itself, and the Cron keeps telling it.
+            Query::new(
+                format!(
+                    "INSERT OR IGNORE INTO erased_conversations (id, erased_at_ms) \
+                     SELECT id, {NOW_MS} FROM conversations WHERE id IN ({list})"
+                ),
+                id_args.clone(),
+            ),
             Query::new(format!("DELETE FROM action_runs WHERE conversation_id IN ({list})"), id_args.clone()),
             // Webhook deliveries carry the handoff summary: they go with their conversation.
             Query::new(
@@ -61,9 +70,10 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
         ];
         // One batch is one transaction: a conversation is erased whole or not at all.
         let results = self.db.batch(&batch).await?;
-        let [submissions, runs, _attempts, _deliveries, _marks, _notes, messages, conversations] = results.as_slice()
+        let [submissions, _tombstones, runs, _attempts, _deliveries, _marks, _notes, messages, conversations] =
+            results.as_slice()
         else {
-            return Err(fail(format!("the database answered {} results for 8 statements", results.len())));
+            return Err(fail(format!("the database answered {} results for 9 statements", results.len())));
         };
         let submissions = submissions
             .rows
@@ -79,6 +89,24 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
             submissions,
             action_runs: changes(runs.changes)?,
         })
+    }
+
+    async fn unforgotten(&self, limit: usize) -> Result<Vec<ConversationId>, StoreError> {
+        self.conversation_ids(
+            "SELECT id FROM erased_conversations WHERE forgotten_at_ms IS NULL ORDER BY erased_at_ms, id LIMIT ?1",
+            vec![SqlValue::int(limit as u64)],
+        )
+        .await
+    }
+
+    async fn forgotten(&self, ids: &[ConversationId]) -> Result<(), StoreError> {
+        for chunk in ids.chunks(MAX_ERASE_BATCH) {
+            let list = placeholders(chunk.len());
+            let args = chunk.iter().map(|id| SqlValue::text(id.as_str())).collect();
+            let sql = format!("UPDATE erased_conversations SET forgotten_at_ms = {NOW_MS} WHERE id IN ({list})");
+            self.db.run(&Query::new(sql, args)).await?;
+        }
+        Ok(())
     }
 
     async fn conversations_of(&self, person: &Person, limit: usize) -> Result<Vec<ConversationId>, StoreError> {

@@ -14,6 +14,10 @@ mod inbox;
 use super::StoreError;
 use serde::de::DeserializeOwned;
 
+/// The database's clock in Unix ms (D1's and SQLite's alike): an erasure's tombstone is dated by
+/// the database, not by the caller.
+pub const NOW_MS: &str = "CAST(strftime('%s', 'now') AS INTEGER) * 1000";
+
 /// A value bound to a `?N` placeholder.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SqlValue {
