@@ -10,7 +10,7 @@
   var base = new URL(script.src, location.href);
   var site = script.getAttribute("data-site") || "default";
   var color = script.getAttribute("data-color") || "#4f46e5";
-  var frame = null, ready = false, open = false, listeners = {}, identity = null, attributes = null;
+  var frame = null, ready = false, open = false, listeners = {}, identity = null, attributes = null, resetting = false;
 
   var host = document.createElement("div");
   host.setAttribute("data-switchboard", "");
@@ -67,6 +67,7 @@
     var kind = e.data.switchboard;
     if (kind === "ready") {
       ready = true;
+      if (resetting) { post("reset"); resetting = false; }
       if (identity) post("identify", { identity: identity });
       if (attributes) post("attributes", { attributes: attributes });
       if (open) post("open");
@@ -85,6 +86,15 @@
       identity = {};
       ["user_id", "email", "name", "user_hash", "user_jwt"].forEach(function (k) { if (who && who[k] != null) identity[k] = String(who[k]); });
       post("identify", { identity: identity });
+    },
+    // The host page's logout: nobody is identified any more, and the chat forgets every
+    // conversation this browser kept (the next one starts afresh).
+    reset: function () {
+      identity = null;
+      attributes = null;
+      // Before the chat listens, it is told once it does.
+      resetting = !(frame && ready);
+      post("reset");
     },
     // Custom attributes ({{conversation.attributes.NAME}}); null or "" removes one.
     setAttributes: function (attrs) {

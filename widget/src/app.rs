@@ -30,11 +30,8 @@ pub fn App() -> impl IntoView {
             chat.open();
             focus_composer();
         }
-        Some(HostCommand::Identify(who)) => chat.identity.update(|i| {
-            let attributes = std::mem::take(&mut i.attributes);
-            *i = who;
-            i.attributes = attributes;
-        }),
+        Some(HostCommand::Identify(who)) => chat.identify(who),
+        Some(HostCommand::Reset) => chat.reset(),
         Some(HostCommand::SetAttributes(attributes)) => chat.set_attributes(attributes),
         _ => {}
     });

@@ -80,6 +80,8 @@ pub struct Chat {
     pub pending: RwSignal<Vec<Pending>>,
     /// The current conversation's key.
     pub session: RwSignal<Option<Session>>,
+    /// Whom the conversation on screen was opened for (`storage::owner_of`), and where it is stored.
+    owner: StoredValue<(Option<String>, Option<String>)>,
     /// Opening state.
     pub connection: RwSignal<Connection>,
     /// Who the host page says the visitor is; used when a conversation is created.
@@ -97,15 +99,16 @@ pub struct Chat {
 }
 
 impl Chat {
-    /// Empty state for a site; restores the stored session, if any.
+    /// Empty state for a site. The stored conversation is found when the chat opens: it depends
+    /// on whom the page identifies by then.
     pub fn new(site: String) -> Self {
-        let session = storage::load(&site);
         Self {
             site: StoredValue::new(site),
             config: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
             pending: RwSignal::new(Vec::new()),
-            session: RwSignal::new(session),
+            session: RwSignal::new(None),
+            owner: StoredValue::new((None, None)),
             connection: RwSignal::new(Connection::Idle),
             identity: RwSignal::new(CreateConversationRequest::default()),
             pumping: StoredValue::new(false),
@@ -159,6 +162,11 @@ impl Chat {
         self.connection.set(Connection::Loading);
         spawn_local(async move {
             match self.load_or_create().await {
+                // The page identified someone else while this one opened.
+                Ok(()) if self.identity.with_untracked(storage::owner_of) != self.owner.get_value().0 => {
+                    self.connection.set(Connection::Ready);
+                    self.switch_person();
+                }
                 Ok(()) => {
                     self.connection.set(Connection::Ready);
                     crate::live::start(self);
@@ -181,6 +189,12 @@ impl Chat {
 
     /// Loads the stored conversation's history, or creates a conversation if there is none.
     async fn load_or_create(self) -> Result<(), ApiFailure> {
+        let owner = self.identity.with_untracked(storage::owner_of);
+        if self.session.get_untracked().is_none() || owner != self.owner.get_value().0 {
+            let key = storage::owner_key(&self.site.get_value(), owner.as_deref()).await;
+            self.session.set(key.as_deref().and_then(storage::load));
+            self.owner.set_value((owner, key));
+        }
         if let Some(session) = self.session.get_untracked() {
             match api::list_messages(&session).await {
                 Ok(r) => {
@@ -199,7 +213,9 @@ impl Chat {
         }
         let created = api::create_conversation(&self.identity.get_untracked()).await?;
         let session = Session { conversation_id: created.conversation_id.to_string(), token: created.token };
-        storage::save(&self.site.get_value(), &session);
+        if let Some(key) = self.owner.get_value().1 {
+            storage::save(&key, &session);
+        }
         self.session.set(Some(session));
         self.advance_cursor(&created.messages);
         self.merge(created.messages, false);
@@ -236,9 +252,51 @@ impl Chat {
         self.agent.set(None);
         self.agent_typing.set(None);
         self.cursor.set_value(String::new());
-        storage::clear(&self.site.get_value());
+        if let Some(key) = self.owner.get_value().1 {
+            storage::clear(&key);
+        }
         self.session.set(None);
         self.messages.set(Vec::new());
+    }
+
+    /// The host page says who the visitor is (`Switchboard.identify`). Used when a conversation is
+    /// created; when the conversation on screen was opened for someone else (or for nobody), it is
+    /// left stored for them and this person's own conversation opens instead.
+    pub fn identify(self, who: CreateConversationRequest) {
+        self.identity.update(|i| {
+            let attributes = std::mem::take(&mut i.attributes);
+            *i = CreateConversationRequest { attributes, ..who };
+        });
+        // While opening, `open` compares once it is done; before opening there is nothing to switch.
+        let shown = matches!(self.connection.get_untracked(), Connection::Ready | Connection::Failed(_));
+        if shown && self.identity.with_untracked(storage::owner_of) != self.owner.get_value().0 {
+            self.switch_person();
+        }
+    }
+
+    /// The host page's logout (`Switchboard.reset()`): nobody is identified any more, every
+    /// conversation this browser kept for the site is forgotten, and a new one starts when shown.
+    pub fn reset(self) {
+        self.identity.set(CreateConversationRequest::default());
+        storage::clear_all(&self.site.get_value());
+        self.owner.set_value((None, None));
+        if self.connection.get_untracked() != Connection::Idle {
+            self.switch_person();
+        }
+    }
+
+    /// Leaves the conversation on screen (still stored for whom it was opened) and opens the
+    /// current visitor's: nothing of the previous person's stays on screen, unsent messages included.
+    fn switch_person(self) {
+        crate::live::stop();
+        self.agent.set(None);
+        self.agent_typing.set(None);
+        self.cursor.set_value(String::new());
+        self.session.set(None);
+        self.messages.set(Vec::new());
+        self.pending.set(Vec::new());
+        self.connection.set(Connection::Idle);
+        self.open();
     }
 
     /// Sets custom attributes: kept for a conversation not created yet, sent for an open one.

@@ -1,5 +1,5 @@
 //! Talking to the loader on the host page: it opens and closes the iframe; the app asks it to close.
-//! Messages are plain objects `{switchboard: "open" | "close" | "identify" | "attributes", …}`.
+//! Messages are plain objects `{switchboard: "open" | "close" | "identify" | "attributes" | "reset", …}`.
 //!
 //! The channel is closed until [`connect`] has found the host page's origin allowed: before that,
 //! and from any other window or origin after, commands are ignored and nothing is posted. Events
@@ -33,6 +33,8 @@ pub enum HostCommand {
     Identify(CreateConversationRequest),
     /// Custom conversation attributes (`Switchboard.setAttributes`); an empty value removes one.
     SetAttributes(Attributes),
+    /// The host page signed its user out (`Switchboard.reset()`): forget who they were.
+    Reset,
 }
 
 fn text_field(object: &JsValue, name: &str) -> Option<String> {
@@ -81,6 +83,7 @@ fn parse_command(data: &JsValue) -> Option<HostCommand> {
     match value.as_str() {
         "open" => Some(HostCommand::Open),
         "close" => Some(HostCommand::Close),
+        "reset" => Some(HostCommand::Reset),
         "identify" => {
             let who = js_sys::Reflect::get(data, &JsValue::from_str("identity")).ok()?;
             let (email, name) = (text_field(&who, "email"), text_field(&who, "name"));
