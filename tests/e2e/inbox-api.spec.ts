@@ -11,7 +11,7 @@ const SELF = "http://127.0.0.1:8799";
 const PASSWORD = "a long enough passphrase";
 let n = 0;
 
-/** A new agent, signed in: their id and `sb_agent=…` cookie. */
+/** A new agent, signed in: their id and `__Host-sb_agent=…` cookie. */
 async function signedInAgent(request: APIRequestContext, name: string) {
   const email = `inbox${Date.now()}${n++}@pinecone.example`;
   const added = await request.post("/api/v1/admin/agents", { headers: ADMIN, data: { email, name, password: PASSWORD } });
@@ -208,4 +208,50 @@ test("an agent watching a conversation sees the visitor type, types back by name
   );
   await visitorPage.waitForTimeout(500);
   expect(JSON.stringify(await visitorPage.evaluate(() => (window as any).heard))).not.toContain("fraud review");
+});
+
+test("an agent's sockets end with the session: after signing out they hear nothing more and close", async ({ page, request }) => {
+  const email = `inbox${Date.now()}${n++}@pinecone.example`;
+  await request.post("/api/v1/admin/agents", { headers: ADMIN, data: { email, name: "Ana Ortiz", password: PASSWORD } });
+  const visitor = await (await request.post("/api/v1/conversations", { data: {} })).json();
+  const id = visitor.conversation_id as string;
+  const say = (text: string, k: string) =>
+    request.post(`/api/v1/conversations/${id}/messages`, { headers: { Authorization: `Bearer ${visitor.token}` }, data: { text, client_message_id: k } });
+  await say("someone logged into my account and withdrew everything", "v1");
+  await page.goto("/");
+  const status = await page.evaluate(
+    async ({ email, password }) =>
+      (await fetch("/api/v1/inbox/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) })).status,
+    { email, password: PASSWORD },
+  );
+  expect(status).toBe(200);
+  // The conversation's socket and the inbox socket, each recording what it hears and how it closes.
+  await page.evaluate(
+    (paths) =>
+      Promise.all(
+        paths.map(
+          (path) =>
+            new Promise<void>((resolve, reject) => {
+              const ws = new WebSocket(`${location.origin.replace("http", "ws")}${path}`, ["switchboard.live.v1"]);
+              const log = ((window as any).sockets ??= {})[path] = { heard: [] as any[], closed: null as number | null };
+              ws.onmessage = (e) => {
+                const event = JSON.parse(e.data);
+                log.heard.push(event);
+                if (event.type === "ready") resolve();
+              };
+              ws.onclose = (e) => (log.closed = e.code);
+              ws.onerror = () => reject(new Error(`${path} was refused`));
+            }),
+        ),
+      ),
+    [`/api/v1/inbox/conversations/${id}/live`, "/api/v1/inbox/live"],
+  );
+  const sockets = () => page.evaluate(() => (window as any).sockets);
+  await say("are you there?", "v2");
+  await expect.poll(async () => JSON.stringify((await sockets())[`/api/v1/inbox/conversations/${id}/live`].heard)).toContain("are you there?");
+
+  expect(await page.evaluate(async () => (await fetch("/api/v1/inbox/session", { method: "DELETE" })).status)).toBe(204);
+  await say("my card number is on the screenshot", "v3");
+  await expect.poll(async () => Object.values(await sockets()).map((s: any) => s.closed)).toEqual([4401, 4401]);
+  expect(JSON.stringify(await sockets())).not.toContain("screenshot");
 });

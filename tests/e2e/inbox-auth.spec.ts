@@ -29,7 +29,7 @@ test("an agent signs in from the site's own page; the session cookie opens the i
     return { status: r.status, me: me.status, name: (await me.json()).name, readable: document.cookie.includes("sb_agent") };
   }, { email, password: PASSWORD });
   expect(signedIn).toEqual({ status: 200, me: 200, name: "Sam Rivera", readable: false }); // HttpOnly: no script reads it
-  const cookie = (await page.context().cookies()).find((c) => c.name === "sb_agent")!;
+  const cookie = (await page.context().cookies()).find((c) => c.name === "__Host-sb_agent")!;
   expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict" });
 
   const out = await page.evaluate(async () => {

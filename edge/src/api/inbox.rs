@@ -130,3 +130,31 @@ pub async fn add_agent<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Err(AddAgentError::Store(e)) => Err(e.into()),
     }
 }
+
+/// `POST /api/v1/admin/agents/{id}/disable` (or `…/enable`; admin token): a disabled agent cannot
+/// sign in, and every session and live socket of theirs ends (each socket at its next push or
+/// frame: `live::sessions`). Enabling lets them sign in again; it reopens no session.
+pub async fn disable_agent<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    agent_id: &str,
+    disabled: bool,
+) -> Result<HttpResponse, ApiError> {
+    admin::authorize(edge, req)?;
+    if !edge.store().set_disabled(agent_id, disabled).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")));
+    }
+    let ended = if disabled { edge.store().end_sessions(agent_id).await? } else { 0 };
+    Ok(HttpResponse::json(
+        200,
+        &serde_json::json!({ "agent_id": agent_id, "disabled": disabled, "sessions_ended": ended }),
+    ))
+}
+
+/// `DELETE /api/v1/admin/agents/{id}/sessions` (admin token): signs the agent out everywhere
+/// (a lost laptop): every session ends, and with it every live socket opened under one.
+pub async fn end_sessions<D: ApiDeps>(edge: &D, req: &HttpRequest, agent_id: &str) -> Result<HttpResponse, ApiError> {
+    admin::authorize(edge, req)?;
+    let ended = edge.store().end_sessions(agent_id).await?;
+    Ok(HttpResponse::json(200, &serde_json::json!({ "agent_id": agent_id, "sessions_ended": ended })))
+}

@@ -19,7 +19,7 @@ use crate::inbox::session;
 use crate::live::{cursor, Subscriber, Watcher};
 use crate::store::inbox::{InboxStore, Move, NewNote, MAX_LIST};
 use crate::store::{ActionLogStore, Agent, ConversationRecord, ConversationStore, HandoffRecord, NewMessage, Role};
-use crate::token::random_text;
+use crate::token::{hash_token, random_text};
 use shared::api::ErrorCode;
 use shared::handoff::{ConversationStatus, HandoffReason, SummaryIdentity};
 use shared::inbox::{
@@ -45,6 +45,8 @@ const SUMMARY_MESSAGES: usize = 100;
 pub struct InboxTicket {
     /// The signed-in agent.
     pub agent_id: String,
+    /// The SHA-256 of the agent's session, checked again before every push.
+    pub session: String,
 }
 
 /// A move of a conversation between statuses that an agent asks for.
@@ -465,8 +467,9 @@ async fn note<D: ApiDeps>(
 /// A WebSocket upgrade from an agent's browser: `Upgrade: websocket`, an `Origin` naming this
 /// edge (checked first: a browser sends the agent's cookie with a WebSocket from any site, so
 /// without this check another site could open the agent's sockets), the live subprotocol, then
-/// the session.
-async fn agent_socket<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<Agent, ApiError> {
+/// the session. Answers the agent and the session's hash, which the socket carries (its session
+/// is checked again before every push and frame: `live::sessions`).
+async fn agent_socket<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<(Agent, String), ApiError> {
     if req.header("origin").is_none() || !session::same_origin(req) {
         return Err(ApiError::new(
             ErrorCode::CrossOrigin,
@@ -484,7 +487,9 @@ async fn agent_socket<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> R
             format!("offer the subprotocol {LIVE_PROTOCOL:?}"),
         ));
     }
-    signed_in(edge, req, now_ms).await
+    let agent = signed_in(edge, req, now_ms).await?;
+    let session = session::token(req).map(hash_token).unwrap_or_default();
+    Ok((agent, session))
 }
 
 /// `GET /api/v1/inbox/conversations/{id}/live`: an agent watches a conversation (visitor typing
@@ -495,21 +500,25 @@ pub async fn watch<D: ApiDeps>(
     raw_id: &str,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent_socket(edge, req, now_ms).await?;
+    let (agent, session) = agent_socket(edge, req, now_ms).await?;
     let record = existing(edge.store(), raw_id).await?;
     let after =
         cursor(req.query_param("after").as_deref()).map_err(|e| ApiError::invalid_field("after", e.to_string()))?;
-    let subscriber =
-        Subscriber { conversation: record.id, watcher: Watcher::Agent, agent: Some(Box::new(as_seen(&agent.name))) };
+    let subscriber = Subscriber {
+        conversation: record.id,
+        watcher: Watcher::Agent,
+        agent: Some(Box::new(as_seen(&agent.name))),
+        session: Some(session),
+    };
     Ok(HttpResponse { upgrade: Some(LiveTicket { subscriber, after }), ..HttpResponse::empty(101, vec![]) })
 }
 
 /// `GET /api/v1/inbox/live`: the agent's socket for [`InboxEvent`]s; `101` carrying the ticket
 /// for the site's `Inbox` object.
 pub async fn inbox_socket<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
-    let agent = agent_socket(edge, req, now_ms).await?;
+    let (agent, session) = agent_socket(edge, req, now_ms).await?;
     Ok(HttpResponse {
-        inbox_upgrade: Some(Box::new(InboxTicket { agent_id: agent.id })),
+        inbox_upgrade: Some(Box::new(InboxTicket { agent_id: agent.id, session })),
         ..HttpResponse::empty(101, vec![])
     })
 }

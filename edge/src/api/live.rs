@@ -56,7 +56,10 @@ pub async fn visitor_ticket<S: ConversationStore>(
     let record = authorize_token(store, token, raw_id).await?;
     let after =
         cursor(req.query_param("after").as_deref()).map_err(|e| ApiError::invalid_field("after", e.to_string()))?;
-    Ok(LiveTicket { subscriber: Subscriber { conversation: record.id, watcher: Watcher::Visitor, agent: None }, after })
+    Ok(LiveTicket {
+        subscriber: Subscriber { conversation: record.id, watcher: Watcher::Visitor, agent: None, session: None },
+        after,
+    })
 }
 
 /// `GET /api/v1/conversations/{id}/live`: `101` carrying the ticket, which the Worker hands with

@@ -206,6 +206,8 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
             erasure::erase(edge, req).await
         }
         Route::AdminAddAgent => inbox::add_agent(edge, req, now_ms).await,
+        Route::AdminDisableAgent(id, disabled) => inbox::disable_agent(edge, req, &id, disabled).await,
+        Route::AdminEndSessions(id) => inbox::end_sessions(edge, req, &id).await,
         Route::InboxSignIn => inbox::sign_in(edge, req, now_ms).await,
         Route::InboxSignOut => inbox::sign_out(edge, req).await,
         Route::InboxMe => inbox::me(edge, req, now_ms).await,

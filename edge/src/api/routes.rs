@@ -35,6 +35,10 @@ pub enum Route {
     AdminErasures,
     /// `POST /api/v1/admin/agents`
     AdminAddAgent,
+    /// `POST /api/v1/admin/agents/{id}/disable` or `…/enable`: `true` disables
+    AdminDisableAgent(String, bool),
+    /// `DELETE /api/v1/admin/agents/{id}/sessions`: ends every session of an agent
+    AdminEndSessions(String),
     /// `POST /api/v1/inbox/session`
     InboxSignIn,
     /// `DELETE /api/v1/inbox/session`
@@ -86,6 +90,8 @@ impl Route {
             | Route::AdminActionTest(_)
             | Route::AdminErasures
             | Route::AdminAddAgent
+            | Route::AdminDisableAgent(..)
+            | Route::AdminEndSessions(_)
             | Route::InboxSignIn
             | Route::InboxSignOut
             | Route::InboxMe
@@ -128,6 +134,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),
         ["admin", "erasures"] if post => Ok(Route::AdminErasures),
         ["admin", "agents"] if post => Ok(Route::AdminAddAgent),
+        ["admin", "agents", id, "disable"] if post => Ok(Route::AdminDisableAgent(id.to_string(), true)),
+        ["admin", "agents", id, "enable"] if post => Ok(Route::AdminDisableAgent(id.to_string(), false)),
+        ["admin", "agents", id, "sessions"] if delete => Ok(Route::AdminEndSessions(id.to_string())),
         ["inbox", "session"] if post => Ok(Route::InboxSignIn),
         ["inbox", "session"] if delete => Ok(Route::InboxSignOut),
         ["inbox", "me"] if get => Ok(Route::InboxMe),
@@ -154,6 +163,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["admin", "conversations", _]
         | ["admin", "erasures"]
         | ["admin", "agents"]
+        | ["admin", "agents", _, "disable" | "enable" | "sessions"]
         | ["inbox", "session"]
         | ["inbox", "me"]
         | ["conversations", _, "live"]

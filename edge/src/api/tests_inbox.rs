@@ -141,3 +141,31 @@ fn guessing_from_one_address_does_not_lock_the_agent_out_from_another() {
     assert_eq!(from("2001:db8:7:7::99", PASSWORD), 429, "the attacker's /64 is locked, even with the password");
     assert_eq!(from("198.51.100.20", PASSWORD), 200, "the agent's own address still signs in");
 }
+
+#[test]
+fn the_owner_disables_an_agent_or_ends_their_sessions_and_every_session_ends_at_once() {
+    let w = World::with_site(super::tests::site());
+    let sam = json_of(&add_agent(&w, "sam@pinecone.example"));
+    let id = sam["id"].as_str().unwrap().to_string();
+    let signed = |now| cookie_of(&sign_in_at(&w, now, "sam@pinecone.example", PASSWORD, Some(SELF)));
+    let (laptop, phone) = (signed(NOW_MS), signed(NOW_MS + 1));
+    assert_eq!(me(&w, &[("cookie", &laptop)]).status, 200);
+    let admin = |method: &str, path: String| {
+        let bearer = format!("Bearer {ADMIN}");
+        w.respond_at(NOW_MS, &req(method, &path, &[("authorization", &bearer)], Value::Null))
+    };
+    assert_eq!(admin("DELETE", format!("/api/v1/admin/agents/{id}/sessions")).status, 200);
+    assert_eq!(me(&w, &[("cookie", &laptop)]).status, 401, "the lost laptop is signed out");
+    assert_eq!(me(&w, &[("cookie", &phone)]).status, 401, "and every other session");
+
+    let again = signed(NOW_MS + 2);
+    let off = admin("POST", format!("/api/v1/admin/agents/{id}/disable"));
+    assert_eq!((off.status, json_of(&off)["sessions_ended"].as_u64()), (200, Some(1)));
+    assert_eq!(me(&w, &[("cookie", &again)]).status, 401);
+    assert_eq!(sign_in_at(&w, NOW_MS, "sam@pinecone.example", PASSWORD, Some(SELF)).status, 401, "cannot sign in");
+    assert_eq!(admin("POST", format!("/api/v1/admin/agents/{id}/enable")).status, 200);
+    assert_eq!(sign_in_at(&w, NOW_MS, "sam@pinecone.example", PASSWORD, Some(SELF)).status, 200);
+    assert_eq!(admin("POST", "/api/v1/admin/agents/aNobody/disable".into()).status, 404);
+    let no_token = req("POST", &format!("/api/v1/admin/agents/{id}/disable"), &[], Value::Null);
+    assert_eq!(w.respond_at(NOW_MS, &no_token).status, 401, "the admin token only");
+}

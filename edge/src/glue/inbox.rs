@@ -7,7 +7,8 @@
 //! carrying the agent the API checked) and `/publish`.
 
 use crate::api::inbox_conversations::InboxTicket;
-use crate::live::inbox::{fan_out_inbox, InboxSocket, INBOX_OBJECT, MAX_INBOX_SOCKETS};
+use crate::live::inbox::{fan_out_inbox, may_accept_inbox, InboxSocket, InboxSubscriber, INBOX_OBJECT};
+use crate::live::sessions::{ended, CLOSE_SESSION_ENDED};
 use shared::inbox::InboxEvent;
 use shared::live::{CLOSE_POLICY, LIVE_PROTOCOL};
 use worker::{
@@ -17,14 +18,25 @@ use worker::{
 
 /// Header carrying the checked agent id from the Worker to the object.
 const AGENT_HEADER: &str = "x-switchboard-agent";
+/// Header carrying the hash of the agent's session, checked again before every push.
+const SESSION_HEADER: &str = "x-switchboard-session";
 
 /// The site's inbox sockets.
 #[durable_object]
 pub struct Inbox {
     state: State,
+    env: Env,
 }
 
 struct Tab(WebSocket);
+
+impl Tab {
+    /// Who holds it (`None` for a socket an older release attached only an agent id to: it is
+    /// closed at the next push, and the tab reconnects).
+    fn subscriber(&self) -> Option<InboxSubscriber> {
+        self.0.deserialize_attachment().ok().flatten()
+    }
+}
 
 impl InboxSocket for Tab {
     fn send_text(&self, text: &str) -> bool {
@@ -34,10 +46,13 @@ impl InboxSocket for Tab {
 
 impl Inbox {
     fn open_socket(&self, req: &Request) -> Result<Response> {
-        let Some(agent_id) = req.headers().get(AGENT_HEADER)? else {
+        let (Some(agent_id), Some(session)) = (req.headers().get(AGENT_HEADER)?, req.headers().get(SESSION_HEADER)?)
+        else {
             return Response::error("the inbox socket needs the Worker's ticket", 400);
         };
-        if self.state.get_websockets().len() >= MAX_INBOX_SOCKETS {
+        let held: Vec<String> =
+            self.state.get_websockets().into_iter().filter_map(|ws| Tab(ws).subscriber()).map(|s| s.agent_id).collect();
+        if !may_accept_inbox(&held, &agent_id) {
             let refused = crate::api::ApiError::new(
                 shared::ErrorCode::TooManySockets,
                 "the inbox holds as many live sockets as it can",
@@ -46,7 +61,7 @@ impl Inbox {
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_web_socket(&pair.server);
-        pair.server.serialize_attachment(&agent_id)?;
+        pair.server.serialize_attachment(&InboxSubscriber { agent_id, session })?;
         pair.server.send_with_str(serde_json::to_string(&InboxEvent::Ready)?)?;
         let headers = Headers::new();
         headers.set("sec-websocket-protocol", LIVE_PROTOCOL)?;
@@ -56,13 +71,30 @@ impl Inbox {
     async fn push(&self, mut req: Request) -> Result<Response> {
         let event: InboxEvent = req.json().await?;
         let tabs: Vec<Tab> = self.state.get_websockets().into_iter().map(Tab).collect();
-        Response::from_json(&serde_json::json!({ "sent": fan_out_inbox(&event, &tabs) }))
+        // Every socket's session first: a signed-out, expired, disabled or revoked agent's tabs
+        // are closed and hear nothing more.
+        let subscribers: Vec<Option<InboxSubscriber>> = tabs.iter().map(Tab::subscriber).collect();
+        let sessions: Vec<Option<&str>> =
+            subscribers.iter().map(|s| Some(s.as_ref().map_or("", |s| s.session.as_str()))).collect();
+        let now_ms = js_sys::Date::now() as u64;
+        let gone = ended(&super::d1::D1Store::on(self.env.d1("DB")?), &sessions, now_ms)
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let mut live = Vec::new();
+        for (tab, gone) in tabs.into_iter().zip(gone) {
+            if gone {
+                let _ = tab.0.close(Some(CLOSE_SESSION_ENDED), Some("the agent's session ended"));
+            } else {
+                live.push(tab);
+            }
+        }
+        Response::from_json(&serde_json::json!({ "sent": fan_out_inbox(&event, &live) }))
     }
 }
 
 impl DurableObject for Inbox {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -96,6 +128,7 @@ pub async fn connect(namespace: &worker::ObjectNamespace, ticket: &InboxTicket) 
     let headers = Headers::new();
     headers.set("upgrade", "websocket")?;
     headers.set(AGENT_HEADER, &ticket.agent_id)?;
+    headers.set(SESSION_HEADER, &ticket.session)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
     stub.fetch_with_request(Request::new_with_init("https://inbox/connect", &init)?).await

@@ -24,9 +24,10 @@ use crate::api::http::Publish;
 use crate::api::live::LiveTicket;
 use crate::api::routes::Route;
 use crate::limits::leasing::{Leases, Leasing};
+use crate::live::sessions::{ended, CLOSE_SESSION_ENDED};
 use crate::live::{
-    command_event, fan_out, last_message, push_stored, resume, visible_to, InOrder, Recent, Socket, Subscriber,
-    MAX_SOCKETS,
+    command_event, fan_out, last_message, may_accept, push_stored, resume, visible_to, InOrder, Recent, Socket,
+    Subscriber, TYPING_EVERY_MS,
 };
 use crate::store::object::ObjectStore;
 use crate::store::replica::Replica;
@@ -79,9 +80,12 @@ pub struct Conversation {
     windows: LocalLimiter,
     /// Hits of the visitor's address taken ahead from the `Limits` object.
     leases: Leases,
+    /// When a "typing" notice was last passed on, by watcher (visitor, agent), Unix ms.
+    typed_at: Cell<(u64, u64)>,
 }
 
 /// A hibernatable socket as the fan-out sees it.
+#[derive(Clone)]
 struct Held(WebSocket);
 
 impl Socket for Held {
@@ -200,7 +204,9 @@ impl Conversation {
 
     /// Opens a live socket the API checked: sends what the client missed, then what comes.
     async fn accept(&self, store: &Stores<'_>, ticket: &LiveTicket) -> Result<Response> {
-        if self.state.get_websockets().len() >= MAX_SOCKETS {
+        let held: Vec<_> =
+            self.state.get_websockets().into_iter().filter_map(|ws| Held(ws).subscriber().map(|s| s.watcher)).collect();
+        if !may_accept(&held, ticket.subscriber.watcher) {
             return error(shared::ErrorCode::TooManySockets, "this conversation holds as many live sockets as it can");
         }
         let conversation = ticket.subscriber.conversation.clone();
@@ -257,7 +263,11 @@ impl Conversation {
 
     /// Pushes what a request stored (and its other events) to the sockets, in stored order.
     async fn push(&self, store: &Stores<'_>, publish: Publish) {
-        let held = || -> Vec<Held> { self.state.get_websockets().into_iter().map(Held).collect() };
+        let refused = self.close_ended_sessions().await;
+        let held = || -> Vec<Held> {
+            let open = self.state.get_websockets().into_iter().map(Held);
+            open.filter(|h| !h.subscriber().and_then(|s| s.session).is_some_and(|s| refused.contains(&s))).collect()
+        };
         let sockets = held();
         let mut messages = Vec::new();
         for event in publish.events {
@@ -284,6 +294,59 @@ impl Conversation {
         if let Err(e) = pushed {
             // The messages are stored; the next publish or a socket's resume brings them.
             worker::console_error!("reading what to push failed: {e}");
+        }
+    }
+
+    /// Closes the agents' sockets whose session has ended (signed out, expired, disabled,
+    /// revoked), checked with D1 before anything more is sent; answers the sessions refused
+    /// (ended, or unchecked when D1 failed: then nothing is sent to them, but they stay open).
+    async fn close_ended_sessions(&self) -> Vec<String> {
+        let sockets: Vec<Held> = self.state.get_websockets().into_iter().map(Held).collect();
+        let sessions: Vec<Option<String>> = sockets.iter().map(|h| h.subscriber().and_then(|s| s.session)).collect();
+        if sessions.iter().all(Option::is_none) {
+            return Vec::new();
+        }
+        let held: Vec<Option<&str>> = sessions.iter().map(Option::as_deref).collect();
+        let now_ms = js_sys::Date::now() as u64;
+        let verdict = match self.env.d1("DB") {
+            Ok(db) => ended(&super::d1::D1Store::on(db), &held, now_ms).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match verdict {
+            Ok(gone) => {
+                let mut refused = Vec::new();
+                for ((socket, session), gone) in sockets.iter().zip(&sessions).zip(gone) {
+                    if let (true, Some(session)) = (gone, session) {
+                        let _ = socket.0.close(Some(CLOSE_SESSION_ENDED), Some("the agent's session ended"));
+                        refused.push(session.clone());
+                    }
+                }
+                refused
+            }
+            Err(e) => {
+                worker::console_error!("checking agents' sessions failed; nothing goes to their sockets: {e}");
+                sessions.into_iter().flatten().collect()
+            }
+        }
+    }
+
+    /// Whether a "typing" notice from this watcher may be passed on now (at most one per
+    /// [`TYPING_EVERY_MS`] per kind of watcher; "stopped typing" always may).
+    fn typing_allowed(&self, event: &LiveEvent) -> bool {
+        let now = js_sys::Date::now() as u64;
+        let (visitor, agent) = self.typed_at.get();
+        match event {
+            LiveEvent::VisitorTyping { typing: true } if now < visitor + TYPING_EVERY_MS => false,
+            LiveEvent::AgentTyping { typing: true, .. } if now < agent + TYPING_EVERY_MS => false,
+            LiveEvent::VisitorTyping { .. } => {
+                self.typed_at.set((now, agent));
+                true
+            }
+            LiveEvent::AgentTyping { .. } => {
+                self.typed_at.set((visitor, now));
+                true
+            }
+            _ => true,
         }
     }
 
@@ -352,6 +415,7 @@ impl DurableObject for Conversation {
             alarm_set: Cell::new(false),
             windows,
             leases: Leases::default(),
+            typed_at: Cell::new((0, 0)),
         }
     }
 
@@ -390,7 +454,21 @@ impl DurableObject for Conversation {
         };
         match command_event(&subscriber, &frame) {
             Ok(event) => {
-                let sockets: Vec<Held> = self.state.get_websockets().into_iter().map(Held).collect();
+                if !self.typing_allowed(&event) {
+                    return Ok(());
+                }
+                // The sender's session too: a signed-out agent's socket says nothing more.
+                let refused = self.close_ended_sessions().await;
+                if subscriber.session.is_some_and(|s| refused.contains(&s)) {
+                    return Ok(());
+                }
+                let sockets: Vec<Held> = self
+                    .state
+                    .get_websockets()
+                    .into_iter()
+                    .map(Held)
+                    .filter(|h| !h.subscriber().and_then(|s| s.session).is_some_and(|s| refused.contains(&s)))
+                    .collect();
                 fan_out(&subscriber.conversation, &event, &sockets);
                 Ok(())
             }

@@ -4,8 +4,9 @@
 
 use crate::api::HttpRequest;
 
-/// The cookie's name.
-pub const COOKIE: &str = "sb_agent";
+/// The cookie's name. `__Host-`: the browser takes it only with `Secure`, `Path=/` and no
+/// `Domain`, so no other host (a sibling subdomain) can set or overwrite the agent's session.
+pub const COOKIE: &str = "__Host-sb_agent";
 /// How long a session lasts: a working day.
 pub const SESSION_MS: u64 = 12 * 60 * 60 * 1000;
 
@@ -69,11 +70,13 @@ mod tests {
     #[test]
     fn the_cookie_is_http_only_secure_and_strict() {
         let c = set_cookie("t0k");
-        assert!(c.starts_with("sb_agent=t0k;") && c.contains("HttpOnly") && c.contains("Secure"));
+        assert!(c.starts_with("__Host-sb_agent=t0k;") && c.contains("HttpOnly") && c.contains("Secure"));
+        assert!(c.contains("Path=/;") && !c.contains("Domain"), "what the __Host- prefix needs: {c}");
         assert!(c.contains("SameSite=Strict"), "{c}");
-        assert_eq!(token(&req("GET", &[("cookie", "a=1; sb_agent=t0k; b=2")])), Some("t0k"));
+        assert_eq!(token(&req("GET", &[("cookie", "a=1; __Host-sb_agent=t0k; b=2")])), Some("t0k"));
+        assert_eq!(token(&req("GET", &[("cookie", "sb_agent=t0k")])), None, "only the prefixed cookie counts");
         assert_eq!(token(&req("GET", &[("authorization", "Bearer t0k")])), None, "a bearer token is not a session");
-        assert_eq!(token(&req("GET", &[("cookie", "sb_agent=")])), None);
+        assert_eq!(token(&req("GET", &[("cookie", "__Host-sb_agent=")])), None);
     }
 
     #[test]

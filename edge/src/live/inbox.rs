@@ -8,6 +8,25 @@ use shared::inbox::InboxEvent;
 /// Most inbox sockets the site's object holds (agents' tabs); more are refused.
 pub const MAX_INBOX_SOCKETS: usize = 500;
 
+/// Most inbox sockets one agent holds (their tabs): one agent's tab opening sockets in a loop
+/// cannot fill the site's share.
+pub const MAX_INBOX_SOCKETS_PER_AGENT: usize = 20;
+
+/// What an inbox socket carries (its attachment): the agent, and the SHA-256 of the session it
+/// was opened under (checked before every push: `live::sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InboxSubscriber {
+    /// The agent's id.
+    pub agent_id: String,
+    /// The session's hash.
+    pub session: String,
+}
+
+/// Whether one more socket for `agent_id` fits beside the sockets held (by agent).
+pub fn may_accept_inbox(held: &[String], agent_id: &str) -> bool {
+    held.len() < MAX_INBOX_SOCKETS && held.iter().filter(|a| *a == agent_id).count() < MAX_INBOX_SOCKETS_PER_AGENT
+}
+
 /// The name of the site's one `Inbox` object (a Worker serves one site).
 pub const INBOX_OBJECT: &str = "inbox";
 
@@ -38,6 +57,13 @@ mod tests {
             }
             self.0
         }
+    }
+
+    #[test]
+    fn one_agent_cannot_fill_the_sites_inbox_sockets() {
+        let mine = vec!["sam".to_string(); MAX_INBOX_SOCKETS_PER_AGENT];
+        assert!(!may_accept_inbox(&mine, "sam"));
+        assert!(may_accept_inbox(&mine, "kim"));
     }
 
     #[test]

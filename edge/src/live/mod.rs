@@ -5,6 +5,7 @@
 //! the conversation store (D1), which is the one record of what was said.
 
 pub mod inbox;
+pub mod sessions;
 
 use crate::store::{ConversationStore, StoreError};
 use serde::{Deserialize, Serialize};
@@ -36,11 +37,29 @@ pub struct Subscriber {
     /// published with this name, which the socket itself cannot claim).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<Box<shared::live::Agent>>,
+    /// The SHA-256 of the session an agent's socket was opened under (agents' sockets only): it
+    /// is checked before every push and frame, and the socket closes when the session ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 /// Most sockets one conversation holds at once (a visitor's tabs and every agent watching);
 /// more are refused, so one conversation cannot pin unbounded memory in its object.
 pub const MAX_SOCKETS: usize = 200;
+
+/// Most of those a visitor's token may hold: the rest are kept for the agents who watch, so a
+/// visitor opening sockets in a loop cannot shut the team out of the conversation.
+pub const MAX_VISITOR_SOCKETS: usize = 20;
+
+/// Whether one more socket for `watcher` fits beside the `held` ones (by who holds each).
+pub fn may_accept(held: &[Watcher], watcher: Watcher) -> bool {
+    let visitors = held.iter().filter(|w| **w == Watcher::Visitor).count();
+    held.len() < MAX_SOCKETS && (watcher == Watcher::Agent || visitors < MAX_VISITOR_SOCKETS)
+}
+
+/// Least time between two "typing" notices one conversation passes on from a visitor's or an
+/// agent's socket, ms: clients send one every few seconds while typing; more is noise or abuse.
+pub const TYPING_EVERY_MS: u64 = 1_000;
 
 /// Whether a watcher may see an event: visitors see messages, agents joining and agents typing;
 /// agents see everything, the visitor typing too.
@@ -319,6 +338,16 @@ pub fn cursor(raw: Option<&str>) -> Result<Option<MessageId>, shared::IdError> {
 mod tests {
     use super::*;
     use shared::live::Agent;
+
+    #[test]
+    fn a_visitor_cannot_take_the_sockets_agents_need() {
+        let visitors = vec![Watcher::Visitor; MAX_VISITOR_SOCKETS];
+        assert!(!may_accept(&visitors, Watcher::Visitor), "the visitor's share is full");
+        assert!(may_accept(&visitors, Watcher::Agent), "an agent still gets in");
+        let full = vec![Watcher::Agent; MAX_SOCKETS];
+        assert!(!may_accept(&full, Watcher::Agent));
+        assert!(may_accept(&[], Watcher::Visitor));
+    }
     use shared::Author;
     use std::cell::RefCell;
 
@@ -362,7 +391,7 @@ mod tests {
         fn of(conversation: &str, watcher: Watcher) -> Self {
             let conversation = ConversationId::parse(conversation).unwrap();
             Self {
-                subscriber: Some(Subscriber { conversation, watcher, agent: None }),
+                subscriber: Some(Subscriber { conversation, watcher, agent: None, session: None }),
                 open: true,
                 got: RefCell::default(),
             }
@@ -420,7 +449,7 @@ mod tests {
 
     fn held_by(watcher: Watcher, agent: Option<&str>) -> Subscriber {
         let agent = agent.map(|name| Box::new(Agent::named(name).unwrap()));
-        Subscriber { conversation: ConversationId::parse("c1").unwrap(), watcher, agent }
+        Subscriber { conversation: ConversationId::parse("c1").unwrap(), watcher, agent, session: None }
     }
 
     #[test]

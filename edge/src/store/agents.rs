@@ -91,4 +91,12 @@ pub trait AgentStore {
     async fn session_agent(&self, token_hash: &str, now_ms: u64) -> Result<Option<Agent>, StoreError>;
     /// Closes a session (signing out); unknown hashes are ignored.
     async fn close_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Of these session hashes, those still open and unexpired at `now_ms` whose agent is not
+    /// disabled (what a live socket opened under a session checks on every push and frame).
+    async fn live_sessions(&self, token_hashes: &[String], now_ms: u64) -> Result<Vec<String>, StoreError>;
+    /// Disables or enables an agent; false when there is no such agent. A disabled agent's
+    /// sessions open nothing (`session_agent`, `live_sessions`).
+    async fn set_disabled(&self, agent_id: &str, disabled: bool) -> Result<bool, StoreError>;
+    /// Ends every session of an agent; answers how many there were.
+    async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError>;
 }

@@ -33,6 +33,7 @@ contract!(
     an_agent_is_found_by_email_in_any_ascii_case_and_emails_are_unique,
     a_session_opens_its_agent_until_it_expires_or_closes,
     a_disabled_account_opens_nothing,
+    live_sessions_end_with_sign_out_expiry_disabling_and_revocation,
     a_conversation_reads_back_as_created,
     saving_state_keeps_what_the_agent_learned_and_nothing_else,
     a_visitor_message_is_stored_once_per_client_id,
@@ -667,6 +668,30 @@ fn a_disabled_account_opens_nothing<S: Stores>(store: &S) {
     block_on(store.open_session("h1", "a1", T0, T0 + 1000)).unwrap();
     assert_eq!(block_on(store.session_agent("h1", T0)).unwrap(), None);
     assert!(block_on(store.account_by_email("off@pinecone.example")).unwrap().unwrap().disabled);
+}
+
+fn live_sessions_end_with_sign_out_expiry_disabling_and_revocation<S: Stores>(store: &S) {
+    block_on(store.add_agent(&account("a1", "ana@pinecone.example", Role::Agent), T0)).unwrap();
+    block_on(store.add_agent(&account("a2", "ben@pinecone.example", Role::Agent), T0)).unwrap();
+    for (hash, agent, until) in [("h1", "a1", T0 + 1000), ("h2", "a1", T0 + 5000), ("h3", "a2", T0 + 5000)] {
+        block_on(store.open_session(hash, agent, T0, until)).unwrap();
+    }
+    let all: Vec<String> = ["h1", "h2", "h3", "h9"].map(String::from).to_vec();
+    let live = |now| {
+        let mut l = block_on(store.live_sessions(&all, now)).unwrap();
+        l.sort();
+        l
+    };
+    assert_eq!(live(T0), ["h1", "h2", "h3"], "an unknown hash is not live");
+    assert_eq!(live(T0 + 1000), ["h2", "h3"], "expired");
+    block_on(store.close_session("h3")).unwrap();
+    assert_eq!(live(T0), ["h1", "h2"], "signed out");
+    assert!(block_on(store.set_disabled("a1", true)).unwrap());
+    assert!(live(T0).is_empty(), "disabled: every session of the agent");
+    assert!(!block_on(store.set_disabled("nobody", true)).unwrap());
+    assert!(block_on(store.set_disabled("a1", false)).unwrap());
+    assert_eq!(block_on(store.end_sessions("a1")).unwrap(), 2, "revoked");
+    assert!(live(T0).is_empty());
 }
 
 // The inbox.

@@ -258,6 +258,32 @@ impl AgentStore for MemoryStore {
         self.sessions.borrow_mut().retain(|(h, _, _)| h != token_hash);
         Ok(())
     }
+
+    async fn live_sessions(&self, token_hashes: &[String], now_ms: u64) -> Result<Vec<String>, StoreError> {
+        let agents = self.agents.borrow();
+        let enabled = |id: &str| agents.iter().any(|a| a.agent.id == id && !a.disabled);
+        Ok(self
+            .sessions
+            .borrow()
+            .iter()
+            .filter(|(h, agent, exp)| *exp > now_ms && enabled(agent) && token_hashes.contains(h))
+            .map(|(h, _, _)| h.clone())
+            .collect())
+    }
+
+    async fn set_disabled(&self, agent_id: &str, disabled: bool) -> Result<bool, StoreError> {
+        let mut agents = self.agents.borrow_mut();
+        let Some(account) = agents.iter_mut().find(|a| a.agent.id == agent_id) else { return Ok(false) };
+        account.disabled = disabled;
+        Ok(true)
+    }
+
+    async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError> {
+        let mut sessions = self.sessions.borrow_mut();
+        let before = sessions.len();
+        sessions.retain(|(_, agent, _)| agent != agent_id);
+        Ok((before - sessions.len()) as u32)
+    }
 }
 
 impl ErasureStore for MemoryStore {

@@ -224,4 +224,13 @@ impl<L: SqlPort, R: SqlPort> AgentStore for ObjectStore<'_, L, R> {
     async fn close_session(&self, token_hash: &str) -> Result<(), StoreError> {
         self.index.close_session(token_hash).await
     }
+    async fn live_sessions(&self, token_hashes: &[String], now_ms: u64) -> Result<Vec<String>, StoreError> {
+        self.index.live_sessions(token_hashes, now_ms).await
+    }
+    async fn set_disabled(&self, agent_id: &str, disabled: bool) -> Result<bool, StoreError> {
+        self.index.set_disabled(agent_id, disabled).await
+    }
+    async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError> {
+        self.index.end_sessions(agent_id).await
+    }
 }

@@ -230,7 +230,8 @@ impl<'a, L: LocalSql, R: SqlPort> Replica<'a, L, R> {
             if self.erased_in_index(conversation).await? {
                 self.forget().await?;
                 let id = SqlValue::text(conversation.as_str());
-                let confirm = format!("UPDATE erased_conversations SET forgotten_at_ms = {} WHERE id = ?1", super::sql::NOW_MS);
+                let confirm =
+                    format!("UPDATE erased_conversations SET forgotten_at_ms = {} WHERE id = ?1", super::sql::NOW_MS);
                 self.remote.run(&Query::new(confirm, vec![id])).await?;
                 return Ok(false);
             }

@@ -102,4 +102,50 @@ impl<P: SqlPort> AgentStore for SqlStore<P> {
             .await?;
         Ok(())
     }
+
+    async fn live_sessions(&self, token_hashes: &[String], now_ms: u64) -> Result<Vec<String>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            token_hash: String,
+        }
+        let mut live = Vec::new();
+        // At most 90 per statement: D1 binds at most 100 values.
+        for chunk in token_hashes.chunks(90) {
+            let mut args = vec![SqlValue::int(now_ms)];
+            args.extend(chunk.iter().map(|h| SqlValue::text(h)));
+            let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("?{i}")).collect();
+            let rows: Vec<Row> = self
+                .db
+                .all(&Query::new(
+                    format!(
+                        "SELECT s.token_hash FROM agent_sessions s JOIN agents a ON a.id = s.agent_id \
+                         WHERE s.expires_at_ms > ?1 AND a.disabled = 0 AND s.token_hash IN ({})",
+                        marks.join(", ")
+                    ),
+                    args,
+                ))
+                .await?;
+            live.extend(rows.into_iter().map(|r| r.token_hash));
+        }
+        Ok(live)
+    }
+
+    async fn set_disabled(&self, agent_id: &str, disabled: bool) -> Result<bool, StoreError> {
+        let written = self
+            .db
+            .run(&Query::new(
+                "UPDATE agents SET disabled = ?2 WHERE id = ?1",
+                vec![SqlValue::text(agent_id), SqlValue::Integer(i64::from(disabled))],
+            ))
+            .await?;
+        Ok(written.changes.unwrap_or(0) > 0)
+    }
+
+    async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError> {
+        let written = self
+            .db
+            .run(&Query::new("DELETE FROM agent_sessions WHERE agent_id = ?1", vec![SqlValue::text(agent_id)]))
+            .await?;
+        Ok(written.changes.unwrap_or(0) as u32)
+    }
 }
