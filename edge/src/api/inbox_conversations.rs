@@ -6,6 +6,7 @@
 //! ([`InboxStore::move_conversation`]); when it finds the conversation moved on, the answer says
 //! what it is now.
 
+use super::conversations::take_or_refuse;
 use super::error::ApiError;
 use super::exchange::{store_once, Stored};
 use super::http::{HttpRequest, HttpResponse, Publish};
@@ -16,6 +17,7 @@ use crate::actions::execute::{ActionRun, RunStatus};
 use crate::actions::runner::{verification_ttl_ms, RunDeps};
 use crate::handoff::summary::summarize;
 use crate::inbox::session;
+use crate::limits::keys;
 use crate::live::{cursor, Subscriber, Watcher};
 use crate::store::inbox::{InboxStore, Move, NewNote, MAX_LIST};
 use crate::store::{ActionLogStore, Agent, ConversationRecord, ConversationStore, HandoffRecord, NewMessage, Role};
@@ -420,6 +422,7 @@ async fn reply<D: ApiDeps>(
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
     let text = trimmed_text(&body.text, MAX_MESSAGE_CHARS)?;
     require_assignee(agent, record, "reply to")?;
+    take_or_refuse(edge, &keys::agent_write(&agent.id), now_ms).await?;
     let message = agent_message(edge, agent, text.to_string(), Some(client_id.to_string()), now_ms);
     // The same idempotent insert as a visitor's message: one row per client id, even when racing.
     let (status, stored) = match store_once(edge.store(), &record.id, &message).await? {
@@ -454,6 +457,7 @@ async fn note<D: ApiDeps>(
 ) -> Result<HttpResponse, ApiError> {
     let body: NoteRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let text = trimmed_text(&body.text, MAX_NOTE_CHARS)?;
+    take_or_refuse(edge, &keys::agent_write(&agent.id), now_ms).await?;
     let note = NewNote {
         id: format!("n{}", random_text(edge.entropy(), 12)),
         author: agent_ref(agent),

@@ -516,3 +516,27 @@ fn the_detail_holds_identity_attributes_summary_and_redacted_runs() {
     assert_eq!(detail["messages"].as_array().unwrap().len(), 5, "{detail}");
     assert_eq!(code(&as_agent(&w, &sam, "GET", "/api/v1/inbox/conversations/c%27", "")).0, 404);
 }
+
+#[test]
+fn an_agents_replies_and_notes_are_rate_limited() {
+    let w = world();
+    let sam = agent(&w, "Sam Rivera", "agent");
+    let kim = agent(&w, "Kim Lee", "agent");
+    let (id, _) = handed_off(&w);
+    act(&w, &sam, &id, "claim", "");
+    let limit = crate::limits::keys::AGENT_WRITES_PER_MINUTE as usize;
+    let statuses: Vec<u16> = (0..limit + 2)
+        .map(|i| {
+            let (what, body) = if i % 2 == 0 {
+                ("messages", json!({"text": format!("reply {i}"), "client_message_id": format!("r{i}")}))
+            } else {
+                ("notes", json!({"text": format!("note {i}")}))
+            };
+            act(&w, &sam, &id, what, &body.to_string()).status
+        })
+        .collect();
+    assert!(statuses[..limit].iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(&statuses[limit..], [429, 429], "a scripted session cannot flood the visitor");
+    let note = act(&w, &kim, &id, "notes", &json!({"text": "Kim's own limit"}).to_string());
+    assert_eq!(note.status, 201, "another agent is not limited by Sam's writes");
+}

@@ -141,6 +141,15 @@ pub fn other_request(limits: &VisitorLimits, ip: Option<&str>, kind: &str) -> Ve
     }]
 }
 
+/// Replies and notes one agent writes per minute: far above anyone typing, and a stolen or
+/// scripted session cannot flood a visitor or the notes.
+pub const AGENT_WRITES_PER_MINUTE: u32 = 60;
+
+/// An agent's reply or note: per agent, per minute.
+pub fn agent_write(agent_id: &str) -> Vec<Limit> {
+    vec![Limit { key: format!("agent:{agent_id}:writes"), max: AGENT_WRITES_PER_MINUTE, window_ms: MINUTE_MS }]
+}
+
 /// Whether a refused key is a wrong-code limit (the visitor is told differently).
 pub fn is_failed_checks(key: &str) -> bool {
     key.starts_with("failed-checks:")
