@@ -25,6 +25,9 @@ fn main() {
         }
         process::exit(1);
     });
+    for warning in bundle.warnings() {
+        println!("cargo:warning={}: {warning}", dir.display());
+    }
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let zone = bundle.agent.handoff.as_ref().and_then(|h| h.office_hours.as_ref()).map(|o| o.time_zone.as_str());
     let tzif: &[u8] = match zone {

@@ -457,8 +457,16 @@ pub struct SummaryIdentity {
     pub email: Option<String>,
     /// The lead name.
     pub name: Option<String>,
-    /// How the host page signed it: `none`, `user_hash` or `jwt`.
+    /// How the host page signed the user id, at this moment (an expired token signs nothing):
+    /// `none`, `user_hash` or `jwt`.
     pub signed: String,
+    /// Whether the email is the host page's signed word (a valid JWT's `email`); otherwise it was
+    /// typed in the chat or given by the page unsigned.
+    #[serde(default)]
+    pub email_signed: bool,
+    /// Whether the name is the host page's signed word (a valid JWT's `name`).
+    #[serde(default)]
+    pub name_signed: bool,
     /// Whether a one-time-code verification holds for this email.
     pub verified: bool,
 }

@@ -603,6 +603,44 @@ impl SiteBundle {
         }
     }
 
+    /// What builds but deserves the owner's eye: an action that requires a verified identity
+    /// yet sends a value no signature covers (`{{conversation.attributes.*}}`, which the page and
+    /// the visitor's browser set; `{{lead.name}}` unless a JWT signs it). The build prints these.
+    pub fn warnings(&self) -> Vec<SiteError> {
+        use crate::template::TemplateVar;
+        let mut out = Vec::new();
+        for def in &self.actions {
+            if !def.http().is_some_and(|h| h.requires_verified_identity) {
+                continue;
+            }
+            let mut unsigned: Vec<String> = Vec::new();
+            for (_, text) in def.templates() {
+                let Ok(template) = crate::template::Template::parse(&text) else { continue };
+                for var in template.variables() {
+                    let signed_name = self.agent.identity.method == IdentityMethod::Jwt;
+                    let open =
+                        matches!(var, TemplateVar::Attribute(_)) || (*var == TemplateVar::LeadName && !signed_name);
+                    if open && !unsigned.contains(&var.to_string()) {
+                        unsigned.push(var.to_string());
+                    }
+                }
+            }
+            if !unsigned.is_empty() {
+                out.push(err(
+                    "actions/*.json",
+                    Some("requires_verified_identity"),
+                    format!(
+                        "action '{}' requires a verified identity but also sends {}, which no signature covers: \
+                         the visitor can set it; do not let the API trust it",
+                        def.name,
+                        unsigned.iter().map(|v| format!("{{{{{v}}}}}")).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
     /// An action by its slug (callers check `enabled`; the guard refuses disabled ones).
     pub fn action(&self, slug: &str) -> Option<&ActionDef> {
         self.actions.iter().find(|a| a.slug == slug)
@@ -1326,6 +1364,25 @@ synonyms = { btc = ["bitcoin"] }
         let wrong_kind = fixed.replace("action = \"Status Page\"", "action = \"send-code\"");
         let errors = SiteBundle::from_dir_files(&wrong_kind, &[], &actions).unwrap_err();
         assert!(errors[0].message.starts_with("no button action called \"send-code\""), "{}", errors[0]);
+    }
+
+    #[test]
+    fn an_identity_action_sending_values_no_signature_covers_is_warned_of() {
+        let action = r#"{"name":"Plan Upgrade","type":"http","method":"POST","scope":"write",
+            "url":"https://api.example.com/upgrade/{{conversation.user_id}}","requires_verified_identity":true,
+            "body":{"plan":"{{conversation.attributes.plan}}","name":"{{lead.name}}"}}"#;
+        let files = [("actions/upgrade.json".to_string(), action.to_string())];
+        let agent = format!("{AGENT}\n[actions]\nallowed_hosts = [\"api.example.com\"]\n");
+        let warnings = SiteBundle::from_dir_files(&agent, &[], &files).unwrap().warnings();
+        assert_eq!(warnings.len(), 1);
+        let message = &warnings[0].message;
+        assert!(message.contains("{{conversation.attributes.plan}}") && message.contains("{{lead.name}}"), "{message}");
+        let jwt = format!("{agent}[identity]\nmethod = \"jwt\"\n");
+        let warnings = SiteBundle::from_dir_files(&jwt, &[], &files).unwrap().warnings();
+        assert!(!warnings[0].message.contains("lead.name"), "a JWT signs the name: {}", warnings[0].message);
+        let plain = action.replace(r#""requires_verified_identity":true,"#, "");
+        let files = [("actions/upgrade.json".to_string(), plain)];
+        assert!(SiteBundle::from_dir_files(&agent, &[], &files).unwrap().warnings().is_empty());
     }
 
     #[test]

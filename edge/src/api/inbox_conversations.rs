@@ -23,7 +23,7 @@ use crate::store::inbox::{InboxStore, Move, NewNote, MAX_LIST};
 use crate::store::{ActionLogStore, Agent, ConversationRecord, ConversationStore, HandoffRecord, NewMessage, Role};
 use crate::token::{hash_token, random_text};
 use shared::api::ErrorCode;
-use shared::handoff::{ConversationStatus, HandoffReason, SummaryIdentity};
+use shared::handoff::{ConversationStatus, HandoffReason};
 use shared::inbox::{
     AgentList, AgentRef, AssignRequest, ConversationDetail, ConversationList, InboxEvent, InboxView, NoteRequest,
     ReplyRequest, ResolveRequest, RunRecord,
@@ -171,17 +171,7 @@ async fn detail<D: ApiDeps>(
     Ok(ConversationDetail {
         conversation,
         messages: store.messages(&record.id).await?,
-        identity: SummaryIdentity {
-            user_id: record.user_id.clone(),
-            email: record.lead.email.clone(),
-            name: record.lead.name.clone(),
-            signed: match record.identity_verified(now_ms) {
-                true => record.identity.as_str().unwrap_or("none"),
-                false => "none",
-            }
-            .to_string(),
-            verified: record.verified_at(now_ms, verification_ttl_ms(edge.site())),
-        },
+        identity: record.identity_now(now_ms, verification_ttl_ms(edge.site())),
         attributes: record.attributes.clone(),
         reason: record.handoff.as_ref().map(|h| h.reason.clone()),
         summary: record.handoff.as_ref().map(|h| h.summary.clone()),
@@ -354,8 +344,8 @@ async fn take_over_record<D: ApiDeps>(
 ) -> Result<HandoffRecord, ApiError> {
     let messages = edge.store().recent_messages(&record.id, SUMMARY_MESSAGES).await?;
     let reason = HandoffReason::AgentTookOver { agent: agent.name.clone() };
-    let verified = record.verified_at(now_ms, verification_ttl_ms(edge.site()));
-    let summary = summarize(edge.site(), record, &messages, &reason, verified);
+    let identity = record.identity_now(now_ms, verification_ttl_ms(edge.site()));
+    let summary = summarize(edge.site(), record, &messages, &reason, identity);
     let seq = record.handoff.as_ref().map_or(0, |h| h.seq) + 1;
     Ok(HandoffRecord { seq, at_ms: now_ms, reason, summary, noticed: true })
 }

@@ -504,7 +504,8 @@ fn the_detail_holds_identity_attributes_summary_and_redacted_runs() {
     let detail = json_of(&as_agent(&w, &sam, "GET", &format!("/api/v1/inbox/conversations/{id}"), ""));
     assert_eq!(
         detail["identity"],
-        json!({"user_id": "u7", "email": "ana@example.com", "name": "Ana", "signed": "user_hash", "verified": false})
+        json!({"user_id": "u7", "email": "ana@example.com", "name": "Ana", "signed": "user_hash",
+            "email_signed": false, "name_signed": false, "verified": false})
     );
     assert_eq!(detail["attributes"], json!({"plan": "gold"}));
     assert_eq!(detail["reason"], json!({"kind": "human_requested"}));

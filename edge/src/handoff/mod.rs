@@ -99,8 +99,8 @@ pub async fn hand_off<D: Deps>(
     let Some(config) = deps.site().agent.handoff.as_ref() else { return Ok(Vec::new()) };
     let mut messages = deps.store().recent_messages(&record.id, SUMMARY_MESSAGES).await?;
     messages.extend(as_messages(visitor, replies));
-    let verified = record.verified_at(now_ms, verification_ttl_ms(deps.site()));
-    let summary = summary::summarize(deps.site(), record, &messages, &reason, verified);
+    let identity = record.identity_now(now_ms, verification_ttl_ms(deps.site()));
+    let summary = summary::summarize(deps.site(), record, &messages, &reason, identity);
     let seq = record.handoff.as_ref().map_or(0, |h| h.seq) + 1;
     let handoff = HandoffRecord { seq, at_ms: now_ms, reason, summary, noticed: false };
     let env = deps.handoff_env();

@@ -66,7 +66,7 @@ pub fn summarize(
     record: &ConversationRecord,
     messages: &[Message],
     reason: &HandoffReason,
-    verified: bool,
+    identity: SummaryIdentity,
 ) -> HandoffSummary {
     let said: Vec<&Message> =
         messages.iter().filter(|m| m.author == Author::Visitor && m.submission.is_none()).collect();
@@ -109,13 +109,7 @@ pub fn summarize(
         answers: latest(answers),
         inputs: latest(inputs),
         actions: latest(actions),
-        identity: SummaryIdentity {
-            user_id: record.user_id.clone(),
-            email: record.lead.email.clone(),
-            name: record.lead.name.clone(),
-            signed: record.identity.as_str().unwrap_or("none").to_string(),
-            verified,
-        },
+        identity,
         pending: record.pending.as_ref().map(|p| pending_in_words(site, p)),
         message_count: u32::try_from(messages.len()).unwrap_or(u32::MAX),
     }
@@ -206,7 +200,7 @@ mod tests {
             message("m4", Author::Visitor, "someone logged into my account"),
         ];
         let reason = HandoffReason::Topic { topic: "Account takeover".into() };
-        let s = summarize(&site, &record(), &messages, &reason, false);
+        let s = summarize(&site, &record(), &messages, &reason, record().identity_now(0, 0));
         assert_eq!(s.reason, "Topic: Account takeover");
         assert_eq!(s.issue, ["my withdrawal of 0.5 BTC never arrived", "someone logged into my account"]);
         assert_eq!(s.answers.len(), 2);
@@ -222,8 +216,22 @@ mod tests {
         assert!(pending.contains("waiting for the visitor's tx_hash") && pending.contains("asset = BTC"), "{pending}");
         assert!(pending.contains("pin = [REDACTED]") && !pending.contains("1234"), "{pending}");
         assert_eq!(s.message_count, 7);
-        let json = serde_json::to_string(&summarize(&site, &record(), &messages, &reason, false)).unwrap();
+        let json = serde_json::to_string(&summarize(&site, &record(), &messages, &reason, record().identity_now(0, 0)))
+            .unwrap();
         assert!(!json.contains("secret-token-hash"), "nothing from outside the conversation's own story");
+    }
+
+    #[test]
+    fn each_identity_value_says_whether_the_site_signed_it_and_an_expired_signature_signs_nothing() {
+        let signed = ConversationRecord { identity_expires_at_ms: Some(1_000), ..record() };
+        let now = signed.identity_now(999, 0);
+        assert_eq!((now.signed.as_str(), now.email_signed, now.name_signed), ("jwt", true, true));
+        let later = signed.identity_now(1_000, 0);
+        assert_eq!((later.signed.as_str(), later.email_signed, later.name_signed), ("none", false, false));
+        // A user hash signs the user id only: the email and name beside it are the browser's word.
+        let hashed = ConversationRecord { identity: IdentityProof::UserHash, ..record() };
+        let id = hashed.identity_now(0, 0);
+        assert_eq!((id.signed.as_str(), id.email_signed, id.name_signed), ("user_hash", false, false));
     }
 
     #[test]
@@ -235,7 +243,7 @@ mod tests {
             messages.push(message(&format!("m{i}"), Author::Visitor, &long));
             messages.push(message(&format!("m{i}-r0"), Author::Bot, &long));
         }
-        let s = summarize(&site, &record(), &messages, &HandoffReason::HumanRequested, true);
+        let s = summarize(&site, &record(), &messages, &HandoffReason::HumanRequested, record().identity_now(0, 0));
         assert_eq!(s.issue.len(), ISSUE_MESSAGES + 1);
         assert_eq!(s.answers.len(), MAX_ITEMS);
         assert!(s

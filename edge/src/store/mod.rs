@@ -135,6 +135,21 @@ impl ConversationRecord {
         self.identity != IdentityProof::None && self.identity_expires_at_ms.is_none_or(|exp| now_ms < exp)
     }
 
+    /// Who the visitor is, as an agent or a webhook is told at `now_ms`: each value with whether
+    /// the host page signed it (an expired signature signs nothing), and the verification.
+    pub fn identity_now(&self, now_ms: u64, verification_ttl_ms: u64) -> shared::handoff::SummaryIdentity {
+        let signed = self.identity_verified(now_ms);
+        shared::handoff::SummaryIdentity {
+            user_id: self.user_id.clone(),
+            email: self.lead.email.clone(),
+            name: self.lead.name.clone(),
+            signed: if signed { self.identity.as_str().unwrap_or("none") } else { "none" }.to_string(),
+            email_signed: self.email_signed(now_ms),
+            name_signed: signed && self.identity == IdentityProof::SignedToken && self.lead.name.is_some(),
+            verified: self.verified_at(now_ms, verification_ttl_ms),
+        }
+    }
+
     /// Whether the lead email is one the host page signed (a JWT's `email` claim), still valid.
     pub fn email_signed(&self, now_ms: u64) -> bool {
         self.identity == IdentityProof::SignedToken && self.lead.email.is_some() && self.identity_verified(now_ms)

@@ -52,30 +52,42 @@ fn or_unknown(value: Option<String>) -> String {
 
 #[component]
 fn Identity(identity: SummaryIdentity) -> impl IntoView {
-    let signed = match identity.signed.as_str() {
-        "jwt" => "signed by the site (JWT)",
-        "user_hash" => "signed by the site (user hash)",
-        _ => "not signed by the site",
-    };
+    // Each value says where it came from: only the host site's valid signature vouches for it.
+    let from =
+        |signed: bool, how: &str| if signed { format!("signed by the site ({how})") } else { UNSIGNED.to_string() };
+    let how = if identity.signed == "jwt" { "JWT" } else { "user hash" };
+    let user_id = from(identity.signed != "none", how);
+    let email = from(identity.email_signed, "JWT");
+    let name = from(identity.name_signed, "JWT");
     let verified = if identity.verified { "Verified by one-time code" } else { "Not verified" };
+    let fact = |label: &'static str, value: Option<String>, source: String| {
+        let given = value.is_some();
+        view! {
+            <dt>{label}</dt>
+            <dd>{or_unknown(value)}{given.then(|| view! { <span class="source">{format!(" — {source}")}</span> })}</dd>
+        }
+    };
     view! {
         <p class=if identity.verified { "badge-verified" } else { "badge-unverified" }>{verified}</p>
         <dl class="facts">
-            <dt>"Name"</dt><dd>{or_unknown(identity.name)}</dd>
-            <dt>"Email"</dt><dd>{or_unknown(identity.email)}</dd>
-            <dt>"User id"</dt><dd>{or_unknown(identity.user_id)}</dd>
-            <dt>"Identity"</dt><dd>{signed}</dd>
+            {fact("Name", identity.name, name)}
+            {fact("Email", identity.email, email)}
+            {fact("User id", identity.user_id, user_id)}
         </dl>
     }
 }
 
+/// Where a value nobody signed came from: the visitor typed it, or the page gave it unsigned.
+const UNSIGNED: &str = "not signed: typed by the visitor or given by the page";
+
 #[component]
 fn Attributes(attributes: BTreeMap<String, String>) -> impl IntoView {
     if attributes.is_empty() {
-        return view! { <p class="muted">"No attributes from the page."</p> }.into_any();
+        return view! { <p class="muted">"No attributes."</p> }.into_any();
     }
     view! {
         <h4>"Attributes"</h4>
+        <p class="muted">"Set by the page or the visitor's browser; not signed."</p>
         <dl class="facts">
             {attributes.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
         </dl>
