@@ -23,6 +23,8 @@ pub async fn click<D: Deps>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let mut record = authorize(edge.store(), req, raw_conversation).await?;
+    // What the request changes is written onto the record as stored then (`exchange::finish`).
+    let before = record.clone();
     let no_button = || {
         ApiError::new(
             ErrorCode::NotFound,
@@ -59,6 +61,6 @@ pub async fn click<D: Deps>(
     let replies =
         turn::respond_to_click(edge, &mut record, (&stored, client_ip(req)), (&button, &message_id), &history, now_ms)
             .await?;
-    let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
+    let response = finish(edge.store(), (&before, &record), stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }

@@ -203,9 +203,11 @@ pub async fn set_attributes<D: Deps>(
     raw_id: &str,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let mut record = authorize(edge.store(), req, raw_id).await?;
     let body: SetAttributesRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     take_or_refuse(edge, &keys::other_request(&edge.site().agent.limits, client_ip(req), "attributes"), now_ms).await?;
+    // Read just before the write, nothing awaited between them but the store: no other request's
+    // change is overwritten.
+    let mut record = authorize(edge.store(), req, raw_id).await?;
     record.attributes = validate_attributes(&record.attributes, body.attributes)?;
     edge.store().save_state(&record).await?;
     Ok(HttpResponse::json(200, &SetAttributesRequest { attributes: record.attributes }))
@@ -283,6 +285,8 @@ pub async fn post_message<D: Deps>(
     let raw_client_id = body.as_ref().map(|b| b.client_message_id.as_str()).unwrap_or_default();
     let write = authorize_write(edge.store(), req, raw_id, raw_client_id).await?;
     let mut record = write.record;
+    // What the request changes is written onto the record as stored then (`exchange::finish`).
+    let before = record.clone();
     let body = body.map_err(|e| ApiError::from_json(&e))?;
     let client_id = ClientMessageId::parse(body.client_message_id)
         .map_err(|e| ApiError::invalid_field("client_message_id", e.to_string()))?;
@@ -332,7 +336,7 @@ pub async fn post_message<D: Deps>(
     let mut history: Vec<shared::Message> = write.recent.into_iter().take_while(|m| m.id != stored.id).collect();
     history.drain(..history.len().saturating_sub(HISTORY_FOR_ENGINE));
     let replies = turn::respond(edge, &mut record, (&stored, client_ip(req)), text, &history, now_ms).await?;
-    let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
+    let response = finish(edge.store(), (&before, &record), stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }
 

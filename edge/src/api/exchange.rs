@@ -36,15 +36,19 @@ pub async fn store_once<S: ConversationStore>(
     })
 }
 
-/// Stores `replies` to `visitor` together with what the turn changed in `record` (one batch on
-/// D1) and answers with both.
+/// Stores `replies` to `visitor` together with what the turn changed in `record` since `before`
+/// (one batch on D1) and answers with both. Only what the turn changed is written: the record is
+/// read again and the turn's changes applied onto it ([`ConversationRecord::rebased`]), so a
+/// change another request made while the turn waited (on an action's API, say) is not lost.
 pub async fn finish<S: ConversationStore>(
     store: &S,
-    record: &ConversationRecord,
+    (before, record): (&ConversationRecord, &ConversationRecord),
     visitor: Message,
     replies: Vec<Reply>,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
+    let current = store.conversation(&record.id).await?;
+    let record = &current.map_or_else(|| record.clone(), |current| record.rebased(before, &current));
     let new: Vec<NewMessage> = replies
         .into_iter()
         .enumerate()

@@ -39,6 +39,8 @@ pub async fn submit<D: Deps>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let mut record = authorize(edge.store(), req, raw_conversation).await?;
+    // What the request changes is written onto the record as stored then (`exchange::finish`).
+    let before = record.clone();
     let no_form =
         || ApiError::new(ErrorCode::NotFound, format!("message {raw_message:?} holds no form in this conversation"));
     let form_message_id = MessageId::parse(raw_message).map_err(|_| no_form())?;
@@ -96,7 +98,7 @@ pub async fn submit<D: Deps>(
             replies
         }
     };
-    let response = finish(edge.store(), &record, stored, replies, now_ms).await?;
+    let response = finish(edge.store(), (&before, &record), stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }
 
@@ -191,13 +193,10 @@ async fn form_submitted<D: Deps>(
     // The target's own inputs are filled from the form's fields of the same name.
     let target_inputs =
         target.inputs().iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
-    let verification = record.verification.clone();
     let values = conversation_values(edge.site(), record, &stored.text);
     let asked = Asked { message: &stored.id, address };
+    // A verification it binds is stored with the replies (`exchange::finish`).
     let run = visitor_run(edge, record, asked, target, &target_inputs, values, now_ms).await?;
-    if record.verification != verification {
-        edge.store().save_state(record).await?;
-    }
     let status = match run.status {
         RunStatus::Ok => ActionStatus::Ok,
         RunStatus::Failed => ActionStatus::Failed,

@@ -135,6 +135,46 @@ impl ConversationRecord {
         self.identity != IdentityProof::None && self.identity_expires_at_ms.is_none_or(|exp| now_ms < exp)
     }
 
+    /// This record's changes since `before` applied onto `current`, the record as stored now:
+    /// what another request changed meanwhile (a lead form, `setAttributes`, an agent's move)
+    /// survives, and what this request changed wins. A turn that waited on an action's API for
+    /// seconds thus writes back only what it changed, not the whole record it read.
+    pub fn rebased(&self, before: &Self, current: &Self) -> Self {
+        fn pick<T: Clone + PartialEq>(mine: &T, before: &T, theirs: &T) -> T {
+            if mine != before {
+                mine.clone()
+            } else {
+                theirs.clone()
+            }
+        }
+        let mut attributes = current.attributes.clone();
+        for key in before.attributes.keys().chain(self.attributes.keys()) {
+            match (self.attributes.get(key), before.attributes.get(key)) {
+                (mine, was) if mine == was => {}
+                (Some(value), _) => {
+                    attributes.insert(key.clone(), value.clone());
+                }
+                (None, _) => {
+                    attributes.remove(key);
+                }
+            }
+        }
+        Self {
+            lead: Lead {
+                email: pick(&self.lead.email, &before.lead.email, &current.lead.email),
+                name: pick(&self.lead.name, &before.lead.name, &current.lead.name),
+            },
+            verification: pick(&self.verification, &before.verification, &current.verification),
+            pending: pick(&self.pending, &before.pending, &current.pending),
+            attributes,
+            status: pick(&self.status, &before.status, &current.status),
+            assignee_id: pick(&self.assignee_id, &before.assignee_id, &current.assignee_id),
+            handoff: pick(&self.handoff, &before.handoff, &current.handoff),
+            streaks: pick(&self.streaks, &before.streaks, &current.streaks),
+            ..current.clone()
+        }
+    }
+
     /// Who the visitor is, as an agent or a webhook is told at `now_ms`: each value with whether
     /// the host page signed it (an expired signature signs nothing), and the verification.
     pub fn identity_now(&self, now_ms: u64, verification_ttl_ms: u64) -> shared::handoff::SummaryIdentity {
