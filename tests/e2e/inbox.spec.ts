@@ -305,3 +305,28 @@ test("an agent watches a conversation the AI still answers and takes over mid-ch
   await expect(agent.getByText("Handed back to the AI.")).toBeVisible();
   await expect(open.getByText("The AI is answering")).toBeVisible();
 });
+
+test("a conversation deleted while an agent has it open says so plainly, offers nothing and stops asking", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const tag = uniqueWord();
+  const { conversation_id, token } = await (await request.post("/api/v1/conversations", { data: {} })).json();
+  await request.post(`/api/v1/conversations/${conversation_id}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { text: `someone logged into my account (case ${tag})`, client_message_id: `v-${tag}` },
+  });
+  const agent = await signIn(browser, sam, `/inbox/#conversation=${conversation_id}`);
+  await expect(history(agent)).toContainText(tag);
+  await expect(agent.getByRole("button", { name: "Claim" })).toBeVisible();
+
+  // The visitor deletes it from the chat's header.
+  expect((await request.delete(`/api/v1/conversations/${conversation_id}`, { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(204);
+  await expect(agent.getByText("This conversation was deleted, by the visitor or by an erasure.")).toBeVisible();
+  await expect(agent.getByRole("button", { name: "Claim" })).toHaveCount(0);
+  await expect(history(agent)).toHaveCount(0);
+  await expect(agent.getByText(`no conversation "${conversation_id}"`)).toHaveCount(0);
+  // Nothing more is asked about it: no retrying socket, no polling.
+  const asked: string[] = [];
+  agent.on("request", (r) => { if (r.url().includes(conversation_id)) asked.push(r.url()); });
+  await agent.waitForTimeout(4000);
+  expect(asked).toEqual([]);
+});

@@ -14,19 +14,48 @@ use shared::{Author, Message};
 #[component]
 pub fn MessageList(chat: Chat) -> impl IntoView {
     let list_ref = NodeRef::<Div>::new();
-    // Keep the newest message in view.
+    // Whether the visitor is reading the newest messages (at the bottom): then the log follows
+    // what comes, including when a status line below it (an agent joined or typing, the AI
+    // answering) takes room from it; a visitor who scrolled up to read is left where they are.
+    let following = StoredValue::new(true);
+    // A scroll the log makes itself: its own (smooth) steps say nothing about the visitor.
+    let scrolling = StoredValue::new(false);
+    let on_scroll = move |_| {
+        if let Some(el) = list_ref.get_untracked() {
+            let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
+            if at_bottom {
+                scrolling.set_value(false);
+            }
+            if at_bottom || !scrolling.get_value() {
+                following.set_value(at_bottom);
+            }
+        }
+    };
     crate::dom::effect(move || {
         chat.messages.track();
         chat.pending.track();
-        if let Some(el) = list_ref.get() {
-            el.set_scroll_top(el.scroll_height());
+        chat.agent.track();
+        chat.agent_typing.track();
+        chat.connection.track();
+        if !following.get_value() {
+            return;
         }
+        // After this round of DOM updates (the status lines' own effects included) and layout.
+        leptos::task::spawn_local(async move {
+            crate::dom::sleep(0).await;
+            if let Some(el) = list_ref.get_untracked() {
+                if el.scroll_height() - el.scroll_top() - el.client_height() >= 1 {
+                    scrolling.set_value(true);
+                    el.set_scroll_top(el.scroll_height());
+                }
+            }
+        });
     });
 
     view! {
         // The live region is a `div` holding the list: `role=log` on the `ol` itself would take
         // its list role away and leave every `li` outside a list.
-        <div class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" node_ref=list_ref>
+        <div class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" node_ref=list_ref on:scroll=on_scroll>
             <ol>
                 <For each=move || chat.messages.get() key=|m| m.id.clone() let:message>
                     <StoredMessage message=message agent_name=chat.agent_name() chat=chat />

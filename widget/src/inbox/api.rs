@@ -35,6 +35,11 @@ impl Failure {
         matches!(self, Failure::Rejected { code: Some(ErrorCode::NotSignedIn), .. })
     }
 
+    /// Whether the conversation no longer exists (the visitor deleted it, or an erasure did).
+    pub fn conversation_gone(&self) -> bool {
+        matches!(self, Failure::Rejected { code: Some(ErrorCode::ConversationNotFound), .. })
+    }
+
     /// A sentence for the agent: the edge's own message when it gave one.
     pub fn describe(&self) -> String {
         match self {

@@ -25,6 +25,17 @@ pub fn ConversationView(inbox: Inbox) -> impl IntoView {
             }
             .into_any();
         }
+        if inbox.deleted.get() {
+            return view! {
+                <section class="conversation" aria-label="Conversation">
+                    <p role="status" class="gone">
+                        "This conversation was deleted, by the visitor or by an erasure. Its messages are gone and \
+                         nothing more can be done with it."
+                    </p>
+                </section>
+            }
+            .into_any();
+        }
         if loaded.get().is_none() {
             return view! {
                 <section class="conversation" aria-label="Conversation">

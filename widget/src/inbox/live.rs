@@ -224,6 +224,9 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
             CONVERSATION.with(|c| c.live.set(false));
             inbox.visitor_typing.set(false);
             inbox.colleague_typing.set(None);
+            // A socket closes when its conversation is deleted: the details say whether it still
+            // exists (if not, the channel stops and the retry below does nothing).
+            inbox.reload_detail();
             retry_later(if was_live.get() { 0 } else { failures + 1 }, move |f| {
                 if CONVERSATION.with(|c| c.current(generation)) {
                     connect_conversation(inbox, id, generation, f);
@@ -238,9 +241,14 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
 
 /// Reads the open conversation again while its socket is not live (messages are merged by id).
 fn poll_conversation(inbox: Inbox) {
-    if inbox.selected.get_untracked().is_some() {
+    if inbox.selected.get_untracked().is_some() && !inbox.deleted.get_untracked() {
         inbox.reload_detail();
     }
+}
+
+/// Closes the open conversation's socket and stops its polling (it was deleted).
+pub fn stop_conversation() {
+    CONVERSATION.with(Channel::restart);
 }
 
 /// Closes both sockets (signed out).

@@ -27,6 +27,8 @@ pub struct Inbox {
     pub selected: RwSignal<Option<String>>,
     /// Its details, once loaded.
     pub detail: RwSignal<Option<ConversationDetail>>,
+    /// The open conversation no longer exists (deleted by the visitor or erased).
+    pub deleted: RwSignal<bool>,
     /// Colleagues, for "Assign to".
     pub agents: RwSignal<Vec<AgentRef>>,
     /// The latest error, shown in the alert region until the next success.
@@ -58,6 +60,7 @@ impl Inbox {
             list: RwSignal::new(None),
             selected: RwSignal::new(None),
             detail: RwSignal::new(None),
+            deleted: RwSignal::new(false),
             agents: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             notice: RwSignal::new(String::new()),
@@ -127,12 +130,29 @@ impl Inbox {
         self.detail.set(None);
     }
 
-    /// Shows an error; a lost session goes back to sign-in.
+    /// Shows an error; a lost session goes back to sign-in, and a conversation that no longer
+    /// exists is said to be deleted, plainly, with nothing left to do on it.
     pub fn fail(self, e: Failure) {
         if e.signed_out() {
             self.forget();
         }
+        if e.conversation_gone() && self.selected.with_untracked(Option::is_some) {
+            return self.conversation_gone();
+        }
         self.error.set(Some(e.describe()));
+    }
+
+    /// The open conversation was deleted: its socket and polling stop, its details and actions
+    /// go, and the list drops it.
+    fn conversation_gone(self) {
+        crate::live::stop_conversation();
+        self.detail.set(None);
+        self.deleted.set(true);
+        self.visitor_typing.set(false);
+        self.colleague_typing.set(None);
+        self.error.set(None);
+        self.notice.set("This conversation was deleted.".into());
+        self.refresh_list();
     }
 
     /// Reads the current view's list (and every count) again.
@@ -175,6 +195,7 @@ impl Inbox {
     pub fn open(self, id: String) {
         if self.selected.get_untracked().as_deref() != Some(id.as_str()) {
             self.detail.set(None);
+            self.deleted.set(false);
             self.visitor_typing.set(false);
             self.colleague_typing.set(None);
         }
