@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod knowledge;
 pub mod limits;
 pub mod live;
+pub mod object;
 pub mod pending;
 pub mod site;
 pub mod store;

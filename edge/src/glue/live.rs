@@ -29,9 +29,10 @@ use crate::live::{
     command_event, fan_out, last_message, may_accept, push_stored, resume, visible_to, InOrder, Recent, Socket,
     Subscriber, TYPING_EVERY_MS,
 };
+use crate::object::flush::{decide, Done, Findable, Flush};
 use crate::store::object::ObjectStore;
 use crate::store::replica::Replica;
-use crate::store::{ConversationRecord, ConversationStore};
+use crate::store::ConversationStore;
 use futures_util::lock::Mutex;
 use serde::Deserialize;
 use shared::live::{LiveEvent, CLOSE_POLICY, CLOSE_RESYNC, LIVE_PROTOCOL};
@@ -51,12 +52,6 @@ const FLUSH_RETRY_MS: u64 = 10_000;
 
 /// The object's stores, as one request uses them.
 type Stores<'a> = ObjectStore<'a, ObjectSql, D1>;
-
-/// What the inbox finds a conversation by and lists it under: when a turn changes any of it, D1
-/// gets the turn before the answer.
-fn findable(r: &ConversationRecord) -> impl PartialEq {
-    (r.lead.clone(), r.user_id.clone(), r.verification.clone(), r.status, r.assignee_id.clone())
-}
 
 /// One conversation's live sockets.
 #[durable_object]
@@ -128,15 +123,19 @@ impl Conversation {
         // Only a visitor's turn may wait for the alarm; every other request flushes anyway, so its
         // record is not read twice to compare.
         let turn = route.is_visitor_turn();
-        let before = if turn { store.conversation(&id).await.ok().flatten().map(|r| findable(&r)) } else { None };
+        let findable = || async { store.conversation(&id).await.ok().flatten().map(|r| Findable::of(&r)) };
+        let before = if turn { findable().await } else { None };
         let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
         let limiter = Leasing { local: &self.windows, shared: &shared, leases: &self.leases };
         let Answered { mut response, outbox } = super::answer(&self.env, &store, &limiter, &http).await?;
         // What the shared rate limiter cost this request (Date.now() advances across its I/O).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms.get())));
-        let after = if turn { store.conversation(&id).await.ok().flatten().map(|r| findable(&r)) } else { None };
-        let quiet = turn && before == after && response.inbox.is_none() && outbox.is_empty();
-        if quiet {
+        let done = Done {
+            findable: if turn { Some((before, findable().await)) } else { None },
+            inbox_news: response.inbox.is_some(),
+            webhooks: !outbox.is_empty(),
+        };
+        if decide(&route, &done) == Flush::Later {
             self.flush_later().await;
         } else if let Err(e) = store.replica().flush().await {
             // Stored here all the same; the alarm tries again.
