@@ -1,10 +1,11 @@
-//! [`RateLimiter`] on the Workers runtime: one Durable Object (`Limits`, binding `LIMITS`) keeps
-//! every window in its own SQLite storage. A Durable Object handles one request's synchronous
-//! code at a time, and the storage API is synchronous, so [`take_sync`]'s check and count are
-//! never interleaved with another request's: twenty parallel guesses are decided one by one.
-//! One object serves the whole site (each take is a few indexed statements); shard the key space
-//! across several objects if a site ever outgrows one.
+//! [`RateLimiter`] on the Workers runtime: `Limits` Durable Objects (binding `LIMITS`) keep the
+//! windows in their own SQLite storage, the key space cut into `limits::shards::SHARDS` objects
+//! (`limits-0` …) by key, so no single object serves every visitor. A Durable Object handles one
+//! request's synchronous code at a time, and the storage API is synchronous, so [`take_sync`]'s
+//! check and count are never interleaved with another request's: twenty parallel guesses on one
+//! key are decided one by one.
 
+use crate::limits::shards::{Sharded, SHARDS};
 use crate::limits::{take_many_sync, take_sync, Decision, HitTable, Limit, LimiterRequest, RateLimiter};
 use crate::store::StoreError;
 use serde::Deserialize;
@@ -165,19 +166,51 @@ impl RateLimiter for LocalLimiter {
     }
 }
 
-/// The Worker's [`RateLimiter`]: asks the `Limits` Durable Object (binding `LIMITS`).
-pub struct ObjectLimiter {
-    limits: worker::ObjectNamespace,
-    /// Time spent waiting for the rate limiter in this request, ms (sent as `Server-Timing`).
-    pub(super) waited_ms: std::cell::Cell<f64>,
-}
+/// The Worker's [`RateLimiter`]: one `Limits` object per shard of the key space.
+pub struct ObjectLimiter(Sharded<ShardObject>);
 
 impl ObjectLimiter {
     /// Wraps the `LIMITS` binding.
     pub fn new(limits: worker::ObjectNamespace) -> Self {
-        Self { limits, waited_ms: std::cell::Cell::new(0.0) }
+        let shards = (0..SHARDS)
+            .map(|n| ShardObject { limits: limits.clone(), name: format!("limits-{n}"), waited_ms: Default::default() })
+            .collect();
+        Self(Sharded { shards })
     }
 
+    /// Time spent waiting for the rate limiter in this request, ms (sent as `Server-Timing`).
+    pub fn waited_ms(&self) -> f64 {
+        self.0.shards.iter().map(|s| s.waited_ms.get()).sum()
+    }
+}
+
+impl RateLimiter for ObjectLimiter {
+    async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> std::result::Result<Decision, StoreError> {
+        self.0.take(ticket, limits, now_ms).await
+    }
+    async fn refund(&self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
+        self.0.refund(ticket, keys).await
+    }
+    async fn lease(
+        &self,
+        ticket: &str,
+        limits: &[Limit],
+        now_ms: u64,
+        want: u32,
+        at_ms: u64,
+    ) -> std::result::Result<(Decision, u32), StoreError> {
+        self.0.lease(ticket, limits, now_ms, want, at_ms).await
+    }
+}
+
+/// One shard's `Limits` object.
+pub struct ShardObject {
+    limits: worker::ObjectNamespace,
+    name: String,
+    waited_ms: std::cell::Cell<f64>,
+}
+
+impl ShardObject {
     async fn ask_timed<T: serde::de::DeserializeOwned>(
         &self,
         request: &LimiterRequest,
@@ -192,7 +225,7 @@ impl ObjectLimiter {
         &self,
         request: &LimiterRequest,
     ) -> std::result::Result<T, StoreError> {
-        let stub = self.limits.get_by_name("limits").map_err(fail)?;
+        let stub = self.limits.get_by_name(&self.name).map_err(fail)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(serde_json::to_string(request).map_err(fail)?.into()));
         let req = Request::new_with_init("https://limits/", &init).map_err(fail)?;
@@ -204,7 +237,7 @@ impl ObjectLimiter {
     }
 }
 
-impl RateLimiter for ObjectLimiter {
+impl RateLimiter for ShardObject {
     async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> std::result::Result<Decision, StoreError> {
         self.ask_timed(&LimiterRequest::Take { ticket: ticket.into(), limits: limits.to_vec(), now_ms }).await
     }

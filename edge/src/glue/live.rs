@@ -129,7 +129,7 @@ impl Conversation {
         let limiter = Leasing { local: &self.windows, shared: &shared, leases: &self.leases };
         let Answered { mut response, outbox } = super::answer(&self.env, &store, &limiter, &http).await?;
         // What the shared rate limiter cost this request (Date.now() advances across its I/O).
-        response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms.get())));
+        response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms())));
         let done = Done {
             findable: if turn { Some((before, findable().await)) } else { None },
             inbox_news: response.inbox.is_some(),

@@ -91,7 +91,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
     let Answered { mut response, outbox } = answer(&env, &store, &limiter, &http).await?;
     // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
-    response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms.get())));
+    response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms())));
     if let Some(ticket) = &response.inbox_upgrade {
         // The site's inbox object answers the upgrade and holds the agent's socket.
         return inbox::connect(&env.durable_object("INBOX")?, ticket).await;

@@ -8,6 +8,7 @@
 pub mod keys;
 pub mod leasing;
 pub mod memory;
+pub mod shards;
 
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
