@@ -107,17 +107,18 @@ impl Conversation {
         };
         let d1 = D1::on(self.env.d1("DB")?);
         let store = ObjectStore::new(id.clone(), Replica::new(&self.local, &d1, &self.flushing), &d1);
+        // No such conversation (anyone can name an id), or erased while this object missed being
+        // told: answered from D1 as the Worker would, so the answer (401 before 404, as ever)
+        // reveals nothing more, and this object writes nothing, leaving no storage behind.
+        let from_index = || async {
+            let index = super::d1::D1Store::on(self.env.d1("DB")?);
+            let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
+            let Answered { response, .. } = super::answer(&self.env, &index, &shared, &http).await?;
+            super::into_worker_response(response)
+        };
         match store.replica().load(&id).await {
             Ok(true) => {}
-            Ok(false) => {
-                // No such conversation (anyone can name an id): answered from D1 as the Worker
-                // would, so the answer (401 before 404, as ever) reveals nothing more, and this
-                // object writes nothing, leaving no storage behind.
-                let index = super::d1::D1Store::on(self.env.d1("DB")?);
-                let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
-                let Answered { response, .. } = super::answer(&self.env, &index, &shared, &http).await?;
-                return super::into_worker_response(response);
-            }
+            Ok(false) => return from_index().await,
             Err(e) => return error(shared::ErrorCode::Internal, &format!("the conversation could not be read: {e}")),
         }
         // Only a visitor's turn may wait for the alarm; every other request flushes anyway, so its
@@ -127,7 +128,12 @@ impl Conversation {
         let before = if turn { findable().await } else { None };
         let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
         let limiter = Leasing { local: &self.windows, shared: &shared, leases: &self.leases };
-        let Answered { mut response, outbox } = super::answer(&self.env, &store, &limiter, &http).await?;
+        let answered = store.replica().unless_erased(&id, super::answer(&self.env, &store, &limiter, &http)).await;
+        let Answered { mut response, outbox } = match answered {
+            Ok(Some(answered)) => answered?,
+            Ok(None) => return from_index().await,
+            Err(e) => return error(shared::ErrorCode::Internal, &format!("the conversation could not be read: {e}")),
+        };
         // What the shared rate limiter cost this request (Date.now() advances across its I/O).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms())));
         let done = Done {

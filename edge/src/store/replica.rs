@@ -219,25 +219,10 @@ impl<'a, L: LocalSql, R: SqlPort> Replica<'a, L, R> {
     /// batch), creating the object's schema then. False when D1 has no such conversation: then
     /// nothing at all is written, so a request naming an id that was never created (anyone can
     /// name one) leaves no storage behind.
-    ///
-    /// A copy held here is served only while D1 has no tombstone for it: an erasure whose
-    /// `/forget` this object missed is found out here, before anything of the copy is read, and
-    /// the copy is dropped (the tombstone then records it as forgotten).
     pub async fn load(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
         let current = MIGRATIONS.len();
-        let (migrations, held) = self.meta().await?;
-        if held.as_ref() == Some(conversation) {
-            if self.erased_in_index(conversation).await? {
-                self.forget().await?;
-                let id = SqlValue::text(conversation.as_str());
-                let confirm =
-                    format!("UPDATE erased_conversations SET forgotten_at_ms = {} WHERE id = ?1", super::sql::NOW_MS);
-                self.remote.run(&Query::new(confirm, vec![id])).await?;
-                return Ok(false);
-            }
-            if migrations == current {
-                return Ok(true);
-            }
+        if self.meta().await? == (current, Some(conversation.clone())) {
+            return Ok(true);
         }
         // Two first requests at once: the second waits, then finds the rows the first copied.
         let _turn = self.flushing.lock().await;
@@ -278,6 +263,27 @@ impl<'a, L: LocalSql, R: SqlPort> Replica<'a, L, R> {
 }
 
 impl<'a, L: SqlPort, R: SqlPort> Replica<'a, L, R> {
+    /// Runs `request` on the copy while D1 is asked, at the same time, whether `conversation` was
+    /// erased (its tombstone): an erasure whose `/forget` this object missed is found out by the
+    /// object itself. When it was, the copy is dropped (the tombstone records it as forgotten)
+    /// and `None` comes back: nothing the request read or wrote is answered. Asking at the same
+    /// time costs the request no time beyond the longer of the two.
+    pub async fn unless_erased<T>(
+        &self,
+        conversation: &ConversationId,
+        request: impl std::future::Future<Output = T>,
+    ) -> Result<Option<T>, StoreError> {
+        let (erased, answer) = futures_util::future::join(self.erased_in_index(conversation), request).await;
+        if !erased? {
+            return Ok(Some(answer));
+        }
+        self.forget().await?;
+        let id = SqlValue::text(conversation.as_str());
+        let confirm = format!("UPDATE erased_conversations SET forgotten_at_ms = {} WHERE id = ?1", super::sql::NOW_MS);
+        self.remote.run(&Query::new(confirm, vec![id])).await?;
+        Ok(None)
+    }
+
     /// Whether D1 holds a tombstone for `conversation`: it was erased there.
     async fn erased_in_index(&self, conversation: &ConversationId) -> Result<bool, StoreError> {
         let query = Query::new(
@@ -720,11 +726,22 @@ mod tests {
         let index = SqlStore::new(&remote);
         block_on(index.erase_conversations(&[cid("c1")])).unwrap();
         assert_eq!(block_on(index.unforgotten(10)).unwrap(), [cid("c1")], "the tombstone, in the erasing batch");
-        // The object's next request finds the tombstone before it reads anything of its copy.
-        assert!(!block_on(store.replica().load(&cid("c1"))).unwrap(), "nothing of it is served");
+        // The object's next request runs on its copy, and its answer is dropped for the tombstone.
+        assert!(block_on(store.replica().load(&cid("c1"))).unwrap(), "the copy is still held");
+        let read = block_on(store.replica().unless_erased(&cid("c1"), store.messages(&cid("c1")))).unwrap();
+        assert!(read.is_none(), "nothing of it is answered");
         assert_eq!(count(&local, "SELECT COUNT(*) AS n FROM messages"), 0, "the copy is gone");
         assert!(block_on(index.unforgotten(10)).unwrap().is_empty(), "and recorded as forgotten");
         assert!(!block_on(store.replica().load(&cid("c1"))).unwrap(), "it does not come back");
+    }
+
+    #[test]
+    fn a_copy_not_erased_is_answered() {
+        let (remote, local, gate) = world();
+        let store = ObjectStore::new(cid("c1"), Replica::new(&local, &remote, &gate), &remote);
+        block_on(store.replica().load(&cid("c1"))).unwrap();
+        let read = block_on(store.replica().unless_erased(&cid("c1"), store.messages(&cid("c1")))).unwrap();
+        assert_eq!(read.unwrap().unwrap().len(), 1);
     }
 
     #[test]
