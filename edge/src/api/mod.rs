@@ -246,6 +246,8 @@ mod tests_inbox_conversations;
 #[cfg(test)]
 mod tests_live;
 #[cfg(test)]
+mod tests_object;
+#[cfg(test)]
 mod tests_verification;
 #[cfg(test)]
 mod tests_write_path;
