@@ -128,7 +128,12 @@ impl Conversation {
         let before = if turn { findable().await } else { None };
         let shared = super::limiter::ObjectLimiter::new(self.env.durable_object("LIMITS")?);
         let limiter = Leasing { local: &self.windows, shared: &shared, leases: &self.leases };
-        let answered = store.replica().unless_erased(&id, super::answer(&self.env, &store, &limiter, &http)).await;
+        let answering = super::answer(&self.env, &store, &limiter, &http);
+        let answered = if crate::object::asks_for_tombstone(&route) {
+            store.replica().unless_erased(&id, answering).await
+        } else {
+            Ok(Some(answering.await))
+        };
         let Answered { mut response, outbox } = match answered {
             Ok(Some(answered)) => answered?,
             Ok(None) => return from_index().await,
