@@ -261,29 +261,37 @@ mod tests {
     }
 
     #[test]
-    fn every_code_has_an_error_status() {
-        for code in [
-            ErrorCode::MalformedJson,
-            ErrorCode::InvalidField,
-            ErrorCode::PayloadTooLarge,
-            ErrorCode::InvalidForm,
-            ErrorCode::MissingToken,
-            ErrorCode::InvalidToken,
-            ErrorCode::ConversationNotFound,
-            ErrorCode::NotFound,
-            ErrorCode::MethodNotAllowed,
-            ErrorCode::UnsupportedMediaType,
-            ErrorCode::ActionNotFound,
-            ErrorCode::AdminDisabled,
-            ErrorCode::LeadRequired,
-            ErrorCode::RateLimited,
-            ErrorCode::Internal,
-            ErrorCode::NotSignedIn,
-            ErrorCode::InvalidCredentials,
-            ErrorCode::CrossOrigin,
-            ErrorCode::EmailTaken,
-        ] {
-            assert!((400..600).contains(&code.status()), "{code:?}");
+    fn each_code_is_sent_with_the_status_clients_rely_on() {
+        // Written out, not derived: a changed status is a changed API and must fail here.
+        let expected = [
+            (ErrorCode::MalformedJson, 400),
+            (ErrorCode::InvalidField, 400),
+            (ErrorCode::MissingToken, 401),
+            (ErrorCode::NotSignedIn, 401),
+            (ErrorCode::InvalidCredentials, 401),
+            (ErrorCode::CrossOrigin, 403),
+            (ErrorCode::NotAssignee, 403),
+            (ErrorCode::InvalidToken, 403),
+            (ErrorCode::ConversationNotFound, 404),
+            (ErrorCode::NotFound, 404),
+            (ErrorCode::ActionNotFound, 404),
+            (ErrorCode::MethodNotAllowed, 405),
+            (ErrorCode::EmailTaken, 409),
+            (ErrorCode::AlreadyClaimed, 409),
+            (ErrorCode::WrongStatus, 409),
+            (ErrorCode::LeadRequired, 409),
+            (ErrorCode::ConversationFull, 409),
+            (ErrorCode::PayloadTooLarge, 413),
+            (ErrorCode::UnsupportedMediaType, 415),
+            (ErrorCode::InvalidForm, 422),
+            (ErrorCode::UpgradeRequired, 426),
+            (ErrorCode::RateLimited, 429),
+            (ErrorCode::TooManySockets, 429),
+            (ErrorCode::Internal, 500),
+            (ErrorCode::AdminDisabled, 503),
+        ];
+        for (code, status) in expected {
+            assert_eq!(code.status(), status, "{code:?}");
         }
     }
 }

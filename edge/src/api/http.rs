@@ -100,9 +100,17 @@ impl HttpResponse {
         }
     }
 
-    /// A JSON response.
+    /// A JSON response; a value that cannot be written as JSON is a `500` whose cause rides in
+    /// `log`, never an empty object with the caller's status.
     pub fn json(status: u16, value: &impl Serialize) -> Self {
-        let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+        let (status, body, log) = match serde_json::to_string(value) {
+            Ok(body) => (status, body, None),
+            Err(e) => (
+                500,
+                r#"{"error":{"code":"internal","message":"the answer could not be written"}}"#.to_string(),
+                Some(format!("serializing a response failed: {e}")),
+            ),
+        };
         Self {
             status,
             headers: vec![
@@ -110,7 +118,7 @@ impl HttpResponse {
                 ("cache-control".into(), "no-store".into()),
             ],
             body,
-            log: None,
+            log,
             publish: None,
             upgrade: None,
             inbox: None,
@@ -128,6 +136,16 @@ impl HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_json_cannot_write_is_a_500_with_its_cause_logged() {
+        // A map with non-string keys: serde_json refuses it.
+        let odd: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into_iter().collect();
+        let r = HttpResponse::json(200, &odd);
+        assert_eq!(r.status, 500);
+        assert!(r.body.contains("\"internal\""), "{}", r.body);
+        assert!(r.log.as_deref().is_some_and(|l| l.contains("serializing")), "{:?}", r.log);
+    }
 
     #[test]
     fn bearer_tokens() {
