@@ -29,7 +29,7 @@ use shared::{ConversationId, Message};
 use std::cell::RefCell;
 
 /// What a request needs besides its store and limiter, as the Worker builds it.
-struct Env {
+pub(super) struct Env {
     site: SiteBundle,
     engine: BuiltinEngine,
     intents: crate::agent::intent::ActionIndex,
@@ -41,7 +41,7 @@ struct Env {
 }
 
 impl Env {
-    fn new(site: SiteBundle) -> Self {
+    pub(super) fn new(site: SiteBundle) -> Self {
         Self {
             engine: BuiltinEngine::new(&site),
             intents: crate::agent::intent::ActionIndex::new(&site),
@@ -55,7 +55,7 @@ impl Env {
     }
 
     /// One request answered on `store` with `limiter`.
-    fn call<S, L>(
+    pub(super) fn call<S, L>(
         &self,
         store: &S,
         limiter: &L,

@@ -1,17 +1,12 @@
 //! The visitor's write path on the D1 store's SQL (SQLite natively): how many round trips a post
 //! costs, measured, so a change that adds one fails here.
 
-use super::tests::{block_on, site, EchoNetwork, ADMIN, IDENTITY_SECRET, NOW_MS};
+use super::tests::site;
 use super::*;
-use crate::actions::execute::TokenCache;
-use crate::actions::runner::ActionEnv;
-use crate::actions::ssrf::NetworkPolicy;
-use crate::agent::BuiltinEngine;
 use crate::limits::memory::MemoryLimiter;
 use crate::store::sql::{Batched, Query, SqlPort, SqlStore, Written};
 use crate::store::sqlite::Sqlite;
 use crate::store::StoreError;
-use crate::token::tests::TestEntropy;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -48,62 +43,22 @@ impl SqlPort for Counting {
 }
 
 struct SqlWorld {
-    site: SiteBundle,
+    env: super::tests_object::Env,
     store: SqlStore<Counting>,
     limiter: MemoryLimiter,
-    engine: BuiltinEngine,
-    entropy: TestEntropy,
-    network: EchoNetwork,
-    intents: crate::agent::intent::ActionIndex,
-    policy: NetworkPolicy,
-    tokens: TokenCache,
-    outbox: crate::handoff::Outbox,
 }
 
 impl SqlWorld {
     fn new() -> Self {
-        let site = site();
         Self {
-            engine: BuiltinEngine::new(&site),
-            intents: crate::agent::intent::ActionIndex::new(&site),
-            site,
+            env: super::tests_object::Env::new(site()),
             store: SqlStore::new(Counting { db: Sqlite::migrated(), trips: RefCell::default() }),
             limiter: MemoryLimiter::default(),
-            entropy: TestEntropy::default(),
-            network: EchoNetwork::default(),
-            policy: NetworkPolicy::default(),
-            tokens: TokenCache::default(),
-            outbox: crate::handoff::Outbox::default(),
         }
     }
 
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> HttpResponse {
-        let secrets = std::collections::BTreeMap::new();
-        let edge = Edge {
-            site: &self.site,
-            store: &self.store,
-            limiter: &self.limiter,
-            engine: &self.engine,
-            entropy: &self.entropy,
-            intents: &self.intents,
-            actions: ActionEnv {
-                network: &self.network,
-                policy: &self.policy,
-                tokens: &self.tokens,
-                secrets: &secrets,
-            },
-            admin_token: Some(ADMIN),
-            identity_secret: Some(IDENTITY_SECRET),
-            kdf: &crate::inbox::password::FastKdf,
-            handoff: crate::handoff::HandoffEnv { time_zone: None, outbox: &self.outbox },
-        };
-        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-        if let Some(t) = token {
-            headers.push(("authorization".into(), format!("Bearer {t}")));
-        }
-        let req =
-            HttpRequest { method: method.into(), path: path.into(), query: String::new(), headers, body: body.into() };
-        block_on(handle(&edge, &req, NOW_MS))
+        self.env.call(&self.store, &self.limiter, method, path, token, body)
     }
 
     /// Round trips (and their statements) since the last call.

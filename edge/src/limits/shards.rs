@@ -23,7 +23,9 @@ pub struct Sharded<L> {
 }
 
 impl<L> Sharded<L> {
-    /// `limits` grouped by shard, in shard order.
+    /// `items` grouped by shard, the groups in the order of their first item: a refusal then
+    /// names the caller's first full limit, as one object's take does (wrong-code limits come
+    /// first, so a visitor over them is told so, not "too many requests").
     fn groups<'a, T>(&self, items: &'a [T], key: impl Fn(&T) -> &str) -> Vec<(usize, Vec<&'a T>)> {
         let mut groups: Vec<(usize, Vec<&T>)> = Vec::new();
         for item in items {
@@ -33,7 +35,6 @@ impl<L> Sharded<L> {
                 None => groups.push((shard, vec![item])),
             }
         }
-        groups.sort_by_key(|(s, _)| *s);
         groups
     }
 }
@@ -113,6 +114,19 @@ mod tests {
         let busiest = *calls.iter().max().unwrap();
         assert!(busiest < 1000 / SHARDS * 2, "no object takes more than twice its share: {calls:?}");
         assert!(calls.iter().all(|c| *c > 0), "{calls:?}");
+    }
+
+    #[test]
+    fn a_refusal_names_the_callers_first_full_limit_whatever_the_shards() {
+        let s = sharded();
+        let first = (0..).map(|i| format!("failed-checks:email:a{i}@example.com")).find(|k| shard_of(k) > 0).unwrap();
+        // A later limit in a lower-numbered shard: taken after the first one's shard all the same.
+        let later =
+            (0..).map(|i| format!("run:check:conversation:c{i}")).find(|k| shard_of(k) < shard_of(&first)).unwrap();
+        let both = [limit(&first, 1), limit(&later, 1)];
+        assert_eq!(block_on(s.take("t1", &both, 0)).unwrap(), Decision::Granted);
+        let refused = block_on(s.take("t2", &both, 1)).unwrap();
+        assert!(matches!(refused, Decision::Refused { ref key, .. } if *key == first), "{refused:?}");
     }
 
     #[test]
