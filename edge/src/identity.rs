@@ -33,8 +33,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 
 /// Whether `user_hash` (hex) is the HMAC of `user_id` under `secret`, compared in constant time.
 pub fn verify_user_hash(secret: &str, user_id: &str, user_hash: &str) -> bool {
-    let expected: String =
-        hmac_sha256(secret.as_bytes(), user_id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let expected: String = crate::token::hex(&hmac_sha256(secret.as_bytes(), user_id.as_bytes()));
     let given = user_hash.trim().to_ascii_lowercase();
     crate::token::constant_time_eq(&expected, &given)
 }

@@ -36,7 +36,12 @@ pub fn new_token(entropy: &impl Entropy) -> String {
 
 /// What is stored instead of the token: hex SHA-256.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Bytes as lower-case hex: the one encoder for hashes, MACs and keys the edge writes out.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `token` hashes to `stored_hash`, comparing in constant time.

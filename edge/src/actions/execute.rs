@@ -229,7 +229,7 @@ pub struct RunContext<'a, N> {
 /// The `Idempotency-Key` for a trigger and an action.
 pub fn idempotency_key(seed: &str, action_slug: &str) -> String {
     let digest = Sha256::digest(format!("{seed}:{action_slug}").as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::token::hex(&digest[..16])
 }
 
 /// When a run must end, in [`Network::now_ms`] time.
@@ -505,7 +505,7 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Crede
         without_credential_keys(&json)
     } else {
         serde_json::Value::Object(
-            fields.iter().filter_map(|f| lookup(&json, f).map(|v| (f.clone(), v.clone()))).collect(),
+            fields.iter().filter_map(|f| shared::condition::lookup(&json, f).map(|v| (f.clone(), v.clone()))).collect(),
         )
     };
     run.reply = response_def.and_then(|r| r.reply.as_deref()).and_then(|reply| render_reply(reply, &json));
@@ -514,22 +514,13 @@ fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Crede
     run.data = Some(data);
 }
 
-/// A dotted path (`data.status`, `items.0.id`) inside a JSON value.
-pub fn lookup<'v>(value: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
-    path.split('.').try_fold(value, |v, key| match v {
-        serde_json::Value::Object(m) => m.get(key),
-        serde_json::Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
-        _ => None,
-    })
-}
-
 /// The reply template with `{{response.PATH}}` filled from the response; `None` if a field is absent.
 pub fn render_reply(reply: &str, response: &serde_json::Value) -> Option<String> {
     let template = Template::parse(reply).ok()?;
     let mut values = Values::new();
     for var in template.variables() {
         if let TemplateVar::Response(path) = var {
-            let text = match lookup(response, path)? {
+            let text = match shared::condition::lookup(response, path)? {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Null => return None,
                 other => other.to_string(),

@@ -157,7 +157,7 @@ impl Credentials {
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         let json = serde_json::to_string(value).unwrap_or_default();
         let json = json.trim_matches('"');
-        let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::token::hex(value.as_bytes());
         for s in [json.to_string(), json.replace('/', "\\/"), hex.clone(), hex.to_ascii_uppercase()] {
             if s != value && !self.spellings.contains(&s) {
                 self.spellings.push(s);

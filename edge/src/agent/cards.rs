@@ -16,13 +16,17 @@ pub fn form_card(slug: &str, form: &FormDef, values: &Values) -> shared::FormCar
         .filter(|f| f.kind != shared::form::FieldKind::Hidden)
         .map(|f| {
             let mut f = f.clone();
-            f.default = f.default.as_deref().and_then(|d| {
-                shared::template::Template::parse(d).ok()?.render(values, shared::template::Encoding::Raw).ok()
-            });
+            f.default = f.default.as_deref().and_then(|d| rendered_default(d, values));
             f
         })
         .collect();
     shared::FormCard { action: slug.into(), title: form.title.clone(), submit_label: form.submit_label.clone(), fields }
+}
+
+/// A field's `default` with its `{{variables}}` filled (as the card shows it, and as a hidden
+/// field's value is sent); `None` when it does not render.
+pub fn rendered_default(default: &str, values: &Values) -> Option<String> {
+    shared::template::Template::parse(default).ok()?.render(values, shared::template::Encoding::Raw).ok()
 }
 
 /// The lead form's card, if the owner configured one.

@@ -26,7 +26,7 @@ use shared::form::{validate_submission, FieldKind, FormDef};
 use shared::handoff::HandoffReason;
 use shared::markdown;
 use shared::site::{LeadConfig, LeadTiming, LEAD_FORM};
-use shared::template::{Encoding, Template, TemplateVar};
+use shared::template::TemplateVar;
 use shared::{ActionOutcome, ActionStatus, MessageId, Submission};
 use std::collections::BTreeMap;
 
@@ -177,11 +177,7 @@ async fn form_submitted<D: Deps>(
     let mut inputs = clean;
     // Hidden fields come from the definition, never from the client.
     for field in form.fields.iter().filter(|f| f.kind == FieldKind::Hidden) {
-        let value = field
-            .default
-            .as_deref()
-            .and_then(|d| Template::parse(d).ok()?.render(&values, Encoding::Raw).ok())
-            .unwrap_or_default();
+        let value = field.default.as_deref().and_then(|d| cards::rendered_default(d, &values)).unwrap_or_default();
         inputs.insert(field.name.clone(), value);
     }
     for (k, v) in &inputs {

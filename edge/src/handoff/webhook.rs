@@ -85,7 +85,7 @@ pub fn handoff_payload(
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}" under secret>`.
 pub fn signature(secret: &str, timestamp_s: u64, body: &str) -> String {
     let mac = hmac_sha256(secret.as_bytes(), format!("{timestamp_s}.{body}").as_bytes());
-    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::token::hex(&mac);
     format!("t={timestamp_s},v1={hex}")
 }
 
