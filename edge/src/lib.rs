@@ -1,6 +1,7 @@
 //! Switchboard's edge: the Cloudflare Worker that holds the owner's configuration, stores
 //! conversations and answers visitors. Everything but `glue` is plain Rust, tested natively.
 
+pub mod action_run;
 pub mod actions;
 pub mod agent;
 pub mod api;

@@ -1,7 +1,7 @@
 //! The execution log of actions: one entry per run, credentials already redacted by the runner.
 
 use super::StoreError;
-use crate::actions::execute::ActionRun;
+use crate::action_run::ActionRun;
 use serde::{Deserialize, Serialize};
 use shared::ConversationId;
 

@@ -7,7 +7,7 @@ use super::agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
 use super::memory::MemoryStore;
 use super::sqlite::Sqlite;
 use super::*;
-use crate::actions::execute::{ActionRun, ErrorClass, LoggedRequest, RunStatus};
+use crate::action_run::{ActionRun, ErrorClass, LoggedRequest, RunStatus};
 use crate::api::tests::block_on;
 use crate::pending::{Awaiting, Pending};
 use shared::handoff::{ConversationStatus, HandoffReason, HandoffSummary};

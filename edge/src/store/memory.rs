@@ -9,7 +9,7 @@ use super::{
     DeliveryStatus, Erased, ErasureStore, HandoffRecord, HandoffStore, Inserted, NewDelivery, NewMessage, Person,
     RunOrigin, StoreError,
 };
-use crate::actions::execute::ActionRun;
+use crate::action_run::ActionRun;
 use shared::handoff::ConversationStatus;
 use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
 use shared::{ConversationId, Message, MessageId};

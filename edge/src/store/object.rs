@@ -9,7 +9,7 @@ use super::{
     ConversationRecord, ConversationStore, Delivery, Erased, ErasureStore, HandoffRecord, HandoffStore, InboxStore,
     Inserted, Move, NewDelivery, NewMessage, Person, RunOrigin, StoreError, WriteContext,
 };
-use crate::actions::execute::ActionRun;
+use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
 use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
 use shared::{ConversationId, Message, MessageId};

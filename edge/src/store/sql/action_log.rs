@@ -1,7 +1,7 @@
 //! The action-run log (`action_runs`).
 
 use super::{fail, Query, SqlPort, SqlStore, SqlValue};
-use crate::actions::execute::ActionRun;
+use crate::action_run::ActionRun;
 use crate::store::{ActionLogEntry, ActionLogStore, RunOrigin, StoreError};
 use serde::Deserialize;
 use shared::ConversationId;
