@@ -167,39 +167,20 @@ impl RateLimiter for LocalLimiter {
 }
 
 /// The Worker's [`RateLimiter`]: one `Limits` object per shard of the key space.
-pub struct ObjectLimiter(Sharded<ShardObject>);
+pub type ObjectLimiter = Sharded<ShardObject>;
 
-impl ObjectLimiter {
-    /// Wraps the `LIMITS` binding.
+impl Sharded<ShardObject> {
+    /// One `Limits` object per shard, from the `LIMITS` binding.
     pub fn new(limits: worker::ObjectNamespace) -> Self {
         let shards = (0..SHARDS)
             .map(|n| ShardObject { limits: limits.clone(), name: format!("limits-{n}"), waited_ms: Default::default() })
             .collect();
-        Self(Sharded { shards })
+        Self { shards }
     }
 
     /// Time spent waiting for the rate limiter in this request, ms (sent as `Server-Timing`).
     pub fn waited_ms(&self) -> f64 {
-        self.0.shards.iter().map(|s| s.waited_ms.get()).sum()
-    }
-}
-
-impl RateLimiter for ObjectLimiter {
-    async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> std::result::Result<Decision, StoreError> {
-        self.0.take(ticket, limits, now_ms).await
-    }
-    async fn refund(&self, ticket: &str, keys: &[String]) -> std::result::Result<(), StoreError> {
-        self.0.refund(ticket, keys).await
-    }
-    async fn lease(
-        &self,
-        ticket: &str,
-        limits: &[Limit],
-        now_ms: u64,
-        want: u32,
-        at_ms: u64,
-    ) -> std::result::Result<(Decision, u32), StoreError> {
-        self.0.lease(ticket, limits, now_ms, want, at_ms).await
+        self.shards.iter().map(|s| s.waited_ms.get()).sum()
     }
 }
 
