@@ -192,17 +192,17 @@ mod tests {
 
     fn say(w: &World, c: &ConversationId, n: u32, at_ms: u64) {
         let m = NewMessage::bot(MessageId::parse(format!("{c}-t{n}")).unwrap(), "later".into(), None, at_ms);
-        block_on(w.store.insert_replies(c, &[m])).unwrap();
+        block_on(w.store().insert_replies(c, &[m])).unwrap();
     }
 
     fn log_run(w: &World, origin: RunOrigin, at_ms: u64) {
         let mut run = ActionRun::not_sent("tx-status".into(), RunStatus::Ok, None, "sent to ana@example.com".into());
         run.request.url = "https://api.example.com/tx/ana@example.com".into();
-        block_on(w.store.record_run(at_ms, &origin, &run)).unwrap();
+        block_on(w.store().record_run(at_ms, &origin, &run)).unwrap();
     }
 
     fn exists(w: &World, c: &ConversationId) -> bool {
-        block_on(w.store.conversation(c)).unwrap().is_some()
+        block_on(w.store().conversation(c)).unwrap().is_some()
     }
 
     #[test]
@@ -218,18 +218,18 @@ mod tests {
         log_run(&w, RunOrigin::Visitor(mine.clone()), T0 - 2 * 3_600_000);
         log_run(&w, RunOrigin::Visitor(mine.clone()), T0 - 1000);
         log_run(&w, RunOrigin::Visitor(other.clone()), T0 - 1000);
-        let others_messages = block_on(w.store.messages(&other)).unwrap();
+        let others_messages = block_on(w.store().messages(&other)).unwrap();
 
-        let erased = block_on(erase_conversation(&w.store, &mine)).unwrap();
+        let erased = block_on(erase_conversation(&w.store(), &mine)).unwrap();
         assert_eq!(erased, Erased { conversations: 1, messages: 3, submissions: 0, action_runs: 2 });
         assert!(!exists(&w, &mine));
-        assert!(block_on(w.store.messages(&mine)).unwrap().is_empty());
-        assert_eq!(block_on(w.store.messages(&other)).unwrap(), others_messages);
-        let logs = block_on(w.store.action_logs("tx-status", 10, None)).unwrap();
+        assert!(block_on(w.store().messages(&mine)).unwrap().is_empty());
+        assert_eq!(block_on(w.store().messages(&other)).unwrap(), others_messages);
+        let logs = block_on(w.store().action_logs("tx-status", 10, None)).unwrap();
         assert_eq!(logs.len(), 1, "only the other conversation's run is left");
         assert_eq!(logs[0].conversation_id.as_deref(), Some(other.as_str()));
         // Erasing again finds nothing.
-        assert_eq!(block_on(erase_conversation(&w.store, &mine)).unwrap(), Erased::default());
+        assert_eq!(block_on(erase_conversation(&w.store(), &mine)).unwrap(), Erased::default());
     }
 
     #[test]
@@ -243,7 +243,7 @@ mod tests {
         let (s, _) = w.call("POST", &messages_path(&c), Some(&token), &body);
         assert_eq!(s, 200);
         assert_eq!(w.limiter.hits("run:tx-status"), 1);
-        block_on(erase_conversation(&w.store, &id(&c))).unwrap();
+        block_on(erase_conversation(&w.store(), &id(&c))).unwrap();
         assert_eq!(w.limiter.hits("run:tx-status"), 1, "a visitor cannot erase their way past per_hour");
     }
 
@@ -255,16 +255,16 @@ mod tests {
         let bob = start_with(&w, json!({"lead": {"email": "bob@example.com"}, "user_id": "u-2"}));
         let nobody = start_with(&w, json!({}));
 
-        let out = block_on(erase_person(&w.store, &Person::Email("ANA@example.com".into()))).unwrap();
+        let out = block_on(erase_person(&w.store(), &Person::Email("ANA@example.com".into()))).unwrap();
         assert_eq!(out.conversation_ids, vec![ana.clone(), ana_again.clone()]);
         assert_eq!(out.erased.conversations, 2);
         assert!(out.complete);
         assert!(!exists(&w, &ana) && !exists(&w, &ana_again));
         assert!(exists(&w, &bob) && exists(&w, &nobody));
 
-        let out = block_on(erase_person(&w.store, &Person::UserId("U-2".into()))).unwrap();
+        let out = block_on(erase_person(&w.store(), &Person::UserId("U-2".into()))).unwrap();
         assert!(out.conversation_ids.is_empty() && out.complete, "user ids are exact");
-        let out = block_on(erase_person(&w.store, &Person::UserId("u-2".into()))).unwrap();
+        let out = block_on(erase_person(&w.store(), &Person::UserId("u-2".into()))).unwrap();
         assert_eq!(out.conversation_ids, vec![bob]);
         assert!(exists(&w, &nobody));
     }
@@ -277,11 +277,11 @@ mod tests {
             start_with(&w, json!({"lead": {"email": "many@example.com"}}));
         }
         let person = Person::Email("many@example.com".into());
-        let first = block_on(erase_person(&w.store, &person)).unwrap();
+        let first = block_on(erase_person(&w.store(), &person)).unwrap();
         assert_eq!((first.conversation_ids.len(), first.complete), (MAX_BATCHES * MAX_ERASE_BATCH, false));
-        let second = block_on(erase_person(&w.store, &person)).unwrap();
+        let second = block_on(erase_person(&w.store(), &person)).unwrap();
         assert_eq!((second.conversation_ids.len(), second.complete), (3, true));
-        assert_eq!(w.store.message_count(), 0);
+        assert_eq!(w.message_count(), 0);
     }
 
     #[test]
@@ -294,19 +294,23 @@ mod tests {
         log_run(&w, RunOrigin::AdminTest, T0 + 25 * DAY_MS); // a recent one
         let now = T0 + 30 * DAY_MS + 1;
 
-        assert_eq!(block_on(clean_up(&w.store, None, now)).unwrap().erased, Erased::default(), "no setting, no expiry");
+        assert_eq!(
+            block_on(clean_up(&w.store(), None, now)).unwrap().erased,
+            Erased::default(),
+            "no setting, no expiry"
+        );
         assert!(exists(&w, &quiet));
 
-        let cleanup = block_on(clean_up(&w.store, Some(30), now)).unwrap();
+        let cleanup = block_on(clean_up(&w.store(), Some(30), now)).unwrap();
         assert_eq!(cleanup.erased.conversations, 1);
         assert_eq!(cleanup.old_runs, 1);
         assert!(cleanup.complete);
         assert!(!exists(&w, &quiet));
         assert!(exists(&w, &active) && exists(&w, &fresh));
-        assert_eq!(block_on(w.store.action_logs("tx-status", 10, None)).unwrap().len(), 1);
+        assert_eq!(block_on(w.store().action_logs("tx-status", 10, None)).unwrap().len(), 1);
         // Exactly at the boundary a conversation is kept: older than, not as old as.
-        assert_eq!(block_on(clean_up(&w.store, Some(10), T0 + 30 * DAY_MS)).unwrap().erased.conversations, 0);
-        assert_eq!(block_on(clean_up(&w.store, Some(10), T0 + 30 * DAY_MS + 1)).unwrap().erased.conversations, 1);
+        assert_eq!(block_on(clean_up(&w.store(), Some(10), T0 + 30 * DAY_MS)).unwrap().erased.conversations, 0);
+        assert_eq!(block_on(clean_up(&w.store(), Some(10), T0 + 30 * DAY_MS + 1)).unwrap().erased.conversations, 1);
         assert!(!exists(&w, &active));
         assert!(exists(&w, &fresh));
     }
@@ -319,11 +323,11 @@ mod tests {
             w.start();
         }
         let now = T0 + 2 * DAY_MS;
-        let first = block_on(clean_up(&w.store, Some(1), now)).unwrap();
+        let first = block_on(clean_up(&w.store(), Some(1), now)).unwrap();
         assert_eq!((first.erased.conversations as usize, first.complete), (MAX_BATCHES * MAX_ERASE_BATCH, false));
-        let second = block_on(clean_up(&w.store, Some(1), now)).unwrap();
+        let second = block_on(clean_up(&w.store(), Some(1), now)).unwrap();
         assert_eq!((second.erased.conversations, second.complete), (7, true));
-        assert_eq!(w.store.message_count(), 0);
+        assert_eq!(w.message_count(), 0);
     }
 }
 
@@ -331,7 +335,8 @@ mod tests {
 mod tombstone_tests {
     use super::*;
     use crate::api::tests::{block_on, site, World};
-    use crate::store::memory::MemoryStore;
+    use crate::store::sql::SqlStore;
+    use crate::store::sqlite::Sqlite;
     use std::cell::{Cell, RefCell};
 
     /// Objects as the Worker reaches them: `missing` ones do not answer, the rest confirm.
@@ -357,19 +362,19 @@ mod tombstone_tests {
     fn an_object_that_misses_the_first_forget_is_told_again_by_the_next_cron_run_until_it_confirms() {
         let w = World::with_site(site());
         let (a, b) = (started(&w), started(&w));
-        block_on(w.store.erase_conversations(&[a.clone(), b.clone()])).unwrap();
+        block_on(w.store().erase_conversations(&[a.clone(), b.clone()])).unwrap();
         let objects = Objects::default();
         objects.missing.borrow_mut().push(b.clone());
         // The erasing request tells both; only `a` confirms.
-        let unconfirmed = block_on(tell_objects(&w.store, &objects, &[a.clone(), b.clone()])).unwrap();
+        let unconfirmed = block_on(tell_objects(&w.store(), &objects, &[a.clone(), b.clone()])).unwrap();
         assert_eq!(unconfirmed, std::slice::from_ref(&b));
-        assert_eq!(block_on(w.store.unforgotten(10)).unwrap(), std::slice::from_ref(&b));
+        assert_eq!(block_on(w.store().unforgotten(10)).unwrap(), std::slice::from_ref(&b));
         // The next Cron run tells `b` again: still missing, still pending.
-        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (1, 0));
+        assert_eq!(block_on(forget_erased(&w.store(), &objects)).unwrap(), (1, 0));
         // It answers at last; later runs tell nobody.
         objects.missing.borrow_mut().clear();
-        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (1, 1));
-        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (0, 0));
+        assert_eq!(block_on(forget_erased(&w.store(), &objects)).unwrap(), (1, 1));
+        assert_eq!(block_on(forget_erased(&w.store(), &objects)).unwrap(), (0, 0));
         assert_eq!(objects.told.borrow().iter().filter(|id| **id == b).count(), 3);
     }
 
@@ -378,22 +383,22 @@ mod tombstone_tests {
         let w = World::with_site(site());
         let ids: Vec<ConversationId> = (0..FORGETS_PER_RUN + 5).map(|_| started(&w)).collect();
         for chunk in ids.chunks(MAX_ERASE_BATCH) {
-            block_on(w.store.erase_conversations(chunk)).unwrap();
+            block_on(w.store().erase_conversations(chunk)).unwrap();
         }
         let objects = Objects::default();
-        block_on(tell_objects(&w.store, &objects, &ids)).unwrap();
+        block_on(tell_objects(&w.store(), &objects, &ids)).unwrap();
         assert_eq!(objects.told.borrow().len(), FORGETS_PER_RUN, "within a Worker's subrequests");
-        assert_eq!(block_on(forget_erased(&w.store, &objects)).unwrap(), (5, 5));
+        assert_eq!(block_on(forget_erased(&w.store(), &objects)).unwrap(), (5, 5));
     }
 
     /// A store whose erasing batch fails from the `fail_from`-th call on.
-    struct Failing {
-        inner: MemoryStore,
+    struct Failing<'w> {
+        inner: SqlStore<&'w Sqlite>,
         calls: Cell<usize>,
         fail_from: usize,
     }
 
-    impl ErasureStore for Failing {
+    impl ErasureStore for Failing<'_> {
         async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError> {
             self.calls.set(self.calls.get() + 1);
             if self.calls.get() >= self.fail_from {
@@ -430,7 +435,7 @@ mod tombstone_tests {
             let (status, _) = w.call("POST", "/api/v1/conversations", None, &body(n).to_string());
             assert_eq!(status, 201);
         }
-        let store = Failing { inner: w.store, calls: Cell::new(0), fail_from: 2 };
+        let store = Failing { inner: w.store(), calls: Cell::new(0), fail_from: 2 };
         let out = block_on(erase_person(&store, &Person::Email("ana@example.com".into()))).unwrap();
         assert_eq!(out.conversation_ids.len(), MAX_ERASE_BATCH, "the first batch is erased and named");
         assert!(!out.complete);

@@ -7,7 +7,8 @@ use super::runner::{owner_test, visitor_run, ActionEnv, Asked, Logged, NotRunnab
 use super::ssrf::NetworkPolicy;
 use crate::api::tests::{block_on, EchoNetwork};
 use crate::limits::memory::MemoryLimiter;
-use crate::store::memory::MemoryStore;
+use crate::store::sql::SqlStore;
+use crate::store::sqlite::Sqlite;
 use crate::store::{ActionLogEntry, ActionLogStore, ConversationRecord, IdentityProof, Streaks, Verification};
 use crate::token::tests::TestEntropy;
 use shared::api::Lead;
@@ -71,7 +72,7 @@ fn site() -> SiteBundle {
 /// right for `424242` only.
 struct Deps {
     site: SiteBundle,
-    store: MemoryStore,
+    store: SqlStore<Sqlite>,
     limiter: MemoryLimiter,
     entropy: TestEntropy,
     network: EchoNetwork,
@@ -92,7 +93,7 @@ impl Deps {
         }));
         Self {
             site: site(),
-            store: MemoryStore::default(),
+            store: Sqlite::store(),
             limiter: MemoryLimiter::default(),
             entropy: TestEntropy::default(),
             network,
@@ -118,7 +119,7 @@ impl Deps {
 struct Env<'a>(&'a Deps, ActionEnv<'a, EchoNetwork>);
 
 impl RunDeps for Env<'_> {
-    type Store = MemoryStore;
+    type Store = SqlStore<Sqlite>;
     type Limiter = MemoryLimiter;
     type Entropy = TestEntropy;
     type Network = EchoNetwork;
@@ -126,7 +127,7 @@ impl RunDeps for Env<'_> {
     fn site(&self) -> &SiteBundle {
         &self.0.site
     }
-    fn store(&self) -> &MemoryStore {
+    fn store(&self) -> &SqlStore<Sqlite> {
         &self.0.store
     }
     fn limiter(&self) -> &MemoryLimiter {

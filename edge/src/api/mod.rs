@@ -230,6 +230,8 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
 }
 
 #[cfg(test)]
+mod test_world;
+#[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_address_limits;

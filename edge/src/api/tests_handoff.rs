@@ -1,4 +1,4 @@
-//! Handoff to a human through the visitor API, over the in-memory store: the rules, what the
+//! Handoff to a human through the visitor API, through the conversations' objects: the rules, what the
 //! visitor is told, the AI's silence afterwards, the summary and the one webhook per handoff —
 //! and what an attacker cannot make it do.
 
@@ -56,11 +56,11 @@ fn texts(replies: &[Value]) -> Vec<&str> {
 }
 
 fn conversation(w: &World, id: &str) -> crate::store::ConversationRecord {
-    block_on(w.store.conversation(&ConversationId::parse(id).unwrap())).unwrap().unwrap()
+    block_on(w.store().conversation(&ConversationId::parse(id).unwrap())).unwrap().unwrap()
 }
 
 fn deliveries(w: &World, id: &str) -> Vec<crate::store::Delivery> {
-    block_on(w.store.deliveries_of(&ConversationId::parse(id).unwrap())).unwrap()
+    block_on(w.store().deliveries_of(&ConversationId::parse(id).unwrap())).unwrap()
 }
 
 const HANDOFF_TEXT: &str = "I'm connecting you with a specialist — they'll see everything you've told me.";
@@ -269,7 +269,7 @@ fn the_webhook_is_signed_retried_with_backoff_and_every_attempt_recorded() {
         secret: Some("whsec_test"),
         policy: &policy,
     };
-    let status = block_on(deliver_now(&w.store, &w.network, &target, &delivery, NOW_MS)).unwrap();
+    let status = block_on(deliver_now(&w.store(), &w.network, &target, &delivery, NOW_MS)).unwrap();
     assert_eq!(status, Some(DeliveryStatus::Delivered), "retried once at once, then delivered");
     let sent = w.network.0.borrow().clone();
     assert_eq!(sent.len(), 2);
@@ -279,11 +279,11 @@ fn the_webhook_is_signed_retried_with_backoff_and_every_attempt_recorded() {
         assert_eq!(verify("whsec_test", header, request.body.as_deref().unwrap(), t, 300), Ok(()));
         assert_eq!(request.header("switchboard-delivery"), Some(delivery.as_str()));
     }
-    let attempts = block_on(w.store.attempts(&delivery)).unwrap();
+    let attempts = block_on(w.store().attempts(&delivery)).unwrap();
     assert_eq!(attempts.iter().map(|a| a.status_code).collect::<Vec<_>>(), [Some(500), Some(204)]);
     assert_eq!(attempts[1].at_ms - attempts[0].at_ms, 5_000, "the first retry 5 s later");
     // Delivered: the Cron run sends nothing more.
-    let run = block_on(deliver_due(&w.store, &w.network, &target, NOW_MS + 86_400_000)).unwrap();
+    let run = block_on(deliver_due(&w.store(), &w.network, &target, NOW_MS + 86_400_000)).unwrap();
     assert_eq!(run.attempted, 0);
 }
 
@@ -301,16 +301,16 @@ fn a_receiver_that_keeps_failing_is_retried_by_the_cron_run_until_it_gives_up() 
         secret: Some("k"),
         policy: &policy,
     };
-    let status = block_on(deliver_now(&w.store, &w.network, &target, &delivery, NOW_MS)).unwrap();
+    let status = block_on(deliver_now(&w.store(), &w.network, &target, &delivery, NOW_MS)).unwrap();
     assert_eq!(status, Some(DeliveryStatus::Pending), "two attempts inline, the rest later");
     let mut now = NOW_MS;
     for _ in 0..10 {
         now += 86_400_000;
-        block_on(deliver_due(&w.store, &w.network, &target, now)).unwrap();
+        block_on(deliver_due(&w.store(), &w.network, &target, now)).unwrap();
     }
     let d = &deliveries(&w, &id)[0];
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Failed, 8));
-    assert_eq!(block_on(w.store.attempts(&delivery)).unwrap().len(), 8, "every attempt recorded");
+    assert_eq!(block_on(w.store().attempts(&delivery)).unwrap().len(), 8, "every attempt recorded");
 }
 
 #[test]
@@ -323,16 +323,16 @@ fn the_webhook_is_never_sent_unsigned_nor_where_the_network_rules_refuse() {
     let policy = hooks();
     let unsigned =
         Target { url: "https://hooks.example.com/x", secret_name: "HOOK_SECRET", secret: None, policy: &policy };
-    let status = block_on(deliver_now(&w.store, &w.network, &unsigned, &delivery, NOW_MS)).unwrap();
+    let status = block_on(deliver_now(&w.store(), &w.network, &unsigned, &delivery, NOW_MS)).unwrap();
     assert_eq!(status, Some(DeliveryStatus::Pending));
     assert!(w.network.0.borrow().is_empty(), "nothing sent without the secret");
-    let attempts = block_on(w.store.attempts(&delivery)).unwrap();
+    let attempts = block_on(w.store().attempts(&delivery)).unwrap();
     assert_eq!(attempts[0].error.as_deref(), Some("the webhook secret HOOK_SECRET is not set on the edge"));
 
     let inside =
         Target { url: "http://169.254.169.254/latest", secret_name: "HOOK_SECRET", secret: Some("k"), policy: &policy };
     let later = NOW_MS + 86_400_000;
-    block_on(deliver_due(&w.store, &w.network, &inside, later)).unwrap();
+    block_on(deliver_due(&w.store(), &w.network, &inside, later)).unwrap();
     assert!(w.network.0.borrow().is_empty(), "the metadata address is never called");
     assert_eq!(deliveries(&w, &id)[0].status, DeliveryStatus::Failed, "a refused URL stays refused");
 }

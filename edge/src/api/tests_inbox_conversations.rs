@@ -1,4 +1,4 @@
-//! The inbox's conversations over the in-memory store, attacks first: a visitor's token, another
+//! The inbox's conversations through the conversations' objects, attacks first: a visitor's token, another
 //! site's page, two agents claiming at once, an agent replying to what is not theirs, notes
 //! leaking to the visitor; then the agents' day: claim, reply, take over, hand back, resolve,
 //! reopen, assign, the views and one conversation's detail.
@@ -79,7 +79,7 @@ fn replies(r: &HttpResponse) -> Vec<String> {
 }
 
 fn status(w: &World, id: &str) -> (ConversationStatus, Option<String>) {
-    let r = block_on(w.store.conversation(&ConversationId::parse(id).unwrap())).unwrap().unwrap();
+    let r = block_on(w.store().conversation(&ConversationId::parse(id).unwrap())).unwrap().unwrap();
     (r.status, r.assignee_id)
 }
 
@@ -229,12 +229,9 @@ fn only_the_assignee_replies_once_per_client_id_and_the_visitor_sees_it_live() {
     assert_eq!(sent.status, 201, "{}", sent.body);
     let message = json_of(&sent);
     assert_eq!((message["author"].as_str(), message["author_name"].as_str()), (Some("agent"), Some("Sam Rivera")));
-    let count = w.store.message_count();
+    let count = w.message_count();
     let retry = act(&w, &sam, &id, "messages", body);
-    assert_eq!(
-        (retry.status, json_of(&retry)["id"].clone(), w.store.message_count()),
-        (200, message["id"].clone(), count)
-    );
+    assert_eq!((retry.status, json_of(&retry)["id"].clone(), w.message_count()), (200, message["id"].clone(), count));
     match &sent.publish.as_ref().unwrap().events[..] {
         [LiveEvent::Message { message }] => assert_eq!(message.author_name.as_deref(), Some("Sam Rivera")),
         other => panic!("{other:?}"),
@@ -316,7 +313,7 @@ fn taking_over_silences_the_ai_for_the_visitors_next_message() {
         next.inbox.as_deref(),
         Some(&InboxEvent::Changed { conversation_id: id.clone(), status: ConversationStatus::Assigned })
     );
-    assert!(block_on(w.store.deliveries_of(&ConversationId::parse(&id).unwrap())).unwrap().is_empty(), "no webhook");
+    assert!(block_on(w.store().deliveries_of(&ConversationId::parse(&id).unwrap())).unwrap().is_empty(), "no webhook");
     assert_eq!(code(&act(&w, &sam, &id, "take_over", "")), (409, "already_claimed".into()));
 }
 
@@ -344,7 +341,7 @@ fn handing_back_lets_the_ai_answer_and_a_second_handoff_notifies_once() {
     assert_eq!(status(&w, &id).0, ConversationStatus::Waiting);
     assert_eq!(w.outbox.take(), [format!("{id}.handoff.2")], "notified again, as the second handoff");
     say(&w, &id, &token, "I want to talk to a person!!", "v4");
-    assert_eq!(block_on(w.store.deliveries_of(&cid)).unwrap().len(), 2, "once per handoff");
+    assert_eq!(block_on(w.store().deliveries_of(&cid)).unwrap().len(), 2, "once per handoff");
     assert_eq!(code(&act(&w, &sam, &id, "hand_back", "")), (409, "wrong_status".into()), "nobody has it");
 }
 

@@ -126,7 +126,7 @@ fn a_wrong_code_answered_with_200_valid_false_verifies_nothing() {
     let again = chat.say("yes");
     assert!(sent_to(&w, CLOSE_URL).is_empty(), "{again}");
     let record = crate::api::tests::block_on(crate::store::ConversationStore::conversation(
-        &w.store,
+        &w.store(),
         &shared::ConversationId::parse(chat.id.as_str()).unwrap(),
     ))
     .unwrap()
@@ -290,14 +290,14 @@ fn a_signed_lead_cannot_be_overwritten_by_a_lead_form() {
         )
     };
     let cid = shared::ConversationId::parse(id.as_str()).unwrap();
-    crate::api::tests::block_on(crate::store::ConversationStore::insert_replies(&w.store, &cid, &[card])).unwrap();
+    crate::api::tests::block_on(crate::store::ConversationStore::insert_replies(&w.store(), &cid, &[card])).unwrap();
     let path = format!("{}/{id}-g9/submit", messages_path(&id));
     let (status, v) =
         w.call("POST", &path, Some(&tok), &json!({"values": {"email": "victim@example.com"}}).to_string());
     assert_eq!(status, 422, "{v}");
     assert!(v["error"]["fields"]["email"].as_str().unwrap().contains("signed in"));
     let record =
-        crate::api::tests::block_on(crate::store::ConversationStore::conversation(&w.store, &cid)).unwrap().unwrap();
+        crate::api::tests::block_on(crate::store::ConversationStore::conversation(&w.store(), &cid)).unwrap().unwrap();
     assert_eq!(record.lead.email.as_deref(), Some("ana@example.com"));
 }
 
@@ -308,13 +308,13 @@ fn visitors_get_429_with_retry_after_and_nothing_is_stored() {
     for i in 0..20 {
         chat.say(&format!("hello {i}"));
     }
-    let stored = w.store.message_count();
+    let stored = w.message_count();
     let body = json!({"text": "one too many", "client_message_id": "over"}).to_string();
     let (status, v) = w.call("POST", &messages_path(&chat.id), Some(&chat.token), &body);
     assert_eq!(status, 429, "{v}");
     assert_eq!(v["error"]["code"], "rate_limited");
     assert!((1..=60).contains(&v["error"]["retry_after"].as_u64().unwrap()), "{v}");
-    assert_eq!(w.store.message_count(), stored, "a refused message is not stored");
+    assert_eq!(w.message_count(), stored, "a refused message is not stored");
     let (status, _) = w.call_at(NOW_MS + 60_000, "POST", &messages_path(&chat.id), Some(&chat.token), &body);
     assert_eq!(status, 200, "the window moved on");
 }
@@ -364,9 +364,10 @@ fn a_right_code_sent_through_a_form_verifies_the_conversation_and_a_wrong_one_do
             )
         })
         .collect();
-    crate::api::tests::block_on(crate::store::ConversationStore::insert_replies(&w.store, &cid, &cards)).unwrap();
-    let record =
-        || crate::api::tests::block_on(crate::store::ConversationStore::conversation(&w.store, &cid)).unwrap().unwrap();
+    crate::api::tests::block_on(crate::store::ConversationStore::insert_replies(&w.store(), &cid, &cards)).unwrap();
+    let record = || {
+        crate::api::tests::block_on(crate::store::ConversationStore::conversation(&w.store(), &cid)).unwrap().unwrap()
+    };
 
     let (status, wrong) = chat.submit(&format!("{}-f1", chat.id), json!({"otp": "000000"}));
     assert_eq!(status, 200, "{wrong}");

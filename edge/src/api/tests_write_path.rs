@@ -1,5 +1,6 @@
-//! The visitor's write path on the D1 store's SQL (SQLite natively): how many round trips a post
-//! costs, measured, so a change that adds one fails here.
+//! The visitor's write path on the stores' SQL (SQLite natively; the conversation's object runs the
+//! same statements on its own SQLite): how many round trips a post costs, measured, so a change
+//! that adds one fails here.
 
 use super::tests::site;
 use super::*;
@@ -43,7 +44,7 @@ impl SqlPort for Counting {
 }
 
 struct SqlWorld {
-    env: super::tests_object::Env,
+    world: super::tests::World,
     store: SqlStore<Counting>,
     limiter: MemoryLimiter,
 }
@@ -51,14 +52,15 @@ struct SqlWorld {
 impl SqlWorld {
     fn new() -> Self {
         Self {
-            env: super::tests_object::Env::new(site()),
+            world: super::tests::World::with_site(site()),
             store: SqlStore::new(Counting { db: Sqlite::migrated(), trips: RefCell::default() }),
             limiter: MemoryLimiter::default(),
         }
     }
 
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> HttpResponse {
-        self.env.call(&self.store, &self.limiter, method, path, token, body)
+        let req = super::tests::World::request_of(method, path, token, body);
+        crate::api::tests::block_on(self.world.answer(&self.store, &self.limiter, &req)).response
     }
 
     /// Round trips (and their statements) since the last call.

@@ -20,7 +20,8 @@ use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
 use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::handoff::{HandoffEnv, Outbox};
-use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore};
+use crate::object::conversation::{object_for, Answered};
+use crate::store::Stores;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
@@ -78,10 +79,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         Ok(http) => http,
         Err(refused) => return into_worker_response(refused),
     };
-    let conversation = api::routes::route(&http.method, &http.path)
-        .ok()
-        .and_then(|r| r.conversation().and_then(|id| shared::ConversationId::parse(id).ok()));
-    if let Some(id) = conversation {
+    if let Some(id) = object_for(&http) {
         // One conversation's request: its object holds the conversation and answers it, so a
         // visitor's message costs one call from here (`glue::live`). The body goes as read (at
         // most the limit), so the object never answers before a stream it did not finish.
@@ -89,7 +87,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let store = d1::D1Store::on(env.d1("DB")?);
     let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
-    let Answered { mut response, outbox } = answer(&env, &store, &limiter, &http).await?;
+    let Answered { mut response, outbox } = answer(&env, &store, &limiter, &http).await;
     // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
     response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms())));
     if let Some(ticket) = &response.inbox_upgrade {
@@ -146,19 +144,14 @@ pub(crate) async fn read_http(req: &mut Request) -> std::result::Result<HttpRequ
     })
 }
 
-/// What the API answered, and the webhook deliveries a handoff queued (sent after the answer).
-pub(crate) struct Answered {
-    pub response: HttpResponse,
-    pub outbox: Vec<String>,
-}
-
 /// Answers `http` with `store` and everything else the runtime provides (the Worker's D1, or a
 /// conversation object's own stores).
-pub(crate) async fn answer<S, L>(env: &Env, store: &S, limiter: &L, http: &HttpRequest) -> Result<Answered>
-where
-    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore,
-    L: crate::limits::RateLimiter,
-{
+pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
+    env: &Env,
+    store: &S,
+    limiter: &L,
+    http: &HttpRequest,
+) -> Answered {
     let secrets = secrets(env);
     let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
     let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
@@ -179,7 +172,7 @@ where
         handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
     };
     let response = api::handle(&edge, http, js_sys::Date::now() as u64).await;
-    Ok(Answered { response, outbox: outbox.take() })
+    Answered { response, outbox: outbox.take() }
 }
 
 /// The chat page's security headers, computed once per isolate.

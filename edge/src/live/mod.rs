@@ -518,9 +518,8 @@ mod tests {
     #[test]
     fn racing_writes_reach_sockets_in_stored_order_so_a_resume_misses_nothing() {
         use crate::api::tests::block_on;
-        use crate::store::memory::MemoryStore;
         use crate::store::{ConversationRecord, ConversationStore, NewMessage};
-        let store = MemoryStore::default();
+        let store = crate::store::sqlite::Sqlite::store();
         let c = ConversationId::parse("c1").unwrap();
         let record = ConversationRecord {
             id: c.clone(),
@@ -568,7 +567,7 @@ mod tests {
     fn a_publish_during_a_read_makes_it_read_again_instead_of_interleaving() {
         let order = RefCell::new(InOrder::at(Some(MessageId::parse("m1").unwrap())));
         order.borrow_mut().reading = true;
-        let store = crate::store::memory::MemoryStore::default();
+        let store = crate::store::sqlite::Sqlite::store();
         let c = ConversationId::parse("c1").unwrap();
         let recent = RefCell::new(Recent::default());
         let sent = crate::api::tests::block_on(push_stored(

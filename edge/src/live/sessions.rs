@@ -27,12 +27,11 @@ pub async fn ended<A: AgentStore>(store: &A, sessions: &[Option<&str>], now_ms: 
 mod tests {
     use super::*;
     use crate::api::tests::block_on;
-    use crate::store::memory::MemoryStore;
     use crate::store::{Agent, AgentAccount, Role};
 
     #[test]
     fn a_socket_outlives_neither_sign_out_nor_expiry_nor_disabling_nor_revocation() {
-        let store = MemoryStore::default();
+        let store = crate::store::sqlite::Sqlite::store();
         let account = |id: &str| AgentAccount {
             agent: Agent { id: id.into(), email: format!("{id}@x.example"), name: id.into(), role: Role::Agent },
             password_hash: String::new(),

@@ -1,5 +1,5 @@
 //! When a conversation's object passes its journal on to D1: before answering whenever the change
-//! is one the inbox or an erasure looks up in D1, otherwise within `glue::live::FLUSH_DELAY_MS`
+//! is one the inbox or an erasure looks up in D1, otherwise within `conversation::FLUSH_DELAY_MS`
 //! from its alarm (turns of that second in one batch).
 
 use crate::api::routes::Route;

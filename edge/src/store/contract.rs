@@ -1,10 +1,10 @@
-//! One contract for every store: the memory store of the native tests and the D1 store's SQL
-//! (run on SQLite with `edge/migrations/` applied) must pass the same tests, so what the API
-//! tests prove over memory holds in the Worker. Each test is a function generic over the store;
-//! [`contract!`] runs it on both.
+//! One contract for the stores as the Worker uses them: D1's SQL alone (run on SQLite with
+//! `edge/migrations/` applied), and a whole deployment (`deployment`: each conversation's calls
+//! through its object on its own SQLite, journaled to D1) must pass the same tests. Each test is a
+//! function generic over the store; [`contract!`] runs it on both.
 
-use super::agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
-use super::memory::MemoryStore;
+use super::agents::{AddAgentError, Agent, AgentAccount, Role};
+use super::deployment::Deployment;
 use super::sqlite::Sqlite;
 use super::*;
 use crate::action_run::{ActionRun, ErrorClass, LoggedRequest, RunStatus};
@@ -13,15 +13,11 @@ use crate::pending::{Awaiting, Pending};
 use shared::handoff::{ConversationStatus, HandoffReason, HandoffSummary};
 use shared::{ActionOutcome, ActionStatus, ButtonAct, FormCard, Source, Submission};
 
-/// What the edge needs of one store.
-trait Stores: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore + InboxStore {}
-impl<S: ConversationStore + ActionLogStore + ErasureStore + HandoffStore + AgentStore + InboxStore> Stores for S {}
-
-/// Runs each named contract test on the memory store and on the SQL store over SQLite.
+/// Runs each named contract test on D1's SQL over SQLite and through conversations' objects.
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
-        mod memory {
-            $(#[test] fn $test() { super::$test(&super::MemoryStore::default()) })*
+        mod through_objects {
+            $(#[test] fn $test() { super::$test(&super::Deployment::default()) })*
         }
         mod sql_on_sqlite {
             $(#[test] fn $test() { super::$test(&super::Sqlite::store()) })*
@@ -346,6 +342,15 @@ fn messages_need_their_conversation_and_ids_are_unique<S: Stores>(store: &S) {
     assert!(block_on(store.insert_visitor_message(&ghost, &visitor("m1", "k1", T0))).is_err());
     assert!(block_on(store.insert_replies(&ghost, &[reply("m1-r0", "m1", T0)])).is_err());
     assert!(block_on(store.messages(&ghost)).unwrap().is_empty());
+}
+
+/// D1's alone: a conversation's object knows only its own messages' ids. Across conversations the
+/// edge never makes the same id (16 random base64url characters, or derived from such an id or
+/// the conversation's), so a deployment needs no more.
+#[test]
+fn in_d1_a_message_id_taken_in_one_conversation_is_not_written_into_another() {
+    let store = Sqlite::store();
+    let store = &store;
     // A reply id taken in one conversation is not written again into another.
     let a = create(store, "c1", T0);
     let b = create(store, "c2", T0);
@@ -696,7 +701,7 @@ fn live_sessions_end_with_sign_out_expiry_disabling_and_revocation<S: Stores>(st
 
 // The inbox.
 
-use super::inbox::{InboxStore, Move, NewNote};
+use super::inbox::{Move, NewNote};
 use shared::inbox::{AgentRef, InboxCounts, InboxView};
 
 fn waiting<S: Stores>(store: &S, id: &str, at_ms: u64) -> ConversationId {

@@ -1,13 +1,12 @@
 //! Where conversations live. The API speaks to these traits; `sql` implements them on D1 in the
-//! Worker (and on SQLite in native tests), `memory` in memory for native tests, and both pass one
-//! contract suite (`contract`).
+//! Worker (on SQLite in native tests), `object` on a conversation's object (its own SQLite,
+//! journaled to D1 by `replica`), and both pass one contract suite (`contract`).
 
 pub mod action_log;
 pub mod agents;
 pub mod erasure;
 pub mod handoff;
 pub mod inbox;
-pub mod memory;
 pub mod object;
 pub mod replica;
 pub mod schema;
@@ -15,6 +14,8 @@ pub mod sql;
 
 #[cfg(test)]
 mod contract;
+#[cfg(test)]
+mod deployment;
 #[cfg(test)]
 pub mod sqlite;
 
@@ -333,6 +334,11 @@ pub struct ConversationSize {
     /// Bytes of their text (UTF-8).
     pub bytes: u64,
 }
+
+/// Every store the API uses, as one bound.
+pub trait Stores: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore {}
+
+impl<S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore> Stores for S {}
 
 /// A storage failure (the request may be retried).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -160,9 +160,15 @@ impl<L: SqlPort, R: SqlPort> HandoffStore for ObjectStore<'_, L, R> {
 
 impl<L: SqlPort, R: SqlPort> ErasureStore for ObjectStore<'_, L, R> {
     async fn erase_conversations(&self, ids: &[ConversationId]) -> Result<Erased, StoreError> {
+        let here = ids.contains(&self.conversation);
+        if here {
+            // What D1 has not seen yet is erased there with the rest, and counted in what the
+            // erasure reports (a turn waiting for the alarm was told as "1 message erased" of 3).
+            self.here.port().flush().await?;
+        }
         // D1 first: if it fails, nothing is lost here and the visitor can try again.
         let erased = self.index.erase_conversations(ids).await?;
-        if ids.contains(&self.conversation) {
+        if here {
             self.here.port().forget().await?;
             self.index.forgotten(std::slice::from_ref(&self.conversation)).await?;
         }

@@ -47,6 +47,12 @@ impl Sqlite {
         SqlStore::new(Self::migrated())
     }
 
+    /// How many messages are stored, every conversation's.
+    pub fn message_count(&self) -> usize {
+        self.0.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0)).expect("messages counted")
+            as usize
+    }
+
     /// Rows as JSON objects by column name (integers as JSON integers, like D1's numbers).
     fn rows(&self, query: &Query) -> Result<Vec<serde_json::Value>, StoreError> {
         let mut statement = self.0.prepare(&query.sql).map_err(fail)?;
