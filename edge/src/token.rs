@@ -17,6 +17,12 @@ pub fn random_text(entropy: &impl Entropy, n: usize) -> String {
     base64url(&bytes)
 }
 
+/// A new message id: `prefix` (`m` for the visitor's and the AI's, `a` for an agent's) and 16
+/// random bytes, so no two conversations ever make the same one.
+pub fn message_id(entropy: &impl Entropy, prefix: char) -> shared::MessageId {
+    shared::MessageId::parse(format!("{prefix}{}", random_text(entropy, 16))).expect("base64url is an id")
+}
+
 fn base64url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
     for chunk in bytes.chunks(3) {

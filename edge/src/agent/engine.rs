@@ -1,7 +1,8 @@
 //! The seam between the conversation API and whatever writes the answers (the built-in grounded
 //! engine today, an LLM-backed one later).
 
-use shared::{ActionOutcome, Message, Source};
+use crate::store::NewMessage;
+use shared::{ActionOutcome, Author, Message, MessageId, Source};
 
 /// What the engine is asked.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +34,25 @@ impl Reply {
     /// A reply that is only text, not drawn from the owner's content.
     pub fn say(text: impl Into<String>) -> Self {
         Self { text: text.into(), sources: Vec::new(), grounded: false, action: None, form: None, buttons: Vec::new() }
+    }
+
+    /// The `n`th reply to the visitor's message `to`, as stored at `at_ms`: its id derived from the
+    /// visitor's (`<id>-r<n>`), so a concurrent retry writes the same ids, never more.
+    pub fn stored(self, to: &MessageId, n: usize, at_ms: u64) -> NewMessage {
+        NewMessage {
+            id: MessageId::parse(format!("{to}-r{n}")).expect("an id derived from an id is an id"),
+            author: Author::Bot,
+            author_name: None,
+            text: self.text,
+            sources: self.sources,
+            client_message_id: None,
+            reply_to: Some(to.clone()),
+            action: self.action,
+            form: self.form,
+            submission: None,
+            buttons: self.buttons,
+            created_at_ms: at_ms,
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use super::http::{HttpRequest, HttpResponse};
 use crate::conversation::turn;
 use crate::conversation::Deps;
 use crate::store::{ConversationStore, NewMessage};
-use crate::token::random_text;
 use shared::api::ErrorCode;
 use shared::{ButtonAct, MessageId};
 
@@ -51,7 +50,7 @@ pub async fn click<D: Deps>(
         ButtonAct::Reply(text) => text.clone(),
         _ => button.label.clone(),
     };
-    let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
+    let id = crate::token::message_id(edge.entropy(), 'm');
     let visitor = NewMessage::visitor(id, text, format!("button-{message_id}-{}", button.id), now_ms);
     let stored = match store_once(edge.store(), &record.id, &visitor).await? {
         Stored::Fresh(m) => *m,

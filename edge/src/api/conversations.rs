@@ -325,7 +325,7 @@ pub async fn post_message<D: Deps>(
             } else {
                 mask_sensitive(text)
             };
-            let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
+            let id = crate::token::message_id(edge.entropy(), 'm');
             let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
             match store_once(edge.store(), &record.id, &visitor).await? {
                 Stored::Fresh(m) => *m,

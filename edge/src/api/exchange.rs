@@ -7,7 +7,7 @@ use super::http::{HttpResponse, Publish};
 use crate::agent::Reply;
 use crate::store::{ConversationRecord, ConversationStore, Inserted, NewMessage};
 use shared::api::MessagesResponse;
-use shared::{Author, ConversationId, Message, MessageId};
+use shared::{ConversationId, Message};
 
 /// The visitor's message after storing it.
 pub enum Stored {
@@ -49,25 +49,7 @@ pub async fn finish<S: ConversationStore>(
 ) -> Result<HttpResponse, ApiError> {
     let current = store.conversation(&record.id).await?;
     let record = &current.map_or_else(|| record.clone(), |current| record.rebased(before, &current));
-    let new: Vec<NewMessage> = replies
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| NewMessage {
-            // Derived from the visitor message: a concurrent retry writes the same ids, never more.
-            id: MessageId::parse(format!("{}-r{i}", visitor.id)).expect("derived id"),
-            author: Author::Bot,
-            author_name: None,
-            text: r.text,
-            sources: r.sources,
-            client_message_id: None,
-            reply_to: Some(visitor.id.clone()),
-            action: r.action,
-            form: r.form,
-            submission: None,
-            buttons: r.buttons,
-            created_at_ms: now_ms,
-        })
-        .collect();
+    let new: Vec<NewMessage> = replies.into_iter().enumerate().map(|(i, r)| r.stored(&visitor.id, i, now_ms)).collect();
     let replies = store.finish_turn(record, &visitor.id, &new).await?;
     Ok(respond(&record.id, visitor, replies))
 }

@@ -19,7 +19,6 @@ use crate::conversation::turn::{self, conversation_values};
 use crate::conversation::Deps;
 use crate::handoff::{self, rules};
 use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage};
-use crate::token::random_text;
 use shared::action::ActionDef;
 use shared::api::{attribute_problem, ErrorCode, SubmitFormRequest};
 use shared::form::{validate_submission, FieldKind, FormDef};
@@ -71,7 +70,7 @@ pub async fn submit<D: Deps>(
             (k.clone(), kept)
         })
         .collect();
-    let id = MessageId::parse(format!("m{}", random_text(edge.entropy(), 16))).expect("base64url id");
+    let id = crate::token::message_id(edge.entropy(), 'm');
     let visitor = NewMessage {
         submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),
         ..NewMessage::visitor(id, format!("Submitted “{}”", card.title), format!("submit-{form_message_id}"), now_ms)

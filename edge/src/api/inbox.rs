@@ -38,7 +38,7 @@ fn agent_role() -> Role {
 
 /// Refuses a request from another site's page, whatever it carries.
 fn require_same_origin(req: &HttpRequest) -> Result<(), ApiError> {
-    if session::same_origin(req) {
+    if session::same_origin(&req.method, &req.headers) {
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::CrossOrigin, "inbox requests are accepted only from this site's own pages"))
@@ -49,7 +49,7 @@ fn require_same_origin(req: &HttpRequest) -> Result<(), ApiError> {
 pub async fn signed_in<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<Agent, ApiError> {
     require_same_origin(req)?;
     let not_signed_in = || ApiError::new(ErrorCode::NotSignedIn, "sign in to the inbox first");
-    let token = session::token(req).ok_or_else(not_signed_in)?;
+    let token = session::token(&req.headers).ok_or_else(not_signed_in)?;
     edge.store().session_agent(&hash_token(token), now_ms).await?.ok_or_else(not_signed_in)
 }
 
@@ -94,7 +94,7 @@ pub async fn me<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<
 /// `DELETE /api/v1/inbox/session`: signs out (the session opens nothing afterwards).
 pub async fn sign_out<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
     require_same_origin(req)?;
-    if let Some(token) = session::token(req) {
+    if let Some(token) = session::token(&req.headers) {
         edge.store().close_session(&hash_token(token)).await?;
     }
     Ok(HttpResponse::empty(204, vec![("set-cookie".into(), session::clear_cookie())]))

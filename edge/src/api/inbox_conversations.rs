@@ -30,7 +30,7 @@ use shared::inbox::{
 };
 use shared::live::{LiveEvent, LIVE_PROTOCOL};
 use shared::message::{ActionStatus, MAX_MESSAGE_CHARS};
-use shared::{Author, ClientMessageId, ConversationId, MessageId};
+use shared::{Author, ClientMessageId, ConversationId};
 
 /// Longest search text, in characters.
 pub const MAX_SEARCH_CHARS: usize = 200;
@@ -358,7 +358,7 @@ fn agent_message(
     client_id: Option<String>,
     now_ms: u64,
 ) -> NewMessage {
-    let id = MessageId::parse(format!("a{}", random_text(edge.entropy(), 16))).expect("base64url id");
+    let id = crate::token::message_id(edge.entropy(), 'a');
     NewMessage {
         author: Author::Agent,
         author_name: Some(as_seen(&agent.name).name),
@@ -464,7 +464,7 @@ async fn note<D: ApiDeps>(
 /// the session. Answers the agent and the session's hash, which the socket carries (its session
 /// is checked again before every push and frame: `live::sessions`).
 async fn agent_socket<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<(Agent, String), ApiError> {
-    if req.header("origin").is_none() || !session::same_origin(req) {
+    if req.header("origin").is_none() || !session::same_origin(&req.method, &req.headers) {
         return Err(ApiError::new(
             ErrorCode::CrossOrigin,
             "inbox sockets are accepted only from this site's own pages (with their Origin)",
@@ -482,7 +482,7 @@ async fn agent_socket<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> R
         ));
     }
     let agent = signed_in(edge, req, now_ms).await?;
-    let session = session::token(req).map(hash_token).unwrap_or_default();
+    let session = session::token(&req.headers).map(hash_token).unwrap_or_default();
     Ok((agent, session))
 }
 

@@ -10,7 +10,6 @@ use super::ApiDeps;
 use crate::limits::keys;
 use crate::live::{cursor, Subscriber, Watcher};
 use crate::store::{ConversationStore, NewMessage};
-use crate::token::random_text;
 use shared::api::{ErrorCode, MessagesResponse};
 use shared::live::{Agent, AgentMessageRequest, AgentSignal, LiveEvent, LIVE_PROTOCOL, TOKEN_PROTOCOL_PREFIX};
 use shared::message::MAX_MESSAGE_CHARS;
@@ -108,7 +107,7 @@ pub async fn agent_message<D: ApiDeps>(
     if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ApiError::invalid_field("text", format!("must be 1–{MAX_MESSAGE_CHARS} characters")));
     }
-    let id = MessageId::parse(format!("a{}", random_text(edge.entropy(), 16))).expect("base64url id");
+    let id = crate::token::message_id(edge.entropy(), 'a');
     let message = NewMessage {
         author: Author::Agent,
         author_name: Some(who.name),

@@ -6,7 +6,7 @@
 //! key are decided one by one.
 
 use crate::limits::shards::{Sharded, SHARDS};
-use crate::limits::{take_many_sync, take_sync, Decision, HitTable, Limit, LimiterRequest, RateLimiter};
+use crate::limits::{take_many_sync, take_sync, Decision, HitTable, Lease, Limit, LimiterRequest, RateLimiter};
 use crate::store::StoreError;
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorage, State};
@@ -100,8 +100,8 @@ impl DurableObject for Limits {
         let mut table = SqlHits(&self.sql);
         let outcome = match request {
             LimiterRequest::Take { ticket, limits, now_ms } => take_sync(&mut table, &ticket, &limits, now_ms),
-            LimiterRequest::Lease { ticket, limits, now_ms, want, at_ms } => {
-                return match take_many_sync(&mut table, &ticket, &limits, now_ms, want, at_ms) {
+            LimiterRequest::Lease(lease) => {
+                return match take_many_sync(&mut table, &lease) {
                     Ok((decision, granted)) => Response::from_json(&Leased { decision, granted }),
                     Err(e) => Response::error(e.0, 500),
                 };
@@ -154,15 +154,8 @@ impl RateLimiter for LocalLimiter {
         self.table()?.remove(ticket, keys)
     }
 
-    async fn lease(
-        &self,
-        ticket: &str,
-        limits: &[Limit],
-        now_ms: u64,
-        want: u32,
-        at_ms: u64,
-    ) -> std::result::Result<(Decision, u32), StoreError> {
-        take_many_sync(&mut self.table()?, ticket, limits, now_ms, want, at_ms)
+    async fn lease(&self, lease: &Lease) -> std::result::Result<(Decision, u32), StoreError> {
+        take_many_sync(&mut self.table()?, lease)
     }
 }
 
@@ -232,16 +225,8 @@ impl RateLimiter for ShardObject {
         Ok(())
     }
 
-    async fn lease(
-        &self,
-        ticket: &str,
-        limits: &[Limit],
-        now_ms: u64,
-        want: u32,
-        at_ms: u64,
-    ) -> std::result::Result<(Decision, u32), StoreError> {
-        let request = LimiterRequest::Lease { ticket: ticket.into(), limits: limits.to_vec(), now_ms, want, at_ms };
-        let leased: Leased = self.ask_timed(&request).await?;
+    async fn lease(&self, lease: &Lease) -> std::result::Result<(Decision, u32), StoreError> {
+        let leased: Leased = self.ask_timed(&LimiterRequest::Lease(lease.clone())).await?;
         Ok((leased.decision, leased.granted))
     }
 }

@@ -131,19 +131,8 @@ impl Conversation {
         }
         // What the shared rate limiter cost this request (Date.now() advances across its I/O).
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms())));
-        if let Some(event) = response.inbox.take() {
-            // After the object's flush: an agent's list that reloads on this finds the change in D1.
-            let inboxes = self.env.durable_object("INBOX")?;
-            self.state.wait_until(async move {
-                if let Err(e) = super::inbox::publish(&inboxes, &event).await {
-                    worker::console_error!("inbox push failed: {e}");
-                }
-            });
-        }
-        if !outbox.is_empty() {
-            // A handoff's webhook goes out after the answer; D1 has its delivery (flushed).
-            self.state.wait_until(super::webhooks::send_now(self.env.clone(), outbox, js_sys::Date::now() as u64));
-        }
+        // After the object's flush: an agent's list that reloads on this finds the change in D1.
+        self.state.wait_until(super::after_answer(&self.env, response.inbox.take(), outbox)?);
         super::into_worker_response(response)
     }
 }

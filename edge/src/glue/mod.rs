@@ -94,15 +94,6 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         // The site's inbox object answers the upgrade and holds the agent's socket.
         return inbox::connect(&env.durable_object("INBOX")?, ticket).await;
     }
-    if let Some(event) = response.inbox.take() {
-        // Lists refresh after the answer is sent; a tab that misses it reloads on reconnect.
-        let inboxes = env.durable_object("INBOX")?;
-        ctx.wait_until(async move {
-            if let Err(e) = inbox::publish(&inboxes, &event).await {
-                worker::console_error!("inbox push failed: {e}");
-            }
-        });
-    }
     if !response.erased.is_empty() {
         // Erased from D1 with a tombstone each (no copy is served from then on): their objects
         // drop their copies before the owner hears "erased", as many as one request may call;
@@ -116,10 +107,35 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
             Err(e) => worker::console_error!("recording forgotten copies failed (the Cron retries): {e}"),
         }
     }
-    if !outbox.is_empty() {
-        ctx.wait_until(webhooks::send_now(env.clone(), outbox, js_sys::Date::now() as u64));
-    }
+    ctx.wait_until(after_answer(&env, response.inbox.take(), outbox)?);
     into_worker_response(response)
+}
+
+/// What goes out after an answer is sent: the inbox's news (lists refresh; a tab that misses it
+/// reloads on reconnect) and a handoff's webhooks (D1 has their deliveries, flushed before).
+pub(crate) fn after_answer(
+    env: &Env,
+    inbox: Option<Box<shared::inbox::InboxEvent>>,
+    outbox: Vec<String>,
+) -> Result<impl std::future::Future<Output = ()> + 'static> {
+    let inboxes = if inbox.is_some() { Some(env.durable_object("INBOX")?) } else { None };
+    let env = env.clone();
+    let now_ms = js_sys::Date::now() as u64;
+    Ok(async move {
+        let publish = async {
+            if let (Some(event), Some(inboxes)) = (inbox, inboxes) {
+                if let Err(e) = inbox::publish(&inboxes, &event).await {
+                    worker::console_error!("inbox push failed: {e}");
+                }
+            }
+        };
+        let send = async {
+            if !outbox.is_empty() {
+                webhooks::send_now(env, outbox, now_ms).await;
+            }
+        };
+        futures_util::future::join(publish, send).await;
+    })
 }
 
 /// The API request, its body read up to the limit; or the answer refusing it.

@@ -22,7 +22,7 @@ use crate::store::{
 use jiff::tz::TimeZone;
 use office_hours::{availability, Availability};
 use shared::handoff::{ConversationStatus, HandoffConfig, HandoffReason};
-use shared::{Author, Message, MessageId};
+use shared::Message;
 use std::cell::RefCell;
 
 /// The messages a summary is written from (the latest ones; the rest stay in the history).
@@ -62,28 +62,6 @@ fn availability_now(config: &HandoffConfig, zone: Option<&TimeZone>, now_ms: u64
     Some(availability(hours, zone?, now_ms))
 }
 
-/// The replies of this turn as they will be stored (ids derived as `api::exchange` derives
-/// them), so the summary sees what the visitor is about to see.
-fn as_messages(visitor: &Message, replies: &[Reply]) -> Vec<Message> {
-    replies
-        .iter()
-        .enumerate()
-        .map(|(i, r)| Message {
-            id: MessageId::parse(format!("{}-r{i}", visitor.id)).expect("derived id"),
-            author: Author::Bot,
-            author_name: None,
-            text: r.text.clone(),
-            created_at: visitor.created_at.clone(),
-            sources: r.sources.clone(),
-            client_message_id: None,
-            action: r.action.clone(),
-            form: r.form.clone(),
-            submission: None,
-            buttons: r.buttons.clone(),
-        })
-        .collect()
-}
-
 /// Hands the conversation off for `reason` after the visitor's message `visitor`, whose replies
 /// so far are `replies`: writes the summary from the stored conversation, moves it to `waiting`
 /// and queues the owner's webhook in one write, and returns what the visitor is told. When
@@ -98,7 +76,8 @@ pub async fn hand_off<D: Deps>(
 ) -> Result<Vec<Reply>, StoreError> {
     let Some(config) = deps.site().agent.handoff.as_ref() else { return Ok(Vec::new()) };
     let mut messages = deps.store().recent_messages(&record.id, SUMMARY_MESSAGES).await?;
-    messages.extend(as_messages(visitor, replies));
+    // This turn's replies as they will be stored, so the summary sees what the visitor is about to see.
+    messages.extend(replies.iter().enumerate().map(|(i, r)| r.clone().stored(&visitor.id, i, now_ms).to_message()));
     let identity = record.identity_now(now_ms, verification_ttl_ms(deps.site()));
     let summary = summary::summarize(deps.site(), record, &messages, &reason, identity);
     let seq = record.handoff.as_ref().map_or(0, |h| h.seq) + 1;

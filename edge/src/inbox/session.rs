@@ -2,7 +2,12 @@
 //! only as its SHA-256, and the same-origin rule every inbox request must meet (no cross-site
 //! request can act with an agent's session).
 
-use crate::api::HttpRequest;
+/// A request's headers, names lower-cased (`api::HttpRequest::headers`).
+type Headers = [(String, String)];
+
+fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
+    headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
 
 /// The cookie's name. `__Host-`: the browser takes it only with `Secure`, `Path=/` and no
 /// `Domain`, so no other host (a sibling subdomain) can set or overwrite the agent's session.
@@ -22,8 +27,8 @@ pub fn clear_cookie() -> String {
 
 /// The session token from the request's cookies, if any (a visitor's `Authorization` token never
 /// counts: the inbox reads only its own cookie).
-pub fn token(req: &HttpRequest) -> Option<&str> {
-    req.headers
+pub fn token(headers: &Headers) -> Option<&str> {
+    headers
         .iter()
         .filter(|(n, _)| n == "cookie")
         .flat_map(|(_, v)| v.split(';'))
@@ -36,12 +41,12 @@ pub fn token(req: &HttpRequest) -> Option<&str> {
 /// Whether the request comes from the edge's own pages: `Sec-Fetch-Site`, when the browser sends
 /// it, says `same-origin`, and `Origin`, when present, names this host. A request that changes
 /// something must carry one of them (every browser sends `Origin` on a POST or DELETE).
-pub fn same_origin(req: &HttpRequest) -> bool {
-    if req.header("sec-fetch-site").is_some_and(|s| s != "same-origin") {
+pub fn same_origin(method: &str, headers: &Headers) -> bool {
+    if header(headers, "sec-fetch-site").is_some_and(|s| s != "same-origin") {
         return false;
     }
-    let host = req.header("host").map(str::to_ascii_lowercase);
-    let origin_ok = match req.header("origin") {
+    let host = header(headers, "host").map(str::to_ascii_lowercase);
+    let origin_ok = match header(headers, "origin") {
         Some(origin) => url::Url::parse(origin).ok().is_some_and(|o| {
             let authority = match o.port() {
                 Some(p) => format!("{}:{p}", o.host_str().unwrap_or("")),
@@ -51,20 +56,24 @@ pub fn same_origin(req: &HttpRequest) -> bool {
         }),
         None => true,
     };
-    let reads = matches!(req.method.as_str(), "GET" | "HEAD");
-    origin_ok && (reads || req.header("origin").is_some() || req.header("sec-fetch-site").is_some())
+    let reads = matches!(method, "GET" | "HEAD");
+    origin_ok && (reads || header(headers, "origin").is_some() || header(headers, "sec-fetch-site").is_some())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn req(method: &str, headers: &[(&str, &str)]) -> HttpRequest {
-        HttpRequest {
-            method: method.into(),
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
-            ..Default::default()
-        }
+    fn req(method: &str, headers: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
+        (method.into(), headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect())
+    }
+
+    fn token_of(req: &(String, Vec<(String, String)>)) -> Option<&str> {
+        token(&req.1)
+    }
+
+    fn same(req: &(String, Vec<(String, String)>)) -> bool {
+        same_origin(&req.0, &req.1)
     }
 
     #[test]
@@ -73,21 +82,21 @@ mod tests {
         assert!(c.starts_with("__Host-sb_agent=t0k;") && c.contains("HttpOnly") && c.contains("Secure"));
         assert!(c.contains("Path=/;") && !c.contains("Domain"), "what the __Host- prefix needs: {c}");
         assert!(c.contains("SameSite=Strict"), "{c}");
-        assert_eq!(token(&req("GET", &[("cookie", "a=1; __Host-sb_agent=t0k; b=2")])), Some("t0k"));
-        assert_eq!(token(&req("GET", &[("cookie", "sb_agent=t0k")])), None, "only the prefixed cookie counts");
-        assert_eq!(token(&req("GET", &[("authorization", "Bearer t0k")])), None, "a bearer token is not a session");
-        assert_eq!(token(&req("GET", &[("cookie", "__Host-sb_agent=")])), None);
+        assert_eq!(token_of(&req("GET", &[("cookie", "a=1; __Host-sb_agent=t0k; b=2")])), Some("t0k"));
+        assert_eq!(token_of(&req("GET", &[("cookie", "sb_agent=t0k")])), None, "only the prefixed cookie counts");
+        assert_eq!(token_of(&req("GET", &[("authorization", "Bearer t0k")])), None, "a bearer token is not a session");
+        assert_eq!(token_of(&req("GET", &[("cookie", "__Host-sb_agent=")])), None);
     }
 
     #[test]
     fn only_the_edges_own_pages_may_act_with_a_session() {
         let host = ("host", "127.0.0.1:8799");
-        assert!(same_origin(&req("POST", &[host, ("origin", "http://127.0.0.1:8799")])));
-        assert!(!same_origin(&req("POST", &[host, ("origin", "https://evil.example")])));
-        assert!(!same_origin(&req("POST", &[host, ("origin", "http://127.0.0.1:8798")])), "another port");
-        assert!(!same_origin(&req("POST", &[host, ("origin", "null")])));
-        assert!(!same_origin(&req("POST", &[host])), "a write without Origin");
-        assert!(!same_origin(&req("GET", &[host, ("sec-fetch-site", "cross-site")])));
-        assert!(same_origin(&req("GET", &[host])), "a read from a tool without Origin");
+        assert!(same(&req("POST", &[host, ("origin", "http://127.0.0.1:8799")])));
+        assert!(!same(&req("POST", &[host, ("origin", "https://evil.example")])));
+        assert!(!same(&req("POST", &[host, ("origin", "http://127.0.0.1:8798")])), "another port");
+        assert!(!same(&req("POST", &[host, ("origin", "null")])));
+        assert!(!same(&req("POST", &[host])), "a write without Origin");
+        assert!(!same(&req("GET", &[host, ("sec-fetch-site", "cross-site")])));
+        assert!(same(&req("GET", &[host])), "a read from a tool without Origin");
     }
 }

@@ -10,7 +10,7 @@
 //! A lease grows (1, 2, 4, … [`MAX_LEASE`]) only while its conversation spends each one before
 //! it expires; a visitor writing at a human pace takes one hit at a time, as without leases.
 
-use super::{Decision, Limit, RateLimiter};
+use super::{Decision, Lease, Limit, RateLimiter};
 use crate::store::StoreError;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ fn leasable(limit: &Limit) -> bool {
 
 /// One lease: hits left, until when, and the size it was taken at.
 #[derive(Debug, Clone, Copy)]
-struct Lease {
+struct Ahead {
     left: u32,
     until_ms: u64,
     size: u32,
@@ -41,7 +41,7 @@ struct Lease {
 
 /// The leases a conversation's object holds, by the limits' keys.
 #[derive(Debug, Default)]
-pub struct Leases(RefCell<HashMap<String, Lease>>);
+pub struct Leases(RefCell<HashMap<String, Ahead>>);
 
 impl Leases {
     /// Spends a hit of a live lease for these keys, if there is one.
@@ -88,10 +88,11 @@ impl<L: RateLimiter, S: RateLimiter> Leasing<'_, L, S> {
         }
         let want = self.leases.next_size(&keys, now_ms);
         let until_ms = now_ms + LEASE_MS;
-        let (decision, granted) = self.shared.lease(ticket, shared, now_ms, want, until_ms).await?;
+        let lease = Lease { ticket: ticket.into(), limits: shared.to_vec(), now_ms, want, at_ms: until_ms };
+        let (decision, granted) = self.shared.lease(&lease).await?;
         if decision == Decision::Granted {
             // One of them is spent now.
-            let lease = Lease { left: granted.saturating_sub(1), until_ms, size: granted };
+            let lease = Ahead { left: granted.saturating_sub(1), until_ms, size: granted };
             self.leases.0.borrow_mut().insert(keys, lease);
         }
         Ok(decision)
@@ -123,15 +124,8 @@ impl<L: RateLimiter, S: RateLimiter> RateLimiter for Leasing<'_, L, S> {
         self.shared.refund(ticket, &shared).await
     }
 
-    async fn lease(
-        &self,
-        ticket: &str,
-        limits: &[Limit],
-        now_ms: u64,
-        want: u32,
-        at_ms: u64,
-    ) -> Result<(Decision, u32), StoreError> {
-        self.shared.lease(ticket, limits, now_ms, want, at_ms).await
+    async fn lease(&self, lease: &Lease) -> Result<(Decision, u32), StoreError> {
+        self.shared.lease(lease).await
     }
 }
 
@@ -163,16 +157,9 @@ mod tests {
         async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError> {
             self.inner.refund(ticket, keys).await
         }
-        async fn lease(
-            &self,
-            ticket: &str,
-            limits: &[Limit],
-            now_ms: u64,
-            want: u32,
-            at_ms: u64,
-        ) -> Result<(Decision, u32), StoreError> {
+        async fn lease(&self, lease: &Lease) -> Result<(Decision, u32), StoreError> {
             self.calls.set(self.calls.get() + 1);
-            self.inner.lease(ticket, limits, now_ms, want, at_ms).await
+            self.inner.lease(lease).await
         }
     }
 

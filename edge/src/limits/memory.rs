@@ -1,6 +1,6 @@
 //! [`RateLimiter`] in memory, for native tests: the same [`take_sync`] as the Durable Object.
 
-use super::{take_many_sync, take_sync, Decision, HitTable, Limit, RateLimiter};
+use super::{take_many_sync, take_sync, Decision, HitTable, Lease, Limit, RateLimiter};
 use crate::store::StoreError;
 use std::cell::RefCell;
 
@@ -53,14 +53,7 @@ impl RateLimiter for MemoryLimiter {
         Table(&mut self.0.borrow_mut()).remove(ticket, keys)
     }
 
-    async fn lease(
-        &self,
-        ticket: &str,
-        limits: &[Limit],
-        now_ms: u64,
-        want: u32,
-        at_ms: u64,
-    ) -> Result<(Decision, u32), StoreError> {
-        take_many_sync(&mut Table(&mut self.0.borrow_mut()), ticket, limits, now_ms, want, at_ms)
+    async fn lease(&self, lease: &Lease) -> Result<(Decision, u32), StoreError> {
+        take_many_sync(&mut Table(&mut self.0.borrow_mut()), lease)
     }
 }

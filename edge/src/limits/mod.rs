@@ -57,17 +57,10 @@ pub trait RateLimiter {
     async fn take(&self, ticket: &str, limits: &[Limit], now_ms: u64) -> Result<Decision, StoreError>;
     /// Removes the hits counted under `ticket` for these keys.
     async fn refund(&self, ticket: &str, keys: &[String]) -> Result<(), StoreError>;
-    /// Counts up to `want` hits on each limit, dated `at_ms` (at or after `now_ms`, so they stay
-    /// in the window at least as long as hits spent until then), as many as every limit has room
-    /// for; refused, counting nothing, when one is full. Returns the decision and the count.
-    async fn lease(
-        &self,
-        ticket: &str,
-        limits: &[Limit],
-        now_ms: u64,
-        want: u32,
-        at_ms: u64,
-    ) -> Result<(Decision, u32), StoreError>;
+    /// Counts up to `lease.want` hits on each limit, dated `lease.at_ms` (at or after `now_ms`, so
+    /// they stay in the window at least as long as hits spent until then), as many as every limit
+    /// has room for; refused, counting nothing, when one is full. Returns the decision and the count.
+    async fn lease(&self, lease: &Lease) -> Result<(Decision, u32), StoreError>;
 }
 
 /// The longest window any limit uses ([`keys`] builds them); hits older than this are dropped
@@ -89,6 +82,21 @@ pub trait HitTable {
     fn prune_all(&mut self, cutoff_ms: u64) -> Result<(), StoreError>;
 }
 
+/// Hits taken ahead ([`RateLimiter::lease`]): up to `want` on each limit, dated `at_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// Names the hits.
+    pub ticket: String,
+    /// The limits.
+    pub limits: Vec<Limit>,
+    /// The caller's clock.
+    pub now_ms: u64,
+    /// Hits wanted.
+    pub want: u32,
+    /// The hits' date.
+    pub at_ms: u64,
+}
+
 /// Checks every limit, then counts one hit on each if all have room.
 pub fn take_sync(
     table: &mut impl HitTable,
@@ -96,20 +104,16 @@ pub fn take_sync(
     limits: &[Limit],
     now_ms: u64,
 ) -> Result<Decision, StoreError> {
-    take_many_sync(table, ticket, limits, now_ms, 1, now_ms).map(|(decision, _)| decision)
+    let one = Lease { ticket: ticket.into(), limits: limits.to_vec(), now_ms, want: 1, at_ms: now_ms };
+    take_many_sync(table, &one).map(|(decision, _)| decision)
 }
 
-/// [`take_sync`] for up to `want` hits dated `at_ms` ([`RateLimiter::lease`]): counts as many as
-/// every limit has room for (at least one), or refuses and counts nothing.
-pub fn take_many_sync(
-    table: &mut impl HitTable,
-    ticket: &str,
-    limits: &[Limit],
-    now_ms: u64,
-    want: u32,
-    at_ms: u64,
-) -> Result<(Decision, u32), StoreError> {
-    let mut room = want.max(1);
+/// [`take_sync`] for a lease ([`RateLimiter::lease`]): counts as many hits as every limit has room
+/// for (at least one), or refuses and counts nothing.
+pub fn take_many_sync(table: &mut impl HitTable, lease: &Lease) -> Result<(Decision, u32), StoreError> {
+    let Lease { ticket, limits, now_ms, want, at_ms } = lease;
+    let (now_ms, at_ms) = (*now_ms, *at_ms);
+    let mut room = (*want).max(1);
     if let Some(cutoff) = now_ms.checked_sub(MAX_WINDOW_MS) {
         table.prune_all(cutoff)?;
     }
@@ -149,18 +153,7 @@ pub enum LimiterRequest {
         now_ms: u64,
     },
     /// [`RateLimiter::lease`]
-    Lease {
-        /// Names the hits.
-        ticket: String,
-        /// The limits.
-        limits: Vec<Limit>,
-        /// The caller's clock.
-        now_ms: u64,
-        /// Hits wanted.
-        want: u32,
-        /// The hits' date.
-        at_ms: u64,
-    },
+    Lease(Lease),
     /// [`RateLimiter::refund`]
     Refund {
         /// The ticket of [`LimiterRequest::Take`].
@@ -218,9 +211,24 @@ mod tests {
     fn a_lease_counts_what_every_limit_has_room_for_dated_ahead() {
         let l = MemoryLimiter::default();
         let limits = [limit("a", 5, 1000), limit("b", 3, 1000)];
-        assert_eq!(block_on(l.lease("t1", &limits, 0, 8, 200)).unwrap(), (Decision::Granted, 3), "b has room for 3");
+        assert_eq!(
+            block_on(l.lease(&Lease { ticket: "t1".into(), limits: limits.to_vec(), now_ms: 0, want: 8, at_ms: 200 }))
+                .unwrap(),
+            (Decision::Granted, 3),
+            "b has room for 3"
+        );
         assert_eq!((l.hits("a"), l.hits("b")), (3, 3));
-        assert!(matches!(block_on(l.lease("t2", &limits, 100, 8, 300)).unwrap(), (Decision::Refused { .. }, 0)));
+        assert!(matches!(
+            block_on(l.lease(&Lease {
+                ticket: "t2".into(),
+                limits: limits.to_vec(),
+                now_ms: 100,
+                want: 8,
+                at_ms: 300
+            }))
+            .unwrap(),
+            (Decision::Refused { .. }, 0)
+        ));
         // Dated 200, the leased hits stay in the window until 1200, not 1000.
         assert!(matches!(block_on(l.take("t3", &limits, 1100)).unwrap(), Decision::Refused { .. }));
         assert_eq!(block_on(l.take("t4", &limits, 1200)).unwrap(), Decision::Granted);

@@ -4,7 +4,7 @@
 //! span shards takes them shard by shard and gives back what it took if a later shard refuses,
 //! so a refused request still counts nothing.
 
-use super::{Decision, Limit, RateLimiter};
+use super::{Decision, Lease, Limit, RateLimiter};
 use crate::store::StoreError;
 
 /// How many shards the key space is cut into: each a `Limits` object named `limits-<n>`.
@@ -65,20 +65,13 @@ impl<L: RateLimiter> RateLimiter for Sharded<L> {
         Ok(())
     }
 
-    async fn lease(
-        &self,
-        ticket: &str,
-        limits: &[Limit],
-        now_ms: u64,
-        want: u32,
-        at_ms: u64,
-    ) -> Result<(Decision, u32), StoreError> {
-        let groups = self.groups(limits, |l| l.key.as_str());
+    async fn lease(&self, lease: &Lease) -> Result<(Decision, u32), StoreError> {
+        let groups = self.groups(&lease.limits, |l| l.key.as_str());
         match groups.as_slice() {
-            [(shard, _)] => self.shards[*shard].lease(ticket, limits, now_ms, want, at_ms).await,
+            [(shard, _)] => self.shards[*shard].lease(lease).await,
             // Leases are taken for one key (an address's writes); across shards, one hit, taken
             // as a plain take, keeps the count exact.
-            _ => Ok((self.take(ticket, limits, now_ms).await?, 1)),
+            _ => Ok((self.take(&lease.ticket, &lease.limits, lease.now_ms).await?, 1)),
         }
     }
 }
@@ -142,7 +135,9 @@ mod tests {
         block_on(s.refund("t1", &[a.clone(), b.clone()])).unwrap();
         assert_eq!((hits(&a), hits(&b)), (0, 0));
         // A lease across shards is one plain hit.
-        let (decision, granted) = block_on(s.lease("t3", &both, 2, 8, 2)).unwrap();
+        let (decision, granted) =
+            block_on(s.lease(&Lease { ticket: "t3".into(), limits: both.to_vec(), now_ms: 2, want: 8, at_ms: 2 }))
+                .unwrap();
         assert_eq!((decision, granted), (Decision::Granted, 1));
     }
 }

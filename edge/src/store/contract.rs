@@ -345,8 +345,7 @@ fn messages_need_their_conversation_and_ids_are_unique<S: Stores>(store: &S) {
 }
 
 /// D1's alone: a conversation's object knows only its own messages' ids. Across conversations the
-/// edge never makes the same id (16 random base64url characters, or derived from such an id or
-/// the conversation's), so a deployment needs no more.
+/// edge never makes the same id (16 random bytes, or derived from such an id or the conversation's), so a deployment needs no more.
 #[test]
 fn in_d1_a_message_id_taken_in_one_conversation_is_not_written_into_another() {
     let store = Sqlite::store();
