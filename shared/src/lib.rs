@@ -9,6 +9,8 @@ pub mod form;
 pub mod format;
 pub mod handoff;
 pub mod ids;
+#[cfg(feature = "import")]
+pub mod import;
 pub mod inbox;
 pub mod input;
 pub mod live;
@@ -16,6 +18,7 @@ pub mod markdown;
 pub mod message;
 pub mod net;
 pub mod number;
+pub mod page;
 pub mod pattern;
 pub mod site;
 pub mod site_dir;

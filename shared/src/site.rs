@@ -3,6 +3,7 @@
 //! file and the field; the edge then trusts the bundle.
 
 use crate::action::ActionDef;
+pub use crate::page::{KnowledgeDoc, KNOWLEDGE_EXTENSIONS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -89,9 +90,6 @@ impl Default for KnowledgeConfig {
         Self { base_url: default_base_url() }
     }
 }
-
-/// File extensions read as knowledge (Markdown, and plain text, which is Markdown without markup).
-pub const KNOWLEDGE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 
 /// `[identity]` in `agent.toml`: how `Switchboard.identify` is signed by the owner's server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,30 +369,6 @@ impl Default for AnsweringConfig {
     }
 }
 
-/// One knowledge file: Markdown (or plain text), optionally after TOML front matter between `+++`
-/// lines (`title`, `url`) that overrides the title (else the first `#` heading, else the file
-/// name) and the URL (else `[knowledge] base_url` + the file name).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KnowledgeDoc {
-    /// Path inside the site directory, e.g. `knowledge/fees.md`.
-    pub file: String,
-    /// Page title.
-    pub title: String,
-    /// The page's public URL, cited as the source.
-    pub url: String,
-    /// Markdown body.
-    pub body: String,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FrontMatter {
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-}
-
 /// Everything the edge needs to know about a site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteBundle {
@@ -461,7 +435,9 @@ impl SiteBundle {
         let base_url = agent.as_ref().map_or("/", |a| a.knowledge.base_url.as_str());
         for (file, contents) in knowledge {
             match KnowledgeDoc::parse(file, contents, base_url) {
-                Ok(doc) => {
+                // A draft or unpublished page: left out.
+                Ok(None) => {}
+                Ok(Some(doc)) => {
                     if let Some(other) = docs.iter().find(|d: &&KnowledgeDoc| d.url == doc.url) {
                         errors.push(err(
                             file,
@@ -478,6 +454,7 @@ impl SiteBundle {
             }
         }
         docs.sort_by(|a, b| a.file.cmp(&b.file));
+        crate::page::resolve_links(&mut docs);
         let mut sorted: Vec<&(String, String)> = actions.iter().collect();
         sorted.sort();
         let mut defs: Vec<ActionDef> = Vec::new();
@@ -932,7 +909,7 @@ impl AgentConfig {
         for (field, message) in self.actions.problems() {
             bad(&field, message);
         }
-        if !is_page_url(&self.knowledge.base_url) {
+        if !crate::page::is_page_url(&self.knowledge.base_url) {
             bad(
                 "knowledge.base_url",
                 format!("{:?} must be a path starting with '/' or an http(s) URL", self.knowledge.base_url),
@@ -995,81 +972,6 @@ pub fn is_origin(s: &str) -> bool {
     !host.is_empty()
         && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
-}
-
-impl KnowledgeDoc {
-    /// Parses one knowledge file published under `base_url` (`[knowledge] base_url`).
-    pub fn parse(file: &str, contents: &str, base_url: &str) -> Result<Self, SiteError> {
-        let contents = contents.trim_start_matches('\u{feff}');
-        let (fm, body) = match contents.strip_prefix("+++") {
-            Some(rest) => {
-                let (front, body) = rest
-                    .split_once("\n+++")
-                    .ok_or_else(|| err(file, None, "front matter opened with `+++` is never closed by a `+++` line"))?;
-                let fm: FrontMatter =
-                    toml::from_str(front).map_err(|e| err(file, None, format!("front matter: {}", e.message())))?;
-                (fm, body)
-            }
-            None => (FrontMatter::default(), contents),
-        };
-        let body = body.trim().to_string();
-        if body.is_empty() {
-            return Err(err(file, None, "has no content"));
-        }
-        let stem = file_stem(file);
-        let title = match fm.title {
-            Some(t) if t.trim().is_empty() => return Err(err(file, Some("title"), "must not be empty")),
-            Some(t) => t.trim().to_string(),
-            None => first_heading(&body).unwrap_or_else(|| title_from_file_name(stem)),
-        };
-        let url = match fm.url {
-            Some(url) => url,
-            None => format!("{}/{}", base_url.trim_end_matches('/'), url_segment(stem)),
-        };
-        if !is_page_url(&url) {
-            return Err(err(file, Some("url"), format!("{url:?} must be an http(s) URL or a path starting with '/'")));
-        }
-        Ok(Self { file: file.into(), title, url, body })
-    }
-}
-
-/// An http(s) URL or a site path (not `//host`).
-fn is_page_url(url: &str) -> bool {
-    url.starts_with("https://") || url.starts_with("http://") || (url.starts_with('/') && !url.starts_with("//"))
-}
-
-/// `knowledge/Shipping & Returns.md` → `Shipping & Returns`.
-fn file_stem(file: &str) -> &str {
-    let name = file.rsplit('/').next().unwrap_or(file);
-    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
-}
-
-/// The text of the first `# ` heading, if the page starts its Markdown with one anywhere.
-fn first_heading(body: &str) -> Option<String> {
-    body.lines().find_map(|l| l.trim().strip_prefix("# ")).map(|h| h.trim().to_string()).filter(|h| !h.is_empty())
-}
-
-/// `shipping-and_returns` → `Shipping and returns`.
-fn title_from_file_name(stem: &str) -> String {
-    let words = stem.replace(['-', '_'], " ");
-    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "Help".into(),
-    }
-}
-
-/// A file name as a URL path segment: lower case words joined by `-` (`Shipping & Returns` →
-/// `shipping-returns`).
-fn url_segment(stem: &str) -> String {
-    let words: Vec<String> =
-        stem.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-    if words.is_empty() {
-        "page".into()
-    } else {
-        words.join("-")
-    }
 }
 
 #[cfg(test)]
@@ -1152,35 +1054,6 @@ synonyms = { btc = ["bitcoin"] }
     fn unknown_fields_are_errors_with_their_name() {
         let errors = SiteBundle::from_files(&format!("{AGENT}\ncolour = 1"), &[]).unwrap_err();
         assert!(errors[0].to_string().contains("colour"), "{}", errors[0]);
-    }
-
-    #[test]
-    fn knowledge_front_matter_is_optional_and_urls_stay_safe() {
-        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nurl = \"javascript:x\"\n+++\nbody", "/").unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("url"));
-        let e = KnowledgeDoc::parse("k.md", "+++\ntitle = \"T\"\nbody", "/").unwrap_err();
-        assert!(e.message.contains("never closed"), "{e}");
-        assert!(KnowledgeDoc::parse("k.md", "   \n", "/").unwrap_err().message.contains("no content"));
-
-        // A help page as it is: the title is its first # heading, the URL its file name.
-        let page = KnowledgeDoc::parse(
-            "knowledge/Shipping & Returns.md",
-            "Intro.\n\n# Shipping and returns\n\n## Costs\nFree.",
-            "/help/",
-        )
-        .unwrap();
-        assert_eq!((page.title.as_str(), page.url.as_str()), ("Shipping and returns", "/help/shipping-returns"));
-        // Plain text: the title comes from the file name.
-        let txt =
-            KnowledgeDoc::parse("knowledge/opening_hours.txt", "We are open 9 to 5.", "https://shop.example/help")
-                .unwrap();
-        assert_eq!(
-            (txt.title.as_str(), txt.url.as_str()),
-            ("Opening hours", "https://shop.example/help/opening-hours")
-        );
-        // Front matter overrides either.
-        let over = KnowledgeDoc::parse("knowledge/x.markdown", "+++\nurl = \"/faq\"\n+++\n# FAQ\nBody", "/").unwrap();
-        assert_eq!((over.title.as_str(), over.url.as_str()), ("FAQ", "/faq"));
     }
 
     #[test]

@@ -31,6 +31,7 @@ impl ActionIndex {
                 heading: None,
                 url: String::new(),
                 text: a.description.clone().unwrap_or_default(),
+                ..Default::default()
             })
             .collect();
         Self {

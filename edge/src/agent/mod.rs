@@ -11,6 +11,8 @@ pub mod smalltalk;
 #[cfg(test)]
 mod demo_questions;
 #[cfg(test)]
+mod format_questions;
+#[cfg(test)]
 mod site_questions;
 
 pub use builtin::BuiltinEngine;

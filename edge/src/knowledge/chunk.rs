@@ -3,7 +3,7 @@
 use shared::site::KnowledgeDoc;
 
 /// A passage that can be cited on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Chunk {
     /// Title of the page it comes from.
     pub page_title: String,
@@ -13,6 +13,11 @@ pub struct Chunk {
     pub url: String,
     /// The passage, in Markdown, without its heading.
     pub text: String,
+    /// The page's other names (front matter `aliases`): searched, never quoted.
+    pub names: Vec<String>,
+    /// What the page is about (front matter `description`), for the passage before its first
+    /// heading: searched, never quoted.
+    pub summary: Option<String>,
 }
 
 impl Chunk {
@@ -61,7 +66,14 @@ fn push_section(chunks: &mut Vec<Chunk>, doc: &KnowledgeDoc, heading: Option<Str
         _ => doc.url.clone(),
     };
     for part in split_paragraphs(text.trim(), MAX_CHUNK_CHARS) {
-        chunks.push(Chunk { page_title: doc.title.clone(), heading: heading.clone(), url: url.clone(), text: part });
+        chunks.push(Chunk {
+            page_title: doc.title.clone(),
+            heading: heading.clone(),
+            url: url.clone(),
+            text: part,
+            names: doc.aliases.clone(),
+            summary: if heading.is_none() { doc.description.clone() } else { None },
+        });
     }
 }
 
@@ -96,7 +108,13 @@ mod tests {
     use super::*;
 
     fn doc(body: &str) -> KnowledgeDoc {
-        KnowledgeDoc { file: "k/fees.md".into(), title: "Fees".into(), url: "/fees".into(), body: body.into() }
+        KnowledgeDoc {
+            file: "k/fees.md".into(),
+            title: "Fees".into(),
+            url: "/fees".into(),
+            body: body.into(),
+            ..Default::default()
+        }
     }
 
     #[test]

@@ -94,7 +94,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn chunk(heading: &str, text: &str) -> Chunk {
-        Chunk { page_title: "Help".into(), heading: Some(heading.into()), url: "/help#x".into(), text: text.into() }
+        Chunk {
+            page_title: "Help".into(),
+            heading: Some(heading.into()),
+            url: "/help#x".into(),
+            text: text.into(),
+            ..Default::default()
+        }
     }
 
     const FEES: &str = "Withdrawal fees are a flat amount per withdrawal:\n\n- **Bitcoin (BTC)**: 0.0002 BTC per withdrawal, minimum withdrawal 0.001 BTC\n- **Ethereum (ETH)**: 0.0015 ETH per withdrawal\n- **Solana (SOL)**: 0.01 SOL per withdrawal";

@@ -135,9 +135,16 @@ impl KnowledgeIndex {
         for (i, chunk) in chunks.iter().enumerate() {
             let mut tokens = terms(&chunk.text);
             tokens.extend(terms(&chunk.page_title));
+            for about in chunk.names.iter().chain(&chunk.summary) {
+                tokens.extend(terms(about));
+            }
             let heading_text = chunk.heading.as_deref().unwrap_or("");
             heading_forms.push(find_forms(&spoken_words(heading_text)).into_iter().map(|f| f.form).collect());
-            let heading = terms(heading_text);
+            let mut heading = terms(heading_text);
+            // A page's other names say what each of its passages is about, as a heading does.
+            for name in &chunk.names {
+                heading.extend(terms(name));
+            }
             tokens.extend(heading.iter().cloned());
             headings.push(heading.into_iter().collect());
             lengths.push(tokens.len());
@@ -348,7 +355,13 @@ mod tests {
     use super::*;
 
     fn chunk(title: &str, heading: &str, text: &str) -> Chunk {
-        Chunk { page_title: title.into(), heading: Some(heading.into()), url: "/x".into(), text: text.into() }
+        Chunk {
+            page_title: title.into(),
+            heading: Some(heading.into()),
+            url: "/x".into(),
+            text: text.into(),
+            ..Default::default()
+        }
     }
 
     fn index() -> KnowledgeIndex {
