@@ -283,6 +283,49 @@ pub enum InboxEvent {
     Ready,
 }
 
+/// What an agent may do in the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Answers conversations.
+    Agent,
+    /// Also manages the team.
+    Admin,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role a stored name means.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "agent" => Some(Role::Agent),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An agent as the inbox shows them, and the signed-in agent (`GET inbox/me`, `POST inbox/session`;
+/// never with the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    /// Stable id (`a…`).
+    pub id: String,
+    /// Sign-in email, unique ignoring ASCII case.
+    pub email: String,
+    /// Shown to colleagues and, as "name joined", to visitors.
+    pub name: String,
+    /// What they may do.
+    pub role: Role,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,12 +14,9 @@ use super::redact::{
 };
 use super::render::{build_request, OutboundRequest, RenderError};
 use super::ssrf::NetworkPolicy;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::action::{ActionDef, AuthDef};
 use shared::template::{Encoding, Template, TemplateVar, Values};
-use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// Largest response body read from an action target.
 pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
@@ -32,53 +29,17 @@ pub const MAX_TIMEOUT_MS: u32 = 30_000;
 /// Longest one run may take: token endpoint, every attempt, redirect hop and backoff together.
 pub const RUN_DEADLINE_MS: u32 = 30_000;
 /// Shortest time worth starting a request with; with less left, the run stops.
-const MIN_ATTEMPT_MS: u32 = 100;
+pub(super) const MIN_ATTEMPT_MS: u32 = 100;
 /// Redirect hops followed (each checked like the first URL).
 const MAX_REDIRECTS: usize = 3;
 
-/// A response from an action target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboundResponse {
-    /// Status code.
-    pub status: u16,
-    /// Headers (names lower case).
-    pub headers: Vec<(String, String)>,
-    /// Body, at most [`MAX_RESPONSE_BYTES`].
-    pub body: Vec<u8>,
-}
-
-/// Why no response arrived.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransportError {
-    /// The exchange (connect, headers and body) took longer than its time.
-    Timeout,
-    /// Connection refused, reset, DNS failure…
-    Network(String),
-    /// The body exceeded [`MAX_RESPONSE_BYTES`].
-    TooLarge,
-}
-
-/// The outside world, as actions need it: send one request (never following redirects), wait, tell time.
-#[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
-pub trait Network {
-    /// Sends one request without following redirects. The whole exchange — connecting, the headers
-    /// and the entire body — must end within `within_ms`, else [`TransportError::Timeout`]; a body
-    /// over [`MAX_RESPONSE_BYTES`] is [`TransportError::TooLarge`] as soon as that is known,
-    /// without reading the rest.
-    async fn send(&self, request: &OutboundRequest, within_ms: u32) -> Result<InboundResponse, TransportError>;
-    /// Waits (backoff between retries).
-    async fn sleep(&self, ms: u32);
-    /// Milliseconds since some fixed point.
-    fn now_ms(&self) -> f64;
-}
+pub use super::network::{InboundResponse, Network, TransportError};
 
 // The logged run lives in the leaf `crate::action_run` (the store names it too); re-exported
 // here, where runs are made.
 pub use crate::action_run::{ActionRun, ErrorClass, LoggedRequest, RunStatus};
 
-/// Cached tokens from token endpoints, by action slug: (token, expiry in `now_ms` time).
-#[derive(Debug, Default)]
-pub struct TokenCache(RefCell<HashMap<String, (String, f64)>>);
+pub use super::token_endpoint::TokenCache;
 
 /// What a run needs besides the action and values.
 pub struct RunContext<'a, N> {
@@ -101,11 +62,11 @@ pub fn idempotency_key(seed: &str, action_slug: &str) -> String {
 
 /// When a run must end, in [`Network::now_ms`] time.
 #[derive(Debug, Clone, Copy)]
-struct Deadline(f64);
+pub(super) struct Deadline(f64);
 
 impl Deadline {
     /// The time for one exchange: its own timeout, or what is left of the run if that is less.
-    fn budget<N: Network>(self, network: &N, timeout_ms: u32) -> Result<u32, Failure> {
+    pub(super) fn budget<N: Network>(self, network: &N, timeout_ms: u32) -> Result<u32, Failure> {
         let left = (self.0 - network.now_ms()).max(0.0) as u32;
         if left < MIN_ATTEMPT_MS {
             return Err((ErrorClass::Timeout, format!("the run used up its {RUN_DEADLINE_MS} ms deadline")));
@@ -142,7 +103,8 @@ pub async fn run<N: Network>(ctx: &RunContext<'_, N>, action: &ActionDef, values
     run
 }
 
-type Failure = (ErrorClass, String);
+/// Why a run stopped: its class, and words for the log.
+pub(super) type Failure = (ErrorClass, String);
 
 async fn attempt_all<N: Network>(
     ctx: &RunContext<'_, N>,
@@ -162,7 +124,7 @@ async fn attempt_all<N: Network>(
     loop {
         let token = match &http.auth {
             Some(AuthDef::TokenEndpoint { .. }) => {
-                let token = fetch_token(ctx, action, values, deadline, refreshed_token).await?;
+                let token = super::token_endpoint::fetch_token(ctx, action, values, deadline, refreshed_token).await?;
                 credentials.add(&token);
                 Some(token)
             }
@@ -261,74 +223,6 @@ async fn send_following_redirects<N: Network>(
         }
     }
     unreachable!("the loop returns on its last hop")
-}
-
-async fn fetch_token<N: Network>(
-    ctx: &RunContext<'_, N>,
-    action: &ActionDef,
-    values: &Values,
-    deadline: Deadline,
-    force: bool,
-) -> Result<String, Failure> {
-    let Some(AuthDef::TokenEndpoint { url, client_id, client_secret, scope }) =
-        action.http().and_then(|h| h.auth.as_ref())
-    else {
-        return Err((ErrorClass::Auth, "no token endpoint".into()));
-    };
-    let slug = action.slug.to_string();
-    let now = ctx.network.now_ms();
-    if !force {
-        if let Some((token, expires)) = ctx.tokens.0.borrow().get(&slug) {
-            if *expires > now {
-                return Ok(token.clone());
-            }
-        }
-    }
-    let render = |t: &str| {
-        Template::parse(t)
-            .and_then(|t| t.render(values, Encoding::Form))
-            .map_err(|e| (ErrorClass::Template, e.to_string()))
-    };
-    let url = Template::parse(url)
-        .and_then(|t| t.render(values, Encoding::Url))
-        .map_err(|e| (ErrorClass::Template, e.to_string()))?;
-    ctx.policy.check(&url).map_err(|e| (ErrorClass::Ssrf, e.to_string()))?;
-    let mut body = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        render(client_id)?,
-        render(client_secret)?
-    );
-    if let Some(scope) = scope {
-        body.push_str(&format!("&scope={}", render(scope)?));
-    }
-    let request = OutboundRequest {
-        method: "POST".into(),
-        url,
-        headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
-        body: Some(body),
-    };
-    let timeout =
-        action.http().and_then(|h| h.timeout_ms).unwrap_or(DEFAULT_TIMEOUT_MS).clamp(MIN_ATTEMPT_MS, MAX_TIMEOUT_MS);
-    let within = deadline.budget(ctx.network, timeout)?;
-    let response = ctx
-        .network
-        .send(&request, within)
-        .await
-        .map_err(|_| (ErrorClass::Auth, "the token endpoint did not answer".to_string()))?;
-    #[derive(Deserialize)]
-    struct TokenResponse {
-        access_token: String,
-        #[serde(default)]
-        expires_in: Option<f64>,
-    }
-    let token: TokenResponse = serde_json::from_slice(&response.body)
-        .ok()
-        .filter(|_| (200..300).contains(&response.status))
-        .ok_or((ErrorClass::Auth, format!("the token endpoint answered HTTP {} without a token", response.status)))?;
-    // Refresh a little early so a token never expires in flight.
-    let ttl_ms = token.expires_in.unwrap_or(300.0).max(1.0) * 1000.0 * 0.9;
-    ctx.tokens.0.borrow_mut().insert(slug, (token.access_token.clone(), now + ttl_ms));
-    Ok(token.access_token)
 }
 
 fn finish_ok(action: &ActionDef, response: &InboundResponse, credentials: &Credentials, run: &mut ActionRun) {

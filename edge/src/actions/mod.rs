@@ -3,10 +3,12 @@
 
 pub mod execute;
 pub mod guard;
+pub mod network;
 pub mod redact;
 pub mod render;
 pub mod runner;
 pub mod ssrf;
+pub mod token_endpoint;
 
 #[cfg(test)]
 mod execute_tests;

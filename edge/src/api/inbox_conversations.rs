@@ -15,7 +15,6 @@ use super::live::LiveTicket;
 use super::ApiDeps;
 use crate::actions::execute::{ActionRun, RunStatus};
 use crate::actions::runner::{verification_ttl_ms, RunDeps};
-use crate::handoff::summary::summarize;
 use crate::inbox::session;
 use crate::limits::keys;
 use crate::live::{cursor, Subscriber, Watcher};
@@ -344,10 +343,7 @@ async fn take_over_record<D: ApiDeps>(
 ) -> Result<HandoffRecord, ApiError> {
     let messages = edge.store().recent_messages(&record.id, SUMMARY_MESSAGES).await?;
     let reason = HandoffReason::AgentTookOver { agent: agent.name.clone() };
-    let identity = record.identity_now(now_ms, verification_ttl_ms(edge.site()));
-    let summary = summarize(edge.site(), record, &messages, &reason, identity);
-    let seq = record.handoff.as_ref().map_or(0, |h| h.seq) + 1;
-    Ok(HandoffRecord { seq, at_ms: now_ms, reason, summary, noticed: true })
+    Ok(crate::handoff::next_handoff(edge.site(), record, &messages, reason, now_ms, true))
 }
 
 /// A message from `agent`, as stored (the id is random; a reply's client id makes it idempotent).

@@ -62,6 +62,23 @@ fn availability_now(config: &HandoffConfig, zone: Option<&TimeZone>, now_ms: u64
     Some(availability(hours, zone?, now_ms))
 }
 
+/// The conversation's next handoff for `reason` at `now_ms`: numbered after the last one and
+/// summarized from `messages` (the latest of the conversation); `noticed` when the visitor need
+/// not be told (an agent took it over).
+pub fn next_handoff(
+    site: &shared::site::SiteBundle,
+    record: &ConversationRecord,
+    messages: &[Message],
+    reason: HandoffReason,
+    now_ms: u64,
+    noticed: bool,
+) -> HandoffRecord {
+    let identity = record.identity_now(now_ms, verification_ttl_ms(site));
+    let summary = summary::summarize(site, record, messages, &reason, identity);
+    let seq = record.handoff.as_ref().map_or(0, |h| h.seq) + 1;
+    HandoffRecord { seq, at_ms: now_ms, reason, summary, noticed }
+}
+
 /// Hands the conversation off for `reason` after the visitor's message `visitor`, whose replies
 /// so far are `replies`: writes the summary from the stored conversation, moves it to `waiting`
 /// and queues the owner's webhook in one write, and returns what the visitor is told. When
@@ -78,10 +95,8 @@ pub async fn hand_off<D: Deps>(
     let mut messages = deps.store().recent_messages(&record.id, SUMMARY_MESSAGES).await?;
     // This turn's replies as they will be stored, so the summary sees what the visitor is about to see.
     messages.extend(replies.iter().enumerate().map(|(i, r)| r.clone().stored(&visitor.id, i, now_ms).to_message()));
-    let identity = record.identity_now(now_ms, verification_ttl_ms(deps.site()));
-    let summary = summary::summarize(deps.site(), record, &messages, &reason, identity);
-    let seq = record.handoff.as_ref().map_or(0, |h| h.seq) + 1;
-    let handoff = HandoffRecord { seq, at_ms: now_ms, reason, summary, noticed: false };
+    let handoff = next_handoff(deps.site(), record, &messages, reason, now_ms, false);
+    let seq = handoff.seq;
     let env = deps.handoff_env();
     let available = availability_now(config, env.time_zone, now_ms);
     let delivery = config.webhook.as_ref().map(|_| {

@@ -2,7 +2,7 @@
 //! agent's `HttpOnly` session cookie itself, so no credential is ever held by this code.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shared::api::{ApiErrorBody, ErrorCode};
 use shared::inbox::{
     AgentList, AssignRequest, ConversationDetail, ConversationList, InboxView, Note, NoteRequest, ReplyRequest,
@@ -49,16 +49,8 @@ impl Failure {
     }
 }
 
-/// The signed-in agent (`GET /api/v1/inbox/me`, `POST /api/v1/inbox/session`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Me {
-    /// Stable id (as in `AgentRef::id`).
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Sign-in email.
-    pub email: String,
-}
+/// The signed-in agent (`GET /api/v1/inbox/me`, `POST /api/v1/inbox/session`): the edge's own type.
+pub use shared::inbox::Agent as Me;
 
 /// `POST /api/v1/inbox/session` body.
 #[derive(Serialize)]
