@@ -53,14 +53,14 @@ pub struct HttpResponse {
     pub publish: Option<Publish>,
     /// A live socket the request may open (`101`): `glue` hands the request to the
     /// conversation's object with it instead of answering.
-    pub upgrade: Option<super::live::LiveTicket>,
+    pub upgrade: Option<super::tickets::LiveTicket>,
     /// What this request changed that agents' inbox lists show (boxed, like the rarer fields, to
     /// keep responses small), for the Worker to push to the
     /// site's inbox sockets (`glue` hands it to the `Inbox` object); never sent in the body.
     pub inbox: Option<Box<shared::inbox::InboxEvent>>,
     /// An agent's inbox socket the request may open (`101`): `glue` hands the request to the
     /// site's `Inbox` object instead of answering.
-    pub inbox_upgrade: Option<Box<super::inbox_conversations::InboxTicket>>,
+    pub inbox_upgrade: Option<Box<super::tickets::InboxTicket>>,
     /// Conversations this request erased from D1, for the Worker to have their objects forget
     /// what they hold (`glue` asks each before answering); never sent in the body.
     pub erased: Vec<shared::ConversationId>,

@@ -12,6 +12,8 @@ use super::exchange::{store_once, Stored};
 use super::http::{HttpRequest, HttpResponse, Publish};
 use super::inbox::signed_in;
 use super::live::LiveTicket;
+pub use super::routes::{Act, Transition};
+pub use super::tickets::InboxTicket;
 use super::ApiDeps;
 use crate::actions::execute::{ActionRun, RunStatus};
 use crate::actions::runner::{verification_ttl_ms, RunDeps};
@@ -39,61 +41,6 @@ pub const MAX_NOTE_CHARS: usize = 4000;
 pub const MAX_RUNS: usize = 200;
 /// The messages a take-over's summary is written from (as for a handoff).
 const SUMMARY_MESSAGES: usize = 100;
-
-/// A checked request for an agent's inbox socket: the Worker hands it to the site's `Inbox`
-/// object, which pushes [`InboxEvent`]s to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxTicket {
-    /// The signed-in agent.
-    pub agent_id: String,
-    /// The SHA-256 of the agent's session, checked again before every push.
-    pub session: String,
-}
-
-/// A move of a conversation between statuses that an agent asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    /// `POST …/claim`: `waiting` → `assigned` to the agent.
-    Claim,
-    /// `POST …/take_over`: `ai` → `assigned` to the agent.
-    TakeOver,
-    /// `POST …/assign`: to another agent.
-    Assign,
-    /// `POST …/hand_back`: back to the AI.
-    HandBack,
-    /// `POST …/resolve`
-    Resolve,
-    /// `POST …/reopen`: `resolved` → `assigned` to the agent.
-    Reopen,
-}
-
-/// What an inbox request does to a conversation, from its path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Act {
-    /// Moves it between statuses.
-    Move(Transition),
-    /// `POST …/messages`: the assignee's reply.
-    Reply,
-    /// `POST …/notes`: a private note.
-    Note,
-}
-
-impl Act {
-    /// From the last path segment.
-    pub fn parse(segment: &str) -> Option<Self> {
-        Some(match segment {
-            "claim" => Self::Move(Transition::Claim),
-            "take_over" => Self::Move(Transition::TakeOver),
-            "assign" => Self::Move(Transition::Assign),
-            "hand_back" => Self::Move(Transition::HandBack),
-            "resolve" => Self::Move(Transition::Resolve),
-            "reopen" => Self::Move(Transition::Reopen),
-            "messages" => Self::Reply,
-            "notes" => Self::Note,
-            _ => return None,
-        })
-    }
-}
 
 /// The agent as the visitor sees them (an agent's stored name is 1–80 characters; the visitor's
 /// view takes at most 60).

@@ -6,6 +6,7 @@ use super::conversations::{authorize_token, client_ip, take_or_refuse};
 use super::error::ApiError;
 use super::exchange::{store_once, Stored};
 use super::http::{HttpRequest, HttpResponse, Publish};
+pub use super::tickets::LiveTicket;
 use super::ApiDeps;
 use crate::limits::keys;
 use crate::live::{cursor, Subscriber, Watcher};
@@ -13,17 +14,7 @@ use crate::store::{ConversationStore, NewMessage};
 use shared::api::{ErrorCode, MessagesResponse};
 use shared::live::{Agent, AgentMessageRequest, AgentSignal, LiveEvent, LIVE_PROTOCOL, TOKEN_PROTOCOL_PREFIX};
 use shared::message::MAX_MESSAGE_CHARS;
-use shared::{Author, ClientMessageId, ConversationId, MessageId};
-
-/// A checked request to watch a conversation: the Worker hands the socket to the conversation's
-/// object with this.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveTicket {
-    /// Whose socket, for which conversation.
-    pub subscriber: Subscriber,
-    /// The last message the client has; it gets every message stored after it first.
-    pub after: Option<MessageId>,
-}
+use shared::{Author, ClientMessageId, ConversationId};
 
 /// Checks a visitor's request to open the live socket: an `Upgrade: websocket` request offering
 /// [`LIVE_PROTOCOL`] and its conversation token as a second subprotocol `bearer.<token>` (the

@@ -15,6 +15,7 @@ pub mod inbox_conversations;
 pub mod live;
 pub mod routes;
 pub mod security_headers;
+pub mod tickets;
 
 pub use error::ApiError;
 pub use http::{HttpRequest, HttpResponse};

@@ -1,7 +1,6 @@
 //! The route table: method and path to a [`Route`].
 
 use super::error::ApiError;
-use super::inbox_conversations::Act;
 use shared::api::ErrorCode;
 
 /// An API route with its path parameters.
@@ -182,10 +181,55 @@ fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such API route; see the README's API section")
 }
 
+/// A move of a conversation between statuses that an agent asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// `POST …/claim`: `waiting` → `assigned` to the agent.
+    Claim,
+    /// `POST …/take_over`: `ai` → `assigned` to the agent.
+    TakeOver,
+    /// `POST …/assign`: to another agent.
+    Assign,
+    /// `POST …/hand_back`: back to the AI.
+    HandBack,
+    /// `POST …/resolve`
+    Resolve,
+    /// `POST …/reopen`: `resolved` → `assigned` to the agent.
+    Reopen,
+}
+
+/// What an inbox request does to a conversation, from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    /// Moves it between statuses.
+    Move(Transition),
+    /// `POST …/messages`: the assignee's reply.
+    Reply,
+    /// `POST …/notes`: a private note.
+    Note,
+}
+
+impl Act {
+    /// From the last path segment.
+    pub fn parse(segment: &str) -> Option<Self> {
+        Some(match segment {
+            "claim" => Self::Move(Transition::Claim),
+            "take_over" => Self::Move(Transition::TakeOver),
+            "assign" => Self::Move(Transition::Assign),
+            "hand_back" => Self::Move(Transition::HandBack),
+            "resolve" => Self::Move(Transition::Resolve),
+            "reopen" => Self::Move(Transition::Reopen),
+            "messages" => Self::Reply,
+            "notes" => Self::Note,
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::Transition;
     use super::*;
-    use crate::api::inbox_conversations::Transition;
 
     #[test]
     fn every_route_of_one_conversation_names_it() {
