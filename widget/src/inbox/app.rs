@@ -5,6 +5,7 @@
 use crate::conversation::ConversationView;
 use crate::conversation_list::ConversationList;
 use crate::nav::{Nav, Search};
+use crate::notices::Notices;
 use crate::sign_in::SignIn;
 use crate::state::Inbox;
 use leptos::prelude::*;
@@ -41,17 +42,5 @@ pub fn App() -> impl IntoView {
             }
             .into_any(),
         }
-    }
-}
-
-/// The alert region (errors, with the server's words) and the polite status region (what just
-/// changed). Both exist from the start, empty, so screen readers announce what is put in them.
-#[component]
-pub fn Notices(inbox: Inbox) -> impl IntoView {
-    view! {
-        <div class="notices">
-            <div role="alert" class="error">{move || inbox.error.get()}</div>
-            <div role="status" class="notice">{move || inbox.notice.get()}</div>
-        </div>
     }
 }

@@ -23,6 +23,7 @@ mod history;
 mod live;
 mod nav;
 mod notes;
+mod notices;
 mod reply;
 mod sign_in;
 mod state;

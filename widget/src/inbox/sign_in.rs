@@ -1,7 +1,7 @@
 //! The sign-in form: email and password; a refusal (wrong password, locked for a while) is
 //! announced in the alert region with the server's words.
 
-use crate::app::Notices;
+use crate::notices::Notices;
 use crate::state::Inbox;
 use leptos::ev;
 use leptos::prelude::*;
