@@ -231,6 +231,10 @@ pub struct HttpAction {
     pub requires_verified_identity: bool,
     /// Rate limits.
     pub rate_limit: RateLimit,
+    /// Every variable the templates use, read once when the action is read (not written back to
+    /// its file form): [`ActionDef::uses`] asks this on every message, and parsing every template
+    /// each time was the old cost.
+    pub variables: Vec<TemplateVar>,
 }
 
 /// An action's slug: lower case, words joined by '-' (`Reset 2FA` → `reset-2fa`).
@@ -425,10 +429,11 @@ impl TryFrom<ActionFile> for ActionDef {
                     verifies: f.verifies.unwrap_or(false),
                     requires_verified_identity: f.requires_verified_identity.unwrap_or(false),
                     rate_limit: f.rate_limit.unwrap_or_default(),
+                    variables: Vec::new(),
                 }))
             }
         };
-        Ok(ActionDef {
+        let mut def = ActionDef {
             slug: Slug::of(&f.name),
             name: f.name,
             description: f.description,
@@ -436,7 +441,19 @@ impl TryFrom<ActionFile> for ActionDef {
             enabled: f.enabled,
             internal: f.internal,
             kind,
-        })
+        };
+        let mut variables: Vec<TemplateVar> = def
+            .templates()
+            .iter()
+            .filter_map(|(_, text)| Template::parse(text).ok())
+            .flat_map(|t| t.variables().cloned().collect::<Vec<_>>())
+            .collect();
+        variables.sort();
+        variables.dedup();
+        if let ActionKind::Http(h) = &mut def.kind {
+            h.variables = variables;
+        }
+        Ok(def)
     }
 }
 
@@ -577,11 +594,7 @@ impl ActionDef {
 
     /// Whether a template or a `requires` entry of this action uses `var`.
     pub fn uses(&self, var: &TemplateVar) -> bool {
-        self.http().is_some_and(|h| h.requires.contains(var))
-            || self
-                .templates()
-                .iter()
-                .any(|(_, text)| Template::parse(text).is_ok_and(|t| t.variables().any(|v| v == var)))
+        self.http().is_some_and(|h| h.requires.contains(var) || h.variables.contains(var))
     }
 
     /// Every template string with the field it sits in.
