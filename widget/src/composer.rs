@@ -40,7 +40,7 @@ pub fn Composer(chat: Chat, node_ref: NodeRef<Textarea>) -> impl IntoView {
                     crate::live::typing();
                 }
                 on:keydown=move |e: ev::KeyboardEvent| {
-                    if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                    if crate::typing::sends(&e) {
                         e.prevent_default();
                         submit();
                     }

@@ -5,6 +5,12 @@
 use leptos::task::spawn_local;
 use std::cell::Cell;
 
+/// Whether a key sends the message being typed: Enter, without Shift (a new line), and not while
+/// an input method is composing a character.
+pub fn sends(e: &web_sys::KeyboardEvent) -> bool {
+    e.key() == "Enter" && !e.shift_key() && !e.is_composing()
+}
+
 /// Seconds without a keystroke after which the typist counts as no longer typing.
 const IDLE_SECONDS: f64 = 4.0;
 

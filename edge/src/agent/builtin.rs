@@ -185,6 +185,21 @@ mod tests {
     }
 
     #[test]
+    fn a_hyphenated_word_and_the_same_word_written_as_one_find_each_other() {
+        let agent = "site_id = \"t\"\nname = \"T\"\ngreeting = \"Hi\"\n[answering]\nfallback = \"I don't know that.\"";
+        let pages = vec![
+            ("knowledge/account.md".to_string(), "# Account\n## Changing your email\nOpen Settings and type the new address; we send a link to confirm it.".to_string()),
+            ("knowledge/login.txt".to_string(), "Logging in\nHow to get into your account.\n\nSign-in problems\nReset your password from the sign-in page; the link lasts 20 minutes.".to_string()),
+        ];
+        let engine = BuiltinEngine::new(&SiteBundle::from_files(agent, &pages).unwrap());
+        let r = engine.answer("How do I change my e-mail?");
+        assert!(r.grounded && r.text.contains("Settings"), "{}", r.text);
+        let r = engine.answer("I can't signin, what do I do?");
+        assert!(r.grounded && r.text.contains("20 minutes"), "{}", r.text);
+        assert_eq!(r.sources[0].url, "/login#sign-in-problems", "the text page's heading is a section");
+    }
+
+    #[test]
     fn says_it_does_not_know_instead_of_inventing() {
         let engine = BuiltinEngine::new(&site());
         for q in ["What is the capital of France?", "Can I buy a Tesla with bitcoin?", "recipe for pancakes"] {

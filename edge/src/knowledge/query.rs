@@ -3,7 +3,7 @@
 
 use super::lexicon::{Lexicon, Stems};
 use super::question::{find_forms, QuestionForm};
-use super::tokenize::{is_noise_word, negated, phrase_terms, spoken_words, stem};
+use super::tokenize::{compounds, fold_compounds, is_noise_word, negated, phrase_terms, spoken_words, stem};
 
 /// What a match through the built-in lexicon is worth against the visitor's own word (1.0). The
 /// owner's synonyms are worth 1.0: the owner said they mean the same.
@@ -45,7 +45,9 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
     let builtin = Lexicon::builtin();
     let mut groups: Vec<Group> = Vec::new();
     for clause in text.split(['.', '?', '!', ';', ',', ':', '\n']) {
-        let words = spoken_words(clause);
+        // A hyphenated word is one word ("e-mail" → "email"), which also stands for its parts.
+        let parts_of = compounds(clause);
+        let words = spoken_words(&fold_compounds(clause));
         let mut taken = vec![false; words.len()];
         for found in find_forms(&words) {
             taken[found.words.clone()].iter_mut().for_each(|t| *t = true);
@@ -106,6 +108,12 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
             let mut alternatives: Vec<Alternative> = Vec::new();
             if !literal.is_empty() {
                 alternatives.push(Alternative { stems: literal, factor: 1.0 });
+            }
+            if let Some((_, parts)) = parts_of.iter().find(|(joined, _)| *joined == said) {
+                let stems = phrase_terms(&parts.iter().map(|p| stem(p)).collect::<Vec<_>>());
+                if !stems.is_empty() && !alternatives.iter().any(|a| a.stems == stems) {
+                    alternatives.push(Alternative { stems, factor: 1.0 });
+                }
             }
             let related =
                 owner.related(&key).iter().map(|s| (s, 1.0)).chain(builtin.related(&key).iter().map(|s| (s, RELATED)));
@@ -208,5 +216,13 @@ mod tests {
     #[test]
     fn a_word_said_twice_is_one_group() {
         assert_eq!(topics("fees, fees and more fees"), ["fees", "more"]);
+    }
+
+    #[test]
+    fn a_hyphenated_word_is_one_topic_standing_for_its_parts_too() {
+        assert_eq!(topics("How do I change my e-mail?"), ["change", "email"]);
+        let alts = alternatives("How do I change my e-mail?", "email");
+        assert_eq!(alts[0], ("email".to_string(), 1.0));
+        assert!(alts.contains(&("e mail".to_string(), 1.0)), "{alts:?}");
     }
 }

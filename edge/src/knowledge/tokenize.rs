@@ -84,9 +84,50 @@ pub fn is_noise_word(word: &str) -> bool {
     is_stop_word(word) || FILLER_WORDS.binary_search(&word).is_ok() || is_stop_word(&stem(word))
 }
 
+/// The hyphenated words of a text (`e-mail`, `sign-in`, `two-factor`), each as one word
+/// (`email`, `signin`, `twofactor`) with its parts: written either way, a word meets itself.
+pub fn compounds(text: &str) -> Vec<(String, Vec<String>)> {
+    let is_hyphen = |c: char| matches!(c, '-' | '\u{2010}' | '\u{2011}');
+    text.split(|c: char| !c.is_alphanumeric() && !is_hyphen(c))
+        .filter(|w| w.chars().any(is_hyphen))
+        .filter_map(|w| {
+            let parts: Vec<String> = w.split(is_hyphen).map(str::to_lowercase).collect();
+            (parts.len() > 1 && parts.iter().all(|p| !p.is_empty())).then(|| (parts.concat(), parts))
+        })
+        .collect()
+}
+
+/// The text with each hyphenated word written as one ([`compounds`]).
+pub fn fold_compounds(text: &str) -> String {
+    let is_hyphen = |c: char| matches!(c, '-' | '\u{2010}' | '\u{2011}');
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let joins = is_hyphen(c)
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if !joins {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Splits text into index terms, in order (duplicates kept). A word governed by a negation ("has
-/// not arrived", "hasn't changed", "never expire") also yields its [`negated`] term.
+/// not arrived", "hasn't changed", "never expire") also yields its [`negated`] term. A hyphenated
+/// word yields its parts and itself as one word ([`compounds`]).
 pub fn terms(text: &str) -> Vec<String> {
+    let mut out = terms_of_words(text);
+    for (joined, _) in compounds(text) {
+        if !is_noise_word(&joined) {
+            out.push(stem(&joined));
+        }
+    }
+    out
+}
+
+fn terms_of_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut negation_reach = 0;
     for word in spoken_words(text) {
@@ -262,5 +303,20 @@ mod tests {
     #[test]
     fn digits_and_unicode_survive() {
         assert_eq!(terms("2FA résumé"), vec!["2fa", "résumé"]);
+    }
+
+    #[test]
+    fn a_hyphenated_word_meets_itself_written_as_one() {
+        assert_eq!(
+            compounds("Change your e-mail or sign-in; re-send it"),
+            [
+                ("email".to_string(), vec!["e".to_string(), "mail".to_string()]),
+                ("signin".to_string(), vec!["sign".to_string(), "in".to_string()]),
+                ("resend".to_string(), vec!["re".to_string(), "send".to_string()]),
+            ]
+        );
+        assert!(terms("Update your e-mail address").contains(&stem("email")));
+        assert!(terms("Update your e-mail address").contains(&stem("mail")), "its parts too");
+        assert_eq!(fold_compounds("my e-mail - and wi-fi"), "my email - and wifi");
     }
 }

@@ -7,6 +7,7 @@ pub mod front_matter;
 #[cfg(feature = "html")]
 pub mod html;
 pub mod markup;
+pub mod plain;
 
 use crate::site::SiteError;
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,11 @@ impl KnowledgeDoc {
         } else {
             let (front, body) = front_matter::split(contents)
                 .map_err(|m| err(file, None, format!("front matter, line {}: {}", m.line, m.message)))?;
-            (front, markup::normalize(body))
+            if file.to_ascii_lowercase().ends_with(".txt") {
+                (front, markup::normalize(&plain::headings(body)))
+            } else {
+                (front, markup::normalize(body))
+            }
         };
         if !front.published {
             return Ok(None);

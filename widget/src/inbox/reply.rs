@@ -53,7 +53,7 @@ fn Composer(inbox: Inbox) -> impl IntoView {
                     crate::live::typing();
                 }
                 on:keydown=move |e: ev::KeyboardEvent| {
-                    if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                    if crate::typing::sends(&e) {
                         e.prevent_default();
                         send();
                     }
