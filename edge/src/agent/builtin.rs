@@ -200,6 +200,17 @@ mod tests {
     }
 
     #[test]
+    fn an_everyday_verb_does_not_make_a_covered_question_unanswerable() {
+        let engine = BuiltinEngine::new(&crate::test_support::shop_site());
+        for (question, page) in
+            [("How do returns work?", "/help/returns"), ("What happens if my parcel is lost?", "/help/orders")]
+        {
+            let r = engine.answer(question);
+            assert!(r.grounded && r.sources[0].url.starts_with(page), "{question}: {:?} {}", r.sources, r.text);
+        }
+    }
+
+    #[test]
     fn says_it_does_not_know_instead_of_inventing() {
         let engine = BuiltinEngine::new(&site());
         for q in ["What is the capital of France?", "Can I buy a Tesla with bitcoin?", "recipe for pancakes"] {

@@ -53,7 +53,7 @@ pub fn excerpt(chunk: &Chunk, query: &Query) -> Excerpt {
                 let gain = (got - had).max(0.0);
                 match g.group.kind {
                     GroupKind::Topic => g.weight * gain,
-                    GroupKind::Form(_) => FORM_WORTH * gain,
+                    GroupKind::Form(_) | GroupKind::Everyday => FORM_WORTH * gain,
                 }
             })
             .sum()

@@ -25,7 +25,13 @@ pub enum GroupKind {
     Topic,
     /// The kind of answer asked for. Ranks, never counts for coverage.
     Form(QuestionForm),
+    /// An everyday verb that says little of the topic ("how do returns *work*", "what
+    /// *happens* if…"): ranks a passage that has it, never counts against one that does not.
+    Everyday,
 }
+
+/// Stems of everyday verbs ([`GroupKind::Everyday`]).
+const EVERYDAY_VERBS: &[&str] = &["come", "happen", "occur", "work"];
 
 /// A word or phrase of the question with its alternatives.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +91,7 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
                 .into_iter()
                 .flatten()
                 .max_by_key(|(n, key)| (key.len(), *n));
+            let mut kind = GroupKind::Topic;
             let (key, said, literal) = match (phrase, words[at].as_deref()) {
                 (Some((n, key)), _) => {
                     let said =
@@ -94,6 +101,9 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
                 }
                 (None, Some(word)) if !is_noise_word(word) => {
                     at += 1;
+                    if EVERYDAY_VERBS.contains(&free[0].as_str()) {
+                        kind = GroupKind::Everyday;
+                    }
                     (vec![free[0].clone()], word.to_string(), vec![free[0].clone()])
                 }
                 (None, _) => {
@@ -101,7 +111,7 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
                     continue;
                 }
             };
-            if groups.iter().any(|g| g.kind == GroupKind::Topic && g.said == said) {
+            if groups.iter().any(|g| g.kind == kind && g.said == said) {
                 continue;
             }
             // A phrase of stop words only ("didn't get") stands for its relatives alone.
@@ -125,7 +135,7 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
             if alternatives.is_empty() {
                 continue;
             }
-            groups.push(Group { kind: GroupKind::Topic, said, alternatives });
+            groups.push(Group { kind, said, alternatives });
         }
     }
     // "Can I X?" is answered by what one can or cannot do, and only the "cannot" leaves a trace
@@ -224,5 +234,13 @@ mod tests {
         let alts = alternatives("How do I change my e-mail?", "email");
         assert_eq!(alts[0], ("email".to_string(), 1.0));
         assert!(alts.contains(&("e mail".to_string(), 1.0)), "{alts:?}");
+    }
+
+    #[test]
+    fn an_everyday_verb_ranks_but_is_no_topic() {
+        assert_eq!(topics("How do returns work?"), ["returns"]);
+        let groups = parse_question("What happens if my parcel is lost?", &Lexicon::default());
+        assert!(groups.iter().any(|g| g.kind == GroupKind::Everyday && g.said == "happens"));
+        assert_eq!(topics("What happens if my parcel is lost?"), ["parcel", "lost"]);
     }
 }
