@@ -3,6 +3,7 @@
 
 use super::engine::{AnswerEngine, Question, Reply};
 use super::smalltalk::{classify, SmallTalk};
+use crate::knowledge::follow_up::{carried, follow_up};
 use crate::knowledge::query::GroupKind;
 use crate::knowledge::tokenize::terms;
 use crate::knowledge::{chunk_documents, excerpt, Excerpt, Hit, KnowledgeIndex, Query};
@@ -44,7 +45,24 @@ impl BuiltinEngine {
         if let Some(kind) = classify(text) {
             return social(kind);
         }
-        let query = self.index.read(text);
+        self.answer_query(&self.index.read(text))
+    }
+
+    /// The reply to `text` in a conversation whose visitor last asked `previous`: a follow-up
+    /// ("and to Mexico?") is read as that question with what it changes.
+    pub fn answer_after(&self, text: &str, previous: Option<&str>) -> Reply {
+        if let (Some(previous), Some((preposition, object))) = (previous, follow_up(text)) {
+            let query = carried(&self.index, previous, preposition.as_deref(), &object);
+            if query.has_topic() {
+                return self.answer_query(&query);
+            }
+        }
+        self.answer(text)
+    }
+
+    /// The reply to a question already read.
+    fn answer_query(&self, query: &Query) -> Reply {
+        let query = query.clone();
         if !query.has_topic() {
             // Suggest the site's own topics, never another business's.
             let ask = match self.topics.as_slice() {
@@ -106,7 +124,8 @@ impl BuiltinEngine {
 
 impl AnswerEngine for BuiltinEngine {
     async fn reply(&self, question: Question<'_>) -> Vec<Reply> {
-        vec![self.answer(question.text)]
+        let previous = question.history.iter().rev().find(|m| m.author == shared::Author::Visitor);
+        vec![self.answer_after(question.text, previous.map(|m| m.text.as_str()))]
     }
 
     fn coverage(&self, question: &str) -> f64 {
@@ -208,6 +227,20 @@ mod tests {
             let r = engine.answer(question);
             assert!(r.grounded && r.sources[0].url.starts_with(page), "{question}: {:?} {}", r.sources, r.text);
         }
+    }
+
+    #[test]
+    fn a_follow_up_keeps_the_previous_questions_topic() {
+        let engine = BuiltinEngine::new(&crate::test_support::demo_site());
+        // Alone, "and for ETH?" is answered with the withdrawal fee; after a question about
+        // deposit times it asks for ETH's deposit time.
+        assert!(engine.answer("and for ETH?").text.contains("0.0015 ETH"));
+        let next = engine.answer_after("and for ETH?", Some("How long do bitcoin deposits take?"));
+        assert!(next.grounded && next.text.contains("12 confirmations"), "{}", next.text);
+        assert!(!next.text.contains("0.0015 ETH"), "{}", next.text);
+        // Not a follow-up: answered as it stands.
+        let other = engine.answer_after("How do I verify my account?", Some("What are the withdrawal fees for BTC?"));
+        assert!(!other.text.contains("ETH per withdrawal"), "{}", other.text);
     }
 
     #[test]

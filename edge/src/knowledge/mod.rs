@@ -5,6 +5,7 @@
 
 pub mod chunk;
 pub mod excerpt;
+pub mod follow_up;
 pub mod index;
 pub mod lexicon;
 pub mod query;
