@@ -7,7 +7,7 @@ use super::chunk::Chunk;
 use super::index::Query;
 use super::query::GroupKind;
 use super::tokenize::terms;
-use super::units::{chat_markdown, join, units};
+use super::units::{chat_markdown, join, units, UnitKind};
 use std::collections::HashSet;
 
 /// A unit that matches the question's form ("how long" → a duration) but none of its topic beyond
@@ -79,6 +79,22 @@ pub fn excerpt(chunk: &Chunk, query: &Query) -> Excerpt {
         let Some((i, _)) = next else { break };
         chosen.push(i);
         said.extend(unit_terms[i].iter().cloned());
+    }
+    // A lead-in ("depends on your tier:") never ends an answer without what it introduces: the
+    // list or table right after it comes along (and when that is too much, the section does).
+    let lead_ins: Vec<usize> = chosen
+        .iter()
+        .copied()
+        .filter(|&i| pieces[i].kind == UnitKind::Sentence && pieces[i].text.trim_end().ends_with(':'))
+        .collect();
+    for i in lead_ins {
+        if let Some(block) = pieces.get(i + 1).filter(|next| next.block != pieces[i].block).map(|next| next.block) {
+            for (j, piece) in pieces.iter().enumerate() {
+                if piece.block == block && !chosen.contains(&j) {
+                    chosen.push(j);
+                }
+            }
+        }
     }
     if chosen.len() > MAX_UNITS || chosen.len() as f64 > MAX_SHARE * pieces.len() as f64 {
         return whole();
@@ -154,5 +170,18 @@ mod tests {
             Excerpt::Units("Returns are free. You have 30 days.".into())
         );
         assert!(matches!(answer("Returns", "One sentence only.", "sentence"), Excerpt::Section(_)));
+    }
+
+    #[test]
+    fn a_lead_in_comes_with_what_it_introduces() {
+        let text = "Card payments are free. How long a payout takes depends on your plan:\n\n- Starter: 5 days\n- Studio: 2 days\n\nPayouts go to the bank account in your settings. We never charge for payouts. Questions go to billing.";
+        for question in ["what does the payout time depend on?", "how long does a payout take?"] {
+            match answer("Payouts", text, question) {
+                Excerpt::Units(units) | Excerpt::Section(units) => {
+                    assert!(!units.trim_end().ends_with(':'), "{question}: {units}");
+                    assert!(units.contains("Starter: 5 days"), "{question}: {units}");
+                }
+            }
+        }
     }
 }
