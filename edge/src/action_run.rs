@@ -117,6 +117,21 @@ impl ActionRun {
         }
     }
 
+    /// What the owner's API said is wrong with the request, when it answered so (404 or 410: not
+    /// found; 400 or 422: not accepted; 409: not in this state): the visitor's details, not a
+    /// failure of the service. Refused credentials (401, 403) and the rest stay failures.
+    pub fn declined_by_service(&self) -> Option<&'static str> {
+        if self.status != RunStatus::Failed || self.error_class != Some(ErrorClass::Http4xx) {
+            return None;
+        }
+        Some(match self.response_status? {
+            404 | 410 => "I couldn't find anything matching the details you gave. Please check them and try again.",
+            400 | 422 => "The service didn't accept the details you gave. Please check them and try again.",
+            409 => "That can't be done in its current state.",
+            _ => return None,
+        })
+    }
+
     /// Why the run did not succeed, in words safe to show the visitor: chosen by error class only,
     /// so it names no host, path, status, setting or secret (those are in `summary`, for the log).
     /// A guard's refusal is already written for the visitor and is shown as it is.

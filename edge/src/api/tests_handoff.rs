@@ -168,6 +168,27 @@ fn an_action_result_over_the_threshold_or_a_failed_action_hands_off_after_the_re
 }
 
 #[test]
+fn an_api_saying_not_found_or_invalid_is_relayed_as_such_and_is_no_failed_action() {
+    let tx = format!("0x{}", "ab".repeat(32));
+    for (status, meaning) in [(404, "couldn't find"), (422, "didn't accept"), (400, "didn't accept")] {
+        let w = world();
+        *w.network.1.borrow_mut() = Some(Box::new(move |_| (status, r#"{"error":"no such thing"}"#.into())));
+        let (id, token) = w.start();
+        let replies = say(&w, &id, &token, &format!("status of {tx}"), "k1");
+        let text = replies[0]["text"].as_str().unwrap();
+        assert!(text.contains(meaning) && text.contains("Tx Status"), "{status}: {text}");
+        assert_eq!(replies.len(), 1, "{status}: no handoff for an answer the API gave: {replies:?}");
+        assert_eq!(conversation(&w, &id).status, ConversationStatus::Ai);
+    }
+    // Refused credentials are the owner's set-up, not the visitor's details: still a failure.
+    let w = world();
+    *w.network.1.borrow_mut() = Some(Box::new(|_| (401, String::new())));
+    let (id, token) = w.start();
+    let replies = say(&w, &id, &token, &format!("status of {tx}"), "k1");
+    assert_eq!(replies[1]["text"], HANDOFF_TEXT);
+}
+
+#[test]
 fn a_form_with_on_submit_handoff_hands_off_once_submitted_and_later_forms_run_nothing() {
     let w = world();
     let (id, token) = w.start();

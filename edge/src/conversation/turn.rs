@@ -295,6 +295,15 @@ async fn carry_out<D: Deps>(
                             ..p
                         });
                     }
+                    RunStatus::Failed if run.declined_by_service().is_some() => {
+                        // The owner's API answered and said what is wrong (not found, invalid):
+                        // told as what it means, and no failed action to hand off for.
+                        let meaning = run.declined_by_service().unwrap_or_default();
+                        replies.push(say(
+                            format!("**{}**: {meaning}", def.name),
+                            Some(reported(ActionStatus::Failed, Some(meaning.to_string()))),
+                        ))
+                    }
                     RunStatus::Failed => {
                         outcome.action_failed = Some(def.name.clone());
                         replies.push(say(
