@@ -64,20 +64,32 @@ pub fn import(start: &str, out: &Path, limits: Limits) -> Result<Report, String>
         return Err(format!("{start} is not an http(s) URL"));
     }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(20)))
-        .http_status_as_error(false)
-        .user_agent(AGENT)
-        .max_redirects(5)
-        .build()
-        .into();
-    let fetch = |url: &Url, max: u64| -> Result<(u16, String, String), String> {
+    // robots.txt and sitemaps may redirect (RFC 9309 allows five hops); a page's redirect is not
+    // followed but queued, so its target passes the host and robots.txt checks like any link.
+    let agent = |redirects: u32| -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(20)))
+            .http_status_as_error(false)
+            .user_agent(AGENT)
+            .max_redirects(redirects)
+            .max_redirects_will_error(false)
+            .build()
+            .into()
+    };
+    let (following, pages) = (agent(5), agent(0));
+    let get = |agent: &ureq::Agent, url: &Url, max: u64| -> Result<(u16, String, String), String> {
         let mut response = agent.get(url.as_str()).call().map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
-        let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        // A redirect's target rides where its body would.
+        if (300..400).contains(&status) {
+            return Ok((status, String::new(), header("location")));
+        }
+        let kind = header("content-type");
         let body = response.body_mut().with_config().limit(max).read_to_string().map_err(|e| e.to_string())?;
         Ok((status, kind, body))
     };
+    let fetch = |url: &Url, max: u64| get(&following, url, max);
     let origin = |u: &Url| (u.scheme().to_string(), u.host_str().map(str::to_string), u.port_or_known_default());
     let home = origin(&start);
 
@@ -151,13 +163,19 @@ pub fn import(start: &str, out: &Path, limits: Limits) -> Result<Report, String>
             std::thread::sleep(delay);
         }
         report.fetched += 1;
-        let (status, kind, text) = match fetch(&url, limits.max_page_bytes) {
+        let (status, kind, text) = match get(&pages, &url, limits.max_page_bytes) {
             Ok(answer) => answer,
             Err(e) => {
                 skip(&mut report, &format!("not read: {e}"));
                 continue;
             }
         };
+        if (300..400).contains(&status) {
+            let target = url.join(&text).map(|t| t.to_string()).unwrap_or_default();
+            skip(&mut report, &format!("redirects to {target}"));
+            queue.extend(url.join(&text).ok());
+            continue;
+        }
         if status != 200 {
             skip(&mut report, &format!("HTTP {status}"));
             continue;

@@ -53,6 +53,14 @@ fn serve(state: Arc<Mutex<Served>>) -> String {
             let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
             let path = path.split('?').next().unwrap_or("/").to_string();
             state.lock().unwrap().paths.push(path.clone());
+            // A page that redirects into what robots.txt disallows, linked from the home page.
+            if path == "/go/settings" {
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 302 Found\r\nlocation: /hc/en-us/admin/secret-settings\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                continue;
+            }
             let file = match path.as_str() {
                 "/" => fixture().join("index.html"),
                 "/robots.txt" | "/sitemap.xml" => fixture().join(&path[1..]),
@@ -61,6 +69,9 @@ fn serve(state: Arc<Mutex<Served>>) -> String {
             let (status, kind, body) = match std::fs::read_to_string(&file) {
                 Ok(text) => {
                     let mut text = text.replace("http://HOST", &host);
+                    if path == "/" {
+                        text = text.replace("</body>", "<a href=\"/go/settings\">Settings</a></body>");
+                    }
                     if let Some((p, from, to)) = &state.lock().unwrap().changed {
                         if *p == path {
                             text = text.replace(from, to);
@@ -124,6 +135,8 @@ fn a_help_centre_is_imported_politely_and_a_second_run_rewrites_only_what_change
     // Nothing disallowed, gone, elsewhere or navigation-only; no page furniture or script text.
     let served = state.lock().unwrap().paths.clone();
     assert!(served.iter().all(|p| !p.contains("/admin/")), "robots.txt's Disallow was fetched: {served:?}");
+    assert!(served.iter().any(|p| p == "/go/settings"), "the redirecting link was tried: {served:?}");
+    assert!(report.skipped.iter().any(|(_, why)| why.starts_with("redirects to ")), "{report:#?}");
     assert_eq!(served.first().map(String::as_str), Some("/robots.txt"), "robots.txt first");
     let all: String = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
     for never in &manifest.never {

@@ -153,7 +153,16 @@ test("a visitor whose check times out is told so, without the timeout or the add
 });
 
 test("a request body without Content-Length is refused at 16 KiB without waiting for its end", async ({ request, baseURL }) => {
-  const start = await (await request.post("/api/v1/conversations", { data: {} })).json();
+  // The local dev proxy can drop the first connection after a test whose action target dribbled
+  // its body (seen once in CI: "socket hang up"); a dropped connection gets two more tries, an
+  // answer of any status none.
+  let start: any = null;
+  for (let attempt = 0; attempt < 3 && !start; attempt++) {
+    start = await request
+      .post("/api/v1/conversations", { data: {} })
+      .then((r) => r.json())
+      .catch((e) => (attempt < 2 && String(e).includes("socket hang up") ? null : Promise.reject(e)));
+  }
   const url = new URL(`/api/v1/conversations/${start.conversation_id}/messages`, baseURL);
   const started = Date.now();
   const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
