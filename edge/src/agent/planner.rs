@@ -420,6 +420,28 @@ mod tests {
     }
 
     #[test]
+    fn an_action_is_chosen_by_what_it_does_not_by_a_generic_verb() {
+        let agent =
+            "site_id = \"t\"\nname = \"T\"\ngreeting = \"Hi\"\n[actions]\nallowed_hosts = [\"api.example.com\"]";
+        let actions: Vec<(String, String)> = [
+            r#"{"name":"Check Transaction Status","type":"http","method":"GET","url":"https://api.example.com/tx",
+                "description":"Check a payment: check whether it went through, and check its fee."}"#,
+            r#"{"name":"Order Status","type":"http","method":"GET","url":"https://api.example.com/order",
+                "description":"Packed, shipped or delivered."}"#,
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("actions/{i}.json"), a.to_string()))
+        .collect();
+        let site = SiteBundle::from_dir_files(agent, &[], &actions).unwrap();
+        let intents = ActionIndex::new(&site);
+        for text in ["can you check my order", "I want to see my order"] {
+            assert_eq!(intents.best(text).map(|(slug, _)| slug), Some("order-status"), "{text}");
+        }
+        assert_eq!(intents.best("check a payment").map(|(slug, _)| slug), Some("check-transaction-status"));
+    }
+
+    #[test]
     fn forms_are_offered_and_internal_actions_never_started() {
         let site = site();
         let intents = ActionIndex::new(&site);

@@ -31,7 +31,7 @@ pub enum GroupKind {
 }
 
 /// Stems of everyday verbs ([`GroupKind::Everyday`]).
-const EVERYDAY_VERBS: &[&str] = &["come", "happen", "occur", "work"];
+const EVERYDAY_VERBS: &[&str] = &["check", "come", "find", "happen", "look", "occur", "see", "show", "view", "work"];
 
 /// A word or phrase of the question with its alternatives.
 #[derive(Debug, Clone, PartialEq)]
