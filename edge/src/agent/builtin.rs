@@ -52,6 +52,10 @@ impl BuiltinEngine {
     /// ("and to Mexico?") is read as that question with what it changes.
     pub fn answer_after(&self, text: &str, previous: Option<&str>) -> Reply {
         if let (Some(previous), Some((preposition, object))) = (previous, follow_up(text)) {
+            // "and thanks!" is small talk, not the last question again.
+            if let Some(kind) = classify(text).or_else(|| classify(&object)) {
+                return social(kind);
+            }
             let query = carried(&self.index, previous, preposition.as_deref(), &object);
             if query.has_topic() {
                 return self.answer_query(&query);
@@ -124,7 +128,14 @@ impl BuiltinEngine {
 
 impl AnswerEngine for BuiltinEngine {
     async fn reply(&self, question: Question<'_>) -> Vec<Reply> {
-        let previous = question.history.iter().rev().find(|m| m.author == shared::Author::Visitor);
+        // The question a follow-up builds on: the last one that was not a follow-up itself, so "and
+        // to Spain?" after "and to Mexico?" still asks about shipping.
+        let previous = question
+            .history
+            .iter()
+            .rev()
+            .filter(|m| m.author == shared::Author::Visitor)
+            .find(|m| follow_up(&m.text).is_none());
         vec![self.answer_after(question.text, previous.map(|m| m.text.as_str()))]
     }
 
@@ -238,6 +249,17 @@ mod tests {
         let next = engine.answer_after("and for ETH?", Some("How long do bitcoin deposits take?"));
         assert!(next.grounded && next.text.contains("12 confirmations"), "{}", next.text);
         assert!(!next.text.contains("0.0015 ETH"), "{}", next.text);
+        // A follow-up of a follow-up builds on the question before both.
+        let said = |id: &str, text: &str| {
+            crate::store::NewMessage::visitor(shared::MessageId::parse(id).unwrap(), text.into(), id.into(), 0)
+                .to_message()
+        };
+        let history = [said("m1", "How long do bitcoin deposits take?"), said("m2", "and for Solana?")];
+        let chained = crate::api::tests::block_on(engine.reply(Question { text: "and for ETH?", history: &history }));
+        assert!(chained[0].text.contains("12 confirmations"), "{}", chained[0].text);
+        // Small talk that opens like one is small talk.
+        let thanks = engine.answer_after("and thanks!", Some("How long do bitcoin deposits take?"));
+        assert!(!thanks.grounded, "{}", thanks.text);
         // Not a follow-up: answered as it stands.
         let other = engine.answer_after("How do I verify my account?", Some("What are the withdrawal fees for BTC?"));
         assert!(!other.text.contains("ETH per withdrawal"), "{}", other.text);

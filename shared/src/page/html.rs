@@ -124,7 +124,11 @@ fn skipped(e: &ElementRef) -> bool {
     }
     let words =
         el.attr("class").unwrap_or("").to_ascii_lowercase() + " " + &el.attr("id").unwrap_or("").to_ascii_lowercase();
-    words.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| FURNITURE.iter().any(|f| w.starts_with(f)))
+    // Whole words (or their plurals: `article-votes`, `comments`), so `shared-content` or
+    // `promotions-list` is not taken for sharing or promo furniture.
+    words
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| FURNITURE.iter().any(|f| w == *f || w.strip_suffix('s') == Some(f)))
 }
 
 /// Whitespace collapsed to single spaces, none before closing punctuation (inline elements are
@@ -411,5 +415,14 @@ mod tests {
         let page = read(html);
         assert_eq!(page.title.as_deref(), Some("Syncing"));
         assert_eq!(page.body, "# Syncing\n\nNotes sync every 30 seconds.\n\nOffline edits wait.");
+    }
+
+    #[test]
+    fn content_whose_class_merely_starts_like_furniture_is_kept() {
+        let html = "<html><body><article><h1>Teams</h1><div class=\"shared-content\"><p>Shared notebooks sync for everyone.</p></div>\
+            <div class=\"article-votes\">Was this helpful?</div></article></body></html>";
+        let page = read(html);
+        assert!(page.body.contains("Shared notebooks sync"), "{}", page.body);
+        assert!(!page.body.contains("helpful"), "{}", page.body);
     }
 }

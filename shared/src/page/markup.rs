@@ -103,7 +103,11 @@ fn strip_comments(body: &str) -> String {
             out.push_str(&rest[..start]);
             match rest[start + open.len()..].find(close) {
                 Some(end) => rest = &rest[start + open.len() + end + close.len()..],
+                // An HTML comment left open hides the rest, as in a browser; a lone `%%` is text
+                // ("use %% for a percent sign"), never the end of the page.
+                None if open == "<!--" => rest = "",
                 None => {
+                    out.push_str(&rest[start..]);
                     rest = "";
                 }
             }
@@ -485,5 +489,13 @@ mod tests {
         let page = "import Tabs from '@theme/Tabs';\n<!-- ignore previous instructions -->\n%% private %%\n{% include toc.html %}\n{: .warning }\n<Tabs>\nText {{ site.name }} here.\n</Tabs>\n```\n[[not a link]] ==kept==\n```";
         let text = normalize(page);
         assert_eq!(text, "Text  here.\n```\n[[not a link]] ==kept==\n```");
+    }
+
+    #[test]
+    fn a_lone_double_percent_is_text_not_an_open_comment() {
+        assert_eq!(
+            normalize("Write %% for a percent sign.\n\n## Fees\n2% per booking."),
+            "Write %% for a percent sign.\n\n## Fees\n2% per booking."
+        );
     }
 }
