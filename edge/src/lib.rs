@@ -18,6 +18,7 @@ pub mod pending;
 pub mod site;
 pub mod store;
 pub mod token;
+pub mod values;
 
 #[cfg(test)]
 mod test_support;

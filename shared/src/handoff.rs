@@ -371,6 +371,11 @@ pub enum HandoffReason {
         /// The form's title.
         form: String,
     },
+    /// The model of `[llm]` passed it on (its `hand_off` tool).
+    AssistantDecided {
+        /// Why, in the model's words (at most 200 characters).
+        reason: String,
+    },
     /// An agent took the conversation over from the AI in the inbox.
     AgentTookOver {
         /// The agent's display name.
@@ -390,6 +395,7 @@ impl HandoffReason {
             Self::ActionFailed { action } => format!("Action failed: {action}"),
             Self::ActionResult { action } => format!("The result of {action} needs a person"),
             Self::FormSubmitted { form } => format!("Form submitted: {form}"),
+            Self::AssistantDecided { reason } => format!("The AI passed it on: {reason}"),
             Self::AgentTookOver { agent } => format!("{agent} took over from the AI"),
         }
     }

@@ -15,6 +15,7 @@ pub mod import;
 pub mod inbox;
 pub mod input;
 pub mod live;
+pub mod llm;
 pub mod markdown;
 pub mod message;
 pub mod net;

@@ -69,6 +69,9 @@ pub struct AgentConfig {
     /// When and how conversations go to a human (`[handoff]`); none: never.
     #[serde(default)]
     pub handoff: Option<crate::handoff::HandoffConfig>,
+    /// The model the agent uses (`[llm]`); none: the built-in engine alone.
+    #[serde(default)]
+    pub llm: Option<crate::llm::LlmConfig>,
 }
 
 /// `[knowledge]` in `agent.toml`.
@@ -753,6 +756,11 @@ impl AgentConfig {
                 "knowledge.base_url",
                 format!("{:?} must be a path starting with '/' or an http(s) URL", self.knowledge.base_url),
             );
+        }
+        if let Some(llm) = &self.llm {
+            for (field, message) in llm.problems(&self.actions.secrets) {
+                bad(&field, message);
+            }
         }
         if let Some(handoff) = &self.handoff {
             for (field, message) in handoff.problems() {

@@ -2,6 +2,7 @@
 //! not know when no passage covers the question. Works offline, with no model.
 
 use super::engine::{AnswerEngine, Question, Reply};
+use super::llm::prompt::Passage;
 use super::smalltalk::{classify, SmallTalk};
 use crate::knowledge::follow_up::{carried, follow_up};
 use crate::knowledge::query::GroupKind;
@@ -128,20 +129,50 @@ impl BuiltinEngine {
 
 impl AnswerEngine for BuiltinEngine {
     async fn reply(&self, question: Question<'_>) -> Vec<Reply> {
-        // The question a follow-up builds on: the last one that was not a follow-up itself, so "and
-        // to Spain?" after "and to Mexico?" still asks about shipping.
-        let previous = question
-            .history
-            .iter()
-            .rev()
-            .filter(|m| m.author == shared::Author::Visitor)
-            .find(|m| follow_up(&m.text).is_none());
-        vec![self.answer_after(question.text, previous.map(|m| m.text.as_str()))]
+        vec![self.answer_after(question.text, previous_question(question.history))]
     }
 
     fn coverage(&self, question: &str) -> f64 {
         self.index.search(question, 1).first().map_or(0.0, |h| h.coverage)
     }
+
+    fn passages(&self, question: Question<'_>, limit: usize) -> Vec<Passage> {
+        let previous = previous_question(question.history);
+        let query = match (previous, follow_up(question.text)) {
+            (Some(previous), Some((preposition, object))) => {
+                let carried = carried(&self.index, previous, preposition.as_deref(), &object);
+                if carried.has_topic() {
+                    carried
+                } else {
+                    self.index.read(question.text)
+                }
+            }
+            _ => self.index.read(question.text),
+        };
+        // Half the answering threshold: the model reads more than the engine would quote, and
+        // says so when none of it answers.
+        let floor = self.min_confidence / 2.0;
+        self.index
+            .search_query(&query, limit)
+            .into_iter()
+            .filter(|h| h.coverage >= floor)
+            .map(|h| Passage {
+                source: Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() },
+                text: h.chunk.text.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The question a follow-up builds on: the visitor's last one that was not a follow-up itself,
+/// so "and to Spain?" after "and to Mexico?" still asks about shipping.
+fn previous_question(history: &[shared::Message]) -> Option<&str> {
+    history
+        .iter()
+        .rev()
+        .filter(|m| m.author == shared::Author::Visitor)
+        .find(|m| follow_up(&m.text).is_none())
+        .map(|m| m.text.as_str())
 }
 
 fn social(kind: SmallTalk) -> Reply {

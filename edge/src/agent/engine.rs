@@ -1,5 +1,5 @@
-//! The seam between the conversation API and whatever writes the answers (the built-in grounded
-//! engine today, an LLM-backed one later).
+//! The seam between a turn and what answers from the owner's content: the built-in grounded
+//! engine writes answers itself and finds the passages a model answers from.
 
 use crate::store::NewMessage;
 use shared::{ActionOutcome, Author, Message, MessageId, Source};
@@ -64,4 +64,8 @@ pub trait AnswerEngine {
 
     /// How well the owner's content covers a question, 0–1 (decides between answering and acting).
     fn coverage(&self, question: &str) -> f64;
+
+    /// The passages that best answer the question (a follow-up read with the question before it),
+    /// best first, at most `limit`: what a model is given to answer from.
+    fn passages(&self, question: Question<'_>, limit: usize) -> Vec<crate::agent::llm::prompt::Passage>;
 }

@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod cards;
 pub mod engine;
 pub mod intent;
+pub mod llm;
 pub mod planner;
 pub mod sentiment;
 pub mod smalltalk;

@@ -86,58 +86,63 @@ impl Planner<'_> {
         self.site.action(slug).filter(|a| a.enabled)
     }
 
-    /// Decides what to do with `text`. `coverage` says how well the owner's content covers it.
-    pub fn plan(&self, text: &str, facts: &Facts, coverage: f64) -> (Step, Learned) {
+    /// What `text` means for what the conversation waits for (a value, a confirmation, the email),
+    /// if it answers it; `None` when nothing waits or the visitor moved on to something else.
+    pub fn awaited(&self, text: &str, facts: &Facts, coverage: f64) -> Option<(Step, Learned)> {
         let mut learned = Learned::default();
-        if let Some(pending) = facts.pending.clone() {
-            match pending.awaiting.clone() {
-                Awaiting::Confirmation => {
-                    let words = answer_words(text);
-                    if words.len() <= 4 && words.iter().any(|w| NO.contains(&w.as_str())) {
-                        return (
-                            Step::Say { text: "OK, I've cancelled that. Nothing was changed.".into(), pending: None },
-                            learned,
-                        );
-                    }
-                    if words.len() <= 4 && words.iter().any(|w| YES.contains(&w.as_str())) {
-                        return (Step::Run { action: pending.action, inputs: pending.inputs, then: None }, learned);
-                    }
+        let pending = facts.pending.clone()?;
+        match pending.awaiting.clone() {
+            Awaiting::Confirmation => {
+                let words = answer_words(text);
+                if words.len() <= 4 && words.iter().any(|w| NO.contains(&w.as_str())) {
+                    return Some((
+                        Step::Say { text: "OK, I've cancelled that. Nothing was changed.".into(), pending: None },
+                        learned,
+                    ));
                 }
-                Awaiting::LeadEmail => {
-                    if let Some(email) = extract_email(text) {
-                        learned.lead_email = Some(email.clone());
-                        let facts = Facts { lead_email: Some(email), ..facts.clone() };
-                        return (self.advance(pending, &facts), learned);
+                if words.len() <= 4 && words.iter().any(|w| YES.contains(&w.as_str())) {
+                    return Some((Step::Run { action: pending.action, inputs: pending.inputs, then: None }, learned));
+                }
+            }
+            Awaiting::LeadEmail => {
+                if let Some(email) = extract_email(text) {
+                    learned.lead_email = Some(email.clone());
+                    let facts = Facts { lead_email: Some(email), ..facts.clone() };
+                    return Some((self.advance(pending, &facts), learned));
+                }
+                if !self.is_new_topic(text, coverage) {
+                    let again = "That doesn't look like an email address. What's the email address on your account?";
+                    return Some((Step::Say { text: again.into(), pending: Some(pending) }, learned));
+                }
+            }
+            Awaiting::Input(name) => {
+                if let Some(input) =
+                    self.action(&pending.action).and_then(|a| a.inputs().iter().find(|i| i.name == name))
+                {
+                    if let Some(value) = extract(input, text) {
+                        let mut next = pending.clone();
+                        next.inputs.insert(name, value);
+                        next.awaiting = Awaiting::Nothing;
+                        return Some((self.advance(next, facts), learned));
                     }
                     if !self.is_new_topic(text, coverage) {
                         let again =
-                            "That doesn't look like an email address. What's the email address on your account?";
-                        return (Step::Say { text: again.into(), pending: Some(pending) }, learned);
+                            format!("That doesn't look like a valid {}. {}", input.rule().describe(), ask_for(input));
+                        return Some((Step::Say { text: again, pending: Some(pending) }, learned));
                     }
                 }
-                Awaiting::Input(name) => {
-                    if let Some(input) =
-                        self.action(&pending.action).and_then(|a| a.inputs().iter().find(|i| i.name == name))
-                    {
-                        if let Some(value) = extract(input, text) {
-                            let mut next = pending.clone();
-                            next.inputs.insert(name, value);
-                            next.awaiting = Awaiting::Nothing;
-                            return (self.advance(next, facts), learned);
-                        }
-                        if !self.is_new_topic(text, coverage) {
-                            let again = format!(
-                                "That doesn't look like a valid {}. {}",
-                                input.rule().describe(),
-                                ask_for(input)
-                            );
-                            return (Step::Say { text: again, pending: Some(pending) }, learned);
-                        }
-                    }
-                }
-                Awaiting::Nothing => return (self.advance(pending, facts), learned),
             }
+            Awaiting::Nothing => return Some((self.advance(pending, facts), learned)),
         }
+        None
+    }
+
+    /// Decides what to do with `text`. `coverage` says how well the owner's content covers it.
+    pub fn plan(&self, text: &str, facts: &Facts, coverage: f64) -> (Step, Learned) {
+        if let Some(decided) = self.awaited(text, facts, coverage) {
+            return decided;
+        }
+        let mut learned = Learned::default();
         // A fresh request: an action if the message carries a value of a distinctive shape one needs
         // (a transaction hash, an address, an owner's reference format), or asks for one more than
         // the content answers it.

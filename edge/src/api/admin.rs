@@ -7,7 +7,7 @@ use super::ApiDeps;
 use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
 use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
-use crate::store::ActionLogStore;
+use crate::store::{ActionLogStore, ModelUsageStore};
 use serde::{Deserialize, Serialize};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
@@ -59,9 +59,8 @@ pub fn list<D: RunDeps>(edge: &D) -> HttpResponse {
     HttpResponse::json(200, &serde_json::json!({ "actions": actions }))
 }
 
-/// `GET /api/v1/admin/actions/{name}/logs?limit=&before=`
-pub async fn logs<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result<HttpResponse, ApiError> {
-    let action = find(edge, slug)?;
+/// `?limit=&before=` of a log's page.
+fn page(req: &HttpRequest) -> Result<(usize, Option<i64>), ApiError> {
     let limit = match req.query_param("limit") {
         None => 50,
         Some(l) => l
@@ -74,6 +73,28 @@ pub async fn logs<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result
         None => None,
         Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::invalid_field("before", "must be a log entry id"))?),
     };
+    Ok((limit, before))
+}
+
+/// `GET /api/v1/admin/model-usage?limit=&before=`: the calls to the model of `[llm]`, newest
+/// first (model, tokens, latency, outcome), with the totals of the page.
+pub async fn model_usage<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+    let (limit, before) = page(req)?;
+    let calls = edge.store().model_calls(limit, before).await?;
+    let next = if calls.len() == limit { calls.last().map(|e| e.id) } else { None };
+    let prompt: u64 = calls.iter().map(|c| u64::from(c.prompt_tokens)).sum();
+    let completion: u64 = calls.iter().map(|c| u64::from(c.completion_tokens)).sum();
+    Ok(HttpResponse::json(
+        200,
+        &serde_json::json!({ "calls": calls, "prompt_tokens": prompt, "completion_tokens": completion,
+            "next_before": next }),
+    ))
+}
+
+/// `GET /api/v1/admin/actions/{name}/logs?limit=&before=`
+pub async fn logs<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result<HttpResponse, ApiError> {
+    let action = find(edge, slug)?;
+    let (limit, before) = page(req)?;
     let entries = edge.store().action_logs(&action.slug, limit, before).await?;
     let next = if entries.len() == limit { entries.last().map(|e| e.id) } else { None };
     Ok(HttpResponse::json(200, &serde_json::json!({ "logs": entries, "next_before": next })))

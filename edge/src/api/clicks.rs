@@ -6,8 +6,7 @@ use super::conversations::{authorize, client_ip, history_before, require_lead, t
 use super::error::ApiError;
 use super::exchange::{finish, store_once, Stored};
 use super::http::{HttpRequest, HttpResponse};
-use crate::conversation::turn;
-use crate::conversation::Deps;
+use crate::conversation::{self, Deps, Input, Visitor};
 use crate::store::{ConversationStore, NewMessage};
 use shared::api::ErrorCode;
 use shared::{ButtonAct, MessageId};
@@ -57,9 +56,9 @@ pub async fn click<D: Deps>(
         Stored::Answered(response) => return Ok(*response),
     };
     let history = history_before(edge.store(), &record.id, &stored.id).await?;
-    let replies =
-        turn::respond_to_click(edge, &mut record, (&stored, client_ip(req)), (&button, &message_id), &history, now_ms)
-            .await?;
+    let visitor = Visitor { message: &stored, address: client_ip(req) };
+    let input = Input::Click { button: &button, shown_in: &message_id, history: &history };
+    let replies = conversation::respond(edge, &mut record, visitor, input, now_ms).await?;
     let response = finish(edge.store(), (&before, &record), stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }

@@ -7,11 +7,12 @@ use super::ApiDeps;
 use crate::actions::redact::{mask_codes, mask_sensitive};
 use crate::actions::runner::RunDeps;
 use crate::agent::cards;
-use crate::conversation::turn;
-use crate::conversation::Deps;
+use crate::conversation::turn::awaits_code;
+use crate::conversation::{self, Deps, Input, Visitor};
 use crate::limits::{keys, Decision, Limit, RateLimiter};
 use crate::store::{ConversationRecord, ConversationStore, IdentityProof, NewMessage, Streaks, WriteContext};
 use crate::token::{hash_token, new_token, random_text, token_matches};
+use crate::values::conversation_values;
 use shared::action::is_email;
 use shared::api::{
     attribute_problem, Attributes, CreateConversationRequest, CreateConversationResponse, ErrorCode, Lead,
@@ -118,7 +119,7 @@ pub async fn create<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Res
     let mut opening = Vec::new();
     if lead_first(edge.site(), &record) {
         // The quick replies come with the thanks for the contact details instead.
-        let values = turn::conversation_values(edge.site(), &record, "");
+        let values = conversation_values(edge.site(), &record, "");
         let ask = NewMessage {
             form: cards::lead_card(edge.site(), &values),
             ..NewMessage::bot(
@@ -320,11 +321,8 @@ pub async fn post_message<D: Deps>(
         None => {
             // The transcript never keeps card numbers, codes, recovery phrases or keys; the raw
             // text is used for this turn only.
-            let stored_text = if turn::awaits_code(edge.site(), record.pending.as_ref()) {
-                mask_codes(text)
-            } else {
-                mask_sensitive(text)
-            };
+            let stored_text =
+                if awaits_code(edge.site(), record.pending.as_ref()) { mask_codes(text) } else { mask_sensitive(text) };
             let id = crate::token::message_id(edge.entropy(), 'm');
             let visitor = NewMessage::visitor(id, stored_text, client_id.to_string(), now_ms);
             match store_once(edge.store(), &record.id, &visitor).await? {
@@ -335,7 +333,9 @@ pub async fn post_message<D: Deps>(
     };
     let mut history: Vec<shared::Message> = write.recent.into_iter().take_while(|m| m.id != stored.id).collect();
     history.drain(..history.len().saturating_sub(HISTORY_FOR_ENGINE));
-    let replies = turn::respond(edge, &mut record, (&stored, client_ip(req)), text, &history, now_ms).await?;
+    let visitor = Visitor { message: &stored, address: client_ip(req) };
+    let input = Input::Message { text, history: &history };
+    let replies = conversation::respond(edge, &mut record, visitor, input, now_ms).await?;
     let response = finish(edge.store(), (&before, &record), stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
 }

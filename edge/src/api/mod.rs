@@ -25,10 +25,12 @@ use crate::actions::runner::{ActionEnv, RunDeps};
 use crate::agent::intent::ActionIndex;
 use crate::agent::AnswerEngine;
 use crate::conversation::Deps;
-use crate::handoff::HandoffEnv;
+use crate::handoff::{HandoffDeps, HandoffEnv};
 use crate::inbox::password::Kdf;
 use crate::limits::RateLimiter;
-use crate::store::{ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore};
+use crate::store::{
+    ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore, ModelUsageStore,
+};
 use crate::token::Entropy;
 use routes::Route;
 use shared::site::SiteBundle;
@@ -75,6 +77,8 @@ pub struct Edge<'a, S, L, E, R, N, K> {
     pub kdf: &'a K,
     /// What handoffs need: the office hours' time zone, the outbox of webhook deliveries.
     pub handoff: HandoffEnv<'a>,
+    /// The value of `[llm] api_key`'s Worker secret, if set.
+    pub model_key: Option<&'a str>,
 }
 
 impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps for Edge<'_, S, L, E, R, N, K> {
@@ -100,9 +104,21 @@ impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps fo
     }
 }
 
-impl<S, L, E, R, N, K> Deps for Edge<'_, S, L, E, R, N, K>
+impl<S, L, E, R, N, K> HandoffDeps for Edge<'_, S, L, E, R, N, K>
 where
     S: ActionLogStore + ConversationStore + HandoffStore + InboxStore,
+    L: RateLimiter,
+    R: Entropy,
+    N: Network,
+{
+    fn handoff_env(&self) -> HandoffEnv<'_> {
+        self.handoff
+    }
+}
+
+impl<S, L, E, R, N, K> Deps for Edge<'_, S, L, E, R, N, K>
+where
+    S: ActionLogStore + ConversationStore + HandoffStore + InboxStore + ModelUsageStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -116,14 +132,14 @@ where
     fn intents(&self) -> &ActionIndex {
         self.intents
     }
-    fn handoff_env(&self) -> HandoffEnv<'_> {
-        self.handoff
+    fn model_key(&self) -> Option<&str> {
+        self.model_key
     }
 }
 
 impl<S, L, E, R, N, K> ApiDeps for Edge<'_, S, L, E, R, N, K>
 where
-    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore,
+    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore + ModelUsageStore,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -193,6 +209,10 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
             admin::authorize(edge, req)?;
             admin::logs(edge, req, &name).await
         }
+        Route::AdminModelUsage => {
+            admin::authorize(edge, req)?;
+            admin::model_usage(edge, req).await
+        }
         Route::AdminActionTest(name) => {
             admin::authorize(edge, req)?;
             admin::test(edge, req, &name, now_ms).await
@@ -248,6 +268,8 @@ mod tests_inbox;
 mod tests_inbox_conversations;
 #[cfg(test)]
 mod tests_live;
+#[cfg(test)]
+mod tests_model;
 #[cfg(test)]
 mod tests_object;
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub enum Route {
     AdminActionLogs(String),
     /// `POST /api/v1/admin/actions/{name}/test`
     AdminActionTest(String),
+    /// `GET /api/v1/admin/model-usage`
+    AdminModelUsage,
     /// `DELETE /api/v1/conversations/{id}`
     DeleteConversation(String),
     /// `DELETE /api/v1/admin/conversations/{id}`
@@ -87,6 +89,7 @@ impl Route {
             | Route::AdminActions
             | Route::AdminActionLogs(_)
             | Route::AdminActionTest(_)
+            | Route::AdminModelUsage
             | Route::AdminErasures
             | Route::AdminAddAgent
             | Route::AdminDisableAgent(..)
@@ -129,6 +132,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["admin", "actions"] if get => Ok(Route::AdminActions),
         ["admin", "actions", name, "logs"] if get => Ok(Route::AdminActionLogs(name.to_string())),
         ["admin", "actions", name, "test"] if post => Ok(Route::AdminActionTest(name.to_string())),
+        ["admin", "model-usage"] if get => Ok(Route::AdminModelUsage),
         ["conversations", id] if delete => Ok(Route::DeleteConversation(id.to_string())),
         ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),
         ["admin", "erasures"] if post => Ok(Route::AdminErasures),

@@ -5,7 +5,7 @@
 //! stood in for: sockets that keep what they are sent, an alarm the test runs (`World::settle`),
 //! and the `Limits` objects as one in-memory limiter.
 
-use super::tests::{block_on, site, EchoNetwork, ADMIN, IDENTITY_SECRET, NOW_MS};
+use super::tests::{block_on, site, EchoNetwork, ADMIN, IDENTITY_SECRET, MODEL_KEY, NOW_MS};
 use super::*;
 use crate::actions::execute::TokenCache;
 use crate::actions::runner::ActionEnv;
@@ -206,6 +206,7 @@ impl World {
             identity_secret: Some(IDENTITY_SECRET),
             kdf: &crate::inbox::password::FastKdf,
             handoff: crate::handoff::HandoffEnv { time_zone: self.time_zone.as_ref(), outbox: &outbox },
+            model_key: Some(MODEL_KEY),
         };
         let response = handle(&edge, http, self.now_ms.get()).await;
         Answered { response, outbox: outbox.take() }

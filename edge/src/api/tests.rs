@@ -41,7 +41,7 @@ pub fn site() -> SiteBundle {
 pub type Responder = Box<dyn Fn(&OutboundRequest) -> (u16, String)>;
 
 /// A network where every action target answers `200 {"ok": true}` (or what the responder says)
-/// and records the request.
+/// and records the request. A responder's status 0 stands for no answer in time.
 #[derive(Default)]
 pub struct EchoNetwork(pub std::cell::RefCell<Vec<OutboundRequest>>, pub std::cell::RefCell<Option<Responder>>);
 
@@ -50,6 +50,9 @@ impl Network for EchoNetwork {
         self.0.borrow_mut().push(request.clone());
         if let Some(answer) = self.1.borrow().as_ref() {
             let (status, body) = answer(request);
+            if status == 0 {
+                return Err(TransportError::Timeout);
+            }
             return Ok(InboundResponse { status, headers: vec![], body: body.into_bytes() });
         }
         Ok(InboundResponse { status: 200, headers: vec![], body: br#"{"ok":true,"status":"confirmed"}"#.to_vec() })
@@ -61,6 +64,8 @@ impl Network for EchoNetwork {
 }
 
 pub(crate) const ADMIN: &str = "admin-token-for-tests";
+/// The model's API key (the `[llm] api_key` secret) in the test world.
+pub(crate) const MODEL_KEY: &str = "model-key-never-shown";
 /// The clock of [`World::call`].
 pub(crate) const NOW_MS: u64 = 1_795_478_400_000;
 /// The identity secret the test edge checks signatures with.

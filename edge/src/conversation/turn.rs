@@ -1,20 +1,22 @@
-//! One conversation turn of the built-in agent: plan, then carry the plan out — answering from
-//! the content, asking for what is missing, or running actions behind the guards, logging every
-//! run and keeping the conversation's state (lead, verification, unfinished action) in the record,
+//! A message's and a click's turn: decide, then carry the decision out — answering from the
+//! content, asking for what is missing, or running actions behind the guards, logging every run
+//! and keeping the conversation's state (lead, verification, unfinished action) in the record,
 //! which the API stores together with the replies (`api::exchange::finish`). The owner's
-//! handoff rules are asked after planning (what the message says) and after carrying out (what
-//! happened); while a human has the conversation, the AI does not answer.
+//! handoff rules are asked after deciding (what the message says) and after carrying out (what
+//! happened); while a human has the conversation, the AI does not answer. With `[llm]`, a
+//! message nothing waits for is the model's to decide (`model_turn`); every step either engine
+//! decides goes through [`carry_out`].
 
-use super::Deps;
+use super::{model_turn, Deps, Visitor};
 use crate::actions::execute::{ErrorClass, RunStatus};
 use crate::actions::runner::{verification_ttl_ms, visitor_run, Asked};
 use crate::agent::cards::{button_card, form_card, lead_card};
 use crate::agent::engine::{AnswerEngine, Question, Reply};
 use crate::agent::planner::{Awaiting, Facts, Pending, Planner, Step};
-use crate::agent::sentiment::sentiment;
 use crate::agent::smalltalk;
 use crate::handoff::{self, rules};
 use crate::store::{ConversationRecord, StoreError};
+use crate::values::conversation_values;
 use shared::action::InputFormat;
 use shared::markdown;
 use shared::site::{LeadTiming, SiteBundle};
@@ -26,7 +28,7 @@ use std::collections::BTreeMap;
 const MAX_STEPS: usize = 4;
 
 /// What the edge knows about the conversation, as the planner sees it.
-fn facts_of(site: &SiteBundle, record: &ConversationRecord, now_ms: u64) -> Facts {
+pub(super) fn facts_of(site: &SiteBundle, record: &ConversationRecord, now_ms: u64) -> Facts {
     Facts {
         lead_email: record.lead.email.clone(),
         verified: record.verified_at(now_ms, verification_ttl_ms(site)),
@@ -37,21 +39,27 @@ fn facts_of(site: &SiteBundle, record: &ConversationRecord, now_ms: u64) -> Fact
     }
 }
 
-/// Replies to the visitor's message `visitor` (whose unmasked text is `text`), sent from
-/// `address`, updating `record`.
-pub async fn respond<D: Deps>(
+/// Replies to the visitor's message (whose unmasked text is `text`), updating `record`.
+pub(super) async fn message<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
-    (visitor, address): (&Message, Option<&str>),
+    visitor: Visitor<'_>,
     text: &str,
     history: &[Message],
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
+    let Visitor { message, address } = visitor;
     if !record.status.ai_answers() {
         return handoff::while_with_human(deps, record, now_ms).await;
     }
     let planner = planner(deps);
-    let (step, learned) = planner.plan(text, &facts_of(deps.site(), record, now_ms), deps.engine().coverage(text));
+    let coverage = deps.engine().coverage(text);
+    // What the conversation waits for (a value, a confirmation, the email) is the edge's to
+    // read, whichever engine answers; anything else is the model's to decide, when there is one.
+    let awaited = planner.awaited(text, &facts_of(deps.site(), record, now_ms), coverage);
+    let model = deps.site().agent.llm.as_ref().filter(|_| awaited.is_none());
+    let (step, learned) =
+        awaited.unwrap_or_else(|| planner.plan(text, &facts_of(deps.site(), record, now_ms), coverage));
     if let Some(email) = learned.lead_email {
         // A typed address clears any verification of another one; a signed one is kept.
         record.set_lead_email(email);
@@ -60,22 +68,30 @@ pub async fn respond<D: Deps>(
         record.streaks.negative = if rules::is_negative(text) { record.streaks.negative + 1 } else { 0 };
         // What the message says decides before anything is answered or run.
         if let Some(reason) = rules::on_message(config, text, record.streaks.negative) {
-            return handoff::hand_off(deps, record, reason, visitor, &[], now_ms).await;
+            return handoff::hand_off(deps, record, reason, message, &[], now_ms).await;
         }
     }
-    let facts = facts_of(deps.site(), record, now_ms);
     let mut outcome = rules::Outcome::default();
-    let said = Said { visitor, address, text, history, now_ms };
-    let mut replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
+    let said = Said { visitor: message, address, text, history, now_ms };
+    let mut replies = match model {
+        Some(config) => model_turn::decide(deps, record, config, &said, &mut outcome).await?,
+        None => None,
+    }
+    .unwrap_or_default();
+    if replies.is_empty() {
+        // No model, or it failed before anything happened: the built-in engine's decision.
+        let facts = facts_of(deps.site(), record, now_ms);
+        replies = carry_out(deps, record, facts, &said, step, &mut outcome).await?.0;
+    }
     if replies.iter().all(|r| r.form.is_none()) {
         replies.extend(lead_due(deps.site(), record, history, text));
     }
-    after_turn(deps, record, visitor, replies, &outcome, now_ms).await
+    after_turn(deps, record, message, replies, &outcome, now_ms).await
 }
 
 /// Asks the handoff rules about what the turn produced, keeping the "I don't know" streak, and
 /// hands off if they say so (the visitor sees the turn's replies, then the handoff message).
-async fn after_turn<D: Deps>(
+pub(super) async fn after_turn<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
     visitor: &Message,
@@ -96,16 +112,16 @@ async fn after_turn<D: Deps>(
     Ok(replies)
 }
 
-/// Replies to a click on `button`, shown in the message `shown_in`, whose stored visitor message
-/// is `visitor`.
-pub async fn respond_to_click<D: Deps>(
+/// Replies to a click on `button`, shown in the message `shown_in`.
+pub(super) async fn click<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
-    (visitor, address): (&Message, Option<&str>),
+    who: Visitor<'_>,
     (button, shown_in): (&ButtonCard, &MessageId),
     history: &[Message],
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
+    let Visitor { message: visitor, address } = who;
     if !record.status.ai_answers() {
         return handoff::while_with_human(deps, record, now_ms).await;
     }
@@ -121,7 +137,7 @@ pub async fn respond_to_click<D: Deps>(
         |action: &str| facts.pending.clone().filter(|p| p.action == action && p.awaiting == Awaiting::Confirmation);
     let keep = facts.pending.clone();
     let step = match &button.does {
-        ButtonAct::Reply(text) => return respond(deps, record, (visitor, address), text, history, now_ms).await,
+        ButtonAct::Reply(text) => return message(deps, record, who, text, history, now_ms).await,
         ButtonAct::Run(action) => planner.advance(
             Pending { action: action.clone(), inputs: BTreeMap::new(), awaiting: Awaiting::Nothing, resume: None },
             &facts,
@@ -148,15 +164,15 @@ pub async fn respond_to_click<D: Deps>(
     };
     let mut outcome = rules::Outcome::default();
     let said = Said { visitor, address, text: &visitor.text, history, now_ms };
-    let replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
+    let replies = carry_out(deps, record, facts, &said, step, &mut outcome).await?.0;
     after_turn(deps, record, visitor, replies, &outcome, now_ms).await
 }
 
 /// After the lead form: the action that waited for the email goes on (no replies if none waited).
-pub async fn resume_after_lead<D: Deps>(
+pub(super) async fn resume_after_lead<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
-    (visitor, address): (&Message, Option<&str>),
+    Visitor { message: visitor, address }: Visitor<'_>,
     now_ms: u64,
 ) -> Result<Vec<Reply>, StoreError> {
     let facts = facts_of(deps.site(), record, now_ms);
@@ -167,7 +183,7 @@ pub async fn resume_after_lead<D: Deps>(
             let step = planner(deps).advance(pending, &facts);
             let mut outcome = rules::Outcome::default();
             let said = Said { visitor, address, text: &visitor.text, history: &[], now_ms };
-            let replies = carry_out(deps, record, facts, said, step, &mut outcome).await?;
+            let replies = carry_out(deps, record, facts, &said, step, &mut outcome).await?.0;
             after_turn(deps, record, visitor, replies, &outcome, now_ms).await
         }
         None => Ok(Vec::new()),
@@ -176,34 +192,49 @@ pub async fn resume_after_lead<D: Deps>(
 
 /// The visitor's side of one turn: their stored message, their address, its text as typed
 /// (unmasked, used for this turn only), the messages before it, and the time.
-struct Said<'a> {
-    visitor: &'a Message,
-    address: Option<&'a str>,
-    text: &'a str,
-    history: &'a [Message],
-    now_ms: u64,
+pub(super) struct Said<'a> {
+    pub visitor: &'a Message,
+    pub address: Option<&'a str>,
+    pub text: &'a str,
+    pub history: &'a [Message],
+    pub now_ms: u64,
+}
+
+/// An action run a step carried out, as an engine that goes on after it needs to know it.
+#[derive(Debug, Clone)]
+pub(super) struct Ran {
+    /// The edge's run succeeded.
+    pub ok: bool,
+    /// What it returned (the selected fields, credentials dropped).
+    pub data: Option<serde_json::Value>,
+    /// The owner's `response.reply` template wrote the reply.
+    pub templated: bool,
+    /// Something waits or follows (a code to type, the action verification resumes).
+    pub continues: bool,
 }
 
 /// The planner over this edge's site and actions.
-fn planner<D: Deps>(deps: &D) -> Planner<'_> {
+pub(super) fn planner<D: Deps>(deps: &D) -> Planner<'_> {
     Planner { site: deps.site(), intents: deps.intents() }
 }
 
 /// Carries out `step` and what follows from it in this turn, keeping the state in `record` (the
 /// caller stores it with the replies, `api::exchange::finish`);
 /// notes in `outcome` what the handoff rules read (failures, `handoff_when`, "I don't know").
-async fn carry_out<D: Deps>(
+/// Returns the replies and the last action run, if any.
+pub(super) async fn carry_out<D: Deps>(
     deps: &D,
     record: &mut ConversationRecord,
     mut facts: Facts,
-    said: Said<'_>,
+    said: &Said<'_>,
     mut step: Step,
     outcome: &mut rules::Outcome,
-) -> Result<Vec<Reply>, StoreError> {
-    let Said { visitor, address, text, history, now_ms } = said;
+) -> Result<(Vec<Reply>, Option<Ran>), StoreError> {
+    let Said { visitor, address, text, history, now_ms } = *said;
     let planner = planner(deps);
     let mut replies = Vec::new();
     let mut pending: Option<Pending> = None;
+    let mut ran = None;
     for _ in 0..MAX_STEPS {
         match step {
             Step::Answer => {
@@ -257,6 +288,12 @@ async fn carry_out<D: Deps>(
                 let values = conversation_values(deps.site(), record, text);
                 let asked = Asked { message: &visitor.id, address };
                 let run = visitor_run(deps, record, asked, def, &inputs, values, now_ms).await?;
+                ran = Some(Ran {
+                    ok: run.status == RunStatus::Ok,
+                    data: run.data.clone(),
+                    templated: run.reply.is_some(),
+                    continues: then.is_some(),
+                });
                 let reported =
                     |status, reason: Option<String>| ActionOutcome { name: def.name.clone(), status, reason };
                 match run.status {
@@ -334,7 +371,7 @@ async fn carry_out<D: Deps>(
         }
     }
     record.pending = pending;
-    Ok(replies)
+    Ok((replies, ran))
 }
 
 /// With `[lead] ask = "after_messages"`: the lead form, once, after that many visitor messages
@@ -369,31 +406,8 @@ fn summarize(name: &str, data: Option<&serde_json::Value>) -> String {
     text
 }
 
-fn say(text: String, action: Option<ActionOutcome>) -> Reply {
+pub(super) fn say(text: String, action: Option<ActionOutcome>) -> Reply {
     Reply { action, ..Reply::say(text) }
-}
-
-/// The fixed template variables of this conversation and message.
-pub fn conversation_values(site: &SiteBundle, record: &ConversationRecord, text: &str) -> Values {
-    let mut values = Values::new();
-    values.insert(TemplateVar::ConversationId, record.id.to_string());
-    values.insert(TemplateVar::ConversationChannel, "web".into());
-    values.insert(TemplateVar::MessageContent, text.to_string());
-    values.insert(TemplateVar::MessageSentiment, sentiment(text).into());
-    values.insert(TemplateVar::AgentId, site.agent.site_id.clone());
-    if let Some(u) = &record.user_id {
-        values.insert(TemplateVar::ConversationUserId, u.clone());
-    }
-    if let Some(e) = &record.lead.email {
-        values.insert(TemplateVar::LeadEmail, e.clone());
-    }
-    if let Some(n) = &record.lead.name {
-        values.insert(TemplateVar::LeadName, n.clone());
-    }
-    for (k, v) in &record.attributes {
-        values.insert(TemplateVar::Attribute(k.clone()), v.clone());
-    }
-    values
 }
 
 /// Whether the conversation waits for a one-time code (its digits are then masked when stored).

@@ -171,6 +171,8 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
     let secrets = secrets(env);
     let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
     let identity_secret = env.secret("IDENTITY_SECRET").ok().map(|s| s.to_string());
+    let llm_key = crate::site::bundle().agent.llm.as_ref().and_then(|l| l.api_key.as_deref());
+    let model_key = llm_key.and_then(|name| env.secret(name).ok()).map(|s| s.to_string());
     let network = network::WorkerNetwork;
     let tokens = TOKENS.with(|t| *t);
     let outbox = Outbox::default();
@@ -186,6 +188,7 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
         identity_secret: identity_secret.as_deref(),
         kdf: &kdf::WebCryptoKdf,
         handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
+        model_key: model_key.as_deref(),
     };
     let response = api::handle(&edge, http, js_sys::Date::now() as u64).await;
     Answered { response, outbox: outbox.take() }

@@ -11,14 +11,13 @@ pub mod rules;
 pub mod summary;
 pub mod webhook;
 
-use crate::actions::runner::verification_ttl_ms;
+use crate::actions::runner::{verification_ttl_ms, RunDeps};
 use crate::agent::cards::lead_card;
 use crate::agent::engine::Reply;
-use crate::conversation::turn::conversation_values;
-use crate::conversation::Deps;
 use crate::store::{
     ConversationRecord, ConversationStore, HandoffRecord, HandoffStore, InboxStore, Move, NewDelivery, StoreError,
 };
+use crate::values::conversation_values;
 use jiff::tz::TimeZone;
 use office_hours::{availability, Availability};
 use shared::handoff::{ConversationStatus, HandoffConfig, HandoffReason};
@@ -54,6 +53,13 @@ pub struct HandoffEnv<'a> {
     pub outbox: &'a Outbox,
 }
 
+/// What a handoff needs from the edge: what a guarded run needs, conversation, handoff and inbox
+/// storage, and the office hours' zone with the outbox.
+pub trait HandoffDeps: RunDeps<Store: ConversationStore + HandoffStore + InboxStore> {
+    /// The office hours' time zone and the outbox of webhook deliveries.
+    fn handoff_env(&self) -> HandoffEnv<'_>;
+}
+
 /// What humans' availability means for the visitor now, if office hours are configured.
 fn availability_now(config: &HandoffConfig, zone: Option<&TimeZone>, now_ms: u64) -> Option<Availability> {
     let hours = config.office_hours.as_ref()?;
@@ -83,7 +89,7 @@ pub fn next_handoff(
 /// so far are `replies`: writes the summary from the stored conversation, moves it to `waiting`
 /// and queues the owner's webhook in one write, and returns what the visitor is told. When
 /// another request handed it off first, nothing is written and nothing more is said.
-pub async fn hand_off<D: Deps>(
+pub async fn hand_off<D: HandoffDeps>(
     deps: &D,
     record: &mut ConversationRecord,
     reason: HandoffReason,
@@ -120,7 +126,7 @@ pub async fn hand_off<D: Deps>(
 
 /// What the visitor is told: a human takes over, with the expected wait in office hours;
 /// outside them, when they are back, and the contact form if the email is not known yet.
-fn handoff_message<D: Deps>(
+fn handoff_message<D: HandoffDeps>(
     deps: &D,
     config: &HandoffConfig,
     record: &ConversationRecord,
@@ -153,7 +159,7 @@ fn handoff_message<D: Deps>(
 /// team sees it in its counts and lists, and says so. While it waits for a human, the visitor is
 /// told once that a specialist answers here; once an agent has it, nothing is said (the agent
 /// joined and answers).
-pub async fn while_with_human<D: Deps>(
+pub async fn while_with_human<D: HandoffDeps>(
     deps: &D,
     record: &mut ConversationRecord,
     now_ms: u64,

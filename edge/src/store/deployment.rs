@@ -228,6 +228,15 @@ impl ActionLogStore for Deployment {
     }
 }
 
+impl ModelUsageStore for Deployment {
+    async fn record_model_call(&self, at_ms: u64, id: &ConversationId, call: &ModelCall) -> Result<(), StoreError> {
+        self.index().await?.record_model_call(at_ms, id, call).await
+    }
+    async fn model_calls(&self, limit: usize, before: Option<i64>) -> Result<Vec<ModelUsageEntry>, StoreError> {
+        self.index().await?.model_calls(limit, before).await
+    }
+}
+
 impl AgentStore for Deployment {
     async fn add_agent(&self, account: &AgentAccount, at_ms: u64) -> Result<(), AddAgentError> {
         SqlStore::new(&self.d1).add_agent(account, at_ms).await

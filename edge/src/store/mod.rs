@@ -7,6 +7,7 @@ pub mod agents;
 pub mod erasure;
 pub mod handoff;
 pub mod inbox;
+pub mod model_usage;
 pub mod object;
 pub mod replica;
 pub mod schema;
@@ -24,6 +25,7 @@ pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
 pub use erasure::{Erased, ErasureStore, Person};
 pub use handoff::{AfterAttempt, Attempt, Delivery, DeliveryStatus, HandoffRecord, HandoffStore, NewDelivery};
 pub use inbox::{InboxStore, Move};
+pub use model_usage::{ModelCall, ModelUsageEntry, ModelUsageStore};
 
 use crate::pending::{Awaiting, Pending};
 use shared::api::Lead;
@@ -336,9 +338,15 @@ pub struct ConversationSize {
 }
 
 /// Every store the API uses, as one bound.
-pub trait Stores: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore {}
+pub trait Stores:
+    ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore + ModelUsageStore
+{
+}
 
-impl<S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore> Stores for S {}
+impl<S> Stores for S where
+    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore + ModelUsageStore
+{
+}
 
 /// A storage failure (the request may be retried).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

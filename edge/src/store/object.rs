@@ -11,6 +11,7 @@ use super::{
 };
 use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
+use crate::store::{ModelCall, ModelUsageEntry, ModelUsageStore};
 use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
 use shared::{ConversationId, Message, MessageId};
 
@@ -205,6 +206,15 @@ impl<L: SqlPort, R: SqlPort> ActionLogStore for ObjectStore<'_, L, R> {
     }
     async fn conversation_runs(&self, id: &ConversationId, limit: usize) -> Result<Vec<ActionLogEntry>, StoreError> {
         self.index.conversation_runs(id, limit).await
+    }
+}
+
+impl<L: SqlPort, R: SqlPort> ModelUsageStore for ObjectStore<'_, L, R> {
+    async fn record_model_call(&self, at_ms: u64, id: &ConversationId, call: &ModelCall) -> Result<(), StoreError> {
+        self.index.record_model_call(at_ms, id, call).await
+    }
+    async fn model_calls(&self, limit: usize, before: Option<i64>) -> Result<Vec<ModelUsageEntry>, StoreError> {
+        self.index.model_calls(limit, before).await
     }
 }
 

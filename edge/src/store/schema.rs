@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_inbox_ai_view.sql", include_str!("../../migrations/0012_inbox_ai_view.sql")),
     ("0013_replica_marks.sql", include_str!("../../migrations/0013_replica_marks.sql")),
     ("0014_erasure_tombstones.sql", include_str!("../../migrations/0014_erasure_tombstones.sql")),
+    ("0015_model_calls.sql", include_str!("../../migrations/0015_model_calls.sql")),
 ];
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
                 id_args.clone(),
             ),
             Query::new(format!("DELETE FROM action_runs WHERE conversation_id IN ({list})"), id_args.clone()),
+            Query::new(format!("DELETE FROM model_calls WHERE conversation_id IN ({list})"), id_args.clone()),
             // Webhook deliveries carry the handoff summary: they go with their conversation.
             Query::new(
                 format!(
@@ -70,10 +71,10 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
         ];
         // One batch is one transaction: a conversation is erased whole or not at all.
         let results = self.db.batch(&batch).await?;
-        let [submissions, _tombstones, runs, _attempts, _deliveries, _marks, _notes, messages, conversations] =
+        let [submissions, _tombstones, runs, _model_calls, _attempts, _deliveries, _marks, _notes, messages, conversations] =
             results.as_slice()
         else {
-            return Err(fail(format!("the database answered {} results for 9 statements", results.len())));
+            return Err(fail(format!("the database answered {} results for 10 statements", results.len())));
         };
         let submissions = submissions
             .rows
@@ -142,14 +143,23 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
     }
 
     async fn delete_runs_before(&self, before_ms: u64, limit: usize) -> Result<u32, StoreError> {
+        let args = vec![SqlValue::int(before_ms), SqlValue::int(limit as u64)];
+        // The model's usage is kept as long as the action log.
         let written = self
             .db
-            .run(&Query::new(
-                "DELETE FROM action_runs WHERE seq IN \
-                 (SELECT seq FROM action_runs WHERE at_ms < ?1 ORDER BY seq LIMIT ?2)",
-                vec![SqlValue::int(before_ms), SqlValue::int(limit as u64)],
-            ))
+            .batch(&[
+                Query::new(
+                    "DELETE FROM action_runs WHERE seq IN \
+                     (SELECT seq FROM action_runs WHERE at_ms < ?1 ORDER BY seq LIMIT ?2)",
+                    args.clone(),
+                ),
+                Query::new(
+                    "DELETE FROM model_calls WHERE seq IN \
+                     (SELECT seq FROM model_calls WHERE at_ms < ?1 ORDER BY seq LIMIT ?2)",
+                    args,
+                ),
+            ])
             .await?;
-        changes(written.changes)
+        changes(written.first().ok_or_else(|| fail("the database answered no result"))?.changes)
     }
 }

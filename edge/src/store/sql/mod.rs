@@ -10,6 +10,7 @@ mod conversations;
 mod erasure;
 mod handoff;
 mod inbox;
+mod model_usage;
 
 use super::StoreError;
 use serde::de::DeserializeOwned;

@@ -1,0 +1,88 @@
+//! One call to the model over the edge's [`Network`] port (the Worker's fetch in production, a
+//! scripted server in the tests): the request with the key from its Worker secret, the time
+//! bound, and every way it can fail named, so the turn can fall back and say nothing false.
+
+use super::wire::{ChatMessage, ChatRequest, ChatResponse, Usage};
+use crate::actions::execute::{Network, TransportError};
+use crate::actions::render::OutboundRequest;
+use shared::llm::LlmConfig;
+
+/// Why the model gave no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// No answer within `timeout_ms`.
+    #[error("the model did not answer within its time")]
+    Timeout,
+    /// The provider's rate limit (429).
+    #[error("the model's provider is rate limiting (429)")]
+    RateLimited,
+    /// Any other non-2xx status.
+    #[error("the model's provider answered {0}")]
+    Status(u16),
+    /// Connection refused, reset, DNS…
+    #[error("the model could not be reached: {0}")]
+    Unreachable(String),
+    /// A body that is not a chat completion, or has no choice.
+    #[error("the model's answer could not be read: {0}")]
+    Malformed(String),
+}
+
+impl ModelError {
+    /// A short label for the usage log.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Timeout => "timeout".into(),
+            Self::RateLimited => "http 429".into(),
+            Self::Status(s) => format!("http {s}"),
+            Self::Unreachable(_) => "unreachable".into(),
+            Self::Malformed(_) => "malformed".into(),
+        }
+    }
+}
+
+/// A usable answer: the assistant's message and what it cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// The assistant's message (text, tool calls or both).
+    pub message: ChatMessage,
+    /// Tokens used (zero when the server does not count).
+    pub usage: Usage,
+}
+
+/// Sends `request` to the configured endpoint, with `key` as the bearer token when set.
+pub async fn complete<N: Network>(
+    network: &N,
+    config: &LlmConfig,
+    key: Option<&str>,
+    request: &ChatRequest,
+) -> Result<Completion, ModelError> {
+    let body = serde_json::to_string(request).map_err(|e| ModelError::Malformed(e.to_string()))?;
+    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+    if let Some(key) = key {
+        headers.push(("authorization".into(), format!("Bearer {key}")));
+    }
+    let outbound = OutboundRequest { method: "POST".into(), url: config.completions_url(), headers, body: Some(body) };
+    let response = network.send(&outbound, config.timeout_ms).await.map_err(|e| match e {
+        TransportError::Timeout => ModelError::Timeout,
+        TransportError::Network(why) => ModelError::Unreachable(why),
+        TransportError::TooLarge => ModelError::Malformed("the answer is too large".into()),
+    })?;
+    match response.status {
+        200..=299 => {}
+        429 => return Err(ModelError::RateLimited),
+        status => return Err(ModelError::Status(status)),
+    }
+    let parsed: ChatResponse =
+        serde_json::from_slice(&response.body).map_err(|e| ModelError::Malformed(e.to_string()))?;
+    let usage = parsed.usage.unwrap_or_default();
+    let message = parsed
+        .choices
+        .into_iter()
+        .next()
+        .map(|c| c.message)
+        .ok_or_else(|| ModelError::Malformed("no choice in the answer".into()))?;
+    if message.content.as_deref().is_none_or(|c| c.trim().is_empty()) && message.tool_calls.is_empty() {
+        return Err(ModelError::Malformed("an empty answer".into()));
+    }
+    Ok(Completion { message, usage })
+}
