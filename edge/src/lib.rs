@@ -21,6 +21,8 @@ pub mod token;
 pub mod values;
 
 #[cfg(test)]
+mod eval;
+#[cfg(test)]
 mod test_support;
 
 #[cfg(target_arch = "wasm32")]

@@ -251,7 +251,7 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
 }
 
 #[cfg(test)]
-mod test_world;
+pub(crate) mod test_world;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]

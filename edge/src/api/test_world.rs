@@ -180,6 +180,15 @@ impl World {
         }
     }
 
+    /// A world serving an owner's site as it is configured: its own allowlist, and every secret it
+    /// declares set to a stand-in (the evaluation set runs the example sites so).
+    pub(crate) fn serving(site: SiteBundle) -> Self {
+        let mut w = Self::with_site(site);
+        w.policy = NetworkPolicy::from_config(&w.site.agent.actions);
+        w.secrets = w.site.agent.actions.secrets.iter().map(|s| (s.clone(), format!("stand-in-{s}"))).collect();
+        w
+    }
+
     /// The API's answer to `http` on `store` and `limiter`, with this world's site and secrets
     /// (what `glue::answer` is in the Worker).
     pub(crate) async fn answer<S: Stores, L: RateLimiter>(
