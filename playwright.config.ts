@@ -12,6 +12,8 @@ const state = process.env.SWITCHBOARD_E2E_STATE ?? mkdtempSync(join(tmpdir(), "s
 process.env.SWITCHBOARD_E2E_STATE = state;
 // The second example site (tests/sites/shop), built by scripts/build-site-edge into target/sites/shop.
 const shopState = mkdtempSync(join(tmpdir(), "switchboard-shop-"));
+// The third example site (tests/sites/clinic), whose agent runs on a model: the scripted one.
+const clinicState = mkdtempSync(join(tmpdir(), "switchboard-clinic-"));
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -67,6 +69,30 @@ export default defineConfig({
     {
       command: `bash scripts/serve-edge 8797 ${shopState} target/sites/shop`,
       url: "http://127.0.0.1:8797/api/v1/site",
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      // The clinic's scheduling API, which its actions call.
+      command: "node tests/sites/clinic/backend.mjs 8791",
+      url: "http://127.0.0.1:8791/__requests",
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore",
+    },
+    {
+      // The scripted OpenAI-compatible model the clinic's `[llm]` points at.
+      command: "node tests/model/server.mjs 8792",
+      url: "http://127.0.0.1:8792/__requests",
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore",
+    },
+    {
+      command: `bash scripts/serve-edge 8795 ${clinicState} target/sites/clinic`,
+      url: "http://127.0.0.1:8795/api/v1/site",
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "ignore",
