@@ -46,6 +46,17 @@ pub enum LiveEvent {
         /// Typing now (`false`: stopped).
         typing: bool,
     },
+    /// A piece of the AI's reply to the visitor's message `reply_to`, as the model writes it
+    /// (plain text: the stored reply, which follows, is the one to render). `at` is how many
+    /// characters came before it, so a client that missed a piece waits for the stored reply.
+    ReplyDelta {
+        /// The visitor's message being answered.
+        reply_to: crate::ids::MessageId,
+        /// Characters of the reply before this piece.
+        at: u32,
+        /// The piece.
+        text: String,
+    },
     /// Sent once per socket, after every message stored since the client's cursor: the socket
     /// is caught up and live. A client keeps polling until it gets this (a proxy that accepts
     /// WebSockets but passes no frames is as good as blocked).
@@ -78,13 +89,18 @@ impl Agent {
 }
 
 /// What a client sends over its socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveCommand {
     /// The sender started or stopped typing.
     Typing {
         /// Typing now.
         typing: bool,
+    },
+    /// The visitor asks the AI to stop writing its reply to `reply_to` (what was shown is kept).
+    Stop {
+        /// The visitor's message being answered.
+        reply_to: crate::ids::MessageId,
     },
 }
 

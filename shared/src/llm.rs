@@ -31,6 +31,14 @@ pub struct LlmConfig {
     /// The owner's instructions, added to the system prompt (what to stress, what to avoid).
     #[serde(default)]
     pub instructions: Option<String>,
+    /// Ask for the answer as a stream, shown to the visitor as it is written (off: for a server
+    /// that cannot stream tool calls; the reply then appears whole).
+    #[serde(default = "yes")]
+    pub stream: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_temperature() -> f32 {

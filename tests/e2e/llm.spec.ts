@@ -98,3 +98,54 @@ test("a rate-limited or failing model leaves the built-in engine to answer, and 
   const outcomes = usage.calls.map((c: any) => c.outcome);
   expect(outcomes).toEqual(expect.arrayContaining(["http 429", "timeout"]));
 });
+
+test("a reply appears as the model writes it, then the stored one takes its place", async ({ page }) => {
+  const { chat, log, say } = await openChat(page);
+  const answer = "Riverside Main has a free car park behind the building, free for up to two hours [1].";
+  await script(page, [{ content: answer, piece: 3, gap_ms: 60 }]);
+  await say("where do I park?");
+  const stop = chat.getByRole("button", { name: "Stop the reply" });
+  await expect(stop).toBeVisible();
+  // Shown while written: part of it, before the whole is stored.
+  await expect(chat.locator(".writing .bubble")).toContainText("Riverside Main has");
+  await expect(log).toContainText("free for up to two hours.");
+  await expect(stop).toBeHidden();
+  const [sent] = await modelRequests(page);
+  expect(sent.body.stream).toBe(true);
+});
+
+test("the visitor stops a reply: what was shown is kept, marked as stopped, and survives a reload", async ({ page }) => {
+  const { chat, log, say } = await openChat(page);
+  const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ");
+  await script(page, [{ content: `Here is a long answer: ${words}`, piece: 6, gap_ms: 80 }]);
+  await say("tell me everything about your clinic");
+  const writing = chat.locator(".writing .bubble");
+  await expect(writing).toContainText("word3");
+  await chat.getByRole("button", { name: "Stop the reply" }).click();
+  await expect(log).toContainText("(You stopped this reply.)");
+  await expect(log).not.toContainText("word59");
+  await expect(log).toContainText("Here is a long answer:");
+  await page.reload();
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const again = page.getByTitle("Support chat").contentFrame().getByRole("log", { name: "Messages" });
+  await expect(again).toContainText("(You stopped this reply.)");
+});
+
+test("a reload while a reply is written loses nothing: the whole reply is there once written", async ({ page }) => {
+  const { chat, say } = await openChat(page);
+  await script(page, [{ content: "Test results usually arrive within three working days, and we call you if anything needs a follow-up.", piece: 4, gap_ms: 60 }]);
+  await say("when do results come back?");
+  await expect(chat.locator(".writing .bubble")).toContainText("Test results");
+  await page.reload();
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const log = page.getByTitle("Support chat").contentFrame().getByRole("log", { name: "Messages" });
+  await expect(log).toContainText("we call you if anything needs a follow-up.", { timeout: 15_000 });
+});
+
+test("a stream cut midway is a failed call: the built-in engine answers instead", async ({ page }) => {
+  const { log, say } = await openChat(page);
+  await script(page, [{ content: "Parking is only for staff and you must never park there", piece: 4, cut_after: 4 }]);
+  await say("Where can I park at Riverside Main?");
+  await expect(log).toContainText("free car park");
+  await expect(log).not.toContainText("never park");
+});

@@ -96,6 +96,8 @@ pub struct Chat {
     pub agent: RwSignal<Option<(String, String)>>,
     /// The human agent typing now, by name.
     pub agent_typing: RwSignal<Option<String>>,
+    /// The AI's reply being written: the visitor's message it answers, and its text so far.
+    pub writing: RwSignal<Option<(String, String)>>,
 }
 
 impl Chat {
@@ -115,6 +117,7 @@ impl Chat {
             cursor: StoredValue::new(String::new()),
             agent: RwSignal::new(None),
             agent_typing: RwSignal::new(None),
+            writing: RwSignal::new(None),
         }
     }
 
@@ -486,6 +489,7 @@ impl Chat {
         match answer {
             Ok(r) => {
                 self.pending.update(|p| p.retain(|m| m.client_message_id != client_message_id));
+                self.writing.set(None);
                 self.merge(r.messages, true);
             }
             Err(f) if f.session_lost() => {

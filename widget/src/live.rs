@@ -41,6 +41,9 @@ struct Frame {
     initial: Option<String>,
     agent: Option<AgentName>,
     typing: Option<bool>,
+    reply_to: Option<String>,
+    at: Option<usize>,
+    text: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -179,6 +182,10 @@ fn receive(chat: Chat, frame: Frame) {
                 if m.author == shared::Author::Agent {
                     chat.agent_typing.set(None);
                 }
+                if m.author == shared::Author::Bot {
+                    // The stored reply takes the place of the one being written.
+                    chat.writing.set(None);
+                }
                 chat.receive(vec![m]);
             }
         }
@@ -196,8 +203,33 @@ fn receive(chat: Chat, frame: Frame) {
                 chat.agent_typing.set(typing.then_some(agent.name));
             }
         }
+        "reply_delta" => {
+            if let (Some(reply_to), Some(at), Some(text)) = (frame.reply_to, frame.at, frame.text) {
+                chat.writing.update(|w| match w {
+                    // A piece after what is shown; one that does not follow (missed, or the
+                    // writing started again after a lookup) starts over only from its beginning.
+                    Some((id, so_far)) if *id == reply_to && so_far.chars().count() == at => so_far.push_str(&text),
+                    _ if at == 0 => *w = Some((reply_to, text)),
+                    _ => {}
+                });
+            }
+        }
         _ => {}
     }
+}
+
+/// Asks the edge to stop writing the reply to `reply_to` (what was shown is kept).
+pub fn stop_reply(reply_to: &str) {
+    // Message ids are letters, digits, '-' and '_': nothing to escape (no JSON writer in the chat).
+    if !reply_to.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return;
+    }
+    let frame = format!(r#"{{"type":"stop","reply_to":"{reply_to}"}}"#);
+    SOCKET.with(|s| {
+        if let Some(ws) = s.borrow().as_ref() {
+            let _ = ws.send_with_str(&frame);
+        }
+    })
 }
 
 /// Tells the agents whether the visitor is typing; nothing is sent while the socket is not open.

@@ -36,6 +36,7 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
         chat.pending.track();
         chat.agent.track();
         chat.agent_typing.track();
+        chat.writing.track();
         chat.connection.track();
         if !following.get_value() {
             return;
@@ -67,11 +68,24 @@ pub fn MessageList(chat: Chat) -> impl IntoView {
         </div>
         <ConnectionState chat=chat />
         // A plain reactive `Option` rather than `<Show>`, whose memo and component code cost more.
-        {move || chat.awaiting_reply().then(|| view! {
-            <p class="typing" role="status">
-                <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
-                {format!("{} is typing…", chat.agent_name())}
-            </p>
+        {move || chat.awaiting_reply().then(|| match chat.writing.get() {
+            // The reply as it is written, as plain text (the stored one, which replaces it, is
+            // rendered and announced); not a live region, so it is not read out piece by piece.
+            Some((reply_to, text)) => view! {
+                <div class="writing" aria-busy="true">
+                    <p class="sr-only">{format!("{} is writing a reply.", chat.agent_name())}</p>
+                    <p class="bubble">{text}</p>
+                    <button type="button" class="stop" on:click=move |_| crate::live::stop_reply(&reply_to)>
+                        "Stop"<span class="sr-only">" the reply"</span>
+                    </button>
+                </div>
+            }.into_any(),
+            None => view! {
+                <p class="typing" role="status">
+                    <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
+                    {format!("{} is typing…", chat.agent_name())}
+                </p>
+            }.into_any(),
         })}
     }
 }

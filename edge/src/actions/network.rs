@@ -33,6 +33,21 @@ pub trait Network {
     /// over [`super::execute::MAX_RESPONSE_BYTES`] is [`TransportError::TooLarge`] as soon as that is known,
     /// without reading the rest.
     async fn send(&self, request: &OutboundRequest, within_ms: u32) -> Result<InboundResponse, TransportError>;
+    /// Sends one request like [`Network::send`] and hands a 2xx body to `each` piece by piece as
+    /// it arrives, until `each` says to read no more (the rest is dropped) or it ends; returns the
+    /// status. The same time and size bounds hold. This default reads the body whole first.
+    async fn stream(
+        &self,
+        request: &OutboundRequest,
+        within_ms: u32,
+        each: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<u16, TransportError> {
+        let response = self.send(request, within_ms).await?;
+        if (200..300).contains(&response.status) {
+            each(&response.body);
+        }
+        Ok(response.status)
+    }
     /// Waits (backoff between retries).
     async fn sleep(&self, ms: u32);
     /// Milliseconds since some fixed point.

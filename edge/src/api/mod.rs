@@ -28,6 +28,7 @@ use crate::conversation::Deps;
 use crate::handoff::{HandoffDeps, HandoffEnv};
 use crate::inbox::password::Kdf;
 use crate::limits::RateLimiter;
+use crate::live::stream::ReplyStream;
 use crate::store::{
     ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore, ModelUsageStore,
 };
@@ -79,6 +80,8 @@ pub struct Edge<'a, S, L, E, R, N, K> {
     pub handoff: HandoffEnv<'a>,
     /// The value of `[llm] api_key`'s Worker secret, if set.
     pub model_key: Option<&'a str>,
+    /// Where a reply being written is shown (the conversation's object; none elsewhere).
+    pub shown: Option<&'a dyn ReplyStream>,
 }
 
 impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps for Edge<'_, S, L, E, R, N, K> {
@@ -134,6 +137,9 @@ where
     }
     fn model_key(&self) -> Option<&str> {
         self.model_key
+    }
+    fn shown(&self) -> Option<&dyn ReplyStream> {
+        self.shown
     }
 }
 

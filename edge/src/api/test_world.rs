@@ -14,6 +14,7 @@ use crate::agent::BuiltinEngine;
 use crate::api::live::LiveTicket;
 use crate::limits::memory::MemoryLimiter;
 use crate::limits::RateLimiter;
+use crate::live::stream::ReplyStream;
 use crate::live::{Socket, Subscriber};
 use crate::object::conversation::{object_for, Answered, ConversationObject, Runtime, Served};
 use crate::store::sql::SqlStore;
@@ -131,8 +132,14 @@ impl Runtime for Here<'_> {
     fn log(&self, line: &str) {
         eprintln!("object: {line}");
     }
-    async fn answer<S: Stores, L: RateLimiter>(&self, store: &S, limiter: &L, http: &HttpRequest) -> Answered {
-        self.world.answer(store, limiter, http).await
+    async fn answer<S: Stores, L: RateLimiter>(
+        &self,
+        store: &S,
+        limiter: &L,
+        http: &HttpRequest,
+        shown: Option<&dyn ReplyStream>,
+    ) -> Answered {
+        self.world.answer(store, limiter, http, shown).await
     }
 }
 
@@ -196,6 +203,7 @@ impl World {
         store: &S,
         limiter: &L,
         http: &HttpRequest,
+        shown: Option<&dyn ReplyStream>,
     ) -> Answered {
         let outbox = crate::handoff::Outbox::default();
         let edge = Edge {
@@ -216,6 +224,7 @@ impl World {
             kdf: &crate::inbox::password::FastKdf,
             handoff: crate::handoff::HandoffEnv { time_zone: self.time_zone.as_ref(), outbox: &outbox },
             model_key: Some(MODEL_KEY),
+            shown,
         };
         let response = handle(&edge, http, self.now_ms.get()).await;
         Answered { response, outbox: outbox.take() }
@@ -266,7 +275,7 @@ impl World {
             return response;
         }
         let index = SqlStore::new(&self.d1);
-        let Answered { response, outbox } = block_on(self.answer(&index, &self.limiter, req));
+        let Answered { response, outbox } = block_on(self.answer(&index, &self.limiter, req, None));
         if !response.erased.is_empty() {
             let unconfirmed = block_on(crate::erasure::tell_objects(&index, &Objects(self), &response.erased));
             assert_eq!(unconfirmed, Ok(vec![]), "every erased conversation's object forgot it");

@@ -9,6 +9,7 @@ use crate::agent::planner::Awaiting;
 use crate::store::{ConversationStore, ModelUsageStore};
 use serde_json::{json, Value};
 use shared::handoff::ConversationStatus;
+use shared::live::LiveEvent;
 use shared::site::SiteBundle;
 use shared::ConversationId;
 use std::cell::RefCell;
@@ -72,18 +73,70 @@ message = "A person will take it from here."
     .unwrap()
 }
 
-/// The model's scripted answers, in order, and the owner's API's answer.
+/// One scripted model turn.
+enum Turn {
+    Says(String),
+    Calls(Vec<Value>),
+    Fails(u16, String),
+}
+
+/// The model's scripted turns, in order.
 struct Script {
-    model: Rc<RefCell<VecDeque<(u16, String)>>>,
+    model: Rc<RefCell<VecDeque<Turn>>>,
+}
+
+/// A turn as the model server sends it: whole, or as server-sent events when streamed.
+fn answer(turn: Turn, streamed: bool) -> (u16, String) {
+    let (message, usage) = match turn {
+        Turn::Fails(status, body) => return (status, body),
+        Turn::Says(text) => {
+            (json!({"role": "assistant", "content": text}), json!({"prompt_tokens": 120, "completion_tokens": 14}))
+        }
+        Turn::Calls(calls) => (
+            json!({"role": "assistant", "content": null, "tool_calls": calls}),
+            json!({"prompt_tokens": 100, "completion_tokens": 9}),
+        ),
+    };
+    if !streamed {
+        return (200, json!({"choices": [{"message": message}], "usage": usage}).to_string());
+    }
+    let mut events = String::new();
+    let mut event = |v: Value| events.push_str(&format!("data: {v}\n\n"));
+    if let Some(text) = message["content"].as_str() {
+        // In pieces, as a model writes.
+        for piece in text.as_bytes().chunks(5).map(|c| String::from_utf8_lossy(c).to_string()) {
+            event(json!({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}]}));
+        }
+    }
+    for (index, call) in message["tool_calls"].as_array().into_iter().flatten().enumerate() {
+        let mut head = call.clone();
+        head["index"] = json!(index);
+        head["function"]["arguments"] = json!("");
+        event(json!({"choices": [{"index": 0, "delta": {"tool_calls": [head]}, "finish_reason": null}]}));
+        let args = call["function"]["arguments"].as_str().unwrap_or_default();
+        event(
+            json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": index, "function": {"arguments": args}}]}, "finish_reason": null}]}),
+        );
+    }
+    event(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}));
+    event(json!({"choices": [], "usage": usage}));
+    events.push_str("data: [DONE]\n\n");
+    (200, events)
 }
 
 fn world(api: &'static str) -> (World, Script) {
-    let w = World::with_site(site());
-    let model: Rc<RefCell<VecDeque<(u16, String)>>> = Rc::default();
+    world_with(site(), api)
+}
+
+fn world_with(site: SiteBundle, api: &'static str) -> (World, Script) {
+    let w = World::with_site(site);
+    let model: Rc<RefCell<VecDeque<Turn>>> = Rc::default();
     let queue = model.clone();
     *w.network.1.borrow_mut() = Some(Box::new(move |r: &OutboundRequest| {
         if r.url == MODEL_URL {
-            queue.borrow_mut().pop_front().unwrap_or((500, "the script ran out".into()))
+            let streamed = r.body.as_deref().is_some_and(|b| b.contains("\"stream\":true"));
+            let turn = queue.borrow_mut().pop_front().unwrap_or(Turn::Fails(500, "the script ran out".into()));
+            answer(turn, streamed)
         } else {
             (200, api.into())
         }
@@ -93,9 +146,7 @@ fn world(api: &'static str) -> (World, Script) {
 
 impl Script {
     fn says(&self, text: &str) -> &Self {
-        let body = json!({"choices": [{"message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": 120, "completion_tokens": 14}});
-        self.model.borrow_mut().push_back((200, body.to_string()));
+        self.model.borrow_mut().push_back(Turn::Says(text.into()));
         self
     }
 
@@ -107,14 +158,12 @@ impl Script {
                 json!({"id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": args}})
             })
             .collect();
-        let body = json!({"choices": [{"message": {"role": "assistant", "content": null, "tool_calls": calls}}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 9}});
-        self.model.borrow_mut().push_back((200, body.to_string()));
+        self.model.borrow_mut().push_back(Turn::Calls(calls));
         self
     }
 
     fn fails(&self, status: u16, body: &str) -> &Self {
-        self.model.borrow_mut().push_back((status, body.into()));
+        self.model.borrow_mut().push_back(Turn::Fails(status, body.into()));
         self
     }
 }
@@ -353,4 +402,72 @@ fn usage_is_readable_through_the_admin_api() {
     assert_eq!(v["completion_tokens"], 23);
     let (status, _) = w.call("GET", "/api/v1/admin/model-usage", Some("wrong"), "");
     assert_eq!(status, 403);
+}
+
+#[test]
+fn a_streamed_reply_reaches_the_conversations_sockets_piece_by_piece_and_is_stored_whole() {
+    let (w, script) = world("{}");
+    script.says("Withdrawing bitcoin costs 0.0002 BTC [1].");
+    let (id, token) = w.start();
+    super::tests_object::listen(&w, &id, &token);
+    let tab = w.tabs(&id).remove(0);
+    let body = json!({"text": "what does a bitcoin withdrawal cost?", "client_message_id": "k1"}).to_string();
+    let (_, v) = w.call("POST", &messages_path(&id), Some(&token), &body);
+    let visitor = v["messages"][0]["id"].as_str().unwrap().to_string();
+    let pieces: Vec<(u32, String)> = tab
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            LiveEvent::ReplyDelta { reply_to, at, text } => {
+                assert_eq!(reply_to.as_str(), visitor);
+                Some((*at, text.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(pieces.len() > 3, "{pieces:?}");
+    let mut shown = String::new();
+    for (at, text) in &pieces {
+        assert_eq!(*at as usize, shown.chars().count(), "each piece says where it goes");
+        shown.push_str(text);
+    }
+    assert_eq!(shown, "Withdrawing bitcoin costs 0.0002 BTC [1].");
+    // The stored reply follows the pieces, cleaned of its citation marks.
+    let stored = tab.events.borrow().iter().rev().find_map(|e| match e {
+        LiveEvent::Message { message } if message.author == shared::Author::Bot => Some(message.text.clone()),
+        _ => None,
+    });
+    assert_eq!(stored.as_deref(), Some("Withdrawing bitcoin costs 0.0002 BTC."));
+    assert_eq!(sent(&w).0[0]["stream"], true);
+    assert_eq!(sent(&w).0[0]["stream_options"]["include_usage"], true);
+}
+
+#[test]
+fn with_streaming_off_the_whole_answer_is_asked_for_and_read() {
+    let mut site = site();
+    site.agent.llm.as_mut().unwrap().stream = false;
+    let (w, script) = world_with(site, r#"{"status":"shipped","eta":"Friday"}"#);
+    script.calls(&[("order-status", r#"{"order":"ORD-12345"}"#)]).says("It has shipped [1].");
+    let (id, token) = w.start();
+    let replies = say(&w, &id, &token, "where is ORD-12345", "k1");
+    assert_eq!(replies[0]["text"], "It has shipped.");
+    assert_eq!(replies[0]["action"]["status"], "ok");
+    let (model, _) = sent(&w);
+    assert_eq!(model[0]["stream"], false);
+    assert!(model[0].get("stream_options").is_none());
+}
+
+#[test]
+fn a_stream_cut_midway_is_a_failed_call_and_the_built_in_engine_answers() {
+    let (w, script) = world("{}");
+    let cut = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Bitcoin withdrawals are fr\"}}]}\n\n";
+    script.fails(200, cut);
+    let (id, token) = w.start();
+    let replies = say(&w, &id, &token, "what are the withdrawal fees for bitcoin?", "k1");
+    assert_eq!(replies.len(), 1);
+    let text = replies[0]["text"].as_str().unwrap();
+    assert!(text.contains("0.0002 BTC") && !text.contains("are fr"), "{text}");
+    let calls = block_on(w.index().model_calls(10, None)).unwrap();
+    assert_eq!(calls[0].outcome, "malformed");
 }

@@ -22,7 +22,7 @@ fn texts(events: &[LiveEvent]) -> Vec<String> {
 }
 
 /// Opens the visitor's live socket on conversation `id`.
-fn listen(w: &World, id: &str, token: &str) {
+pub(super) fn listen(w: &World, id: &str, token: &str) {
     let req = crate::api::HttpRequest {
         method: "GET".into(),
         path: format!("/api/v1/conversations/{id}/live"),

@@ -60,7 +60,7 @@ impl SqlWorld {
 
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> HttpResponse {
         let req = super::tests::World::request_of(method, path, token, body);
-        crate::api::tests::block_on(self.world.answer(&self.store, &self.limiter, &req)).response
+        crate::api::tests::block_on(self.world.answer(&self.store, &self.limiter, &req, None)).response
     }
 
     /// Round trips (and their statements) since the last call.

@@ -31,6 +31,8 @@ pub trait Deps: HandoffDeps<Store: ModelUsageStore> {
     fn intents(&self) -> &ActionIndex;
     /// The value of `[llm] api_key`'s Worker secret, if set.
     fn model_key(&self) -> Option<&str>;
+    /// Where a reply being written is shown, when the conversation's object answers.
+    fn shown(&self) -> Option<&dyn crate::live::stream::ReplyStream>;
 }
 
 /// Who wrote: the visitor's stored message (masked as stored) and their address.

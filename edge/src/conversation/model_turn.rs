@@ -12,10 +12,10 @@ use super::turn::{carry_out, facts_of, planner, Ran, Said};
 use super::{Deps, ModelCall};
 use crate::actions::execute::Network;
 use crate::agent::engine::{AnswerEngine, Question, Reply};
-use crate::agent::llm::client::{complete, Completion};
+use crate::agent::llm::client::{complete, complete_streamed, Completion};
 use crate::agent::llm::prompt::{self, Passage};
 use crate::agent::llm::tools::{read_call, tools, Call};
-use crate::agent::llm::wire::{ChatMessage, ChatRequest};
+use crate::agent::llm::wire::{ChatMessage, ChatRequest, StreamOptions};
 use crate::agent::planner::{Awaiting, Pending, Step};
 use crate::handoff::{self, rules};
 use crate::store::{ConversationRecord, ModelUsageStore, StoreError};
@@ -25,6 +25,8 @@ use shared::llm::LlmConfig;
 
 /// Passages given to the model.
 const PASSAGES: usize = 4;
+/// The mark a reply the visitor stopped ends with, as stored.
+pub const STOPPED: &str = "(You stopped this reply.)";
 
 /// The model's turn. `None` when the model failed before anything was said or run (the caller
 /// answers with the built-in engine); otherwise the replies, possibly a handoff's.
@@ -44,18 +46,28 @@ pub(super) async fn decide<D: Deps>(
     // A successful run the model is to phrase: the edge's own report of it, and its status card.
     let mut reported: Option<Reply> = None;
     for _ in 0..config.max_steps {
+        let streamed = config.stream;
         let request = ChatRequest {
             model: config.model.clone(),
             messages: messages.clone(),
             tools: tools.clone(),
             temperature: config.temperature,
             max_tokens: config.max_tokens,
-            stream: false,
+            stream: streamed,
+            stream_options: streamed.then_some(StreamOptions { include_usage: true }),
         };
-        let Some(Completion { message, .. }) = call_model(deps, record, config, &request, said.now_ms).await? else {
+        let Some((Completion { message, .. }, stopped)) = call_model(deps, record, config, &request, said).await?
+        else {
             // The provider failed: the edge's own report of what ran, or the built-in engine.
             return Ok(reported.map(|r| vec![r]));
         };
+        if stopped {
+            // What the visitor saw is kept, marked as stopped; nothing half-asked runs.
+            let text = message.content.clone().unwrap_or_default();
+            let mut reply = written(&text, &passages, reported);
+            reply.text = format!("{}\n\n{STOPPED}", reply.text).trim_start().to_string();
+            return Ok(Some(vec![reply]));
+        }
         if message.tool_calls.is_empty() {
             let text = message.content.clone().unwrap_or_default();
             return Ok(Some(vec![written(&text, &passages, reported)]));
@@ -128,20 +140,39 @@ async fn step<D: Deps>(
     carry_out(deps, record, facts, said, step, outcome).await
 }
 
-/// Calls the model and records the call's usage; `None` when it gave no usable answer.
+/// Calls the model and records the call's usage; `None` when it gave no usable answer. A streamed
+/// call shows its text as it comes on [`Deps::shown`] and stops when the visitor says so: then the
+/// completion holds what was shown, and `true`.
 async fn call_model<D: Deps>(
     deps: &D,
     record: &ConversationRecord,
     config: &LlmConfig,
     request: &ChatRequest,
-    now_ms: u64,
-) -> Result<Option<Completion>, StoreError> {
+    said: &Said<'_>,
+) -> Result<Option<(Completion, bool)>, StoreError> {
     let network = deps.actions().network;
     let started = network.now_ms();
-    let result = complete(network, config, deps.model_key(), request).await;
+    let result = if request.stream {
+        let shown = deps.shown();
+        let reply_to = &said.visitor.id;
+        let mut at = 0;
+        let mut piece = |text: &str| {
+            let Some(shown) = shown else { return true };
+            if shown.stopped(reply_to) {
+                return false;
+            }
+            shown.delta(reply_to, at, text);
+            at += text.chars().count();
+            true
+        };
+        complete_streamed(network, config, deps.model_key(), request, &mut piece).await
+    } else {
+        complete(network, config, deps.model_key(), request).await.map(|c| (c, false))
+    };
+    let now_ms = said.now_ms;
     let latency_ms = (network.now_ms() - started).max(0.0) as u32;
     let call = match &result {
-        Ok(c) => ModelCall {
+        Ok((c, _)) => ModelCall {
             model: config.model.clone(),
             prompt_tokens: c.usage.prompt_tokens,
             completion_tokens: c.usage.completion_tokens,

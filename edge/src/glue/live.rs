@@ -25,6 +25,7 @@ use super::object_sql::ObjectSql;
 use crate::api::live::LiveTicket;
 use crate::api::HttpRequest;
 use crate::limits::RateLimiter;
+use crate::live::stream::ReplyStream;
 use crate::live::{Socket, Subscriber};
 use crate::object::conversation::{Answered, ConversationObject, Runtime, Served};
 use crate::store::Stores;
@@ -109,8 +110,14 @@ impl Runtime for Conversation {
     fn log(&self, line: &str) {
         worker::console_error!("{line}");
     }
-    async fn answer<S: Stores, L: RateLimiter>(&self, store: &S, limiter: &L, http: &HttpRequest) -> Answered {
-        super::answer(&self.env, store, limiter, http).await
+    async fn answer<S: Stores, L: RateLimiter>(
+        &self,
+        store: &S,
+        limiter: &L,
+        http: &HttpRequest,
+        shown: Option<&dyn ReplyStream>,
+    ) -> Answered {
+        super::answer(&self.env, store, limiter, http, shown).await
     }
 }
 

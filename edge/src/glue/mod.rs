@@ -87,7 +87,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let store = d1::D1Store::on(env.d1("DB")?);
     let limiter = limiter::ObjectLimiter::new(env.durable_object("LIMITS")?);
-    let Answered { mut response, outbox } = answer(&env, &store, &limiter, &http).await;
+    let Answered { mut response, outbox } = answer(&env, &store, &limiter, &http, None).await;
     // What the rate limiter cost this request (Date.now() advances across the I/O it waits on).
     response.headers.push(("server-timing".into(), format!("limiter;dur={}", limiter.waited_ms())));
     if let Some(ticket) = &response.inbox_upgrade {
@@ -167,6 +167,7 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
     store: &S,
     limiter: &L,
     http: &HttpRequest,
+    shown: Option<&dyn crate::live::stream::ReplyStream>,
 ) -> Answered {
     let secrets = secrets(env);
     let admin_token = env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string());
@@ -189,6 +190,7 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
         kdf: &kdf::WebCryptoKdf,
         handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
         model_key: model_key.as_deref(),
+        shown,
     };
     let response = api::handle(&edge, http, js_sys::Date::now() as u64).await;
     Answered { response, outbox: outbox.take() }

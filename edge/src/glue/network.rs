@@ -45,19 +45,75 @@ fn method(name: &str) -> Method {
     }
 }
 
+/// The request as the Workers runtime takes it.
+fn worker_request(request: &OutboundRequest) -> Result<Request, TransportError> {
+    let net = |e: worker::Error| TransportError::Network(e.to_string());
+    let headers = Headers::new();
+    for (name, value) in &request.headers {
+        headers.append(name, value).map_err(net)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(method(&request.method)).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    if let Some(body) = &request.body {
+        init.with_body(Some(JsValue::from_str(body)));
+    }
+    Request::new_with_init(&request.url, &init).map_err(net)
+}
+
 impl Network for WorkerNetwork {
+    async fn stream(
+        &self,
+        request: &OutboundRequest,
+        within_ms: u32,
+        each: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<u16, TransportError> {
+        let net = |e: worker::Error| TransportError::Network(e.to_string());
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let fetch = Fetch::Request(worker_request(request)?);
+        let mut timer = Box::pin(Delay::from(Duration::from_millis(u64::from(within_ms))));
+        let sending = Box::pin(fetch.send_with_signal(&signal));
+        let mut response = match select(sending, &mut timer).await {
+            Either::Left((result, _)) => result.map_err(net)?,
+            Either::Right(_) => {
+                controller.abort();
+                return Err(TransportError::Timeout);
+            }
+        };
+        let status = response.status_code();
+        if !(200..300).contains(&status) {
+            controller.abort();
+            return Ok(status);
+        }
+        let mut stream = response.stream().map_err(net)?;
+        let mut read = 0;
+        loop {
+            match select(stream.next(), &mut timer).await {
+                Either::Left((Some(chunk), _)) => {
+                    let chunk = chunk.map_err(|e| TransportError::Network(e.to_string()))?;
+                    read += chunk.len();
+                    if read > MAX_RESPONSE_BYTES {
+                        controller.abort();
+                        return Err(TransportError::TooLarge);
+                    }
+                    if !each(&chunk) {
+                        // Read no more: the server stops writing when the connection goes.
+                        controller.abort();
+                        return Ok(status);
+                    }
+                }
+                Either::Left((None, _)) => return Ok(status),
+                Either::Right(_) => {
+                    controller.abort();
+                    return Err(TransportError::Timeout);
+                }
+            }
+        }
+    }
+
     async fn send(&self, request: &OutboundRequest, within_ms: u32) -> Result<InboundResponse, TransportError> {
         let net = |e: worker::Error| TransportError::Network(e.to_string());
-        let headers = Headers::new();
-        for (name, value) in &request.headers {
-            headers.append(name, value).map_err(net)?;
-        }
-        let mut init = RequestInit::new();
-        init.with_method(method(&request.method)).with_headers(headers).with_redirect(RequestRedirect::Manual);
-        if let Some(body) = &request.body {
-            init.with_body(Some(JsValue::from_str(body)));
-        }
-        let req = Request::new_with_init(&request.url, &init).map_err(net)?;
+        let req = worker_request(request)?;
         let controller = AbortController::default();
         let signal = controller.signal();
         let fetch = Fetch::Request(req);

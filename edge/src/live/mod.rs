@@ -6,6 +6,7 @@
 
 pub mod inbox;
 pub mod sessions;
+pub mod stream;
 
 use crate::store::{ConversationStore, StoreError};
 use serde::{Deserialize, Serialize};
@@ -68,7 +69,11 @@ pub fn visible_to(event: &LiveEvent, watcher: Watcher) -> bool {
         (LiveEvent::VisitorTyping { .. }, Watcher::Visitor) => false,
         (_, Watcher::Agent) => true,
         (
-            LiveEvent::Message { .. } | LiveEvent::AgentJoined(_) | LiveEvent::AgentTyping { .. } | LiveEvent::Ready,
+            LiveEvent::Message { .. }
+            | LiveEvent::AgentJoined(_)
+            | LiveEvent::AgentTyping { .. }
+            | LiveEvent::ReplyDelta { .. }
+            | LiveEvent::Ready,
             Watcher::Visitor,
         ) => true,
     }
@@ -137,20 +142,32 @@ pub enum CommandError {
     NotAllowed,
 }
 
-/// The event a client's frame causes. A socket may only say whether its holder is typing: a
-/// visitor's as [`LiveEvent::VisitorTyping`], an agent's as [`LiveEvent::AgentTyping`] with the
-/// name the Worker put on the socket (an agent's socket without one may say nothing).
-pub fn command_event(subscriber: &Subscriber, frame: &str) -> Result<LiveEvent, CommandError> {
+/// What a client's frame asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Heard {
+    /// An event to pass on to the conversation's other sockets.
+    Event(LiveEvent),
+    /// The visitor asks the AI to stop writing its reply to this message.
+    Stop(shared::MessageId),
+}
+
+/// What a client's frame asks for. A socket may say whether its holder is typing: a visitor's as
+/// [`LiveEvent::VisitorTyping`], an agent's as [`LiveEvent::AgentTyping`] with the name the Worker
+/// put on the socket (an agent's socket without one may say nothing); and a visitor's socket may
+/// stop the AI's reply being written.
+pub fn command_event(subscriber: &Subscriber, frame: &str) -> Result<Heard, CommandError> {
     if frame.len() > MAX_COMMAND_BYTES {
         return Err(CommandError::TooLong);
     }
     let command: LiveCommand = serde_json::from_str(frame).map_err(|e| CommandError::Unreadable(e.to_string()))?;
     match (subscriber.watcher, &subscriber.agent, command) {
-        (Watcher::Visitor, _, LiveCommand::Typing { typing }) => Ok(LiveEvent::VisitorTyping { typing }),
+        (Watcher::Visitor, _, LiveCommand::Typing { typing }) => Ok(Heard::Event(LiveEvent::VisitorTyping { typing })),
         (Watcher::Agent, Some(agent), LiveCommand::Typing { typing }) => {
-            Ok(LiveEvent::AgentTyping { agent: (**agent).clone(), typing })
+            Ok(Heard::Event(LiveEvent::AgentTyping { agent: (**agent).clone(), typing }))
         }
         (Watcher::Agent, None, LiveCommand::Typing { .. }) => Err(CommandError::NotAllowed),
+        (Watcher::Visitor, _, LiveCommand::Stop { reply_to }) => Ok(Heard::Stop(reply_to)),
+        (Watcher::Agent, _, LiveCommand::Stop { .. }) => Err(CommandError::NotAllowed),
     }
 }
 
@@ -453,12 +470,18 @@ mod tests {
     }
 
     #[test]
-    fn a_visitor_may_only_say_it_is_typing() {
+    fn a_visitor_may_only_say_it_is_typing_or_stop_a_reply() {
         let visitor = held_by(Watcher::Visitor, None);
         assert_eq!(
             command_event(&visitor, r#"{"type":"typing","typing":true}"#),
-            Ok(LiveEvent::VisitorTyping { typing: true })
+            Ok(Heard::Event(LiveEvent::VisitorTyping { typing: true }))
         );
+        assert_eq!(
+            command_event(&visitor, r#"{"type":"stop","reply_to":"m1"}"#),
+            Ok(Heard::Stop(shared::MessageId::parse("m1").unwrap()))
+        );
+        let stop = r#"{"type":"stop","reply_to":"m1"}"#;
+        assert_eq!(command_event(&held_by(Watcher::Agent, Some("Sam")), stop), Err(CommandError::NotAllowed));
         for frame in [
             r#"{"type":"message","message":{"id":"x"}}"#,
             r#"{"type":"agent_joined","name":"Boss","initial":"B"}"#,
@@ -475,13 +498,13 @@ mod tests {
         let typing = r#"{"type":"typing","typing":true}"#;
         assert_eq!(
             command_event(&held_by(Watcher::Agent, Some("Sam Rivera")), typing),
-            Ok(LiveEvent::AgentTyping { agent: Agent::named("Sam Rivera").unwrap(), typing: true })
+            Ok(Heard::Event(LiveEvent::AgentTyping { agent: Agent::named("Sam Rivera").unwrap(), typing: true }))
         );
         assert_eq!(command_event(&held_by(Watcher::Agent, None), typing), Err(CommandError::NotAllowed));
         // A visitor's socket stays a visitor's, whatever name it carries.
         assert_eq!(
             command_event(&held_by(Watcher::Visitor, Some("Sam")), typing),
-            Ok(LiveEvent::VisitorTyping { typing: true })
+            Ok(Heard::Event(LiveEvent::VisitorTyping { typing: true }))
         );
     }
 

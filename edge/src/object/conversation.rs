@@ -14,8 +14,9 @@ use crate::api::{ApiError, HttpRequest, HttpResponse};
 use crate::limits::leasing::{Leases, Leasing};
 use crate::limits::RateLimiter;
 use crate::live::sessions::{ended, CLOSE_SESSION_ENDED};
+use crate::live::stream::ReplyStream;
 use crate::live::{
-    command_event, fan_out, last_message, may_accept, push_stored, resume, visible_to, InOrder, Recent, Socket,
+    command_event, fan_out, last_message, may_accept, push_stored, resume, visible_to, Heard, InOrder, Recent, Socket,
     TYPING_EVERY_MS,
 };
 use crate::object::flush::{decide, Done, Findable, Flush};
@@ -72,8 +73,15 @@ pub trait Runtime {
     fn now_ms(&self) -> u64;
     /// Writes a line to the runtime's error log.
     fn log(&self, line: &str);
-    /// Answers `http` with the API, on `store` and `limiter`, with the Worker's site and secrets.
-    async fn answer<S: Stores, L: RateLimiter>(&self, store: &S, limiter: &L, http: &HttpRequest) -> Answered;
+    /// Answers `http` with the API, on `store` and `limiter`, with the Worker's site and secrets,
+    /// showing a reply being written on `shown`.
+    async fn answer<S: Stores, L: RateLimiter>(
+        &self,
+        store: &S,
+        limiter: &L,
+        http: &HttpRequest,
+        shown: Option<&dyn ReplyStream>,
+    ) -> Answered;
 }
 
 /// What the object answered one request.
@@ -108,6 +116,26 @@ pub struct ConversationObject {
     leases: Leases,
     /// When a "typing" notice was last passed on, by watcher (visitor, agent), Unix ms.
     typed_at: Cell<(u64, u64)>,
+    /// The visitor's messages whose reply the visitor asked to stop while it was written.
+    stopping: RefCell<Vec<MessageId>>,
+}
+
+/// A reply being written, shown on the object's open sockets; stopped from a visitor's socket.
+struct Shown<'a, R: Runtime> {
+    object: &'a ConversationObject,
+    rt: &'a R,
+    conversation: &'a ConversationId,
+}
+
+impl<R: Runtime> ReplyStream for Shown<'_, R> {
+    fn delta(&self, reply_to: &MessageId, at: usize, text: &str) {
+        let event = LiveEvent::ReplyDelta { reply_to: reply_to.clone(), at: at as u32, text: text.to_string() };
+        fan_out(self.conversation, &event, &self.rt.sockets());
+    }
+
+    fn stopped(&self, reply_to: &MessageId) -> bool {
+        self.object.stopping.borrow().contains(reply_to)
+    }
 }
 
 /// The conversation a request is about, whose object answers it; `None`: the Worker answers it.
@@ -125,6 +153,7 @@ impl ConversationObject {
             alarm_set: Cell::new(false),
             leases: Leases::default(),
             typed_at: Cell::new((0, 0)),
+            stopping: RefCell::default(),
         }
     }
 
@@ -148,7 +177,7 @@ impl ConversationObject {
         // told: answered from D1 as the Worker would, so the answer (401 before 404, as ever)
         // reveals nothing more, and this object writes nothing, leaving no storage behind.
         let from_index = || async {
-            let Answered { response, outbox } = rt.answer(&SqlStore::new(index), shared, http).await;
+            let Answered { response, outbox } = rt.answer(&SqlStore::new(index), shared, http, None).await;
             Served { response, opened: None, outbox }
         };
         let unreadable =
@@ -164,7 +193,8 @@ impl ConversationObject {
         let findable = || async { store.conversation(&id).await.ok().flatten().map(|r| Findable::of(&r)) };
         let before = if turn { findable().await } else { None };
         let limiter = Leasing { local: rt.windows(), shared, leases: &self.leases };
-        let answering = rt.answer(&store, &limiter, http);
+        let shown = Shown { object: self, rt, conversation: &id };
+        let answering = rt.answer(&store, &limiter, http, Some(&shown));
         let answered = if super::asks_for_tombstone(&route) {
             store.replica().unless_erased(&id, answering).await
         } else {
@@ -233,7 +263,16 @@ impl ConversationObject {
             return rt.close(from, CLOSE_POLICY, "unknown socket");
         };
         let event = match command_event(&subscriber, frame) {
-            Ok(event) => event,
+            Ok(Heard::Event(event)) => event,
+            Ok(Heard::Stop(reply_to)) => {
+                // Read by the turn writing that reply (`Shown::stopped`); a few are kept.
+                let mut stopping = self.stopping.borrow_mut();
+                if stopping.len() >= 8 {
+                    stopping.remove(0);
+                }
+                stopping.push(reply_to);
+                return;
+            }
             Err(e) => return rt.close(from, CLOSE_POLICY, &e.to_string()),
         };
         if !self.typing_allowed(rt.now_ms(), &event) {

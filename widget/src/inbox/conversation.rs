@@ -88,6 +88,13 @@ fn Open(inbox: Inbox) -> impl IntoView {
                     <p class="typing" role="status">
                         {move || inbox.colleague_typing.get().map(|name| format!("{name} is typing a reply…"))}
                     </p>
+                    // Not a live region: the stored reply is announced when it lands.
+                    {move || inbox.ai_writing.get().map(|text| view! {
+                        <div class="ai-writing" aria-busy="true">
+                            <p class="typing">"The AI is writing:"</p>
+                            <p class="text plain">{text}</p>
+                        </div>
+                    })}
                     <Reply inbox=inbox />
                 </div>
                 // A region, not an `aside`: a complementary landmark inside `main` is not top-level.

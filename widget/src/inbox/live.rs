@@ -203,6 +203,9 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
                     if message.author == shared::Author::Agent {
                         inbox.colleague_typing.set(None);
                     }
+                    if message.author == shared::Author::Bot {
+                        inbox.ai_writing.set(None);
+                    }
                     inbox.receive(&conversation, vec![*message]);
                 }
                 Ok(LiveEvent::VisitorTyping { typing }) => inbox.visitor_typing.set(typing),
@@ -213,6 +216,12 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
                         inbox.colleague_typing.set(typing.then_some(agent.name));
                     }
                 }
+                // The AI's reply as it is written; the stored one replaces it.
+                Ok(LiveEvent::ReplyDelta { at, text, .. }) => inbox.ai_writing.update(|w| match w {
+                    Some(so_far) if so_far.chars().count() == at as usize => so_far.push_str(&text),
+                    _ if at == 0 => *w = Some(text),
+                    _ => {}
+                }),
                 // Colleagues joining: the detail refresh on `Changed` shows who has it.
                 Ok(LiveEvent::AgentJoined(_)) | Err(_) => {}
             }
@@ -223,6 +232,7 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
             }
             CONVERSATION.with(|c| c.live.set(false));
             inbox.visitor_typing.set(false);
+            inbox.ai_writing.set(None);
             inbox.colleague_typing.set(None);
             // A socket closes when its conversation is deleted: the details say whether it still
             // exists (if not, the channel stops and the retry below does nothing).

@@ -39,6 +39,8 @@ pub struct Inbox {
     pub visitor_typing: RwSignal<bool>,
     /// A colleague typing in the open conversation (by name), so two agents do not answer at once.
     pub colleague_typing: RwSignal<Option<String>>,
+    /// The AI's reply being written in the open conversation, as it comes.
+    pub ai_writing: RwSignal<Option<String>>,
     /// A write is under way (buttons are disabled meanwhile, so a double click sends one).
     pub busy: RwSignal<bool>,
     /// The edge's clock minus the browser's, in ms, so waits count by the edge's clock.
@@ -66,6 +68,7 @@ impl Inbox {
             notice: RwSignal::new(String::new()),
             visitor_typing: RwSignal::new(false),
             colleague_typing: RwSignal::new(None),
+            ai_writing: RwSignal::new(None),
             busy: RwSignal::new(false),
             clock_skew: StoredValue::new(0.0),
             now_ms: RwSignal::new(js_sys::Date::now() as u64),
@@ -150,6 +153,7 @@ impl Inbox {
         self.deleted.set(true);
         self.visitor_typing.set(false);
         self.colleague_typing.set(None);
+        self.ai_writing.set(None);
         self.error.set(None);
         self.notice.set("This conversation was deleted.".into());
         self.refresh_list();
@@ -198,6 +202,7 @@ impl Inbox {
             self.deleted.set(false);
             self.visitor_typing.set(false);
             self.colleague_typing.set(None);
+            self.ai_writing.set(None);
         }
         self.selected.set(Some(id.clone()));
         // In the address, so the conversation can be linked to, reloaded, and left with Back.

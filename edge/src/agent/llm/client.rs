@@ -2,6 +2,7 @@
 //! scripted server in the tests): the request with the key from its Worker secret, the time
 //! bound, and every way it can fail named, so the turn can fall back and say nothing false.
 
+use super::stream::StreamReader;
 use super::wire::{ChatMessage, ChatRequest, ChatResponse, Usage};
 use crate::actions::execute::{Network, TransportError};
 use crate::actions::render::OutboundRequest;
@@ -49,6 +50,56 @@ pub struct Completion {
     pub usage: Usage,
 }
 
+/// The HTTP request for `request`, with `key` as the bearer token when set.
+fn outbound(config: &LlmConfig, key: Option<&str>, request: &ChatRequest) -> Result<OutboundRequest, ModelError> {
+    let body = serde_json::to_string(request).map_err(|e| ModelError::Malformed(e.to_string()))?;
+    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+    if let Some(key) = key {
+        headers.push(("authorization".into(), format!("Bearer {key}")));
+    }
+    Ok(OutboundRequest { method: "POST".into(), url: config.completions_url(), headers, body: Some(body) })
+}
+
+fn transport(e: TransportError) -> ModelError {
+    match e {
+        TransportError::Timeout => ModelError::Timeout,
+        TransportError::Network(why) => ModelError::Unreachable(why),
+        TransportError::TooLarge => ModelError::Malformed("the answer is too large".into()),
+    }
+}
+
+/// Sends `request` (with `stream` set) and hands each piece of text to `piece` as it comes; a
+/// `false` from it stops reading. Returns the completion and whether it was stopped.
+pub async fn complete_streamed<N: Network>(
+    network: &N,
+    config: &LlmConfig,
+    key: Option<&str>,
+    request: &ChatRequest,
+    piece: &mut dyn FnMut(&str) -> bool,
+) -> Result<(Completion, bool), ModelError> {
+    let outbound = outbound(config, key, request)?;
+    let mut reader = StreamReader::default();
+    let mut stopped = false;
+    let status = network
+        .stream(&outbound, config.timeout_ms, &mut |bytes| {
+            for text in reader.feed(bytes) {
+                if !piece(&text) {
+                    stopped = true;
+                    return false;
+                }
+            }
+            true
+        })
+        .await
+        .map_err(transport)?;
+    match status {
+        200..=299 => {}
+        429 => return Err(ModelError::RateLimited),
+        status => return Err(ModelError::Status(status)),
+    }
+    Ok((reader.finish(stopped)?, stopped))
+}
+
 /// Sends `request` to the configured endpoint, with `key` as the bearer token when set.
 pub async fn complete<N: Network>(
     network: &N,
@@ -56,17 +107,8 @@ pub async fn complete<N: Network>(
     key: Option<&str>,
     request: &ChatRequest,
 ) -> Result<Completion, ModelError> {
-    let body = serde_json::to_string(request).map_err(|e| ModelError::Malformed(e.to_string()))?;
-    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-    if let Some(key) = key {
-        headers.push(("authorization".into(), format!("Bearer {key}")));
-    }
-    let outbound = OutboundRequest { method: "POST".into(), url: config.completions_url(), headers, body: Some(body) };
-    let response = network.send(&outbound, config.timeout_ms).await.map_err(|e| match e {
-        TransportError::Timeout => ModelError::Timeout,
-        TransportError::Network(why) => ModelError::Unreachable(why),
-        TransportError::TooLarge => ModelError::Malformed("the answer is too large".into()),
-    })?;
+    let outbound = outbound(config, key, request)?;
+    let response = network.send(&outbound, config.timeout_ms).await.map_err(transport)?;
     match response.status {
         200..=299 => {}
         429 => return Err(ModelError::RateLimited),

@@ -6,5 +6,6 @@
 
 pub mod client;
 pub mod prompt;
+pub mod stream;
 pub mod tools;
 pub mod wire;

@@ -19,8 +19,18 @@ pub struct ChatRequest {
     pub temperature: f32,
     /// Most tokens to write.
     pub max_tokens: u32,
-    /// Always false here: the whole reply in one body.
+    /// Whether the answer comes as server-sent events.
     pub stream: bool,
+    /// With `stream`: ask for the usage in the last chunk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+}
+
+/// `stream_options`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StreamOptions {
+    /// Send the usage in a last chunk.
+    pub include_usage: bool,
 }
 
 /// One message of the conversation sent to the model.
@@ -170,6 +180,7 @@ mod tests {
             temperature: 0.2,
             max_tokens: 100,
             stream: false,
+            stream_options: None,
         };
         let json = serde_json::to_value(&request).unwrap();
         assert!(json.get("tools").is_none());
