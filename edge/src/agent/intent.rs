@@ -1,5 +1,7 @@
 //! Which of the owner's actions a message asks for: BM25 coverage over each action's name and
 //! description, plus the values a message carries (a transaction hash, an address, an email).
+//! An action's "when not to use" is indexed beside it: a message its exclusion covers better than
+//! the action itself is one the owner said the action is not for.
 
 use crate::knowledge::{Chunk, KnowledgeIndex};
 use shared::action::{validate_input, ActionDef, InputDef, InputFormat};
@@ -8,50 +10,69 @@ use shared::site::SiteBundle;
 /// Share of the message's meaningful words an action must cover to be chosen.
 pub const MIN_ACTION_COVERAGE: f64 = 0.6;
 
+/// Least share of a message an action's "when not to use" must cover to rule the action out.
+const MIN_EXCLUSION_COVERAGE: f64 = 0.3;
+
 /// An index of the actions the agent may offer.
 #[derive(Debug, Clone)]
 pub struct ActionIndex {
     index: KnowledgeIndex,
-    slugs: Vec<String>,
+    /// Per indexed passage: the action's slug, and whether it is the action's "when not to use".
+    passages: Vec<(String, bool)>,
 }
 
 impl ActionIndex {
     /// Indexes the actions the agent may offer: enabled actions not marked internal.
     pub fn new(site: &SiteBundle) -> Self {
         let offered: Vec<&ActionDef> = site.actions.iter().filter(|a| a.enabled && !a.internal).collect();
-        let chunks = offered
-            .iter()
-            .map(|a| Chunk {
+        let mut chunks = Vec::new();
+        let mut passages = Vec::new();
+        for a in offered {
+            chunks.push(Chunk {
                 page_title: format!(
                     "{} {} {}",
                     a.name,
                     a.form().map_or("", |f| f.title.as_str()),
                     a.button().map_or("", |b| b.label.as_str())
                 ),
-                heading: None,
-                url: String::new(),
                 text: a.description.clone().unwrap_or_default(),
                 ..Default::default()
-            })
-            .collect();
-        Self {
-            index: KnowledgeIndex::new(chunks, &site.agent.answering.synonyms),
-            slugs: offered.iter().map(|a| a.slug.to_string()).collect(),
+            });
+            passages.push((a.slug.to_string(), false));
+            if let Some(not_for) = a.when_not_to_use.as_deref().filter(|w| !w.trim().is_empty()) {
+                chunks.push(Chunk { text: not_for.to_string(), ..Default::default() });
+                passages.push((a.slug.to_string(), true));
+            }
         }
+        Self { index: KnowledgeIndex::new(chunks, &site.agent.answering.synonyms), passages }
+    }
+
+    /// Every action's coverage of the message, best first, without the actions whose "when not
+    /// to use" covers it better than they do.
+    fn ranked(&self, text: &str) -> Vec<(&str, f64)> {
+        let hits = self.index.search(text, self.passages.len());
+        let excluded = |slug: &str, coverage: f64| {
+            hits.iter().any(|h| {
+                let (s, not_for) = &self.passages[h.position];
+                *not_for && s == slug && h.coverage >= MIN_EXCLUSION_COVERAGE && h.coverage > coverage
+            })
+        };
+        hits.iter()
+            .filter(|h| !self.passages[h.position].1)
+            .map(|h| (self.passages[h.position].0.as_str(), h.coverage))
+            .filter(|(slug, coverage)| !excluded(slug, *coverage))
+            .collect()
     }
 
     /// The best-matching action and how much of the message it covers.
     pub fn best(&self, text: &str) -> Option<(&str, f64)> {
-        self.index.search(text, 1).first().map(|h| (self.slugs[h.position].as_str(), h.coverage))
+        self.ranked(text).into_iter().next()
     }
 
-    /// How much of the message an action covers (0 when it does not match at all).
+    /// How much of the message an action covers (0 when it does not match at all, or the message
+    /// is what its "when not to use" rules out).
     pub fn coverage(&self, text: &str, slug: &str) -> f64 {
-        self.index
-            .search(text, self.slugs.len())
-            .iter()
-            .find(|h| self.slugs[h.position] == slug)
-            .map_or(0.0, |h| h.coverage)
+        self.ranked(text).into_iter().find(|(s, _)| *s == slug).map_or(0.0, |(_, c)| c)
     }
 }
 
@@ -117,6 +138,43 @@ pub fn extract_email(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_actions_when_not_to_use_rules_out_the_messages_it_describes() {
+        let action = |name: &str, description: &str, not_for: Option<&str>| {
+            let not_for = not_for.map(|w| format!(r#","when_not_to_use":"{w}""#)).unwrap_or_default();
+            format!(
+                r#"{{"name":"{name}","type":"http","method":"POST","url":"https://api.example.com/x",
+                "description":"{description}"{not_for}}}"#
+            )
+        };
+        let site = SiteBundle::from_dir_files(
+            "site_id = \"t\"\nname = \"N\"\ngreeting = \"Hi\"\n[actions]\nallowed_hosts = [\"api.example.com\"]",
+            &[],
+            &[
+                (
+                    "actions/cancel.json".into(),
+                    action(
+                        "Cancel Appointment",
+                        "Cancel a booked appointment by its booking reference.",
+                        Some("Do not use if the visitor only wants to move the appointment to another day (use Reschedule Appointment)."),
+                    ),
+                ),
+                (
+                    "actions/move.json".into(),
+                    action("Reschedule Appointment", "Move a booked appointment to a new date.", None),
+                ),
+            ],
+        )
+        .unwrap();
+        let index = ActionIndex::new(&site);
+        assert_eq!(index.best("please cancel my appointment").map(|b| b.0), Some("cancel-appointment"));
+        assert_eq!(
+            index.best("can you move my appointment to another day").map(|b| b.0),
+            Some("reschedule-appointment")
+        );
+        assert_eq!(index.coverage("can you move my appointment to another day", "cancel-appointment"), 0.0);
+    }
 
     fn input(format: InputFormat) -> InputDef {
         InputDef::new("v", format)

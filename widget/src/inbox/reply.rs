@@ -1,6 +1,8 @@
 //! The reply box, for the agent who has the conversation: Enter sends, Shift+Enter starts a new
-//! line; typing is told to the visitor over the conversation's socket. What failed to send stays
-//! in the box, with the reason in the alert region.
+//! line; typing is told to the visitor over the conversation's socket. The box empties as a reply
+//! goes, so the next can be typed meanwhile; Enter then sends it as soon as the one on its way is
+//! stored (one at a time, in order). What failed to send comes back into the box, with the reason
+//! in the alert region.
 
 use crate::state::Inbox;
 use leptos::ev;
@@ -25,16 +27,36 @@ pub fn Reply(inbox: Inbox) -> impl IntoView {
 fn Composer(inbox: Inbox) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
+    // Enter pressed while a reply was on its way: send the box's text once that one is stored.
+    let again = StoredValue::new(false);
     let send = move || {
-        let text = draft.get_untracked();
-        if text.trim().is_empty() || sending.get_untracked() {
+        if draft.with_untracked(|d| d.trim().is_empty()) {
+            return;
+        }
+        if sending.get_untracked() {
+            again.set_value(true);
             return;
         }
         sending.set(true);
         crate::live::stopped_typing();
         spawn_local(async move {
-            if inbox.reply(text).await.is_ok() {
+            loop {
+                let text = draft.get_untracked();
+                if text.trim().is_empty() {
+                    break;
+                }
                 draft.set(String::new());
+                if inbox.reply(text.clone()).await.is_err() {
+                    // Back into the box, before anything typed since.
+                    draft.update(|d| *d = if d.trim().is_empty() { text } else { format!("{text}\n{d}") });
+                    again.set_value(false);
+                    break;
+                }
+                let more = again.get_value();
+                again.set_value(false);
+                if !more {
+                    break;
+                }
             }
             sending.set(false);
         });
