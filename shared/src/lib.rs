@@ -25,6 +25,8 @@ pub mod pattern;
 pub mod site;
 pub mod site_dir;
 pub mod template;
+#[cfg(feature = "thesaurus")]
+pub mod thesaurus;
 pub mod time;
 
 pub use api::{ApiErrorBody, ErrorCode};

@@ -383,6 +383,10 @@ pub struct SiteBundle {
     /// `actions/*.json`, sorted by file name.
     #[serde(default)]
     pub actions: Vec<ActionDef>,
+    /// A visitor's word → the words of this site's pages and actions it may stand for: WordNet's
+    /// synonyms and kinds, applied at build time (`shared::thesaurus`), only pairs the site needs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thesaurus: BTreeMap<String, Vec<String>>,
 }
 
 /// A problem in the site directory, naming the file and, where one is to blame, the field.
@@ -579,7 +583,9 @@ impl SiteBundle {
             }
         }
         match agent {
-            Some(agent) if errors.is_empty() => Ok(Self { agent, knowledge: docs, actions: defs }),
+            Some(agent) if errors.is_empty() => {
+                Ok(Self { agent, knowledge: docs, actions: defs, thesaurus: BTreeMap::new() })
+            }
             _ => Err(errors),
         }
     }

@@ -33,7 +33,7 @@ impl BuiltinEngine {
     pub fn new(site: &SiteBundle) -> Self {
         let a = &site.agent.answering;
         Self {
-            index: KnowledgeIndex::new(chunk_documents(&site.knowledge), &a.synonyms),
+            index: KnowledgeIndex::new(chunk_documents(&site.knowledge), &a.synonyms).with_thesaurus(&site.thesaurus),
             min_confidence: a.min_confidence,
             fallback: a.fallback.clone(),
             tone: site.agent.tone,

@@ -44,7 +44,8 @@ impl ActionIndex {
                 passages.push((a.slug.to_string(), true));
             }
         }
-        Self { index: KnowledgeIndex::new(chunks, &site.agent.answering.synonyms), passages }
+        let index = KnowledgeIndex::new(chunks, &site.agent.answering.synonyms).with_thesaurus(&site.thesaurus);
+        Self { index, passages }
     }
 
     /// Every action's coverage of the message, best first, without the actions whose "when not

@@ -195,18 +195,24 @@ fn retrieval_figures() {
 }
 
 /// Prints how one question is read and ranked: `SITE=shop QUESTION="…" cargo test -p edge
-/// explain_question -- --ignored --nocapture` (`SITE=demo` is the demo without its synonyms).
+/// explain_question -- --ignored --nocapture` (`SITE=demo` is the demo without its synonyms;
+/// `SITE=clinic` the third example site).
 #[test]
 #[ignore = "prints how one question is read; set SITE and QUESTION"]
 fn explain_question() {
     let (Ok(which), Ok(question)) = (std::env::var("SITE"), std::env::var("QUESTION")) else {
         return;
     };
-    let site = if which == "shop" { shop().0 } else { demo_without_synonyms().0 };
+    let site = match which.as_str() {
+        "shop" => shop().0,
+        "clinic" => crate::test_support::site_at("tests/sites/clinic"),
+        _ => demo_without_synonyms().0,
+    };
     let index = crate::knowledge::KnowledgeIndex::new(
         crate::knowledge::chunk_documents(&site.knowledge),
         &site.agent.answering.synonyms,
-    );
+    )
+    .with_thesaurus(&site.thesaurus);
     let query = index.read(&question);
     for g in &query.groups {
         let alts: Vec<String> =

@@ -167,8 +167,14 @@ impl World {
     /// A world serving `site` (its actions may call api.example.com).
     pub(crate) fn with_site(site: SiteBundle) -> Self {
         let engine = BuiltinEngine::new(&site);
+        let intents = crate::agent::intent::ActionIndex::new(&site);
+        Self::with_parts(site, engine, intents)
+    }
+
+    /// A world serving `site` with its engine and action index already built.
+    fn with_parts(site: SiteBundle, engine: BuiltinEngine, intents: crate::agent::intent::ActionIndex) -> Self {
         Self {
-            intents: crate::agent::intent::ActionIndex::new(&site),
+            intents,
             site,
             d1: Sqlite::migrated(),
             objects: RefCell::default(),
@@ -189,8 +195,8 @@ impl World {
 
     /// A world serving an owner's site as it is configured: its own allowlist, and every secret it
     /// declares set to a stand-in (the evaluation set runs the example sites so).
-    pub(crate) fn serving(site: SiteBundle) -> Self {
-        let mut w = Self::with_site(site);
+    pub(crate) fn serving(site: SiteBundle, engine: BuiltinEngine, intents: crate::agent::intent::ActionIndex) -> Self {
+        let mut w = Self::with_parts(site, engine, intents);
         w.policy = NetworkPolicy::from_config(&w.site.agent.actions);
         w.secrets = w.site.agent.actions.secrets.iter().map(|s| (s.clone(), format!("stand-in-{s}"))).collect();
         w

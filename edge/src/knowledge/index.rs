@@ -8,7 +8,7 @@
 
 use super::chunk::Chunk;
 use super::lexicon::Lexicon;
-use super::query::{parse_question, Alternative, Group, GroupKind};
+use super::query::{parse_question, Alternative, Group, GroupKind, THESAURUS};
 use super::question::{find_forms, QuestionForm};
 use super::tokenize::{spoken_words, terms};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -33,6 +33,8 @@ const FORM_TEXT_CAP: f64 = 0.45;
 const SAME_ROOT: f64 = 0.9;
 /// Shortest stem that may meet another by its beginning, and the most letters they may differ by.
 const ROOT_MIN_LEN: usize = 5;
+/// Share of the passages a thesaurus word may be in and still say something specific.
+const SPECIFIC_SHARE: f64 = 0.25;
 const ROOT_MAX_EXTRA: usize = 4;
 
 /// A ranked passage.
@@ -123,6 +125,8 @@ pub struct KnowledgeIndex {
     avg_len: f64,
     /// the owner's synonyms
     synonyms: Lexicon,
+    /// the site's thesaurus (WordNet at build time)
+    thesaurus: Lexicon,
 }
 
 impl KnowledgeIndex {
@@ -169,7 +173,15 @@ impl KnowledgeIndex {
             heading_forms,
             avg_len: avg_len.max(1.0),
             synonyms: Lexicon::from_synonyms(synonyms),
+            thesaurus: Lexicon::default(),
         }
+    }
+
+    /// With the site's thesaurus: a visitor's word the pages do not use finds the page words it
+    /// may stand for (`SiteBundle::thesaurus`).
+    pub fn with_thesaurus(mut self, thesaurus: &BTreeMap<String, Vec<String>>) -> Self {
+        self.thesaurus = Lexicon::from_thesaurus(thesaurus);
+        self
     }
 
     /// Number of indexed passages.
@@ -180,6 +192,12 @@ impl KnowledgeIndex {
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty()
+    }
+
+    /// Whether a term is found in at most [`SPECIFIC_SHARE`] of the passages.
+    fn specific(&self, term: &str) -> bool {
+        let df = self.postings.get(term).map_or(0, Vec::len) as f64;
+        df <= (self.chunks.len() as f64 * SPECIFIC_SHARE).max(1.0)
     }
 
     fn idf(&self, term: &str) -> f64 {
@@ -216,9 +234,12 @@ impl KnowledgeIndex {
     /// Reads a question against this index: groups with their same-root words and weights.
     pub fn read(&self, question: &str) -> Query {
         let unknown = self.idf("\u{0}never-indexed");
-        let groups = parse_question(question, &self.synonyms)
+        let groups = parse_question(question, &self.synonyms, &self.thesaurus)
             .into_iter()
             .map(|mut group| {
+                // A thesaurus word the site uses everywhere says nothing specific ("tomorrow" →
+                // "day"): only one that stands out in this site's passages is kept.
+                group.alternatives.retain(|a| a.factor != THESAURUS || a.stems.iter().all(|s| self.specific(s)));
                 let roots: Vec<Alternative> = group
                     .alternatives
                     .iter()
@@ -234,8 +255,11 @@ impl KnowledgeIndex {
                         None => group.alternatives.push(root),
                     }
                 }
+                // A thesaurus word never makes the visitor's own word weigh less: what the pages do
+                // not say stays as heavy as anything unknown unless they say it.
                 let weight = self.known_idf(&group.alternatives[0]).unwrap_or_else(|| {
-                    group.alternatives.iter().filter_map(|a| self.known_idf(a)).reduce(f64::max).unwrap_or(unknown)
+                    let said = group.alternatives.iter().filter(|a| a.factor != THESAURUS);
+                    said.filter_map(|a| self.known_idf(a)).reduce(f64::max).unwrap_or(unknown)
                 });
                 WeightedGroup { group, weight }
             })

@@ -275,6 +275,18 @@ impl Lexicon {
         lexicon
     }
 
+    /// A site's thesaurus (`SiteBundle::thesaurus`): each visitor word to the page words it may
+    /// stand for, one way.
+    pub fn from_thesaurus(thesaurus: &BTreeMap<String, Vec<String>>) -> Lexicon {
+        let mut lexicon = Lexicon::default();
+        for (word, targets) in thesaurus {
+            for target in targets {
+                lexicon.relate(word, target);
+            }
+        }
+        lexicon
+    }
+
     fn relate(&mut self, from: &str, to: &str) {
         let (key, target) = (key_stems(from), content_stems(to));
         if key.is_empty() || target.is_empty() || key == target {

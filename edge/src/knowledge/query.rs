@@ -8,6 +8,9 @@ use super::tokenize::{compounds, fold_compounds, is_noise_word, negated, phrase_
 /// What a match through the built-in lexicon is worth against the visitor's own word (1.0). The
 /// owner's synonyms are worth 1.0: the owner said they mean the same.
 pub const RELATED: f64 = 0.8;
+/// What a match through the site's thesaurus (WordNet, applied at build time) is worth: a word
+/// of the same meaning in one of its common senses, or the kind of thing it is.
+pub const THESAURUS: f64 = 0.4;
 
 /// A term that may stand for a group in a passage.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,8 +49,8 @@ pub struct Group {
 }
 
 /// Reads a question: its forms, then its phrases and words, each with its relatives from the
-/// owner's synonyms and the built-in lexicon.
-pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
+/// owner's synonyms, the built-in lexicon and the site's thesaurus.
+pub fn parse_question(text: &str, owner: &Lexicon, thesaurus: &Lexicon) -> Vec<Group> {
     let builtin = Lexicon::builtin();
     let mut groups: Vec<Group> = Vec::new();
     for clause in text.split(['.', '?', '!', ';', ',', ':', '\n']) {
@@ -125,8 +128,12 @@ pub fn parse_question(text: &str, owner: &Lexicon) -> Vec<Group> {
                     alternatives.push(Alternative { stems, factor: 1.0 });
                 }
             }
-            let related =
-                owner.related(&key).iter().map(|s| (s, 1.0)).chain(builtin.related(&key).iter().map(|s| (s, RELATED)));
+            let related = owner
+                .related(&key)
+                .iter()
+                .map(|s| (s, 1.0))
+                .chain(builtin.related(&key).iter().map(|s| (s, RELATED)))
+                .chain(thesaurus.related(&key).iter().map(|s| (s, THESAURUS)));
             for (stems, factor) in related {
                 if !alternatives.iter().any(|a| &a.stems == stems) {
                     alternatives.push(Alternative { stems: stems.clone(), factor });
@@ -159,7 +166,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn topics(text: &str) -> Vec<String> {
-        parse_question(text, &Lexicon::default())
+        parse_question(text, &Lexicon::default(), &Lexicon::default())
             .into_iter()
             .filter(|g| g.kind == GroupKind::Topic)
             .map(|g| g.said)
@@ -167,14 +174,14 @@ mod tests {
     }
 
     fn alternatives(text: &str, said: &str) -> Vec<(String, f64)> {
-        let groups = parse_question(text, &Lexicon::default());
+        let groups = parse_question(text, &Lexicon::default(), &Lexicon::default());
         let group = groups.iter().find(|g| g.said == said).unwrap();
         group.alternatives.iter().map(|a| (a.stems.join(" "), a.factor)).collect()
     }
 
     #[test]
     fn the_form_takes_its_words_and_the_topic_keeps_the_rest() {
-        let groups = parse_question("How long do withdrawals usually take?", &Lexicon::default());
+        let groups = parse_question("How long do withdrawals usually take?", &Lexicon::default(), &Lexicon::default());
         assert_eq!(groups[0].kind, GroupKind::Form(QuestionForm::Duration));
         assert!(groups[0].alternatives.iter().any(|a| a.stems == ["time"]));
         assert_eq!(topics("How long do withdrawals usually take?"), ["withdrawals"]);
@@ -202,7 +209,7 @@ mod tests {
     fn owner_synonyms_weigh_as_much_as_the_word() {
         let mut synonyms = BTreeMap::new();
         synonyms.insert("btc".to_string(), vec!["bitcoin".to_string()]);
-        let groups = parse_question("btc fees", &Lexicon::from_synonyms(&synonyms));
+        let groups = parse_question("btc fees", &Lexicon::from_synonyms(&synonyms), &Lexicon::default());
         assert_eq!(groups[0].alternatives[1], Alternative { stems: vec!["bitcoin".into()], factor: 1.0 });
     }
 
@@ -218,7 +225,7 @@ mod tests {
 
     #[test]
     fn can_i_is_also_answered_by_what_cannot_be_done() {
-        let groups = parse_question("Can I return a gift card?", &Lexicon::default());
+        let groups = parse_question("Can I return a gift card?", &Lexicon::default(), &Lexicon::default());
         assert_eq!(groups[0].kind, GroupKind::Form(QuestionForm::Permission));
         assert!(groups[0].alternatives.iter().any(|a| a.stems == ["not_return"]));
     }
@@ -239,7 +246,7 @@ mod tests {
     #[test]
     fn an_everyday_verb_ranks_but_is_no_topic() {
         assert_eq!(topics("How do returns work?"), ["returns"]);
-        let groups = parse_question("What happens if my parcel is lost?", &Lexicon::default());
+        let groups = parse_question("What happens if my parcel is lost?", &Lexicon::default(), &Lexicon::default());
         assert!(groups.iter().any(|g| g.kind == GroupKind::Everyday && g.said == "happens"));
         assert_eq!(topics("What happens if my parcel is lost?"), ["parcel", "lost"]);
     }
