@@ -486,10 +486,11 @@ impl Chat {
         if !self.still_open(&session) {
             return; // deleted while it was sending: the new conversation has its own queue
         }
+        // Whatever came of it, the reply being written is over.
+        self.writing.set(None);
         match answer {
             Ok(r) => {
                 self.pending.update(|p| p.retain(|m| m.client_message_id != client_message_id));
-                self.writing.set(None);
                 self.merge(r.messages, true);
             }
             Err(f) if f.session_lost() => {

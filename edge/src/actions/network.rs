@@ -14,6 +14,10 @@ pub struct InboundResponse {
     pub body: Vec<u8>,
 }
 
+/// Largest streamed body read ([`Network::stream`]): a model's long answer arrives as server-sent
+/// events of a couple of hundred bytes per token, far more than its text.
+pub const MAX_STREAM_BYTES: usize = 2 * 1024 * 1024;
+
 /// Why no response arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
@@ -35,7 +39,8 @@ pub trait Network {
     async fn send(&self, request: &OutboundRequest, within_ms: u32) -> Result<InboundResponse, TransportError>;
     /// Sends one request like [`Network::send`] and hands a 2xx body to `each` piece by piece as
     /// it arrives, until `each` says to read no more (the rest is dropped) or it ends; returns the
-    /// status. The same time and size bounds hold. This default reads the body whole first.
+    /// status. The same time bound holds; the body may reach [`MAX_STREAM_BYTES`]. This default
+    /// reads the body whole first.
     async fn stream(
         &self,
         request: &OutboundRequest,

@@ -1,8 +1,7 @@
 //! The built-in engine: answers only with the owner's own passages, cites them, and says it does
 //! not know when no passage covers the question. Works offline, with no model.
 
-use super::engine::{AnswerEngine, Question, Reply};
-use super::llm::prompt::Passage;
+use super::engine::{AnswerEngine, Passage, Question, Reply};
 use super::smalltalk::{classify, SmallTalk};
 use crate::knowledge::follow_up::{carried, follow_up};
 use crate::knowledge::query::GroupKind;

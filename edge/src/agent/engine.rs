@@ -56,6 +56,15 @@ impl Reply {
     }
 }
 
+/// A passage of the owner's content found for a question, with the page it cites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passage {
+    /// Where it is from.
+    pub source: Source,
+    /// Its text.
+    pub text: String,
+}
+
 /// Writes the agent's replies.
 #[allow(async_fn_in_trait)] // The edge is single-threaded wasm: no Send bound is wanted.
 pub trait AnswerEngine {
@@ -67,5 +76,5 @@ pub trait AnswerEngine {
 
     /// The passages that best answer the question (a follow-up read with the question before it),
     /// best first, at most `limit`: what a model is given to answer from.
-    fn passages(&self, question: Question<'_>, limit: usize) -> Vec<crate::agent::llm::prompt::Passage>;
+    fn passages(&self, question: Question<'_>, limit: usize) -> Vec<Passage>;
 }

@@ -215,6 +215,30 @@ impl Planner<'_> {
         acts || coverage >= self.site.agent.answering.min_confidence
     }
 
+    /// [`Planner::advance`] for an action the model asked for: a change (a write) always waits
+    /// for the visitor's Confirm, whatever `confirm` says, as nothing the visitor said asked for it.
+    /// The verification the edge starts on its way is the edge's own flow, and runs.
+    pub fn advance_asked_by_model(&self, pending: Pending, facts: &Facts) -> Step {
+        let requested = pending.action.clone();
+        match self.advance(pending, facts) {
+            Step::Run { action, inputs, then } if action == requested => {
+                let write = self
+                    .action(&action)
+                    .and_then(|a| a.http().map(|h| (a, h)))
+                    .filter(|(_, h)| h.scope == shared::action::Scope::Write);
+                match write {
+                    Some((def, http)) => ask_to_confirm(
+                        def,
+                        http,
+                        Pending { action, inputs, awaiting: Awaiting::Nothing, resume: then.map(Box::new) },
+                    ),
+                    None => Step::Run { action, inputs, then },
+                }
+            }
+            step => step,
+        }
+    }
+
     /// The next step towards running `pending`: collect the email, verify, collect inputs,
     /// confirm, run.
     pub fn advance(&self, pending: Pending, facts: &Facts) -> Step {
@@ -266,27 +290,32 @@ impl Planner<'_> {
             };
         }
         if http.confirm && pending.awaiting != Awaiting::Confirmation {
-            let what = action.description.as_deref().unwrap_or("");
-            let mut text = format!(
-                "Please confirm: **{}**{}{}.",
-                action.name,
-                if what.is_empty() { "" } else { " — " },
-                what.trim_end_matches('.')
-            );
-            // What will be sent, so the visitor confirms the values and not only the action.
-            for input in http.inputs.iter().filter(|i| i.format != InputFormat::Otp) {
-                if let Some(value) = pending.inputs.get(&input.name) {
-                    // The visitor's value is echoed escaped: it cannot make a link in the AI's message.
-                    let value = shared::markdown::escape(value);
-                    text.push_str(&format!("\n- {}: {value}", input.description.as_deref().unwrap_or(&input.name)));
-                }
-            }
-            text.push_str("\n\nPress **Confirm** to go ahead or **Cancel** to stop (or reply yes or no).");
-            return Step::Say { text, pending: Some(Pending { awaiting: Awaiting::Confirmation, ..pending }) };
+            return ask_to_confirm(action, http, pending);
         }
         let then = pending.resume.map(|r| *r);
         Step::Run { action: pending.action, inputs: pending.inputs, then }
     }
+}
+
+/// Asks the visitor to confirm `pending` with the values that will be sent.
+fn ask_to_confirm(action: &ActionDef, http: &shared::action::HttpAction, pending: Pending) -> Step {
+    let what = action.description.as_deref().unwrap_or("");
+    let mut text = format!(
+        "Please confirm: **{}**{}{}.",
+        action.name,
+        if what.is_empty() { "" } else { " — " },
+        what.trim_end_matches('.')
+    );
+    // What will be sent, so the visitor confirms the values and not only the action.
+    for input in http.inputs.iter().filter(|i| i.format != InputFormat::Otp) {
+        if let Some(value) = pending.inputs.get(&input.name) {
+            // The visitor's value is echoed escaped: it cannot make a link in the AI's message.
+            let value = shared::markdown::escape(value);
+            text.push_str(&format!("\n- {}: {value}", input.description.as_deref().unwrap_or(&input.name)));
+        }
+    }
+    text.push_str("\n\nPress **Confirm** to go ahead or **Cancel** to stop (or reply yes or no).");
+    Step::Say { text, pending: Some(Pending { awaiting: Awaiting::Confirmation, ..pending }) }
 }
 
 /// Whether a message is phrased as a question rather than a request.

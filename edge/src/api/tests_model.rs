@@ -58,6 +58,11 @@ message = "A person will take it from here."
         "inputs":[{"name":"order","pattern":"^ORD-\\d{5}$","pattern_hint":"ORD- and five digits"}]}"#;
     let form = r#"{"name":"Contact Us","type":"form","description":"Write to the team.",
         "form":{"title":"Contact us","fields":[{"name":"message","kind":"textarea","label":"Message","required":true}]}}"#;
+    // A change the owner did not mark `confirm`: asked by the model, it still waits for a Confirm.
+    let note = r#"{"name":"Add Delivery Note","type":"http","method":"POST",
+        "url":"https://api.example.com/orders/{{inputs.order}}/note",
+        "description":"Add a note for the courier to an order.",
+        "inputs":[{"name":"order","pattern":"^ORD-\\d{5}$"}]}"#;
     let button = r#"{"name":"Status Page","type":"button","description":"Open the status page.",
         "button":{"label":"Open the status page","url":"https://status.example"}}"#;
     SiteBundle::from_dir_files(
@@ -68,6 +73,7 @@ message = "A person will take it from here."
             ("actions/cancel.json".into(), cancel.into()),
             ("actions/contact.json".into(), form.into()),
             ("actions/page.json".into(), button.into()),
+            ("actions/note.json".into(), note.into()),
         ],
     )
     .unwrap()
@@ -470,4 +476,39 @@ fn a_stream_cut_midway_is_a_failed_call_and_the_built_in_engine_answers() {
     assert!(text.contains("0.0002 BTC") && !text.contains("are fr"), "{text}");
     let calls = block_on(w.index().model_calls(10, None)).unwrap();
     assert_eq!(calls[0].outcome, "malformed");
+}
+
+#[test]
+fn any_change_the_model_asks_for_waits_for_a_confirm_even_one_the_owner_did_not_mark() {
+    let (w, script) = world(r#"{"ok":true}"#);
+    script.calls(&[("add-delivery-note", r#"{"order":"ORD-12345"}"#)]);
+    let (id, token) = w.start();
+    let replies = say(&w, &id, &token, "leave a note on ORD-12345 please", "k1");
+    assert!(replies[0]["text"].as_str().unwrap().starts_with("Please confirm: **Add Delivery Note**"), "{replies:?}");
+    assert!(sent(&w).1.is_empty(), "nothing sent before the visitor's Confirm");
+}
+
+#[test]
+fn a_confirm_left_waiting_is_dropped_when_the_visitor_moves_on_so_a_later_ok_runs_nothing() {
+    let (w, script) = world(r#"{"ok":true}"#);
+    script.calls(&[("cancel-order", r#"{"order":"ORD-99999"}"#)]).says("We're open 9 to 5 [1].").says("Glad to help.");
+    let (id, token) = w.start();
+    say(&w, &id, &token, "how do I cancel an order?", "k1");
+    assert_eq!(record(&w, &id).pending.unwrap().awaiting, Awaiting::Confirmation);
+    say(&w, &id, &token, "what are the withdrawal fees for bitcoin?", "k2");
+    assert!(record(&w, &id).pending.is_none(), "the question moved on from the Confirm");
+    say(&w, &id, &token, "ok", "k3");
+    assert!(sent(&w).1.is_empty(), "the old cancel never ran: {:?}", sent(&w).1);
+}
+
+#[test]
+fn answers_the_model_cannot_ground_count_towards_the_unanswered_handoff() {
+    let (w, script) = world("{}");
+    script.says("I'm not sure about that.").says("I still don't know.");
+    let (id, token) = w.start();
+    say(&w, &id, &token, "do you sell gift wrap?", "k1");
+    assert_eq!(record(&w, &id).status, ConversationStatus::Ai);
+    let replies = say(&w, &id, &token, "what about ribbons?", "k2");
+    assert_eq!(replies.last().unwrap()["text"], "A person will take it from here.");
+    assert_eq!(record(&w, &id).status, ConversationStatus::Waiting);
 }

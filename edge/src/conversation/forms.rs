@@ -19,7 +19,6 @@ use shared::form::{FieldKind, FormDef};
 use shared::handoff::HandoffReason;
 use shared::markdown;
 use shared::site::LeadTiming;
-use shared::template::TemplateVar;
 use shared::{ActionOutcome, ActionStatus};
 use std::collections::BTreeMap;
 
@@ -98,15 +97,12 @@ async fn form_submitted<D: Deps>(
     clean: BTreeMap<String, String>,
     now_ms: u64,
 ) -> Result<(Reply, rules::Outcome), StoreError> {
-    let mut values = conversation_values(edge.site(), record, &stored.text);
+    let values = conversation_values(edge.site(), record, &stored.text);
     let mut inputs = clean;
     // Hidden fields come from the definition, never from the client.
     for field in form.fields.iter().filter(|f| f.kind == FieldKind::Hidden) {
         let value = field.default.as_deref().and_then(|d| cards::rendered_default(d, &values)).unwrap_or_default();
         inputs.insert(field.name.clone(), value);
-    }
-    for (k, v) in &inputs {
-        values.insert(TemplateVar::Input(k.clone()), v.clone());
     }
     let Some(target) = form.on_submit.run.as_deref().and_then(|slug| edge.site().action(slug)) else {
         return Ok((Reply::say("Thanks — we've received it."), rules::Outcome::default()));
@@ -114,7 +110,6 @@ async fn form_submitted<D: Deps>(
     // The target's own inputs are filled from the form's fields of the same name.
     let target_inputs =
         target.inputs().iter().filter_map(|i| inputs.get(&i.name).map(|v| (i.name.clone(), v.clone()))).collect();
-    let values = conversation_values(edge.site(), record, &stored.text);
     let asked = Asked { message: &stored.id, address };
     // A verification it binds is stored with the replies (`exchange::finish`).
     let run = visitor_run(edge, record, asked, target, &target_inputs, values, now_ms).await?;

@@ -7,7 +7,8 @@
 //! message nothing waits for is the model's to decide (`model_turn`); every step either engine
 //! decides goes through [`carry_out`].
 
-use super::{model_turn, Deps, Visitor};
+use super::model_turn::{self, Decided};
+use super::{Deps, Visitor};
 use crate::actions::execute::{ErrorClass, RunStatus};
 use crate::actions::runner::{verification_ttl_ms, visitor_run, Asked};
 use crate::agent::cards::{button_card, form_card, lead_card};
@@ -73,16 +74,18 @@ pub(super) async fn message<D: Deps>(
     }
     let mut outcome = rules::Outcome::default();
     let said = Said { visitor: message, address, text, history, now_ms };
-    let mut replies = match model {
+    let decided = match model {
         Some(config) => model_turn::decide(deps, record, config, &said, &mut outcome).await?,
-        None => None,
-    }
-    .unwrap_or_default();
-    if replies.is_empty() {
+        None => Decided::FallBack,
+    };
+    let mut replies = match decided {
+        Decided::Replies(replies) => replies,
         // No model, or it failed before anything happened: the built-in engine's decision.
-        let facts = facts_of(deps.site(), record, now_ms);
-        replies = carry_out(deps, record, facts, &said, step, &mut outcome).await?.0;
-    }
+        Decided::FallBack => {
+            let facts = facts_of(deps.site(), record, now_ms);
+            carry_out(deps, record, facts, &said, step, &mut outcome).await?.0
+        }
+    };
     if replies.iter().all(|r| r.form.is_none()) {
         replies.extend(lead_due(deps.site(), record, history, text));
     }

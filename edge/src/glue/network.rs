@@ -3,6 +3,7 @@
 //! Either ends the fetch with an abort, so a slow or endless body is never read to its end.
 
 use crate::actions::execute::{InboundResponse, Network, TransportError, MAX_RESPONSE_BYTES};
+use crate::actions::network::MAX_STREAM_BYTES;
 use crate::actions::render::OutboundRequest;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
@@ -92,7 +93,7 @@ impl Network for WorkerNetwork {
                 Either::Left((Some(chunk), _)) => {
                     let chunk = chunk.map_err(|e| TransportError::Network(e.to_string()))?;
                     read += chunk.len();
-                    if read > MAX_RESPONSE_BYTES {
+                    if read > MAX_STREAM_BYTES {
                         controller.abort();
                         return Err(TransportError::TooLarge);
                     }

@@ -203,9 +203,8 @@ fn connect_conversation(inbox: Inbox, id: String, generation: u32, failures: u32
                     if message.author == shared::Author::Agent {
                         inbox.colleague_typing.set(None);
                     }
-                    if message.author == shared::Author::Bot {
-                        inbox.ai_writing.set(None);
-                    }
+                    // A stored message follows the written one (or the turn ended without it).
+                    inbox.ai_writing.set(None);
                     inbox.receive(&conversation, vec![*message]);
                 }
                 Ok(LiveEvent::VisitorTyping { typing }) => inbox.visitor_typing.set(typing),

@@ -68,8 +68,9 @@ fn transport(e: TransportError) -> ModelError {
     }
 }
 
-/// Sends `request` (with `stream` set) and hands each piece of text to `piece` as it comes; a
-/// `false` from it stops reading. Returns the completion and whether it was stopped.
+/// Sends `request` (with `stream` set) and hands each piece of text to `piece` as it comes (and
+/// "" after every chunk read); a `false` from it stops reading. Returns the completion and
+/// whether it was stopped.
 pub async fn complete_streamed<N: Network>(
     network: &N,
     config: &LlmConfig,
@@ -82,8 +83,11 @@ pub async fn complete_streamed<N: Network>(
     let mut stopped = false;
     let status = network
         .stream(&outbound, config.timeout_ms, &mut |bytes| {
-            for text in reader.feed(bytes) {
-                if !piece(&text) {
+            // Every chunk asks (with "" when it held no text), so a Stop ends even a stream of
+            // tool-call pieces.
+            let texts = reader.feed(bytes);
+            for text in texts.iter().map(String::as_str).chain(std::iter::once("")) {
+                if !piece(text) {
                     stopped = true;
                     return false;
                 }
@@ -117,7 +121,7 @@ pub async fn complete<N: Network>(
     let parsed: ChatResponse =
         serde_json::from_slice(&response.body).map_err(|e| ModelError::Malformed(e.to_string()))?;
     let usage = parsed.usage.unwrap_or_default();
-    let message = parsed
+    let mut message = parsed
         .choices
         .into_iter()
         .next()
@@ -126,5 +130,7 @@ pub async fn complete<N: Network>(
     if message.content.as_deref().is_none_or(|c| c.trim().is_empty()) && message.tool_calls.is_empty() {
         return Err(ModelError::Malformed("an empty answer".into()));
     }
+    // As a stream keeps at most 16 (`stream::StreamReader`): a turn reads no more than that.
+    message.tool_calls.truncate(16);
     Ok(Completion { message, usage })
 }

@@ -3,22 +3,16 @@
 //! conversation so far as stored, so a value the transcript masks never reaches it.
 
 use super::wire::ChatMessage;
+use shared::markdown::{self, Inline};
 use shared::site::{SiteBundle, Tone};
-use shared::{Author, Message, Source};
+use shared::{Author, Message};
 
 /// Messages of the history sent with each turn (the latest ones).
 const HISTORY_MESSAGES: usize = 12;
 /// Longest message text sent from the history.
 const HISTORY_CHARS: usize = 1500;
 
-/// A passage retrieved for the question, with the page it cites.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Passage {
-    /// Where it is from.
-    pub source: Source,
-    /// Its text.
-    pub text: String,
-}
+pub use crate::agent::engine::Passage;
 
 /// The system prompt.
 pub fn system_prompt(site: &SiteBundle, instructions: Option<&str>, passages: &[Passage]) -> String {
@@ -132,48 +126,85 @@ pub fn without_citations(text: &str) -> String {
 }
 
 /// `text` with every link kept only when it goes where the owner's own words went: a same-site
-/// path, a passage's page, or an address written in a passage. Any other link (from an API's
-/// data, a visitor's message or the model itself) becomes its label, so nothing can make the
-/// agent send a visitor somewhere the owner never linked.
+/// path, a passage's page, or an address written in full in a passage. Any other link (from an
+/// API's data, a visitor's message or the model itself) becomes its label. Each line is read with
+/// the renderer's own reader (`shared::markdown::parse_inline`), so what is kept is exactly what
+/// the visitor's chat would draw as a link.
 pub fn only_given_links(text: &str, passages: &[Passage]) -> String {
-    let given = |href: &str| {
-        let href = href.trim();
+    let given = given_addresses(passages);
+    let allowed = |href: &str| {
         (href.starts_with('/') && !href.starts_with("//") && !href.starts_with("/\\"))
-            || passages.iter().any(|p| p.source.url == href || (href.len() > 8 && p.text.contains(href)))
+            || href.starts_with('#')
+            || given.iter().any(|g| g == href)
     };
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let link = after.find("](").and_then(|mid| {
-            let label = &after[..mid];
-            let target = &after[mid + 2..];
-            let close = target.find(')')?;
-            (!label.contains('[') && !label.contains('\n')).then_some((label, &target[..close], mid + 2 + close + 1))
-        });
-        match link {
-            Some((label, href, len)) => {
-                out.push_str(&rest[..open]);
-                if given(href) {
-                    out.push_str(&rest[open..open + 1 + len]);
-                } else {
-                    out.push_str(label);
+    text.lines()
+        .map(|line| {
+            let (prefix, body) = line_prefix(line);
+            let inlines = markdown::parse_inline(body);
+            let refused = |i: &Inline| matches!(i, Inline::Link { href, .. } if !allowed(href));
+            if !inlines.iter().any(refused) {
+                return line.to_string();
+            }
+            let mut out = prefix.to_string();
+            for inline in inlines {
+                match inline {
+                    Inline::Text(t) => out.push_str(&markdown::escape(&t)),
+                    Inline::Strong(t) => out.push_str(&format!("**{}**", markdown::escape(&t))),
+                    Inline::Link { text, href } if allowed(&href) => {
+                        out.push_str(&format!("[{}]({href})", markdown::escape(&text)))
+                    }
+                    Inline::Link { text, .. } => out.push_str(&markdown::escape(&text)),
+                    Inline::Break => {}
                 }
-                rest = &after[len..];
             }
-            None => {
-                out.push_str(&rest[..=open]);
-                rest = after;
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What starts a line before its inline text: indentation, a list marker or a heading's `#`s.
+fn line_prefix(line: &str) -> (&str, &str) {
+    let body = line.trim_start();
+    let indent = line.len() - body.len();
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = if body.starts_with("- ") || body.starts_with("* ") {
+        2
+    } else if (1..=3).contains(&digits) && body[digits..].starts_with(". ") {
+        digits + 2
+    } else {
+        let hashes = body.bytes().take_while(|b| *b == b'#').count();
+        if hashes > 0 && body[hashes..].starts_with(' ') {
+            hashes + 1
+        } else {
+            0
+        }
+    };
+    line.split_at(indent + marker)
+}
+
+/// Every address the passages give: their pages, and each http(s) address written in them.
+fn given_addresses(passages: &[Passage]) -> Vec<String> {
+    let mut out: Vec<String> = passages.iter().map(|p| p.source.url.clone()).collect();
+    for p in passages {
+        let mut rest = p.text.as_str();
+        while let Some(at) = rest.find("http") {
+            let candidate = &rest[at..];
+            let end = candidate.find(|c: char| c.is_whitespace() || "()<>[]\"'".contains(c)).unwrap_or(candidate.len());
+            let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            if url.starts_with("https://") || url.starts_with("http://") {
+                out.push(url.to_string());
             }
+            rest = &candidate[end.max(4)..];
         }
     }
-    out.push_str(rest);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::Source;
 
     #[test]
     fn citations_are_read_and_taken_out() {
@@ -195,6 +226,28 @@ mod tests {
             "Read [the fees](https://help.example/fees), [status](https://status.example), [our page](/help/x) \
              and claim your refund."
         );
+        // Links inside what looks like another link, a prefix of a given address, a list item.
+        for (tricky, drawn) in [
+            ("[a](/ok [Claim refund](https://evil.example/login))", "https://evil.example/login"),
+            ("[](/x[Claim](https://evil.example))", "https://evil.example"),
+            ("see [here](https://status.exampl)", "https://status.exampl"),
+            ("- [item](https://evil.example/x)", "https://evil.example/x"),
+        ] {
+            let cleaned = only_given_links(tricky, &passages);
+            let drawn_links: Vec<String> = shared::markdown::parse(&cleaned)
+                .into_iter()
+                .flat_map(|b| match b {
+                    shared::markdown::Block::Paragraph(i) => i,
+                    shared::markdown::Block::List { items, .. } => items.into_iter().flatten().collect(),
+                })
+                .filter_map(|i| match i {
+                    Inline::Link { href, .. } => Some(href),
+                    _ => None,
+                })
+                .collect();
+            assert!(!drawn_links.iter().any(|h| h == drawn), "{tricky} → {cleaned}: {drawn_links:?}");
+        }
+        assert!(only_given_links("- [item](https://evil.example/x)", &passages).starts_with("- "));
     }
 
     #[test]

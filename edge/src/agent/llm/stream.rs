@@ -30,6 +30,10 @@ pub struct StreamReader {
 impl StreamReader {
     /// Reads `bytes`; returns the pieces of text they complete, in order.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
+        if self.broken.is_some() {
+            // Nothing more is shown once the stream said something that is not a chunk.
+            return Vec::new();
+        }
         self.partial.extend_from_slice(bytes);
         let mut pieces = Vec::new();
         while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
@@ -37,6 +41,10 @@ impl StreamReader {
             let line = String::from_utf8_lossy(&line);
             if let Some(piece) = self.line(line.trim_end_matches(['\n', '\r'])) {
                 pieces.push(piece);
+            }
+            if self.broken.is_some() {
+                self.partial.clear();
+                return Vec::new();
             }
         }
         if self.partial.len() > MAX_LINE_BYTES {

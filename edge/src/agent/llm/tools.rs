@@ -37,9 +37,14 @@ pub enum Call {
     HandOff(String),
 }
 
-/// The actions the agent may start from a message: enabled, not internal.
+/// The actions the model may start: enabled, not internal, and not the verification's own
+/// actions (the edge runs those when an action needs them, and then waits for the code).
 fn startable(site: &SiteBundle) -> impl Iterator<Item = &ActionDef> {
-    site.actions.iter().filter(|a| a.enabled && !a.internal)
+    let cfg = &site.agent.actions;
+    let verification = [cfg.verification_send.as_deref(), cfg.verification_check.as_deref()];
+    site.actions
+        .iter()
+        .filter(move |a| a.enabled && !a.internal && !verification.iter().flatten().any(|v| *v == &*a.slug))
 }
 
 /// What the model reads about an action: its name, description and when not to use it, verbatim.
@@ -96,7 +101,8 @@ fn tool_name(action: &ActionDef) -> String {
     action.slug.chars().take(64).collect()
 }
 
-/// The tools offered for this site (`handoff`: whether a human can take over).
+/// The tools offered for this site; `hand_off` only when a human can take over (`[handoff]`).
+/// Two actions whose slugs share their first 64 characters are one tool name: the first wins.
 pub fn tools(site: &SiteBundle) -> Vec<Tool> {
     let mut out = Vec::new();
     let function = |name: String, description: String, parameters: Value| Tool {
@@ -219,9 +225,14 @@ mod tests {
         let names: Vec<&str> = tools.iter().map(|t| t.function.name.as_str()).collect();
         assert!(names.contains(&"get-transaction-status"), "{names:?}");
         assert!(names.contains(&SHOW_FORM) && names.contains(&OFFER_BUTTON) && names.contains(&HAND_OFF), "{names:?}");
-        // Internal actions (run only by forms and buttons) are no tools.
+        // Internal actions (run only by forms and buttons) are no tools, nor the verification's own.
         for internal in site.actions.iter().filter(|a| a.internal) {
             assert!(!names.contains(&internal.slug.as_ref()), "{}", internal.slug);
+        }
+        let cfg = &site.agent.actions;
+        for verification in [cfg.verification_send.as_deref(), cfg.verification_check.as_deref()] {
+            let slug = verification.expect("the demo verifies");
+            assert!(!names.contains(&slug), "{slug}");
         }
         for action in site.actions.iter().filter(|a| a.enabled && !a.internal) {
             let Some(tool) = tools.iter().find(|t| t.function.name == *action.slug) else { continue };
