@@ -23,6 +23,8 @@ pub mod values;
 #[cfg(test)]
 mod eval;
 #[cfg(test)]
+mod figures;
+#[cfg(test)]
 mod test_support;
 
 #[cfg(target_arch = "wasm32")]

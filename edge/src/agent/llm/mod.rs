@@ -9,3 +9,5 @@ pub mod prompt;
 pub mod stream;
 pub mod tools;
 pub mod wire;
+#[cfg(test)]
+mod wire_check;
