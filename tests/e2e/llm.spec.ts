@@ -13,7 +13,9 @@ test.use({ baseURL: CLINIC });
 
 async function openChat(page: Page) {
   await page.goto("/help/appointments");
+  const created = page.waitForResponse((r) => r.url().endsWith("/api/v1/conversations") && r.status() === 201);
   await page.getByRole("button", { name: "Open chat" }).click();
+  const id = (await (await created).json()).conversation_id as string;
   const chat = page.getByTitle("Support chat").contentFrame();
   const log = chat.getByRole("log", { name: "Messages" });
   await expect(log).toContainText("I'm Robin from Riverside Family Clinic");
@@ -22,7 +24,7 @@ async function openChat(page: Page) {
     await box.fill(text);
     await box.press("Enter");
   };
-  return { chat, log, say };
+  return { chat, log, say, id };
 }
 
 const script = async (page: Page, turns: unknown[]) => {
@@ -148,4 +150,30 @@ test("a stream cut midway is a failed call: the built-in engine answers instead"
   await say("Where can I park at Riverside Main?");
   await expect(log).toContainText("free car park");
   await expect(log).not.toContainText("never park");
+});
+
+test("an agent watching in the inbox sees the AI's reply as it is written, then stored", async ({ page, browser, request }) => {
+  const email = `watcher${Date.now()}@riverside.example`;
+  const password = "a long enough passphrase";
+  expect((await request.post("/api/v1/admin/agents", { headers: ADMIN, data: { email, name: "Kim Lee", password } })).status()).toBe(201);
+  const { log, say, id } = await openChat(page);
+  await script(page, [{ content: "Hello! How can I help? [1]" }]);
+  await say("hello there");
+  await expect(log).toContainText("Hello! How can I help?");
+
+  const agent = await (await browser.newContext()).newPage();
+  await agent.goto(`/inbox/#conversation=${id}`);
+  await agent.getByLabel("Email").fill(email);
+  await agent.getByLabel("Password").fill(password);
+  await agent.getByRole("button", { name: "Sign in" }).click();
+  const history = agent.getByRole("log", { name: "Conversation history" });
+  await expect(history).toContainText("hello there");
+
+  const answer = "Video visits cost $75 without insurance, and most insurers cover them like an office visit.";
+  await script(page, [{ content: answer, piece: 4, gap_ms: 80 }]);
+  await say("how much is a video visit?");
+  const writing = agent.locator(".ai-writing");
+  await expect(writing).toContainText("Video visits cost");
+  await expect(history).toContainText("most insurers cover them like an office visit.");
+  await expect(writing).toBeHidden();
 });

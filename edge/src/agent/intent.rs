@@ -49,8 +49,8 @@ impl ActionIndex {
     }
 
     /// Every action's coverage of the message, best first, without the actions whose "when not
-    /// to use" covers it better than they do.
-    fn ranked(&self, text: &str) -> Vec<(&str, f64)> {
+    /// to use" covers it better than they do (also printed by `explain_question`).
+    pub fn ranked(&self, text: &str) -> Vec<(&str, f64)> {
         let hits = self.index.search(text, self.passages.len());
         let excluded = |slug: &str, coverage: f64| {
             hits.iter().any(|h| {

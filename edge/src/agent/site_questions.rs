@@ -223,4 +223,8 @@ fn explain_question() {
         println!("{:.2} score {:.2} coverage  {}", hit.score, hit.coverage, hit.chunk.url);
     }
     println!("{}", BuiltinEngine::new(&site).answer(&question).text);
+    let intents = super::intent::ActionIndex::new(&site);
+    for (slug, coverage) in intents.ranked(&question).into_iter().take(3) {
+        println!("action {slug}: coverage {coverage:.2}");
+    }
 }
