@@ -95,7 +95,11 @@ impl StreamReader {
             }
             let function = call.get("function");
             if let Some(name) = function.and_then(|f| f.get("name")).and_then(Value::as_str) {
-                slot.1.push_str(name);
+                // OpenAI sends the name once, in a call's first piece; llama.cpp's server (through
+                // llama-cpp-python) repeats it whole in every piece: that is not more of it.
+                if slot.1 != name {
+                    slot.1.push_str(name);
+                }
             }
             if let Some(args) = function.and_then(|f| f.get("arguments")).and_then(Value::as_str) {
                 slot.2.push_str(args);
@@ -145,6 +149,7 @@ impl StreamReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn chunk(delta: &str) -> String {
         format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{delta},\"finish_reason\":null}}]}}\n\n")
@@ -185,6 +190,40 @@ mod tests {
         assert_eq!(calls.len(), 1);
         assert_eq!((calls[0].id.as_str(), calls[0].function.name.as_str()), ("c9", "order-status"));
         assert_eq!(calls[0].function.arguments, r#"{"order":"ORD-12345"}"#);
+    }
+
+    #[test]
+    fn a_server_that_repeats_the_name_in_every_piece_gives_one_call_with_its_name_once() {
+        // As llama-cpp-python's server streams a forced call (its chunks' shape, trimmed): the
+        // name and id whole in every piece, a legacy `function_call` copy beside them.
+        let piece = |args: &str| {
+            let call = json!({"index": 0, "id": "call__0_tx-status", "type": "function",
+                "function": {"name": "tx-status", "arguments": args}});
+            let delta = json!({"role": null, "content": null, "function_call": {"name": "tx-status", "arguments": args},
+                "tool_calls": [call]});
+            format!(
+                "data: {}\n\n",
+                json!({"object": "chat.completion.chunk", "choices": [{"index": 0,
+                "finish_reason": null, "logprobs": null, "delta": delta}]})
+            )
+        };
+        let mut stream = String::from(
+            "data: {\"choices\": [{\"index\": 0, \"finish_reason\": null, \"delta\": {\"role\": \"assistant\", \
+             \"content\": null, \"function_call\": null, \"tool_calls\": null}}]}\n\n",
+        );
+        for args in ["{", "\"", "tx", "\":\"", "\"}"] {
+            stream.push_str(&piece(args));
+        }
+        stream.push_str(
+            "data: {\"choices\": [{\"index\": 0, \"finish_reason\": \"tool_calls\", \"delta\": {\"role\": null, \
+                         \"content\": null, \"function_call\": null, \"tool_calls\": null}}]}\n\ndata: [DONE]\n\n",
+        );
+        let mut reader = StreamReader::default();
+        reader.feed(stream.as_bytes());
+        let calls = reader.finish(false).unwrap().message.tool_calls;
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].function.name, "tx-status");
+        assert_eq!(calls[0].function.arguments, r#"{"tx":""}"#);
     }
 
     #[test]

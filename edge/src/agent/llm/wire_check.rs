@@ -43,7 +43,8 @@ fn site(base: &str, model: &str, stream: bool) -> shared::site::SiteBundle {
 #[ignore = "needs a model server: scripts/llm-wire-check"]
 fn a_real_servers_answers_reach_the_visitor_streamed_and_whole() {
     let (base, model) = server();
-    for stream in [true, false] {
+    // Whole first: a failure of the streamed form does not hide how the whole one went.
+    for stream in [false, true] {
         let w = World::with_site(site(&base, &model, stream));
         let url = format!("{base}/chat/completions");
         *w.network.1.borrow_mut() = Some(Box::new(move |r: &crate::actions::render::OutboundRequest| {
@@ -60,7 +61,8 @@ fn a_real_servers_answers_reach_the_visitor_streamed_and_whole() {
         let calls = block_on(w.index().model_calls(5, None)).unwrap();
         println!("stream={stream}: {:?}; replied {:?}", calls[0], v["messages"][1]["text"]);
         assert_eq!(calls[0].outcome, "ok", "stream={stream}: the server's answer was read");
-        assert!(calls[0].prompt_tokens > 0, "stream={stream}: usage was read");
+        // A server may ignore `stream_options` (llama-cpp-python does): streamed usage is then 0.
+        assert!(stream || calls[0].prompt_tokens > 0, "stream={stream}: usage was read");
     }
 }
 
@@ -70,7 +72,7 @@ fn a_real_servers_tool_call_is_read_streamed_and_whole() {
     let (base, model) = server();
     let site = site(&base, &model, true);
     let tool = "tx-status";
-    for stream in [true, false] {
+    for stream in [false, true] {
         let request = ChatRequest {
             model: model.clone(),
             messages: vec![ChatMessage::text("user", "status of my transaction please")],
