@@ -3,6 +3,7 @@
 //! An action's "when not to use" is indexed beside it: a message its exclusion covers better than
 //! the action itself is one the owner said the action is not for.
 
+use crate::knowledge::tokenize::terms;
 use crate::knowledge::{Chunk, KnowledgeIndex};
 use shared::action::{validate_input, ActionDef, InputDef, InputFormat};
 use shared::site::SiteBundle;
@@ -13,12 +14,19 @@ pub const MIN_ACTION_COVERAGE: f64 = 0.6;
 /// Least share of a message an action's "when not to use" must cover to rule the action out.
 const MIN_EXCLUSION_COVERAGE: f64 = 0.3;
 
+/// Words of an action's name that say nothing of what it does ("Request Prescription Refill",
+/// "Get Transaction Status", "Start a Return"): a request naming only these names no action.
+const NAMING_VERBS: &[&str] = &["check", "get", "make", "open", "request", "see", "show", "start", "submit", "view"];
+
 /// An index of the actions the agent may offer.
 #[derive(Debug, Clone)]
 pub struct ActionIndex {
     index: KnowledgeIndex,
     /// Per indexed passage: the action's slug, and whether it is the action's "when not to use".
     passages: Vec<(String, bool)>,
+    /// Per action: its slug and the stems of its name (and form title or button label) that say
+    /// what it does.
+    names: Vec<(String, Vec<String>)>,
 }
 
 impl ActionIndex {
@@ -27,7 +35,19 @@ impl ActionIndex {
         let offered: Vec<&ActionDef> = site.actions.iter().filter(|a| a.enabled && !a.internal).collect();
         let mut chunks = Vec::new();
         let mut passages = Vec::new();
+        let mut names = Vec::new();
         for a in offered {
+            let named = format!(
+                "{} {} {}",
+                a.name,
+                a.form().map_or("", |f| f.title.as_str()),
+                a.button().map_or("", |b| b.label.as_str())
+            );
+            let mut stems: Vec<String> =
+                terms(&named).into_iter().filter(|t| !NAMING_VERBS.contains(&t.as_str())).collect();
+            stems.sort();
+            stems.dedup();
+            names.push((a.slug.to_string(), stems));
             chunks.push(Chunk {
                 page_title: format!(
                     "{} {} {}",
@@ -45,23 +65,50 @@ impl ActionIndex {
             }
         }
         let index = KnowledgeIndex::new(chunks, &site.agent.answering.synonyms).with_thesaurus(&site.thesaurus);
-        Self { index, passages }
+        Self { index, passages, names }
+    }
+
+    /// The one action a request names by a word of its name that no other action's name has
+    /// ("can you *refill* my pills", "I want to *return* these boots"), unless its "when not to
+    /// use" rules the message out; `None` when no action, or more than one, is named so.
+    pub fn named(&self, text: &str) -> Option<&str> {
+        let said: std::collections::HashSet<String> = terms(text).into_iter().collect();
+        let distinctive = |stem: &String| self.names.iter().filter(|(_, n)| n.contains(stem)).count() == 1;
+        let mut named = self
+            .names
+            .iter()
+            .filter(|(_, stems)| stems.iter().any(|s| distinctive(s) && said.contains(s)))
+            .map(|(slug, _)| slug.as_str());
+        let (first, more) = (named.next()?, named.next());
+        if more.is_some() {
+            return None;
+        }
+        (!self.ruled_out(&self.index.search(text, self.passages.len()), first)).then_some(first)
+    }
+
+    /// Whether, among `hits`, an action's "when not to use" covers the message better than the
+    /// action itself (and covers enough of it to say so).
+    fn ruled_out(&self, hits: &[crate::knowledge::Hit<'_>], slug: &str) -> bool {
+        let coverage = |not_for: bool| {
+            hits.iter()
+                .find(|h| {
+                    let (s, n) = &self.passages[h.position];
+                    s == slug && *n == not_for
+                })
+                .map_or(0.0, |h| h.coverage)
+        };
+        let against = coverage(true);
+        against >= MIN_EXCLUSION_COVERAGE && against > coverage(false)
     }
 
     /// Every action's coverage of the message, best first, without the actions whose "when not
     /// to use" covers it better than they do (also printed by `explain_question`).
     pub fn ranked(&self, text: &str) -> Vec<(&str, f64)> {
         let hits = self.index.search(text, self.passages.len());
-        let excluded = |slug: &str, coverage: f64| {
-            hits.iter().any(|h| {
-                let (s, not_for) = &self.passages[h.position];
-                *not_for && s == slug && h.coverage >= MIN_EXCLUSION_COVERAGE && h.coverage > coverage
-            })
-        };
         hits.iter()
             .filter(|h| !self.passages[h.position].1)
             .map(|h| (self.passages[h.position].0.as_str(), h.coverage))
-            .filter(|(slug, coverage)| !excluded(slug, *coverage))
+            .filter(|(slug, _)| !self.ruled_out(&hits, slug))
             .collect()
     }
 
@@ -169,6 +216,11 @@ mod tests {
         )
         .unwrap();
         let index = ActionIndex::new(&site);
+        // Named by a word of its own name, whatever else the visitor says; "appointment" names
+        // both, so it names neither.
+        assert_eq!(index.named("please cancel my dentist appointment on thursday morning"), Some("cancel-appointment"));
+        assert_eq!(index.named("my appointment"), None);
+        assert_eq!(index.named("can you move my appointment to another day"), None, "its when_not_to_use rules it out");
         assert_eq!(index.best("please cancel my appointment").map(|b| b.0), Some("cancel-appointment"));
         assert_eq!(
             index.best("can you move my appointment to another day").map(|b| b.0),

@@ -154,7 +154,12 @@ impl Planner<'_> {
             // A request ("please reset my 2FA") acts; a question acts only if the content covers it less.
             .filter(|(_, c)| *c >= MIN_ACTION_COVERAGE && (*c >= coverage || !is_question(text)))
             .and_then(|(slug, c)| self.action(slug).map(|a| (a, c)));
-        if let Some(action) = self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a)) {
+        // A request to the agent that names one action by a word of its own ("can you refill my
+        // blood pressure pills"): the visitor's details need not be in the action's words.
+        let by_name =
+            || asks_the_agent(text).then(|| self.intents.named(&words)).flatten().and_then(|slug| self.action(slug));
+        let chosen = self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a)).or_else(by_name);
+        if let Some(action) = chosen {
             let inputs = action
                 .inputs()
                 .iter()
@@ -318,6 +323,38 @@ fn ask_to_confirm(action: &ActionDef, http: &shared::action::HttpAction, pending
     Step::Say { text, pending: Some(Pending { awaiting: Awaiting::Confirmation, ..pending }) }
 }
 
+/// Whether a message asks the agent to do something ("can you…", "please…", "I want to…", "give
+/// me…"), as a visitor asks a person at a desk; "can I…", "how do I…" and "what do I need to…"
+/// ask about the rules.
+fn asks_the_agent(text: &str) -> bool {
+    const ASKS: &[&str] = &[
+        "can you",
+        "could you",
+        "would you",
+        "will you",
+        "please",
+        "i want to",
+        "i'd like to",
+        "i would like to",
+        "i need to",
+        "i need a",
+        "i need my",
+        "help me",
+        "give me",
+        "send me",
+        "show me",
+        "let me",
+    ];
+    const ASKING_ABOUT: &[&str] = &["how", "what", "when", "where", "which", "who", "why"];
+    let words = answer_words(text);
+    // "What do I need to send you?" asks about the rules, whatever follows.
+    if words.first().is_some_and(|w| ASKING_ABOUT.contains(&w.as_str())) {
+        return false;
+    }
+    let padded = format!(" {} ", words.join(" "));
+    ASKS.iter().any(|a| padded.contains(&format!(" {a} ")))
+}
+
 /// Whether a message is phrased as a question rather than a request.
 fn is_question(text: &str) -> bool {
     const OPENERS: &[&str] = &[
@@ -359,6 +396,19 @@ mod tests {
     }
 
     const TX: &str = "0x741eb852fc9630da741eb852fc9630da741eb852fc9630da741eb852fc9630da";
+
+    #[test]
+    fn a_request_to_the_agent_is_told_from_a_question_about_the_rules() {
+        for asks in ["can you refill my pills", "Please cancel it", "I want to return these boots", "give me the link"]
+        {
+            assert!(asks_the_agent(asks), "{asks}");
+        }
+        for about in
+            ["can I return a gift card?", "how do I cancel?", "What do I need to send you for level 2?", "refill times"]
+        {
+            assert!(!asks_the_agent(about), "{about}");
+        }
+    }
 
     #[test]
     fn a_hash_in_the_message_runs_the_lookup_at_once() {

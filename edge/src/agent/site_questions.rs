@@ -206,6 +206,7 @@ fn explain_question() {
     let site = match which.as_str() {
         "shop" => shop().0,
         "clinic" => crate::test_support::site_at("tests/sites/clinic"),
+        "demo-full" => crate::test_support::demo_site(),
         _ => demo_without_synonyms().0,
     };
     let index = crate::knowledge::KnowledgeIndex::new(
@@ -227,4 +228,5 @@ fn explain_question() {
     for (slug, coverage) in intents.ranked(&question).into_iter().take(3) {
         println!("action {slug}: coverage {coverage:.2}");
     }
+    println!("action named: {:?}", intents.named(&question));
 }
