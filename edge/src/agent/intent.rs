@@ -86,6 +86,32 @@ impl ActionIndex {
         (!self.ruled_out(&self.index.search(text, self.passages.len()), first)).then_some(first)
     }
 
+    /// What a message names right after one of the action's name words ("refill my *metformin*",
+    /// "a refill of my *blood pressure pills*"): up to three words, the free-text value a request
+    /// gives for its action's one free-text input.
+    pub fn object_after_name(&self, slug: &str, text: &str) -> Option<String> {
+        const BEFORE: &[&str] = &["a", "an", "the", "my", "our", "of", "for", "some", "me", "his", "her", "their"];
+        const ENDS: &[&str] =
+            &["please", "and", "but", "because", "so", "to", "with", "is", "was", "it", "i", "my", "by", "on", "at"];
+        let stems = &self.names.iter().find(|(s, _)| s == slug)?.1;
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let clean = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let at = words.iter().position(|w| stems.contains(&crate::knowledge::tokenize::stem(&clean(w))))?;
+        let mut taken: Vec<String> = Vec::new();
+        for word in words[at + 1..].iter().skip_while(|w| BEFORE.contains(&clean(w).as_str())) {
+            let bare = clean(word);
+            if bare.is_empty() || ENDS.contains(&bare.as_str()) || bare.chars().any(|c| c.is_ascii_digit()) {
+                break;
+            }
+            taken.push(word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-').to_string());
+            // A clause ends the name: "refill my metformin, I'm out" → "metformin".
+            if taken.len() == 3 || word.ends_with([',', '.', '?', '!', ';', ':']) {
+                break;
+            }
+        }
+        (!taken.is_empty()).then(|| taken.join(" "))
+    }
+
     /// Whether, among `hits`, an action's "when not to use" covers the message better than the
     /// action itself (and covers enough of it to say so).
     fn ruled_out(&self, hits: &[crate::knowledge::Hit<'_>], slug: &str) -> bool {
@@ -221,6 +247,11 @@ mod tests {
         assert_eq!(index.named("please cancel my dentist appointment on thursday morning"), Some("cancel-appointment"));
         assert_eq!(index.named("my appointment"), None);
         assert_eq!(index.named("can you move my appointment to another day"), None, "its when_not_to_use rules it out");
+        let object = |text: &str| index.object_after_name("cancel-appointment", text);
+        assert_eq!(object("please cancel my dentist appointment, thanks").as_deref(), Some("dentist appointment"));
+        assert_eq!(object("cancel the yoga class please").as_deref(), Some("yoga class"));
+        assert_eq!(object("cancel it"), None);
+        assert_eq!(object("cancel 2027-01-14"), None, "a value is not a name");
         assert_eq!(index.best("please cancel my appointment").map(|b| b.0), Some("cancel-appointment"));
         assert_eq!(
             index.best("can you move my appointment to another day").map(|b| b.0),

@@ -158,14 +158,28 @@ impl Planner<'_> {
         // blood pressure pills"): the visitor's details need not be in the action's words.
         let by_name =
             || asks_the_agent(text).then(|| self.intents.named(&words)).flatten().and_then(|slug| self.action(slug));
-        let chosen = self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a)).or_else(by_name);
-        if let Some(action) = chosen {
-            let inputs = action
+        let by_rule = self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a));
+        let named = by_rule.is_none().then(by_name).flatten();
+        if let Some(action) = by_rule.or(named) {
+            let mut inputs: BTreeMap<String, String> = action
                 .inputs()
                 .iter()
                 .filter(|i| i.format != InputFormat::Text || i.pattern.is_some() || !i.options.is_empty())
                 .filter_map(|i| extract(i, text).map(|v| (i.name.clone(), v)))
                 .collect();
+            // A request that names its action names the thing too ("refill my metformin"): the
+            // value of the action's one free-text input (a write shows it in its Confirm).
+            let free: Vec<&InputDef> = action
+                .inputs()
+                .iter()
+                .filter(|i| i.format == InputFormat::Text && i.pattern.is_none() && i.options.is_empty())
+                .collect();
+            if let ([input], true) = (free.as_slice(), named.is_some()) {
+                let value = self.intents.object_after_name(&action.slug, &words);
+                if let Some(value) = value.and_then(|v| shared::action::validate_input(input, &v).ok()) {
+                    inputs.insert(input.name.clone(), value);
+                }
+            }
             if let Some(email) = extract_email(text).filter(|_| facts.lead_email.is_none()) {
                 learned.lead_email = Some(email);
             }
