@@ -488,21 +488,14 @@ mod tests {
     fn only_distinctive_values_start_an_action_by_themselves() {
         // A site of another kind: a delivery estimate keyed on a number of days, and an
         // email-keyed newsletter action.
-        let agent =
-            "site_id = \"shop\"\nname = \"Sam\"\ngreeting = \"Hi\"\n[actions]\nallowed_hosts = [\"api.example.com\"]";
-        let actions: Vec<(String, String)> = [
+        let site = site_of(&[
             r#"{"name":"Extend Delivery","type":"http","method":"POST","url":"https://api.example.com/extend",
                 "body":{"days":"{{inputs.days}}"},"inputs":[{"name":"days","format":"number"}],
                 "description":"Extend the delivery window of an order by a number of days."}"#,
             r#"{"name":"Unsubscribe","type":"http","method":"POST","url":"https://api.example.com/unsub",
                 "body":{"email":"{{inputs.email}}"},"inputs":[{"name":"email","format":"email"}],
                 "description":"Remove an address from the newsletter."}"#,
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (format!("actions/{i}.json"), a.to_string()))
-        .collect();
-        let site = SiteBundle::from_dir_files(agent, &[], &actions).unwrap();
+        ]);
         let intents = ActionIndex::new(&site);
         let p = Planner { site: &site, intents: &intents };
         for text in ["I waited 3 days and nothing came", "my email is ana@example.com, where is my parcel?"] {
@@ -517,21 +510,23 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_action_is_chosen_by_what_it_does_not_by_a_generic_verb() {
+    /// A site with these action files and nothing else.
+    fn site_of(actions: &[&str]) -> SiteBundle {
         let agent =
             "site_id = \"t\"\nname = \"T\"\ngreeting = \"Hi\"\n[actions]\nallowed_hosts = [\"api.example.com\"]";
-        let actions: Vec<(String, String)> = [
+        let files: Vec<(String, String)> =
+            actions.iter().enumerate().map(|(i, a)| (format!("actions/{i}.json"), a.to_string())).collect();
+        SiteBundle::from_dir_files(agent, &[], &files).unwrap()
+    }
+
+    #[test]
+    fn an_action_is_chosen_by_what_it_does_not_by_a_generic_verb() {
+        let site = site_of(&[
             r#"{"name":"Check Transaction Status","type":"http","method":"GET","url":"https://api.example.com/tx",
                 "description":"Check a payment: check whether it went through, and check its fee."}"#,
             r#"{"name":"Order Status","type":"http","method":"GET","url":"https://api.example.com/order",
                 "description":"Packed, shipped or delivered."}"#,
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (format!("actions/{i}.json"), a.to_string()))
-        .collect();
-        let site = SiteBundle::from_dir_files(agent, &[], &actions).unwrap();
+        ]);
         let intents = ActionIndex::new(&site);
         for text in ["can you check my order", "I want to see my order"] {
             assert_eq!(intents.best(text).map(|(slug, _)| slug), Some("order-status"), "{text}");

@@ -41,13 +41,20 @@ pub fn site() -> SiteBundle {
 pub type Responder = Box<dyn Fn(&OutboundRequest) -> (u16, String)>;
 
 /// A network where every action target answers `200 {"ok": true}` (or what the responder says)
-/// and records the request. A responder's status 0 stands for no answer in time.
+/// and records the request. A responder's status 0 stands for no answer in time. Its clock stands
+/// still unless each exchange is given a cost in ms (the third field: a slow target).
 #[derive(Default)]
-pub struct EchoNetwork(pub std::cell::RefCell<Vec<OutboundRequest>>, pub std::cell::RefCell<Option<Responder>>);
+pub struct EchoNetwork(
+    pub std::cell::RefCell<Vec<OutboundRequest>>,
+    pub std::cell::RefCell<Option<Responder>>,
+    pub std::cell::RefCell<f64>,
+    std::cell::Cell<f64>,
+);
 
 impl Network for EchoNetwork {
     async fn send(&self, request: &OutboundRequest, _timeout_ms: u32) -> Result<InboundResponse, TransportError> {
         self.0.borrow_mut().push(request.clone());
+        self.3.set(self.3.get() + *self.2.borrow());
         if let Some(answer) = self.1.borrow().as_ref() {
             let (status, body) = answer(request);
             if status == 0 {
@@ -59,7 +66,7 @@ impl Network for EchoNetwork {
     }
     async fn sleep(&self, _ms: u32) {}
     fn now_ms(&self) -> f64 {
-        0.0
+        self.3.get()
     }
 }
 

@@ -512,3 +512,20 @@ fn answers_the_model_cannot_ground_count_towards_the_unanswered_handoff() {
     assert_eq!(replies.last().unwrap()["text"], "A person will take it from here.");
     assert_eq!(record(&w, &id).status, ConversationStatus::Waiting);
 }
+
+#[test]
+fn a_model_that_answers_slowly_every_time_cannot_hold_the_turn_beyond_its_deadline() {
+    // Every call costs the whole timeout (the clock advances as if the model hung): the loop gives
+    // up after two calls' time, not max_steps of them, and the built-in engine answers.
+    let mut site = site();
+    site.agent.llm.as_mut().unwrap().max_steps = 8;
+    let (w, script) = world_with(site, "{}");
+    for _ in 0..8 {
+        script.calls(&[("no-such-tool", "{}")]);
+    }
+    *w.network.2.borrow_mut() = 20_000.0;
+    let (id, token) = w.start();
+    let replies = say(&w, &id, &token, "what are the withdrawal fees for bitcoin?", "k1");
+    assert!(replies[0]["text"].as_str().unwrap().contains("0.0002 BTC"), "{replies:?}");
+    assert!(sent(&w).0.len() <= 2, "{} calls", sent(&w).0.len());
+}

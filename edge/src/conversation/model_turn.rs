@@ -69,7 +69,16 @@ pub(super) async fn decide<D: Deps>(
     let mut reported: Vec<Reply> = Vec::new();
     let ran_then =
         |reported: Vec<Reply>| if reported.is_empty() { Decided::FallBack } else { Decided::Replies(reported) };
+    // The whole loop ends within twice one call's time, however many steps remain: a model that
+    // answers slowly every time cannot hold the visitor's turn for max_steps × timeout_ms.
+    let network = deps.actions().network;
+    let deadline = network.now_ms() + 2.0 * f64::from(config.timeout_ms);
     for _ in 0..config.max_steps {
+        let left = (deadline - network.now_ms()).max(0.0) as u32;
+        if left < 1_000 {
+            break;
+        }
+        let config = &LlmConfig { timeout_ms: config.timeout_ms.min(left), ..config.clone() };
         let request = ChatRequest {
             model: config.model.clone(),
             messages: messages.clone(),

@@ -234,8 +234,12 @@ mod tests {
             let slug = verification.expect("the demo verifies");
             assert!(!names.contains(&slug), "{slug}");
         }
-        for action in site.actions.iter().filter(|a| a.enabled && !a.internal) {
-            let Some(tool) = tools.iter().find(|t| t.function.name == *action.slug) else { continue };
+        for action in startable(&site) {
+            if action.http().is_none() {
+                continue;
+            }
+            let tool = tools.iter().find(|t| t.function.name == *action.slug);
+            let tool = tool.unwrap_or_else(|| panic!("{} is no tool", action.slug));
             if let Some(w) = &action.when_not_to_use {
                 assert!(tool.function.description.contains(w.trim()), "{}", tool.function.description);
             }
