@@ -510,3 +510,61 @@ fn eval_against_a_model() {
     let report = evaluate(|site| on_model(site, &base, &model, false), forward).report(&format!("model {model}"));
     println!("{report}");
 }
+
+/// Prints, for the tune split's single-message answer and decline cases, the best passages'
+/// coverage and where the expected page ranks: what a retrieval change is judged by (the held-out
+/// split is left out so it stays unseen).
+#[test]
+#[ignore = "prints retrieval diagnostics for the tune split"]
+fn retrieval_diagnostics() {
+    for (name, dir) in SITES {
+        let site = site_at(dir);
+        let index = crate::knowledge::KnowledgeIndex::new(
+            crate::knowledge::chunk_documents(&site.knowledge),
+            &site.agent.answering.synonyms,
+        )
+        .with_thesaurus(&site.thesaurus);
+        for case in cases(name) {
+            if case.split != "tune" || case.say.len() != 1 || !matches!(case.expect, Outcome::Answer | Outcome::Decline)
+            {
+                continue;
+            }
+            let hits = index.search(&case.say[0], 5);
+            let rank = case
+                .page
+                .as_deref()
+                .and_then(|p| hits.iter().position(|h| routed_to(&h.chunk.url, p)))
+                .map_or("-".to_string(), |r| r.to_string());
+            let top: Vec<String> = hits.iter().take(3).map(|h| format!("{:.2}", h.coverage)).collect();
+            let query = index.read(&case.say[0]);
+            let heading_cover = |h: &crate::knowledge::Hit<'_>| {
+                let heading = h.chunk.heading.clone().unwrap_or_else(|| h.chunk.page_title.clone());
+                let terms = crate::knowledge::tokenize::terms(&heading);
+                let got: f64 = terms
+                    .iter()
+                    .map(|t| {
+                        query
+                            .groups
+                            .iter()
+                            .filter(|g| g.group.kind == crate::knowledge::query::GroupKind::Topic)
+                            .flat_map(|g| &g.group.alternatives)
+                            .filter(|a| a.stems.contains(t))
+                            .map(|a| a.factor)
+                            .fold(0.0, f64::max)
+                    })
+                    .sum();
+                (heading, if terms.is_empty() { 0.0 } else { got / terms.len() as f64 })
+            };
+            let head = hits.first().map(heading_cover).unwrap_or_default();
+            println!(
+                "{:>8} {:8} rank {rank} cov [{}] head {:.2} {:?} | {}",
+                case.expect.name(),
+                case.id,
+                top.join(" "),
+                head.1,
+                head.0,
+                case.say[0]
+            );
+        }
+    }
+}

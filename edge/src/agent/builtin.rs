@@ -13,6 +13,12 @@ use shared::Source;
 /// A second passage is added when it scores at least this share of the best one and answers a
 /// part of the question the best one does not.
 const SECOND_PASSAGE_RATIO: f64 = 0.8;
+/// A passage whose heading the question names at least this much ([`Hit::heading_named`])…
+const HEADING_NAMED: f64 = 0.9;
+/// …answers when its coverage reaches this share of the answering threshold: the visitor named
+/// the section's subject and told more besides ("my package has been stuck in the same city for
+/// a week according to the tracking" → "Tracking your parcel").
+const NAMED_HEADING_SHARE: f64 = 0.3;
 /// Passages longer than this are cut to their lines that mention the question.
 const MAX_PASSAGE_CHARS: usize = 700;
 
@@ -78,7 +84,7 @@ impl BuiltinEngine {
             return ungrounded(&ask);
         }
         let hits = self.index.search_query(&query, 3);
-        let confident: Vec<&Hit<'_>> = hits.iter().filter(|h| h.coverage >= self.min_confidence).collect();
+        let confident: Vec<&Hit<'_>> = hits.iter().filter(|h| self.answers(h)).collect();
         let Some(best) = confident.first() else {
             return ungrounded(&self.fallback);
         };
@@ -123,6 +129,15 @@ impl BuiltinEngine {
         let sources =
             chosen.iter().map(|h| Source { title: h.chunk.citation_title(), url: h.chunk.url.clone() }).collect();
         Reply { sources, grounded: true, ..Reply::say(text) }
+    }
+}
+
+impl BuiltinEngine {
+    /// Whether a passage answers: it covers enough of the question, or the question names its
+    /// heading and covers some of it.
+    fn answers(&self, hit: &Hit<'_>) -> bool {
+        hit.coverage >= self.min_confidence
+            || (hit.heading_named >= HEADING_NAMED && hit.coverage >= self.min_confidence * NAMED_HEADING_SHARE)
     }
 }
 
@@ -293,6 +308,20 @@ mod tests {
         // Not a follow-up: answered as it stands.
         let other = engine.answer_after("How do I verify my account?", Some("What are the withdrawal fees for BTC?"));
         assert!(!other.text.contains("ETH per withdrawal"), "{}", other.text);
+    }
+
+    #[test]
+    fn a_question_that_names_a_sections_heading_is_answered_whatever_else_it_tells() {
+        let agent = "site_id = \"t\"\nname = \"T\"\ngreeting = \"Hi\"\n[answering]\nfallback = \"I don't know that.\"";
+        let page = "# Help\n## Parking\nThe car park behind the building is free for two hours.\n\n## Opening hours\nWe open at 8 am on weekdays and close at 6 pm. Same-day slots open at 7 am.\n\n## Week planner\nBook a week ahead in the city branch.";
+        let site = SiteBundle::from_files(agent, &[("knowledge/help.md".into(), page.into())]).unwrap();
+        let engine = BuiltinEngine::new(&site);
+        // Most of the question is the visitor's story; it names the section it is about.
+        let long = "Is there parking? I'll be there with my mum.";
+        let r = engine.answer(long);
+        assert!(r.grounded && r.text.contains("two hours"), "{}", r.text);
+        let hit = &engine.index.search(long, 1)[0];
+        assert!(hit.coverage < 0.5 && hit.heading_named > 0.99, "{} {}", hit.coverage, hit.heading_named);
     }
 
     #[test]

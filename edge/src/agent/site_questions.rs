@@ -206,6 +206,7 @@ fn explain_question() {
     let site = match which.as_str() {
         "shop" => shop().0,
         "clinic" => crate::test_support::site_at("tests/sites/clinic"),
+        "formats" => crate::test_support::site_at("tests/sites/formats"),
         "demo-full" => crate::test_support::demo_site(),
         _ => demo_without_synonyms().0,
     };

@@ -51,6 +51,10 @@ pub struct Hit<'a> {
     pub coverage: f64,
     /// Per group of the query: what the passage's best match for it is worth (0 when absent).
     pub credits: Vec<f64>,
+    /// 0–1: the IDF-weighted share of the passage's heading (or, without one, its page's title)
+    /// that the question's topic names: a question that names what a section is about is about it,
+    /// whatever else the visitor tells along the way.
+    pub heading_named: f64,
 }
 
 /// A question's group with its weight in this index.
@@ -90,6 +94,30 @@ impl Query {
                     .fold(0.0, f64::max)
             })
             .collect()
+    }
+
+    /// The IDF-weighted share of `terms` that the question's topic names, each term counting for
+    /// the best factor of an alternative that holds it.
+    pub fn names(&self, terms: &[String], idf: impl Fn(&str) -> f64) -> f64 {
+        let (mut got, mut total) = (0.0, 0.0);
+        for term in terms {
+            let weight = idf(term);
+            let credit = self
+                .groups
+                .iter()
+                .filter(|g| g.group.kind == GroupKind::Topic)
+                .flat_map(|g| &g.group.alternatives)
+                .filter(|a| a.stems.iter().any(|s| s == term))
+                .map(|a| a.factor)
+                .fold(0.0, f64::max);
+            got += weight * credit;
+            total += weight;
+        }
+        if total > 0.0 {
+            got / total
+        } else {
+            0.0
+        }
     }
 
     /// The coverage that per-group credits (as from [`Query::credits`]) amount to.
@@ -365,11 +393,18 @@ impl KnowledgeIndex {
                     score: scores[i] * coverage,
                     coverage,
                     credits: credits[i].clone(),
+                    heading_named: 0.0,
                 }
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.position.cmp(&b.position)));
         hits.truncate(limit);
+        for hit in &mut hits {
+            let heading = hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title);
+            let mut heading_terms = terms(heading);
+            heading_terms.dedup();
+            hit.heading_named = query.names(&heading_terms, |t| self.idf(t));
+        }
         hits
     }
 }

@@ -231,6 +231,12 @@ mod tests {
     }
 
     #[test]
+    fn function_words_are_no_topic() {
+        assert_eq!(topics("Roughly how long until it arrives, same as before?"), ["arrives"]);
+        assert_eq!(topics("Can I use it instead of him, according to her?"), Vec::<String>::new());
+    }
+
+    #[test]
     fn a_word_said_twice_is_one_group() {
         assert_eq!(topics("fees, fees and more fees"), ["fees", "more"]);
     }
