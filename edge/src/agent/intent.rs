@@ -3,7 +3,7 @@
 //! An action's "when not to use" is indexed beside it: a message its exclusion covers better than
 //! the action itself is one the owner said the action is not for.
 
-use crate::knowledge::tokenize::terms;
+use crate::knowledge::tokenize::{negated, terms};
 use crate::knowledge::{Chunk, KnowledgeIndex};
 use shared::action::{validate_input, ActionDef, InputDef, InputFormat};
 use shared::site::SiteBundle;
@@ -43,8 +43,13 @@ impl ActionIndex {
                 a.form().map_or("", |f| f.title.as_str()),
                 a.button().map_or("", |b| b.label.as_str())
             );
-            let mut stems: Vec<String> =
-                terms(&named).into_iter().filter(|t| !NAMING_VERBS.contains(&t.as_str())).collect();
+            // The verb an owner's description opens with says what the action does as its name
+            // does ("Move a booked appointment to another day" for "Reschedule Appointment").
+            let leading_verb = a.description.as_deref().and_then(|d| d.split_whitespace().next()).unwrap_or("");
+            let mut stems: Vec<String> = terms(&format!("{named} {leading_verb}"))
+                .into_iter()
+                .filter(|t| !NAMING_VERBS.contains(&t.as_str()))
+                .collect();
             stems.sort();
             stems.dedup();
             names.push((a.slug.to_string(), stems));
@@ -55,7 +60,7 @@ impl ActionIndex {
                     a.form().map_or("", |f| f.title.as_str()),
                     a.button().map_or("", |b| b.label.as_str())
                 ),
-                text: a.description.clone().unwrap_or_default(),
+                text: described(a),
                 ..Default::default()
             });
             passages.push((a.slug.to_string(), false));
@@ -74,10 +79,12 @@ impl ActionIndex {
     pub fn named(&self, text: &str) -> Option<&str> {
         let said: std::collections::HashSet<String> = terms(text).into_iter().collect();
         let distinctive = |stem: &String| self.names.iter().filter(|(_, n)| n.contains(stem)).count() == 1;
+        // "I don't want to cancel it" names no cancelling.
+        let asked = |stem: &String| said.contains(stem) && !said.contains(&negated(stem));
         let mut named = self
             .names
             .iter()
-            .filter(|(_, stems)| stems.iter().any(|s| distinctive(s) && said.contains(s)))
+            .filter(|(_, stems)| stems.iter().any(|s| distinctive(s) && asked(s)))
             .map(|(slug, _)| slug.as_str());
         let (first, more) = (named.next()?, named.next());
         if more.is_some() {
@@ -148,6 +155,21 @@ impl ActionIndex {
     pub fn coverage(&self, text: &str, slug: &str) -> f64 {
         self.ranked(text).into_iter().find(|(s, _)| *s == slug).map_or(0.0, |(_, c)| c)
     }
+}
+
+/// What an action's passage says: its description, then what each input is ("the patient's date
+/// of birth", "morning, afternoon or evening, if you have a preference"), which a visitor may
+/// name beside the action ("dob", "mornings are best"). Not an input's options: they are values
+/// ("Ethereum"), which say which thing, not what to do.
+fn described(action: &ActionDef) -> String {
+    let mut text = action.description.clone().unwrap_or_default();
+    for input in action.inputs().iter().filter(|i| i.format != InputFormat::Otp) {
+        if let Some(said) = &input.description {
+            text.push('\n');
+            text.push_str(said);
+        }
+    }
+    text
 }
 
 /// Finds a value for the input inside a message ("it's ORD-12345, thanks" → "ORD-12345"; "is
@@ -246,7 +268,10 @@ mod tests {
         // both, so it names neither.
         assert_eq!(index.named("please cancel my dentist appointment on thursday morning"), Some("cancel-appointment"));
         assert_eq!(index.named("my appointment"), None);
-        assert_eq!(index.named("can you move my appointment to another day"), None, "its when_not_to_use rules it out");
+        // The verb its description opens with names it too; a negated name word names nothing.
+        assert_eq!(index.named("can you move my appointment to another day"), Some("reschedule-appointment"));
+        assert_eq!(index.named("I want to change it to a later day, I don't want to cancel it"), None);
+        assert_eq!(index.named("I don't want to cancel it, please move it"), Some("reschedule-appointment"));
         let object = |text: &str| index.object_after_name("cancel-appointment", text);
         assert_eq!(object("please cancel my dentist appointment, thanks").as_deref(), Some("dentist appointment"));
         assert_eq!(object("cancel the yoga class please").as_deref(), Some("yoga class"));

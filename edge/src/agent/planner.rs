@@ -156,11 +156,16 @@ impl Planner<'_> {
             .and_then(|(slug, c)| self.action(slug).map(|a| (a, c)));
         // A request to the agent that names one action by a word of its own ("can you refill my
         // blood pressure pills"): the visitor's details need not be in the action's words.
-        let by_name =
-            || asks_the_agent(text).then(|| self.intents.named(&words)).flatten().and_then(|slug| self.action(slug));
-        let by_rule = self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a));
-        let named = by_rule.is_none().then(by_name).flatten();
+        let named =
+            asks_the_agent(text).then(|| self.intents.named(&words)).flatten().and_then(|slug| self.action(slug));
+        // A request that names what to do beats a value that only says which thing ("could you
+        // move RFC-118406 to Friday" moves it; "RFC-118406?" alone looks it up).
+        let by_rule = match (by_words, named) {
+            (None, Some(named)) => Some(named),
+            _ => self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a)),
+        };
         if let Some(action) = by_rule.or(named) {
+            let named = named.filter(|n| n.slug == action.slug);
             let mut inputs: BTreeMap<String, String> = action
                 .inputs()
                 .iter()
@@ -215,10 +220,20 @@ impl Planner<'_> {
         }
     }
 
-    /// The message without the words that are distinctive values of some action's input.
+    /// The message without the words that are values of some action's input of a distinctive
+    /// shape, or of a format no word has (a date, an email or a web address): a value says which
+    /// thing, not what to do with it.
     fn without_values(&self, text: &str) -> String {
-        let distinctive: Vec<&InputDef> =
-            self.site.actions.iter().flat_map(|a| a.inputs()).filter(|i| i.rule().is_distinctive()).collect();
+        let unlike_words = |i: &&InputDef| {
+            i.options.is_empty() && matches!(i.format, InputFormat::Date | InputFormat::Email | InputFormat::Url)
+        };
+        let distinctive: Vec<&InputDef> = self
+            .site
+            .actions
+            .iter()
+            .flat_map(|a| a.inputs())
+            .filter(|i| i.rule().is_distinctive() || unlike_words(i))
+            .collect();
         text.split_whitespace()
             .filter(|w| {
                 let w = w.trim_matches(|c: char| ",;()<>\"'.!?:".contains(c));
@@ -566,6 +581,41 @@ mod tests {
         let Step::Run { action, inputs, .. } = step else { panic!("{step:?}") };
         assert_eq!(action, "validate-wallet-address");
         assert_eq!((inputs["address"].as_str(), inputs["asset"].as_str()), (eth, "BTC"));
+    }
+
+    /// The clinic site: writes asked for by name beside values that a read would take.
+    mod clinic {
+        use super::*;
+
+        fn plan(text: &str) -> Step {
+            let site = crate::test_support::site_at("tests/sites/clinic");
+            let intents = ActionIndex::new(&site);
+            Planner { site: &site, intents: &intents }.plan(text, &Facts::default(), 0.0).0
+        }
+
+        #[test]
+        fn a_request_that_names_what_to_do_beats_a_value_that_says_which_thing() {
+            // The booking reference alone would look the appointment up; the request moves it.
+            let step = plan("Could you move RFC-118406 to 2027-01-14? Mornings are best.");
+            let Step::Say { pending: Some(pending), .. } = &step else { panic!("{step:?}") };
+            assert_eq!(pending.action, "reschedule-appointment");
+            assert_eq!(pending.awaiting, Awaiting::Confirmation);
+            assert_eq!(pending.inputs["booking_ref"], "RFC-118406");
+            assert_eq!(pending.inputs["new_date"], "2027-01-14");
+            let step = plan("RFC-118406?");
+            assert!(matches!(step, Step::Run { ref action, .. } if action == "appointment-details"), "{step:?}");
+        }
+
+        #[test]
+        fn a_date_is_no_word_of_the_request_so_when_not_to_use_still_rules_it_out() {
+            // Counted as words, the date and "born" drowned "Xanax" below the exclusion's share.
+            assert_eq!(plan("Can you refill my Xanax? I was born 1979-09-12."), Step::Answer);
+            let step = plan("Can you refill my sertraline? I was born 1979-09-12.");
+            assert!(
+                matches!(step, Step::Say { pending: Some(ref p), .. } if p.action == "request-prescription-refill"),
+                "{step:?}"
+            );
+        }
     }
 
     /// The shop site: its own input formats, chosen by what is asked and by distinctive values.
