@@ -36,6 +36,12 @@ pub enum GroupKind {
 /// Stems of everyday verbs ([`GroupKind::Everyday`]).
 const EVERYDAY_VERBS: &[&str] = &["check", "come", "find", "happen", "look", "occur", "see", "show", "view", "work"];
 
+/// Whether a word is a value the visitor gives (a reference, a date written with hyphens, a long
+/// number: five digits or more) rather than a word of what they ask about.
+fn is_value(word: &str) -> bool {
+    word.chars().filter(char::is_ascii_digit).count() >= 5
+}
+
 /// A word or phrase of the question with its alternatives.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
@@ -102,7 +108,7 @@ pub fn parse_question(text: &str, owner: &Lexicon, thesaurus: &Lexicon) -> Vec<G
                     at += n;
                     (key.clone(), said, phrase_terms(key))
                 }
-                (None, Some(word)) if !is_noise_word(word) => {
+                (None, Some(word)) if !is_noise_word(word) && !is_value(word) => {
                     at += 1;
                     if EVERYDAY_VERBS.contains(&free[0].as_str()) {
                         kind = GroupKind::Everyday;
@@ -228,6 +234,15 @@ mod tests {
         let groups = parse_question("Can I return a gift card?", &Lexicon::default(), &Lexicon::default());
         assert_eq!(groups[0].kind, GroupKind::Form(QuestionForm::Permission));
         assert!(groups[0].alternatives.iter().any(|a| a.stems == ["not_return"]));
+    }
+
+    #[test]
+    fn values_are_no_topic_but_short_numbers_are() {
+        assert_eq!(
+            topics("Refill my Xanax, I was born 1979-09-12, ref RFC-118406"),
+            ["refill", "xanax", "born", "ref"]
+        );
+        assert_eq!(topics("What do I need for level 2?"), ["level", "2"]);
     }
 
     #[test]
