@@ -121,6 +121,16 @@ impl Planner<'_> {
                 {
                     if let Some(value) = extract(input, text) {
                         let mut next = pending.clone();
+                        // The other values the same message gives ("ORD-20931, zip code 10001"
+                        // when asked for the order number) are taken too, not asked for again.
+                        let action = self.action(&pending.action).map(ActionDef::inputs).unwrap_or_default();
+                        let given: Vec<(String, String)> = action
+                            .iter()
+                            .filter(|i| i.name != name && !next.inputs.contains_key(&i.name))
+                            .filter(|i| i.format != InputFormat::Text || i.pattern.is_some())
+                            .filter_map(|i| extract(i, text).filter(|v| *v != value).map(|v| (i.name.clone(), v)))
+                            .collect();
+                        next.inputs.extend(given);
                         next.inputs.insert(name, value);
                         next.awaiting = Awaiting::Nothing;
                         return Some((self.advance(next, facts), learned));
@@ -151,8 +161,13 @@ impl Planner<'_> {
         let by_words = self
             .intents
             .best(&words)
-            // A request ("please reset my 2FA") acts; a question acts only if the content covers it less.
-            .filter(|(_, c)| *c >= MIN_ACTION_COVERAGE && (*c >= coverage || !is_question(text)))
+            // A request ("please reset my 2FA", "can you check on my withdrawal?") and a question
+            // about the visitor's own record ("what's my verification status?") act; another
+            // question acts only if the content covers it less.
+            .filter(|(_, c)| {
+                *c >= MIN_ACTION_COVERAGE
+                    && (*c > coverage || !is_question(text) || asks_the_agent(text) || asks_about_own(text))
+            })
             .and_then(|(slug, c)| self.action(slug).map(|a| (a, c)));
         // A request to the agent that names one action by a word of its own ("can you refill my
         // blood pressure pills"): the visitor's details need not be in the action's words.
@@ -382,6 +397,21 @@ fn asks_the_agent(text: &str) -> bool {
     }
     let padded = format!(" {} ", words.join(" "));
     ASKS.iter().any(|a| padded.contains(&format!(" {a} ")))
+}
+
+/// Whether a question asks what the visitor's own record says ("what's my verification status?",
+/// "when is my next appointment?", "where are my boots?"): help pages answer how things work, not
+/// what one account holds.
+fn asks_about_own(text: &str) -> bool {
+    const ASKING: &[&str] = &["what", "when", "where", "which"];
+    const BE: &[&str] = &["is", "are", "was", "were"];
+    let text = text.to_lowercase().replace('\u{2019}', "'").replace("'s ", " is ").replace("'re ", " are ");
+    match answer_words(&text).as_slice() {
+        [wh, be, rest @ ..] if ASKING.contains(&wh.as_str()) && BE.contains(&be.as_str()) => {
+            rest.iter().take(3).any(|w| w == "my")
+        }
+        _ => false,
+    }
 }
 
 /// Whether a message is phrased as a question rather than a request.
@@ -618,6 +648,19 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_question_about_the_visitors_own_record_and_a_request_phrased_as_a_question_are_told_apart() {
+        for own in ["What's my verification status?", "when is my next appointment", "Where are my boots?"] {
+            assert!(asks_about_own(own), "{own}");
+        }
+        for general in
+            ["What is a verification level?", "How do I change my email?", "Where do I find my order number?"]
+        {
+            assert!(!asks_about_own(general), "{general}");
+        }
+        assert!(asks_the_agent("Can you check on my withdrawal? It's been a while.") && is_question("Can you check?"));
+    }
+
     /// The shop site: its own input formats, chosen by what is asked and by distinctive values.
     mod shop {
         use super::*;
@@ -642,6 +685,18 @@ mod tests {
             let facts = Facts { pending: Some(pending), ..Default::default() };
             let Step::Run { action, inputs, .. } = plan("zip code 97201", &facts) else { panic!() };
             assert_eq!((action.as_str(), inputs["zip"].as_str()), ("order-status", "97201"));
+        }
+
+        #[test]
+        fn asked_for_one_value_the_visitor_may_give_them_all() {
+            let step = plan("where is my order?", &Facts::default());
+            let Step::Say { pending: Some(pending), .. } = step else { panic!("{step:?}") };
+            assert_eq!(pending.awaiting, Awaiting::Input("order_number".into()));
+            let facts = Facts { pending: Some(pending), ..Default::default() };
+            let step = plan("ORD-20931, zip code 10001", &facts);
+            let Step::Run { action, inputs, .. } = step else { panic!("{step:?}") };
+            assert_eq!(action, "order-status");
+            assert_eq!((inputs["order_number"].as_str(), inputs["zip"].as_str()), ("ORD-20931", "10001"));
         }
 
         #[test]

@@ -71,6 +71,18 @@ const SAME_MEANING: &[&[&str]] = &[
     &["wrong", "incorrect", "mistake", "error"],
     &["start", "begin", "initiate", "request"],
     &["app", "application"],
+    // numbers: a page's "Level 1" is the visitor's "first level"
+    &["1", "one", "first"],
+    &["2", "two", "second"],
+    &["3", "three", "third"],
+    &["4", "four", "fourth"],
+    &["5", "five", "fifth"],
+    &["6", "six", "sixth"],
+    &["7", "seven", "seventh"],
+    &["8", "eight", "eighth"],
+    &["9", "nine", "ninth"],
+    &["10", "ten", "tenth"],
+    &["12", "twelve", "twelfth", "dozen"],
     // time
     &["daily", "per day", "a day", "each day"],
     &["weekly", "per week", "a week"],

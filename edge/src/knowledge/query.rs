@@ -37,9 +37,12 @@ pub enum GroupKind {
 const EVERYDAY_VERBS: &[&str] = &["check", "come", "find", "happen", "look", "occur", "see", "show", "view", "work"];
 
 /// Whether a word is a value the visitor gives (a reference, a date written with hyphens, a long
-/// number: five digits or more) rather than a word of what they ask about.
+/// number: five digits or more; an amount with its magnitude, "25k", "2m") rather than a word of
+/// what they ask about.
 fn is_value(word: &str) -> bool {
+    let digits = word.chars().take_while(char::is_ascii_digit).count();
     word.chars().filter(char::is_ascii_digit).count() >= 5
+        || (digits > 0 && matches!(&word[digits..], "k" | "m" | "bn"))
 }
 
 /// A word or phrase of the question with its alternatives.
