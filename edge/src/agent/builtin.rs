@@ -3,7 +3,7 @@
 
 use super::engine::{AnswerEngine, Passage, Question, Reply};
 use super::smalltalk::{classify, SmallTalk};
-use crate::knowledge::follow_up::{carried, follow_up};
+use crate::knowledge::follow_up::{builds_on_previous, follow_up, in_context};
 use crate::knowledge::query::GroupKind;
 use crate::knowledge::tokenize::terms;
 use crate::knowledge::{chunk_documents, excerpt, Excerpt, Hit, KnowledgeIndex, Query};
@@ -57,17 +57,14 @@ impl BuiltinEngine {
     /// The reply to `text` in a conversation whose visitor last asked `previous`: a follow-up
     /// ("and to Mexico?") is read as that question with what it changes.
     pub fn answer_after(&self, text: &str, previous: Option<&str>) -> Reply {
-        if let (Some(previous), Some((preposition, object))) = (previous, follow_up(text)) {
-            // "and thanks!" is small talk, not the last question again.
-            if let Some(kind) = classify(text).or_else(|| classify(&object)) {
-                return social(kind);
-            }
-            let query = carried(&self.index, previous, preposition.as_deref(), &object);
-            if query.has_topic() {
-                return self.answer_query(&query);
-            }
+        // "and thanks!" is small talk, not the last question again.
+        if let Some(kind) = classify(text).or_else(|| follow_up(text).and_then(|(_, object)| classify(&object))) {
+            return social(kind);
         }
-        self.answer(text)
+        match previous.and_then(|previous| in_context(&self.index, previous, text)) {
+            Some(query) => self.answer_query(&query),
+            None => self.answer(text),
+        }
     }
 
     /// The reply to a question already read.
@@ -133,6 +130,17 @@ impl BuiltinEngine {
 }
 
 impl BuiltinEngine {
+    /// The question a follow-up builds on: the visitor's last one that did not build on another,
+    /// so "and to Spain?" after "and to Mexico?" still asks about shipping.
+    fn previous_question<'m>(&self, history: &'m [shared::Message]) -> Option<&'m str> {
+        history
+            .iter()
+            .rev()
+            .filter(|m| m.author == shared::Author::Visitor)
+            .find(|m| !builds_on_previous(&self.index, &m.text))
+            .map(|m| m.text.as_str())
+    }
+
     /// Whether a passage answers: it covers enough of the question, or the question names its
     /// heading and covers some of it.
     fn answers(&self, hit: &Hit<'_>) -> bool {
@@ -143,7 +151,7 @@ impl BuiltinEngine {
 
 impl AnswerEngine for BuiltinEngine {
     async fn reply(&self, question: Question<'_>) -> Vec<Reply> {
-        vec![self.answer_after(question.text, previous_question(question.history))]
+        vec![self.answer_after(question.text, self.previous_question(question.history))]
     }
 
     fn coverage(&self, question: &str) -> f64 {
@@ -151,18 +159,10 @@ impl AnswerEngine for BuiltinEngine {
     }
 
     fn passages(&self, question: Question<'_>, limit: usize) -> Vec<Passage> {
-        let previous = previous_question(question.history);
-        let query = match (previous, follow_up(question.text)) {
-            (Some(previous), Some((preposition, object))) => {
-                let carried = carried(&self.index, previous, preposition.as_deref(), &object);
-                if carried.has_topic() {
-                    carried
-                } else {
-                    self.index.read(question.text)
-                }
-            }
-            _ => self.index.read(question.text),
-        };
+        let query = self
+            .previous_question(question.history)
+            .and_then(|previous| in_context(&self.index, previous, question.text))
+            .unwrap_or_else(|| self.index.read(question.text));
         // Half the answering threshold: the model reads more than the engine would quote, and
         // says so when none of it answers.
         let floor = self.min_confidence / 2.0;
@@ -176,17 +176,6 @@ impl AnswerEngine for BuiltinEngine {
             })
             .collect()
     }
-}
-
-/// The question a follow-up builds on: the visitor's last one that was not a follow-up itself,
-/// so "and to Spain?" after "and to Mexico?" still asks about shipping.
-fn previous_question(history: &[shared::Message]) -> Option<&str> {
-    history
-        .iter()
-        .rev()
-        .filter(|m| m.author == shared::Author::Visitor)
-        .find(|m| follow_up(&m.text).is_none())
-        .map(|m| m.text.as_str())
 }
 
 fn social(kind: SmallTalk) -> Reply {
