@@ -93,6 +93,16 @@ impl ActionIndex {
         (!self.ruled_out(&self.index.search(text, self.passages.len()), first)).then_some(first)
     }
 
+    /// The actions a word of whose name the message says, not negated ("my next *appointment*").
+    pub fn sharing_a_name_word(&self, text: &str) -> Vec<&str> {
+        let said: std::collections::HashSet<String> = terms(text).into_iter().collect();
+        self.names
+            .iter()
+            .filter(|(_, stems)| stems.iter().any(|s| said.contains(s) && !said.contains(&negated(s))))
+            .map(|(slug, _)| slug.as_str())
+            .collect()
+    }
+
     /// What a message names right after one of the action's name words ("refill my *metformin*",
     /// "a refill of my *blood pressure pills*"): up to three words, the free-text value a request
     /// gives for its action's one free-text input.

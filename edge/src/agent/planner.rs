@@ -179,7 +179,10 @@ impl Planner<'_> {
             (None, Some(named)) => Some(named),
             _ => self.by_value(text, &words, by_words).or(by_words.map(|(a, _)| a)),
         };
-        if let Some(action) = by_rule.or(named) {
+        // A question about the visitor's own record ("when is my next appointment?") is read by
+        // the one read action whose name says what it is about.
+        let own = || asks_about_own(text).then(|| self.read_named_by(&words)).flatten();
+        if let Some(action) = by_rule.or(named).or_else(own) {
             let named = named.filter(|n| n.slug == action.slug);
             let mut inputs: BTreeMap<String, String> = action
                 .inputs()
@@ -232,6 +235,21 @@ impl Planner<'_> {
         match (best, by_words) {
             (Some((_, score)), Some((asked, asked_score))) if asked_score > score && asked.slug != best?.0.slug => None,
             (best, _) => best.map(|(a, _)| a),
+        }
+    }
+
+    /// The one read action a word of whose name the message says, if exactly one.
+    fn read_named_by(&self, words: &str) -> Option<&ActionDef> {
+        let reads: Vec<&ActionDef> = self
+            .intents
+            .sharing_a_name_word(words)
+            .into_iter()
+            .filter_map(|slug| self.action(slug))
+            .filter(|a| !a.internal && a.http().is_some_and(|h| h.scope == shared::action::Scope::Read))
+            .collect();
+        match reads.as_slice() {
+            [one] => Some(one),
+            _ => None,
         }
     }
 
@@ -634,6 +652,16 @@ mod tests {
             assert_eq!(pending.inputs["new_date"], "2027-01-14");
             let step = plan("RFC-118406?");
             assert!(matches!(step, Step::Run { ref action, .. } if action == "appointment-details"), "{step:?}");
+        }
+
+        #[test]
+        fn a_question_about_the_visitors_own_record_is_read_by_the_read_action_it_names() {
+            let step = plan("When is my next appointment?");
+            let Step::Say { pending: Some(pending), .. } = &step else { panic!("{step:?}") };
+            assert_eq!(pending.action, "appointment-details");
+            assert_eq!(pending.awaiting, Awaiting::Input("booking_ref".into()));
+            // How things work is the help pages' to answer.
+            assert_eq!(plan("When is the appointment reminder sent?"), Step::Answer);
         }
 
         #[test]
