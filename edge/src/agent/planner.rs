@@ -203,6 +203,11 @@ impl Planner<'_> {
                     inputs.insert(input.name.clone(), value);
                 }
             }
+            // "I don't have the transaction hash": asking for it would go nowhere; the help
+            // pages say what to do without it.
+            if action.inputs().iter().any(|i| i.required && !inputs.contains_key(&i.name) && says_lacking(i, text)) {
+                return (Step::Answer, learned);
+            }
             if let Some(email) = extract_email(text).filter(|_| facts.lead_email.is_none()) {
                 learned.lead_email = Some(email);
             }
@@ -432,6 +437,20 @@ fn asks_about_own(text: &str) -> bool {
     }
 }
 
+/// Whether the message says the visitor does not have the input's value ("I don't have the
+/// transaction hash", "no order number"): a negated word of what the input is.
+fn says_lacking(input: &InputDef, text: &str) -> bool {
+    use crate::knowledge::tokenize::{negated, terms};
+    let said = terms(text);
+    let what = format!(
+        "{} {} {}",
+        input.description.as_deref().unwrap_or(""),
+        input.rule().describe(),
+        input.name.replace('_', " ")
+    );
+    terms(&what).iter().any(|stem| said.contains(&negated(stem)))
+}
+
 /// Whether a message is phrased as a question rather than a request.
 fn is_question(text: &str) -> bool {
     const OPENERS: &[&str] = &[
@@ -497,6 +516,17 @@ mod tests {
             matches!(step, Step::Run { ref action, ref inputs, .. } if action == "get-transaction-status" && inputs["tx_hash"] == TX),
             "{step:?}"
         );
+    }
+
+    #[test]
+    fn a_value_the_visitor_says_they_do_not_have_is_not_asked_for() {
+        let site = site();
+        let intents = ActionIndex::new(&site);
+        let p = Planner { site: &site, intents: &intents };
+        let asked = "what is the status of my deposit transaction? I don't have the transaction hash";
+        assert_eq!(p.plan(asked, &Facts::default(), 0.2).0, Step::Answer);
+        let asked = "what is the status of my deposit transaction? I don't know";
+        assert!(matches!(p.plan(asked, &Facts::default(), 0.2).0, Step::Say { pending: Some(_), .. }));
     }
 
     #[test]
