@@ -111,6 +111,8 @@ impl ActionIndex {
         const ENDS: &[&str] =
             &["please", "and", "but", "because", "so", "to", "with", "is", "was", "it", "i", "my", "by", "on", "at"];
         let stems = &self.names.iter().find(|(s, _)| s == slug)?.1;
+        // "a re-fill of my sertraline" names the refill as "a refill of…" does.
+        let text = crate::knowledge::tokenize::fold_compounds(text);
         let words: Vec<&str> = text.split_whitespace().collect();
         let clean = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
         let at = words.iter().position(|w| stems.contains(&crate::knowledge::tokenize::stem(&clean(w))))?;

@@ -411,6 +411,14 @@ fn asks_the_agent(text: &str) -> bool {
         "send me",
         "show me",
         "let me",
+        // "can I get a refill?" asks for one; "can I get a refund if…" asks the rules, and is
+        // still a request for the refund the action starts.
+        "can i get a",
+        "can i get an",
+        "could i get a",
+        "can i have a",
+        "could i have a",
+        "may i have a",
     ];
     const ASKING_ABOUT: &[&str] = &["how", "what", "when", "where", "which", "who", "why"];
     let words = answer_words(text);
@@ -698,6 +706,12 @@ mod tests {
         fn a_date_is_no_word_of_the_request_so_when_not_to_use_still_rules_it_out() {
             // Counted as words, the date and "born" drowned "Xanax" below the exclusion's share.
             assert_eq!(plan("Can you refill my Xanax? I was born 1979-09-12."), Step::Answer);
+            // "can I get a …" asks for it; "re-fill" is "refill"; "dob" is a date of birth.
+            let step = plan("can i get a re-fill of my sertraline? dob 1988-12-05");
+            let Step::Say { pending: Some(pending), .. } = &step else { panic!("{step:?}") };
+            assert_eq!(pending.awaiting, Awaiting::Confirmation);
+            assert_eq!(pending.inputs["medication"], "sertraline");
+            assert_eq!(pending.inputs["date_of_birth"], "1988-12-05");
             let step = plan("Can you refill my sertraline? I was born 1979-09-12.");
             assert!(
                 matches!(step, Step::Say { pending: Some(ref p), .. } if p.action == "request-prescription-refill"),

@@ -71,6 +71,17 @@ const SAME_MEANING: &[&[&str]] = &[
     &["wrong", "incorrect", "mistake", "error"],
     &["start", "begin", "initiate", "request"],
     &["app", "application"],
+    // abbreviations visitors type in a chat
+    &["dob", "date of birth", "birthday", "birth date"],
+    &["appt", "appointment"],
+    &["acct", "account"],
+    &["tx", "txn", "transaction"],
+    &["pw", "pwd", "password"],
+    &["rx", "prescription"],
+    &["addr", "address"],
+    &["info", "information", "details"],
+    &["msg", "message"],
+    &["qty", "quantity"],
     // numbers: a page's "Level 1" is the visitor's "first level"
     &["1", "one", "first"],
     &["2", "two", "second"],
