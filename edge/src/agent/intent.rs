@@ -3,6 +3,7 @@
 //! An action's "when not to use" is indexed beside it: a message its exclusion covers better than
 //! the action itself is one the owner said the action is not for.
 
+use crate::knowledge::query::{GroupKind, RELATED};
 use crate::knowledge::tokenize::{negated, terms};
 use crate::knowledge::{Chunk, KnowledgeIndex};
 use shared::action::{validate_input, ActionDef, InputDef, InputFormat};
@@ -17,6 +18,13 @@ const MIN_EXCLUSION_COVERAGE: f64 = 0.3;
 /// Words of an action's name that say nothing of what it does ("Request Prescription Refill",
 /// "Get Transaction Status", "Start a Return"): a request naming only these names no action.
 const NAMING_VERBS: &[&str] = &["check", "get", "make", "open", "request", "see", "show", "start", "submit", "view"];
+
+/// How many actions a message names.
+enum Named<'a> {
+    None,
+    One(&'a str),
+    Several,
+}
 
 /// An index of the actions the agent may offer.
 #[derive(Debug, Clone)]
@@ -77,7 +85,22 @@ impl ActionIndex {
     /// ("can you *refill* my pills", "I want to *return* these boots"), unless its "when not to
     /// use" rules the message out; `None` when no action, or more than one, is named so.
     pub fn named(&self, text: &str) -> Option<&str> {
-        let said: std::collections::HashSet<String> = terms(text).into_iter().collect();
+        // The visitor's own words first; their relatives only when those name no action ("push
+        // my appointment" → "reschedule"), so a relative never makes a named action ambiguous.
+        let literal: std::collections::HashSet<String> = terms(text).into_iter().collect();
+        let first = match self.named_among(&literal) {
+            Named::None => match self.named_among(&self.said_with_relatives(text)) {
+                Named::One(slug) => slug,
+                _ => return None,
+            },
+            Named::One(slug) => slug,
+            Named::Several => return None,
+        };
+        (!self.ruled_out(&self.index.search(text, self.passages.len()), first)).then_some(first)
+    }
+
+    /// The actions named by a word of their name that no other action's name has, among `said`.
+    fn named_among(&self, said: &std::collections::HashSet<String>) -> Named<'_> {
         let distinctive = |stem: &String| self.names.iter().filter(|(_, n)| n.contains(stem)).count() == 1;
         // "I don't want to cancel it" names no cancelling.
         let asked = |stem: &String| said.contains(stem) && !said.contains(&negated(stem));
@@ -86,11 +109,26 @@ impl ActionIndex {
             .iter()
             .filter(|(_, stems)| stems.iter().any(|s| distinctive(s) && asked(s)))
             .map(|(slug, _)| slug.as_str());
-        let (first, more) = (named.next()?, named.next());
-        if more.is_some() {
-            return None;
+        match (named.next(), named.next()) {
+            (None, _) => Named::None,
+            (Some(slug), None) => Named::One(slug),
+            _ => Named::Several,
         }
-        (!self.ruled_out(&self.index.search(text, self.passages.len()), first)).then_some(first)
+    }
+
+    /// The message's terms and the words the owner's synonyms and the built-in lexicon relate to
+    /// them ("push my appointment" says "reschedule"); not the thesaurus, whose senses are too
+    /// loose to name an action by.
+    fn said_with_relatives(&self, text: &str) -> std::collections::HashSet<String> {
+        let mut said: std::collections::HashSet<String> = terms(text).into_iter().collect();
+        for group in self.index.read(text).groups.iter().filter(|g| g.group.kind == GroupKind::Topic) {
+            let negated_group =
+                group.group.alternatives.first().is_some_and(|a| a.stems.iter().any(|s| s.starts_with("not_")));
+            for alt in group.group.alternatives.iter().filter(|a| a.stems.len() == 1 && a.factor >= RELATED) {
+                said.insert(if negated_group { negated(&alt.stems[0]) } else { alt.stems[0].clone() });
+            }
+        }
+        said
     }
 
     /// The actions a word of whose name the message says, not negated ("my next *appointment*").

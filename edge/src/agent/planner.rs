@@ -427,7 +427,10 @@ fn asks_the_agent(text: &str) -> bool {
         return false;
     }
     let padded = format!(" {} ", words.join(" "));
-    ASKS.iter().any(|a| padded.contains(&format!(" {a} ")))
+    // "Can I move my appointment?" wants it moved; "can I return a gift card?" asks the rules.
+    let for_my_own = matches!(words.as_slice(), [can, i, rest @ ..]
+        if matches!(can.as_str(), "can" | "could" | "may") && i == "i" && rest.iter().take(4).any(|w| w == "my"));
+    for_my_own || ASKS.iter().any(|a| padded.contains(&format!(" {a} ")))
 }
 
 /// Whether a question asks what the visitor's own record says ("what's my verification status?",
@@ -690,6 +693,16 @@ mod tests {
             assert_eq!(pending.inputs["new_date"], "2027-01-14");
             let step = plan("RFC-118406?");
             assert!(matches!(step, Step::Run { ref action, .. } if action == "appointment-details"), "{step:?}");
+        }
+
+        #[test]
+        fn can_i_about_my_own_thing_asks_for_it_and_a_related_word_names_the_action() {
+            assert!(asks_the_agent("Can I move my appointment?") && !asks_the_agent("Can I return a gift card?"));
+            // "push" is the built-in lexicon's relative of "reschedule"; the action asks what it needs.
+            let step = plan("Can I push my appointment to next week instead?");
+            let Step::Say { pending: Some(pending), .. } = &step else { panic!("{step:?}") };
+            assert_eq!(pending.action, "reschedule-appointment");
+            assert_eq!(pending.awaiting, Awaiting::Input("booking_ref".into()));
         }
 
         #[test]

@@ -40,6 +40,8 @@ const SAME_MEANING: &[&[&str]] = &[
     // returns and changes
     &["return", "send back", "give back", "take back", "bring back"],
     &["exchange", "swap", "replace", "replacement", "switch"],
+    &["book", "booking", "schedule", "reserve", "reservation", "make an appointment"],
+    &["reschedule", "move", "postpone", "push back", "push", "change the date"],
     &["cancel", "cancellation", "call off", "stop", "abort", "revoke"],
     &["change", "update", "edit", "modify", "amend", "correct", "alter"],
     &["broken", "break", "damage", "defect", "defective", "faulty", "fault", "torn", "crack", "not work"],
