@@ -26,6 +26,8 @@ pub enum QuestionForm {
     Procedure,
     /// "what does it look like": a format or an example.
     Appearance,
+    /// "what do I need", "what's required": what to have, bring or send.
+    Requirement,
 }
 
 impl QuestionForm {
@@ -55,6 +57,9 @@ impl QuestionForm {
             Self::Time => &["time", "date", "day", "hour", "week", "within", "after", "once", "immediately"],
             Self::Procedure => &["step", "start", "settings", "request", "form", "select", "click", "follow"],
             Self::Appearance => &["start", "begin", "format", "character", "digit", "letter", "example", "look"],
+            Self::Requirement => {
+                &["require", "document", "proof", "bring", "provide", "submit", "upload", "photo", "id"]
+            }
         }
     }
 }
@@ -87,6 +92,14 @@ const OPENINGS: &[(&str, QuestionForm)] = &[
     ("how to", QuestionForm::Procedure),
     ("what do i do", QuestionForm::Procedure),
     ("what should i do", QuestionForm::Procedure),
+    ("what do i need", QuestionForm::Requirement),
+    ("what do we need", QuestionForm::Requirement),
+    ("what do i have to", QuestionForm::Requirement),
+    ("what should i bring", QuestionForm::Requirement),
+    ("what do i bring", QuestionForm::Requirement),
+    ("what is required", QuestionForm::Requirement),
+    ("what is needed", QuestionForm::Requirement),
+    ("what documents", QuestionForm::Requirement),
     ("is there a way", QuestionForm::Permission),
     ("is it possible", QuestionForm::Permission),
     ("am i allowed", QuestionForm::Permission),
@@ -166,6 +179,7 @@ mod tests {
         assert_eq!(forms("is it possible to pay later"), [(QuestionForm::Permission, 0..3)]);
         assert_eq!(forms("where is my parcel"), [(QuestionForm::Location, 0..1)]);
         assert_eq!(forms("Why can't I withdraw?"), [(QuestionForm::Reason, 0..1)]);
+        assert_eq!(forms("What do I need to send you for level 2?"), [(QuestionForm::Requirement, 0..4)]);
         assert_eq!(forms("When will I get my money back?"), [(QuestionForm::Time, 0..1)]);
         assert_eq!(forms("how do I wash my jacket"), [(QuestionForm::Procedure, 0..3)]);
     }
