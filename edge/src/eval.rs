@@ -20,9 +20,9 @@ use shared::ConversationId;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// The share of cases the built-in engine must keep getting right: what it reaches now (97 of 144;
+/// The share of cases the built-in engine must keep getting right: what it reaches now (116 of 144;
 /// 85 when the set was written), so a change that loses cases fails. The target is 0.9.
-pub const FLOOR: f64 = 0.67;
+pub const FLOOR: f64 = 0.8;
 
 /// One file of cases.
 #[derive(Debug, Deserialize)]
