@@ -163,6 +163,8 @@ pub enum ErrorCode {
     WrongStatus,
     /// The conversation holds the most messages or text the site allows: start a new one.
     ConversationFull,
+    /// Only an agent with the `admin` role (or the admin token) may do this.
+    NotAdmin,
 }
 
 impl ErrorCode {
@@ -174,7 +176,7 @@ impl ErrorCode {
             ErrorCode::CrossOrigin => 403,
             ErrorCode::EmailTaken | ErrorCode::AlreadyClaimed | ErrorCode::WrongStatus => 409,
             ErrorCode::ConversationFull => 409,
-            ErrorCode::NotAssignee => 403,
+            ErrorCode::NotAssignee | ErrorCode::NotAdmin => 403,
             ErrorCode::InvalidToken => 403,
             ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,

@@ -7,15 +7,46 @@ use super::ApiDeps;
 use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
 use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
+use crate::inbox::session;
 use crate::store::{ActionLogStore, ModelUsageStore};
 use serde::{Deserialize, Serialize};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
+use shared::inbox::{Agent, Role};
 use shared::template::{TemplateVar, Values};
 use std::collections::BTreeMap;
 
-/// Checks the admin bearer token in constant time.
-pub fn authorize<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<(), ApiError> {
+/// Who acts through the admin API: the owner's token (scripts, `curl`) or a signed-in agent with
+/// the `admin` role (the console).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admin {
+    /// `Authorization: Bearer <ADMIN_TOKEN>`.
+    Token,
+    /// An admin's inbox session (its cookie, from this site's own pages only).
+    Agent(Agent),
+}
+
+impl Admin {
+    /// How a change is recorded: the admin's email, or "admin token".
+    pub fn who(&self) -> String {
+        match self {
+            Admin::Token => "admin token".into(),
+            Admin::Agent(agent) => agent.email.clone(),
+        }
+    }
+}
+
+/// Checks who may use the admin API: a bearer token is compared with `ADMIN_TOKEN` in constant
+/// time; without one, an inbox session must be an admin's (an agent without the role gets
+/// `403 not_admin`), with the inbox's own-page checks.
+pub async fn authorize<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<Admin, ApiError> {
+    if req.bearer_token().is_none() && session::token(&req.headers).is_some() {
+        let agent = super::inbox::signed_in(edge, req, now_ms).await?;
+        return match agent.role {
+            Role::Admin => Ok(Admin::Agent(agent)),
+            Role::Agent => Err(ApiError::new(ErrorCode::NotAdmin, "only an agent with the admin role may do this")),
+        };
+    }
     let Some(expected) = edge.admin_token().filter(|t| !t.is_empty()) else {
         return Err(ApiError::new(
             ErrorCode::AdminDisabled,
@@ -25,9 +56,8 @@ pub fn authorize<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<(), ApiError
     let token = req.bearer_token().ok_or_else(|| {
         ApiError::new(ErrorCode::MissingToken, "send the admin token as `Authorization: Bearer <token>`")
     })?;
-    let same = crate::token::constant_time_eq(token, expected);
-    if same {
-        Ok(())
+    if crate::token::constant_time_eq(token, expected) {
+        Ok(Admin::Token)
     } else {
         Err(ApiError::new(ErrorCode::InvalidToken, "this is not the admin token"))
     }

@@ -100,9 +100,9 @@ pub async fn sign_out<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpRes
     Ok(HttpResponse::empty(204, vec![("set-cookie".into(), session::clear_cookie())]))
 }
 
-/// `POST /api/v1/admin/agents` (admin token): adds an agent who can sign in to the inbox.
+/// `POST /api/v1/admin/agents` (admin token or an admin's session): adds an agent who can sign in to the inbox.
 pub async fn add_agent<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
-    admin::authorize(edge, req)?;
+    admin::authorize(edge, req, now_ms).await?;
     let body: NewAgent = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let email = body.email.trim();
     if !shared::action::is_email(email) {
@@ -131,7 +131,7 @@ pub async fn add_agent<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
     }
 }
 
-/// `POST /api/v1/admin/agents/{id}/disable` (or `…/enable`; admin token): a disabled agent cannot
+/// `POST /api/v1/admin/agents/{id}/disable` (or `…/enable`; admin): a disabled agent cannot
 /// sign in, and every session and live socket of theirs ends (each socket at its next push or
 /// frame: `live::sessions`). Enabling lets them sign in again; it reopens no session.
 pub async fn disable_agent<D: ApiDeps>(
@@ -139,8 +139,9 @@ pub async fn disable_agent<D: ApiDeps>(
     req: &HttpRequest,
     agent_id: &str,
     disabled: bool,
+    now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    admin::authorize(edge, req)?;
+    admin::authorize(edge, req, now_ms).await?;
     if !edge.store().set_disabled(agent_id, disabled).await? {
         return Err(ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")));
     }
@@ -151,10 +152,15 @@ pub async fn disable_agent<D: ApiDeps>(
     ))
 }
 
-/// `DELETE /api/v1/admin/agents/{id}/sessions` (admin token): signs the agent out everywhere
+/// `DELETE /api/v1/admin/agents/{id}/sessions` (admin): signs the agent out everywhere
 /// (a lost laptop): every session ends, and with it every live socket opened under one.
-pub async fn end_sessions<D: ApiDeps>(edge: &D, req: &HttpRequest, agent_id: &str) -> Result<HttpResponse, ApiError> {
-    admin::authorize(edge, req)?;
+pub async fn end_sessions<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    agent_id: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    admin::authorize(edge, req, now_ms).await?;
     let ended = edge.store().end_sessions(agent_id).await?;
     Ok(HttpResponse::json(200, &serde_json::json!({ "agent_id": agent_id, "sessions_ended": ended })))
 }

@@ -210,41 +210,41 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::SubmitForm(id, message) => forms::submit(edge, req, &id, &message, now_ms).await,
         Route::ClickButton(id, message, button) => clicks::click(edge, req, &id, &message, &button, now_ms).await,
         Route::SetAttributes(id) => conversations::set_attributes(edge, req, &id, now_ms).await,
-        Route::AdminActions => admin::authorize(edge, req).map(|()| admin::list(edge)),
+        Route::AdminActions => admin::authorize(edge, req, now_ms).await.map(|_| admin::list(edge)),
         Route::AdminActionLogs(name) => {
-            admin::authorize(edge, req)?;
+            admin::authorize(edge, req, now_ms).await?;
             admin::logs(edge, req, &name).await
         }
         Route::AdminModelUsage => {
-            admin::authorize(edge, req)?;
+            admin::authorize(edge, req, now_ms).await?;
             admin::model_usage(edge, req).await
         }
         Route::AdminActionTest(name) => {
-            admin::authorize(edge, req)?;
+            admin::authorize(edge, req, now_ms).await?;
             admin::test(edge, req, &name, now_ms).await
         }
         Route::DeleteConversation(id) => erasure::delete_own(edge, req, &id).await,
         Route::AdminDeleteConversation(id) => {
-            admin::authorize(edge, req)?;
+            admin::authorize(edge, req, now_ms).await?;
             erasure::admin_delete(edge, &id).await
         }
         Route::AdminErasures => {
-            admin::authorize(edge, req)?;
+            admin::authorize(edge, req, now_ms).await?;
             erasure::erase(edge, req).await
         }
         Route::AdminAddAgent => inbox::add_agent(edge, req, now_ms).await,
-        Route::AdminDisableAgent(id, disabled) => inbox::disable_agent(edge, req, &id, disabled).await,
-        Route::AdminEndSessions(id) => inbox::end_sessions(edge, req, &id).await,
+        Route::AdminDisableAgent(id, disabled) => inbox::disable_agent(edge, req, &id, disabled, now_ms).await,
+        Route::AdminEndSessions(id) => inbox::end_sessions(edge, req, &id, now_ms).await,
         Route::InboxSignIn => inbox::sign_in(edge, req, now_ms).await,
         Route::InboxSignOut => inbox::sign_out(edge, req).await,
         Route::InboxMe => inbox::me(edge, req, now_ms).await,
         Route::Live(id) => live::open(edge, req, &id, now_ms).await,
         Route::AdminAgentMessage(id) => {
-            admin::authorize(edge, req)?;
+            admin::authorize(edge, req, now_ms).await?;
             live::agent_message(edge, req, &id, now_ms).await
         }
         Route::AdminAgentSignal(id) => {
-            admin::authorize(edge, req)?;
+            admin::authorize(edge, req, now_ms).await?;
             live::agent_signal(edge, req, &id).await
         }
         Route::InboxList => inbox_conversations::list(edge, req, now_ms).await,

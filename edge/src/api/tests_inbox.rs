@@ -169,3 +169,51 @@ fn the_owner_disables_an_agent_or_ends_their_sessions_and_every_session_ends_at_
     let no_token = req("POST", &format!("/api/v1/admin/agents/{id}/disable"), &[], Value::Null);
     assert_eq!(w.respond_at(NOW_MS, &no_token).status, 401, "the admin token only");
 }
+
+/// Adds an agent with `role` and signs them in: their session cookie.
+fn signed_in_as(w: &World, email: &str, role: &str) -> String {
+    let bearer = format!("Bearer {ADMIN}");
+    let body = json!({"email": email, "name": email, "password": PASSWORD, "role": role});
+    let added = w.respond_at(NOW_MS, &req("POST", "/api/v1/admin/agents", &[("authorization", &bearer)], body));
+    assert_eq!(added.status, 201, "{}", added.body);
+    cookie_of(&sign_in_at(w, NOW_MS, email, PASSWORD, Some(SELF)))
+}
+
+#[test]
+fn an_admins_session_opens_the_admin_api_and_an_agents_opens_none_of_it() {
+    let w = World::with_site(super::tests::site());
+    let admin = signed_in_as(&w, "lead@pinecone.example", "admin");
+    let agent = signed_in_as(&w, "sam@pinecone.example", "agent");
+    let routes: [(&str, &str, Value); 8] = [
+        ("GET", "/api/v1/admin/actions", Value::Null),
+        ("GET", "/api/v1/admin/actions/order-status/logs", Value::Null),
+        ("POST", "/api/v1/admin/actions/order-status/test", json!({"variables": {}})),
+        ("GET", "/api/v1/admin/model-usage", Value::Null),
+        ("POST", "/api/v1/admin/erasures", json!({"email": "x@y.example"})),
+        ("POST", "/api/v1/admin/agents", json!({"email": "kim@pinecone.example", "name": "Kim", "password": PASSWORD})),
+        ("POST", "/api/v1/admin/agents/aNobody/disable", Value::Null),
+        ("DELETE", "/api/v1/admin/agents/aNobody/sessions", Value::Null),
+    ];
+    for (method, path, body) in &routes {
+        let r = w.respond_at(NOW_MS, &req(method, path, &[("cookie", &agent), ("origin", SELF)], body.clone()));
+        assert_eq!((r.status, json_of(&r)["error"]["code"].as_str()), (403, Some("not_admin")), "{method} {path}");
+        // The admin's cookie sent by another site's page opens nothing either.
+        let r = w.respond_at(
+            NOW_MS,
+            &req(method, path, &[("cookie", &admin), ("origin", "https://evil.example")], body.clone()),
+        );
+        assert_eq!((r.status, json_of(&r)["error"]["code"].as_str()), (403, Some("cross_origin")), "{method} {path}");
+    }
+    let list = w
+        .respond_at(NOW_MS, &req("GET", "/api/v1/admin/actions", &[("cookie", &admin), ("origin", SELF)], Value::Null));
+    assert_eq!(list.status, 200, "{}", list.body);
+    let body = json!({"email": "kim@pinecone.example", "name": "Kim", "password": PASSWORD});
+    let added =
+        w.respond_at(NOW_MS, &req("POST", "/api/v1/admin/agents", &[("cookie", &admin), ("origin", SELF)], body));
+    assert_eq!(added.status, 201, "{}", added.body);
+    // A signed-out admin's cookie is nothing.
+    w.respond_at(NOW_MS, &req("DELETE", "/api/v1/inbox/session", &[("cookie", &admin), ("origin", SELF)], Value::Null));
+    let r = w
+        .respond_at(NOW_MS, &req("GET", "/api/v1/admin/actions", &[("cookie", &admin), ("origin", SELF)], Value::Null));
+    assert_eq!(r.status, 401);
+}
