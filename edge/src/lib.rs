@@ -17,6 +17,7 @@ pub mod object;
 pub mod pending;
 pub mod site;
 pub mod store;
+pub mod switches;
 pub mod token;
 pub mod values;
 

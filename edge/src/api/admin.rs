@@ -8,7 +8,7 @@ use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
 use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
 use crate::inbox::session;
-use crate::store::{ActionLogStore, ModelUsageStore};
+use crate::store::{ActionLogStore, ActionSwitch, ActionSwitchStore, ModelUsageStore};
 use serde::{Deserialize, Serialize};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
@@ -73,20 +73,88 @@ fn find<'s, D: RunDeps>(edge: &'s D, slug: &str) -> Result<&'s ActionDef, ApiErr
 #[derive(Serialize)]
 struct ActionSummary<'a> {
     slug: String,
+    /// Whether the agent may start it now: its switch, else its file.
+    enabled: bool,
+    /// What its file says.
+    file_enabled: bool,
+    /// The owner's switch, if one is set (who and when).
+    switch: Option<&'a ActionSwitch>,
     /// Secrets appear only as names, here and inside the templates.
     secrets: Vec<String>,
     definition: &'a ActionDef,
 }
 
-/// `GET /api/v1/admin/actions`
-pub fn list<D: RunDeps>(edge: &D) -> HttpResponse {
+/// `GET /api/v1/admin/actions`: every action as its file defines it, whether it is on now and
+/// who switched it.
+pub async fn list<D: ApiDeps>(edge: &D) -> Result<HttpResponse, ApiError> {
+    let switches = edge.store().switches().await?;
     let actions: Vec<ActionSummary<'_>> = edge
-        .site()
+        .files()
         .actions
         .iter()
-        .map(|a| ActionSummary { slug: a.slug.to_string(), secrets: secret_names(a), definition: a })
+        .map(|a| {
+            let switch = switches.iter().find(|s| a.slug == s.action);
+            ActionSummary {
+                slug: a.slug.to_string(),
+                enabled: switch.map_or(a.enabled, |s| s.enabled),
+                file_enabled: a.enabled,
+                switch,
+                secrets: secret_names(a),
+                definition: a,
+            }
+        })
         .collect();
-    HttpResponse::json(200, &serde_json::json!({ "actions": actions }))
+    Ok(HttpResponse::json(200, &serde_json::json!({ "actions": actions })))
+}
+
+/// `PUT /api/v1/admin/actions/{name}/enabled` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SwitchBody {
+    enabled: bool,
+}
+
+/// `PUT /api/v1/admin/actions/{name}/enabled` `{"enabled": false}`: switches an action off (or
+/// on) for the agent, its quick replies and buttons, from the next request on, recorded with who
+/// and when; `DELETE` removes the switch, and the action's file decides again. Other isolates
+/// see it within `switches::FRESH_MS`.
+pub async fn switch<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    slug: &str,
+    set: bool,
+    admin: &Admin,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let file_enabled = edge
+        .files()
+        .action(slug)
+        .ok_or_else(|| {
+            let known: Vec<String> = edge.files().actions.iter().map(|a| a.slug.to_string()).collect();
+            ApiError::new(ErrorCode::ActionNotFound, format!("no action {slug:?} (actions: {})", known.join(", ")))
+        })?
+        .enabled;
+    let switch = if set {
+        let body: SwitchBody = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+        let switch = ActionSwitch {
+            action: slug.to_string(),
+            enabled: body.enabled,
+            changed_by: admin.who(),
+            changed_at_ms: now_ms,
+        };
+        edge.store().set_switch(&switch).await?;
+        edge.switches().forget();
+        Some(switch)
+    } else {
+        edge.store().clear_switch(slug).await?;
+        edge.switches().forget();
+        None
+    };
+    let enabled = switch.as_ref().map_or(file_enabled, |s| s.enabled);
+    Ok(HttpResponse::json(
+        200,
+        &serde_json::json!({ "slug": slug, "enabled": enabled, "file_enabled": file_enabled, "switch": switch }),
+    ))
 }
 
 /// `?limit=&before=` of a log's page.

@@ -30,7 +30,8 @@ use crate::inbox::password::Kdf;
 use crate::limits::RateLimiter;
 use crate::live::stream::ReplyStream;
 use crate::store::{
-    ActionLogStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore, ModelUsageStore,
+    ActionLogStore, ActionSwitchStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore,
+    ModelUsageStore, Stores,
 };
 use crate::token::Entropy;
 use routes::Route;
@@ -41,13 +42,17 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// What the API needs beyond a conversation turn: erasure, agents' accounts, the inbox and
 /// password hashing, and the two secrets it checks.
-pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore> {
+pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore + ActionSwitchStore> {
     /// PBKDF2 for agents' passwords.
     type Kdf: Kdf;
     /// The key derivation.
     fn kdf(&self) -> &Self::Kdf;
     /// The owner's admin token, if set.
     fn admin_token(&self) -> Option<&str>;
+    /// The site as its files say, before the owner's switches (`Deps::site` is after them).
+    fn files(&self) -> &SiteBundle;
+    /// The owner's switches as this isolate last read them.
+    fn switches(&self) -> &crate::switches::SwitchCache;
     /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
     fn identity_secret(&self) -> Option<&str>;
 }
@@ -56,8 +61,12 @@ pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore> {
 /// randomness, what actions need and the admin and identity secrets. The one place that names
 /// the concrete types; everything else sees it through [`RunDeps`], [`Deps`] or [`ApiDeps`].
 pub struct Edge<'a, S, L, E, R, N, K> {
-    /// The owner's configuration.
+    /// The owner's configuration, with the owner's switches applied.
     pub site: &'a SiteBundle,
+    /// The owner's configuration as its files say.
+    pub files: &'a SiteBundle,
+    /// The owner's switches as this isolate last read them.
+    pub switches: &'a crate::switches::SwitchCache,
     /// Conversation storage and the action log.
     pub store: &'a S,
     /// Rate limits.
@@ -145,7 +154,7 @@ where
 
 impl<S, L, E, R, N, K> ApiDeps for Edge<'_, S, L, E, R, N, K>
 where
-    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore + ModelUsageStore,
+    S: Stores,
     L: RateLimiter,
     E: AnswerEngine,
     R: Entropy,
@@ -159,6 +168,12 @@ where
     }
     fn admin_token(&self) -> Option<&str> {
         self.admin_token
+    }
+    fn files(&self) -> &SiteBundle {
+        self.files
+    }
+    fn switches(&self) -> &crate::switches::SwitchCache {
+        self.switches
     }
     fn identity_secret(&self) -> Option<&str> {
         self.identity_secret
@@ -210,7 +225,10 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::SubmitForm(id, message) => forms::submit(edge, req, &id, &message, now_ms).await,
         Route::ClickButton(id, message, button) => clicks::click(edge, req, &id, &message, &button, now_ms).await,
         Route::SetAttributes(id) => conversations::set_attributes(edge, req, &id, now_ms).await,
-        Route::AdminActions => admin::authorize(edge, req, now_ms).await.map(|_| admin::list(edge)),
+        Route::AdminActions => {
+            admin::authorize(edge, req, now_ms).await?;
+            admin::list(edge).await
+        }
         Route::AdminActionLogs(name) => {
             admin::authorize(edge, req, now_ms).await?;
             admin::logs(edge, req, &name).await
@@ -218,6 +236,10 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::AdminModelUsage => {
             admin::authorize(edge, req, now_ms).await?;
             admin::model_usage(edge, req).await
+        }
+        Route::AdminActionSwitch(name, set) => {
+            let admin = admin::authorize(edge, req, now_ms).await?;
+            admin::switch(edge, req, &name, set, &admin, now_ms).await
         }
         Route::AdminActionTest(name) => {
             admin::authorize(edge, req, now_ms).await?;

@@ -26,6 +26,9 @@ pub enum Route {
     AdminActionLogs(String),
     /// `POST /api/v1/admin/actions/{name}/test`
     AdminActionTest(String),
+    /// `PUT /api/v1/admin/actions/{name}/enabled` (`true`: a switch), or `DELETE` (`false`: the
+    /// action's file decides again)
+    AdminActionSwitch(String, bool),
     /// `GET /api/v1/admin/model-usage`
     AdminModelUsage,
     /// `DELETE /api/v1/conversations/{id}`
@@ -89,6 +92,7 @@ impl Route {
             | Route::AdminActions
             | Route::AdminActionLogs(_)
             | Route::AdminActionTest(_)
+            | Route::AdminActionSwitch(..)
             | Route::AdminModelUsage
             | Route::AdminErasures
             | Route::AdminAddAgent
@@ -116,7 +120,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let (get, post) = (method == "GET" || method == "HEAD", method == "POST");
-    let delete = method == "DELETE";
+    let (delete, put) = (method == "DELETE", method == "PUT");
     match segments.as_slice() {
         ["site"] if get => Ok(Route::Site),
         ["conversations"] if post => Ok(Route::CreateConversation),
@@ -132,6 +136,8 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["admin", "actions"] if get => Ok(Route::AdminActions),
         ["admin", "actions", name, "logs"] if get => Ok(Route::AdminActionLogs(name.to_string())),
         ["admin", "actions", name, "test"] if post => Ok(Route::AdminActionTest(name.to_string())),
+        ["admin", "actions", name, "enabled"] if put => Ok(Route::AdminActionSwitch(name.to_string(), true)),
+        ["admin", "actions", name, "enabled"] if delete => Ok(Route::AdminActionSwitch(name.to_string(), false)),
         ["admin", "model-usage"] if get => Ok(Route::AdminModelUsage),
         ["conversations", id] if delete => Ok(Route::DeleteConversation(id.to_string())),
         ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),

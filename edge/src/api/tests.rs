@@ -338,3 +338,46 @@ fn identity_is_verified_only_with_the_owners_hash() {
     assert!(!record.identity_verified(NOW_MS));
     assert_eq!((record.user_id, record.lead.email), (None, None));
 }
+
+#[test]
+fn an_action_switched_off_in_the_console_is_off_at_once_and_on_again_when_reverted() {
+    let w = World::new();
+    let tx = format!("0x{}", "cd".repeat(32));
+    let ask = |n: u32| {
+        let (id, token) = w.start();
+        let body =
+            json!({"text": format!("where is my deposit {tx}?"), "client_message_id": format!("s{n}")}).to_string();
+        let (status, v) = w.call("POST", &messages_path(&id), Some(&token), &body);
+        assert_eq!(status, 200, "{v}");
+        v["messages"][1].clone()
+    };
+    assert_eq!(ask(1)["text"], "It is confirmed.");
+    let off = r#"{"enabled": false}"#;
+    let (status, v) = admin_call(&w, "PUT", "/api/v1/admin/actions/tx-status/enabled", Some(ADMIN), off);
+    assert_eq!((status, v["enabled"].as_bool(), v["file_enabled"].as_bool()), (200, Some(false), Some(true)), "{v}");
+    assert_eq!(v["switch"]["changed_by"], "admin token");
+    // The very next visitor: the agent does not start it.
+    let reply = ask(2);
+    assert!(reply["action"].is_null() && reply["text"] != "It is confirmed.", "{reply}");
+    assert_eq!(w.network.0.borrow().len(), 1, "the target was called once, before the switch");
+    // Nor does the test panel: a switched-off action is refused as it would be in the chat.
+    let body = json!({"variables": {"inputs.tx": tx}}).to_string();
+    let (status, v) = admin_call(&w, "POST", "/api/v1/admin/actions/tx-status/test", Some(ADMIN), &body);
+    assert_ne!(status, 200, "{v}");
+    let (_, list) = admin_call(&w, "GET", "/api/v1/admin/actions", Some(ADMIN), "");
+    let listed = &list["actions"][0];
+    assert_eq!((listed["enabled"].as_bool(), listed["file_enabled"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(listed["switch"]["enabled"], false);
+    // Reverted: the file decides again, and it is on.
+    let (status, v) = admin_call(&w, "DELETE", "/api/v1/admin/actions/tx-status/enabled", Some(ADMIN), "");
+    assert_eq!((status, v["enabled"].as_bool(), v["switch"].is_null()), (200, Some(true), true), "{v}");
+    assert_eq!(ask(3)["text"], "It is confirmed.");
+    // Bad requests: an unknown action, a body that is not a switch.
+    let (status, v) = admin_call(&w, "PUT", "/api/v1/admin/actions/nope/enabled", Some(ADMIN), off);
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("action_not_found")));
+    let (status, _) =
+        admin_call(&w, "PUT", "/api/v1/admin/actions/tx-status/enabled", Some(ADMIN), r#"{"enabled":"no"}"#);
+    assert_eq!(status, 400);
+    let (status, _) = admin_call(&w, "PUT", "/api/v1/admin/actions/tx-status/enabled", None, off);
+    assert_eq!(status, 401);
+}

@@ -22,6 +22,7 @@ use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES
 use crate::handoff::{HandoffEnv, Outbox};
 use crate::object::conversation::{object_for, Answered};
 use crate::store::Stores;
+use crate::switches::{self, SwitchCache};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
@@ -47,6 +48,8 @@ fn policy() -> &'static NetworkPolicy {
 thread_local! {
     /// Token-endpoint tokens live as long as the isolate.
     static TOKENS: &'static TokenCache = Box::leak(Box::default());
+    /// The site as the owner's switches leave it, rebuilt when they change.
+    static SWITCHED: &'static SwitchCache = Box::leak(Box::default());
 }
 
 /// The declared secrets that are set (`.dev.vars` locally, `wrangler secret put` in production).
@@ -177,13 +180,21 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
     let network = network::WorkerNetwork;
     let tokens = TOKENS.with(|t| *t);
     let outbox = Outbox::default();
+    let switched = SWITCHED.with(|s| *s);
+    let now_ms = js_sys::Date::now() as u64;
+    let effective = match switches::effective(store, crate::site::bundle(), intents(), switched, now_ms).await {
+        Ok(effective) => effective,
+        Err(e) => return Answered { response: ApiError::from(e).into_response(), outbox: Vec::new() },
+    };
     let edge = Edge {
-        site: crate::site::bundle(),
+        site: effective.site(),
+        files: crate::site::bundle(),
+        switches: switched,
         store,
         limiter,
         engine: engine(),
         entropy: &entropy::RuntimeEntropy,
-        intents: intents(),
+        intents: effective.intents(),
         actions: ActionEnv { network: &network, policy: policy(), tokens, secrets: &secrets },
         admin_token: admin_token.as_deref(),
         identity_secret: identity_secret.as_deref(),

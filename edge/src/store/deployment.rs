@@ -228,6 +228,18 @@ impl ActionLogStore for Deployment {
     }
 }
 
+impl ActionSwitchStore for Deployment {
+    async fn switches(&self) -> Result<Vec<ActionSwitch>, StoreError> {
+        self.index().await?.switches().await
+    }
+    async fn set_switch(&self, switch: &ActionSwitch) -> Result<(), StoreError> {
+        self.index().await?.set_switch(switch).await
+    }
+    async fn clear_switch(&self, action: &str) -> Result<(), StoreError> {
+        self.index().await?.clear_switch(action).await
+    }
+}
+
 impl ModelUsageStore for Deployment {
     async fn record_model_call(&self, at_ms: u64, id: &ConversationId, call: &ModelCall) -> Result<(), StoreError> {
         self.index().await?.record_model_call(at_ms, id, call).await

@@ -3,6 +3,7 @@
 //! journaled to D1 by `replica`), and both pass one contract suite (`contract`).
 
 pub mod action_log;
+pub mod action_switches;
 pub mod agents;
 pub mod erasure;
 pub mod handoff;
@@ -21,6 +22,7 @@ mod deployment;
 pub mod sqlite;
 
 pub use action_log::{ActionLogEntry, ActionLogStore, RunOrigin};
+pub use action_switches::{ActionSwitch, ActionSwitchStore};
 pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
 pub use erasure::{Erased, ErasureStore, Person};
 pub use handoff::{AfterAttempt, Attempt, Delivery, DeliveryStatus, HandoffRecord, HandoffStore, NewDelivery};
@@ -339,12 +341,26 @@ pub struct ConversationSize {
 
 /// Every store the API uses, as one bound.
 pub trait Stores:
-    ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore + ModelUsageStore
+    ActionLogStore
+    + ActionSwitchStore
+    + ConversationStore
+    + ErasureStore
+    + AgentStore
+    + HandoffStore
+    + InboxStore
+    + ModelUsageStore
 {
 }
 
 impl<S> Stores for S where
-    S: ActionLogStore + ConversationStore + ErasureStore + AgentStore + HandoffStore + InboxStore + ModelUsageStore
+    S: ActionLogStore
+        + ActionSwitchStore
+        + ConversationStore
+        + ErasureStore
+        + AgentStore
+        + HandoffStore
+        + InboxStore
+        + ModelUsageStore
 {
 }
 

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
-use crate::store::{ModelCall, ModelUsageEntry, ModelUsageStore};
+use crate::store::{ActionSwitch, ActionSwitchStore, ModelCall, ModelUsageEntry, ModelUsageStore};
 use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
 use shared::{ConversationId, Message, MessageId};
 
@@ -206,6 +206,18 @@ impl<L: SqlPort, R: SqlPort> ActionLogStore for ObjectStore<'_, L, R> {
     }
     async fn conversation_runs(&self, id: &ConversationId, limit: usize) -> Result<Vec<ActionLogEntry>, StoreError> {
         self.index.conversation_runs(id, limit).await
+    }
+}
+
+impl<L: SqlPort, R: SqlPort> ActionSwitchStore for ObjectStore<'_, L, R> {
+    async fn switches(&self) -> Result<Vec<ActionSwitch>, StoreError> {
+        self.index.switches().await
+    }
+    async fn set_switch(&self, switch: &ActionSwitch) -> Result<(), StoreError> {
+        self.index.set_switch(switch).await
+    }
+    async fn clear_switch(&self, action: &str) -> Result<(), StoreError> {
+        self.index.clear_switch(action).await
     }
 }
 

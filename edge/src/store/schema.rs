@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_replica_marks.sql", include_str!("../../migrations/0013_replica_marks.sql")),
     ("0014_erasure_tombstones.sql", include_str!("../../migrations/0014_erasure_tombstones.sql")),
     ("0015_model_calls.sql", include_str!("../../migrations/0015_model_calls.sql")),
+    ("0016_action_switches.sql", include_str!("../../migrations/0016_action_switches.sql")),
 ];
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! (`store::contract`). Schema: `edge/migrations/`.
 
 mod action_log;
+mod action_switches;
 mod agents;
 mod conversations;
 mod erasure;
