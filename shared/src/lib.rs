@@ -2,9 +2,11 @@
 //! configuration, and the pure logic both sides need. Compiles natively and to wasm.
 
 pub mod action;
+pub mod action_run;
 pub mod allowlist;
 pub mod api;
 pub mod condition;
+pub mod console;
 pub mod embed;
 pub mod form;
 pub mod format;

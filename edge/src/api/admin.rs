@@ -8,11 +8,14 @@ use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
 use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
 use crate::inbox::session;
-use crate::store::{ActionLogStore, ActionSwitch, ActionSwitchStore, ModelUsageStore};
-use serde::{Deserialize, Serialize};
+use crate::store::{ActionLogStore, ActionSwitchStore, ModelUsageStore};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
+use shared::console::{
+    ActionList, ActionSummary, ActionSwitch, LogPage, SwitchRequest, SwitchResult, TestRequest, TestResult,
+};
 use shared::inbox::{Agent, Role};
+use shared::site::SiteBundle;
 use shared::template::{TemplateVar, Values};
 use std::collections::BTreeMap;
 
@@ -64,54 +67,44 @@ pub async fn authorize<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
 }
 
 fn find<'s, D: RunDeps>(edge: &'s D, slug: &str) -> Result<&'s ActionDef, ApiError> {
-    edge.site().action(slug).ok_or_else(|| {
-        let known: Vec<String> = edge.site().actions.iter().map(|a| a.slug.to_string()).collect();
+    find_in(edge.site(), slug)
+}
+
+/// The action of `site` named `slug`, or `404 action_not_found` naming the actions there are.
+fn find_in<'s>(site: &'s SiteBundle, slug: &str) -> Result<&'s ActionDef, ApiError> {
+    site.action(slug).ok_or_else(|| {
+        let known: Vec<String> = site.actions.iter().map(|a| a.slug.to_string()).collect();
         ApiError::new(ErrorCode::ActionNotFound, format!("no action {slug:?} (actions: {})", known.join(", ")))
     })
 }
 
-#[derive(Serialize)]
-struct ActionSummary<'a> {
-    slug: String,
-    /// Whether the agent may start it now: its switch, else its file.
-    enabled: bool,
-    /// What its file says.
-    file_enabled: bool,
-    /// The owner's switch, if one is set (who and when).
-    switch: Option<&'a ActionSwitch>,
-    /// Secrets appear only as names, here and inside the templates.
-    secrets: Vec<String>,
-    definition: &'a ActionDef,
-}
-
 /// `GET /api/v1/admin/actions`: every action as its file defines it, whether it is on now and
-/// who switched it.
-pub async fn list<D: ApiDeps>(edge: &D) -> Result<HttpResponse, ApiError> {
+/// who switched it, and its runs and failures over the last 24 hours.
+pub async fn list<D: ApiDeps>(edge: &D, now_ms: u64) -> Result<HttpResponse, ApiError> {
+    const DAY_MS: u64 = 24 * 60 * 60 * 1000;
     let switches = edge.store().switches().await?;
-    let actions: Vec<ActionSummary<'_>> = edge
+    let counts = edge.store().run_counts(now_ms.saturating_sub(DAY_MS)).await?;
+    let actions = edge
         .files()
         .actions
         .iter()
         .map(|a| {
-            let switch = switches.iter().find(|s| a.slug == s.action);
+            let switch = switches.iter().find(|s| a.slug == s.action).cloned();
+            let count = counts.iter().find(|c| a.slug == c.action);
             ActionSummary {
                 slug: a.slug.to_string(),
-                enabled: switch.map_or(a.enabled, |s| s.enabled),
+                enabled: switch.as_ref().map_or(a.enabled, |s| s.enabled),
                 file_enabled: a.enabled,
                 switch,
                 secrets: secret_names(a),
-                definition: a,
+                runs_24h: count.map_or(0, |c| c.runs),
+                failures_24h: count.map_or(0, |c| c.failures),
+                last_run_at: count.map(|c| shared::time::rfc3339_from_unix_ms(c.last_at_ms)),
+                definition: a.clone(),
             }
         })
         .collect();
-    Ok(HttpResponse::json(200, &serde_json::json!({ "actions": actions })))
-}
-
-/// `PUT /api/v1/admin/actions/{name}/enabled` body.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SwitchBody {
-    enabled: bool,
+    Ok(HttpResponse::json(200, &ActionList { actions }))
 }
 
 /// `PUT /api/v1/admin/actions/{name}/enabled` `{"enabled": false}`: switches an action off (or
@@ -126,16 +119,9 @@ pub async fn switch<D: ApiDeps>(
     admin: &Admin,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let file_enabled = edge
-        .files()
-        .action(slug)
-        .ok_or_else(|| {
-            let known: Vec<String> = edge.files().actions.iter().map(|a| a.slug.to_string()).collect();
-            ApiError::new(ErrorCode::ActionNotFound, format!("no action {slug:?} (actions: {})", known.join(", ")))
-        })?
-        .enabled;
+    let file_enabled = find_in(edge.files(), slug)?.enabled;
     let switch = if set {
-        let body: SwitchBody = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+        let body: SwitchRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
         let switch = ActionSwitch {
             action: slug.to_string(),
             enabled: body.enabled,
@@ -143,18 +129,14 @@ pub async fn switch<D: ApiDeps>(
             changed_at_ms: now_ms,
         };
         edge.store().set_switch(&switch).await?;
-        edge.switches().forget();
         Some(switch)
     } else {
         edge.store().clear_switch(slug).await?;
-        edge.switches().forget();
         None
     };
+    edge.switches().forget();
     let enabled = switch.as_ref().map_or(file_enabled, |s| s.enabled);
-    Ok(HttpResponse::json(
-        200,
-        &serde_json::json!({ "slug": slug, "enabled": enabled, "file_enabled": file_enabled, "switch": switch }),
-    ))
+    Ok(HttpResponse::json(200, &SwitchResult { slug: slug.to_string(), enabled, file_enabled, switch }))
 }
 
 /// `?limit=&before=` of a log's page.
@@ -194,15 +176,8 @@ pub async fn logs<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result
     let action = find(edge, slug)?;
     let (limit, before) = page(req)?;
     let entries = edge.store().action_logs(&action.slug, limit, before).await?;
-    let next = if entries.len() == limit { entries.last().map(|e| e.id) } else { None };
-    Ok(HttpResponse::json(200, &serde_json::json!({ "logs": entries, "next_before": next })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TestRequest {
-    #[serde(default)]
-    variables: BTreeMap<String, String>,
+    let next_before = if entries.len() == limit { entries.last().map(|e| e.id) } else { None };
+    Ok(HttpResponse::json(200, &LogPage { logs: entries, next_before }))
 }
 
 /// `POST /api/v1/admin/actions/{name}/test`: renders and runs the action with the given
@@ -211,7 +186,7 @@ struct TestRequest {
 pub async fn test<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let action = find(edge, slug)?;
     let body: TestRequest = if req.body.iter().all(u8::is_ascii_whitespace) {
-        TestRequest { variables: BTreeMap::new() }
+        TestRequest::default()
     } else {
         serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?
     };
@@ -236,7 +211,7 @@ pub async fn test<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str, now_ms: u
         }
     }
     let Logged { run, log_id } = owner_test(edge, action, &inputs, values, now_ms).await?.map_err(not_runnable)?;
-    Ok(HttpResponse::json(200, &serde_json::json!({ "log_id": log_id, "request": run.request, "run": run })))
+    Ok(HttpResponse::json(200, &TestResult { log_id, request: run.request.clone(), run }))
 }
 
 /// Why the owner's test did not start, naming the variable to fix.

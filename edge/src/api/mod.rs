@@ -227,7 +227,7 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::SetAttributes(id) => conversations::set_attributes(edge, req, &id, now_ms).await,
         Route::AdminActions => {
             admin::authorize(edge, req, now_ms).await?;
-            admin::list(edge).await
+            admin::list(edge, now_ms).await
         }
         Route::AdminActionLogs(name) => {
             admin::authorize(edge, req, now_ms).await?;

@@ -368,6 +368,9 @@ fn an_action_switched_off_in_the_console_is_off_at_once_and_on_again_when_revert
     let listed = &list["actions"][0];
     assert_eq!((listed["enabled"].as_bool(), listed["file_enabled"].as_bool()), (Some(false), Some(true)));
     assert_eq!(listed["switch"]["enabled"], false);
+    // The one visitor's run before the switch counts in the last 24 hours, and nothing failed.
+    assert_eq!((listed["runs_24h"].as_u64(), listed["failures_24h"].as_u64()), (Some(1), Some(0)), "{listed}");
+    assert!(listed["last_run_at"].is_string());
     // Reverted: the file decides again, and it is on.
     let (status, v) = admin_call(&w, "DELETE", "/api/v1/admin/actions/tx-status/enabled", Some(ADMIN), "");
     assert_eq!((status, v["enabled"].as_bool(), v["switch"].is_null()), (200, Some(true), true), "{v}");

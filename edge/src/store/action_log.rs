@@ -2,7 +2,6 @@
 
 use super::StoreError;
 use crate::action_run::ActionRun;
-use serde::{Deserialize, Serialize};
 use shared::ConversationId;
 
 /// Who a run was for. Stored as the `conversation_id`, `test` and `injected` columns of
@@ -36,23 +35,19 @@ impl RunOrigin {
     }
 }
 
-/// One logged run, as the admin API returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActionLogEntry {
-    /// Cursor for paging (`before=`).
-    pub id: i64,
-    /// When it ran, RFC 3339.
-    pub at: String,
-    /// The conversation it ran in (none for test-endpoint runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conversation_id: Option<String>,
-    /// Run from the admin test endpoint ([`RunOrigin::AdminTest`]).
-    pub test: bool,
-    /// Whether the result was put into the conversation.
-    pub injected: bool,
-    /// The run: request (redacted), status, response, timing.
-    #[serde(flatten)]
-    pub run: ActionRun,
+pub use shared::action_run::ActionLogEntry;
+
+/// One action's runs since a moment, and when it last ran at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCounts {
+    /// The action's slug.
+    pub action: String,
+    /// Runs since the moment.
+    pub runs: u32,
+    /// Of which failed or were refused.
+    pub failures: u32,
+    /// Its last run, Unix ms.
+    pub last_at_ms: u64,
 }
 
 /// Action run persistence.
@@ -60,6 +55,8 @@ pub struct ActionLogEntry {
 pub trait ActionLogStore {
     /// Records a run; returns its log id.
     async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError>;
+    /// Per action that ever ran: its runs and failures since `since_ms`, and its last run.
+    async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError>;
     /// Runs of an action, newest first, older than `before` if given.
     async fn action_logs(
         &self,

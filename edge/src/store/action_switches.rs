@@ -1,20 +1,7 @@
 //! The owner's switches: an action turned on or off in the console, over its file's `enabled`.
 
 use super::StoreError;
-use serde::{Deserialize, Serialize};
-
-/// One action's switch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionSwitch {
-    /// The action's slug.
-    pub action: String,
-    /// On or off.
-    pub enabled: bool,
-    /// Who set it: an admin's email, or "admin token".
-    pub changed_by: String,
-    /// When, ms since the epoch.
-    pub changed_at_ms: u64,
-}
+pub use shared::console::ActionSwitch;
 
 /// Switch persistence.
 #[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted

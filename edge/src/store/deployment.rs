@@ -215,6 +215,9 @@ impl ActionLogStore for Deployment {
     async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError> {
         self.index().await?.record_run(at_ms, origin, run).await
     }
+    async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError> {
+        self.index().await?.run_counts(since_ms).await
+    }
     async fn action_logs(
         &self,
         action: &str,

@@ -7,7 +7,7 @@ use super::sql::{SqlPort, SqlStore};
 use super::{
     ActionLogEntry, ActionLogStore, AddAgentError, AfterAttempt, Agent, AgentAccount, AgentStore, Attempt,
     ConversationRecord, ConversationStore, Delivery, Erased, ErasureStore, HandoffRecord, HandoffStore, InboxStore,
-    Inserted, Move, NewDelivery, NewMessage, Person, RunOrigin, StoreError, WriteContext,
+    Inserted, Move, NewDelivery, NewMessage, Person, RunCounts, RunOrigin, StoreError, WriteContext,
 };
 use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
@@ -195,6 +195,9 @@ impl<L: SqlPort, R: SqlPort> ErasureStore for ObjectStore<'_, L, R> {
 impl<L: SqlPort, R: SqlPort> ActionLogStore for ObjectStore<'_, L, R> {
     async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError> {
         self.index.record_run(at_ms, origin, run).await
+    }
+    async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError> {
+        self.index.run_counts(since_ms).await
     }
     async fn action_logs(
         &self,

@@ -2,7 +2,7 @@
 
 use super::{fail, Query, SqlPort, SqlStore, SqlValue};
 use crate::action_run::ActionRun;
-use crate::store::{ActionLogEntry, ActionLogStore, RunOrigin, StoreError};
+use crate::store::{ActionLogEntry, ActionLogStore, RunCounts, RunOrigin, StoreError};
 use serde::Deserialize;
 use shared::ConversationId;
 
@@ -39,6 +39,34 @@ impl<P: SqlPort> ActionLogStore for SqlStore<P> {
             ))
             .await?;
         written.last_row_id.ok_or_else(|| fail("the database did not report the new log entry's id"))
+    }
+
+    async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct CountRow {
+            action: String,
+            runs: f64,
+            failures: f64,
+            last_at_ms: f64,
+        }
+        let rows: Vec<CountRow> = self
+            .db
+            .all(&Query::new(
+                "SELECT action, SUM(CASE WHEN at_ms >= ?1 THEN 1 ELSE 0 END) AS runs, \
+                 SUM(CASE WHEN at_ms >= ?1 AND status != 'ok' THEN 1 ELSE 0 END) AS failures, \
+                 MAX(at_ms) AS last_at_ms FROM action_runs GROUP BY action",
+                vec![SqlValue::int(since_ms)],
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RunCounts {
+                action: r.action,
+                runs: r.runs as u32,
+                failures: r.failures as u32,
+                last_at_ms: r.last_at_ms as u64,
+            })
+            .collect())
     }
 
     async fn action_logs(
