@@ -1,9 +1,11 @@
-//! The inbox API (`/api/v1/inbox/...`, see `shared::inbox`), same-origin: the browser sends the
-//! agent's `HttpOnly` session cookie itself, so no credential is ever held by this code.
+//! The inbox API (`/api/v1/inbox/...`, see `shared::inbox`) and, for admins, the console's part of
+//! the admin API (`/api/v1/admin/actions...`, see `shared::console`), same-origin: the browser
+//! sends the agent's `HttpOnly` session cookie itself, so no credential is ever held by this code.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::{ApiErrorBody, ErrorCode};
+use shared::console::{ActionList, LogPage, SwitchRequest, SwitchResult, TestRequest, TestResult};
 use shared::inbox::{
     AgentList, AssignRequest, ConversationDetail, ConversationList, InboxView, Note, NoteRequest, ReplyRequest,
     ResolveRequest,
@@ -205,4 +207,38 @@ pub fn new_client_id() -> Option<String> {
     let mut bytes = [0u8; 16];
     crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// An action's admin route.
+fn action_url(slug: &str, rest: &str) -> String {
+    format!("/api/v1/admin/actions/{}{rest}", encode(slug))
+}
+
+/// `GET /api/v1/admin/actions` (admins: the session cookie opens the admin API).
+pub async fn actions() -> Result<ActionList, Failure> {
+    call("GET", "/api/v1/admin/actions", None::<&()>).await
+}
+
+/// `PUT /api/v1/admin/actions/{name}/enabled`
+pub async fn switch_action(slug: &str, enabled: bool) -> Result<SwitchResult, Failure> {
+    call("PUT", &action_url(slug, "/enabled"), Some(&SwitchRequest { enabled })).await
+}
+
+/// `DELETE /api/v1/admin/actions/{name}/enabled`: the action's file decides again.
+pub async fn revert_action(slug: &str) -> Result<SwitchResult, Failure> {
+    call("DELETE", &action_url(slug, "/enabled"), None::<&()>).await
+}
+
+/// `GET /api/v1/admin/actions/{name}/logs?limit=20&before=`: a page of the log, newest first.
+pub async fn action_logs(slug: &str, before: Option<i64>) -> Result<LogPage, Failure> {
+    let mut url = action_url(slug, "/logs?limit=20");
+    if let Some(before) = before {
+        url.push_str(&format!("&before={before}"));
+    }
+    call("GET", &url, None::<&()>).await
+}
+
+/// `POST /api/v1/admin/actions/{name}/test`
+pub async fn test_action(slug: &str, request: &TestRequest) -> Result<TestResult, Failure> {
+    call("POST", &action_url(slug, "/test"), Some(request)).await
 }

@@ -15,6 +15,8 @@ mod typing;
 
 mod api;
 mod app;
+mod console;
+mod console_action;
 mod conversation;
 mod conversation_actions;
 mod conversation_list;

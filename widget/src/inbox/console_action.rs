@@ -1,0 +1,300 @@
+//! One action's page in the console: what it does and when not to use it, its switch and who set
+//! it, its definition as its file says, the test panel and the execution log.
+//!
+//! The test panel runs the action through the edge's own guarded runner (the admin test route):
+//! a value the action's input refuses is refused here as it would be in the chat, and what comes
+//! back is the redacted request, the status, the response body, the time it took and the reply a
+//! visitor would have read.
+
+use crate::api;
+use crate::console::set_switch;
+use crate::state::Inbox;
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::action::ActionDef;
+use shared::action_run::{ActionLogEntry, RunStatus};
+use shared::console::{ActionSummary, TestRequest, TestResult};
+use shared::template::TemplateVar;
+use std::collections::BTreeMap;
+
+/// The open action's page.
+#[component]
+pub fn ActionPage(inbox: Inbox, slug: String, actions: RwSignal<Option<Vec<ActionSummary>>>) -> impl IntoView {
+    let summary = Memo::new({
+        let slug = slug.clone();
+        move |_| actions.with(|l| l.iter().flatten().find(|a| a.slug == slug).cloned())
+    });
+    move || {
+        let Some(action) = summary.get() else {
+            return view! { <p class="muted">"No such action."</p> }.into_any();
+        };
+        let def = action.definition.clone();
+        let switched = action.switch.clone().map(|s| {
+            let state = if s.enabled { "on" } else { "off" };
+            format!("Switched {state} by {} at {}.", s.changed_by, shared::time::rfc3339_from_unix_ms(s.changed_at_ms))
+        });
+        let file = if action.file_enabled { "on" } else { "off" };
+        let revert = {
+            let slug = action.slug.clone();
+            move |_| set_switch(inbox, actions, slug.clone(), None)
+        };
+        let definition = serde_json::to_string_pretty(&def).unwrap_or_default();
+        view! {
+            <section class="action-page" aria-labelledby="action-title">
+                <h2 id="action-title">{def.name.clone()}</h2>
+                {def.description.clone().map(|d| view! { <p>{d}</p> })}
+                {def.when_not_to_use.clone().map(|w| view! { <p><strong>"When not to use: "</strong>{w}</p> })}
+                <p>{format!("Its file says {file}. ")}{switched.clone().unwrap_or_else(|| "No switch is set: the file decides.".into())}</p>
+                {switched.is_some().then(|| view! {
+                    <button type="button" class="secondary" on:click=revert>"Revert to the file"</button>
+                })}
+                {(!action.secrets.is_empty()).then(|| view! {
+                    <p>{format!("Secrets it uses (set on the edge, never shown): {}", action.secrets.join(", "))}</p>
+                })}
+                <details>
+                    <summary>"Definition (as its file says)"</summary>
+                    <pre tabindex="0" aria-label="Definition">{definition}</pre>
+                </details>
+                {def.http().is_some().then(|| view! { <TestPanel inbox=inbox def=def.clone() /> })}
+                <Logs inbox=inbox slug=action.slug.clone() />
+            </section>
+        }
+        .into_any()
+    }
+}
+
+/// The variables a test may set: each input, then what else the action's templates read (the
+/// lead, the user id, attributes); never a secret or a response value, which the edge supplies.
+fn test_fields(def: &ActionDef) -> Vec<(String, String, String)> {
+    let inputs = def.inputs();
+    let mut fields: Vec<(String, String, String)> = inputs
+        .iter()
+        .map(|i| {
+            let mut hint = i.description.clone().unwrap_or_default();
+            let rule = i.rule().describe();
+            if rule != "text" {
+                hint = if hint.is_empty() { rule } else { format!("{hint} ({rule})") };
+            }
+            (format!("inputs.{}", i.name), hint, i.examples.first().cloned().unwrap_or_default())
+        })
+        .collect();
+    for var in def.http().map(|h| h.variables.clone()).unwrap_or_default() {
+        let name = var.to_string();
+        let supplied = matches!(var, TemplateVar::Secret(_) | TemplateVar::Response(_) | TemplateVar::Input(_));
+        if !supplied && !fields.iter().any(|(n, ..)| *n == name) && !name.starts_with("conversation.") {
+            fields.push((name, String::new(), String::new()));
+        }
+    }
+    fields
+}
+
+#[component]
+fn TestPanel(inbox: Inbox, def: ActionDef) -> impl IntoView {
+    let fields = test_fields(&def);
+    let values: Vec<(String, RwSignal<String>)> =
+        fields.iter().map(|(name, _, example)| (name.clone(), RwSignal::new(example.clone()))).collect();
+    let result = RwSignal::new(None::<TestResult>);
+    let refused = RwSignal::new(None::<String>);
+    let running = RwSignal::new(false);
+    let slug = def.slug.to_string();
+    let values_for_run = values.clone();
+    let run = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let variables: BTreeMap<String, String> = values_for_run
+            .iter()
+            .map(|(n, v)| (n.clone(), v.get_untracked()))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        let slug = slug.clone();
+        running.set(true);
+        spawn_local(async move {
+            match api::test_action(&slug, &TestRequest { variables }).await {
+                Ok(r) => {
+                    refused.set(None);
+                    inbox.notice.set(format!("Test run: {}.", status_word(r.run.status)));
+                    result.set(Some(r));
+                }
+                // A refused value is shown where it was typed, as the visitor would be refused.
+                Err(api::Failure::Rejected { message, .. }) => {
+                    result.set(None);
+                    refused.set(Some(message));
+                }
+                Err(e) => inbox.fail(e),
+            }
+            running.set(false);
+        });
+    };
+    view! {
+        <section class="test-panel" aria-labelledby="test-title">
+            <h3 id="test-title">"Test panel"</h3>
+            <p class="muted">"Runs the action now through the edge's guarded runner, with the edge's secrets, as a logged test. Prefilled from the action's examples."</p>
+            <form on:submit=run>
+                {fields.into_iter().zip(values).map(|((name, hint, _), (_, value))| {
+                    let id = format!("test-{}", name.replace('.', "-"));
+                    let hint_id = format!("{id}-hint");
+                    let has_hint = !hint.is_empty();
+                    view! {
+                        <p>
+                            <label for=id.clone()>{name.clone()}</label>
+                            <input id=id type="text" prop:value=move || value.get()
+                                aria-describedby=has_hint.then(|| hint_id.clone())
+                                on:input=move |e| value.set(event_target_value(&e)) />
+                            {has_hint.then(|| view! { <span id=hint_id.clone() class="muted">{hint.clone()}</span> })}
+                        </p>
+                    }
+                }).collect_view()}
+                <button type="submit" class="primary" disabled=move || running.get()>"Run test"</button>
+            </form>
+            <div role="alert" class="error">{move || refused.get().map(|m| format!("Refused: {m}"))}</div>
+            {move || result.get().map(|r| view! { <TestOutcome result=r /> })}
+        </section>
+    }
+}
+
+fn status_word(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Ok => "succeeded",
+        RunStatus::Failed => "failed",
+        RunStatus::Refused => "refused",
+    }
+}
+
+#[component]
+fn TestOutcome(result: TestResult) -> impl IntoView {
+    let run = result.run;
+    let request = format!("{} {}", run.request.method, run.request.url);
+    let headers: Vec<String> = run.request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+    view! {
+        <div class="test-outcome">
+            <h4>{format!("Result: {} in {} ms", status_word(run.status), run.duration_ms)}</h4>
+            <p>{run.summary.clone()}</p>
+            {run.reply.clone().map(|r| view! { <p><strong>"The visitor would read: "</strong>{r}</p> })}
+            <h5>"Request sent (redacted)"</h5>
+            <pre tabindex="0" aria-label="Request sent (redacted)">{request}"\n"{headers.join("\n")}{run.request.body.clone().map(|b| format!("\n\n{b}"))}</pre>
+            {run.response_status.map(|s| view! { <p>{format!("Response: HTTP {s}")}</p> })}
+            {run.response_body.clone().map(|b| view! { <pre tabindex="0" aria-label="Response body (redacted)">{b}</pre> })}
+            <p class="muted">{format!("Logged as entry {} of the action's log.", result.log_id)}</p>
+        </div>
+    }
+}
+
+/// Which entries the log shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    All,
+    Live,
+    Test,
+}
+
+#[component]
+fn Logs(inbox: Inbox, slug: String) -> impl IntoView {
+    let entries = RwSignal::new(Vec::<ActionLogEntry>::new());
+    let next = RwSignal::new(None::<i64>);
+    let loaded = RwSignal::new(false);
+    let status = RwSignal::new(None::<RunStatus>);
+    let origin = RwSignal::new(Origin::All);
+    // Only signals and a stored value are captured: the loader is `Copy`, for every button.
+    let slug = StoredValue::new(slug);
+    let load = move |before: Option<i64>| {
+        let slug = slug.get_value();
+        spawn_local(async move {
+            match api::action_logs(&slug, before).await {
+                Ok(page) => {
+                    entries.update(|e| {
+                        if before.is_none() {
+                            e.clear();
+                        }
+                        e.extend(page.logs);
+                    });
+                    next.set(page.next_before);
+                    loaded.set(true);
+                }
+                Err(e) => inbox.fail(e),
+            }
+        });
+    };
+    load(None);
+    let refresh = move |_| load(None);
+    let older = move |_| load(next.get_untracked());
+    let shown = move || {
+        entries.with(|all| {
+            all.iter()
+                .filter(|e| status.get().is_none_or(|s| e.run.status == s))
+                .filter(|e| match origin.get() {
+                    Origin::All => true,
+                    Origin::Live => !e.test,
+                    Origin::Test => e.test,
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="logs" aria-labelledby="logs-title">
+            <h3 id="logs-title">"Execution log"</h3>
+            <div class="filters">
+                <label for="log-status">"Status"</label>
+                <select id="log-status" on:change=move |e| status.set(match event_target_value(&e).as_str() {
+                    "ok" => Some(RunStatus::Ok),
+                    "failed" => Some(RunStatus::Failed),
+                    "refused" => Some(RunStatus::Refused),
+                    _ => None,
+                })>
+                    <option value="">"All"</option>
+                    <option value="ok">"Succeeded"</option>
+                    <option value="failed">"Failed"</option>
+                    <option value="refused">"Refused"</option>
+                </select>
+                <label for="log-origin">"Runs"</label>
+                <select id="log-origin" on:change=move |e| origin.set(match event_target_value(&e).as_str() {
+                    "live" => Origin::Live,
+                    "test" => Origin::Test,
+                    _ => Origin::All,
+                })>
+                    <option value="">"Live and test"</option>
+                    <option value="live">"Live (visitors)"</option>
+                    <option value="test">"Tests"</option>
+                </select>
+                <button type="button" class="secondary" on:click=refresh>"Refresh the log"</button>
+            </div>
+            {move || {
+                if !loaded.get() {
+                    return view! { <p role="status">"Loading the log…"</p> }.into_any();
+                }
+                let rows = shown();
+                if rows.is_empty() {
+                    return view! { <p class="muted">"No runs to show."</p> }.into_any();
+                }
+                view! {
+                    <ol class="log-entries">{rows.into_iter().map(|e| view! { <Entry entry=e /> }).collect_view()}</ol>
+                }
+                .into_any()
+            }}
+            {move || next.get().map(|_| view! { <button type="button" class="secondary" on:click=older>"Older runs"</button> })}
+        </section>
+    }
+}
+
+#[component]
+fn Entry(entry: ActionLogEntry) -> impl IntoView {
+    let run = entry.run;
+    let kind = if entry.test { "Test" } else { "Live" };
+    let head = format!("{kind}: {} in {} ms", status_word(run.status), run.duration_ms);
+    let request = (!run.request.url.is_empty()).then(|| format!("{} {}", run.request.method, run.request.url));
+    view! {
+        <li>
+            <p class="run-head"><time datetime=entry.at.clone()>{entry.at.clone()}</time>" — "{head}</p>
+            <p>{run.summary}</p>
+            {entry.conversation_id.map(|id| {
+                let reached = if entry.injected { "Its result reached the conversation." } else { "" };
+                view! {
+                    <p><a href=format!("/inbox/#conversation={id}")>{format!("Open conversation {id}")}</a>" "{reached}</p>
+                }
+            })}
+            {request.map(|r| view! { <p><code>{r}</code></p> })}
+            {run.response_status.map(|s| view! { <p>{format!("Response: HTTP {s}")}</p> })}
+            {run.response_body.map(|b| view! { <pre tabindex="0" aria-label="Response body (redacted)">{b}</pre> })}
+        </li>
+    }
+}
