@@ -1,0 +1,118 @@
+// The owner's console, from an admin's chair: switch an action off and see a visitor's request go
+// unanswered by it, then on again; run the test panel (a refused value first) and find the run in
+// the execution log. An agent without the admin role sees no console and is refused its routes.
+// axe-core checks the console's pages.
+import { test, expect, Browser, Page, APIRequestContext } from "@playwright/test";
+import { expectNoViolations } from "./axe";
+import { ADMIN } from "./support";
+
+const PASSWORD = "a long enough passphrase";
+const TX = "0x741eb852fc9630da741eb852fc9630da741eb852fc9630da741eb852fc9630da";
+let n = 0;
+const unique = () => `${Date.now()}${n++}`;
+
+async function addAgent(request: APIRequestContext, name: string, role: "agent" | "admin") {
+  const email = `console${unique()}@nova.example`;
+  const r = await request.post("/api/v1/admin/agents", { headers: ADMIN, data: { email, name, password: PASSWORD, role } });
+  expect(r.status()).toBe(201);
+  return { email, name };
+}
+
+async function signIn(browser: Browser, who: { email: string; name: string }): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/inbox/");
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText(`Signed in as ${who.name}`, { exact: true })).toBeVisible();
+  return page;
+}
+
+/** A visitor asks about a transaction by its hash (the visitor API): the reply's action, if any ran. */
+async function visitorAsks(request: APIRequestContext): Promise<string | undefined> {
+  const { conversation_id, token } = await (await request.post("/api/v1/conversations", { data: {} })).json();
+  const r = await request.post(`/api/v1/conversations/${conversation_id}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { text: `where is my deposit ${TX}?`, client_message_id: `c-${unique()}` },
+  });
+  expect(r.status()).toBe(200);
+  const reply = (await r.json()).messages[1];
+  return reply.action?.name;
+}
+
+test.afterEach(async ({ request }) => {
+  // Whatever happened, the demo's action is as its file says for the specs after this one.
+  await request.delete("/api/v1/admin/actions/get-transaction-status/enabled", { headers: ADMIN });
+});
+
+test("an admin switches an action off and on, tests it and reads its log; the console has no violations", async ({ browser, request }) => {
+  const lead = await addAgent(request, "Lee Admin", "admin");
+  const page = await signIn(browser, lead);
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Actions" }).click();
+  await expect(page.getByRole("heading", { name: "Console", exact: true })).toBeVisible();
+  const toggle = page.getByRole("switch", { name: "Get Transaction Status enabled" });
+  await expect(toggle).toHaveAttribute("aria-checked", "true");
+  await expectNoViolations(page, "console actions");
+
+  expect(await visitorAsks(request)).toBe("Get Transaction Status");
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-checked", "false");
+  await expect(page.getByRole("status").filter({ hasText: "Get Transaction Status is off." })).toBeVisible();
+  // Every isolate sees the switch within a second: the visitor's request starts nothing.
+  await expect.poll(() => visitorAsks(request), { timeout: 5_000 }).toBeUndefined();
+  const listed = await (await request.get("/api/v1/admin/actions", { headers: ADMIN })).json();
+  const row = listed.actions.find((a: { slug: string }) => a.slug === "get-transaction-status");
+  expect(row.enabled).toBe(false);
+  expect(row.switch.changed_by).toBe(lead.email);
+
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-checked", "true");
+  await expect.poll(() => visitorAsks(request), { timeout: 5_000 }).toBe("Get Transaction Status");
+
+  // The action's page: a refused value first, then a run, found in the log.
+  await page.getByRole("button", { name: "Get Transaction Status", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Get Transaction Status", level: 2 })).toBeVisible();
+  const field = page.getByLabel("inputs.tx_hash");
+  await field.fill("not a hash");
+  await page.getByRole("button", { name: "Run test" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Refused:" })).toContainText("tx_hash");
+  await field.fill(TX);
+  await page.getByRole("button", { name: "Run test" }).click();
+  await expect(page.getByRole("heading", { name: /^Result: succeeded in \d+ ms$/ })).toBeVisible();
+  await expect(page.getByText("The visitor would read:")).toBeVisible();
+  await expect(page.getByLabel("Request sent (redacted)")).toContainText(`GET http://127.0.0.1:8788`);
+  await page.getByLabel("Runs").selectOption("test");
+  await page.getByRole("button", { name: "Refresh the log" }).click();
+  const log = page.getByRole("region", { name: "Execution log" });
+  await expect(log.getByRole("listitem").first()).toContainText(/Test: succeeded in \d+ ms/);
+  await page.getByLabel("Runs").selectOption("live");
+  await expect(log.getByRole("listitem").first()).toContainText(/Live: succeeded/);
+  await expect(log.getByRole("link", { name: /^Open conversation / }).first()).toBeVisible();
+  await expectNoViolations(page, "console action page");
+});
+
+test("an agent without the admin role sees no console and is refused every console route", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Agent", "agent");
+  const page = await signIn(browser, sam);
+  await expect(page.getByRole("navigation", { name: "Sections" })).toHaveCount(0);
+  await page.goto("/inbox/#console");
+  await expect(page.getByRole("heading", { name: "Inbox", exact: true })).toBeVisible();
+  await expect(page.getByRole("switch")).toHaveCount(0);
+  const statuses = await page.evaluate(async () => {
+    const calls: [string, string, string?][] = [
+      ["GET", "/api/v1/admin/actions"],
+      ["GET", "/api/v1/admin/actions/get-transaction-status/logs"],
+      ["POST", "/api/v1/admin/actions/get-transaction-status/test", '{"variables":{}}'],
+      ["PUT", "/api/v1/admin/actions/get-transaction-status/enabled", '{"enabled":false}'],
+      ["DELETE", "/api/v1/admin/actions/get-transaction-status/enabled"],
+      ["GET", "/api/v1/admin/model-usage"],
+    ];
+    const out = [];
+    for (const [method, path, body] of calls) {
+      const r = await fetch(path, { method, body, headers: body ? { "Content-Type": "application/json" } : {} });
+      out.push(`${r.status} ${(await r.json()).error?.code}`);
+    }
+    return out;
+  });
+  expect(statuses).toEqual(Array(6).fill("403 not_admin"));
+});
