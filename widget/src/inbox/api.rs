@@ -28,6 +28,8 @@ pub enum Failure {
         code: Option<ErrorCode>,
         /// What the edge said.
         message: String,
+        /// The field it blamed, if one (`variables.inputs.tx_hash`).
+        field: Option<String>,
     },
 }
 
@@ -84,8 +86,18 @@ async fn request(method: &str, url: &str, body: Option<String>) -> Result<String
         return Ok(text);
     }
     Err(match serde_json::from_str::<ApiErrorBody>(&text) {
-        Ok(body) => Failure::Rejected { status, code: Some(body.error.code), message: body.error.message },
-        Err(_) => Failure::Rejected { status, code: None, message: format!("The server answered HTTP {status}.") },
+        Ok(body) => Failure::Rejected {
+            status,
+            code: Some(body.error.code),
+            message: body.error.message,
+            field: body.error.field,
+        },
+        Err(_) => Failure::Rejected {
+            status,
+            code: None,
+            message: format!("The server answered HTTP {status}."),
+            field: None,
+        },
     })
 }
 

@@ -116,9 +116,13 @@ fn TestPanel(inbox: Inbox, def: ActionDef) -> impl IntoView {
                     result.set(Some(r));
                 }
                 // A refused value is shown where it was typed, as the visitor would be refused.
-                Err(api::Failure::Rejected { message, .. }) => {
+                Err(api::Failure::Rejected { message, field, .. }) => {
                     result.set(None);
-                    refused.set(Some(message));
+                    let field = field.map(|f| f.trim_start_matches("variables.").to_string());
+                    refused.set(Some(match field {
+                        Some(f) => format!("{f}: {message}"),
+                        None => message,
+                    }));
                 }
                 Err(e) => inbox.fail(e),
             }
