@@ -103,3 +103,39 @@ pub struct TestResult {
     /// How it went, with the reply a visitor would have read.
     pub run: ActionRun,
 }
+
+/// One member of the support team, as the console's Team page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    /// The agent (id, email, name, role).
+    #[serde(flatten)]
+    pub agent: crate::inbox::Agent,
+    /// A disabled agent cannot sign in.
+    pub disabled: bool,
+    /// Sessions open now.
+    pub sessions: u32,
+}
+
+/// `GET /api/v1/admin/agents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// Every agent, by name.
+    pub agents: Vec<TeamMember>,
+}
+
+/// `POST /api/v1/admin/agents/{id}/role` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    /// The new role.
+    pub role: crate::inbox::Role,
+}
+
+/// `POST /api/v1/admin/agents/{id}/password` body: the new password (12–256 characters); every
+/// session of the agent ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    /// The new password.
+    pub password: String,
+}

@@ -141,7 +141,10 @@ pub async fn disable_agent<D: ApiDeps>(
     disabled: bool,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    admin::authorize(edge, req, now_ms).await?;
+    let admin = admin::authorize(edge, req, now_ms).await?;
+    if disabled {
+        not_yourself(&admin, agent_id, "disable your own account")?;
+    }
     if !edge.store().set_disabled(agent_id, disabled).await? {
         return Err(ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")));
     }
@@ -150,6 +153,65 @@ pub async fn disable_agent<D: ApiDeps>(
         200,
         &serde_json::json!({ "agent_id": agent_id, "disabled": disabled, "sessions_ended": ended }),
     ))
+}
+
+/// An admin in the console cannot lock themselves out (another admin, or the admin token, can).
+fn not_yourself(admin: &admin::Admin, agent_id: &str, what: &str) -> Result<(), ApiError> {
+    match admin {
+        admin::Admin::Agent(me) if me.id == agent_id => Err(ApiError::new(
+            ErrorCode::WrongStatus,
+            format!("you cannot {what}: ask another admin, or use the admin token"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `GET /api/v1/admin/agents` (admin): the team — every agent with their role, whether they are
+/// disabled and how many sessions they have open.
+pub async fn team<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
+    admin::authorize(edge, req, now_ms).await?;
+    let agents = edge.store().team(now_ms).await?;
+    Ok(HttpResponse::json(200, &shared::console::Team { agents }))
+}
+
+/// `POST /api/v1/admin/agents/{id}/role` `{"role": "admin"}` (admin): gives or takes the admin
+/// role, effective on the agent's next request.
+pub async fn set_role<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    agent_id: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let admin = admin::authorize(edge, req, now_ms).await?;
+    let body: shared::console::RoleRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    if body.role != Role::Admin {
+        not_yourself(&admin, agent_id, "take the admin role from yourself")?;
+    }
+    if !edge.store().set_role(agent_id, body.role).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")));
+    }
+    Ok(HttpResponse::json(200, &serde_json::json!({ "agent_id": agent_id, "role": body.role })))
+}
+
+/// `POST /api/v1/admin/agents/{id}/password` `{"password": "…"}` (admin): sets a new password
+/// (12–256 characters) and ends every session of the agent, so a leaked one opens nothing.
+pub async fn set_password<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    agent_id: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    admin::authorize(edge, req, now_ms).await?;
+    let body: shared::console::PasswordRequest =
+        serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let hash = hash_password(edge.kdf(), edge.entropy(), &body.password)
+        .await
+        .map_err(|e| ApiError::invalid_field("password", e.to_string()))?;
+    if !edge.store().set_password(agent_id, &hash).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")));
+    }
+    let ended = edge.store().end_sessions(agent_id).await?;
+    Ok(HttpResponse::json(200, &serde_json::json!({ "agent_id": agent_id, "sessions_ended": ended })))
 }
 
 /// `DELETE /api/v1/admin/agents/{id}/sessions` (admin): signs the agent out everywhere

@@ -255,6 +255,9 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
             erasure::erase(edge, req).await
         }
         Route::AdminAddAgent => inbox::add_agent(edge, req, now_ms).await,
+        Route::AdminTeam => inbox::team(edge, req, now_ms).await,
+        Route::AdminSetRole(id) => inbox::set_role(edge, req, &id, now_ms).await,
+        Route::AdminSetPassword(id) => inbox::set_password(edge, req, &id, now_ms).await,
         Route::AdminDisableAgent(id, disabled) => inbox::disable_agent(edge, req, &id, disabled, now_ms).await,
         Route::AdminEndSessions(id) => inbox::end_sessions(edge, req, &id, now_ms).await,
         Route::InboxSignIn => inbox::sign_in(edge, req, now_ms).await,

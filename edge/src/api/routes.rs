@@ -38,6 +38,12 @@ pub enum Route {
     /// `POST /api/v1/admin/erasures`
     AdminErasures,
     /// `POST /api/v1/admin/agents`
+    /// `GET /api/v1/admin/agents`
+    AdminTeam,
+    /// `POST /api/v1/admin/agents/{id}/role`
+    AdminSetRole(String),
+    /// `POST /api/v1/admin/agents/{id}/password`
+    AdminSetPassword(String),
     AdminAddAgent,
     /// `POST /api/v1/admin/agents/{id}/disable` or `…/enable`: `true` disables
     AdminDisableAgent(String, bool),
@@ -96,6 +102,9 @@ impl Route {
             | Route::AdminModelUsage
             | Route::AdminErasures
             | Route::AdminAddAgent
+            | Route::AdminTeam
+            | Route::AdminSetRole(_)
+            | Route::AdminSetPassword(_)
             | Route::AdminDisableAgent(..)
             | Route::AdminEndSessions(_)
             | Route::InboxSignIn
@@ -143,6 +152,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),
         ["admin", "erasures"] if post => Ok(Route::AdminErasures),
         ["admin", "agents"] if post => Ok(Route::AdminAddAgent),
+        ["admin", "agents"] if get => Ok(Route::AdminTeam),
+        ["admin", "agents", id, "role"] if post => Ok(Route::AdminSetRole(id.to_string())),
+        ["admin", "agents", id, "password"] if post => Ok(Route::AdminSetPassword(id.to_string())),
         ["admin", "agents", id, "disable"] if post => Ok(Route::AdminDisableAgent(id.to_string(), true)),
         ["admin", "agents", id, "enable"] if post => Ok(Route::AdminDisableAgent(id.to_string(), false)),
         ["admin", "agents", id, "sessions"] if delete => Ok(Route::AdminEndSessions(id.to_string())),

@@ -184,7 +184,10 @@ fn an_admins_session_opens_the_admin_api_and_an_agents_opens_none_of_it() {
     let w = World::with_site(super::tests::site());
     let admin = signed_in_as(&w, "lead@pinecone.example", "admin");
     let agent = signed_in_as(&w, "sam@pinecone.example", "agent");
-    let routes: [(&str, &str, Value); 8] = [
+    let routes: [(&str, &str, Value); 11] = [
+        ("GET", "/api/v1/admin/agents", Value::Null),
+        ("POST", "/api/v1/admin/agents/aNobody/role", json!({"role": "admin"})),
+        ("POST", "/api/v1/admin/agents/aNobody/password", json!({"password": PASSWORD})),
         ("GET", "/api/v1/admin/actions", Value::Null),
         ("GET", "/api/v1/admin/actions/order-status/logs", Value::Null),
         ("POST", "/api/v1/admin/actions/order-status/test", json!({"variables": {}})),
@@ -216,4 +219,60 @@ fn an_admins_session_opens_the_admin_api_and_an_agents_opens_none_of_it() {
     let r = w
         .respond_at(NOW_MS, &req("GET", "/api/v1/admin/actions", &[("cookie", &admin), ("origin", SELF)], Value::Null));
     assert_eq!(r.status, 401);
+}
+
+#[test]
+fn an_admin_manages_the_team_and_cannot_lock_themselves_out() {
+    let w = World::with_site(super::tests::site());
+    let admin = signed_in_as(&w, "lead@pinecone.example", "admin");
+    let sam = signed_in_as(&w, "sam@pinecone.example", "agent");
+    let call = |method: &str, path: &str, body: Value| {
+        let r = w.respond_at(NOW_MS, &req(method, path, &[("cookie", &admin), ("origin", SELF)], body));
+        (r.status, json_of(&r))
+    };
+    let (status, team) = call("GET", "/api/v1/admin/agents", Value::Null);
+    assert_eq!(status, 200, "{team}");
+    let find = |team: &Value, email: &str| {
+        team["agents"].as_array().unwrap().iter().find(|a| a["email"] == email).cloned().unwrap()
+    };
+    let sam_row = find(&team, "sam@pinecone.example");
+    let (sam_id, lead_id) = (
+        sam_row["id"].as_str().unwrap().to_string(),
+        find(&team, "lead@pinecone.example")["id"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(
+        (sam_row["role"].as_str(), sam_row["disabled"].as_bool(), sam_row["sessions"].as_u64()),
+        (Some("agent"), Some(false), Some(1))
+    );
+    assert!(!team.to_string().contains("pbkdf2"), "never a hash");
+
+    // Sam becomes an admin: his own session opens the admin API at once.
+    let (status, _) = call("POST", &format!("/api/v1/admin/agents/{sam_id}/role"), json!({"role": "admin"}));
+    assert_eq!(status, 200);
+    let r =
+        w.respond_at(NOW_MS, &req("GET", "/api/v1/admin/actions", &[("cookie", &sam), ("origin", SELF)], Value::Null));
+    assert_eq!(r.status, 200);
+    // A new password ends his sessions; the new one signs in, the old one no longer does.
+    let (status, v) = call("POST", &format!("/api/v1/admin/agents/{sam_id}/password"), json!({"password": "short"}));
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("password")));
+    let (status, v) = call(
+        "POST",
+        &format!("/api/v1/admin/agents/{sam_id}/password"),
+        json!({"password": "another long passphrase"}),
+    );
+    assert_eq!((status, v["sessions_ended"].as_u64()), (200, Some(1)), "{v}");
+    assert_eq!(me(&w, &[("cookie", &sam)]).status, 401);
+    assert_eq!(sign_in_at(&w, NOW_MS, "sam@pinecone.example", PASSWORD, Some(SELF)).status, 401);
+    assert_eq!(sign_in_at(&w, NOW_MS, "sam@pinecone.example", "another long passphrase", Some(SELF)).status, 200);
+    // The signed-in admin cannot disable themselves or drop their own role; another admin can.
+    let (status, v) = call("POST", &format!("/api/v1/admin/agents/{lead_id}/disable"), Value::Null);
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("wrong_status")), "{v}");
+    let (status, _) = call("POST", &format!("/api/v1/admin/agents/{lead_id}/role"), json!({"role": "agent"}));
+    assert_eq!(status, 409);
+    let (status, _) = call("POST", &format!("/api/v1/admin/agents/{sam_id}/role"), json!({"role": "agent"}));
+    assert_eq!(status, 200);
+    let (status, _) = call("POST", "/api/v1/admin/agents/aNobody/role", json!({"role": "admin"}));
+    assert_eq!(status, 404);
+    let (status, _) = call("POST", &format!("/api/v1/admin/agents/{sam_id}/role"), json!({"role": "owner"}));
+    assert_eq!(status, 400);
 }

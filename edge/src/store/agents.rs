@@ -4,6 +4,7 @@
 use super::StoreError;
 
 // The agent and their role are wire types (`GET /api/v1/inbox/me`), the inbox's vocabulary.
+pub use shared::console::TeamMember;
 pub use shared::inbox::{Agent, Role};
 
 /// An agent with what signing in checks.
@@ -59,4 +60,10 @@ pub trait AgentStore {
     async fn set_disabled(&self, agent_id: &str, disabled: bool) -> Result<bool, StoreError>;
     /// Ends every session of an agent; answers how many there were.
     async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError>;
+    /// Every agent with whether they are disabled and their sessions open at `now_ms`, by name.
+    async fn team(&self, now_ms: u64) -> Result<Vec<TeamMember>, StoreError>;
+    /// Sets an agent's role; `false` if there is no such agent.
+    async fn set_role(&self, agent_id: &str, role: Role) -> Result<bool, StoreError>;
+    /// Replaces an agent's password hash; `false` if there is no such agent.
+    async fn set_password(&self, agent_id: &str, password_hash: &str) -> Result<bool, StoreError>;
 }

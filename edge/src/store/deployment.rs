@@ -283,4 +283,13 @@ impl AgentStore for Deployment {
     async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError> {
         self.index().await?.end_sessions(agent_id).await
     }
+    async fn team(&self, now_ms: u64) -> Result<Vec<TeamMember>, StoreError> {
+        self.index().await?.team(now_ms).await
+    }
+    async fn set_role(&self, agent_id: &str, role: Role) -> Result<bool, StoreError> {
+        self.index().await?.set_role(agent_id, role).await
+    }
+    async fn set_password(&self, agent_id: &str, password_hash: &str) -> Result<bool, StoreError> {
+        self.index().await?.set_password(agent_id, password_hash).await
+    }
 }

@@ -23,7 +23,7 @@ pub mod sqlite;
 
 pub use action_log::{ActionLogEntry, ActionLogStore, RunCounts, RunOrigin};
 pub use action_switches::{ActionSwitch, ActionSwitchStore};
-pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
+pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role, TeamMember};
 pub use erasure::{Erased, ErasureStore, Person};
 pub use handoff::{AfterAttempt, Attempt, Delivery, DeliveryStatus, HandoffRecord, HandoffStore, NewDelivery};
 pub use inbox::{InboxStore, Move};

@@ -264,4 +264,13 @@ impl<L: SqlPort, R: SqlPort> AgentStore for ObjectStore<'_, L, R> {
     async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError> {
         self.index.end_sessions(agent_id).await
     }
+    async fn team(&self, now_ms: u64) -> Result<Vec<super::TeamMember>, StoreError> {
+        self.index.team(now_ms).await
+    }
+    async fn set_role(&self, agent_id: &str, role: super::Role) -> Result<bool, StoreError> {
+        self.index.set_role(agent_id, role).await
+    }
+    async fn set_password(&self, agent_id: &str, password_hash: &str) -> Result<bool, StoreError> {
+        self.index.set_password(agent_id, password_hash).await
+    }
 }

@@ -1,7 +1,7 @@
 //! Agents and inbox sessions (`agents`, `agent_sessions`).
 
 use super::{fail, Query, SqlPort, SqlStore, SqlValue};
-use crate::store::agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role};
+use crate::store::agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role, TeamMember};
 use crate::store::StoreError;
 use serde::Deserialize;
 
@@ -136,6 +136,66 @@ impl<P: SqlPort> AgentStore for SqlStore<P> {
             .run(&Query::new(
                 "UPDATE agents SET disabled = ?2 WHERE id = ?1",
                 vec![SqlValue::text(agent_id), SqlValue::Integer(i64::from(disabled))],
+            ))
+            .await?;
+        Ok(written.changes.unwrap_or(0) > 0)
+    }
+
+    async fn team(&self, now_ms: u64) -> Result<Vec<TeamMember>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct MemberRow {
+            id: String,
+            email: String,
+            name: String,
+            role: String,
+            disabled: f64,
+            sessions: f64,
+        }
+        let rows: Vec<MemberRow> = self
+            .db
+            .all(&Query::new(
+                "SELECT a.id, a.email, a.name, a.role, a.disabled, \
+                 (SELECT COUNT(*) FROM agent_sessions s WHERE s.agent_id = a.id AND s.expires_at_ms > ?1) AS sessions \
+                 FROM agents a ORDER BY a.name COLLATE NOCASE, a.email",
+                vec![SqlValue::int(now_ms)],
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TeamMember {
+                agent: Agent {
+                    id: r.id,
+                    email: r.email,
+                    name: r.name,
+                    role: if r.role == "admin" { Role::Admin } else { Role::Agent },
+                },
+                disabled: r.disabled != 0.0,
+                sessions: r.sessions as u32,
+            })
+            .collect())
+    }
+
+    async fn set_role(&self, agent_id: &str, role: Role) -> Result<bool, StoreError> {
+        let role = match role {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+        };
+        let written = self
+            .db
+            .run(&Query::new(
+                "UPDATE agents SET role = ?2 WHERE id = ?1",
+                vec![SqlValue::text(agent_id), SqlValue::text(role)],
+            ))
+            .await?;
+        Ok(written.changes.unwrap_or(0) > 0)
+    }
+
+    async fn set_password(&self, agent_id: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let written = self
+            .db
+            .run(&Query::new(
+                "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
+                vec![SqlValue::text(agent_id), SqlValue::text(password_hash)],
             ))
             .await?;
         Ok(written.changes.unwrap_or(0) > 0)
