@@ -139,3 +139,22 @@ pub struct PasswordRequest {
     /// The new password.
     pub password: String,
 }
+
+/// `POST /api/v1/admin/agents` body: a new agent who can sign in to the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAgent {
+    /// Their email, unique ignoring case.
+    pub email: String,
+    /// Their name, as visitors and colleagues see it.
+    pub name: String,
+    /// `agent` unless given.
+    #[serde(default = "agent_role")]
+    pub role: crate::inbox::Role,
+    /// 12–256 characters.
+    pub password: String,
+}
+
+fn agent_role() -> crate::inbox::Role {
+    crate::inbox::Role::Agent
+}

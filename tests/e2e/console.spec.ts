@@ -1,7 +1,8 @@
 // The owner's console, from an admin's chair: switch an action off and see a visitor's request go
 // unanswered by it, then on again; run the test panel (a refused value first) and find the run in
-// the execution log. An agent without the admin role sees no console and is refused its routes.
-// axe-core checks the console's pages.
+// the execution log; manage the team (add an agent, make them an admin, set a new password that ends
+// their session, disable them). An agent without the admin role sees no console and is refused its
+// routes. axe-core checks the console's pages.
 import { test, expect, Browser, Page, APIRequestContext } from "@playwright/test";
 import { expectNoViolations } from "./axe";
 import { ADMIN } from "./support";
@@ -89,6 +90,44 @@ test("an admin switches an action off and on, tests it and reads its log; the co
   await expect(log.getByRole("listitem").first()).toContainText(/Live: succeeded/);
   await expect(log.getByRole("link", { name: /^Open conversation / }).first()).toBeVisible();
   await expectNoViolations(page, "console action page");
+});
+
+test("an admin manages the team: adds an agent, makes them an admin, resets their password and disables them", async ({ browser, request }) => {
+  const lead = await addAgent(request, "Lee Admin", "admin");
+  const page = await signIn(browser, lead);
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Team" }).click();
+  await expect(page.getByRole("heading", { name: "Team", level: 2 })).toBeVisible();
+  const email = `kim${unique()}@nova.example`;
+  await page.getByLabel("Name", { exact: true }).fill("Kim Newcomer");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Add agent" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Kim Newcomer can sign in now." })).toBeVisible();
+  const row = page.getByRole("row").filter({ hasText: email });
+  await expect(row).toContainText("Active");
+  await expectNoViolations(page, "console team");
+
+  // Kim signs in; made an admin, her session opens the console's routes at once.
+  const kim = await signIn(browser, { email, name: "Kim Newcomer" });
+  await row.getByLabel("Role of Kim Newcomer").selectOption("admin");
+  await expect(page.getByRole("status").filter({ hasText: "Kim Newcomer is now an admin." })).toBeVisible();
+  expect(await kim.evaluate(async () => (await fetch("/api/v1/admin/actions")).status)).toBe(200);
+  // A new password ends her session.
+  await row.getByLabel("New password for Kim Newcomer").fill("a brand new passphrase");
+  await row.getByRole("button", { name: "Set password" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Kim Newcomer has a new password" })).toBeVisible();
+  expect(await kim.evaluate(async () => (await fetch("/api/v1/inbox/me")).status)).toBe(401);
+  // Disabled: she cannot sign in.
+  await row.getByRole("button", { name: "Disable Kim Newcomer" }).click();
+  await expect(row).toContainText("Disabled");
+  const again = await request.post("/api/v1/inbox/session", {
+    headers: { Origin: "http://127.0.0.1:8799" },
+    data: { email, password: "a brand new passphrase" },
+  });
+  expect(again.status()).toBe(401);
+  // The admin cannot lock themselves out.
+  await page.getByRole("row").filter({ hasText: lead.email }).getByRole("button", { name: "Disable Lee Admin" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "you cannot disable your own account" })).toBeVisible();
 });
 
 test("an agent without the admin role sees no console and is refused every console route", async ({ browser, request }) => {

@@ -21,21 +21,6 @@ struct SignIn {
     password: String,
 }
 
-/// `POST /api/v1/admin/agents` body.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewAgent {
-    email: String,
-    name: String,
-    #[serde(default = "agent_role")]
-    role: Role,
-    password: String,
-}
-
-fn agent_role() -> Role {
-    Role::Agent
-}
-
 /// Refuses a request from another site's page, whatever it carries.
 fn require_same_origin(req: &HttpRequest) -> Result<(), ApiError> {
     if session::same_origin(&req.method, &req.headers) {
@@ -103,7 +88,7 @@ pub async fn sign_out<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpRes
 /// `POST /api/v1/admin/agents` (admin token or an admin's session): adds an agent who can sign in to the inbox.
 pub async fn add_agent<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
     admin::authorize(edge, req, now_ms).await?;
-    let body: NewAgent = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let body: shared::console::NewAgent = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let email = body.email.trim();
     if !shared::action::is_email(email) {
         return Err(ApiError::invalid_field("email", "must be an email address"));

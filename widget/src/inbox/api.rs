@@ -5,7 +5,11 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::{ApiErrorBody, ErrorCode};
-use shared::console::{ActionList, LogPage, SwitchRequest, SwitchResult, TestRequest, TestResult};
+use shared::console::{
+    ActionList, LogPage, NewAgent, PasswordRequest, RoleRequest, SwitchRequest, SwitchResult, Team, TestRequest,
+    TestResult,
+};
+use shared::inbox::Role;
 use shared::inbox::{
     AgentList, AssignRequest, ConversationDetail, ConversationList, InboxView, Note, NoteRequest, ReplyRequest,
     ResolveRequest,
@@ -253,4 +257,45 @@ pub async fn action_logs(slug: &str, before: Option<i64>) -> Result<LogPage, Fai
 /// `POST /api/v1/admin/actions/{name}/test`
 pub async fn test_action(slug: &str, request: &TestRequest) -> Result<TestResult, Failure> {
     call("POST", &action_url(slug, "/test"), Some(request)).await
+}
+
+/// `GET /api/v1/admin/agents`
+pub async fn team() -> Result<Team, Failure> {
+    call("GET", "/api/v1/admin/agents", None::<&()>).await
+}
+
+/// `POST /api/v1/admin/agents`
+pub async fn add_agent(agent: &NewAgent) -> Result<Me, Failure> {
+    call("POST", "/api/v1/admin/agents", Some(agent)).await
+}
+
+/// An agent's admin route.
+fn agent_url(id: &str, rest: &str) -> String {
+    format!("/api/v1/admin/agents/{}{rest}", encode(id))
+}
+
+/// `POST /api/v1/admin/agents/{id}/role`
+pub async fn set_role(id: &str, role: Role) -> Result<(), Failure> {
+    request("POST", &agent_url(id, "/role"), Some(json(&RoleRequest { role }))).await.map(drop)
+}
+
+/// `POST /api/v1/admin/agents/{id}/password`: every session of theirs ends.
+pub async fn set_password(id: &str, password: &str) -> Result<(), Failure> {
+    let body = PasswordRequest { password: password.to_string() };
+    request("POST", &agent_url(id, "/password"), Some(json(&body))).await.map(drop)
+}
+
+/// `POST /api/v1/admin/agents/{id}/disable` or `…/enable`
+pub async fn set_disabled(id: &str, disabled: bool) -> Result<(), Failure> {
+    let rest = if disabled { "/disable" } else { "/enable" };
+    request("POST", &agent_url(id, rest), None).await.map(drop)
+}
+
+/// `DELETE /api/v1/admin/agents/{id}/sessions`
+pub async fn end_sessions(id: &str) -> Result<(), Failure> {
+    request("DELETE", &agent_url(id, "/sessions"), None).await.map(drop)
+}
+
+fn json(body: &impl Serialize) -> String {
+    serde_json::to_string(body).expect("request types always serialize")
 }

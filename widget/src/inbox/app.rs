@@ -1,8 +1,9 @@
 //! The app root: sign-in until a session is open, then the inbox's layout (banner, the views'
 //! navigation, the list, the open conversation), with one alert and one status region that every
-//! part reports to. An admin also has the console (`#console`), beside the conversations.
+//! part reports to. An admin also has the console: Actions (`#console`) and Team (`#team`).
 
 use crate::console::Console;
+use crate::console_team::TeamPage;
 use crate::conversation::ConversationView;
 use crate::conversation_list::ConversationList;
 use crate::nav::{Nav, Search};
@@ -12,16 +13,46 @@ use crate::state::Inbox;
 use leptos::prelude::*;
 use shared::inbox::Role;
 
-/// Whether the address asks for the console (`/inbox/#console`).
-fn console_asked() -> bool {
-    web_sys::window().and_then(|w| w.location().hash().ok()).is_some_and(|h| h == "#console")
+/// Where an admin is: the conversations, or a page of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Conversations,
+    Actions,
+    Team,
 }
 
-/// Moves to the console or back to the conversations, keeping the address in step.
-fn show_console(console: RwSignal<bool>, on: bool) {
-    console.set(on);
+impl Section {
+    /// The section the address asks for (`#console`, `#team`).
+    fn asked() -> Self {
+        match web_sys::window().and_then(|w| w.location().hash().ok()).as_deref() {
+            Some("#console") => Section::Actions,
+            Some("#team") => Section::Team,
+            _ => Section::Conversations,
+        }
+    }
+
+    fn hash(self) -> &'static str {
+        match self {
+            Section::Conversations => "",
+            Section::Actions => "console",
+            Section::Team => "team",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Section::Conversations => "Conversations",
+            Section::Actions => "Actions",
+            Section::Team => "Team",
+        }
+    }
+}
+
+/// Moves to a section, keeping the address in step.
+fn show(section: RwSignal<Section>, to: Section) {
+    section.set(to);
     if let Some(w) = web_sys::window() {
-        let _ = w.location().set_hash(if on { "console" } else { "" });
+        let _ = w.location().set_hash(to.hash());
     }
 }
 
@@ -31,9 +62,9 @@ pub fn App() -> impl IntoView {
     let inbox = Inbox::new();
     inbox.start();
     // Back and Forward (and a pasted link) move between conversations, and to the console.
-    let console = RwSignal::new(console_asked());
+    let section = RwSignal::new(Section::asked());
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
-        console.set(console_asked());
+        section.set(Section::asked());
         inbox.follow_link();
     });
     move || {
@@ -44,24 +75,27 @@ pub fn App() -> impl IntoView {
             None => view! { <SignIn inbox=inbox /> }.into_any(),
             Some(me) => {
                 let admin = me.role == Role::Admin;
+                // Only an admin has the console; anyone else is in the conversations, whatever
+                // the address says.
+                let shown = move || if admin { section.get() } else { Section::Conversations };
                 view! {
                     <header class="topbar">
-                        <h1>{move || if admin && console.get() { "Console" } else { "Inbox" }}</h1>
+                        <h1>{move || if shown() == Section::Conversations { "Inbox" } else { "Console" }}</h1>
                         <p class="who">{format!("Signed in as {}", me.name)}</p>
                         {admin.then(|| view! {
                             <nav class="sections" aria-label="Sections">
-                                <button type="button" aria-current=move || (!console.get()).then_some("page")
-                                    on:click=move |_| show_console(console, false)>"Conversations"</button>
-                                <button type="button" aria-current=move || console.get().then_some("page")
-                                    on:click=move |_| show_console(console, true)>"Actions"</button>
+                                {[Section::Conversations, Section::Actions, Section::Team].into_iter().map(|to| view! {
+                                    <button type="button" aria-current=move || (shown() == to).then_some("page")
+                                        on:click=move |_| show(section, to)>{to.label()}</button>
+                                }).collect_view()}
                             </nav>
                         })}
                         <button type="button" class="secondary" on:click=move |_| inbox.sign_out()>"Sign out"</button>
                     </header>
-                    {move || if admin && console.get() {
-                        view! { <Console inbox=inbox /> }.into_any()
-                    } else {
-                        view! {
+                    {move || match shown() {
+                        Section::Actions => view! { <Console inbox=inbox /> }.into_any(),
+                        Section::Team => view! { <TeamPage inbox=inbox /> }.into_any(),
+                        Section::Conversations => view! {
                             <Nav inbox=inbox />
                             <main class="workspace">
                                 <Notices inbox=inbox />
@@ -73,7 +107,7 @@ pub fn App() -> impl IntoView {
                                 <ConversationView inbox=inbox />
                             </main>
                         }
-                        .into_any()
+                        .into_any(),
                     }}
                 }
                 .into_any()

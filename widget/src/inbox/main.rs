@@ -17,6 +17,7 @@ mod api;
 mod app;
 mod console;
 mod console_action;
+mod console_team;
 mod conversation;
 mod conversation_actions;
 mod conversation_list;
