@@ -89,6 +89,10 @@ test("an admin switches an action off and on, tests it and reads its log; the co
   await page.getByLabel("Runs").selectOption("live");
   await expect(log.getByRole("listitem").first()).toContainText(/Live: succeeded/);
   await expect(log.getByRole("link", { name: /^Open conversation / }).first()).toBeVisible();
+  // Filtered at the edge: a conversation with no runs of this action shows none.
+  await page.getByLabel("Conversation", { exact: true }).fill("cNoSuchConversation");
+  await page.getByRole("button", { name: "Refresh the log" }).click();
+  await expect(log.getByText("No runs to show.")).toBeVisible();
   await expectNoViolations(page, "console action page");
 });
 

@@ -8,7 +8,7 @@ use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
 use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
 use crate::inbox::session;
-use crate::store::{ActionLogStore, ActionSwitchStore, ModelUsageStore};
+use crate::store::{ActionLogStore, ActionSwitchStore, LogFilter, ModelUsageStore};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
 use shared::console::{
@@ -107,6 +107,34 @@ pub async fn list<D: ApiDeps>(edge: &D, now_ms: u64) -> Result<HttpResponse, Api
     Ok(HttpResponse::json(200, &ActionList { actions }))
 }
 
+/// The log filter a request's query asks for, each bad value named.
+fn log_filter(req: &HttpRequest) -> Result<LogFilter, ApiError> {
+    let time = |name: &str| -> Result<Option<u64>, ApiError> {
+        let Some(value) = req.query_param(name).filter(|v| !v.is_empty()) else { return Ok(None) };
+        value
+            .parse::<u64>()
+            .ok()
+            .or_else(|| value.parse::<jiff::Timestamp>().ok().and_then(|t| u64::try_from(t.as_millisecond()).ok()))
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_field(name, "must be an RFC 3339 time or Unix milliseconds"))
+    };
+    let status = match req.query_param("status").as_deref() {
+        None | Some("") => None,
+        Some("ok") => Some(crate::action_run::RunStatus::Ok),
+        Some("failed") => Some(crate::action_run::RunStatus::Failed),
+        Some("refused") => Some(crate::action_run::RunStatus::Refused),
+        Some(_) => return Err(ApiError::invalid_field("status", "must be ok, failed or refused")),
+    };
+    let test = match req.query_param("origin").as_deref() {
+        None | Some("") => None,
+        Some("live") => Some(false),
+        Some("test") => Some(true),
+        Some(_) => return Err(ApiError::invalid_field("origin", "must be live or test")),
+    };
+    let conversation = req.query_param("conversation").filter(|c| !c.is_empty());
+    Ok(LogFilter { status, test, conversation, since_ms: time("since")?, until_ms: time("until")? })
+}
+
 /// `PUT /api/v1/admin/actions/{name}/enabled` `{"enabled": false}`: switches an action off (or
 /// on) for the agent, its quick replies and buttons, from the next request on, recorded with who
 /// and when; `DELETE` removes the switch, and the action's file decides again. Other isolates
@@ -171,11 +199,14 @@ pub async fn model_usage<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<Http
     ))
 }
 
-/// `GET /api/v1/admin/actions/{name}/logs?limit=&before=`
-pub async fn logs<D: RunDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result<HttpResponse, ApiError> {
-    let action = find(edge, slug)?;
+/// `GET /api/v1/admin/actions/{name}/logs?limit=&before=&status=&origin=&conversation=&since=&until=`:
+/// newest first; `status` is `ok`, `failed` or `refused`, `origin` `live` or `test`, `since` and
+/// `until` RFC 3339 times or Unix ms.
+pub async fn logs<D: ApiDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result<HttpResponse, ApiError> {
+    let action = find_in(edge.files(), slug)?;
     let (limit, before) = page(req)?;
-    let entries = edge.store().action_logs(&action.slug, limit, before).await?;
+    let filter = log_filter(req)?;
+    let entries = edge.store().filtered_logs(&action.slug, &filter, limit, before).await?;
     let next_before = if entries.len() == limit { entries.last().map(|e| e.id) } else { None };
     Ok(HttpResponse::json(200, &LogPage { logs: entries, next_before }))
 }

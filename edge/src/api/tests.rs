@@ -384,3 +384,32 @@ fn an_action_switched_off_in_the_console_is_off_at_once_and_on_again_when_revert
     let (status, _) = admin_call(&w, "PUT", "/api/v1/admin/actions/tx-status/enabled", None, off);
     assert_eq!(status, 401);
 }
+
+#[test]
+fn the_log_filters_by_status_origin_conversation_and_time() {
+    let w = World::new();
+    let tx = format!("0x{}", "ab".repeat(32));
+    let (id, token) = w.start();
+    let body = json!({"text": format!("where is my deposit {tx}?"), "client_message_id": "f1"}).to_string();
+    assert_eq!(w.call("POST", &messages_path(&id), Some(&token), &body).0, 200);
+    let test = json!({"variables": {"inputs.tx": tx}}).to_string();
+    assert_eq!(admin_call(&w, "POST", "/api/v1/admin/actions/tx-status/test", Some(ADMIN), &test).0, 200);
+    let logs = |query: &str| {
+        let (status, v) =
+            admin_call(&w, "GET", &format!("/api/v1/admin/actions/tx-status/logs?{query}"), Some(ADMIN), "");
+        (status, v["logs"].as_array().map_or(0, Vec::len), v)
+    };
+    assert_eq!(logs("").1, 2);
+    let (_, n, v) = logs("origin=test");
+    assert_eq!((n, v["logs"][0]["test"].as_bool()), (1, Some(true)));
+    let (_, n, v) = logs(&format!("origin=live&conversation={id}"));
+    assert_eq!((n, v["logs"][0]["conversation_id"].as_str()), (1, Some(id.as_str())));
+    assert_eq!(logs("status=failed").1, 0);
+    assert_eq!(logs("status=ok").1, 2);
+    assert_eq!(logs("since=2999-01-01T00:00:00Z").1, 0);
+    assert_eq!(logs(&format!("until={}", u64::MAX >> 12)).1, 2);
+    let (status, _, v) = logs("status=maybe");
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("status")));
+    let (status, _, v) = logs("since=yesterday");
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("since")));
+}

@@ -37,6 +37,21 @@ impl RunOrigin {
 
 pub use shared::action_run::ActionLogEntry;
 
+/// Which of an action's runs a log page holds (every field optional: none filters nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Only runs that ended so.
+    pub status: Option<crate::action_run::RunStatus>,
+    /// Only tests (`true`) or only visitors' runs (`false`).
+    pub test: Option<bool>,
+    /// Only runs in this conversation.
+    pub conversation: Option<String>,
+    /// Only runs at or after this moment, Unix ms.
+    pub since_ms: Option<u64>,
+    /// Only runs before this moment, Unix ms.
+    pub until_ms: Option<u64>,
+}
+
 /// One action's runs since a moment, and when it last ran at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunCounts {
@@ -55,6 +70,14 @@ pub struct RunCounts {
 pub trait ActionLogStore {
     /// Records a run; returns its log id.
     async fn record_run(&self, at_ms: u64, origin: &RunOrigin, run: &ActionRun) -> Result<i64, StoreError>;
+    /// The action's runs that `filter` keeps, newest first, older than `before` if given.
+    async fn filtered_logs(
+        &self,
+        action: &str,
+        filter: &LogFilter,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ActionLogEntry>, StoreError>;
     /// Per action that ever ran: its runs and failures since `since_ms`, and its last run.
     async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError>;
     /// Runs of an action, newest first, older than `before` if given.

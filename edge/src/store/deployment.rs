@@ -218,6 +218,15 @@ impl ActionLogStore for Deployment {
     async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError> {
         self.index().await?.run_counts(since_ms).await
     }
+    async fn filtered_logs(
+        &self,
+        action: &str,
+        filter: &LogFilter,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        self.index().await?.filtered_logs(action, filter, limit, before).await
+    }
     async fn action_logs(
         &self,
         action: &str,

@@ -21,7 +21,7 @@ mod deployment;
 #[cfg(test)]
 pub mod sqlite;
 
-pub use action_log::{ActionLogEntry, ActionLogStore, RunCounts, RunOrigin};
+pub use action_log::{ActionLogEntry, ActionLogStore, LogFilter, RunCounts, RunOrigin};
 pub use action_switches::{ActionSwitch, ActionSwitchStore};
 pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role, TeamMember};
 pub use erasure::{Erased, ErasureStore, Person};

@@ -199,6 +199,15 @@ impl<L: SqlPort, R: SqlPort> ActionLogStore for ObjectStore<'_, L, R> {
     async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError> {
         self.index.run_counts(since_ms).await
     }
+    async fn filtered_logs(
+        &self,
+        action: &str,
+        filter: &super::LogFilter,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        self.index.filtered_logs(action, filter, limit, before).await
+    }
     async fn action_logs(
         &self,
         action: &str,

@@ -245,9 +245,13 @@ pub async fn revert_action(slug: &str) -> Result<SwitchResult, Failure> {
     call("DELETE", &action_url(slug, "/enabled"), None::<&()>).await
 }
 
-/// `GET /api/v1/admin/actions/{name}/logs?limit=20&before=`: a page of the log, newest first.
-pub async fn action_logs(slug: &str, before: Option<i64>) -> Result<LogPage, Failure> {
+/// `GET /api/v1/admin/actions/{name}/logs?limit=20&…`: a page of the log, newest first, with
+/// the filters given as `(name, value)` (`status`, `origin`, `conversation`, `since`, `until`).
+pub async fn action_logs(slug: &str, filters: &[(&str, String)], before: Option<i64>) -> Result<LogPage, Failure> {
     let mut url = action_url(slug, "/logs?limit=20");
+    for (name, value) in filters.iter().filter(|(_, v)| !v.is_empty()) {
+        url.push_str(&format!("&{name}={}", encode(value)));
+    }
     if let Some(before) = before {
         url.push_str(&format!("&before={before}"));
     }

@@ -183,12 +183,18 @@ fn TestOutcome(result: TestResult) -> impl IntoView {
     }
 }
 
-/// Which entries the log shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
-    All,
-    Live,
-    Test,
+/// Unix ms of the start of a day the admin picked (`YYYY-MM-DD`, in their own time zone), as the
+/// edge's filter takes it; empty for none.
+fn day_start(day: &str, plus_days: f64) -> String {
+    if day.is_empty() {
+        return String::new();
+    }
+    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&format!("{day}T00:00"))).get_time();
+    if ms.is_nan() {
+        String::new()
+    } else {
+        format!("{}", (ms + plus_days * 86_400_000.0) as u64)
+    }
 }
 
 #[component]
@@ -196,14 +202,23 @@ fn Logs(inbox: Inbox, slug: String) -> impl IntoView {
     let entries = RwSignal::new(Vec::<ActionLogEntry>::new());
     let next = RwSignal::new(None::<i64>);
     let loaded = RwSignal::new(false);
-    let status = RwSignal::new(None::<RunStatus>);
-    let origin = RwSignal::new(Origin::All);
-    // Only signals and a stored value are captured: the loader is `Copy`, for every button.
+    let status = RwSignal::new(String::new());
+    let origin = RwSignal::new(String::new());
+    let conversation = RwSignal::new(String::new());
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    // Only signals and a stored value are captured: the loader is `Copy`, for every control.
     let slug = StoredValue::new(slug);
     let load = move |before: Option<i64>| {
         let slug = slug.get_value();
+        let filters = [
+            ("status", status.get_untracked()),
+            ("origin", origin.get_untracked()),
+            ("conversation", conversation.get_untracked().trim().to_string()),
+            ("since", day_start(&from.get_untracked(), 0.0)),
+            ("until", day_start(&to.get_untracked(), 1.0)),
+        ];
         spawn_local(async move {
-            match api::action_logs(&slug, before).await {
+            match api::action_logs(&slug, &filters, before).await {
                 Ok(page) => {
                     entries.update(|e| {
                         if before.is_none() {
@@ -219,54 +234,47 @@ fn Logs(inbox: Inbox, slug: String) -> impl IntoView {
         });
     };
     load(None);
-    let refresh = move |_| load(None);
     let older = move |_| load(next.get_untracked());
-    let shown = move || {
-        entries.with(|all| {
-            all.iter()
-                .filter(|e| status.get().is_none_or(|s| e.run.status == s))
-                .filter(|e| match origin.get() {
-                    Origin::All => true,
-                    Origin::Live => !e.test,
-                    Origin::Test => e.test,
-                })
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+    let choose = move |signal: RwSignal<String>| {
+        move |e: ev::Event| {
+            signal.set(event_target_value(&e));
+            load(None);
+        }
     };
     view! {
         <section class="logs" aria-labelledby="logs-title">
             <h3 id="logs-title">"Execution log"</h3>
-            <div class="filters">
+            <form class="filters" on:submit=move |e: ev::SubmitEvent| {
+                e.prevent_default();
+                load(None);
+            }>
                 <label for="log-status">"Status"</label>
-                <select id="log-status" on:change=move |e| status.set(match event_target_value(&e).as_str() {
-                    "ok" => Some(RunStatus::Ok),
-                    "failed" => Some(RunStatus::Failed),
-                    "refused" => Some(RunStatus::Refused),
-                    _ => None,
-                })>
+                <select id="log-status" on:change=choose(status)>
                     <option value="">"All"</option>
                     <option value="ok">"Succeeded"</option>
                     <option value="failed">"Failed"</option>
                     <option value="refused">"Refused"</option>
                 </select>
                 <label for="log-origin">"Runs"</label>
-                <select id="log-origin" on:change=move |e| origin.set(match event_target_value(&e).as_str() {
-                    "live" => Origin::Live,
-                    "test" => Origin::Test,
-                    _ => Origin::All,
-                })>
+                <select id="log-origin" on:change=choose(origin)>
                     <option value="">"Live and test"</option>
                     <option value="live">"Live (visitors)"</option>
                     <option value="test">"Tests"</option>
                 </select>
-                <button type="button" class="secondary" on:click=refresh>"Refresh the log"</button>
-            </div>
+                <label for="log-from">"From"</label>
+                <input id="log-from" type="date" on:change=choose(from) />
+                <label for="log-to">"To"</label>
+                <input id="log-to" type="date" on:change=choose(to) />
+                <label for="log-conversation">"Conversation"</label>
+                <input id="log-conversation" type="text" placeholder="Conversation id"
+                    prop:value=move || conversation.get() on:input=move |e| conversation.set(event_target_value(&e)) />
+                <button type="submit" class="secondary">"Refresh the log"</button>
+            </form>
             {move || {
                 if !loaded.get() {
                     return view! { <p role="status">"Loading the log…"</p> }.into_any();
                 }
-                let rows = shown();
+                let rows = entries.get();
                 if rows.is_empty() {
                     return view! { <p class="muted">"No runs to show."</p> }.into_any();
                 }

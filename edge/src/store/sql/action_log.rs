@@ -2,7 +2,7 @@
 
 use super::{fail, Query, SqlPort, SqlStore, SqlValue};
 use crate::action_run::ActionRun;
-use crate::store::{ActionLogEntry, ActionLogStore, RunCounts, RunOrigin, StoreError};
+use crate::store::{ActionLogEntry, ActionLogStore, LogFilter, RunCounts, RunOrigin, StoreError};
 use serde::Deserialize;
 use shared::ConversationId;
 
@@ -39,6 +39,38 @@ impl<P: SqlPort> ActionLogStore for SqlStore<P> {
             ))
             .await?;
         written.last_row_id.ok_or_else(|| fail("the database did not report the new log entry's id"))
+    }
+
+    async fn filtered_logs(
+        &self,
+        action: &str,
+        filter: &LogFilter,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<ActionLogEntry>, StoreError> {
+        let status = filter.status.map(serde_json::to_value).transpose().map_err(fail)?;
+        let opt_int = |n: Option<u64>| n.map_or(SqlValue::Null, SqlValue::int);
+        let rows: Vec<RunRow> = self
+            .db
+            .all(&Query::new(
+                "SELECT seq, at_ms, conversation_id, test, injected, run FROM action_runs \
+                 WHERE action = ?1 AND seq < ?2 AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR test = ?5) \
+                 AND (?6 IS NULL OR conversation_id = ?6) AND (?7 IS NULL OR at_ms >= ?7) \
+                 AND (?8 IS NULL OR at_ms < ?8) ORDER BY seq DESC LIMIT ?3",
+                vec![
+                    SqlValue::text(action),
+                    // The largest integer a JavaScript number (D1's) holds exactly.
+                    SqlValue::Integer(before.unwrap_or(i64::MAX >> 11)),
+                    SqlValue::int(limit as u64),
+                    SqlValue::opt_text(status.as_ref().and_then(|s| s.as_str())),
+                    filter.test.map_or(SqlValue::Null, |t| SqlValue::Integer(i64::from(t))),
+                    SqlValue::opt_text(filter.conversation.as_deref()),
+                    opt_int(filter.since_ms),
+                    opt_int(filter.until_ms),
+                ],
+            ))
+            .await?;
+        rows.into_iter().map(RunRow::into_entry).collect()
     }
 
     async fn run_counts(&self, since_ms: u64) -> Result<Vec<RunCounts>, StoreError> {
