@@ -42,6 +42,17 @@ pub async fn click<D: Deps>(
             "this button opens a page in the browser; there is nothing to run",
         ));
     }
+    // A button shown by an action the owner has since switched off does nothing, even from a card
+    // already shown (the action it runs may be on for other uses).
+    let shown_by: Vec<&shared::action::ActionDef> = edge
+        .site()
+        .actions
+        .iter()
+        .filter(|a| crate::agent::cards::button_card(a, 0, None).is_some_and(|c| c.does == button.does))
+        .collect();
+    if !shown_by.is_empty() && shown_by.iter().all(|a| !a.enabled) {
+        return Err(ApiError::new(ErrorCode::ActionNotFound, "this button is switched off"));
+    }
     require_lead(edge.site(), &record)?;
     let limits = crate::limits::keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id);
     take_or_refuse(edge, &limits, now_ms).await?;

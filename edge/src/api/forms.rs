@@ -36,6 +36,10 @@ pub async fn submit<D: Deps>(
         (None, edge.site().agent.lead.as_ref().map(LeadConfig::form).ok_or_else(no_form)?)
     } else {
         let action = edge.site().action(&card.action).ok_or_else(no_form)?;
+        // A form the owner has since switched off does nothing, even from a card already shown.
+        if !action.enabled {
+            return Err(ApiError::new(ErrorCode::ActionNotFound, "this form is switched off"));
+        }
         (Some(action), action.form().cloned().ok_or_else(no_form)?)
     };
     let body: SubmitFormRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;

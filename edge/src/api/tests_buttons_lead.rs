@@ -340,3 +340,43 @@ fn no_visitor_or_api_value_puts_a_link_or_markup_into_an_ai_message() {
     assert_eq!(links_in(&thanks), Vec::<String>::new(), "{thanks}");
     assert!(shared::markdown::plain_text(&thanks).contains("[Reset your password here]"), "shown as typed: {thanks}");
 }
+
+#[test]
+fn a_button_switched_off_does_nothing_from_a_card_already_shown() {
+    let w = World::with_site(site(QUICK));
+    let (_, v) = w.call("POST", "/api/v1/conversations", None, r#"{"attributes":{"plan":"pro"}}"#);
+    let (id, token) = (v["conversation_id"].as_str().unwrap(), v["token"].as_str().unwrap());
+    let g = v["messages"][0]["id"].as_str().unwrap().to_string();
+    let off = r#"{"enabled": false}"#;
+    let (status, _) =
+        w.call("PUT", "/api/v1/admin/actions/check-status-button/enabled", Some(super::tests::ADMIN), off);
+    assert_eq!(status, 200);
+    // The greeting stored before the switch still carries the button: a click runs nothing.
+    let (status, v) = click(&w, id, token, &g, "b1");
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("action_not_found")), "{v}");
+    assert!(w.network.0.borrow().is_empty(), "nothing was sent");
+    // Back on, the same card runs it.
+    w.call("DELETE", "/api/v1/admin/actions/check-status-button/enabled", Some(super::tests::ADMIN), "");
+    let (status, v) = click(&w, id, token, &g, "b1");
+    assert_eq!((status, last(&v)["action"]["status"].as_str()), (200, Some("ok")), "{v}");
+}
+
+#[test]
+fn a_form_switched_off_takes_no_submission_from_a_card_already_shown() {
+    let agent = "site_id = \"t\"\nname = \"Nova\"\ngreeting = \"Hi, I'm Nova.\"\n[answering]\nfallback = \"I don't know that.\"";
+    let feedback = r#"{"name":"Anonymous Feedback","type":"form","description":"Tell us anonymously how we did.",
+        "form":{"title":"Feedback","fields":[{"name":"comment","kind":"textarea","label":"Comment","required":true}]}}"#;
+    let site = SiteBundle::from_dir_files(agent, &[], &[("actions/feedback.json".into(), feedback.into())]).unwrap();
+    let w = World::with_site(site);
+    let (id, token) = w.start();
+    let card = last(&say(&w, &id, &token, "anonymous feedback", "k1")).clone();
+    assert_eq!(card["form"]["action"], "anonymous-feedback", "{card}");
+    let off = r#"{"enabled": false}"#;
+    let (status, _) = w.call("PUT", "/api/v1/admin/actions/anonymous-feedback/enabled", Some(super::tests::ADMIN), off);
+    assert_eq!(status, 200);
+    let submit = format!("{}/{}/submit", messages_path(&id), card["id"].as_str().unwrap());
+    let (status, v) = w.call("POST", &submit, Some(&token), r#"{"values":{"comment":"late again"}}"#);
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("action_not_found")), "{v}");
+    let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
+    assert!(!history.to_string().contains("late again"), "nothing was stored: {history}");
+}
