@@ -88,23 +88,50 @@ fn changes(site: &SiteBundle, switches: &[ActionSwitch]) -> Vec<(String, bool)> 
         .collect()
 }
 
-/// The site a request sees: `site` and its `intents` with the stored switches applied. A
-/// storage failure fails the request: serving the files instead could run an action the owner
-/// turned off.
+/// The site a request sees: `site` and its `intents` with the stored switches applied. When the
+/// switches cannot be read, every action is off for this request (and the failure is returned,
+/// to be logged): serving the files instead could run an action the owner turned off, and
+/// failing the request would take sign-in, the inbox and the switches' own route down with it.
 pub async fn effective<'a, S: ActionSwitchStore>(
     store: &S,
     site: &'a SiteBundle,
     intents: &'a ActionIndex,
     cache: &SwitchCache,
     now_ms: u64,
-) -> Result<Effective<'a>, StoreError> {
-    let key = changes(site, &cache.switches(store, now_ms).await?);
+) -> (Effective<'a>, Option<StoreError>) {
+    match cache.switches(store, now_ms).await {
+        Ok(switches) => (switched(site, intents, cache, &switches), None),
+        Err(e) => {
+            let all_off: Vec<(String, bool)> =
+                site.actions.iter().filter(|a| a.enabled).map(|a| (a.slug.to_string(), false)).collect();
+            (build(site, all_off), Some(e))
+        }
+    }
+}
+
+/// `site` with `switches` applied, from the cache when it was built for the same ones.
+fn switched<'a>(
+    site: &'a SiteBundle,
+    intents: &'a ActionIndex,
+    cache: &SwitchCache,
+    switches: &[ActionSwitch],
+) -> Effective<'a> {
+    let key = changes(site, switches);
     if key.is_empty() {
-        return Ok(Effective::Files(site, intents));
+        return Effective::Files(site, intents);
     }
     if let Some(hit) = cache.built.borrow().as_ref().filter(|c| c.key == key) {
-        return Ok(Effective::Switched(Rc::clone(hit)));
+        return Effective::Switched(Rc::clone(hit));
     }
+    let built = build(site, key);
+    if let Effective::Switched(b) = &built {
+        *cache.built.borrow_mut() = Some(Rc::clone(b));
+    }
+    built
+}
+
+/// `site` with the switches of `key` applied and its actions indexed again.
+fn build(site: &SiteBundle, key: Vec<(String, bool)>) -> Effective<'_> {
     let mut switched = site.clone();
     for action in &mut switched.actions {
         if let Some((_, on)) = key.iter().find(|(slug, _)| action.slug == *slug) {
@@ -112,9 +139,7 @@ pub async fn effective<'a, S: ActionSwitchStore>(
         }
     }
     let intents = ActionIndex::new(&switched);
-    let built = Rc::new(Switched { key, site: switched, intents });
-    *cache.built.borrow_mut() = Some(Rc::clone(&built));
-    Ok(Effective::Switched(built))
+    Effective::Switched(Rc::new(Switched { key, site: switched, intents }))
 }
 
 #[cfg(test)]
@@ -128,11 +153,15 @@ mod tests {
     struct Elsewhere {
         switches: RefCell<Vec<ActionSwitch>>,
         reads: Cell<u32>,
+        broken: Cell<bool>,
     }
 
     impl ActionSwitchStore for Elsewhere {
         async fn switches(&self) -> Result<Vec<ActionSwitch>, StoreError> {
             self.reads.set(self.reads.get() + 1);
+            if self.broken.get() {
+                return Err(StoreError("D1_ERROR: no such table: action_switches".into()));
+            }
             Ok(self.switches.borrow().clone())
         }
         async fn set_switch(&self, switch: &ActionSwitch) -> Result<(), StoreError> {
@@ -150,23 +179,22 @@ mod tests {
         let site = crate::api::tests::site();
         let intents = ActionIndex::new(&site);
         let (store, cache) = (Elsewhere::default(), SwitchCache::default());
-        let on = |now| block_on(effective(&store, &site, &intents, &cache, now)).unwrap().site().actions[0].enabled;
+        let on = |now| block_on(effective(&store, &site, &intents, &cache, now)).0.site().actions[0].enabled;
         assert!(on(0));
         let off = ActionSwitch { action: "tx-status".into(), enabled: false, changed_by: "x".into(), changed_at_ms: 1 };
         block_on(store.set_switch(&off)).unwrap();
         assert!(on(FRESH_MS - 1), "read less than FRESH_MS ago: not read again");
         assert_eq!(store.reads.get(), 1);
         assert!(!on(FRESH_MS), "read again, and applied");
-        assert!(matches!(
-            block_on(effective(&store, &site, &intents, &cache, FRESH_MS)).unwrap(),
-            Effective::Switched(_)
-        ));
+        assert!(matches!(block_on(effective(&store, &site, &intents, &cache, FRESH_MS)).0, Effective::Switched(_)));
         // A switch equal to the file changes nothing: the files serve.
         *store.switches.borrow_mut() = vec![ActionSwitch { enabled: true, ..off }];
         cache.forget();
-        assert!(matches!(
-            block_on(effective(&store, &site, &intents, &cache, FRESH_MS)).unwrap(),
-            Effective::Files(..)
-        ));
+        assert!(matches!(block_on(effective(&store, &site, &intents, &cache, FRESH_MS)).0, Effective::Files(..)));
+        // Unreadable switches: every action is off for that request, and the failure is told.
+        store.broken.set(true);
+        cache.forget();
+        let (seen, failure) = block_on(effective(&store, &site, &intents, &cache, FRESH_MS));
+        assert!(failure.is_some() && seen.site().actions.iter().all(|a| !a.enabled));
     }
 }

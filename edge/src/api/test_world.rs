@@ -214,12 +214,8 @@ impl World {
         shown: Option<&dyn ReplyStream>,
     ) -> Answered {
         let outbox = crate::handoff::Outbox::default();
-        let effective =
-            match crate::switches::effective(store, &self.site, &self.intents, &self.switched, self.now_ms.get()).await
-            {
-                Ok(effective) => effective,
-                Err(e) => return Answered { response: super::ApiError::from(e).into_response(), outbox: Vec::new() },
-            };
+        let (effective, _) =
+            crate::switches::effective(store, &self.site, &self.intents, &self.switched, self.now_ms.get()).await;
         let edge = Edge {
             site: effective.site(),
             files: &self.site,
