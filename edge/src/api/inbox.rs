@@ -131,13 +131,26 @@ pub async fn disable_agent<D: ApiDeps>(
         not_yourself(&admin, agent_id, "disable your own account")?;
     }
     if !edge.store().set_disabled(agent_id, disabled).await? {
-        return Err(ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")));
+        return Err(unchanged(edge, agent_id, now_ms, "disable").await);
     }
     let ended = if disabled { edge.store().end_sessions(agent_id).await? } else { 0 };
     Ok(HttpResponse::json(
         200,
         &serde_json::json!({ "agent_id": agent_id, "disabled": disabled, "sessions_ended": ended }),
     ))
+}
+
+/// Why an agent was left unchanged: there is no such agent, or they are the team's last active
+/// admin (whom neither a disable nor a role change may remove, even racing another admin's).
+async fn unchanged<D: ApiDeps>(edge: &D, agent_id: &str, now_ms: u64, what: &str) -> ApiError {
+    match edge.store().team(now_ms).await {
+        Ok(team) if team.iter().any(|m| m.agent.id == agent_id) => ApiError::new(
+            ErrorCode::WrongStatus,
+            format!("you cannot {what} the team's last active admin: make another agent an admin first"),
+        ),
+        Ok(_) => ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")),
+        Err(e) => e.into(),
+    }
 }
 
 /// An admin in the console cannot lock themselves out (another admin, or the admin token, can).
@@ -173,7 +186,7 @@ pub async fn set_role<D: ApiDeps>(
         not_yourself(&admin, agent_id, "take the admin role from yourself")?;
     }
     if !edge.store().set_role(agent_id, body.role).await? {
-        return Err(ApiError::new(ErrorCode::NotFound, format!("no agent {agent_id:?}")));
+        return Err(unchanged(edge, agent_id, now_ms, "take the admin role from").await);
     }
     Ok(HttpResponse::json(200, &serde_json::json!({ "agent_id": agent_id, "role": body.role })))
 }

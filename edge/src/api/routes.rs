@@ -38,13 +38,13 @@ pub enum Route {
     /// `POST /api/v1/admin/erasures`
     AdminErasures,
     /// `POST /api/v1/admin/agents`
+    AdminAddAgent,
     /// `GET /api/v1/admin/agents`
     AdminTeam,
     /// `POST /api/v1/admin/agents/{id}/role`
     AdminSetRole(String),
     /// `POST /api/v1/admin/agents/{id}/password`
     AdminSetPassword(String),
-    AdminAddAgent,
     /// `POST /api/v1/admin/agents/{id}/disable` or `…/enable`: `true` disables
     AdminDisableAgent(String, bool),
     /// `DELETE /api/v1/admin/agents/{id}/sessions`: ends every session of an agent

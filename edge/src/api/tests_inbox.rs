@@ -275,4 +275,17 @@ fn an_admin_manages_the_team_and_cannot_lock_themselves_out() {
     assert_eq!(status, 404);
     let (status, _) = call("POST", &format!("/api/v1/admin/agents/{sam_id}/role"), json!({"role": "owner"}));
     assert_eq!(status, 400);
+    // The last active admin stays one, even for the admin token (which can make another first).
+    let token = format!("Bearer {ADMIN}");
+    let by_token = |path: String, body: Value| {
+        let r = w.respond_at(NOW_MS, &req("POST", &path, &[("authorization", &token)], body));
+        (r.status, json_of(&r))
+    };
+    let (status, v) = by_token(format!("/api/v1/admin/agents/{lead_id}/disable"), Value::Null);
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("wrong_status")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("last active admin"), "{v}");
+    let (status, _) = by_token(format!("/api/v1/admin/agents/{lead_id}/role"), json!({"role": "agent"}));
+    assert_eq!(status, 409);
+    assert_eq!(by_token(format!("/api/v1/admin/agents/{sam_id}/role"), json!({"role": "admin"})).0, 200);
+    assert_eq!(by_token(format!("/api/v1/admin/agents/{lead_id}/role"), json!({"role": "agent"})).0, 200);
 }

@@ -55,14 +55,15 @@ pub trait AgentStore {
     /// Of these session hashes, those still open and unexpired at `now_ms` whose agent is not
     /// disabled (what a live socket opened under a session checks on every push and frame).
     async fn live_sessions(&self, token_hashes: &[String], now_ms: u64) -> Result<Vec<String>, StoreError>;
-    /// Disables or enables an agent; false when there is no such agent. A disabled agent's
-    /// sessions open nothing (`session_agent`, `live_sessions`).
+    /// Disables or enables an agent; false when there is no such agent, or it is the last active
+    /// admin. A disabled agent's sessions open nothing (`session_agent`, `live_sessions`).
     async fn set_disabled(&self, agent_id: &str, disabled: bool) -> Result<bool, StoreError>;
     /// Ends every session of an agent; answers how many there were.
     async fn end_sessions(&self, agent_id: &str) -> Result<u32, StoreError>;
     /// Every agent with whether they are disabled and their sessions open at `now_ms`, by name.
     async fn team(&self, now_ms: u64) -> Result<Vec<TeamMember>, StoreError>;
-    /// Sets an agent's role; `false` if there is no such agent.
+    /// Sets an agent's role; `false` if there is no such agent, or it would take the role from the
+    /// last active admin.
     async fn set_role(&self, agent_id: &str, role: Role) -> Result<bool, StoreError>;
     /// Replaces an agent's password hash; `false` if there is no such agent.
     async fn set_password(&self, agent_id: &str, password_hash: &str) -> Result<bool, StoreError>;

@@ -14,6 +14,7 @@ use shared::console::ActionSummary;
 pub fn Console(inbox: Inbox) -> impl IntoView {
     let actions = RwSignal::new(None::<Vec<ActionSummary>>);
     let open = RwSignal::new(None::<String>);
+    let loaded = Memo::new(move |_| actions.with(Option::is_some));
     spawn_local(async move {
         match api::actions().await {
             Ok(list) => actions.set(Some(list.actions)),
@@ -28,9 +29,14 @@ pub fn Console(inbox: Inbox) -> impl IntoView {
                 <p class="muted">
                     "What the agent may do for visitors. Switching one off takes effect for the next message; the action's file stays the default, and Revert returns to it."
                 </p>
-                {move || match actions.get() {
-                    None => view! { <p role="status">"Loading the actions…"</p> }.into_any(),
-                    Some(list) => view! { <ActionTable inbox=inbox list=list actions=actions open=open /> }.into_any(),
+                // Drawn once when the list arrives: a switch then changes its own row only, so the
+                // keyboard focus stays on it.
+                {move || match loaded.get() {
+                    false => view! { <p role="status">"Loading the actions…"</p> }.into_any(),
+                    true => {
+                        let list = actions.get_untracked().unwrap_or_default();
+                        view! { <ActionTable inbox=inbox list=list actions=actions open=open /> }.into_any()
+                    }
                 }}
             </section>
             {move || open.get().map(|slug| view! { <ActionPage inbox=inbox slug=slug actions=actions /> })}

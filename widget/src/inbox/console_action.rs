@@ -25,43 +25,49 @@ pub fn ActionPage(inbox: Inbox, slug: String, actions: RwSignal<Option<Vec<Actio
         let slug = slug.clone();
         move |_| actions.with(|l| l.iter().flatten().find(|a| a.slug == slug).cloned())
     });
-    move || {
-        let Some(action) = summary.get() else {
-            return view! { <p class="muted">"No such action."</p> }.into_any();
-        };
-        let def = action.definition.clone();
-        let switched = action.switch.clone().map(|s| {
-            let state = if s.enabled { "on" } else { "off" };
-            format!("Switched {state} by {} at {}.", s.changed_by, shared::time::rfc3339_from_unix_ms(s.changed_at_ms))
-        });
-        let file = if action.file_enabled { "on" } else { "off" };
-        let revert = {
-            let slug = action.slug.clone();
-            move |_| set_switch(inbox, actions, slug.clone(), None)
-        };
-        let definition = serde_json::to_string_pretty(&def).unwrap_or_default();
-        view! {
-            <section class="action-page" aria-labelledby="action-title">
-                <h2 id="action-title">{def.name.clone()}</h2>
-                {def.description.clone().map(|d| view! { <p>{d}</p> })}
-                {def.when_not_to_use.clone().map(|w| view! { <p><strong>"When not to use: "</strong>{w}</p> })}
-                <p>{format!("Its file says {file}. ")}{switched.clone().unwrap_or_else(|| "No switch is set: the file decides.".into())}</p>
-                {switched.is_some().then(|| view! {
-                    <button type="button" class="secondary" on:click=revert>"Revert to the file"</button>
-                })}
-                {(!action.secrets.is_empty()).then(|| view! {
-                    <p>{format!("Secrets it uses (set on the edge, never shown): {}", action.secrets.join(", "))}</p>
-                })}
-                <details>
-                    <summary>"Definition (as its file says)"</summary>
-                    <pre tabindex="0" aria-label="Definition">{definition}</pre>
-                </details>
-                {def.http().is_some().then(|| view! { <TestPanel inbox=inbox def=def.clone() /> })}
-                <Logs inbox=inbox slug=action.slug.clone() />
-            </section>
-        }
-        .into_any()
+    // The page is drawn once; only what a switch changes follows it, so the test panel keeps what
+    // was typed and the log its filters.
+    let switch = Memo::new(move |_| summary.with(|a| a.as_ref().map(|a| (a.enabled, a.switch.clone()))));
+    let Some(action) = summary.get_untracked() else {
+        return view! { <p class="muted">"No such action."</p> }.into_any();
+    };
+    let def = action.definition.clone();
+    let file = if action.file_enabled { "on" } else { "off" };
+    let revert = {
+        let slug = action.slug.clone();
+        move |_| set_switch(inbox, actions, slug.clone(), None)
+    };
+    let definition = serde_json::to_string_pretty(&def).unwrap_or_default();
+    view! {
+        <section class="action-page" aria-labelledby="action-title">
+            <h2 id="action-title">{def.name.clone()}</h2>
+            {def.description.clone().map(|d| view! { <p>{d}</p> })}
+            {def.when_not_to_use.clone().map(|w| view! { <p><strong>"When not to use: "</strong>{w}</p> })}
+            <p>
+                {format!("Its file says {file}. ")}
+                {move || match switch.get().and_then(|(_, s)| s) {
+                    Some(s) => {
+                        let state = if s.enabled { "on" } else { "off" };
+                        format!("Switched {state} by {} at {}.", s.changed_by, shared::time::rfc3339_from_unix_ms(s.changed_at_ms))
+                    }
+                    None => "No switch is set: the file decides.".into(),
+                }}
+            </p>
+            {move || switch.get().and_then(|(_, s)| s).is_some().then(|| view! {
+                <button type="button" class="secondary" on:click=revert.clone()>"Revert to the file"</button>
+            })}
+            {(!action.secrets.is_empty()).then(|| view! {
+                <p>{format!("Secrets it uses (set on the edge, never shown): {}", action.secrets.join(", "))}</p>
+            })}
+            <details>
+                <summary>"Definition (as its file says)"</summary>
+                <pre tabindex="0" aria-label="Definition">{definition}</pre>
+            </details>
+            {def.http().is_some().then(|| view! { <TestPanel inbox=inbox def=def.clone() /> })}
+            <Logs inbox=inbox slug=action.slug.clone() />
+        </section>
     }
+    .into_any()
 }
 
 /// The variables a test may set: each input, then what else the action's templates read (the
@@ -183,17 +189,20 @@ fn TestOutcome(result: TestResult) -> impl IntoView {
     }
 }
 
-/// Unix ms of the start of a day the admin picked (`YYYY-MM-DD`, in their own time zone), as the
-/// edge's filter takes it; empty for none.
-fn day_start(day: &str, plus_days: f64) -> String {
-    if day.is_empty() {
+/// Unix ms of the start of a day the admin picked (`YYYY-MM-DD`, in their own time zone), or of
+/// the day after (`next`: the end of the range, midnight to midnight even across a clock change);
+/// empty for none.
+fn day_start(day: &str, next: bool) -> String {
+    let mut parts = day.split('-').map(|p| p.parse::<i32>().ok());
+    let (Some(Some(y)), Some(Some(m)), Some(Some(d))) = (parts.next(), parts.next(), parts.next()) else {
         return String::new();
-    }
-    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&format!("{day}T00:00"))).get_time();
+    };
+    let date = js_sys::Date::new_with_year_month_day(y as u32, m - 1, d + i32::from(next));
+    let ms = date.get_time();
     if ms.is_nan() {
         String::new()
     } else {
-        format!("{}", (ms + plus_days * 86_400_000.0) as u64)
+        format!("{}", ms as u64)
     }
 }
 
@@ -206,19 +215,31 @@ fn Logs(inbox: Inbox, slug: String) -> impl IntoView {
     let origin = RwSignal::new(String::new());
     let conversation = RwSignal::new(String::new());
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    // Only signals and a stored value are captured: the loader is `Copy`, for every control.
+    // Only signals and stored values are captured: the loader is `Copy`, for every control.
     let slug = StoredValue::new(slug);
+    // The filters of the page shown ("Older runs" pages on with them, not with what is typed
+    // since), and which load is the latest (an older answer arriving late is dropped).
+    let applied = StoredValue::new(Vec::<(&'static str, String)>::new());
+    let latest = StoredValue::new(0u32);
     let load = move |before: Option<i64>| {
-        let slug = slug.get_value();
-        let filters = [
-            ("status", status.get_untracked()),
-            ("origin", origin.get_untracked()),
-            ("conversation", conversation.get_untracked().trim().to_string()),
-            ("since", day_start(&from.get_untracked(), 0.0)),
-            ("until", day_start(&to.get_untracked(), 1.0)),
-        ];
+        if before.is_none() {
+            applied.set_value(vec![
+                ("status", status.get_untracked()),
+                ("origin", origin.get_untracked()),
+                ("conversation", conversation.get_untracked().trim().to_string()),
+                ("since", day_start(&from.get_untracked(), false)),
+                ("until", day_start(&to.get_untracked(), true)),
+            ]);
+        }
+        let seq = latest.get_value() + 1;
+        latest.set_value(seq);
+        let (slug, filters) = (slug.get_value(), applied.get_value());
         spawn_local(async move {
-            match api::action_logs(&slug, &filters, before).await {
+            let page = api::action_logs(&slug, &filters, before).await;
+            if latest.get_value() != seq {
+                return;
+            }
+            match page {
                 Ok(page) => {
                     entries.update(|e| {
                         if before.is_none() {

@@ -56,7 +56,8 @@ pub fn TeamPage(inbox: Inbox) -> impl IntoView {
     }
 }
 
-/// Runs `call`, then says `done` and reads the team again; or shows why not.
+/// Runs `call`, then says `done`; or shows why not. The team is read again either way, so the
+/// page never shows what the edge refused.
 fn act(
     inbox: Inbox,
     reload: impl Fn() + 'static,
@@ -70,7 +71,10 @@ fn act(
                 inbox.notice.set(done);
                 reload();
             }
-            Err(e) => inbox.fail(e),
+            Err(e) => {
+                inbox.fail(e);
+                reload();
+            }
         }
     });
 }
@@ -80,17 +84,21 @@ fn Member(inbox: Inbox, member: TeamMember, reload: impl Fn() + Copy + 'static) 
     let TeamMember { agent, disabled, sessions } = member;
     let (id, name) = (StoredValue::new(agent.id.clone()), agent.name.clone());
     let new_password = RwSignal::new(String::new());
-    let role_changed =
-        {
-            let name = name.clone();
-            move |e: ev::Event| {
-                let role = if event_target_value(&e) == "admin" { Role::Admin } else { Role::Agent };
-                let word = if role == Role::Admin { "an admin" } else { "an agent" };
-                act(inbox, reload, format!("{name} is now {word}."), async move {
-                    api::set_role(&id.get_value(), role).await
-                });
-            }
-        };
+    // A button, not a select that acts on change: an arrow key on a closed select must not grant
+    // or take the admin role.
+    let (to_role, role_label) = match agent.role {
+        Role::Admin => (Role::Agent, format!("Make {name} an agent")),
+        Role::Agent => (Role::Admin, format!("Make {name} an admin")),
+    };
+    let change_role = {
+        let name = name.clone();
+        move |_| {
+            let word = if to_role == Role::Admin { "an admin" } else { "an agent" };
+            act(inbox, reload, format!("{name} is now {word}."), async move {
+                api::set_role(&id.get_value(), to_role).await
+            });
+        }
+    };
     let toggle = {
         let name = name.clone();
         move |_| {
@@ -125,11 +133,9 @@ fn Member(inbox: Inbox, member: TeamMember, reload: impl Fn() + Copy + 'static) 
             <th scope="row">{name.clone()}</th>
             <td>{agent.email.clone()}</td>
             <td>
-                <label class="sr-only" for=format!("role-{}", agent.id)>{format!("Role of {name}")}</label>
-                <select id=format!("role-{}", agent.id) on:change=role_changed>
-                    <option value="agent" selected=agent.role == Role::Agent>"Agent"</option>
-                    <option value="admin" selected=agent.role == Role::Admin>"Admin"</option>
-                </select>
+                {if agent.role == Role::Admin { "Admin" } else { "Agent" }}
+                " "
+                <button type="button" class="secondary" on:click=change_role>{role_label}</button>
             </td>
             <td>{if disabled { "Disabled" } else { "Active" }}</td>
             <td>{sessions.to_string()}</td>

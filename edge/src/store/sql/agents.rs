@@ -134,7 +134,9 @@ impl<P: SqlPort> AgentStore for SqlStore<P> {
         let written = self
             .db
             .run(&Query::new(
-                "UPDATE agents SET disabled = ?2 WHERE id = ?1",
+                // The last active admin is never disabled: the team would have no admin.
+                "UPDATE agents SET disabled = ?2 WHERE id = ?1 AND (?2 = 0 OR role != 'admin' OR disabled = 1 \
+                 OR EXISTS (SELECT 1 FROM agents o WHERE o.role = 'admin' AND o.disabled = 0 AND o.id != ?1))",
                 vec![SqlValue::text(agent_id), SqlValue::Integer(i64::from(disabled))],
             ))
             .await?;
@@ -183,7 +185,9 @@ impl<P: SqlPort> AgentStore for SqlStore<P> {
         let written = self
             .db
             .run(&Query::new(
-                "UPDATE agents SET role = ?2 WHERE id = ?1",
+                // The last active admin keeps the role: the team would have no admin.
+                "UPDATE agents SET role = ?2 WHERE id = ?1 AND (?2 = 'admin' OR role != 'admin' OR disabled = 1 \
+                 OR EXISTS (SELECT 1 FROM agents o WHERE o.role = 'admin' AND o.disabled = 0 AND o.id != ?1))",
                 vec![SqlValue::text(agent_id), SqlValue::text(role)],
             ))
             .await?;
