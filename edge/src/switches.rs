@@ -30,6 +30,8 @@ pub const FRESH_MS: u64 = 1_000;
 pub struct SwitchCache {
     read: RefCell<Option<(u64, Vec<ActionSwitch>)>>,
     built: RefCell<Option<Rc<Switched>>>,
+    /// Counts [`SwitchCache::forget`]s: a read that began before one is used, never kept.
+    generation: std::cell::Cell<u64>,
 }
 
 impl SwitchCache {
@@ -37,6 +39,7 @@ impl SwitchCache {
     /// one, so its own next request sees the change).
     pub fn forget(&self) {
         self.read.borrow_mut().take();
+        self.generation.set(self.generation.get() + 1);
     }
 
     async fn switches<S: ActionSwitchStore>(&self, store: &S, now_ms: u64) -> Result<Vec<ActionSwitch>, StoreError> {
@@ -45,8 +48,12 @@ impl SwitchCache {
         if let Some(switches) = fresh {
             return Ok(switches);
         }
+        let began = self.generation.get();
         let switches = store.switches().await?;
-        *self.read.borrow_mut() = Some((now_ms, switches.clone()));
+        // A request that read while this isolate changed a switch must not keep the old ones.
+        if self.generation.get() == began {
+            *self.read.borrow_mut() = Some((now_ms, switches.clone()));
+        }
         Ok(switches)
     }
 }
