@@ -102,12 +102,10 @@ impl ActionIndex {
     /// The actions named by a word of their name that no other action's name has, among `said`.
     fn named_among(&self, said: &std::collections::HashSet<String>) -> Named<'_> {
         let distinctive = |stem: &String| self.names.iter().filter(|(_, n)| n.contains(stem)).count() == 1;
-        // "I don't want to cancel it" names no cancelling.
-        let asked = |stem: &String| said.contains(stem) && !said.contains(&negated(stem));
         let mut named = self
             .names
             .iter()
-            .filter(|(_, stems)| stems.iter().any(|s| distinctive(s) && asked(s)))
+            .filter(|(_, stems)| stems.iter().any(|s| distinctive(s) && asked(said, s)))
             .map(|(slug, _)| slug.as_str());
         match (named.next(), named.next()) {
             (None, _) => Named::None,
@@ -136,7 +134,7 @@ impl ActionIndex {
         let said: std::collections::HashSet<String> = terms(text).into_iter().collect();
         self.names
             .iter()
-            .filter(|(_, stems)| stems.iter().any(|s| said.contains(s) && !said.contains(&negated(s))))
+            .filter(|(_, stems)| stems.iter().any(|s| asked(&said, s)))
             .map(|(slug, _)| slug.as_str())
             .collect()
     }
@@ -205,6 +203,12 @@ impl ActionIndex {
     pub fn coverage(&self, text: &str, slug: &str) -> f64 {
         self.ranked(text).into_iter().find(|(s, _)| *s == slug).map_or(0.0, |(_, c)| c)
     }
+}
+
+/// Whether the message says `stem` and does not negate it ("I don't want to cancel it" names no
+/// cancelling).
+fn asked(said: &std::collections::HashSet<String>, stem: &str) -> bool {
+    said.contains(stem) && !said.contains(&negated(stem))
 }
 
 /// What an action's passage says: its description, then what each input is ("the patient's date

@@ -150,6 +150,8 @@ pub struct KnowledgeIndex {
     headings: Vec<HashSet<String>>,
     /// the question forms each chunk's heading is asked in ("How long verification takes")
     heading_forms: Vec<Vec<QuestionForm>>,
+    /// each chunk's heading terms (else its page title's), each once: computed here, not per search
+    named_by: Vec<Vec<String>>,
     avg_len: f64,
     /// the owner's synonyms
     synonyms: Lexicon,
@@ -164,7 +166,17 @@ impl KnowledgeIndex {
         let mut lengths = Vec::with_capacity(chunks.len());
         let mut headings = Vec::with_capacity(chunks.len());
         let mut heading_forms = Vec::with_capacity(chunks.len());
+        let mut named_by = Vec::with_capacity(chunks.len());
         for (i, chunk) in chunks.iter().enumerate() {
+            // What a question must name for `Hit::heading_named`: the heading's words, or the page
+            // title's when it has none, each once.
+            let mut own: Vec<String> = Vec::new();
+            for t in terms(chunk.heading.as_deref().unwrap_or(&chunk.page_title)) {
+                if !own.contains(&t) {
+                    own.push(t);
+                }
+            }
+            named_by.push(own);
             let mut tokens = terms(&chunk.text);
             tokens.extend(terms(&chunk.page_title));
             for about in chunk.names.iter().chain(&chunk.summary) {
@@ -199,6 +211,7 @@ impl KnowledgeIndex {
             lengths,
             headings,
             heading_forms,
+            named_by,
             avg_len: avg_len.max(1.0),
             synonyms: Lexicon::from_synonyms(synonyms),
             thesaurus: Lexicon::default(),
@@ -400,10 +413,7 @@ impl KnowledgeIndex {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.position.cmp(&b.position)));
         hits.truncate(limit);
         for hit in &mut hits {
-            let heading = hit.chunk.heading.as_deref().unwrap_or(&hit.chunk.page_title);
-            let mut heading_terms = terms(heading);
-            heading_terms.dedup();
-            hit.heading_named = query.names(&heading_terms, |t| self.idf(t));
+            hit.heading_named = query.names(&self.named_by[hit.position], |t| self.idf(t));
         }
         hits
     }
