@@ -5,6 +5,7 @@ pub mod action_run;
 pub mod actions;
 pub mod agent;
 pub mod api;
+pub mod console_site;
 pub mod conversation;
 pub mod erasure;
 pub mod handoff;
@@ -17,7 +18,6 @@ pub mod object;
 pub mod pending;
 pub mod site;
 pub mod store;
-pub mod switches;
 pub mod token;
 pub mod values;
 

@@ -772,6 +772,12 @@ impl ActionDef {
                     TemplateVar::Response(_) if field != "response.reply" => {
                         bad(&field, "{{response.…}} may only be used in response.reply".into())
                     }
+                    // The reply is written from the API's answer alone (`render_reply` at the edge);
+                    // any other variable would leave it unwritten at run time.
+                    other if field == "response.reply" && !matches!(other, TemplateVar::Response(_)) => bad(
+                        &field,
+                        format!("{{{{{other}}}}}: a reply may use only the API's answer, {{{{response.…}}}} values"),
+                    ),
                     _ => {}
                 }
             }

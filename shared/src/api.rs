@@ -165,6 +165,10 @@ pub enum ErrorCode {
     ConversationFull,
     /// Only an agent with the `admin` role (or the admin token) may do this.
     NotAdmin,
+    /// An action definition the build's rules refuse (see `fields`: field → what is wrong).
+    InvalidAction,
+    /// An action with this name's slug exists: change it from its own page.
+    ActionExists,
 }
 
 impl ErrorCode {
@@ -177,6 +181,8 @@ impl ErrorCode {
             ErrorCode::EmailTaken | ErrorCode::AlreadyClaimed | ErrorCode::WrongStatus => 409,
             ErrorCode::ConversationFull => 409,
             ErrorCode::NotAssignee | ErrorCode::NotAdmin => 403,
+            ErrorCode::InvalidAction => 422,
+            ErrorCode::ActionExists => 409,
             ErrorCode::InvalidToken => 403,
             ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
@@ -286,6 +292,8 @@ mod tests {
             (ErrorCode::PayloadTooLarge, 413),
             (ErrorCode::UnsupportedMediaType, 415),
             (ErrorCode::InvalidForm, 422),
+            (ErrorCode::InvalidAction, 422),
+            (ErrorCode::ActionExists, 409),
             (ErrorCode::UpgradeRequired, 426),
             (ErrorCode::RateLimited, 429),
             (ErrorCode::TooManySockets, 429),

@@ -22,8 +22,50 @@ pub struct ActionSwitch {
 /// `GET /api/v1/admin/actions`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionList {
-    /// Every action of the site's files, in their order.
+    /// Every action: the files' in their order, then those made in the console, by slug.
     pub actions: Vec<ActionSummary>,
+    /// The Worker secrets actions may use (`[actions] secrets` in `agent.toml`), by name, and
+    /// whether the edge has each: the console picks from these, never types one in.
+    #[serde(default)]
+    pub secrets: Vec<SecretName>,
+    /// The hosts actions may call (`[actions] allowed_hosts`).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+}
+
+/// A Worker secret's name, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretName {
+    /// `SHOP_API_KEY`.
+    pub name: String,
+    /// Whether the edge has it (`.dev.vars`, `wrangler secret put`).
+    pub set: bool,
+}
+
+/// Where an action's definition comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Its file in `actions/`, unchanged.
+    File,
+    /// Made in the console: no file has it.
+    Console,
+    /// A file's action, changed in the console (the change can be reverted).
+    Override,
+}
+
+/// An action definition written in the console, stored at the edge: a new action, or a file's
+/// action changed (its override).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleAction {
+    /// The action's slug.
+    pub slug: String,
+    /// The definition, as the JSON an `actions/*.json` file holds.
+    pub definition: String,
+    /// Who wrote it: an admin's email, or "admin token".
+    pub changed_by: String,
+    /// When, Unix ms.
+    pub changed_at_ms: u64,
 }
 
 /// One action in the console's list.
@@ -31,9 +73,9 @@ pub struct ActionList {
 pub struct ActionSummary {
     /// Its slug.
     pub slug: String,
-    /// Whether the agent may start it now: its switch, else its file.
+    /// Whether the agent may start it now: its switch, else its definition.
     pub enabled: bool,
-    /// What its file says.
+    /// What its definition in force says (the console's, else its file's).
     pub file_enabled: bool,
     /// The owner's switch, if one is set.
     #[serde(default)]
@@ -49,8 +91,49 @@ pub struct ActionSummary {
     /// When it last ran, RFC 3339.
     #[serde(default)]
     pub last_run_at: Option<String>,
-    /// Its definition, as its file says.
+    /// Its definition in force.
     pub definition: ActionDef,
+    /// Where that definition comes from.
+    #[serde(default = "file_origin")]
+    pub origin: Origin,
+    /// What its file says, when the console changed it.
+    #[serde(default)]
+    pub file_definition: Option<ActionDef>,
+    /// Who wrote the console's definition, and when.
+    #[serde(default)]
+    pub changed_by: Option<String>,
+    /// When, Unix ms.
+    #[serde(default)]
+    pub changed_at_ms: Option<u64>,
+    /// Why a definition written in the console is not in force (the site's files changed under
+    /// it): the file's, or nothing, serves meanwhile.
+    #[serde(default)]
+    pub problems: Vec<String>,
+}
+
+fn file_origin() -> Origin {
+    Origin::File
+}
+
+/// One problem with an action written in the console: the field to blame, if one is, and what
+/// is wrong (the build's own message for the same mistake in a file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionProblem {
+    /// `url`, `inputs.order.pattern`…
+    pub field: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// `POST /api/v1/admin/actions/check`: what is wrong with a definition, before it is saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCheck {
+    /// Its slug, once it has a name.
+    pub slug: Option<String>,
+    /// Whether an action with that slug exists (saving replaces it: only from its own page).
+    pub exists: bool,
+    /// Nothing, when it may be saved.
+    pub problems: Vec<ActionProblem>,
 }
 
 /// `PUT /api/v1/admin/actions/{name}/enabled` body.

@@ -2,6 +2,7 @@
 //! configuration, and the pure logic both sides need. Compiles natively and to wasm.
 
 pub mod action;
+pub mod action_check;
 pub mod action_run;
 pub mod allowlist;
 pub mod api;

@@ -409,7 +409,7 @@ impl fmt::Display for SiteError {
     }
 }
 
-fn err(file: &str, field: Option<&str>, message: impl Into<String>) -> SiteError {
+pub(crate) fn err(file: &str, field: Option<&str>, message: impl Into<String>) -> SiteError {
     SiteError { file: file.into(), field: field.map(Into::into), message: message.into() }
 }
 
@@ -476,37 +476,7 @@ impl SiteBundle {
                     continue;
                 }
             };
-            let secrets = agent.as_ref().map(|a| a.actions.secrets.clone()).unwrap_or_default();
-            for p in def.problems(&secrets) {
-                errors.push(err(file, Some(&p.field), format!("action '{}': {}", p.action, p.message)));
-            }
-            if let Some(agent) = &agent {
-                let token_url = match def.http().and_then(|h| h.auth.as_ref()) {
-                    Some(crate::action::AuthDef::TokenEndpoint { url, .. }) => Some(url),
-                    _ => None,
-                };
-                for (field, url) in [("url", def.http().map(|h| &h.url)), ("auth.url", token_url)] {
-                    if let Some(message) = url.and_then(|u| agent.actions.target_problem(u)) {
-                        errors.push(err(file, Some(field), format!("action '{}': {message}", def.name)));
-                    }
-                }
-            }
-            let method = agent.as_ref().map(|a| a.identity.method).unwrap_or_default();
-            if def.http().is_some_and(|h| h.requires_verified_identity)
-                && def.uses(&crate::template::TemplateVar::LeadEmail)
-                && method != IdentityMethod::Jwt
-            {
-                errors.push(err(
-                    file,
-                    Some("requires_verified_identity"),
-                    format!(
-                        "action '{}' uses {{{{lead.email}}}}, but [identity] method = \"user_hash\" signs only the user id, \
-                         so the email could be anyone's: set [identity] method = \"jwt\" in agent.toml (the token's \
-                         email claim is signed), or key the action on {{{{conversation.user_id}}}}",
-                        def.name
-                    ),
-                ));
-            }
+            errors.extend(crate::action_check::action_errors(agent.as_ref(), &def, file));
             if defs.iter().any(|d| d.name.eq_ignore_ascii_case(&def.name) || d.slug == def.slug) {
                 errors.push(err(file, Some("name"), format!("action '{}' is defined twice", def.name)));
             }
@@ -518,15 +488,7 @@ impl SiteBundle {
             defs.iter().map(|d| (d.slug.to_string(), d.name.clone(), d.kind.name())).collect();
         for (i, def) in defs.iter_mut().enumerate() {
             let name = def.name.clone();
-            let target = match &mut def.kind {
-                crate::action::ActionKind::Button(b) => match &mut b.target {
-                    crate::form::ButtonTarget::Run(run) => Some(("button.run", run)),
-                    crate::form::ButtonTarget::Url(_) => None,
-                },
-                crate::action::ActionKind::Form(f) => f.on_submit.run.as_mut().map(|r| ("form.on_submit.run", r)),
-                crate::action::ActionKind::Http(_) => None,
-            };
-            if let Some((field, reference)) = target {
+            if let Some((field, reference)) = crate::action_check::reference_mut(def) {
                 {
                     match resolve_reference(&catalog, reference, Some("http")) {
                         Ok(slug) => *reference = slug,
@@ -650,7 +612,7 @@ fn contrast_with_white(hex: &str) -> f64 {
 
 /// The slug of the action a reference names (its slug, its name in any case, or its name as a
 /// slug), among actions of `kind` if given; otherwise a message naming the nearest one.
-fn resolve_reference(
+pub(crate) fn resolve_reference(
     catalog: &[(String, String, &'static str)],
     reference: &str,
     kind: Option<&str>,

@@ -141,7 +141,8 @@ pub async fn visitor_run<D: RunDeps>(
 }
 
 /// Runs `action` for the owner's test endpoint with the owner's `values` and `inputs`. Inputs
-/// are validated as for a visitor, but the owner counts as verified and signed in, `requires`
+/// are validated as for a visitor, but the action may be switched off (the owner tests before
+/// switching it on), the owner counts as verified and signed in, `requires`
 /// variables the owner did not pass stand in as `(test)`, and no visitor's limit is taken or
 /// counted. A test that cannot start is the owner's to fix: it is returned, not logged.
 pub async fn owner_test<D: RunDeps>(
@@ -186,7 +187,9 @@ async fn guarded<D: RunDeps>(
             for var in action.http().map(|h| h.requires.as_slice()).unwrap_or_default() {
                 for_guard.entry(var.clone()).or_insert_with(|| "(test)".into());
             }
-            guard::check(action, inputs, &for_guard, owner)
+            // The owner tests an action before switching it on: "off" keeps visitors from it, not them.
+            let on = ActionDef { enabled: true, ..action.clone() };
+            guard::check(&on, inputs, &for_guard, owner)
         }
     };
     let clean = match clean {

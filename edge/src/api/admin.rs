@@ -1,5 +1,6 @@
-//! The owner's admin API (`Authorization: Bearer <ADMIN_TOKEN>`): action definitions, their
-//! execution logs, and the test endpoint that runs an action without touching any conversation.
+//! The owner's admin API (`Authorization: Bearer <ADMIN_TOKEN>`, or an admin's session): the
+//! actions (their definitions, switches and execution logs), and the test endpoint that runs an
+//! action without touching any conversation. Definitions written in the console: `admin_definitions`.
 
 use super::error::ApiError;
 use super::http::{HttpRequest, HttpResponse};
@@ -7,12 +8,14 @@ use super::ApiDeps;
 use crate::actions::guard::Refusal;
 use crate::actions::render::secret_names;
 use crate::actions::runner::{owner_test, Logged, NotRunnable, RunDeps};
+use crate::console_site::{with_definitions, Rejected};
 use crate::inbox::session;
-use crate::store::{ActionLogStore, ActionSwitchStore, LogFilter, ModelUsageStore};
+use crate::store::{ActionLogStore, ConsoleAction, ConsoleChangeStore, LogFilter, ModelUsageStore};
 use shared::action::ActionDef;
 use shared::api::ErrorCode;
 use shared::console::{
-    ActionList, ActionSummary, ActionSwitch, LogPage, SwitchRequest, SwitchResult, TestRequest, TestResult,
+    ActionList, ActionSummary, ActionSwitch, LogPage, Origin, SecretName, SwitchRequest, SwitchResult, TestRequest,
+    TestResult,
 };
 use shared::inbox::{Agent, Role};
 use shared::site::SiteBundle;
@@ -71,40 +74,95 @@ fn find<'s, D: RunDeps>(edge: &'s D, slug: &str) -> Result<&'s ActionDef, ApiErr
 }
 
 /// The action of `site` named `slug`, or `404 action_not_found` naming the actions there are.
-fn find_in<'s>(site: &'s SiteBundle, slug: &str) -> Result<&'s ActionDef, ApiError> {
+pub(crate) fn find_in<'s>(site: &'s SiteBundle, slug: &str) -> Result<&'s ActionDef, ApiError> {
     site.action(slug).ok_or_else(|| {
         let known: Vec<String> = site.actions.iter().map(|a| a.slug.to_string()).collect();
         ApiError::new(ErrorCode::ActionNotFound, format!("no action {slug:?} (actions: {})", known.join(", ")))
     })
 }
 
-/// `GET /api/v1/admin/actions`: every action as its file defines it, whether it is on now and
-/// who switched it, and its runs and failures over the last 24 hours.
+/// The site's actions as the console's definitions leave them (before switches), with those
+/// definitions and the ones not in force.
+pub(crate) struct Defined {
+    /// The files with the console's definitions applied.
+    pub site: SiteBundle,
+    /// Every definition written in the console.
+    pub definitions: Vec<ConsoleAction>,
+    /// Those the build's rules now refuse.
+    pub rejected: Vec<Rejected>,
+}
+
+/// Reads the console's definitions (not cached: the console shows what is stored now).
+pub(crate) async fn defined<D: ApiDeps>(edge: &D) -> Result<Defined, ApiError> {
+    let definitions = edge.store().console_actions().await?;
+    let (site, rejected) = with_definitions(edge.files(), &definitions);
+    Ok(Defined { site, definitions, rejected })
+}
+
+/// `GET /api/v1/admin/actions`: every action (the files', then those made in the console) with
+/// its definition in force and where it comes from, whether it is on now and who switched it,
+/// its runs and failures over the last 24 hours; and the secret names and hosts actions may use.
 pub async fn list<D: ApiDeps>(edge: &D, now_ms: u64) -> Result<HttpResponse, ApiError> {
     const DAY_MS: u64 = 24 * 60 * 60 * 1000;
     let switches = edge.store().switches().await?;
     let counts = edge.store().run_counts(now_ms.saturating_sub(DAY_MS)).await?;
-    let actions = edge
-        .files()
+    let Defined { site, definitions, rejected } = defined(edge).await?;
+    let files = edge.files();
+    let summary = |a: &ActionDef, in_force: bool| {
+        let switch = switches.iter().find(|s| a.slug == s.action).cloned();
+        let count = counts.iter().find(|c| a.slug == c.action);
+        let file = files.action(&a.slug);
+        let console = definitions.iter().find(|d| a.slug == d.slug);
+        let problems = rejected.iter().filter(|r| a.slug == r.slug).flat_map(|r| &r.problems);
+        let origin = match (file, console) {
+            (Some(_), Some(_)) => Origin::Override,
+            (None, _) => Origin::Console,
+            (Some(_), None) => Origin::File,
+        };
+        ActionSummary {
+            slug: a.slug.to_string(),
+            enabled: in_force && switch.as_ref().map_or(a.enabled, |s| s.enabled),
+            file_enabled: a.enabled,
+            switch,
+            secrets: secret_names(a),
+            runs_24h: count.map_or(0, |c| c.runs),
+            failures_24h: count.map_or(0, |c| c.failures),
+            last_run_at: count.map(|c| shared::time::rfc3339_from_unix_ms(c.last_at_ms)),
+            definition: a.clone(),
+            origin,
+            file_definition: file.filter(|_| origin == Origin::Override).cloned(),
+            changed_by: console.map(|c| c.changed_by.clone()),
+            changed_at_ms: console.map(|c| c.changed_at_ms),
+            problems: problems.map(problem_text).collect(),
+        }
+    };
+    let mut actions: Vec<ActionSummary> = site.actions.iter().map(|a| summary(a, true)).collect();
+    // A new action the rules now refuse is listed, off, with why: the owner must see it to mend it.
+    for r in rejected.iter().filter(|r| site.action(&r.slug).is_none()) {
+        let parsed =
+            definitions.iter().find(|d| d.slug == r.slug).and_then(|d| ActionDef::from_json(&d.definition).ok());
+        if let Some(def) = parsed {
+            actions.push(summary(&def, false));
+        }
+    }
+    let have = &edge.actions().secrets;
+    let secrets = files
+        .agent
         .actions
+        .secrets
         .iter()
-        .map(|a| {
-            let switch = switches.iter().find(|s| a.slug == s.action).cloned();
-            let count = counts.iter().find(|c| a.slug == c.action);
-            ActionSummary {
-                slug: a.slug.to_string(),
-                enabled: switch.as_ref().map_or(a.enabled, |s| s.enabled),
-                file_enabled: a.enabled,
-                switch,
-                secrets: secret_names(a),
-                runs_24h: count.map_or(0, |c| c.runs),
-                failures_24h: count.map_or(0, |c| c.failures),
-                last_run_at: count.map(|c| shared::time::rfc3339_from_unix_ms(c.last_at_ms)),
-                definition: a.clone(),
-            }
-        })
+        .map(|name| SecretName { name: name.clone(), set: have.contains_key(name) })
         .collect();
-    Ok(HttpResponse::json(200, &ActionList { actions }))
+    let allowed_hosts = files.agent.actions.allowed_hosts.clone();
+    Ok(HttpResponse::json(200, &ActionList { actions, secrets, allowed_hosts }))
+}
+
+/// A problem as one line: `field: message`.
+pub(crate) fn problem_text(p: &shared::console::ActionProblem) -> String {
+    match &p.field {
+        Some(field) => format!("{field}: {}", p.message),
+        None => p.message.clone(),
+    }
 }
 
 /// The log filter a request's query asks for, each bad value named.
@@ -138,7 +196,7 @@ fn log_filter(req: &HttpRequest) -> Result<LogFilter, ApiError> {
 /// `PUT /api/v1/admin/actions/{name}/enabled` `{"enabled": false}`: switches an action off (or
 /// on) for the agent, its quick replies and buttons, from the next request on, recorded with who
 /// and when; `DELETE` removes the switch, and the action's file decides again. Other isolates
-/// see it within `switches::FRESH_MS`.
+/// see it within `console_site::FRESH_MS`.
 pub async fn switch<D: ApiDeps>(
     edge: &D,
     req: &HttpRequest,
@@ -147,7 +205,7 @@ pub async fn switch<D: ApiDeps>(
     admin: &Admin,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
-    let file_enabled = find_in(edge.files(), slug)?.enabled;
+    let file_enabled = find_in(&defined(edge).await?.site, slug)?.enabled;
     let switch = if set {
         let body: SwitchRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
         let switch = ActionSwitch {
@@ -162,7 +220,7 @@ pub async fn switch<D: ApiDeps>(
         edge.store().clear_switch(slug).await?;
         None
     };
-    edge.switches().forget();
+    edge.console().forget();
     let enabled = switch.as_ref().map_or(file_enabled, |s| s.enabled);
     Ok(HttpResponse::json(200, &SwitchResult { slug: slug.to_string(), enabled, file_enabled, switch }))
 }
@@ -203,7 +261,8 @@ pub async fn model_usage<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<Http
 /// newest first; `status` is `ok`, `failed` or `refused`, `origin` `live` or `test`, `since` and
 /// `until` RFC 3339 times or Unix ms.
 pub async fn logs<D: ApiDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result<HttpResponse, ApiError> {
-    let action = find_in(edge.files(), slug)?;
+    let site = defined(edge).await?.site;
+    let action = find_in(&site, slug)?;
     let (limit, before) = page(req)?;
     let filter = log_filter(req)?;
     let entries = edge.store().filtered_logs(&action.slug, &filter, limit, before).await?;

@@ -2,6 +2,7 @@
 //! the Workers runtime's types, so every route is tested natively.
 
 pub mod admin;
+pub mod admin_definitions;
 pub mod clicks;
 pub mod conversations;
 pub mod cors;
@@ -30,7 +31,7 @@ use crate::inbox::password::Kdf;
 use crate::limits::RateLimiter;
 use crate::live::stream::ReplyStream;
 use crate::store::{
-    ActionLogStore, ActionSwitchStore, AgentStore, ConversationStore, ErasureStore, HandoffStore, InboxStore,
+    ActionLogStore, AgentStore, ConsoleChangeStore, ConversationStore, ErasureStore, HandoffStore, InboxStore,
     ModelUsageStore, Stores,
 };
 use crate::token::Entropy;
@@ -42,17 +43,17 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// What the API needs beyond a conversation turn: erasure, agents' accounts, the inbox and
 /// password hashing, and the two secrets it checks.
-pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore + ActionSwitchStore> {
+pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore + ConsoleChangeStore> {
     /// PBKDF2 for agents' passwords.
     type Kdf: Kdf;
     /// The key derivation.
     fn kdf(&self) -> &Self::Kdf;
     /// The owner's admin token, if set.
     fn admin_token(&self) -> Option<&str>;
-    /// The site as its files say, before the owner's switches (`Deps::site` is after them).
+    /// The site as its files say, before the owner's console changes (`Deps::site` is after them).
     fn files(&self) -> &SiteBundle;
-    /// The owner's switches as this isolate last read them.
-    fn switches(&self) -> &crate::switches::SwitchCache;
+    /// The owner's console changes as this isolate last read them.
+    fn console(&self) -> &crate::console_site::ConsoleCache;
     /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
     fn identity_secret(&self) -> Option<&str>;
 }
@@ -61,12 +62,12 @@ pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore + ActionSw
 /// randomness, what actions need and the admin and identity secrets. The one place that names
 /// the concrete types; everything else sees it through [`RunDeps`], [`Deps`] or [`ApiDeps`].
 pub struct Edge<'a, S, L, E, R, N, K> {
-    /// The owner's configuration, with the owner's switches applied.
+    /// The owner's configuration, with the owner's console changes applied.
     pub site: &'a SiteBundle,
     /// The owner's configuration as its files say.
     pub files: &'a SiteBundle,
-    /// The owner's switches as this isolate last read them.
-    pub switches: &'a crate::switches::SwitchCache,
+    /// The owner's console changes as this isolate last read them.
+    pub console: &'a crate::console_site::ConsoleCache,
     /// Conversation storage and the action log.
     pub store: &'a S,
     /// Rate limits.
@@ -172,8 +173,8 @@ where
     fn files(&self) -> &SiteBundle {
         self.files
     }
-    fn switches(&self) -> &crate::switches::SwitchCache {
-        self.switches
+    fn console(&self) -> &crate::console_site::ConsoleCache {
+        self.console
     }
     fn identity_secret(&self) -> Option<&str> {
         self.identity_secret
@@ -241,6 +242,26 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
             let admin = admin::authorize(edge, req, now_ms).await?;
             admin::switch(edge, req, &name, set, &admin, now_ms).await
         }
+        Route::AdminCreateAction => {
+            let admin = admin::authorize(edge, req, now_ms).await?;
+            admin_definitions::create(edge, req, &admin, now_ms).await
+        }
+        Route::AdminCheckAction => {
+            admin::authorize(edge, req, now_ms).await?;
+            admin_definitions::check(edge, req).await
+        }
+        Route::AdminActionDefinition(name) => {
+            admin::authorize(edge, req, now_ms).await?;
+            admin_definitions::download(edge, &name).await
+        }
+        Route::AdminReplaceAction(name) => {
+            let admin = admin::authorize(edge, req, now_ms).await?;
+            admin_definitions::replace(edge, req, &name, &admin, now_ms).await
+        }
+        Route::AdminRevertAction(name) => {
+            admin::authorize(edge, req, now_ms).await?;
+            admin_definitions::revert(edge, &name).await
+        }
         Route::AdminActionTest(name) => {
             admin::authorize(edge, req, now_ms).await?;
             admin::test(edge, req, &name, now_ms).await
@@ -289,6 +310,8 @@ pub(crate) mod tests;
 mod tests_address_limits;
 #[cfg(test)]
 pub(crate) mod tests_buttons_lead;
+#[cfg(test)]
+mod tests_console_actions;
 #[cfg(test)]
 mod tests_erasure;
 #[cfg(test)]

@@ -29,6 +29,17 @@ pub enum Route {
     /// `PUT /api/v1/admin/actions/{name}/enabled` (`true`: a switch), or `DELETE` (`false`: the
     /// action's file decides again)
     AdminActionSwitch(String, bool),
+    /// `POST /api/v1/admin/actions`: a new action, written in the console
+    AdminCreateAction,
+    /// `POST /api/v1/admin/actions/check`: what the build's rules say of a definition
+    AdminCheckAction,
+    /// `GET /api/v1/admin/actions/{name}/definition`: its JSON file, to download
+    AdminActionDefinition(String),
+    /// `PUT /api/v1/admin/actions/{name}/definition`: changed in the console
+    AdminReplaceAction(String),
+    /// `DELETE /api/v1/admin/actions/{name}/definition`: the console's change reverted (a new
+    /// action removed)
+    AdminRevertAction(String),
     /// `GET /api/v1/admin/model-usage`
     AdminModelUsage,
     /// `DELETE /api/v1/conversations/{id}`
@@ -99,6 +110,11 @@ impl Route {
             | Route::AdminActionLogs(_)
             | Route::AdminActionTest(_)
             | Route::AdminActionSwitch(..)
+            | Route::AdminCreateAction
+            | Route::AdminCheckAction
+            | Route::AdminActionDefinition(_)
+            | Route::AdminReplaceAction(_)
+            | Route::AdminRevertAction(_)
             | Route::AdminModelUsage
             | Route::AdminErasures
             | Route::AdminAddAgent
@@ -143,6 +159,11 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         }
         ["conversations", id, "attributes"] if post => Ok(Route::SetAttributes(id.to_string())),
         ["admin", "actions"] if get => Ok(Route::AdminActions),
+        ["admin", "actions"] if post => Ok(Route::AdminCreateAction),
+        ["admin", "actions", "check"] if post => Ok(Route::AdminCheckAction),
+        ["admin", "actions", name, "definition"] if get => Ok(Route::AdminActionDefinition(name.to_string())),
+        ["admin", "actions", name, "definition"] if put => Ok(Route::AdminReplaceAction(name.to_string())),
+        ["admin", "actions", name, "definition"] if delete => Ok(Route::AdminRevertAction(name.to_string())),
         ["admin", "actions", name, "logs"] if get => Ok(Route::AdminActionLogs(name.to_string())),
         ["admin", "actions", name, "test"] if post => Ok(Route::AdminActionTest(name.to_string())),
         ["admin", "actions", name, "enabled"] if put => Ok(Route::AdminActionSwitch(name.to_string(), true)),
@@ -179,7 +200,8 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["conversations", _, "messages", _, "buttons", _]
         | ["conversations", _, "attributes"]
         | ["admin", "actions"]
-        | ["admin", "actions", _, "logs" | "test"]
+        | ["admin", "actions", _, "logs" | "test" | "definition"]
+        | ["admin", "actions", "check"]
         | ["conversations", _]
         | ["admin", "conversations", _]
         | ["admin", "erasures"]
@@ -292,6 +314,13 @@ mod tests {
         );
         assert_eq!(route("POST", "/api/v1/conversations/c1/attributes").unwrap(), Route::SetAttributes("c1".into()));
         assert_eq!(route("GET", "/api/v1/conversations/c1/attributes").unwrap_err().code, ErrorCode::MethodNotAllowed);
+        assert_eq!(route("POST", "/api/v1/admin/actions").unwrap(), Route::AdminCreateAction);
+        assert_eq!(route("POST", "/api/v1/admin/actions/check").unwrap(), Route::AdminCheckAction);
+        let definition = "/api/v1/admin/actions/refund/definition";
+        assert_eq!(route("GET", definition).unwrap(), Route::AdminActionDefinition("refund".into()));
+        assert_eq!(route("PUT", definition).unwrap(), Route::AdminReplaceAction("refund".into()));
+        assert_eq!(route("DELETE", definition).unwrap(), Route::AdminRevertAction("refund".into()));
+        assert_eq!(route("POST", definition).unwrap_err().code, ErrorCode::MethodNotAllowed);
     }
 
     #[test]

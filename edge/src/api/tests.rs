@@ -359,17 +359,19 @@ fn an_action_switched_off_in_the_console_is_off_at_once_and_on_again_when_revert
     // The very next visitor: the agent does not start it.
     let reply = ask(2);
     assert!(reply["action"].is_null() && reply["text"] != "It is confirmed.", "{reply}");
-    assert_eq!(w.network.0.borrow().len(), 1, "the target was called once, before the switch");
-    // Nor does the test panel: a switched-off action is refused as it would be in the chat.
+    assert_eq!(w.network.0.borrow().len(), 1, "visitors called the target once, before the switch");
+    // The owner may still test it (that is how an action is tried before it is switched on);
+    // the test is logged as a test, and visitors still cannot start it.
     let body = json!({"variables": {"inputs.tx": tx}}).to_string();
     let (status, v) = admin_call(&w, "POST", "/api/v1/admin/actions/tx-status/test", Some(ADMIN), &body);
-    assert_ne!(status, 200, "{v}");
+    assert_eq!((status, v["run"]["reply"].as_str()), (200, Some("It is confirmed.")), "{v}");
+    assert!(ask(4)["action"].is_null());
     let (_, list) = admin_call(&w, "GET", "/api/v1/admin/actions", Some(ADMIN), "");
     let listed = &list["actions"][0];
     assert_eq!((listed["enabled"].as_bool(), listed["file_enabled"].as_bool()), (Some(false), Some(true)));
     assert_eq!(listed["switch"]["enabled"], false);
-    // The one visitor's run before the switch counts in the last 24 hours, and nothing failed.
-    assert_eq!((listed["runs_24h"].as_u64(), listed["failures_24h"].as_u64()), (Some(1), Some(0)), "{listed}");
+    // The visitor's run before the switch and the owner's test count in the last 24 hours.
+    assert_eq!((listed["runs_24h"].as_u64(), listed["failures_24h"].as_u64()), (Some(2), Some(0)), "{listed}");
     assert!(listed["last_run_at"].is_string());
     // Reverted: the file decides again, and it is on.
     let (status, v) = admin_call(&w, "DELETE", "/api/v1/admin/actions/tx-status/enabled", Some(ADMIN), "");

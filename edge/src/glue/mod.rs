@@ -19,10 +19,10 @@ use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
 use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::console_site::{self, ConsoleCache};
 use crate::handoff::{HandoffEnv, Outbox};
 use crate::object::conversation::{object_for, Answered};
 use crate::store::Stores;
-use crate::switches::{self, SwitchCache};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
@@ -48,8 +48,8 @@ fn policy() -> &'static NetworkPolicy {
 thread_local! {
     /// Token-endpoint tokens live as long as the isolate.
     static TOKENS: &'static TokenCache = Box::leak(Box::default());
-    /// The site as the owner's switches leave it, rebuilt when they change.
-    static SWITCHED: &'static SwitchCache = Box::leak(Box::default());
+    /// The site as the owner's console changes leave it, rebuilt when they change.
+    static CONSOLE: &'static ConsoleCache = Box::leak(Box::default());
 }
 
 /// The declared secrets that are set (`.dev.vars` locally, `wrangler secret put` in production).
@@ -180,16 +180,18 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
     let network = network::WorkerNetwork;
     let tokens = TOKENS.with(|t| *t);
     let outbox = Outbox::default();
-    let switched = SWITCHED.with(|s| *s);
+    let console = CONSOLE.with(|s| *s);
     let now_ms = js_sys::Date::now() as u64;
-    let (effective, failure) = switches::effective(store, crate::site::bundle(), intents(), switched, now_ms).await;
+    let (effective, failure) = console_site::effective(store, crate::site::bundle(), intents(), console, now_ms).await;
     if let Some(e) = failure {
-        worker::console_error!("the owner's switches could not be read, so every action is off for this request: {e}");
+        worker::console_error!(
+            "the owner's console changes could not be read, so every action is off for this request: {e}"
+        );
     }
     let edge = Edge {
         site: effective.site(),
         files: crate::site::bundle(),
-        switches: switched,
+        console,
         store,
         limiter,
         engine: engine(),

@@ -240,7 +240,7 @@ impl ActionLogStore for Deployment {
     }
 }
 
-impl ActionSwitchStore for Deployment {
+impl ConsoleChangeStore for Deployment {
     async fn switches(&self) -> Result<Vec<ActionSwitch>, StoreError> {
         self.index().await?.switches().await
     }
@@ -249,6 +249,15 @@ impl ActionSwitchStore for Deployment {
     }
     async fn clear_switch(&self, action: &str) -> Result<(), StoreError> {
         self.index().await?.clear_switch(action).await
+    }
+    async fn console_actions(&self) -> Result<Vec<ConsoleAction>, StoreError> {
+        self.index().await?.console_actions().await
+    }
+    async fn put_console_action(&self, action: &ConsoleAction) -> Result<(), StoreError> {
+        self.index().await?.put_console_action(action).await
+    }
+    async fn remove_console_action(&self, slug: &str) -> Result<bool, StoreError> {
+        self.index().await?.remove_console_action(slug).await
     }
 }
 

@@ -3,8 +3,8 @@
 //! journaled to D1 by `replica`), and both pass one contract suite (`contract`).
 
 pub mod action_log;
-pub mod action_switches;
 pub mod agents;
+pub mod console_changes;
 pub mod erasure;
 pub mod handoff;
 pub mod inbox;
@@ -22,8 +22,8 @@ mod deployment;
 pub mod sqlite;
 
 pub use action_log::{ActionLogEntry, ActionLogStore, LogFilter, RunCounts, RunOrigin};
-pub use action_switches::{ActionSwitch, ActionSwitchStore};
 pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role, TeamMember};
+pub use console_changes::{ActionSwitch, ConsoleAction, ConsoleChangeStore};
 pub use erasure::{Erased, ErasureStore, Person};
 pub use handoff::{AfterAttempt, Attempt, Delivery, DeliveryStatus, HandoffRecord, HandoffStore, NewDelivery};
 pub use inbox::{InboxStore, Move};
@@ -342,7 +342,7 @@ pub struct ConversationSize {
 /// Every store the API uses, as one bound.
 pub trait Stores:
     ActionLogStore
-    + ActionSwitchStore
+    + ConsoleChangeStore
     + ConversationStore
     + ErasureStore
     + AgentStore
@@ -354,7 +354,7 @@ pub trait Stores:
 
 impl<S> Stores for S where
     S: ActionLogStore
-        + ActionSwitchStore
+        + ConsoleChangeStore
         + ConversationStore
         + ErasureStore
         + AgentStore

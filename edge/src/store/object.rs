@@ -11,7 +11,7 @@ use super::{
 };
 use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
-use crate::store::{ActionSwitch, ActionSwitchStore, ModelCall, ModelUsageEntry, ModelUsageStore};
+use crate::store::{ActionSwitch, ConsoleAction, ConsoleChangeStore, ModelCall, ModelUsageEntry, ModelUsageStore};
 use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
 use shared::{ConversationId, Message, MessageId};
 
@@ -221,7 +221,7 @@ impl<L: SqlPort, R: SqlPort> ActionLogStore for ObjectStore<'_, L, R> {
     }
 }
 
-impl<L: SqlPort, R: SqlPort> ActionSwitchStore for ObjectStore<'_, L, R> {
+impl<L: SqlPort, R: SqlPort> ConsoleChangeStore for ObjectStore<'_, L, R> {
     async fn switches(&self) -> Result<Vec<ActionSwitch>, StoreError> {
         self.index.switches().await
     }
@@ -230,6 +230,15 @@ impl<L: SqlPort, R: SqlPort> ActionSwitchStore for ObjectStore<'_, L, R> {
     }
     async fn clear_switch(&self, action: &str) -> Result<(), StoreError> {
         self.index.clear_switch(action).await
+    }
+    async fn console_actions(&self) -> Result<Vec<ConsoleAction>, StoreError> {
+        self.index.console_actions().await
+    }
+    async fn put_console_action(&self, action: &ConsoleAction) -> Result<(), StoreError> {
+        self.index.put_console_action(action).await
+    }
+    async fn remove_console_action(&self, slug: &str) -> Result<bool, StoreError> {
+        self.index.remove_console_action(slug).await
     }
 }
 

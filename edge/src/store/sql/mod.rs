@@ -5,8 +5,8 @@
 //! (`store::contract`). Schema: `edge/migrations/`.
 
 mod action_log;
-mod action_switches;
 mod agents;
+mod console_changes;
 mod conversations;
 mod erasure;
 mod handoff;
