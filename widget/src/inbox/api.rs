@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::{ApiErrorBody, ErrorCode};
 use shared::console::{
-    ActionList, LogPage, NewAgent, PasswordRequest, RoleRequest, SwitchRequest, SwitchResult, Team, TestRequest,
-    TestResult,
+    ActionCheck, ActionList, LogPage, NewAgent, PasswordRequest, RoleRequest, SwitchRequest, SwitchResult, Team,
+    TestRequest, TestResult,
 };
 use shared::inbox::Role;
 use shared::inbox::{
@@ -256,6 +256,32 @@ pub async fn action_logs(slug: &str, filters: &[(&str, String)], before: Option<
         url.push_str(&format!("&before={before}"));
     }
     call("GET", &url, None::<&()>).await
+}
+
+/// `POST /api/v1/admin/actions/check`: what the build's rules say of a definition (JSON text).
+pub async fn check_action(definition: &str) -> Result<ActionCheck, Failure> {
+    let text = request("POST", "/api/v1/admin/actions/check", Some(definition.to_string())).await?;
+    serde_json::from_str(&text).map_err(|e| Failure::Network(format!("unexpected answer: {e}")))
+}
+
+/// `POST /api/v1/admin/actions` (a new action) or `PUT /api/v1/admin/actions/{name}/definition`
+/// (one changed): saves a definition written in the console.
+pub async fn save_action(editing: Option<&str>, definition: &str) -> Result<(), Failure> {
+    let body = Some(definition.to_string());
+    match editing {
+        None => request("POST", "/api/v1/admin/actions", body).await.map(drop),
+        Some(slug) => request("PUT", &action_url(slug, "/definition"), body).await.map(drop),
+    }
+}
+
+/// `DELETE /api/v1/admin/actions/{name}/definition`: the console's change reverted.
+pub async fn revert_definition(slug: &str) -> Result<(), Failure> {
+    request("DELETE", &action_url(slug, "/definition"), None).await.map(drop)
+}
+
+/// Where an action's JSON file downloads from.
+pub fn definition_url(slug: &str) -> String {
+    action_url(slug, "/definition")
 }
 
 /// `POST /api/v1/admin/actions/{name}/test`

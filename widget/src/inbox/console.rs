@@ -4,42 +4,89 @@
 
 use crate::api;
 use crate::console_action::ActionPage;
+use crate::console_wizard::Wizard;
 use crate::state::Inbox;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::console::ActionSummary;
+use shared::console::{ActionList, ActionSummary};
 
-/// The actions' table and, below it, the open action's page.
-#[component]
-pub fn Console(inbox: Inbox) -> impl IntoView {
-    let actions = RwSignal::new(None::<Vec<ActionSummary>>);
-    let open = RwSignal::new(None::<String>);
-    let loaded = Memo::new(move |_| actions.with(Option::is_some));
+/// What the console shows below the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Open {
+    /// An action's page.
+    Action(String),
+    /// The wizard: a new action (`None`) or one being changed.
+    Wizard(Option<String>),
+}
+
+/// The console's state: the list as read (with the secrets' names and the hosts), its actions
+/// (which a switch changes in place), and what is open below the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Pages {
+    /// The list as last read.
+    pub list: RwSignal<Option<ActionList>>,
+    /// Its actions, as switches change them.
+    pub actions: RwSignal<Option<Vec<ActionSummary>>>,
+    /// What is open.
+    pub open: RwSignal<Option<Open>>,
+}
+
+/// Reads the actions again (after one was made, changed or reverted), then opens `then`.
+pub fn reload(inbox: Inbox, pages: Pages, then: Option<Open>) {
+    let Pages { list, actions, open } = pages;
     spawn_local(async move {
         match api::actions().await {
-            Ok(list) => actions.set(Some(list.actions)),
+            Ok(fresh) => {
+                actions.set(Some(fresh.actions.clone()));
+                list.set(Some(fresh));
+                open.set(then);
+            }
             Err(e) => inbox.fail(e),
         }
     });
+}
+
+/// The actions' table and, below it, the open action's page or the wizard.
+#[component]
+pub fn Console(inbox: Inbox) -> impl IntoView {
+    let list = RwSignal::new(None::<ActionList>);
+    let actions = RwSignal::new(None::<Vec<ActionSummary>>);
+    let open = RwSignal::new(None::<Open>);
+    let pages = Pages { list, actions, open };
+    let loaded = Memo::new(move |_| list.with(Option::is_some));
+    // Drawn again only when actions come or go: a switch changes its own row, keeping the focus.
+    let slugs =
+        Memo::new(move |_| actions.with(|l| l.as_ref().map(|l| l.iter().map(|a| a.slug.clone()).collect::<Vec<_>>())));
+    reload(inbox, pages, None);
     view! {
         <main class="console">
             <crate::notices::Notices inbox=inbox />
             <section aria-labelledby="actions-title">
                 <h2 id="actions-title">"Actions"</h2>
                 <p class="muted">
-                    "What the agent may do for visitors. Switching one off takes effect for the next message; the action's file stays the default, and Revert returns to it."
+                    "What the agent may do for visitors. Switching one off takes effect for the next message; its definition stays the default, and Revert returns to it. Actions made or changed here are stored at the edge; the site's files are never touched."
                 </p>
-                // Drawn once when the list arrives: a switch then changes its own row only, so the
-                // keyboard focus stays on it.
-                {move || match loaded.get() {
-                    false => view! { <p role="status">"Loading the actions…"</p> }.into_any(),
-                    true => {
-                        let list = actions.get_untracked().unwrap_or_default();
-                        view! { <ActionTable inbox=inbox list=list actions=actions open=open /> }.into_any()
+                <button type="button" class="primary" on:click=move |_| open.set(Some(Open::Wizard(None)))>"New action"</button>
+                {move || match slugs.get() {
+                    None => view! { <p role="status">"Loading the actions…"</p> }.into_any(),
+                    Some(_) => {
+                        let all = actions.get_untracked().unwrap_or_default();
+                        view! { <ActionTable inbox=inbox list=all actions=actions open=open /> }.into_any()
                     }
                 }}
             </section>
-            {move || open.get().map(|slug| view! { <ActionPage inbox=inbox slug=slug actions=actions /> })}
+            {move || match open.get() {
+                None => None,
+                Some(Open::Action(slug)) => Some(view! { <ActionPage inbox=inbox slug=slug pages=pages /> }.into_any()),
+                // Once the list (with the secrets' names) is read: "New action" may be pressed before.
+                Some(Open::Wizard(editing)) => loaded.get().then(|| list.get_untracked()).flatten().map(|l| {
+                    let on_saved = Callback::new(move |slug: String| reload(inbox, pages, Some(Open::Action(slug))));
+                    let back = editing.clone().map(Open::Action);
+                    let on_cancel = Callback::new(move |_| open.set(back.clone()));
+                    Effect::new(|_| crate::console_wizard::focus("wizard-title"));
+                    view! { <Wizard inbox=inbox list=l editing=editing on_saved=on_saved on_cancel=on_cancel /> }.into_any()
+                }),
+            }}
         </main>
     }
 }
@@ -82,7 +129,7 @@ pub fn set_switch(inbox: Inbox, actions: RwSignal<Option<Vec<ActionSummary>>>, s
                     }
                 });
                 let state = if result.enabled { "on" } else { "off" };
-                let how = if result.switch.is_some() { "" } else { ", as its file says" };
+                let how = if result.switch.is_some() { "" } else { ", as its definition says" };
                 inbox.error.set(None);
                 inbox.notice.set(format!("{name} is {state}{how}."));
             }
@@ -96,7 +143,7 @@ fn ActionTable(
     inbox: Inbox,
     list: Vec<ActionSummary>,
     actions: RwSignal<Option<Vec<ActionSummary>>>,
-    open: RwSignal<Option<String>>,
+    open: RwSignal<Option<Open>>,
 ) -> impl IntoView {
     view! {
         <table class="actions">
@@ -123,7 +170,7 @@ fn ActionTable(
                     });
                     let open_it = {
                         let slug = slug.clone();
-                        move |_| open.set(Some(slug.clone()))
+                        move |_| open.set(Some(Open::Action(slug.clone())))
                     };
                     let flip = {
                         let slug = slug.clone();
@@ -133,10 +180,16 @@ fn ActionTable(
                         <tr>
                             <th scope="row">
                                 <button type="button" class="link" on:click=open_it
-                                    aria-current=move || (open.get().as_deref() == Some(slug.as_str())).then_some("true")>
+                                    aria-current=move || (open.get() == Some(Open::Action(slug.clone()))).then_some("true")>
                                     {name.clone()}
                                 </button>
                                 {a.definition.internal.then(|| view! { <span class="muted">" (run by forms and buttons)"</span> })}
+                                {match a.origin {
+                                    shared::console::Origin::File => None,
+                                    shared::console::Origin::Console => Some(view! { <span class="muted">" (made in the console)"</span> }),
+                                    shared::console::Origin::Override => Some(view! { <span class="muted">" (changed in the console)"</span> }),
+                                }}
+                                {(!a.problems.is_empty()).then(|| view! { <span class="error">" (not in force: see its page)"</span> })}
                             </th>
                             <td>{a.definition.kind.name()}</td>
                             <td><code>{request_line(&a)}</code></td>

@@ -7,20 +7,21 @@
 //! visitor would have read.
 
 use crate::api;
-use crate::console::set_switch;
+use crate::console::{reload, set_switch, Open, Pages};
 use crate::state::Inbox;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::action::ActionDef;
 use shared::action_run::{ActionLogEntry, RunStatus};
-use shared::console::{ActionSummary, TestRequest, TestResult};
+use shared::console::{Origin, TestRequest, TestResult};
 use shared::template::TemplateVar;
 use std::collections::BTreeMap;
 
 /// The open action's page.
 #[component]
-pub fn ActionPage(inbox: Inbox, slug: String, actions: RwSignal<Option<Vec<ActionSummary>>>) -> impl IntoView {
+pub fn ActionPage(inbox: Inbox, slug: String, pages: Pages) -> impl IntoView {
+    let Pages { actions, open, .. } = pages;
     let summary = Memo::new({
         let slug = slug.clone();
         move |_| actions.with(|l| l.iter().flatten().find(|a| a.slug == slug).cloned())
@@ -33,6 +34,53 @@ pub fn ActionPage(inbox: Inbox, slug: String, actions: RwSignal<Option<Vec<Actio
     };
     let def = action.definition.clone();
     let file = if action.file_enabled { "on" } else { "off" };
+    let changed = match (&action.changed_by, action.changed_at_ms) {
+        (Some(by), Some(at)) => format!(" by {by} at {}", shared::time::rfc3339_from_unix_ms(at)),
+        _ => String::new(),
+    };
+    let (origin, says) = match action.origin {
+        Origin::File => ("Defined by its file in the site's actions/ folder.".to_string(), "Its file says"),
+        Origin::Console => (format!("Made in the console{changed}; no file has it."), "Its definition says"),
+        Origin::Override => (format!("Its file's action, changed in the console{changed}."), "Its definition says"),
+    };
+    let edit = {
+        let slug = action.slug.clone();
+        move |_| open.set(Some(Open::Wizard(Some(slug.clone()))))
+    };
+    let undo = {
+        let (slug, origin, name) = (action.slug.clone(), action.origin, def.name.clone());
+        move |_| {
+            let question = match origin {
+                Origin::Console => format!("Delete {name}? Its log stays."),
+                _ => format!("Revert {name} to its file? The console's changes are lost."),
+            };
+            let sure = web_sys::window().and_then(|w| w.confirm_with_message(&question).ok()).unwrap_or(false);
+            if !sure {
+                return;
+            }
+            let (slug, name) = (slug.clone(), name.clone());
+            spawn_local(async move {
+                match api::revert_definition(&slug).await {
+                    Ok(()) => {
+                        inbox.error.set(None);
+                        let (done, then) = match origin {
+                            Origin::Console => (format!("Deleted {name}."), None),
+                            _ => (format!("{name} is its file's again."), Some(Open::Action(slug.clone()))),
+                        };
+                        inbox.notice.set(done);
+                        reload(inbox, pages, then);
+                    }
+                    Err(e) => inbox.fail(e),
+                }
+            });
+        }
+    };
+    let undo_label = match action.origin {
+        Origin::Console => Some("Delete action"),
+        Origin::Override => Some("Revert to its file's definition"),
+        Origin::File => None,
+    };
+    let file_definition = action.file_definition.as_ref().map(|f| serde_json::to_string_pretty(f).unwrap_or_default());
     let revert = {
         let slug = action.slug.clone();
         move |_| set_switch(inbox, actions, slug.clone(), None)
@@ -43,26 +91,44 @@ pub fn ActionPage(inbox: Inbox, slug: String, actions: RwSignal<Option<Vec<Actio
             <h2 id="action-title">{def.name.clone()}</h2>
             {def.description.clone().map(|d| view! { <p>{d}</p> })}
             {def.when_not_to_use.clone().map(|w| view! { <p><strong>"When not to use: "</strong>{w}</p> })}
+            <p>{origin}</p>
+            {(!action.problems.is_empty()).then(|| view! {
+                <div class="error">
+                    <p>"Not in force: the site's files changed, and the build's rules now refuse it. Edit it, or revert it."</p>
+                    <ul>{action.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <p class="toolbar">
+                <button type="button" class="secondary" on:click=edit>"Edit"</button>
+                <a href=api::definition_url(&action.slug) download=format!("{}.json", action.slug)>"Download JSON"</a>
+                {undo_label.map(|l| view! { <button type="button" class="secondary" on:click=undo.clone()>{l}</button> })}
+            </p>
             <p>
-                {format!("Its file says {file}. ")}
+                {format!("{says} {file}. ")}
                 {move || match switch.get().and_then(|(_, s)| s) {
                     Some(s) => {
                         let state = if s.enabled { "on" } else { "off" };
                         format!("Switched {state} by {} at {}.", s.changed_by, shared::time::rfc3339_from_unix_ms(s.changed_at_ms))
                     }
-                    None => "No switch is set: the file decides.".into(),
+                    None => "No switch is set: the definition decides.".into(),
                 }}
             </p>
             {move || switch.get().and_then(|(_, s)| s).is_some().then(|| view! {
-                <button type="button" class="secondary" on:click=revert.clone()>"Revert to the file"</button>
+                <button type="button" class="secondary" on:click=revert.clone()>"Remove the switch"</button>
             })}
             {(!action.secrets.is_empty()).then(|| view! {
                 <p>{format!("Secrets it uses (set on the edge, never shown): {}", action.secrets.join(", "))}</p>
             })}
             <details>
-                <summary>"Definition (as its file says)"</summary>
+                <summary>"Definition in force"</summary>
                 <pre tabindex="0" aria-label="Definition">{definition}</pre>
             </details>
+            {file_definition.map(|f| view! {
+                <details>
+                    <summary>"What its file says"</summary>
+                    <pre tabindex="0" aria-label="Its file's definition">{f}</pre>
+                </details>
+            })}
             {def.http().is_some().then(|| view! { <TestPanel inbox=inbox def=def.clone() /> })}
             <Logs inbox=inbox slug=action.slug.clone() />
         </section>

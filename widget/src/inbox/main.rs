@@ -18,6 +18,7 @@ mod app;
 mod console;
 mod console_action;
 mod console_team;
+mod console_wizard;
 mod conversation;
 mod conversation_actions;
 mod conversation_list;
