@@ -11,6 +11,19 @@ use crate::template::TemplateVar;
 /// each naming `file` and the field.
 pub fn action_errors(agent: Option<&AgentConfig>, def: &ActionDef, file: &str) -> Vec<SiteError> {
     let mut errors = Vec::new();
+    // Cards name their action by slug; these slugs name the edge's own forms.
+    for reserved in [crate::site::LEAD_FORM, crate::satisfaction::SATISFACTION_FORM] {
+        if def.slug == reserved {
+            errors.push(err(
+                file,
+                Some("name"),
+                format!("{reserved:?} names the edge's own form: choose another name"),
+            ));
+        }
+    }
+    if def.slug.is_empty() {
+        errors.push(err(file, Some("name"), "needs a letter or a digit: its slug names it in URLs and logs"));
+    }
     let secrets = agent.map(|a| a.actions.secrets.clone()).unwrap_or_default();
     for p in def.problems(&secrets) {
         errors.push(err(file, Some(&p.field), format!("action '{}': {}", p.action, p.message)));

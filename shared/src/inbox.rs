@@ -223,6 +223,9 @@ pub struct ConversationDetail {
     pub runs: Vec<RunRecord>,
     /// Private notes, oldest first.
     pub notes: Vec<Note>,
+    /// The visitor's answer to "How did we do?", if they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<crate::satisfaction::Satisfaction>,
 }
 
 /// `POST …/assign`.

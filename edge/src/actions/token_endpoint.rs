@@ -12,7 +12,9 @@ use shared::template::{Encoding, Template, Values};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// Cached tokens from token endpoints, by action slug: (token, expiry in `now_ms` time).
+/// Cached tokens from token endpoints, by action and the settings the token was fetched with (an
+/// action changed in the console must not send an old token to its new target): (token, expiry in
+/// `now_ms` time).
 #[derive(Debug, Default)]
 pub struct TokenCache(RefCell<HashMap<String, (String, f64)>>);
 
@@ -29,7 +31,9 @@ pub(super) async fn fetch_token<N: Network>(
     else {
         return Err((ErrorClass::Auth, "no token endpoint".into()));
     };
-    let slug = action.slug.to_string();
+    // The templates, not their values: the same settings fetch the same kind of token.
+    let target = action.http().map_or("", |h| h.url.as_str());
+    let slug = format!("{}\n{target}\n{url}\n{client_id}\n{}", action.slug, scope.as_deref().unwrap_or_default());
     let now = ctx.network.now_ms();
     if !force {
         if let Some((token, expires)) = ctx.tokens.0.borrow().get(&slug) {

@@ -92,6 +92,21 @@ pub(crate) struct Defined {
     pub rejected: Vec<Rejected>,
 }
 
+impl Defined {
+    /// The action `slug`: in force, or written in the console and now refused by the rules (so
+    /// that it can be read, mended or removed); `404 action_not_found` otherwise.
+    pub(crate) fn find(&self, slug: &str) -> Result<ActionDef, ApiError> {
+        if let Some(a) = self.site.action(slug) {
+            return Ok(a.clone());
+        }
+        let stored =
+            self.definitions.iter().find(|d| d.slug == slug).and_then(|d| ActionDef::from_json(&d.definition).ok());
+        stored.ok_or_else(|| {
+            find_in(&self.site, slug).err().unwrap_or_else(|| ApiError::new(ErrorCode::ActionNotFound, slug))
+        })
+    }
+}
+
 /// Reads the console's definitions (not cached: the console shows what is stored now).
 pub(crate) async fn defined<D: ApiDeps>(edge: &D) -> Result<Defined, ApiError> {
     let definitions = edge.store().console_actions().await?;
@@ -261,8 +276,7 @@ pub async fn model_usage<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<Http
 /// newest first; `status` is `ok`, `failed` or `refused`, `origin` `live` or `test`, `since` and
 /// `until` RFC 3339 times or Unix ms.
 pub async fn logs<D: ApiDeps>(edge: &D, req: &HttpRequest, slug: &str) -> Result<HttpResponse, ApiError> {
-    let site = defined(edge).await?.site;
-    let action = find_in(&site, slug)?;
+    let action = defined(edge).await?.find(slug)?;
     let (limit, before) = page(req)?;
     let filter = log_filter(req)?;
     let entries = edge.store().filtered_logs(&action.slug, &filter, limit, before).await?;

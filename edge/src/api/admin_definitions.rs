@@ -3,7 +3,7 @@
 //! downloadable as the JSON file the repository would hold. A file's action changed here is an
 //! override until reverted; the file itself is never touched.
 
-use super::admin::{defined, find_in, problem_text, Admin, Defined};
+use super::admin::{defined, problem_text, Admin, Defined};
 use super::error::ApiError;
 use super::http::{HttpRequest, HttpResponse};
 use super::ApiDeps;
@@ -99,8 +99,9 @@ pub async fn replace<D: ApiDeps>(
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let text = definition_text(req)?;
-    let Defined { site, .. } = defined(edge).await?;
-    let current = find_in(&site, slug)?;
+    let defined = defined(edge).await?;
+    let current = defined.find(slug)?;
+    let site = defined.site;
     if named_slug(text).is_some_and(|s| s != current.slug.as_str()) {
         return Err(ApiError::invalid_field(
             "name",
@@ -141,18 +142,20 @@ pub async fn revert<D: ApiDeps>(edge: &D, slug: &str) -> Result<HttpResponse, Ap
     Ok(HttpResponse::json(200, &serde_json::json!({ "slug": slug, "removed": !from_file })))
 }
 
-/// `GET /api/v1/admin/actions/{name}/definition`: the definition in force as the JSON file the
-/// repository's `actions/` would hold (the console's as written, else the file's), to download.
+/// `GET /api/v1/admin/actions/{name}/definition`: the action as the JSON file the repository's
+/// `actions/` would hold, to download: the console's definition when there is one (even one the
+/// rules now refuse, so that it can be mended), else its file's.
 pub async fn download<D: ApiDeps>(edge: &D, slug: &str) -> Result<HttpResponse, ApiError> {
-    let Defined { site, definitions, .. } = defined(edge).await?;
-    let action = find_in(&site, slug)?;
-    let value = match definitions.iter().find(|d| d.slug == slug) {
+    let defined = defined(edge).await?;
+    let action = defined.find(slug)?;
+    let value = match defined.definitions.iter().find(|d| d.slug == slug) {
         Some(d) => serde_json::from_str(&d.definition).unwrap_or(serde_json::Value::String(d.definition.clone())),
-        None => serde_json::to_value(action).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?,
+        None => serde_json::to_value(&action).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?,
     };
     let mut response = HttpResponse::json(200, &value);
     response.body = serde_json::to_string_pretty(&value).unwrap_or(response.body) + "\n";
-    // The slug is [a-z0-9-]: safe in a header as it stands.
+    // A slug is lower-case ASCII letters, digits and '-' (`action_check` refuses any other name):
+    // safe in a header as it stands.
     response.headers.push(("content-disposition".into(), format!("attachment; filename=\"{}.json\"", action.slug)));
     Ok(response)
 }

@@ -17,7 +17,7 @@ pub fn apply(agent: &AgentConfig, origin: Option<&str>, response: &mut HttpRespo
     };
     response.headers.extend([
         ("access-control-allow-origin".into(), origin.to_string()),
-        ("access-control-allow-methods".into(), "GET, POST, DELETE, OPTIONS".into()),
+        ("access-control-allow-methods".into(), "GET, POST, PUT, DELETE, OPTIONS".into()),
         ("access-control-allow-headers".into(), "authorization, content-type".into()),
         ("access-control-max-age".into(), "600".into()),
     ]);

@@ -32,6 +32,9 @@ pub async fn submit<D: Deps>(
         || ApiError::new(ErrorCode::NotFound, format!("message {raw_message:?} holds no form in this conversation"));
     let form_message_id = MessageId::parse(raw_message).map_err(|_| no_form())?;
     let card = edge.store().message(&record.id, &form_message_id).await?.and_then(|m| m.form).ok_or_else(no_form)?;
+    if card.action == shared::satisfaction::SATISFACTION_FORM {
+        return super::satisfaction::rate(edge, req, record, &form_message_id, &card, now_ms).await;
+    }
     let (action, form) = if card.action == LEAD_FORM {
         (None, edge.site().agent.lead.as_ref().map(LeadConfig::form).ok_or_else(no_form)?)
     } else {

@@ -123,6 +123,7 @@ async fn detail<D: ApiDeps>(
         summary: record.handoff.as_ref().map(|h| h.summary.clone()),
         runs: runs.into_iter().map(|e| run_record(e.at, e.run)).collect(),
         notes: store.notes(&record.id).await?,
+        satisfaction: store.satisfaction(&record.id).await?,
     })
 }
 
@@ -238,7 +239,7 @@ async fn move_conversation<D: ApiDeps>(
             let assignee = to.id.clone();
             let moved =
                 edge.store().move_conversation(&record.id, &Move { assignee: Some(&assignee), ..change }).await?;
-            return finish_move(edge, record, moved, "waiting or assigned", joined, None, now_ms).await;
+            return finish_move(edge, record, moved, "waiting or assigned", joined, Vec::new(), now_ms).await;
         }
         Transition::HandBack => {
             require_assignee(agent, record, "hand back")?;
@@ -273,11 +274,23 @@ async fn move_conversation<D: ApiDeps>(
         Transition::Reopen => (Move { from: &[Resolved], ..base }, "resolved"),
     };
     let moved = edge.store().move_conversation(&record.id, &change).await?;
-    let closing = match (moved, closing) {
-        (true, Some(text)) => Some(agent_message(edge, agent, text, None, now_ms)),
-        _ => None,
+    let mut closing: Vec<NewMessage> = match (moved, closing) {
+        (true, Some(text)) => vec![agent_message(edge, agent, text, None, now_ms)],
+        _ => Vec::new(),
     };
+    if moved && transition == Transition::Resolve && edge.store().satisfaction(&record.id).await?.is_none() {
+        closing.push(survey_message(edge, now_ms));
+    }
     finish_move(edge, record, moved, wanted, joined, closing, now_ms).await
+}
+
+/// "How did we do?": the satisfaction survey, asked once after a human resolved the
+/// conversation (again after a reopen only if it was never answered).
+fn survey_message(edge: &impl RunDeps, now_ms: u64) -> NewMessage {
+    use shared::satisfaction::{survey, SATISFACTION_FORM};
+    let card = crate::agent::cards::form_card(SATISFACTION_FORM, &survey(), &shared::template::Values::new());
+    let id = crate::token::message_id(edge.entropy(), 'm');
+    NewMessage { form: Some(card), ..NewMessage::bot(id, "Before you go: how did we do?".into(), None, now_ms) }
 }
 
 /// The handoff a take-over records: the next of the conversation, its summary written as for
@@ -318,7 +331,7 @@ async fn finish_move<D: ApiDeps>(
     moved: bool,
     wanted: &str,
     joined: Option<shared::live::Agent>,
-    closing: Option<NewMessage>,
+    closing: Vec<NewMessage>,
     now_ms: u64,
 ) -> Result<HttpResponse, ApiError> {
     let now = existing(edge.store(), before.id.as_str()).await?;
@@ -329,9 +342,9 @@ async fn finish_move<D: ApiDeps>(
     if let Some(agent) = joined {
         events.push(LiveEvent::AgentJoined(agent));
     }
-    if let Some(message) = closing {
-        edge.store().insert_replies(&now.id, std::slice::from_ref(&message)).await?;
-        events.push(LiveEvent::Message { message: Box::new(message.to_message()) });
+    if !closing.is_empty() {
+        edge.store().insert_replies(&now.id, &closing).await?;
+        events.extend(closing.iter().map(|m| LiveEvent::Message { message: Box::new(m.to_message()) }));
     }
     let mut response = HttpResponse::json(200, &detail(edge, &now, now_ms).await?);
     if !events.is_empty() {

@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod inbox_conversations;
 pub mod live;
 pub mod routes;
+pub mod satisfaction;
 pub mod security_headers;
 pub mod tickets;
 

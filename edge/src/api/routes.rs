@@ -143,7 +143,14 @@ impl Route {
 /// Finds the route, or says why there is none (404 / 405).
 pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
     let rest = path.strip_prefix("/api/v1/").ok_or_else(not_found)?;
-    let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    // Each segment as the client meant it: an action's slug may hold any letter ("réinitialiser"),
+    // which a browser sends percent-encoded.
+    let decoded: Vec<String> = rest
+        .trim_end_matches('/')
+        .split('/')
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let (get, post) = (method == "GET" || method == "HEAD", method == "POST");
     let (delete, put) = (method == "DELETE", method == "PUT");
     match segments.as_slice() {
@@ -321,6 +328,8 @@ mod tests {
         assert_eq!(route("PUT", definition).unwrap(), Route::AdminReplaceAction("refund".into()));
         assert_eq!(route("DELETE", definition).unwrap(), Route::AdminRevertAction("refund".into()));
         assert_eq!(route("POST", definition).unwrap_err().code, ErrorCode::MethodNotAllowed);
+        let accented = "/api/v1/admin/actions/r%C3%A9initialiser/definition";
+        assert_eq!(route("GET", accented).unwrap(), Route::AdminActionDefinition("réinitialiser".into()));
     }
 
     #[test]

@@ -109,9 +109,14 @@ fn a_files_action_is_overridden_in_the_console_and_reverted_to_its_file() {
     let renamed = changed.replace("Tx Status", "Transfer status");
     let (status, v) = admin(&w, "PUT", "/api/v1/admin/actions/tx-status/definition", &renamed);
     assert_eq!((status, v["error"]["field"].as_str()), (400, Some("name")), "{v}");
-    // Reverted: the file's again.
+    // Switched off, then reverted: the file's definition again, and still off (a revert is no
+    // way to turn a stopped action back on).
+    let off = r#"{"enabled": false}"#;
+    assert_eq!(admin(&w, "PUT", "/api/v1/admin/actions/tx-status/enabled", off).0, 200);
     let (status, v) = admin(&w, "DELETE", "/api/v1/admin/actions/tx-status/definition", "");
     assert_eq!((status, v["removed"].as_bool()), (200, Some(false)), "{v}");
+    assert!(ask(&w, &question)["action"].is_null(), "still switched off");
+    assert_eq!(admin(&w, "DELETE", "/api/v1/admin/actions/tx-status/enabled", "").0, 200);
     assert_eq!(ask(&w, &question)["text"], "It is confirmed.");
     let (status, _) = admin(&w, "DELETE", "/api/v1/admin/actions/tx-status/definition", "");
     assert_eq!(status, 404, "nothing left to revert");

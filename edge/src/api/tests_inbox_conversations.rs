@@ -357,12 +357,18 @@ fn resolving_says_goodbye_keeps_who_resolved_and_reopening_assigns_the_reopener(
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(status(&w, &id), (ConversationStatus::Resolved, Some(sam.id.clone())));
     let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
-    let last = history["messages"].as_array().unwrap().last().unwrap().clone();
+    let messages = history["messages"].as_array().unwrap();
+    let goodbye = &messages[messages.len() - 2];
     assert_eq!(
-        (last["text"].as_str(), last["author_name"].as_str()),
+        (goodbye["text"].as_str(), goodbye["author_name"].as_str()),
         (Some("Glad I could help. Bye!"), Some("Sam Rivera"))
     );
-    assert!(matches!(&done.publish.as_ref().unwrap().events[..], [LiveEvent::Message { .. }]));
+    // Then the survey, once: "How did we do?"
+    assert_eq!(messages.last().unwrap()["form"]["action"], "satisfaction");
+    assert!(matches!(
+        &done.publish.as_ref().unwrap().events[..],
+        [LiveEvent::Message { .. }, LiveEvent::Message { .. }]
+    ));
     assert_eq!(code(&act(&w, &sam, &id, "resolve", "")), (409, "wrong_status".into()));
     assert_eq!(code(&act(&w, &sam, &id, "resolve", r#"{"closing":"x"}"#)), (400, "invalid_field".into()));
     // Kim reopens it from the Resolved view and has it.
@@ -370,6 +376,44 @@ fn resolving_says_goodbye_keeps_who_resolved_and_reopening_assigns_the_reopener(
     assert_eq!(reopened.status, 200, "{}", reopened.body);
     assert_eq!(status(&w, &id), (ConversationStatus::Assigned, Some(kim.id.clone())));
     assert_eq!(code(&act(&w, &kim, &id, "reopen", "")), (409, "already_claimed".into()));
+}
+
+#[test]
+fn a_visitor_rates_a_resolved_conversation_once_and_the_inbox_shows_it() {
+    let w = world();
+    let sam = agent(&w, "Sam Rivera", "agent");
+    let (id, token) = handed_off(&w);
+    act(&w, &sam, &id, "claim", "");
+    act(&w, &sam, &id, "resolve", "");
+    let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
+    let survey = history["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(survey["form"]["title"], "How did we do?");
+    let submit = format!("{}/{}/submit", messages_path(&id), survey["id"].as_str().unwrap());
+    // Not a score from the list: refused, and nothing is kept.
+    let bad = json!({"values": {"score": "7 – Superb"}}).to_string();
+    let (status, v) = w.call("POST", &submit, Some(&token), &bad);
+    assert_eq!((status, v["error"]["code"].as_str()), (422, Some("invalid_form")), "{v}");
+    let rating = json!({"values": {"score": "4 – Good", "comment": "Quick and kind."}}).to_string();
+    let (status, v) = w.call("POST", &submit, Some(&token), &rating);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["messages"][1]["text"], "Thank you for your rating.");
+    // A replay answers as before and keeps one rating.
+    let (status, again) = w.call("POST", &submit, Some(&token), &rating);
+    assert_eq!((status, &again["messages"]), (200, &v["messages"]));
+    let detail = json_of(&as_agent(&w, &sam, "GET", &format!("/api/v1/inbox/conversations/{id}"), ""));
+    assert_eq!(detail["satisfaction"]["score"], 4, "{detail}");
+    assert_eq!(detail["satisfaction"]["comment"], "Quick and kind.");
+    assert_eq!(status_of(&w, &id), ConversationStatus::Resolved, "rating does not reopen it");
+    // Reopened and resolved again: not asked twice.
+    act(&w, &sam, &id, "reopen", "");
+    act(&w, &sam, &id, "resolve", "");
+    let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
+    let surveys = history["messages"].as_array().unwrap().iter().filter(|m| m["form"]["action"] == "satisfaction");
+    assert_eq!(surveys.count(), 1);
+}
+
+fn status_of(w: &World, id: &str) -> ConversationStatus {
+    status(w, id).0
 }
 
 #[test]

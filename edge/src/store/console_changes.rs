@@ -18,7 +18,7 @@ pub trait ConsoleChangeStore {
     async fn console_actions(&self) -> Result<Vec<ConsoleAction>, StoreError>;
     /// Stores a definition (replacing the one with its slug).
     async fn put_console_action(&self, action: &ConsoleAction) -> Result<(), StoreError>;
-    /// Removes the definition of `slug` (its file's serves again, if it has one) and its switch,
-    /// in one write; whether there was one.
+    /// Removes the definition of `slug` (its file's serves again, if it has one; a switch set on
+    /// it stays); whether there was one.
     async fn remove_console_action(&self, slug: &str) -> Result<bool, StoreError>;
 }

@@ -14,6 +14,7 @@ use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
 use futures_util::lock::Mutex;
 use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
+use shared::satisfaction::Satisfaction;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -91,6 +92,12 @@ impl ConversationStore for Deployment {
     }
     async fn replies_to(&self, id: &ConversationId, message: &MessageId) -> Result<Vec<Message>, StoreError> {
         here!(self, id, replies_to(id, message))
+    }
+    async fn rate(&self, id: &ConversationId, rating: &Satisfaction) -> Result<bool, StoreError> {
+        here!(self, id, rate(id, rating))
+    }
+    async fn satisfaction(&self, id: &ConversationId) -> Result<Option<Satisfaction>, StoreError> {
+        here!(self, id, satisfaction(id))
     }
     async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError> {
         here!(self, &record.id, save_state(record))

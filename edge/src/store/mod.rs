@@ -32,6 +32,7 @@ pub use model_usage::{ModelCall, ModelUsageEntry, ModelUsageStore};
 use crate::pending::{Awaiting, Pending};
 use shared::api::Lead;
 use shared::handoff::ConversationStatus;
+use shared::satisfaction::Satisfaction;
 use shared::{ActionOutcome, Author, ButtonCard, ConversationId, FormCard, Message, MessageId, Source, Submission};
 use std::collections::BTreeMap;
 
@@ -427,6 +428,12 @@ pub trait ConversationStore {
             ConversationSize { messages: all.len() as u64, bytes: all.iter().map(|m| m.text.len() as u64).sum() };
         Ok(Some(WriteContext { record, earlier, recent: self.recent_messages(id, recent).await?, size }))
     }
+
+    /// Keeps the visitor's rating, unless the conversation has one already (one write that
+    /// checks); whether it was kept.
+    async fn rate(&self, conversation: &ConversationId, rating: &Satisfaction) -> Result<bool, StoreError>;
+    /// The visitor's rating, if they gave one.
+    async fn satisfaction(&self, conversation: &ConversationId) -> Result<Option<Satisfaction>, StoreError>;
 
     /// Ends a visitor's write: stores `replies` to `visitor` (skipping ids that exist), saves
     /// `record`'s state as [`ConversationStore::save_state`] does, and returns the stored replies

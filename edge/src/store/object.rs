@@ -13,6 +13,7 @@ use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
 use crate::store::{ActionSwitch, ConsoleAction, ConsoleChangeStore, ModelCall, ModelUsageEntry, ModelUsageStore};
 use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
+use shared::satisfaction::Satisfaction;
 use shared::{ConversationId, Message, MessageId};
 
 /// One conversation's object's stores.
@@ -63,6 +64,12 @@ impl<L: SqlPort, R: SqlPort> ConversationStore for ObjectStore<'_, L, R> {
     }
     async fn save_state(&self, record: &ConversationRecord) -> Result<(), StoreError> {
         self.on(&record.id)?.save_state(record).await
+    }
+    async fn rate(&self, id: &ConversationId, rating: &Satisfaction) -> Result<bool, StoreError> {
+        self.on(id)?.rate(id, rating).await
+    }
+    async fn satisfaction(&self, id: &ConversationId) -> Result<Option<Satisfaction>, StoreError> {
+        self.on(id)?.satisfaction(id).await
     }
     async fn message(&self, id: &ConversationId, message: &MessageId) -> Result<Option<Message>, StoreError> {
         self.on(id)?.message(id, message).await

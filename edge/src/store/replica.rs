@@ -706,11 +706,18 @@ mod tests {
         let replica = Replica::new(&local, &remote, &gate);
         block_on(replica.load(&cid("c1"))).unwrap();
         // As an older release left it: one migration fewer.
-        local.run_script("DROP TABLE console_actions; UPDATE replica_meta SET migrations = migrations - 1;").unwrap();
+        local
+            .run_script(
+                "ALTER TABLE conversations DROP COLUMN satisfaction; \
+                 ALTER TABLE conversations DROP COLUMN satisfaction_comment; \
+                 ALTER TABLE conversations DROP COLUMN satisfaction_at_ms; \
+                 UPDATE replica_meta SET migrations = migrations - 1;",
+            )
+            .unwrap();
         assert!(block_on(replica.load(&cid("c1"))).unwrap());
         assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
-        let table = "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'console_actions'";
-        assert_eq!(count(&local, table), 1);
+        let column = "SELECT COUNT(*) AS n FROM pragma_table_info('conversations') WHERE name = 'satisfaction'";
+        assert_eq!(count(&local, column), 1);
     }
 
     #[test]

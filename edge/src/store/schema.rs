@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0015_model_calls.sql", include_str!("../../migrations/0015_model_calls.sql")),
     ("0016_action_switches.sql", include_str!("../../migrations/0016_action_switches.sql")),
     ("0017_console_actions.sql", include_str!("../../migrations/0017_console_actions.sql")),
+    ("0018_satisfaction.sql", include_str!("../../migrations/0018_satisfaction.sql")),
 ];
 
 #[cfg(test)]

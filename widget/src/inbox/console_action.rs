@@ -129,7 +129,13 @@ pub fn ActionPage(inbox: Inbox, slug: String, pages: Pages) -> impl IntoView {
                     <pre tabindex="0" aria-label="Its file's definition">{f}</pre>
                 </details>
             })}
-            {def.http().is_some().then(|| view! { <TestPanel inbox=inbox def=def.clone() /> })}
+            {def.http().is_some().then(|| view! {
+                // Tested before it is switched on, or while it is stopped: the call is real.
+                {move || (!switch.get().is_some_and(|(on, _)| on)).then(|| view! {
+                    <p class="muted">"It is off: visitors cannot start it. A test still calls your API."</p>
+                })}
+                <TestPanel inbox=inbox def=def.clone() />
+            })}
             <Logs inbox=inbox slug=action.slug.clone() />
         </section>
     }

@@ -152,15 +152,16 @@ pub fn Wizard(
         let text = draft.with(Value::to_string);
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
+        // The wizard may be closed before the timer or the check ends: its state is gone then.
         set_timeout(
             move || {
-                if generation.get_value() != mine {
+                if generation.try_get_value() != Some(mine) {
                     return;
                 }
                 spawn_local(async move {
                     match api::check_action(&text).await {
-                        Ok(c) if generation.get_value() == mine => {
-                            checked.set(Checked { problems: c.problems, exists: c.exists })
+                        Ok(c) if generation.try_get_value() == Some(mine) => {
+                            checked.try_set(Checked { problems: c.problems, exists: c.exists });
                         }
                         Ok(_) => {}
                         Err(e) => inbox.fail(e),
@@ -230,9 +231,12 @@ pub fn Wizard(
                                     <input type="radio" id=id.clone() name="wizard-kind" value=k
                                         prop:checked=move || kind.get() == k
                                         on:change=move |_| {
-                                            let name = draft.with_untracked(|d| read(d, &["name"]));
+                                            // What is said of any kind of action stays.
                                             let mut fresh = blank(k);
-                                            write(&mut fresh, &["name"], Some(Value::String(name)));
+                                            for key in ["name", "description", "when_not_to_use"] {
+                                                let kept = draft.with_untracked(|d| read(d, &[key]));
+                                                write(&mut fresh, &[key], Some(Value::String(kept)));
+                                            }
                                             draft.set(fresh);
                                         } />
                                     {label}
@@ -242,9 +246,7 @@ pub fn Wizard(
                     </fieldset>
                 })}
                 <Text draft checked path=&["name"] label="Name" hint="How the console, the logs and the agent name it. Its slug names it in URLs.".to_string() />
-                {move || taken.get().then(|| view! {
-                    <p class="error" id="wizard-name-taken">"An action with this name exists: change it from its own page, or choose another name."</p>
-                })}
+                <p class="error" id="wizard-name-taken">{move || taken.get().then_some("An action with this name exists: change it from its own page, or choose another name.")}</p>
                 <Text draft checked path=&["description"] label="When to use it" long=true
                     hint="What it does, in the words a visitor would use: the agent chooses actions by it.".to_string() />
                 <Text draft checked path=&["when_not_to_use"] label="When not to use it" long=true
@@ -312,7 +314,12 @@ fn Text(
     });
     let value = move || draft.with(|d| read(d, path));
     let set = move |e: ev::Event| draft.update(|d| write(d, path, text(event_target_value(&e))));
-    let described = format!("{hint_id} {error_id}");
+    // The name's field is also described by "an action with this name exists".
+    let described = if field == "name" {
+        format!("{hint_id} {error_id} wizard-name-taken")
+    } else {
+        format!("{hint_id} {error_id}")
+    };
     view! {
         <p>
             <label for=id.clone()>{label}</label>
@@ -425,7 +432,8 @@ fn Credentials(
         })
     };
     let set_secret = move |e: ev::Event| {
-        let reference = Value::String(format!("{{{{secrets.{}}}}}", event_target_value(&e)));
+        let name = event_target_value(&e);
+        let reference = Value::String(if name.is_empty() { String::new() } else { format!("{{{{secrets.{name}}}}}") });
         draft.update(|d| match read(d, &["auth", "type"]).as_str() {
             "bearer" => write(d, &["auth", "token"], Some(reference)),
             _ => write(d, &["auth", "value"], Some(reference)),

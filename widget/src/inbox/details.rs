@@ -1,6 +1,6 @@
 //! Beside the history: who the visitor is (and whether that is verified or signed), the lead and
 //! the host page's attributes, the handoff summary the agent reads first, and the action runs as
-//! the owner's log has them (credentials already redacted by the edge).
+//! the owner's log has them (credentials already redacted by the edge), and the visitor's rating.
 
 use crate::message_text::markdown;
 use crate::state::Inbox;
@@ -18,12 +18,21 @@ pub fn Details(inbox: Inbox) -> impl IntoView {
     let attributes = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().map(|d| d.attributes.clone())));
     let summary = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().and_then(|d| d.summary.clone())));
     let runs = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().map(|d| d.runs.clone()).unwrap_or_default()));
+    let rating = Memo::new(move |_| inbox.detail.with(|d| d.as_ref().and_then(|d| d.satisfaction.clone())));
     view! {
         <section class="panel" aria-labelledby="identity-title">
             <h3 id="identity-title">"Visitor"</h3>
             {move || identity.get().map(|i| view! { <Identity identity=i /> })}
             {move || attributes.get().map(|a| view! { <Attributes attributes=a /> })}
         </section>
+        {move || rating.get().map(|r| view! {
+            <section class="panel" aria-labelledby="rating-title">
+                <h3 id="rating-title">"Satisfaction"</h3>
+                <p>{format!("Rated {} out of 5", r.score)}
+                    " "<time datetime=shared::time::rfc3339_from_unix_ms(r.rated_at_ms)>{format!("({})", shared::time::rfc3339_from_unix_ms(r.rated_at_ms))}</time></p>
+                {r.comment.map(|c| view! { <blockquote>{c}</blockquote> })}
+            </section>
+        })}
         <section class="panel" aria-labelledby="summary-title">
             <h3 id="summary-title">"Handoff summary"</h3>
             {move || match summary.get() {

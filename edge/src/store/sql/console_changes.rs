@@ -100,13 +100,8 @@ impl<P: SqlPort> ConsoleChangeStore for SqlStore<P> {
     }
 
     async fn remove_console_action(&self, slug: &str) -> Result<bool, StoreError> {
-        let done = self
-            .db
-            .batch(&[
-                Query::new("DELETE FROM console_actions WHERE slug = ?1", vec![SqlValue::text(slug)]),
-                Query::new("DELETE FROM action_switches WHERE action = ?1", vec![SqlValue::text(slug)]),
-            ])
-            .await?;
-        Ok(done.first().and_then(|b| b.changes).unwrap_or(0) > 0)
+        let written =
+            self.db.run(&Query::new("DELETE FROM console_actions WHERE slug = ?1", vec![SqlValue::text(slug)])).await?;
+        Ok(written.changes.unwrap_or(0) > 0)
     }
 }

@@ -8,6 +8,7 @@ use crate::store::{
 use serde::Deserialize;
 use shared::api::Lead;
 use shared::handoff::ConversationStatus;
+use shared::satisfaction::Satisfaction;
 use shared::{Author, ConversationId, Message, MessageId, Source};
 
 /// Every column a [`MessageRow`] reads.
@@ -207,6 +208,46 @@ impl<P: SqlPort> ConversationStore for SqlStore<P> {
     async fn save_state(&self, r: &ConversationRecord) -> Result<(), StoreError> {
         self.db.run(&save_state_query(r)?).await?;
         Ok(())
+    }
+
+    async fn rate(&self, id: &ConversationId, rating: &Satisfaction) -> Result<bool, StoreError> {
+        let written = self
+            .db
+            .run(&Query::new(
+                "UPDATE conversations SET satisfaction = ?2, satisfaction_comment = ?3, satisfaction_at_ms = ?4 \
+                 WHERE id = ?1 AND satisfaction IS NULL",
+                vec![
+                    SqlValue::text(id.as_str()),
+                    SqlValue::int(u64::from(rating.score)),
+                    SqlValue::opt_text(rating.comment.as_deref()),
+                    SqlValue::int(rating.rated_at_ms),
+                ],
+            ))
+            .await?;
+        Ok(written.changes.unwrap_or(0) > 0)
+    }
+
+    async fn satisfaction(&self, id: &ConversationId) -> Result<Option<Satisfaction>, StoreError> {
+        #[derive(Deserialize)]
+        struct RatingRow {
+            satisfaction: Option<f64>,
+            satisfaction_comment: Option<String>,
+            satisfaction_at_ms: Option<f64>,
+        }
+        let row: Option<RatingRow> = self
+            .db
+            .first(&Query::new(
+                "SELECT satisfaction, satisfaction_comment, satisfaction_at_ms FROM conversations WHERE id = ?1",
+                vec![SqlValue::text(id.as_str())],
+            ))
+            .await?;
+        Ok(row.and_then(|r| {
+            Some(Satisfaction {
+                score: r.satisfaction? as u8,
+                comment: r.satisfaction_comment,
+                rated_at_ms: r.satisfaction_at_ms.unwrap_or(0.0) as u64,
+            })
+        }))
     }
 
     async fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRecord>, StoreError> {

@@ -1,0 +1,49 @@
+//! The visitor's answer to the satisfaction survey (`shared::satisfaction`): a submission of the
+//! survey card, through the forms' route. It is stored as a submission first, then kept on the
+//! conversation once (a second answer, from another tab or a replayed request, changes nothing),
+//! and thanked. No turn runs: the conversation stays with whoever has it.
+
+use super::conversations::{client_ip, take_or_refuse};
+use super::error::ApiError;
+use super::exchange::{finish, store_once, Stored};
+use super::http::{HttpRequest, HttpResponse};
+use crate::actions::redact::mask_sensitive;
+use crate::agent::engine::Reply;
+use crate::conversation::Deps;
+use crate::store::{ConversationRecord, ConversationStore, NewMessage};
+use shared::api::SubmitFormRequest;
+use shared::form::validate_submission;
+use shared::satisfaction::{survey, Satisfaction};
+use shared::{FormCard, MessageId, Submission};
+
+/// Handles a submission of the survey card `card` (message `form_message_id`).
+pub async fn rate<D: Deps>(
+    edge: &D,
+    req: &HttpRequest,
+    record: ConversationRecord,
+    form_message_id: &MessageId,
+    card: &FormCard,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let body: SubmitFormRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let clean = validate_submission(&survey(), &body.values).map_err(ApiError::invalid_form)?;
+    let rating = Satisfaction::from_values(&clean, now_ms)
+        .ok_or_else(|| ApiError::invalid_field("values.score", "choose a rating from 1 to 5"))?;
+    let limits = crate::limits::keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id);
+    take_or_refuse(edge, &limits, now_ms).await?;
+    let shown = clean.iter().map(|(k, v)| (k.clone(), mask_sensitive(v))).collect();
+    let id = crate::token::message_id(edge.entropy(), 'm');
+    let visitor = NewMessage {
+        submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),
+        ..NewMessage::visitor(id, format!("Submitted “{}”", card.title), format!("submit-{form_message_id}"), now_ms)
+    };
+    let stored = match store_once(edge.store(), &record.id, &visitor).await? {
+        Stored::Fresh(m) => *m,
+        Stored::Answered(response) => return Ok(*response),
+    };
+    let kept = edge.store().rate(&record.id, &rating).await?;
+    let thanks =
+        if kept { "Thank you for your rating." } else { "You have rated this conversation already. Thank you." };
+    let response = finish(edge.store(), (&record, &record), stored, vec![Reply::say(thanks)], now_ms).await?;
+    Ok(super::inbox_conversations::tell_inbox(response, &record))
+}
