@@ -1,7 +1,7 @@
 // The inbox, from the agent's chair, with the visitor in another browser context: a visitor whose
 // account was taken over is handed off, the conversation appears in the agent's queue live with
 // the summary and history, the agent claims it and they talk without reloading, then it is
-// resolved (and reopened). Two agents claiming at once make one owner; a visitor whose socket
+// resolved (and rated by the visitor, then reopened). Two agents claiming at once make one owner; a visitor whose socket
 // drops gets the agent's messages exactly once; an agent watches a conversation the AI still
 // answers and takes over. axe-core checks the sign-in page, the queue and the conversation.
 import { test, expect, Browser, Page, APIRequestContext, WebSocketRoute } from "@playwright/test";
@@ -169,6 +169,16 @@ test("a takeover is handed off, shows up live in the queue, and agent and visito
   await expect(agent.getByText("Resolved by Sam Rivera").first()).toBeVisible();
   await expect(visitor.log).toContainText("Your account is safe again. Closing this now.");
   await expect(visitor.log).not.toContainText("check logins from 10:00");
+  // Asked once how it went: the visitor rates it, and the agent sees the score.
+  const survey = visitor.chat.getByRole("region", { name: "How did we do?" });
+  await survey.getByLabel("Your rating").selectOption("5 – Great");
+  await survey.getByLabel("Anything to add? (optional)").fill(`Sam was quick (case ${tag}).`);
+  await survey.getByRole("button", { name: "Send rating" }).click();
+  await expect(visitor.log).toContainText("Thank you for your rating.");
+  await expectNoViolations(visitorPage, "the widget after rating");
+  const rating = agent.getByRole("region", { name: "Satisfaction" });
+  await expect(rating).toContainText("Rated 5 out of 5");
+  await expect(rating).toContainText(`Sam was quick (case ${tag}).`);
   await agent.getByRole("navigation", { name: "Views" }).getByRole("button", { name: /^Resolved, \d+$/ }).click();
   await expect(rows.getByRole("button")).toHaveCount(1);
 
