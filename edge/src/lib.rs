@@ -16,6 +16,7 @@ pub mod limits;
 pub mod live;
 pub mod object;
 pub mod pending;
+pub mod reports;
 pub mod site;
 pub mod store;
 pub mod token;

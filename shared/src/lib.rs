@@ -25,6 +25,7 @@ pub mod net;
 pub mod number;
 pub mod page;
 pub mod pattern;
+pub mod report;
 pub mod satisfaction;
 pub mod site;
 pub mod site_dir;

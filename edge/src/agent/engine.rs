@@ -28,12 +28,23 @@ pub struct Reply {
     pub form: Option<shared::FormCard>,
     /// Buttons under the reply.
     pub buttons: Vec<shared::ButtonCard>,
+    /// The turn could not answer the visitor's question (its "I don't know"): counted in the
+    /// owner's report of questions to write pages for.
+    pub unanswered: bool,
 }
 
 impl Reply {
     /// A reply that is only text, not drawn from the owner's content.
     pub fn say(text: impl Into<String>) -> Self {
-        Self { text: text.into(), sources: Vec::new(), grounded: false, action: None, form: None, buttons: Vec::new() }
+        Self {
+            text: text.into(),
+            sources: Vec::new(),
+            grounded: false,
+            action: None,
+            form: None,
+            buttons: Vec::new(),
+            unanswered: false,
+        }
     }
 
     /// The `n`th reply to the visitor's message `to`, as stored at `at_ms`: its id derived from the
@@ -52,6 +63,7 @@ impl Reply {
             submission: None,
             buttons: self.buttons,
             created_at_ms: at_ms,
+            unanswered: self.unanswered,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_definitions;
+pub mod admin_reports;
 pub mod clicks;
 pub mod conversations;
 pub mod cors;
@@ -44,7 +45,9 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// What the API needs beyond a conversation turn: erasure, agents' accounts, the inbox and
 /// password hashing, and the two secrets it checks.
-pub trait ApiDeps: Deps<Store: ErasureStore + AgentStore + InboxStore + ConsoleChangeStore> {
+pub trait ApiDeps:
+    Deps<Store: ErasureStore + AgentStore + InboxStore + ConsoleChangeStore + crate::store::reports::ReportStore>
+{
     /// PBKDF2 for agents' passwords.
     type Kdf: Kdf;
     /// The key derivation.
@@ -263,6 +266,14 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
             admin::authorize(edge, req, now_ms).await?;
             admin_definitions::revert(edge, &name).await
         }
+        Route::AdminReports => {
+            admin::authorize(edge, req, now_ms).await?;
+            admin_reports::report(edge, req, now_ms).await
+        }
+        Route::AdminReportsCsv => {
+            admin::authorize(edge, req, now_ms).await?;
+            admin_reports::csv(edge, req, now_ms).await
+        }
         Route::AdminActionTest(name) => {
             admin::authorize(edge, req, now_ms).await?;
             admin::test(edge, req, &name, now_ms).await
@@ -327,6 +338,8 @@ mod tests_live;
 mod tests_model;
 #[cfg(test)]
 mod tests_object;
+#[cfg(test)]
+mod tests_reports;
 #[cfg(test)]
 mod tests_verification;
 #[cfg(test)]

@@ -42,6 +42,10 @@ pub enum Route {
     AdminRevertAction(String),
     /// `GET /api/v1/admin/model-usage`
     AdminModelUsage,
+    /// `GET /api/v1/admin/reports`
+    AdminReports,
+    /// `GET /api/v1/admin/reports.csv`: one table of the report
+    AdminReportsCsv,
     /// `DELETE /api/v1/conversations/{id}`
     DeleteConversation(String),
     /// `DELETE /api/v1/admin/conversations/{id}`
@@ -116,6 +120,8 @@ impl Route {
             | Route::AdminReplaceAction(_)
             | Route::AdminRevertAction(_)
             | Route::AdminModelUsage
+            | Route::AdminReports
+            | Route::AdminReportsCsv
             | Route::AdminErasures
             | Route::AdminAddAgent
             | Route::AdminTeam
@@ -176,6 +182,8 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["admin", "actions", name, "enabled"] if put => Ok(Route::AdminActionSwitch(name.to_string(), true)),
         ["admin", "actions", name, "enabled"] if delete => Ok(Route::AdminActionSwitch(name.to_string(), false)),
         ["admin", "model-usage"] if get => Ok(Route::AdminModelUsage),
+        ["admin", "reports"] if get => Ok(Route::AdminReports),
+        ["admin", "reports.csv"] if get => Ok(Route::AdminReportsCsv),
         ["conversations", id] if delete => Ok(Route::DeleteConversation(id.to_string())),
         ["admin", "conversations", id] if delete => Ok(Route::AdminDeleteConversation(id.to_string())),
         ["admin", "erasures"] if post => Ok(Route::AdminErasures),
@@ -212,6 +220,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["conversations", _]
         | ["admin", "conversations", _]
         | ["admin", "erasures"]
+        | ["admin", "reports" | "reports.csv" | "model-usage"]
         | ["admin", "agents"]
         | ["admin", "agents", _, "disable" | "enable" | "sessions"]
         | ["inbox", "session"]

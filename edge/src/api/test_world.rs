@@ -313,6 +313,11 @@ impl World {
     }
 
     /// D1 as it is now (what the inbox's lists and the Cron read).
+    /// Runs SQL on D1 itself, as history a test needs (a week of conversations) would have left it.
+    pub(crate) fn seed_d1(&self, script: &str) {
+        crate::store::replica::LocalSql::run_script(&self.d1, script).expect("the seed applies");
+    }
+
     pub(crate) fn index(&self) -> SqlStore<&Sqlite> {
         SqlStore::new(&self.d1)
     }

@@ -98,9 +98,10 @@ pub(super) async fn decide<D: Deps>(
         }
         let message = answer.completion.message;
         if message.tool_calls.is_empty() {
-            let reply = written(message.content.as_deref().unwrap_or_default(), &passages, reported.last());
+            let mut reply = written(message.content.as_deref().unwrap_or_default(), &passages, reported.last());
             outcome.small_talk = smalltalk::classify(said.text).is_some();
             outcome.unanswered = !outcome.small_talk && !reply.grounded;
+            reply.unanswered = outcome.unanswered;
             let earlier = reported.len().saturating_sub(1);
             return Ok(Decided::Replies(reported.into_iter().take(earlier).chain([reply]).collect()));
         }

@@ -245,7 +245,8 @@ pub(super) async fn carry_out<D: Deps>(
                 // Small talk is not a question left unanswered.
                 outcome.small_talk = smalltalk::classify(text).is_some();
                 outcome.unanswered = !outcome.small_talk && answers.iter().all(|r| !r.grounded);
-                replies.extend(answers);
+                let unanswered = outcome.unanswered;
+                replies.extend(answers.into_iter().map(|r| Reply { unanswered, ..r }));
                 break;
             }
             Step::ShowForm { action } => {

@@ -318,3 +318,12 @@ impl AgentStore for Deployment {
         self.index().await?.set_password(agent_id, password_hash).await
     }
 }
+
+impl crate::store::reports::ReportStore for Deployment {
+    async fn report_rows(
+        &self,
+        range: &crate::store::reports::ReportRange,
+    ) -> Result<crate::store::reports::ReportRows, StoreError> {
+        self.index().await?.report_rows(range).await
+    }
+}

@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod model_usage;
 pub mod object;
 pub mod replica;
+pub mod reports;
 pub mod schema;
 pub mod sql;
 
@@ -258,6 +259,8 @@ pub struct NewMessage {
     pub submission: Option<Submission>,
     /// Buttons under the message.
     pub buttons: Vec<ButtonCard>,
+    /// A reply that could not answer the visitor's question (the reports list those questions).
+    pub unanswered: bool,
     /// Unix ms.
     pub created_at_ms: u64,
 }
@@ -278,6 +281,7 @@ impl NewMessage {
             submission: None,
             buttons: Vec::new(),
             created_at_ms,
+            unanswered: false,
         }
     }
 
@@ -350,6 +354,7 @@ pub trait Stores:
     + HandoffStore
     + InboxStore
     + ModelUsageStore
+    + reports::ReportStore
 {
 }
 
@@ -362,6 +367,7 @@ impl<S> Stores for S where
         + HandoffStore
         + InboxStore
         + ModelUsageStore
+        + reports::ReportStore
 {
 }
 

@@ -299,3 +299,12 @@ impl<L: SqlPort, R: SqlPort> AgentStore for ObjectStore<'_, L, R> {
         self.index.set_password(agent_id, password_hash).await
     }
 }
+
+impl<L: SqlPort, R: SqlPort> crate::store::reports::ReportStore for ObjectStore<'_, L, R> {
+    async fn report_rows(
+        &self,
+        range: &crate::store::reports::ReportRange,
+    ) -> Result<crate::store::reports::ReportRows, StoreError> {
+        self.index.report_rows(range).await
+    }
+}

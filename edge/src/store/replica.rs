@@ -708,15 +708,15 @@ mod tests {
         // As an older release left it: one migration fewer.
         local
             .run_script(
-                "ALTER TABLE conversations DROP COLUMN satisfaction; \
-                 ALTER TABLE conversations DROP COLUMN satisfaction_comment; \
-                 ALTER TABLE conversations DROP COLUMN satisfaction_at_ms; \
+                "DROP INDEX messages_unanswered; DROP INDEX conversations_by_created; \
+                 DROP INDEX conversations_by_handoff; DROP INDEX conversations_by_rating; DROP INDEX action_runs_by_time; \
+                 ALTER TABLE messages DROP COLUMN unanswered; ALTER TABLE conversations DROP COLUMN joined_at_ms; \
                  UPDATE replica_meta SET migrations = migrations - 1;",
             )
             .unwrap();
         assert!(block_on(replica.load(&cid("c1"))).unwrap());
         assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
-        let column = "SELECT COUNT(*) AS n FROM pragma_table_info('conversations') WHERE name = 'satisfaction'";
+        let column = "SELECT COUNT(*) AS n FROM pragma_table_info('conversations') WHERE name = 'joined_at_ms'";
         assert_eq!(count(&local, column), 1);
     }
 

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0016_action_switches.sql", include_str!("../../migrations/0016_action_switches.sql")),
     ("0017_console_actions.sql", include_str!("../../migrations/0017_console_actions.sql")),
     ("0018_satisfaction.sql", include_str!("../../migrations/0018_satisfaction.sql")),
+    ("0019_reports.sql", include_str!("../../migrations/0019_reports.sql")),
 ];
 
 #[cfg(test)]

@@ -145,7 +145,7 @@ fn json_of<T: serde::Serialize>(value: Option<&T>) -> Result<SqlValue, StoreErro
 
 pub(super) const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
     (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission, buttons, \
-    author_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    author_name, unanswered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 pub(super) fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Result<Vec<SqlValue>, StoreError> {
     Ok(vec![
@@ -162,6 +162,7 @@ pub(super) fn insert_message_args(conversation: &ConversationId, m: &NewMessage)
         json_of(m.submission.as_ref())?,
         json_of((!m.buttons.is_empty()).then_some(&m.buttons))?,
         SqlValue::opt_text(m.author_name.as_deref()),
+        SqlValue::Integer(i64::from(m.unanswered)),
     ])
 }
 

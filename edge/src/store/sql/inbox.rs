@@ -161,7 +161,9 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
             SqlValue::int(change.at_ms),
         ];
         let mut set = String::from(
-            "status = ?2, assignee_id = ?3, resolved_at_ms = CASE WHEN ?2 = 'resolved' THEN ?4 ELSE resolved_at_ms END",
+            "status = ?2, assignee_id = ?3, resolved_at_ms = CASE WHEN ?2 = 'resolved' THEN ?4 ELSE resolved_at_ms END, \
+             joined_at_ms = CASE WHEN ?2 = 'assigned' AND (joined_at_ms IS NULL OR joined_at_ms < COALESCE(handoff_at_ms, 0)) \
+             THEN ?4 ELSE joined_at_ms END",
         );
         if let Some(h) = change.handoff {
             let n = args.len();

@@ -12,6 +12,7 @@ mod erasure;
 mod handoff;
 mod inbox;
 mod model_usage;
+mod reports;
 
 use super::StoreError;
 use serde::de::DeserializeOwned;

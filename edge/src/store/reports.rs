@@ -1,0 +1,114 @@
+//! What the owner's reports read from storage: a range's rows, bucketed by day in the owner's
+//! time zone, as few and as small as the report needs (`reports::build` makes the figures).
+
+use super::StoreError;
+use serde::Deserialize;
+
+/// A range of time and how to cut it into the owner's days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportRange {
+    /// The first moment, Unix ms (a local midnight).
+    pub from_ms: u64,
+    /// The end, exclusive.
+    pub to_ms: u64,
+    /// The owner's offset from UTC, ms (a day is `(t + offset) / 86 400 000`).
+    pub offset_ms: i64,
+    /// Now: a conversation whose visitor wrote after `now - QUIET_MS` is not resolved yet.
+    pub now_ms: u64,
+}
+
+/// Conversations started on a day, and how many of them the AI resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StartedRow {
+    /// Days since 1970-01-01, local.
+    pub day: i64,
+    /// Conversations.
+    pub n: u32,
+    /// Of which resolved by the AI.
+    pub resolved: u32,
+}
+
+/// One handoff in the range.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HandoffRow {
+    /// Its day.
+    pub day: i64,
+    /// `HandoffReason` as JSON.
+    pub handoff_reason: Option<String>,
+    /// When.
+    pub handoff_at_ms: u64,
+    /// When a person joined after it, if one did.
+    pub joined_at_ms: Option<u64>,
+    /// A person's first message after it, if any.
+    pub first_reply_ms: Option<u64>,
+}
+
+/// Ratings given on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RatingRow {
+    /// Its day.
+    pub day: i64,
+    /// How many.
+    pub n: u32,
+    /// Their sum.
+    pub total: u64,
+}
+
+/// The model's calls on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ModelRow {
+    /// Its day.
+    pub day: i64,
+    /// Calls.
+    pub n: u32,
+    /// Tokens read.
+    pub prompt: u64,
+    /// Tokens written.
+    pub completion: u64,
+}
+
+/// One visitor's run of an action in the range.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RunRow {
+    /// The action's slug.
+    pub action: String,
+    /// `ok`, `failed` or `refused`.
+    pub status: String,
+    /// How long it took.
+    pub ms: Option<u64>,
+}
+
+/// A question a reply could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct UnansweredRow {
+    /// The visitor's message.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// Its conversation.
+    pub conversation_id: String,
+}
+
+/// Everything a report is made of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportRows {
+    /// Conversations started, by day.
+    pub started: Vec<StartedRow>,
+    /// Handoffs.
+    pub handoffs: Vec<HandoffRow>,
+    /// Ratings, by day.
+    pub ratings: Vec<RatingRow>,
+    /// Model calls, by day.
+    pub model: Vec<ModelRow>,
+    /// Visitors' action runs.
+    pub runs: Vec<RunRow>,
+    /// Unanswered questions, newest first.
+    pub unanswered: Vec<UnansweredRow>,
+}
+
+/// Report reading.
+#[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
+pub trait ReportStore {
+    /// The rows of `range`, read in one round trip.
+    async fn report_rows(&self, range: &ReportRange) -> Result<ReportRows, StoreError>;
+}
