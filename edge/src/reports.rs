@@ -74,23 +74,24 @@ pub fn build(rows: ReportRows, days: Days, query_ms: u64) -> Report {
     let mut by_day: BTreeMap<i64, Day> =
         (days.first..=days.last).map(|d| (d, Day { day: day_text(d), ..Day::default() })).collect();
     for r in &rows.started {
-        if let Some(d) = by_day.get_mut(&r.day) {
-            d.conversations = r.n;
-            d.ai_resolved = r.resolved;
+        if let Some(d) = by_day.get_mut(&(r.day as i64)) {
+            (d.conversations, d.ai_resolved) = (r.n as u32, r.resolved as u32);
         }
     }
     let mut joins: BTreeMap<i64, Vec<u64>> = BTreeMap::new();
     let mut replies: BTreeMap<i64, Vec<u64>> = BTreeMap::new();
     let mut reasons: BTreeMap<String, u32> = BTreeMap::new();
     for h in &rows.handoffs {
-        if let Some(d) = by_day.get_mut(&h.day) {
+        let day = h.day as i64;
+        if let Some(d) = by_day.get_mut(&day) {
             d.handed_off += 1;
         }
+        let after = |t: f64| ((t - h.handoff_at_ms).max(0.0) / 1000.0) as u64;
         if let Some(joined) = h.joined_at_ms.filter(|j| *j >= h.handoff_at_ms) {
-            joins.entry(h.day).or_default().push((joined - h.handoff_at_ms) / 1000);
+            joins.entry(day).or_default().push(after(joined));
         }
         if let Some(first) = h.first_reply_ms {
-            replies.entry(h.day).or_default().push(first.saturating_sub(h.handoff_at_ms) / 1000);
+            replies.entry(day).or_default().push(after(first));
         }
         let reason = h.handoff_reason.as_deref().and_then(|r| serde_json::from_str::<HandoffReason>(r).ok());
         let category = reason.as_ref().map_or_else(|| "Unknown".to_string(), reason_category);
@@ -101,14 +102,14 @@ pub fn build(rows: ReportRows, days: Days, query_ms: u64) -> Report {
         d.median_first_reply_s = replies.remove(day).and_then(median);
     }
     for r in &rows.ratings {
-        if let Some(d) = by_day.get_mut(&r.day) {
-            d.ratings = r.n;
-            d.average_rating = (r.n > 0).then(|| r.total as f64 / f64::from(r.n));
+        if let Some(d) = by_day.get_mut(&(r.day as i64)) {
+            d.ratings = r.n as u32;
+            d.average_rating = (r.n > 0.0).then(|| r.total / r.n);
         }
     }
     for m in &rows.model {
-        if let Some(d) = by_day.get_mut(&m.day) {
-            (d.model_calls, d.prompt_tokens, d.completion_tokens) = (m.n, m.prompt, m.completion);
+        if let Some(d) = by_day.get_mut(&(m.day as i64)) {
+            (d.model_calls, d.prompt_tokens, d.completion_tokens) = (m.n as u32, m.prompt as u64, m.completion as u64);
         }
     }
     let mut handoff_reasons: Vec<ReasonCount> =
@@ -132,7 +133,7 @@ fn actions(rows: &ReportRows) -> Vec<ActionFigures> {
         let e = by.entry(&r.action).or_default();
         e.0 += 1;
         e.1 += u32::from(r.status != "ok");
-        e.2.extend(r.ms);
+        e.2.extend(r.ms.map(|ms| ms as u64));
     }
     let mut out: Vec<ActionFigures> = by
         .into_iter()

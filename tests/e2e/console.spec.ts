@@ -4,6 +4,7 @@
 // their session, disable them); create an HTTP action in the wizard (a refused host first), test it
 // and have a visitor start it. An agent without the admin role sees no console and is refused its
 // routes. axe-core checks the console's pages.
+import { readFileSync } from "node:fs";
 import { test, expect, Browser, Page, APIRequestContext } from "@playwright/test";
 import { expectNoViolations } from "./axe";
 import { ADMIN } from "./support";
@@ -201,6 +202,56 @@ test("an admin manages the team: adds an agent, makes them an admin, resets thei
   await expect(page.getByRole("alert").filter({ hasText: "you cannot disable your own account" })).toBeVisible();
 });
 
+test("the reports count today's conversations as the test makes them, list the unanswered question and download as CSV", async ({ browser, request }) => {
+  const today = new Date();
+  const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
+  const query = `from=${day}&to=${day}&offset_minutes=${-today.getTimezoneOffset()}`;
+  const todayRow = async () => (await (await request.get(`/api/v1/admin/reports?${query}`, { headers: ADMIN })).json()).days[0];
+  const before = await todayRow();
+  const tag = `zorblax${unique()}`;
+  const visitor = async (text: string) => {
+    const { conversation_id, token } = await (await request.post("/api/v1/conversations", { data: {} })).json();
+    const r = await request.post(`/api/v1/conversations/${conversation_id}/messages`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { text, client_message_id: `c-${unique()}` },
+    });
+    expect(r.status()).toBe(200);
+    return conversation_id as string;
+  };
+  await visitor("What are the withdrawal fees for bitcoin?");
+  const unanswered = await visitor(`Do you sell ${tag} garden gnomes?`);
+  await visitor(`someone logged into my account and withdrew my bitcoin (${tag})`);
+  const after = await todayRow();
+  expect(after.conversations).toBe(before.conversations + 3);
+  expect(after.handed_off).toBe(before.handed_off + 1);
+  // Nothing today is resolved by the AI yet: its visitors wrote less than 24 hours ago.
+  expect(after.ai_resolved).toBe(0);
+
+  const lead = await addAgent(request, "Lee Admin", "admin");
+  const page = await signIn(browser, lead);
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Reports" }).click();
+  await expect(page.getByRole("heading", { name: "Reports", level: 2 })).toBeVisible();
+  await page.getByLabel("From", { exact: true }).fill(day);
+  await page.getByLabel("To", { exact: true }).fill(day);
+  await page.getByRole("button", { name: "Show" }).click();
+  const row = page.getByRole("table", { name: "Per day" }).getByRole("row").filter({ hasText: day });
+  await expect(row.getByRole("cell").nth(0)).toHaveText(String(after.conversations));
+  await expect(row.getByRole("cell").nth(2)).toHaveText(String(after.handed_off));
+  await expect(page.getByRole("img", { name: new RegExp(`^Conversations per day\\. ${day}: ${after.conversations}$`) })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Handoffs by reason" })).toContainText("Topic: Account takeover");
+  const question = page.getByRole("listitem").filter({ hasText: `Do you sell ${tag} garden gnomes?` });
+  await expect(question).toContainText("asked 1 time");
+  await expectNoViolations(page, "console reports");
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download the questions as CSV" }).click();
+  const file = await (await download).path();
+  expect(readFileSync(file, "utf8")).toContain(`Do you sell ${tag} garden gnomes?,1,${unanswered}`);
+  // Each question opens its conversation in the inbox.
+  await question.getByRole("link", { name: "Conversation 1" }).click();
+  await expect(page).toHaveURL(new RegExp(`#conversation=${unanswered}$`));
+  await expect(page.getByRole("log", { name: "Conversation history" })).toContainText(`Do you sell ${tag} garden gnomes?`);
+});
+
 test("an agent without the admin role sees no console and is refused every console route", async ({ browser, request }) => {
   const sam = await addAgent(request, "Sam Agent", "agent");
   const page = await signIn(browser, sam);
@@ -216,6 +267,8 @@ test("an agent without the admin role sees no console and is refused every conso
       ["PUT", "/api/v1/admin/actions/get-transaction-status/enabled", '{"enabled":false}'],
       ["DELETE", "/api/v1/admin/actions/get-transaction-status/enabled"],
       ["GET", "/api/v1/admin/model-usage"],
+      ["GET", "/api/v1/admin/reports?from=2026-12-01&to=2026-12-07"],
+      ["GET", "/api/v1/admin/reports.csv?table=days&from=2026-12-01&to=2026-12-07"],
       ["POST", "/api/v1/admin/actions", '{"name":"X","type":"button","button":{"label":"x","url":"https://a.example"}}'],
       ["POST", "/api/v1/admin/actions/check", '{"name":"X"}'],
       ["GET", "/api/v1/admin/actions/get-transaction-status/definition"],
@@ -229,5 +282,5 @@ test("an agent without the admin role sees no console and is refused every conso
     }
     return out;
   });
-  expect(statuses).toEqual(Array(11).fill("403 not_admin"));
+  expect(statuses).toEqual(Array(13).fill("403 not_admin"));
 });

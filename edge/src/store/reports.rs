@@ -1,5 +1,6 @@
 //! What the owner's reports read from storage: a range's rows, bucketed by day in the owner's
 //! time zone, as few and as small as the report needs (`reports::build` makes the figures).
+//! Numbers are read as `f64`: D1 hands JavaScript numbers, so an integer may arrive as `3.0`.
 
 use super::StoreError;
 use serde::Deserialize;
@@ -18,68 +19,68 @@ pub struct ReportRange {
 }
 
 /// Conversations started on a day, and how many of them the AI resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct StartedRow {
     /// Days since 1970-01-01, local.
-    pub day: i64,
+    pub day: f64,
     /// Conversations.
-    pub n: u32,
+    pub n: f64,
     /// Of which resolved by the AI.
-    pub resolved: u32,
+    pub resolved: f64,
 }
 
 /// One handoff in the range.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct HandoffRow {
     /// Its day.
-    pub day: i64,
+    pub day: f64,
     /// `HandoffReason` as JSON.
     pub handoff_reason: Option<String>,
     /// When.
-    pub handoff_at_ms: u64,
+    pub handoff_at_ms: f64,
     /// When a person joined after it, if one did.
-    pub joined_at_ms: Option<u64>,
+    pub joined_at_ms: Option<f64>,
     /// A person's first message after it, if any.
-    pub first_reply_ms: Option<u64>,
+    pub first_reply_ms: Option<f64>,
 }
 
 /// Ratings given on a day.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct RatingRow {
     /// Its day.
-    pub day: i64,
+    pub day: f64,
     /// How many.
-    pub n: u32,
+    pub n: f64,
     /// Their sum.
-    pub total: u64,
+    pub total: f64,
 }
 
 /// The model's calls on a day.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ModelRow {
     /// Its day.
-    pub day: i64,
+    pub day: f64,
     /// Calls.
-    pub n: u32,
+    pub n: f64,
     /// Tokens read.
-    pub prompt: u64,
+    pub prompt: f64,
     /// Tokens written.
-    pub completion: u64,
+    pub completion: f64,
 }
 
 /// One visitor's run of an action in the range.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct RunRow {
     /// The action's slug.
     pub action: String,
     /// `ok`, `failed` or `refused`.
     pub status: String,
     /// How long it took.
-    pub ms: Option<u64>,
+    pub ms: Option<f64>,
 }
 
 /// A question a reply could not answer.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct UnansweredRow {
     /// The visitor's message.
     pub id: String,
@@ -90,7 +91,7 @@ pub struct UnansweredRow {
 }
 
 /// Everything a report is made of.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportRows {
     /// Conversations started, by day.
     pub started: Vec<StartedRow>,

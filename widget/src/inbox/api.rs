@@ -279,6 +279,11 @@ pub async fn revert_definition(slug: &str) -> Result<(), Failure> {
     request("DELETE", &action_url(slug, "/definition"), None).await.map(drop)
 }
 
+/// `GET /api/v1/admin/reports?{query}`
+pub async fn report(query: &str) -> Result<shared::report::Report, Failure> {
+    call("GET", &format!("/api/v1/admin/reports?{query}"), None::<&()>).await
+}
+
 /// Where an action's JSON file downloads from.
 pub fn definition_url(slug: &str) -> String {
     action_url(slug, "/definition")

@@ -1,8 +1,10 @@
 //! The app root: sign-in until a session is open, then the inbox's layout (banner, the views'
 //! navigation, the list, the open conversation), with one alert and one status region that every
-//! part reports to. An admin also has the console: Actions (`#console`) and Team (`#team`).
+//! part reports to. An admin also has the console: Actions (`#console`), Reports (`#reports`) and
+//! Team (`#team`).
 
 use crate::console::Console;
+use crate::console_reports::ReportsPage;
 use crate::console_team::TeamPage;
 use crate::conversation::ConversationView;
 use crate::conversation_list::ConversationList;
@@ -18,6 +20,7 @@ use shared::inbox::Role;
 enum Section {
     Conversations,
     Actions,
+    Reports,
     Team,
 }
 
@@ -26,6 +29,7 @@ impl Section {
     fn asked() -> Self {
         match web_sys::window().and_then(|w| w.location().hash().ok()).as_deref() {
             Some("#console") => Section::Actions,
+            Some("#reports") => Section::Reports,
             Some("#team") => Section::Team,
             _ => Section::Conversations,
         }
@@ -35,6 +39,7 @@ impl Section {
         match self {
             Section::Conversations => "",
             Section::Actions => "console",
+            Section::Reports => "reports",
             Section::Team => "team",
         }
     }
@@ -43,6 +48,7 @@ impl Section {
         match self {
             Section::Conversations => "Conversations",
             Section::Actions => "Actions",
+            Section::Reports => "Reports",
             Section::Team => "Team",
         }
     }
@@ -84,7 +90,7 @@ pub fn App() -> impl IntoView {
                         <p class="who">{format!("Signed in as {}", me.name)}</p>
                         {admin.then(|| view! {
                             <nav class="sections" aria-label="Sections">
-                                {[Section::Conversations, Section::Actions, Section::Team].into_iter().map(|to| view! {
+                                {[Section::Conversations, Section::Actions, Section::Reports, Section::Team].into_iter().map(|to| view! {
                                     <button type="button" aria-current=move || (shown() == to).then_some("page")
                                         on:click=move |_| show(section, to)>{to.label()}</button>
                                 }).collect_view()}
@@ -94,6 +100,7 @@ pub fn App() -> impl IntoView {
                     </header>
                     {move || match shown() {
                         Section::Actions => view! { <Console inbox=inbox /> }.into_any(),
+                        Section::Reports => view! { <ReportsPage inbox=inbox /> }.into_any(),
                         Section::Team => view! { <TeamPage inbox=inbox /> }.into_any(),
                         Section::Conversations => view! {
                             <Nav inbox=inbox />

@@ -31,7 +31,7 @@ pub struct Pages {
     pub open: RwSignal<Option<Open>>,
 }
 
-/// Reads the actions again (after one was made, changed or reverted), then opens `then`.
+/// Reads the actions again (after one was made, changed or reverted), then opens `then`, if given.
 pub fn reload(inbox: Inbox, pages: Pages, then: Option<Open>) {
     let Pages { list, actions, open } = pages;
     spawn_local(async move {
@@ -39,7 +39,11 @@ pub fn reload(inbox: Inbox, pages: Pages, then: Option<Open>) {
             Ok(fresh) => {
                 actions.set(Some(fresh.actions.clone()));
                 list.set(Some(fresh));
-                open.set(then);
+                // Only a page asked for is opened: the first read must not close what the admin
+                // opened while it was on its way.
+                if then.is_some() {
+                    open.set(then);
+                }
             }
             Err(e) => inbox.fail(e),
         }

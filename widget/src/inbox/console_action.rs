@@ -68,6 +68,9 @@ pub fn ActionPage(inbox: Inbox, slug: String, pages: Pages) -> impl IntoView {
                             _ => (format!("{name} is its file's again."), Some(Open::Action(slug.clone()))),
                         };
                         inbox.notice.set(done);
+                        if then.is_none() {
+                            open.set(None);
+                        }
                         reload(inbox, pages, then);
                     }
                     Err(e) => inbox.fail(e),

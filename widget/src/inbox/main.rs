@@ -17,6 +17,7 @@ mod api;
 mod app;
 mod console;
 mod console_action;
+mod console_reports;
 mod console_team;
 mod console_wizard;
 mod conversation;

@@ -1,5 +1,6 @@
 //! The reports' reads (`store::reports`): six statements in one batch, each bounded by an index
-//! on the range's time column.
+//! on the range's time column. A day is cast to an integer in SQL: D1 binds numbers as JavaScript
+//! numbers, so its division would not truncate.
 
 use super::{fail, Query, SqlPort, SqlStore, SqlValue};
 use crate::store::reports::{ReportRange, ReportRows, ReportStore};
@@ -27,7 +28,7 @@ impl<P: SqlPort> ReportStore for SqlStore<P> {
             all[..n].to_vec()
         };
         let started = format!(
-            "SELECT (c.created_at_ms + ?3) / {DAY} AS day, COUNT(*) AS n, \
+            "SELECT CAST((c.created_at_ms + ?3) / {DAY} AS INTEGER) AS day, COUNT(*) AS n, \
              SUM(CASE WHEN c.handoff_at_ms IS NULL \
                AND EXISTS (SELECT 1 FROM messages v WHERE v.conversation_id = c.id AND v.author = 'visitor') \
                AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND (x.author = 'agent' \
@@ -36,17 +37,17 @@ impl<P: SqlPort> ReportStore for SqlStore<P> {
              FROM conversations c WHERE c.created_at_ms >= ?1 AND c.created_at_ms < ?2 GROUP BY day"
         );
         let handoffs = format!(
-            "SELECT (c.handoff_at_ms + ?3) / {DAY} AS day, c.handoff_reason, c.handoff_at_ms, c.joined_at_ms, \
+            "SELECT CAST((c.handoff_at_ms + ?3) / {DAY} AS INTEGER) AS day, c.handoff_reason, c.handoff_at_ms, c.joined_at_ms, \
              (SELECT MIN(m.created_at_ms) FROM messages m WHERE m.conversation_id = c.id AND m.author = 'agent' \
                AND m.created_at_ms >= c.handoff_at_ms) AS first_reply_ms \
              FROM conversations c WHERE c.handoff_at_ms >= ?1 AND c.handoff_at_ms < ?2"
         );
         let ratings = format!(
-            "SELECT (satisfaction_at_ms + ?3) / {DAY} AS day, COUNT(*) AS n, SUM(satisfaction) AS total \
+            "SELECT CAST((satisfaction_at_ms + ?3) / {DAY} AS INTEGER) AS day, COUNT(*) AS n, SUM(satisfaction) AS total \
              FROM conversations WHERE satisfaction_at_ms >= ?1 AND satisfaction_at_ms < ?2 GROUP BY day"
         );
         let model = format!(
-            "SELECT (at_ms + ?3) / {DAY} AS day, COUNT(*) AS n, SUM(prompt_tokens) AS prompt, \
+            "SELECT CAST((at_ms + ?3) / {DAY} AS INTEGER) AS day, COUNT(*) AS n, SUM(prompt_tokens) AS prompt, \
              SUM(completion_tokens) AS completion FROM model_calls WHERE at_ms >= ?1 AND at_ms < ?2 \
              GROUP BY day"
         );
