@@ -96,3 +96,65 @@ fn retrieval_over_a_thousand_passages() {
         p99(times)
     );
 }
+
+#[test]
+#[ignore = "prints figures"]
+fn report_figures() {
+    // The owner's report over 100,000 conversations spread over 30 days (two messages each; one in
+    // ten handed off and answered by a person, one in twenty unanswered, one in thirty-three
+    // rated), 20,000 visitors' action runs and 10,000 model calls: the reads a report makes, and
+    // the figures made from them, on SQLite (D1 is SQLite).
+    use crate::store::replica::LocalSql;
+    use crate::store::reports::ReportStore;
+    const DAY: u64 = 86_400_000;
+    let db = crate::store::sqlite::Sqlite::migrated();
+    let start = crate::api::tests::NOW_MS - 30 * DAY;
+    let step = 30 * DAY / 100_000;
+    let seed = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+         INSERT INTO conversations (id, token_hash, created_at_ms, handoff_at_ms, handoff_reason, joined_at_ms,
+           satisfaction, satisfaction_at_ms)
+         SELECT 'c' || i, 'h', {start} + i * {step},
+           CASE WHEN i % 10 = 0 THEN {start} + i * {step} + 60000 END,
+           CASE WHEN i % 10 = 0 THEN '{{\"kind\":\"human_requested\"}}' END,
+           CASE WHEN i % 10 = 0 THEN {start} + i * {step} + 120000 END,
+           CASE WHEN i % 33 = 0 THEN 1 + i % 5 END,
+           CASE WHEN i % 33 = 0 THEN {start} + i * {step} + 600000 END FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+         INSERT INTO messages (id, conversation_id, author, text, reply_to, created_at_ms, unanswered)
+         SELECT 'c' || i || 'v', 'c' || i, 'visitor', 'question number ' || (i % 500), NULL, {start} + i * {step}, 0 FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+         INSERT INTO messages (id, conversation_id, author, text, reply_to, created_at_ms, unanswered)
+         SELECT 'c' || i || 'b', 'c' || i, CASE WHEN i % 10 = 0 THEN 'agent' ELSE 'bot' END, 'an answer', 'c' || i || 'v',
+           {start} + i * {step} + 180000, CASE WHEN i % 20 = 5 THEN 1 ELSE 0 END FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)
+         INSERT INTO action_runs (at_ms, action, status, test, run)
+         SELECT {start} + i * {step} * 5, 'action-' || (i % 12), CASE WHEN i % 9 = 0 THEN 'failed' ELSE 'ok' END, 0,
+           '{{\"duration_ms\": ' || (50 + i % 400) || '}}' FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+         INSERT INTO model_calls (at_ms, conversation_id, model, prompt_tokens, completion_tokens, latency_ms, outcome)
+         SELECT {start} + i * {step} * 10, 'c' || i, 'm', 900, 120, 700, 'ok' FROM n;"
+    );
+    db.run_script(&seed).expect("the seed applies");
+    let store = crate::store::sql::SqlStore::new(&db);
+    for (label, from_day, days) in [("7 days", 23, 7), ("30 days", 0, 30)] {
+        let first = (start / DAY) as i64 + from_day;
+        let range = crate::reports::Days { first, last: first + days - 1, offset_minutes: 0 };
+        let mut ms = Vec::new();
+        let mut report = None;
+        for _ in 0..5 {
+            let started = Instant::now();
+            let rows = crate::api::tests::block_on(store.report_rows(&range.range(crate::api::tests::NOW_MS))).unwrap();
+            report = Some(crate::reports::build(rows, range, 0));
+            ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        let report = report.expect("ran");
+        let conversations: u32 = report.days.iter().map(|d| d.conversations).sum();
+        println!(
+            "a report of {label} over 100,000 conversations ({conversations} in range, {} unanswered questions): \
+             median {:.1} ms of 5",
+            report.unanswered.len(),
+            median(ms)
+        );
+    }
+}
