@@ -109,7 +109,8 @@ pub fn build(rows: ReportRows, days: Days, query_ms: u64) -> Report {
     }
     for m in &rows.model {
         if let Some(d) = by_day.get_mut(&(m.day as i64)) {
-            (d.model_calls, d.prompt_tokens, d.completion_tokens) = (m.n as u32, m.prompt as u64, m.completion as u64);
+            (d.model_turns, d.model_calls) = (m.turns as u32, m.n as u32);
+            (d.prompt_tokens, d.completion_tokens) = (m.prompt as u64, m.completion as u64);
         }
     }
     let mut handoff_reasons: Vec<ReasonCount> =

@@ -34,7 +34,9 @@ pub struct Day {
     pub ratings: u32,
     /// Their average, 1–5.
     pub average_rating: Option<f64>,
-    /// Calls to the model of `[llm]`.
+    /// Visitors' turns the model of `[llm]` answered.
+    pub model_turns: u32,
+    /// Its calls (a turn with tools makes several).
     pub model_calls: u32,
     /// Tokens the model read.
     pub prompt_tokens: u64,
@@ -175,6 +177,7 @@ impl Report {
                     "median_first_reply_s",
                     "ratings",
                     "average_rating",
+                    "model_turns",
                     "model_calls",
                     "prompt_tokens",
                     "completion_tokens",
@@ -192,6 +195,7 @@ impl Report {
                             cell(d.median_first_reply_s),
                             d.ratings.to_string(),
                             cell(d.average_rating.map(|a| format!("{a:.2}"))),
+                            d.model_turns.to_string(),
                             d.model_calls.to_string(),
                             d.prompt_tokens.to_string(),
                             d.completion_tokens.to_string(),

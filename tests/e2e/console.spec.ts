@@ -79,7 +79,8 @@ test("an admin creates an HTTP action in the wizard, tests it, and a visitor sta
   await expect(page.getByText("No problems: it can be saved.")).toBeVisible();
   await expectNoViolations(page, "console wizard");
   await page.getByRole("button", { name: "Create action" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Saved Find Deposit Receipt. It is on." })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Saved Find Deposit Receipt." })).toBeVisible();
+  await expect(page.getByRole("switch", { name: "Find Deposit Receipt enabled" })).toHaveAttribute("aria-checked", "true");
   await expect(page.getByRole("heading", { name: "Find Deposit Receipt", level: 2 })).toBeVisible();
   await expect(page.getByText(`Made in the console by ${lead.email}`)).toBeVisible();
   // The test panel, prefilled from the example: the first successful run.

@@ -54,7 +54,7 @@ pub async fn check<D: ApiDeps>(edge: &D, req: &HttpRequest) -> Result<HttpRespon
 /// Stores `def` (checked) as the console's definition of its slug, and makes every isolate of
 /// this one see it on its next request.
 async fn store<D: ApiDeps>(edge: &D, def: &ActionDef, text: &str, admin: &Admin, now_ms: u64) -> Result<(), ApiError> {
-    // What the owner wrote is kept (their key order, their omissions), normalised to one line.
+    // What the owner wrote is kept (the keys they gave and left out), normalised to one line.
     let definition =
         serde_json::from_str::<serde_json::Value>(text).map_or_else(|_| text.to_string(), |v| v.to_string());
     let action =

@@ -96,13 +96,16 @@ fn seed(w: &World) -> (Vec<Seeded>, u64) {
             )
             .unwrap();
         }
-        writeln!(
-            sql,
-            "INSERT INTO model_calls (at_ms, conversation_id, model, prompt_tokens, completion_tokens, latency_ms, outcome) \
-             VALUES ({}, 'cseed0001', 'm', 100, 20, 50, 'ok');",
-            base + 7 * HOUR
-        )
-        .unwrap();
+        // One model turn a day; on day 0 it used a tool, so two calls (recorded at the turn's time).
+        for _ in 0..if day == 0 { 2 } else { 1 } {
+            writeln!(
+                sql,
+                "INSERT INTO model_calls (at_ms, conversation_id, model, prompt_tokens, completion_tokens, latency_ms, \
+                 outcome) VALUES ({}, 'cseed0001', 'm', 100, 20, 50, 'ok');",
+                base + 7 * HOUR
+            )
+            .unwrap();
+        }
     }
     w.seed_d1(&sql);
     (seeded, start / DAY)
@@ -138,7 +141,9 @@ fn a_seeded_week_gives_the_figures_computed_here_from_the_seed() {
         let rated = i % 4 == 0;
         assert_eq!(d["ratings"], u32::from(rated), "day {i}");
         assert_eq!(d["average_rating"], if rated { Value::from(4.0) } else { Value::Null });
-        assert_eq!((d["model_calls"].as_u64(), d["prompt_tokens"].as_u64()), (Some(1), Some(100)));
+        let calls = if i == 0 { 2 } else { 1 };
+        assert_eq!(d["model_turns"], 1, "day {i}");
+        assert_eq!((d["model_calls"].as_u64(), d["prompt_tokens"].as_u64()), (Some(calls), Some(100 * calls)));
     }
     assert_eq!(
         v["handoff_reasons"],

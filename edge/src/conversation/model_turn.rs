@@ -228,7 +228,8 @@ async fn call_model<D: Deps>(
     };
     let call = ModelCall { model: config.model.clone(), prompt_tokens, completion_tokens, latency_ms, outcome };
     // Usage is bookkeeping: a failure to write it must not fail the visitor's turn (whose
-    // actions may have run) and make a retry run them again.
+    // actions may have run) and make a retry run them again. Every call of a turn is recorded at
+    // the turn's time: the reports count turns by it.
     let _ = deps.store().record_model_call(said.now_ms, &record.id, &call).await;
     let (completion, stopped) = result.ok()?;
     Some(Answer { completion, stopped: stopped.then_some(seen) })

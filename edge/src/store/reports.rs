@@ -62,6 +62,8 @@ pub struct ModelRow {
     pub day: f64,
     /// Calls.
     pub n: f64,
+    /// Turns: a turn's calls are all recorded at the turn's time.
+    pub turns: f64,
     /// Tokens read.
     pub prompt: f64,
     /// Tokens written.

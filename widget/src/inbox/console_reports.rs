@@ -114,7 +114,7 @@ fn Figures(report: Report) -> impl IntoView {
                 <thead><tr>
                     <th scope="col">"Day"</th><th scope="col">"Conversations"</th><th scope="col">"Resolved by the AI"</th>
                     <th scope="col">"Handed off"</th><th scope="col">"Median wait for a person"</th><th scope="col">"Median first reply"</th>
-                    <th scope="col">"Ratings"</th><th scope="col">"Average rating"</th><th scope="col">"Model calls"</th><th scope="col">"Tokens"</th>
+                    <th scope="col">"Ratings"</th><th scope="col">"Average rating"</th><th scope="col">"Model turns"</th><th scope="col">"Model calls"</th><th scope="col">"Tokens"</th>
                 </tr></thead>
                 <tbody>
                     {days.iter().map(|d| view! {
@@ -123,7 +123,7 @@ fn Figures(report: Report) -> impl IntoView {
                             <td>{d.conversations}</td><td>{d.ai_resolved}</td><td>{d.handed_off}</td>
                             <td>{seconds(d.median_join_s)}</td><td>{seconds(d.median_first_reply_s)}</td>
                             <td>{d.ratings}</td><td>{d.average_rating.map_or("—".into(), |a| format!("{a:.1}"))}</td>
-                            <td>{d.model_calls}</td><td>{(d.prompt_tokens + d.completion_tokens).to_string()}</td>
+                            <td>{d.model_turns}</td><td>{d.model_calls}</td><td>{(d.prompt_tokens + d.completion_tokens).to_string()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

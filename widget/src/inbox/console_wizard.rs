@@ -189,11 +189,10 @@ pub fn Wizard(
         spawn_local(async move {
             match api::save_action(editing.as_deref(), &text).await {
                 Ok(()) => {
+                    // Whether it is on is the page's to say: a switch may stand over the definition.
                     let name = draft.with_untracked(|d| read(d, &["name"]));
-                    let on = draft.with_untracked(|d| d.get("enabled").and_then(Value::as_bool).unwrap_or(true));
-                    let state = if on { "It is on." } else { "It is off: switch it on in the list when it is ready." };
                     inbox.error.set(None);
-                    inbox.notice.set(format!("Saved {name}. {state}"));
+                    inbox.notice.set(format!("Saved {name}."));
                     on_saved.run(shared::action::Slug::of(&name).to_string());
                 }
                 Err(e) => {

@@ -47,7 +47,8 @@ impl<P: SqlPort> ReportStore for SqlStore<P> {
              FROM conversations WHERE satisfaction_at_ms >= ?1 AND satisfaction_at_ms < ?2 GROUP BY day"
         );
         let model = format!(
-            "SELECT CAST((at_ms + ?3) / {DAY} AS INTEGER) AS day, COUNT(*) AS n, SUM(prompt_tokens) AS prompt, \
+            "SELECT CAST((at_ms + ?3) / {DAY} AS INTEGER) AS day, COUNT(*) AS n, \
+             COUNT(DISTINCT conversation_id || ':' || at_ms) AS turns, SUM(prompt_tokens) AS prompt, \
              SUM(completion_tokens) AS completion FROM model_calls WHERE at_ms >= ?1 AND at_ms < ?2 \
              GROUP BY day"
         );
