@@ -127,14 +127,15 @@ pub fn build(rows: ReportRows, days: Days, query_ms: u64) -> Report {
     }
 }
 
-/// Runs, failures and median duration per action, the most run first.
+/// Runs, failures and median duration (of the newest runs read) per action, the most run first.
 fn actions(rows: &ReportRows) -> Vec<ActionFigures> {
     let mut by: BTreeMap<&str, (u32, u32, Vec<u64>)> = BTreeMap::new();
     for r in &rows.runs {
         let e = by.entry(&r.action).or_default();
-        e.0 += 1;
-        e.1 += u32::from(r.status != "ok");
-        e.2.extend(r.ms.map(|ms| ms as u64));
+        (e.0, e.1) = (r.n as u32, r.failures as u32);
+    }
+    for d in &rows.durations {
+        by.entry(&d.action).or_default().2.extend(d.ms.map(|ms| ms as u64));
     }
     let mut out: Vec<ActionFigures> = by
         .into_iter()
@@ -152,27 +153,24 @@ fn actions(rows: &ReportRows) -> Vec<ActionFigures> {
 /// The questions no reply could answer, grouped by their words, the most asked first; each with
 /// the conversations it was asked in (rows come newest first).
 fn unanswered(rows: &ReportRows) -> Vec<Unanswered> {
-    let mut groups: Vec<(String, Unanswered)> = Vec::new();
+    let mut groups: std::collections::HashMap<String, Unanswered> = std::collections::HashMap::new();
     for r in &rows.unanswered {
         let key = question_key(&r.text);
         if key.is_empty() {
             continue;
         }
-        let group = match groups.iter_mut().position(|(k, _)| *k == key) {
-            Some(i) => &mut groups[i].1,
-            None => {
-                let question = r.text.trim().chars().take(300).collect();
-                groups.push((key, Unanswered { question, count: 0, conversations: Vec::new() }));
-                &mut groups.last_mut().expect("just pushed").1
-            }
-        };
+        let group = groups.entry(key).or_insert_with(|| Unanswered {
+            question: r.text.trim().chars().take(300).collect(),
+            count: 0,
+            conversations: Vec::new(),
+        });
         group.count += 1;
         if group.conversations.len() < MAX_LINKED && !group.conversations.contains(&r.conversation_id) {
             group.conversations.push(r.conversation_id.clone());
         }
     }
-    let mut out: Vec<Unanswered> = groups.into_iter().map(|(_, u)| u).collect();
-    out.sort_by_key(|u| std::cmp::Reverse(u.count));
+    let mut out: Vec<Unanswered> = groups.into_values().collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.question.cmp(&b.question)));
     out.truncate(MAX_QUESTIONS);
     out
 }

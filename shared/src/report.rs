@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// Chatwoot's bot resolution: the visitor left satisfied, as far as anyone can tell).
 pub const AI_RESOLVED_DEFINITION: &str = "Resolved by the AI: the visitor wrote at least once; no \
     person replied and it was never handed off; the AI never said it could not answer; and the \
-    visitor has not written again for 24 hours. A conversation younger than that is not counted yet.";
+    visitor has not written again for 24 hours. A conversation younger than that is not counted yet. \
+    Replies stored before reports existed were not marked when they could not answer, so days before \
+    then may count a few too many.";
 
 /// How long the visitor must stay quiet after the AI's last answer for it to count as resolved.
 pub const QUIET_MS: u64 = 24 * 60 * 60 * 1000;
@@ -34,7 +36,8 @@ pub struct Day {
     pub ratings: u32,
     /// Their average, 1–5.
     pub average_rating: Option<f64>,
-    /// Visitors' turns the model of `[llm]` answered.
+    /// Visitors' turns the model of `[llm]` was called for (a failed call leaves the answer to the
+    /// built-in engine, and still counts).
     pub model_turns: u32,
     /// Its calls (a turn with tools makes several).
     pub model_calls: u32,
@@ -69,7 +72,7 @@ pub struct ActionFigures {
 /// A question the AI could not answer, as visitors asked it (grouped by its words).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unanswered {
-    /// The question, as first asked.
+    /// The question, as last asked.
     pub question: String,
     /// How many times it was asked.
     pub count: u32,
@@ -79,6 +82,15 @@ pub struct Unanswered {
 
 /// How many conversations a question links to at most.
 pub const MAX_LINKED: usize = 10;
+
+/// The most handoffs a report reads (the newest; the waits' medians are theirs).
+pub const MAX_HANDOFF_ROWS: u32 = 50_000;
+
+/// The most run durations a report reads (the newest; the medians are theirs).
+pub const MAX_DURATION_ROWS: u32 = 10_000;
+
+/// The most unanswered questions a report reads (the newest).
+pub const MAX_UNANSWERED_ROWS: u32 = 5_000;
 
 /// How many unanswered questions the report lists at most (the most asked first).
 pub const MAX_QUESTIONS: usize = 100;

@@ -27,11 +27,13 @@ pub async fn rate<D: Deps>(
 ) -> Result<HttpResponse, ApiError> {
     let body: SubmitFormRequest = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
     let clean = validate_submission(&survey(), &body.values).map_err(ApiError::invalid_form)?;
-    let rating = Satisfaction::from_values(&clean, now_ms)
+    // A card number or a code typed in the comment is masked before anything keeps it.
+    let shown: std::collections::BTreeMap<String, String> =
+        clean.iter().map(|(k, v)| (k.clone(), mask_sensitive(v))).collect();
+    Satisfaction::from_values(&shown, now_ms)
         .ok_or_else(|| ApiError::invalid_field("values.score", "choose a rating from 1 to 5"))?;
     let limits = crate::limits::keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id);
     take_or_refuse(edge, &limits, now_ms).await?;
-    let shown = clean.iter().map(|(k, v)| (k.clone(), mask_sensitive(v))).collect();
     let id = crate::token::message_id(edge.entropy(), 'm');
     let visitor = NewMessage {
         submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),
@@ -41,6 +43,11 @@ pub async fn rate<D: Deps>(
         Stored::Fresh(m) => *m,
         Stored::Answered(response) => return Ok(*response),
     };
+    // The rating is the stored submission's: a retry whose first try stored it, then failed,
+    // keeps what the inbox shows, whatever the retry's body says.
+    let submitted = stored.submission.as_ref().map(|s| s.values.clone()).unwrap_or_default();
+    let rating = Satisfaction::from_values(&submitted, now_ms)
+        .ok_or_else(|| ApiError::invalid_field("values.score", "choose a rating from 1 to 5"))?;
     let kept = edge.store().rate(&record.id, &rating).await?;
     let thanks =
         if kept { "Thank you for your rating." } else { "You have rated this conversation already. Thank you." };

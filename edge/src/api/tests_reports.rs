@@ -190,3 +190,25 @@ fn a_conversation_the_visitor_wrote_in_less_than_a_day_ago_is_not_resolved_yet_a
     let (status, _) = w.call("GET", &path, None, "");
     assert_eq!(status, 401);
 }
+
+#[test]
+fn a_conversation_near_midnight_counts_on_the_owners_own_day() {
+    let w = World::new();
+    let day = NOW_MS / DAY - 2;
+    // 23:30 UTC: that day in London, already the next in Berlin (UTC+1), still that day in New York.
+    let at = (day + 1) * DAY - 30 * 60_000;
+    w.seed_d1(&format!("INSERT INTO conversations (id, token_hash, created_at_ms) VALUES ('cmidnight', 'h', {at});"));
+    let per_day = |offset: i32| {
+        let path = format!(
+            "/api/v1/admin/reports?from={}&to={}&offset_minutes={offset}",
+            day_text(day as i64),
+            day_text(day as i64 + 1)
+        );
+        let (status, v) = w.call("GET", &path, Some(ADMIN), "");
+        assert_eq!(status, 200, "{v}");
+        (v["days"][0]["conversations"].as_u64().unwrap(), v["days"][1]["conversations"].as_u64().unwrap())
+    };
+    assert_eq!(per_day(0), (1, 0));
+    assert_eq!(per_day(60), (0, 1));
+    assert_eq!(per_day(-300), (1, 0));
+}

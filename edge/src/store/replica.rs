@@ -708,8 +708,7 @@ mod tests {
         // As an older release left it: one migration fewer.
         local
             .run_script(
-                "DROP INDEX messages_unanswered; DROP INDEX conversations_by_created; \
-                 DROP INDEX conversations_by_handoff; DROP INDEX conversations_by_rating; DROP INDEX action_runs_by_time; \
+                "DROP INDEX messages_unanswered; DROP INDEX conversations_by_handoff; DROP INDEX conversations_by_rating; \
                  ALTER TABLE messages DROP COLUMN unanswered; ALTER TABLE conversations DROP COLUMN joined_at_ms; \
                  UPDATE replica_meta SET migrations = migrations - 1;",
             )

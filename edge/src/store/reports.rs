@@ -70,13 +70,22 @@ pub struct ModelRow {
     pub completion: f64,
 }
 
-/// One visitor's run of an action in the range.
+/// Visitors' runs of one action in the range.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct RunRow {
     /// The action's slug.
     pub action: String,
-    /// `ok`, `failed` or `refused`.
-    pub status: String,
+    /// Runs.
+    pub n: f64,
+    /// Of which failed or were refused.
+    pub failures: f64,
+}
+
+/// How long one of the newest visitors' runs took (`MAX_DURATION_ROWS` of them at most).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DurationRow {
+    /// The action's slug.
+    pub action: String,
     /// How long it took.
     pub ms: Option<f64>,
 }
@@ -90,6 +99,8 @@ pub struct UnansweredRow {
     pub text: String,
     /// Its conversation.
     pub conversation_id: String,
+    /// When the reply that could not answer it was stored.
+    pub created_at_ms: f64,
 }
 
 /// Everything a report is made of.
@@ -103,8 +114,10 @@ pub struct ReportRows {
     pub ratings: Vec<RatingRow>,
     /// Model calls, by day.
     pub model: Vec<ModelRow>,
-    /// Visitors' action runs.
+    /// Visitors' action runs, by action.
     pub runs: Vec<RunRow>,
+    /// The newest visitors' runs' durations.
+    pub durations: Vec<DurationRow>,
     /// Unanswered questions, newest first.
     pub unanswered: Vec<UnansweredRow>,
 }

@@ -91,12 +91,14 @@ fn Figures(report: Report) -> impl IntoView {
     let resolved = total(|d| u64::from(d.ai_resolved));
     let handed = total(|d| u64::from(d.handed_off));
     let rate = (resolved * 100).checked_div(conversations).map_or("—".to_string(), |r| format!("{r}%"));
-    let charts: Vec<(&'static str, Vec<f64>)> = vec![
-        ("Conversations", days.iter().map(|d| f64::from(d.conversations)).collect()),
-        ("Resolved by the AI", days.iter().map(|d| f64::from(d.ai_resolved)).collect()),
-        ("Handed off", days.iter().map(|d| f64::from(d.handed_off)).collect()),
-        ("Average rating", days.iter().map(|d| d.average_rating.unwrap_or(0.0)).collect()),
-        ("Model tokens", days.iter().map(|d| (d.prompt_tokens + d.completion_tokens) as f64).collect()),
+    let count = |f: fn(&Day) -> f64| days.iter().map(|d| Some(f(d))).collect::<Vec<_>>();
+    let charts: Vec<(&'static str, Vec<Option<f64>>)> = vec![
+        ("Conversations", count(|d| f64::from(d.conversations))),
+        ("Resolved by the AI", count(|d| f64::from(d.ai_resolved))),
+        ("Handed off", count(|d| f64::from(d.handed_off))),
+        // A day nobody rated is a gap, not a zero.
+        ("Average rating", days.iter().map(|d| d.average_rating).collect()),
+        ("Model tokens", count(|d| (d.prompt_tokens + d.completion_tokens) as f64)),
     ];
     let labels: Vec<String> = days.iter().map(|d| d.day.clone()).collect();
     view! {
@@ -199,22 +201,26 @@ fn seconds(s: Option<u64>) -> String {
 /// A small bar chart of one daily series: an image whose name says every value (the table beside
 /// it holds them too).
 #[component]
-fn Chart(name: &'static str, labels: Vec<String>, values: Vec<f64>) -> impl IntoView {
+fn Chart(name: &'static str, labels: Vec<String>, values: Vec<Option<f64>>) -> impl IntoView {
     const W: f64 = 240.0;
     const H: f64 = 60.0;
-    let top = values.iter().copied().fold(0.0_f64, f64::max);
+    let top = values.iter().flatten().copied().fold(0.0_f64, f64::max);
     let step = W / values.len().max(1) as f64;
     let spoken = labels
         .iter()
         .zip(&values)
-        .map(|(l, v)| format!("{l}: {}", if v.fract() == 0.0 { format!("{v}") } else { format!("{v:.1}") }))
+        .map(|(l, v)| match v {
+            None => format!("{l}: none"),
+            Some(v) if v.fract() == 0.0 => format!("{l}: {v}"),
+            Some(v) => format!("{l}: {v:.1}"),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     view! {
         <figure class="chart">
             <figcaption>{name}</figcaption>
             <svg role="img" aria-label=format!("{name} per day. {spoken}") viewBox=format!("0 0 {W} {H}") width=W height=H>
-                {values.iter().enumerate().map(|(i, v)| {
+                {values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).map(|(i, v)| {
                     let h = if top > 0.0 { v / top * (H - 2.0) } else { 0.0 };
                     view! { <rect x=i as f64 * step + 1.0 y=H - h width=(step - 2.0).max(1.0) height=h></rect> }
                 }).collect_view()}

@@ -165,6 +165,11 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
              joined_at_ms = CASE WHEN ?2 = 'assigned' AND (joined_at_ms IS NULL OR joined_at_ms < COALESCE(handoff_at_ms, 0)) \
              THEN ?4 ELSE joined_at_ms END",
         );
+        if change.handoff.is_some() {
+            // A move that records a new handoff (a take-over) is joined now; the CASE above
+            // compares with the row's old handoff time.
+            set.push_str(", joined_at_ms = CASE WHEN ?2 = 'assigned' THEN ?4 ELSE joined_at_ms END");
+        }
         if let Some(h) = change.handoff {
             let n = args.len();
             set.push_str(&format!(

@@ -1,4 +1,5 @@
-//! The reports' reads (`store::reports`): six statements in one batch, each bounded by an index
+//! The reports' reads (`store::reports`): seven statements in one batch, the row-per-event ones
+//! capped at the newest (`shared::report::MAX_*_ROWS`), the counts grouped in SQL, each bounded by an index
 //! on the range's time column. A day is cast to an integer in SQL: D1 binds numbers as JavaScript
 //! numbers, so its division would not truncate.
 
@@ -6,7 +7,7 @@ use super::{fail, Query, SqlPort, SqlStore, SqlValue};
 use crate::store::reports::{ReportRange, ReportRows, ReportStore};
 use crate::store::StoreError;
 use serde::de::DeserializeOwned;
-use shared::report::QUIET_MS;
+use shared::report::{MAX_DURATION_ROWS, MAX_HANDOFF_ROWS, MAX_UNANSWERED_ROWS, QUIET_MS};
 
 const DAY: &str = "86400000";
 
@@ -40,7 +41,8 @@ impl<P: SqlPort> ReportStore for SqlStore<P> {
             "SELECT CAST((c.handoff_at_ms + ?3) / {DAY} AS INTEGER) AS day, c.handoff_reason, c.handoff_at_ms, c.joined_at_ms, \
              (SELECT MIN(m.created_at_ms) FROM messages m WHERE m.conversation_id = c.id AND m.author = 'agent' \
                AND m.created_at_ms >= c.handoff_at_ms) AS first_reply_ms \
-             FROM conversations c WHERE c.handoff_at_ms >= ?1 AND c.handoff_at_ms < ?2"
+             FROM conversations c WHERE c.handoff_at_ms >= ?1 AND c.handoff_at_ms < ?2 \
+             ORDER BY c.handoff_at_ms DESC LIMIT {MAX_HANDOFF_ROWS}"
         );
         let ratings = format!(
             "SELECT CAST((satisfaction_at_ms + ?3) / {DAY} AS INTEGER) AS day, COUNT(*) AS n, SUM(satisfaction) AS total \
@@ -52,12 +54,18 @@ impl<P: SqlPort> ReportStore for SqlStore<P> {
              SUM(completion_tokens) AS completion FROM model_calls WHERE at_ms >= ?1 AND at_ms < ?2 \
              GROUP BY day"
         );
-        let runs = "SELECT action, status, json_extract(run, '$.duration_ms') AS ms FROM action_runs \
-             WHERE at_ms >= ?1 AND at_ms < ?2 AND test = 0";
-        let unanswered = "SELECT DISTINCT v.id, v.text, v.conversation_id FROM messages b \
+        let runs = "SELECT action, COUNT(*) AS n, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS failures \
+             FROM action_runs WHERE at_ms >= ?1 AND at_ms < ?2 AND test = 0 GROUP BY action";
+        let durations = format!(
+            "SELECT action, json_extract(run, '$.duration_ms') AS ms FROM action_runs \
+             WHERE at_ms >= ?1 AND at_ms < ?2 AND test = 0 ORDER BY at_ms DESC LIMIT {MAX_DURATION_ROWS}"
+        );
+        let unanswered = format!(
+            "SELECT DISTINCT v.id, v.text, v.conversation_id, b.created_at_ms FROM messages b \
              JOIN messages v ON v.id = b.reply_to \
              WHERE b.unanswered = 1 AND b.created_at_ms >= ?1 AND b.created_at_ms < ?2 \
-             ORDER BY b.created_at_ms DESC";
+             ORDER BY b.created_at_ms DESC LIMIT {MAX_UNANSWERED_ROWS}"
+        );
         let batch = self
             .db
             .batch(&[
@@ -67,6 +75,7 @@ impl<P: SqlPort> ReportStore for SqlStore<P> {
                 Query::new(model, args(3)),
                 Query::new(runs, args(2)),
                 Query::new(unanswered, args(2)),
+                Query::new(durations, args(2)),
             ])
             .await?;
         Ok(ReportRows {
@@ -76,6 +85,7 @@ impl<P: SqlPort> ReportStore for SqlStore<P> {
             model: rows(&batch, 3)?,
             runs: rows(&batch, 4)?,
             unanswered: rows(&batch, 5)?,
+            durations: rows(&batch, 6)?,
         })
     }
 }
