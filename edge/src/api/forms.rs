@@ -65,12 +65,7 @@ pub async fn submit<D: Deps>(
             (k.clone(), kept)
         })
         .collect();
-    let id = crate::token::message_id(edge.entropy(), 'm');
-    let visitor = NewMessage {
-        submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),
-        ..NewMessage::visitor(id, format!("Submitted “{}”", card.title), format!("submit-{form_message_id}"), now_ms)
-    };
-    let stored = match store_once(edge.store(), &record.id, &visitor).await? {
+    let stored = match store_submission(edge, &record, &form_message_id, &card.title, shown, now_ms).await? {
         Stored::Fresh(m) => *m,
         Stored::Answered(response) => return Ok(*response),
     };
@@ -80,6 +75,24 @@ pub async fn submit<D: Deps>(
     let replies = conversation::respond(edge, &mut record, visitor, input, now_ms).await?;
     let response = finish(edge.store(), (&before, &record), stored, replies, now_ms).await?;
     Ok(super::inbox_conversations::tell_inbox(response, &record))
+}
+
+/// Stores a submission of the form in `form_message_id` as the visitor's message, once per form
+/// (its client id is the form message's): the message, or the answer a retry of it gets.
+pub(super) async fn store_submission<D: Deps>(
+    edge: &D,
+    record: &ConversationRecord,
+    form_message_id: &MessageId,
+    title: &str,
+    values: BTreeMap<String, String>,
+    now_ms: u64,
+) -> Result<Stored, ApiError> {
+    let id = crate::token::message_id(edge.entropy(), 'm');
+    let visitor = NewMessage {
+        submission: Some(Submission { form_message_id: form_message_id.to_string(), values }),
+        ..NewMessage::visitor(id, format!("Submitted “{title}”"), format!("submit-{form_message_id}"), now_ms)
+    };
+    store_once(edge.store(), &record.id, &visitor).await
 }
 
 /// With a signed identity (JWT) the lead's email and name come from the token alone: a lead form

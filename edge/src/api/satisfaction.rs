@@ -5,16 +5,17 @@
 
 use super::conversations::{client_ip, take_or_refuse};
 use super::error::ApiError;
-use super::exchange::{finish, store_once, Stored};
+use super::exchange::{finish, Stored};
+use super::forms::store_submission;
 use super::http::{HttpRequest, HttpResponse};
 use crate::actions::redact::mask_sensitive;
 use crate::agent::engine::Reply;
 use crate::conversation::Deps;
-use crate::store::{ConversationRecord, ConversationStore, NewMessage};
+use crate::store::{ConversationRecord, ConversationStore};
 use shared::api::SubmitFormRequest;
 use shared::form::validate_submission;
 use shared::satisfaction::{survey, Satisfaction};
-use shared::{FormCard, MessageId, Submission};
+use shared::{FormCard, MessageId};
 
 /// Handles a submission of the survey card `card` (message `form_message_id`).
 pub async fn rate<D: Deps>(
@@ -34,12 +35,7 @@ pub async fn rate<D: Deps>(
         .ok_or_else(|| ApiError::invalid_field("values.score", "choose a rating from 1 to 5"))?;
     let limits = crate::limits::keys::visitor_write(&edge.site().agent.limits, client_ip(req), &record.id);
     take_or_refuse(edge, &limits, now_ms).await?;
-    let id = crate::token::message_id(edge.entropy(), 'm');
-    let visitor = NewMessage {
-        submission: Some(Submission { form_message_id: form_message_id.to_string(), values: shown }),
-        ..NewMessage::visitor(id, format!("Submitted “{}”", card.title), format!("submit-{form_message_id}"), now_ms)
-    };
-    let stored = match store_once(edge.store(), &record.id, &visitor).await? {
+    let stored = match store_submission(edge, &record, form_message_id, &card.title, shown, now_ms).await? {
         Stored::Fresh(m) => *m,
         Stored::Answered(response) => return Ok(*response),
     };
