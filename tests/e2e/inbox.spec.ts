@@ -194,7 +194,11 @@ test("two agents claim at once: exactly one owns it, the other is told why; the 
   // Both open the same waiting conversation by its link.
   const pages = [await signIn(browser, ana, `/inbox/#conversation=${id}`), await signIn(browser, ben, `/inbox/#conversation=${id}`)];
   for (const p of pages) await expect(p.getByRole("button", { name: "Claim" })).toBeEnabled();
-  await Promise.all(pages.map((p) => p.getByRole("button", { name: "Claim" }).click()));
+  // Both clicks land before either answer returns: a pointer click waits for scrolling and
+  // stability, long enough for the first claim to reach the other page live and take its button
+  // away (that made this test flaky); the buttons' own click() is dispatched at once.
+  const buttons = await Promise.all(pages.map((p) => p.getByRole("button", { name: "Claim" }).elementHandle()));
+  await Promise.all(buttons.map((b) => b!.evaluate((el) => (el as HTMLElement).click())));
 
   const won = await Promise.all(
     pages.map(async (p) => {
