@@ -150,7 +150,10 @@ fn a_stored_definition_the_rules_refuse_never_runs_however_it_got_there() {
     block_on(w.index().put_console_action(&evil)).unwrap();
     let reply = ask(&w, "where is my refund RF-12345?");
     assert!(reply["action"].is_null(), "{reply}");
-    assert!(w.network.0.borrow().is_empty(), "evil.example was never called");
+    // Had it been applied, the agent would have started it and the network policy's refusal would
+    // be in its log: the log is empty because the definition never joined the site.
+    let (status, logs) = admin(&w, "GET", "/api/v1/admin/actions/refund-status/logs", "");
+    assert_eq!((status, logs["logs"].as_array().map(Vec::len)), (200, Some(0)), "{logs}");
     let (_, list) = admin(&w, "GET", "/api/v1/admin/actions", "");
     let listed = list["actions"].as_array().unwrap().iter().find(|a| a["slug"] == "refund-status").unwrap().clone();
     assert_eq!(listed["enabled"], false, "{listed}");
