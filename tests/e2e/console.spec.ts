@@ -53,7 +53,7 @@ test("an admin creates an HTTP action in the wizard, tests it, and a visitor sta
   const lead = await addAgent(request, "Lee Admin", "admin");
   const started = Date.now();
   const page = await signIn(browser, lead);
-  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Actions" }).click();
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Actions" }).click();
   await page.getByRole("button", { name: "New action" }).click();
   await expect(page.getByRole("heading", { name: "New action", level: 2 })).toBeFocused();
   await page.getByLabel("Name", { exact: true }).fill("Find Deposit Receipt");
@@ -116,7 +116,7 @@ test("an admin creates an HTTP action in the wizard, tests it, and a visitor sta
 test("an admin switches an action off and on, tests it and reads its log; the console has no violations", async ({ browser, request }) => {
   const lead = await addAgent(request, "Lee Admin", "admin");
   const page = await signIn(browser, lead);
-  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Actions" }).click();
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Actions" }).click();
   await expect(page.getByRole("heading", { name: "Console", exact: true })).toBeVisible();
   const toggle = page.getByRole("switch", { name: "Get Transaction Status enabled" });
   await expect(toggle).toHaveAttribute("aria-checked", "true");
@@ -168,8 +168,10 @@ test("an admin switches an action off and on, tests it and reads its log; the co
 test("an admin manages the team: adds an agent, makes them an admin, resets their password and disables them", async ({ browser, request }) => {
   const lead = await addAgent(request, "Lee Admin", "admin");
   const page = await signIn(browser, lead);
-  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Team" }).click();
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Team" }).click();
   await expect(page.getByRole("heading", { name: "Team", level: 2 })).toBeVisible();
+  // The console is its own page, which agents never load.
+  await expect(page).toHaveURL(/\/inbox\/console\/#team$/);
   const email = `kim${unique()}@nova.example`;
   await page.getByLabel("Name", { exact: true }).fill("Kim Newcomer");
   await page.getByLabel("Email", { exact: true }).fill(email);
@@ -230,8 +232,10 @@ test("the reports count today's conversations as the test makes them, list the u
 
   const lead = await addAgent(request, "Lee Admin", "admin");
   const page = await signIn(browser, lead);
-  await page.getByRole("navigation", { name: "Sections" }).getByRole("button", { name: "Reports" }).click();
+  // A link from before the console had its own page goes on to it.
+  await page.goto("/inbox/#reports");
   await expect(page.getByRole("heading", { name: "Reports", level: 2 })).toBeVisible();
+  await expect(page).toHaveURL(/\/inbox\/console\/#reports$/);
   await page.getByLabel("From", { exact: true }).fill(day);
   await page.getByLabel("To", { exact: true }).fill(day);
   await page.getByRole("button", { name: "Show" }).click();
@@ -257,9 +261,12 @@ test("an agent without the admin role sees no console and is refused every conso
   const sam = await addAgent(request, "Sam Agent", "agent");
   const page = await signIn(browser, sam);
   await expect(page.getByRole("navigation", { name: "Sections" })).toHaveCount(0);
-  await page.goto("/inbox/#console");
-  await expect(page.getByRole("heading", { name: "Inbox", exact: true })).toBeVisible();
-  await expect(page.getByRole("switch")).toHaveCount(0);
+  for (const path of ["/inbox/#console", "/inbox/console/#console"]) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { name: "Inbox", exact: true })).toBeVisible();
+    await expect(page.getByRole("switch")).toHaveCount(0);
+    expect(new URL(page.url()).pathname).toBe(path.split("#")[0]);
+  }
   const statuses = await page.evaluate(async () => {
     const calls: [string, string, string?][] = [
       ["GET", "/api/v1/admin/actions"],
@@ -284,4 +291,22 @@ test("an agent without the admin role sees no console and is refused every conso
     return out;
   });
   expect(statuses).toEqual(Array(13).fill("403 not_admin"));
+});
+
+test("the inbox every agent loads carries none of the console's code", async ({ request }) => {
+  const wasmOf = async (page: string) => {
+    const html = await (await request.get(page)).text();
+    const src = html.match(/href=["']?([^"'\s>]+\.wasm)/)?.[1];
+    expect(src, `${page} preloads its wasm`).toBeTruthy();
+    return Buffer.from(await (await request.get(src!)).body());
+  };
+  const inbox = await wasmOf("/inbox/");
+  const console = await wasmOf("/inbox/console/");
+  // Texts only the console draws (the wizard's, the reports'), and one both draw.
+  for (const text of ["Download JSON", "Handoffs by reason"]) {
+    expect(console.includes(text), `console has "${text}"`).toBe(true);
+    expect(inbox.includes(text), `inbox has no "${text}"`).toBe(false);
+  }
+  expect(inbox.includes("Sign in")).toBe(true);
+  expect(inbox.length).toBeLessThan(console.length * 0.7);
 });

@@ -1,19 +1,21 @@
 //! The app root: sign-in until a session is open, then the inbox's layout (banner, the views'
 //! navigation, the list, the open conversation), with one alert and one status region that every
 //! part reports to. An admin also has the console: Actions (`#console`), Reports (`#reports`) and
-//! Team (`#team`).
+//! Team (`#team`), drawn by the console's build (`/inbox/console/`); the agents' build links there.
 
-use crate::console::Console;
-use crate::console_reports::ReportsPage;
-use crate::console_team::TeamPage;
 use crate::conversation::ConversationView;
 use crate::conversation_list::ConversationList;
 use crate::nav::{Nav, Search};
 use crate::notices::Notices;
 use crate::sign_in::SignIn;
 use crate::state::Inbox;
+#[cfg(feature = "console")]
+use crate::{console::Console, console_reports::ReportsPage, console_team::TeamPage};
 use leptos::prelude::*;
 use shared::inbox::Role;
+
+/// Whether this build draws the console (`/inbox/console/`) or links to it (`/inbox/`).
+const CONSOLE: bool = cfg!(feature = "console");
 
 /// Where an admin is: the conversations, or a page of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +40,20 @@ impl Section {
     fn hash(self) -> &'static str {
         match self {
             Section::Conversations => "",
-            Section::Actions => "console",
-            Section::Reports => "reports",
-            Section::Team => "team",
+            Section::Actions => "#console",
+            Section::Reports => "#reports",
+            Section::Team => "#team",
+        }
+    }
+
+    /// Where the section's link goes: within this page when it draws the section, else to the
+    /// other build (the conversations from the console stay in the console's page, which has them).
+    fn href(self) -> String {
+        match (self, CONSOLE) {
+            (Section::Conversations, true) => "#".into(),
+            (Section::Conversations, false) => "/inbox/".into(),
+            (_, true) => self.hash().into(),
+            (_, false) => format!("/inbox/console/{}", self.hash()),
         }
     }
 
@@ -54,12 +67,31 @@ impl Section {
     }
 }
 
-/// Moves to a section, keeping the address in step.
-fn show(section: RwSignal<Section>, to: Section) {
-    section.set(to);
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().set_hash(to.hash());
+/// In the agents' build, an admin's link to a console page (`/inbox/#reports`, from before the
+/// console had its own page) goes on to the console's page.
+fn to_console(section: Section) {
+    if !CONSOLE && section != Section::Conversations {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().replace(&section.href());
+        }
     }
+}
+
+/// The console's page the build has, or nothing (the agents' build).
+#[cfg(feature = "console")]
+fn console_page(section: Section, inbox: Inbox) -> Option<AnyView> {
+    match section {
+        Section::Actions => Some(view! { <Console inbox=inbox /> }.into_any()),
+        Section::Reports => Some(view! { <ReportsPage inbox=inbox /> }.into_any()),
+        Section::Team => Some(view! { <TeamPage inbox=inbox /> }.into_any()),
+        Section::Conversations => None,
+    }
+}
+
+/// The console's page the build has, or nothing (the agents' build).
+#[cfg(not(feature = "console"))]
+fn console_page(_: Section, _: Inbox) -> Option<AnyView> {
+    None
 }
 
 /// The whole page.
@@ -84,6 +116,7 @@ pub fn App() -> impl IntoView {
                 // Only an admin has the console; anyone else is in the conversations, whatever
                 // the address says.
                 let shown = move || if admin { section.get() } else { Section::Conversations };
+                Effect::new(move |_| to_console(shown()));
                 view! {
                     <header class="topbar">
                         <h1>{move || if shown() == Section::Conversations { "Inbox" } else { "Console" }}</h1>
@@ -91,18 +124,15 @@ pub fn App() -> impl IntoView {
                         {admin.then(|| view! {
                             <nav class="sections" aria-label="Sections">
                                 {[Section::Conversations, Section::Actions, Section::Reports, Section::Team].into_iter().map(|to| view! {
-                                    <button type="button" aria-current=move || (shown() == to).then_some("page")
-                                        on:click=move |_| show(section, to)>{to.label()}</button>
+                                    <a href=to.href() aria-current=move || (shown() == to).then_some("page")>{to.label()}</a>
                                 }).collect_view()}
                             </nav>
                         })}
                         <button type="button" class="secondary" on:click=move |_| inbox.sign_out()>"Sign out"</button>
                     </header>
-                    {move || match shown() {
-                        Section::Actions => view! { <Console inbox=inbox /> }.into_any(),
-                        Section::Reports => view! { <ReportsPage inbox=inbox /> }.into_any(),
-                        Section::Team => view! { <TeamPage inbox=inbox /> }.into_any(),
-                        Section::Conversations => view! {
+                    {move || match console_page(shown(), inbox) {
+                        Some(page) => page,
+                        None => view! {
                             <Nav inbox=inbox />
                             <main class="workspace">
                                 <Notices inbox=inbox />

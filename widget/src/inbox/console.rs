@@ -2,8 +2,8 @@
 //! off at once (stored at the edge, with who and when), their runs over the last day, and an
 //! action's page (`console_action`). It speaks the admin API with the admin's session cookie.
 
-use crate::api;
 use crate::console_action::ActionPage;
+use crate::console_api;
 use crate::console_wizard::Wizard;
 use crate::state::Inbox;
 use leptos::prelude::*;
@@ -35,7 +35,7 @@ pub struct Pages {
 pub fn reload(inbox: Inbox, pages: Pages, then: Option<Open>) {
     let Pages { list, actions, open } = pages;
     spawn_local(async move {
-        match api::actions().await {
+        match console_api::actions().await {
             Ok(fresh) => {
                 actions.set(Some(fresh.actions.clone()));
                 list.set(Some(fresh));
@@ -119,8 +119,8 @@ fn scope(action: &ActionSummary) -> &'static str {
 pub fn set_switch(inbox: Inbox, actions: RwSignal<Option<Vec<ActionSummary>>>, slug: String, to: Option<bool>) {
     spawn_local(async move {
         let done = match to {
-            Some(on) => api::switch_action(&slug, on).await,
-            None => api::revert_action(&slug).await,
+            Some(on) => console_api::switch_action(&slug, on).await,
+            None => console_api::revert_action(&slug).await,
         };
         match done {
             Ok(result) => {

@@ -8,6 +8,7 @@
 
 use crate::api;
 use crate::console::{reload, set_switch, Open, Pages};
+use crate::console_api;
 use crate::state::Inbox;
 use leptos::ev;
 use leptos::prelude::*;
@@ -60,7 +61,7 @@ pub fn ActionPage(inbox: Inbox, slug: String, pages: Pages) -> impl IntoView {
             }
             let (slug, name) = (slug.clone(), name.clone());
             spawn_local(async move {
-                match api::revert_definition(&slug).await {
+                match console_api::revert_definition(&slug).await {
                     Ok(()) => {
                         inbox.error.set(None);
                         let (done, then) = match origin {
@@ -103,7 +104,7 @@ pub fn ActionPage(inbox: Inbox, slug: String, pages: Pages) -> impl IntoView {
             })}
             <p class="toolbar">
                 <button type="button" class="secondary" on:click=edit>"Edit"</button>
-                <a href=api::definition_url(&action.slug) download=format!("{}.json", action.slug)>"Download JSON"</a>
+                <a href=console_api::definition_url(&action.slug) download=format!("{}.json", action.slug)>"Download JSON"</a>
                 {undo_label.map(|l| view! { <button type="button" class="secondary" on:click=undo.clone()>{l}</button> })}
             </p>
             <p>
@@ -190,7 +191,7 @@ fn TestPanel(inbox: Inbox, def: ActionDef) -> impl IntoView {
         let slug = slug.clone();
         running.set(true);
         spawn_local(async move {
-            match api::test_action(&slug, &TestRequest { variables }).await {
+            match console_api::test_action(&slug, &TestRequest { variables }).await {
                 Ok(r) => {
                     refused.set(None);
                     inbox.notice.set(format!("Test run: {}.", status_word(r.run.status)));
@@ -310,7 +311,7 @@ fn Logs(inbox: Inbox, slug: String) -> impl IntoView {
         latest.set_value(seq);
         let (slug, filters) = (slug.get_value(), applied.get_value());
         spawn_local(async move {
-            let page = api::action_logs(&slug, &filters, before).await;
+            let page = console_api::action_logs(&slug, &filters, before).await;
             if latest.get_value() != seq {
                 return;
             }

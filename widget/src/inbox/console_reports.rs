@@ -4,6 +4,7 @@
 //! not answer (each linked to its conversations), and every table as a CSV file from the edge.
 
 use crate::api;
+use crate::console_api;
 use crate::state::Inbox;
 use leptos::ev;
 use leptos::prelude::*;
@@ -42,7 +43,7 @@ pub fn ReportsPage(inbox: Inbox) -> impl IntoView {
         let q = query(&from.get_untracked(), &to.get_untracked());
         loading.set(true);
         spawn_local(async move {
-            match api::report(&q).await {
+            match console_api::report(&q).await {
                 Ok(r) => {
                     inbox.error.set(None);
                     inbox.notice.set(format!("Report for {} to {} shown.", r.from, r.to));

@@ -3,6 +3,7 @@
 //! password (which ends their sessions too). The edge refuses an admin locking themselves out.
 
 use crate::api;
+use crate::console_api;
 use crate::state::Inbox;
 use leptos::ev;
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ pub fn TeamPage(inbox: Inbox) -> impl IntoView {
     let team = RwSignal::new(None::<Vec<TeamMember>>);
     let reload = move || {
         spawn_local(async move {
-            match api::team().await {
+            match console_api::team().await {
                 Ok(t) => team.set(Some(t.agents)),
                 Err(e) => inbox.fail(e),
             }
@@ -95,7 +96,7 @@ fn Member(inbox: Inbox, member: TeamMember, reload: impl Fn() + Copy + 'static) 
         move |_| {
             let word = if to_role == Role::Admin { "an admin" } else { "an agent" };
             act(inbox, reload, format!("{name} is now {word}."), async move {
-                api::set_role(&id.get_value(), to_role).await
+                console_api::set_role(&id.get_value(), to_role).await
             });
         }
     };
@@ -104,7 +105,7 @@ fn Member(inbox: Inbox, member: TeamMember, reload: impl Fn() + Copy + 'static) 
         move |_| {
             let word = if disabled { "enabled" } else { "disabled; their sessions ended" };
             act(inbox, reload, format!("{name} is {word}."), async move {
-                api::set_disabled(&id.get_value(), !disabled).await
+                console_api::set_disabled(&id.get_value(), !disabled).await
             });
         }
     };
@@ -112,7 +113,7 @@ fn Member(inbox: Inbox, member: TeamMember, reload: impl Fn() + Copy + 'static) 
         let name = name.clone();
         move |_| {
             act(inbox, reload, format!("{name} is signed out everywhere."), async move {
-                api::end_sessions(&id.get_value()).await
+                console_api::end_sessions(&id.get_value()).await
             })
         }
     };
@@ -123,7 +124,7 @@ fn Member(inbox: Inbox, member: TeamMember, reload: impl Fn() + Copy + 'static) 
             let password = new_password.get_untracked();
             new_password.set(String::new());
             act(inbox, reload, format!("{name} has a new password; their sessions ended."), async move {
-                api::set_password(&id.get_value(), &password).await
+                console_api::set_password(&id.get_value(), &password).await
             });
         }
     };
@@ -174,7 +175,7 @@ fn AddAgent(inbox: Inbox, reload: impl Fn() + Copy + 'static) -> impl IntoView {
         };
         let done = format!("{} can sign in now.", agent.name);
         act(inbox, reload, done, async move {
-            api::add_agent(&agent).await.map(|_| {
+            console_api::add_agent(&agent).await.map(|_| {
                 name.set(String::new());
                 email.set(String::new());
                 password.set(String::new());

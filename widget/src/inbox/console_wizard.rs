@@ -7,7 +7,7 @@
 //! The draft is the definition's JSON itself: each field edits its key, and keys the wizard has
 //! no field for (rate limits, verification…) are kept as they are, editable in the JSON below.
 
-use crate::api;
+use crate::console_api;
 use crate::state::Inbox;
 use leptos::ev;
 use leptos::prelude::*;
@@ -159,7 +159,7 @@ pub fn Wizard(
                     return;
                 }
                 spawn_local(async move {
-                    match api::check_action(&text).await {
+                    match console_api::check_action(&text).await {
                         Ok(c) if generation.try_get_value() == Some(mine) => {
                             checked.try_set(Checked { problems: c.problems, exists: c.exists });
                         }
@@ -187,7 +187,7 @@ pub fn Wizard(
         let editing = editing_for_save.clone();
         saving.set(true);
         spawn_local(async move {
-            match api::save_action(editing.as_deref(), &text).await {
+            match console_api::save_action(editing.as_deref(), &text).await {
                 Ok(()) => {
                     // Whether it is on is the page's to say: a switch may stand over the definition.
                     let name = draft.with_untracked(|d| read(d, &["name"]));
@@ -197,7 +197,7 @@ pub fn Wizard(
                 }
                 Err(e) => {
                     // The edge's refusal is the build's: show every problem, as the check does.
-                    if let Ok(c) = api::check_action(&text).await {
+                    if let Ok(c) = console_api::check_action(&text).await {
                         checked.set(Checked { problems: c.problems, exists: c.exists });
                     }
                     inbox.fail(e);
