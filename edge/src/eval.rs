@@ -565,6 +565,24 @@ fn retrieval_diagnostics() {
                 head.0,
                 case.say[0]
             );
+            // `EVAL_VERBOSE=1`: each topic word's weight and what the expected section credits it.
+            if std::env::var_os("EVAL_VERBOSE").is_some() {
+                if let Some(h) = case.page.as_deref().and_then(|p| hits.iter().find(|h| routed_to(&h.chunk.url, p))) {
+                    for (g, c) in query.groups.iter().zip(&h.credits) {
+                        if g.group.kind == crate::knowledge::query::GroupKind::Topic {
+                            let alts: Vec<String> =
+                                g.group.alternatives.iter().skip(1).take(6).map(|a| format!("{:?}", a.stems)).collect();
+                            println!(
+                                "           {:>14} w {:.2} credit {:.2}  [{}]",
+                                g.group.said,
+                                g.weight,
+                                c,
+                                alts.join(" ")
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

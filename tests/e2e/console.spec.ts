@@ -113,6 +113,35 @@ test("an admin creates an HTTP action in the wizard, tests it, and a visitor sta
   await expect.poll(async () => (await ask()).action?.name, { timeout: 5_000 }).toBeUndefined();
 });
 
+test("a JSON box that does not parse keeps the owner's text while other fields change", async ({ browser, request }) => {
+  const lead = await addAgent(request, "Lee Admin", "admin");
+  const page = await signIn(browser, lead);
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Actions" }).click();
+  await page.getByRole("button", { name: "New action" }).click();
+  await page.getByLabel("Method").selectOption("POST");
+  const body = page.getByLabel("Body (JSON)");
+  await body.fill('{"amount": {{inputs.amount}');
+  await body.blur();
+  await expect(body).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#wizard-body-error")).toContainText("Not JSON");
+  // Another field's edit changes the draft; the box still holds what the owner typed.
+  await page.getByLabel("Name", { exact: true }).fill("Send Money");
+  await expect(page.locator("#wizard-body-error")).toContainText("Not JSON");
+  await expect(body).toHaveValue('{"amount": {{inputs.amount}');
+  await page.getByText("The definition as JSON").click();
+  const whole = page.getByLabel("Definition JSON");
+  await whole.fill('{"name": "Send Money",');
+  await whole.blur();
+  await expect(whole).toHaveAttribute("aria-invalid", "true");
+  await page.getByLabel("When to use it").fill("Send money to a friend");
+  await expect(whole).toHaveValue('{"name": "Send Money",');
+  // Mended, it is the draft again: the field's edit shows in it.
+  await whole.fill('{"name": "Send Money", "type": "http", "method": "POST", "url": "https://", "enabled": false}');
+  await whole.blur();
+  await expect(whole).not.toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Send Money");
+});
+
 test("an admin switches an action off and on, tests it and reads its log; the console has no violations", async ({ browser, request }) => {
   const lead = await addAgent(request, "Lee Admin", "admin");
   const page = await signIn(browser, lead);

@@ -508,7 +508,15 @@ fn Headers(draft: RwSignal<Value>, checked: RwSignal<Checked>) -> impl IntoView 
     }
 }
 
-/// A JSON value edited as text; what does not parse is said, and the draft keeps its last value.
+/// What the owner typed in a JSON box that does not parse, and why.
+#[derive(Debug, Clone)]
+struct Unparsed {
+    error: String,
+    text: String,
+}
+
+/// A JSON value edited as text; what does not parse is said, and the draft keeps its last value
+/// while the box keeps the owner's text (another field's edit must not overwrite it).
 #[component]
 fn JsonField(
     draft: RwSignal<Value>,
@@ -518,14 +526,16 @@ fn JsonField(
 ) -> impl IntoView {
     let id = format!("wizard-{}", path.join("-"));
     let error_id = format!("{id}-error");
-    let bad = RwSignal::new(None::<String>);
+    let bad = RwSignal::new(None::<Unparsed>);
     let field = path.join(".");
     let problems = Memo::new(move |_| checked.with(|c| problems_of(c, &field)));
     let shown = move || {
-        draft.with(|d| {
-            d.pointer(&format!("/{}", path.join("/")))
-                .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
-                .unwrap_or_default()
+        bad.with(|b| b.as_ref().map(|b| b.text.clone())).unwrap_or_else(|| {
+            draft.with(|d| {
+                d.pointer(&format!("/{}", path.join("/")))
+                    .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+                    .unwrap_or_default()
+            })
         })
     };
     let set = move |e: ev::Event| {
@@ -540,7 +550,7 @@ fn JsonField(
                 bad.set(None);
                 draft.update(|d| write(d, path, Some(v)));
             }
-            Err(e) => bad.set(Some(format!("Not JSON: {e}"))),
+            Err(e) => bad.set(Some(Unparsed { error: format!("Not JSON: {e}"), text })),
         }
     };
     view! {
@@ -548,7 +558,7 @@ fn JsonField(
             <label for=id.clone()>{label}</label>
             <textarea id=id rows="3" prop:value=shown on:change=set aria-describedby=error_id.clone()
                 aria-invalid=move || (bad.get().is_some() || !problems.get().is_empty()).then_some("true")></textarea>
-            <span id=error_id class="error">{move || bad.get().into_iter().chain(problems.get()).collect::<Vec<_>>().join("; ")}</span>
+            <span id=error_id class="error">{move || bad.get().map(|b| b.error).into_iter().chain(problems.get()).collect::<Vec<_>>().join("; ")}</span>
         </p>
     }
 }
@@ -738,24 +748,32 @@ fn ButtonFields(
 }
 
 /// The definition as JSON: what the file would hold, editable for keys the wizard has no field for.
+/// Text that does not parse stays in the box (with what is wrong) until the owner mends it.
 #[component]
 fn JsonView(draft: RwSignal<Value>) -> impl IntoView {
-    let bad = RwSignal::new(None::<String>);
-    let shown = move || draft.with(|d| serde_json::to_string_pretty(d).unwrap_or_default());
-    let set = move |e: ev::Event| match serde_json::from_str::<Value>(&event_target_value(&e)) {
-        Ok(v) if v.is_object() => {
-            bad.set(None);
-            draft.set(v);
+    let bad = RwSignal::new(None::<Unparsed>);
+    let shown = move || {
+        bad.with(|b| b.as_ref().map(|b| b.text.clone()))
+            .unwrap_or_else(|| draft.with(|d| serde_json::to_string_pretty(d).unwrap_or_default()))
+    };
+    let set = move |e: ev::Event| {
+        let text = event_target_value(&e);
+        match serde_json::from_str::<Value>(&text) {
+            Ok(v) if v.is_object() => {
+                bad.set(None);
+                draft.set(v);
+            }
+            Ok(_) => bad.set(Some(Unparsed { error: "The definition is a JSON object.".into(), text })),
+            Err(e) => bad.set(Some(Unparsed { error: format!("Not JSON: {e}"), text })),
         }
-        Ok(_) => bad.set(Some("The definition is a JSON object.".into())),
-        Err(e) => bad.set(Some(format!("Not JSON: {e}"))),
     };
     view! {
         <details>
             <summary>"The definition as JSON"</summary>
             <label for="wizard-json">"Definition JSON"</label>
-            <textarea id="wizard-json" rows="12" prop:value=shown on:change=set aria-describedby="wizard-json-error"></textarea>
-            <span id="wizard-json-error" class="error">{move || bad.get()}</span>
+            <textarea id="wizard-json" rows="12" prop:value=shown on:change=set aria-describedby="wizard-json-error"
+                aria-invalid=move || bad.with(Option::is_some).then_some("true")></textarea>
+            <span id="wizard-json-error" class="error">{move || bad.get().map(|b| b.error)}</span>
         </details>
     }
 }
