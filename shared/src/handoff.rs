@@ -44,6 +44,10 @@ pub struct HandoffConfig {
     /// edge's own guards or limits is not a failure of the action).
     #[serde(default = "yes")]
     pub on_failed_action: bool,
+    /// A conversation waiting longer than this many minutes is flagged in the inbox, and each
+    /// agent is alerted of it once (0: never).
+    #[serde(default = "default_wait_alert_minutes")]
+    pub wait_alert_minutes: u32,
     /// When humans answer; outside these hours the agent says so and asks for contact details.
     #[serde(default)]
     pub office_hours: Option<OfficeHours>,
@@ -131,6 +135,10 @@ fn default_reopened_message() -> String {
 
 fn default_closed_message() -> String {
     "Our specialists are offline right now. Leave your contact details and we'll get back to you.".into()
+}
+
+fn default_wait_alert_minutes() -> u32 {
+    5
 }
 
 fn default_negative_messages() -> u32 {

@@ -163,6 +163,33 @@ pub struct ConversationList {
     pub counts: InboxCounts,
     /// The edge's clock, Unix ms: waits are `now_ms - handoff_at_ms`, whatever the agent's clock says.
     pub now_ms: u64,
+    /// What needs the signed-in agent, in any view: the tab's unread count and the alerts.
+    #[serde(default)]
+    pub attention: Vec<Attention>,
+    /// A wait longer than this is flagged and alerted (`[handoff] wait_alert_minutes`), in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_alert_ms: Option<u64>,
+    /// The conversations waiting longer than that, oldest first (`since_ms`: the handoff).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub long_waits: Vec<Attention>,
+}
+
+/// A conversation that needs the signed-in agent and that they have not opened since: one
+/// waiting for anyone since its handoff, or one of theirs with a visitor's message they have not
+/// read (`POST /api/v1/inbox/conversations/{id}/read` marks it read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attention {
+    /// The conversation's id.
+    pub id: String,
+    /// Waiting, or assigned to the agent.
+    pub status: ConversationStatus,
+    /// The visitor as the inbox names them (lead name or email, or the host site's user id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
+    /// What the visitor last wrote, shortened.
+    pub preview: String,
+    /// Since when, Unix ms: the handoff, or the visitor's latest message.
+    pub since_ms: u64,
 }
 
 /// One action run in a conversation, as the owner's log has it (credentials redacted).

@@ -75,7 +75,24 @@ pub async fn list<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
     }
     let conversations = edge.store().inbox_list(view, &agent.id, q.as_deref(), MAX_LIST).await?;
     let counts = edge.store().inbox_counts(&agent.id).await?;
-    Ok(HttpResponse::json(200, &ConversationList { conversations, counts, now_ms }))
+    let attention = edge.store().attention(&agent.id).await?;
+    let wait_alert_ms =
+        edge.site().agent.handoff.as_ref().map(|h| u64::from(h.wait_alert_minutes) * 60_000).filter(|ms| *ms > 0);
+    let long_waits = match wait_alert_ms {
+        Some(ms) => edge.store().long_waits(now_ms.saturating_sub(ms)).await?,
+        None => Vec::new(),
+    };
+    let list = ConversationList { conversations, counts, now_ms, attention, wait_alert_ms, long_waits };
+    Ok(HttpResponse::json(200, &list))
+}
+
+/// `POST /api/v1/inbox/conversations/{id}/read`: the agent has read it as of now (their inbox
+/// says so when it opens a conversation, and as messages come while it is open and in view).
+pub async fn read<D: ApiDeps>(edge: &D, req: &HttpRequest, id: &str, now_ms: u64) -> Result<HttpResponse, ApiError> {
+    let agent = signed_in(edge, req, now_ms).await?;
+    let id = ConversationId::parse(id).map_err(|_| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
+    edge.store().mark_read(&agent.id, &id, now_ms).await?;
+    Ok(HttpResponse::empty(204, vec![]))
 }
 
 /// `GET /api/v1/inbox/agents`

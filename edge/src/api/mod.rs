@@ -309,6 +309,7 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::InboxConversation(id) => inbox_conversations::show(edge, req, &id, now_ms).await,
         Route::InboxAct(id, act) => inbox_conversations::act(edge, req, &id, act, now_ms).await,
         Route::InboxWatch(id) => inbox_conversations::watch(edge, req, &id, now_ms).await,
+        Route::InboxRead(id) => inbox_conversations::read(edge, req, &id, now_ms).await,
         Route::InboxAgents => inbox_conversations::agents(edge, req, now_ms).await,
         Route::InboxLive => inbox_conversations::inbox_socket(edge, req, now_ms).await,
     }

@@ -84,6 +84,9 @@ pub enum Route {
     InboxAct(String, Act),
     /// `GET /api/v1/inbox/conversations/{id}/live` (a WebSocket, an agent's)
     InboxWatch(String),
+    /// `POST /api/v1/inbox/conversations/{id}/read`: the agent's read mark (D1's, not the
+    /// conversation object's: it changes nothing of the conversation)
+    InboxRead(String),
     /// `GET /api/v1/inbox/agents`
     InboxAgents,
     /// `GET /api/v1/inbox/live` (a WebSocket: the inbox's news)
@@ -133,6 +136,7 @@ impl Route {
             | Route::InboxSignOut
             | Route::InboxMe
             | Route::InboxList
+            | Route::InboxRead(_)
             | Route::InboxAgents
             | Route::InboxLive => None,
         }
@@ -203,6 +207,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["inbox", "conversations"] if get => Ok(Route::InboxList),
         ["inbox", "conversations", id] if get => Ok(Route::InboxConversation(id.to_string())),
         ["inbox", "conversations", id, "live"] if get => Ok(Route::InboxWatch(id.to_string())),
+        ["inbox", "conversations", id, "read"] if post => Ok(Route::InboxRead(id.to_string())),
         ["inbox", "conversations", id, act] if post && Act::parse(act).is_some() => {
             Ok(Route::InboxAct(id.to_string(), Act::parse(act).expect("checked")))
         }
@@ -229,7 +234,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["admin", "conversations", _, "messages" | "events"]
         | ["inbox", "conversations"]
         | ["inbox", "conversations", _]
-        | ["inbox", "conversations", _, "live"]
+        | ["inbox", "conversations", _, "live" | "read"]
         | ["inbox", "agents" | "live"] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }

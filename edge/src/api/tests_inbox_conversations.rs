@@ -109,6 +109,7 @@ fn every_route(id: &str) -> Vec<(&'static str, String, &'static str)> {
         ("POST", on("resolve"), "{}"),
         ("POST", on("reopen"), ""),
         ("POST", on("notes"), r#"{"text":"n"}"#),
+        ("POST", on("read"), ""),
         ("GET", "/api/v1/inbox/agents".into(), ""),
     ]
 }
@@ -527,6 +528,51 @@ fn the_views_count_and_search_and_a_visitor_message_while_waiting_is_news() {
     assert_eq!(list(&format!("?view=waiting&q={second}"))["conversations"], json!([]), "ids are not searched");
     assert_eq!(list("?view=everything")["error"]["field"], "view");
     assert_eq!(list(&format!("?q={}", "x".repeat(201)))["error"]["field"], "q");
+}
+
+#[test]
+fn a_handoff_needs_every_agent_until_each_reads_it_and_a_visitors_message_needs_its_assignee() {
+    let w = world();
+    let (sam, ana) = (agent(&w, "Sam Rivera", "agent"), agent(&w, "Ana Lopez", "agent"));
+    let (id, token) = handed_off(&w);
+    let at = |who: &Signed, t: u64, method: &str, path: &str| {
+        w.respond_at(
+            t,
+            &request(method, path, &[("cookie", &who.cookie), ("origin", SELF), ("sec-fetch-site", "same-origin")], ""),
+        )
+    };
+    let needs = |who: &Signed, t: u64| -> Vec<String> {
+        let list = json_of(&at(who, t, "GET", "/api/v1/inbox/conversations?view=mine"));
+        list["attention"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect()
+    };
+    // Whatever view is shown, a new handoff needs everyone, with what the visitor wrote.
+    assert_eq!(needs(&sam, NOW_MS + 1), [id.as_str()]);
+    let list = json_of(&at(&ana, NOW_MS + 1, "GET", "/api/v1/inbox/conversations"));
+    assert_eq!(list["attention"][0]["preview"], "I want to talk to a person");
+    assert_eq!(list["attention"][0]["status"], "waiting");
+    assert_eq!(list["wait_alert_ms"], 5 * 60_000, "the default threshold");
+    assert_eq!(list["long_waits"], json!(null), "not five minutes yet");
+    let later = json_of(&at(&ana, NOW_MS + 5 * 60_000, "GET", "/api/v1/inbox/conversations"));
+    assert_eq!(later["long_waits"][0]["id"], id.as_str());
+    // Sam reads it: Ana still has it to read.
+    let read = format!("/api/v1/inbox/conversations/{id}/read");
+    assert_eq!(at(&sam, NOW_MS + 2, "POST", &read).status, 204);
+    assert_eq!(needs(&sam, NOW_MS + 3), Vec::<String>::new());
+    assert_eq!(needs(&ana, NOW_MS + 3), [id.as_str()]);
+    // Sam's once claimed: the visitor's next message needs Sam only.
+    assert_eq!(act(&w, &sam, &id, "claim", "").status, 200);
+    let body = json!({"text": "my order is 88231", "client_message_id": "v2"}).to_string();
+    let said = w.respond_at(
+        NOW_MS + 10,
+        &request("POST", &messages_path(&id), &[("authorization", &format!("Bearer {token}"))], &body),
+    );
+    assert_eq!(said.status, 200, "{}", said.body);
+    assert_eq!(needs(&sam, NOW_MS + 11), [id.as_str()]);
+    assert_eq!(needs(&ana, NOW_MS + 11), Vec::<String>::new(), "not hers");
+    // A stranger's id, or no session, marks nothing.
+    assert_eq!(at(&sam, NOW_MS + 12, "POST", "/api/v1/inbox/conversations/not%20an%20id/read").status, 404);
+    let anonymous = w.respond(&request("POST", &read, &[("origin", SELF), ("sec-fetch-site", "same-origin")], ""));
+    assert_eq!(anonymous.status, 401);
 }
 
 #[test]

@@ -54,6 +54,7 @@ contract!(
     a_take_over_silences_the_ai_and_a_hand_back_lets_a_second_handoff_notify_once,
     only_the_assignee_moves_an_assigned_conversation_and_resolving_is_dated,
     the_views_are_ordered_counted_and_searched_alike,
+    attention_is_what_waits_or_is_mine_and_unread_by_me,
     notes_are_kept_in_order_and_erased_with_their_conversation,
     agents_to_assign_are_the_enabled_ones_by_name,
     a_conversations_runs_come_oldest_first_and_only_its_own,
@@ -873,6 +874,52 @@ fn the_views_are_ordered_counted_and_searched_alike<S: Stores>(store: &S) {
     let fresh = block_on(store.inbox_row(&cid("c6"))).unwrap().unwrap();
     assert_eq!((fresh.preview.as_str(), fresh.last_message_at_ms, fresh.reason), ("Hi.", T0, None));
     assert_eq!(block_on(store.inbox_row(&cid("ghost"))).unwrap(), None);
+}
+
+fn attention_is_what_waits_or_is_mine_and_unread_by_me<S: Stores>(store: &S) {
+    for a in ["a1", "a2"] {
+        block_on(store.add_agent(&account(a, &format!("{a}@pinecone.example"), Role::Agent), T0)).unwrap();
+    }
+    let ids_for =
+        |agent: &str| -> Vec<String> { block_on(store.attention(agent)).unwrap().into_iter().map(|a| a.id).collect() };
+    // c1 waits since +10 (the visitor wrote at +5); c2 is a1's; c3 is a2's; c4 is with the AI.
+    let c1 = waiting(store, "c1", T0 + 10);
+    block_on(store.insert_visitor_message(&c1, &visitor("m1", "k1", T0 + 5))).unwrap();
+    let c2 = waiting(store, "c2", T0 + 1);
+    let c3 = waiting(store, "c3", T0 + 1);
+    assert!(block_on(store.move_conversation(&c2, &claim("a1", T0 + 2))).unwrap());
+    assert!(block_on(store.move_conversation(&c3, &claim("a2", T0 + 2))).unwrap());
+    let c4 = create(store, "c4", T0);
+    block_on(store.insert_visitor_message(&c4, &visitor("m4", "k4", T0 + 20))).unwrap();
+    block_on(store.insert_visitor_message(&c2, &visitor("m2", "k2", T0 + 20))).unwrap();
+    block_on(store.insert_visitor_message(&c3, &visitor("m3", "k3", T0 + 21))).unwrap();
+    // A new handoff is everyone's; a visitor's message only its assignee's; the AI's nobody's.
+    assert_eq!(ids_for("a1"), ["c2", "c1"], "newest first");
+    assert_eq!(ids_for("a2"), ["c3", "c1"]);
+    let first = block_on(store.attention("a1")).unwrap().remove(1);
+    assert_eq!(
+        (first.status, first.preview.as_str(), first.since_ms),
+        (ConversationStatus::Waiting, "text of m1", T0 + 10),
+        "since the handoff, with what the visitor wrote"
+    );
+    // Read by a1: not a2's reading.
+    block_on(store.mark_read("a1", &c1, T0 + 30)).unwrap();
+    block_on(store.mark_read("a1", &c2, T0 + 30)).unwrap();
+    assert_eq!(ids_for("a1"), Vec::<String>::new());
+    assert_eq!(ids_for("a2"), ["c3", "c1"]);
+    // A later message makes it unread again; an older mark never moves the mark back.
+    block_on(store.insert_visitor_message(&c2, &visitor("m5", "k5", T0 + 40))).unwrap();
+    block_on(store.mark_read("a1", &c1, T0 + 1)).unwrap();
+    assert_eq!(ids_for("a1"), ["c2"]);
+    assert_eq!(block_on(store.attention("a1")).unwrap()[0].preview, "text of m5");
+    // Long waits: waiting since a handoff at or before the moment, oldest first, read or not.
+    let long: Vec<String> = block_on(store.long_waits(T0 + 10)).unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(long, ["c1"]);
+    assert!(block_on(store.long_waits(T0 + 9)).unwrap().is_empty());
+    // A conversation that does not exist gets no mark; erasing takes the marks with it.
+    block_on(store.mark_read("a1", &cid("ghost"), T0)).unwrap();
+    block_on(store.erase_conversations(&[c2])).unwrap();
+    assert_eq!(ids_for("a1"), Vec::<String>::new());
 }
 
 fn notes_are_kept_in_order_and_erased_with_their_conversation<S: Stores>(store: &S) {

@@ -13,7 +13,7 @@ use super::*;
 use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
 use futures_util::lock::Mutex;
-use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
+use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
 use shared::satisfaction::Satisfaction;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -144,6 +144,15 @@ impl InboxStore for Deployment {
     }
     async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
         self.index().await?.inbox_counts(agent_id).await
+    }
+    async fn attention(&self, agent_id: &str) -> Result<Vec<Attention>, StoreError> {
+        self.index().await?.attention(agent_id).await
+    }
+    async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError> {
+        self.index().await?.long_waits(handed_off_by_ms).await
+    }
+    async fn mark_read(&self, agent_id: &str, conversation: &ConversationId, at_ms: u64) -> Result<(), StoreError> {
+        self.index().await?.mark_read(agent_id, conversation, at_ms).await
     }
     async fn inbox_row(&self, id: &ConversationId) -> Result<Option<ConversationRow>, StoreError> {
         here!(self, id, inbox_row(id))

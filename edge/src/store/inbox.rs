@@ -4,7 +4,7 @@
 
 use super::{HandoffRecord, StoreError};
 use shared::handoff::ConversationStatus;
-use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
+use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
 use shared::ConversationId;
 
 /// Most conversations one list returns.
@@ -98,6 +98,15 @@ pub trait InboxStore {
     ) -> Result<Vec<ConversationRow>, StoreError>;
     /// How many conversations each view holds for `agent_id`.
     async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError>;
+    /// What needs `agent_id` and is unread by them ([`Attention`]), newest first, at most
+    /// [`MAX_LIST`].
+    async fn attention(&self, agent_id: &str) -> Result<Vec<Attention>, StoreError>;
+    /// The conversations waiting since a handoff at or before `handed_off_by_ms`, oldest first,
+    /// at most [`MAX_LIST`] (`since_ms` is the handoff).
+    async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError>;
+    /// `agent_id` has read the conversation up to `at_ms` (nothing is written for a conversation
+    /// that does not exist; an earlier moment never moves the mark back).
+    async fn mark_read(&self, agent_id: &str, conversation: &ConversationId, at_ms: u64) -> Result<(), StoreError>;
     /// One list row.
     async fn inbox_row(&self, conversation: &ConversationId) -> Result<Option<ConversationRow>, StoreError>;
     /// Makes `change` in one conditional write; false (nothing written) when the conversation is

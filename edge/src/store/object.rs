@@ -12,7 +12,7 @@ use super::{
 use crate::action_run::ActionRun;
 use crate::store::inbox::NewNote;
 use crate::store::{ActionSwitch, ConsoleAction, ConsoleChangeStore, ModelCall, ModelUsageEntry, ModelUsageStore};
-use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
+use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
 use shared::satisfaction::Satisfaction;
 use shared::{ConversationId, Message, MessageId};
 
@@ -113,6 +113,15 @@ impl<L: SqlPort, R: SqlPort> InboxStore for ObjectStore<'_, L, R> {
     }
     async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
         self.index.inbox_counts(agent_id).await
+    }
+    async fn attention(&self, agent_id: &str) -> Result<Vec<Attention>, StoreError> {
+        self.index.attention(agent_id).await
+    }
+    async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError> {
+        self.index.long_waits(handed_off_by_ms).await
+    }
+    async fn mark_read(&self, agent_id: &str, conversation: &ConversationId, at_ms: u64) -> Result<(), StoreError> {
+        self.index.mark_read(agent_id, conversation, at_ms).await
     }
     async fn inbox_row(&self, id: &ConversationId) -> Result<Option<ConversationRow>, StoreError> {
         // The row names the assignee from the agents' table, which is D1's: bring D1 up to date

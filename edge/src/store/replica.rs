@@ -706,17 +706,11 @@ mod tests {
         let replica = Replica::new(&local, &remote, &gate);
         block_on(replica.load(&cid("c1"))).unwrap();
         // As an older release left it: one migration fewer.
-        local
-            .run_script(
-                "DROP INDEX messages_unanswered; DROP INDEX conversations_by_handoff; DROP INDEX conversations_by_rating; \
-                 ALTER TABLE messages DROP COLUMN unanswered; ALTER TABLE conversations DROP COLUMN joined_at_ms; \
-                 UPDATE replica_meta SET migrations = migrations - 1;",
-            )
-            .unwrap();
+        local.run_script("DROP TABLE agent_reads; UPDATE replica_meta SET migrations = migrations - 1;").unwrap();
         assert!(block_on(replica.load(&cid("c1"))).unwrap());
         assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
-        let column = "SELECT COUNT(*) AS n FROM pragma_table_info('conversations') WHERE name = 'joined_at_ms'";
-        assert_eq!(count(&local, column), 1);
+        let table = "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'agent_reads'";
+        assert_eq!(count(&local, table), 1);
     }
 
     #[test]

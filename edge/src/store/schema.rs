@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0017_console_actions.sql", include_str!("../../migrations/0017_console_actions.sql")),
     ("0018_satisfaction.sql", include_str!("../../migrations/0018_satisfaction.sql")),
     ("0019_reports.sql", include_str!("../../migrations/0019_reports.sql")),
+    ("0020_agent_reads.sql", include_str!("../../migrations/0020_agent_reads.sql")),
 ];
 
 #[cfg(test)]

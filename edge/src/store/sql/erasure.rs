@@ -63,18 +63,19 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
             Query::new(format!("DELETE FROM webhook_deliveries WHERE conversation_id IN ({list})"), id_args.clone()),
             // How far its object's journal reached D1.
             Query::new(format!("DELETE FROM replica_marks WHERE conversation_id IN ({list})"), id_args.clone()),
-            // Agents' private notes go with their conversation.
+            // Agents' private notes go with their conversation, and when each read it.
             Query::new(format!("DELETE FROM notes WHERE conversation_id IN ({list})"), id_args.clone()),
+            Query::new(format!("DELETE FROM agent_reads WHERE conversation_id IN ({list})"), id_args.clone()),
             // Messages before their conversation (foreign key).
             Query::new(format!("DELETE FROM messages WHERE conversation_id IN ({list})"), id_args.clone()),
             Query::new(format!("DELETE FROM conversations WHERE id IN ({list})"), id_args),
         ];
         // One batch is one transaction: a conversation is erased whole or not at all.
         let results = self.db.batch(&batch).await?;
-        let [submissions, _tombstones, runs, _model_calls, _attempts, _deliveries, _marks, _notes, messages, conversations] =
+        let [submissions, _tombstones, runs, _model_calls, _attempts, _deliveries, _marks, _notes, _reads, messages, conversations] =
             results.as_slice()
         else {
-            return Err(fail(format!("the database answered {} results for 10 statements", results.len())));
+            return Err(fail(format!("the database answered {} results for 11 statements", results.len())));
         };
         let submissions = submissions
             .rows

@@ -5,14 +5,17 @@ use crate::store::inbox::{like_pattern, preview, InboxStore, Move, NewNote, MAX_
 use crate::store::StoreError;
 use serde::Deserialize;
 use shared::handoff::{ConversationStatus, HandoffReason};
-use shared::inbox::{AgentRef, ConversationRow, InboxCounts, InboxView, Note};
+use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
 use shared::ConversationId;
 
-/// A list row: the conversation's columns, the assignee's name and the latest message (two
-/// subqueries on `messages_by_conversation`, run for the rows of one view only).
+/// A list row: the conversation's columns, the assignee's name, what the visitor last wrote (else
+/// the latest message) and when the latest message came (subqueries on `messages_by_conversation`,
+/// run for the rows of one view only).
 const ROW_SELECT: &str = "SELECT c.id, c.status, c.assignee_id, a.name AS assignee_name, c.lead_email, c.lead_name, \
     c.user_id, c.handoff_reason, c.handoff_at_ms, c.created_at_ms, \
-    (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1) AS last_text, \
+    COALESCE((SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor' \
+    ORDER BY m.seq DESC LIMIT 1), \
+    (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1)) AS last_text, \
     COALESCE((SELECT m.created_at_ms FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1), \
     c.created_at_ms) AS last_at \
     FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id";
@@ -57,6 +60,35 @@ impl Row {
     }
 }
 
+/// What needs an agent (`InboxStore::attention`): waiting or theirs, with the moment it needed
+/// them (the handoff of a waiting one, and the visitor's latest message) after their read mark.
+const ATTENTION: &str = "SELECT id, status, who, last_text, since FROM ( \
+    SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_email, c.user_id) AS who, v.text AS last_text, \
+    MAX(CASE WHEN c.status = 'waiting' THEN COALESCE(c.handoff_at_ms, 0) ELSE 0 END, \
+    COALESCE(v.created_at_ms, 0)) AS since, COALESCE(r.read_at_ms, 0) AS read_at \
+    FROM conversations c \
+    LEFT JOIN agent_reads r ON r.conversation_id = c.id AND r.agent_id = ?1 \
+    LEFT JOIN messages v ON v.seq = (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id \
+    AND m.author = 'visitor' ORDER BY m.seq DESC LIMIT 1) \
+    WHERE c.status = 'waiting' OR (c.status = 'assigned' AND c.assignee_id = ?1)) \
+    WHERE since > read_at ORDER BY since DESC, id LIMIT ?2";
+
+/// Waiting since a handoff at or before `?1`, oldest first (`InboxStore::long_waits`).
+const LONG_WAITS: &str = "SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_email, c.user_id) AS who, \
+    v.text AS last_text, c.handoff_at_ms AS since FROM conversations c \
+    LEFT JOIN messages v ON v.seq = (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id \
+    AND m.author = 'visitor' ORDER BY m.seq DESC LIMIT 1) \
+    WHERE c.status = 'waiting' AND c.handoff_at_ms <= ?1 ORDER BY c.handoff_at_ms, c.id LIMIT ?2";
+
+#[derive(Deserialize)]
+struct AttentionRow {
+    id: String,
+    status: String,
+    who: Option<String>,
+    last_text: Option<String>,
+    since: f64,
+}
+
 #[derive(Deserialize)]
 struct NoteRow {
     id: String,
@@ -82,6 +114,22 @@ struct CountsRow {
 }
 
 impl<P: SqlPort> SqlStore<P> {
+    async fn attention_rows(&self, sql: &str, args: Vec<SqlValue>) -> Result<Vec<Attention>, StoreError> {
+        let rows: Vec<AttentionRow> = self.db.all(&Query::new(sql, args)).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Attention {
+                    status: ConversationStatus::parse(&r.status)
+                        .ok_or_else(|| fail(format!("unknown conversation status {:?}", r.status)))?,
+                    id: r.id,
+                    who: r.who,
+                    preview: r.last_text.as_deref().map(preview).unwrap_or_default(),
+                    since_ms: r.since as u64,
+                })
+            })
+            .collect()
+    }
+
     async fn rows(&self, sql: String, args: Vec<SqlValue>) -> Result<Vec<ConversationRow>, StoreError> {
         let rows: Vec<Row> = self.db.all(&Query::new(sql, args)).await?;
         rows.into_iter().map(Row::into_row).collect()
@@ -143,6 +191,26 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
             resolved: row.resolved as u32,
             ai: row.ai as u32,
         })
+    }
+
+    async fn attention(&self, agent_id: &str) -> Result<Vec<Attention>, StoreError> {
+        self.attention_rows(ATTENTION, vec![SqlValue::text(agent_id), SqlValue::int(MAX_LIST as u64)]).await
+    }
+
+    async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError> {
+        self.attention_rows(LONG_WAITS, vec![SqlValue::int(handed_off_by_ms), SqlValue::int(MAX_LIST as u64)]).await
+    }
+
+    async fn mark_read(&self, agent_id: &str, conversation: &ConversationId, at_ms: u64) -> Result<(), StoreError> {
+        self.db
+            .run(&Query::new(
+                "INSERT INTO agent_reads (agent_id, conversation_id, read_at_ms) \
+                 SELECT ?1, id, ?3 FROM conversations WHERE id = ?2 \
+                 ON CONFLICT (conversation_id, agent_id) DO UPDATE SET read_at_ms = MAX(read_at_ms, excluded.read_at_ms)",
+                vec![SqlValue::text(agent_id), SqlValue::text(conversation.as_str()), SqlValue::int(at_ms)],
+            ))
+            .await?;
+        Ok(())
     }
 
     async fn inbox_row(&self, conversation: &ConversationId) -> Result<Option<ConversationRow>, StoreError> {
