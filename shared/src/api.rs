@@ -169,6 +169,8 @@ pub enum ErrorCode {
     InvalidAction,
     /// An action with this name's slug exists: change it from its own page.
     ActionExists,
+    /// A canned reply with this shortcut exists where this one would go (shared, or the agent's).
+    ShortcutTaken,
 }
 
 impl ErrorCode {
@@ -182,7 +184,7 @@ impl ErrorCode {
             ErrorCode::ConversationFull => 409,
             ErrorCode::NotAssignee | ErrorCode::NotAdmin => 403,
             ErrorCode::InvalidAction => 422,
-            ErrorCode::ActionExists => 409,
+            ErrorCode::ActionExists | ErrorCode::ShortcutTaken => 409,
             ErrorCode::InvalidToken => 403,
             ErrorCode::ConversationNotFound | ErrorCode::NotFound | ErrorCode::ActionNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
@@ -294,6 +296,7 @@ mod tests {
             (ErrorCode::InvalidForm, 422),
             (ErrorCode::InvalidAction, 422),
             (ErrorCode::ActionExists, 409),
+            (ErrorCode::ShortcutTaken, 409),
             (ErrorCode::UpgradeRequired, 426),
             (ErrorCode::RateLimited, 429),
             (ErrorCode::TooManySockets, 429),

@@ -6,6 +6,7 @@ pub mod action_check;
 pub mod action_run;
 pub mod allowlist;
 pub mod api;
+pub mod canned;
 pub mod condition;
 pub mod console;
 pub mod embed;

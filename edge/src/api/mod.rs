@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_definitions;
 pub mod admin_reports;
+pub mod canned;
 pub mod clicks;
 pub mod conversations;
 pub mod cors;
@@ -46,7 +47,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// What the API needs beyond a conversation turn: erasure, agents' accounts, the inbox and
 /// password hashing, and the two secrets it checks.
 pub trait ApiDeps:
-    Deps<Store: ErasureStore + AgentStore + InboxStore + ConsoleChangeStore + crate::store::reports::ReportStore>
+    Deps<
+    Store: ErasureStore
+               + AgentStore
+               + InboxStore
+               + ConsoleChangeStore
+               + crate::store::CannedStore
+               + crate::store::reports::ReportStore,
+>
 {
     /// PBKDF2 for agents' passwords.
     type Kdf: Kdf;
@@ -311,6 +319,10 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::InboxWatch(id) => inbox_conversations::watch(edge, req, &id, now_ms).await,
         Route::InboxRead(id) => inbox_conversations::read(edge, req, &id, now_ms).await,
         Route::InboxAgents => inbox_conversations::agents(edge, req, now_ms).await,
+        Route::InboxCanned => canned::list(edge, req, now_ms).await,
+        Route::InboxAddCanned => canned::add(edge, req, now_ms).await,
+        Route::InboxChangeCanned(id) => canned::change(edge, req, &id, now_ms).await,
+        Route::InboxDeleteCanned(id) => canned::delete(edge, req, &id, now_ms).await,
         Route::InboxLive => inbox_conversations::inbox_socket(edge, req, now_ms).await,
     }
 }

@@ -89,6 +89,14 @@ pub enum Route {
     InboxRead(String),
     /// `GET /api/v1/inbox/agents`
     InboxAgents,
+    /// `GET /api/v1/inbox/canned`: the shared canned replies and the agent's own
+    InboxCanned,
+    /// `POST /api/v1/inbox/canned`
+    InboxAddCanned,
+    /// `PUT /api/v1/inbox/canned/{id}`
+    InboxChangeCanned(String),
+    /// `DELETE /api/v1/inbox/canned/{id}`
+    InboxDeleteCanned(String),
     /// `GET /api/v1/inbox/live` (a WebSocket: the inbox's news)
     InboxLive,
 }
@@ -137,6 +145,10 @@ impl Route {
             | Route::InboxMe
             | Route::InboxList
             | Route::InboxRead(_)
+            | Route::InboxCanned
+            | Route::InboxAddCanned
+            | Route::InboxChangeCanned(_)
+            | Route::InboxDeleteCanned(_)
             | Route::InboxAgents
             | Route::InboxLive => None,
         }
@@ -212,6 +224,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
             Ok(Route::InboxAct(id.to_string(), Act::parse(act).expect("checked")))
         }
         ["inbox", "agents"] if get => Ok(Route::InboxAgents),
+        ["inbox", "canned"] if get => Ok(Route::InboxCanned),
+        ["inbox", "canned"] if post => Ok(Route::InboxAddCanned),
+        ["inbox", "canned", id] if put => Ok(Route::InboxChangeCanned(id.to_string())),
+        ["inbox", "canned", id] if delete => Ok(Route::InboxDeleteCanned(id.to_string())),
         ["inbox", "live"] if get => Ok(Route::InboxLive),
         ["site"]
         | ["conversations"]
@@ -235,7 +251,8 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["inbox", "conversations"]
         | ["inbox", "conversations", _]
         | ["inbox", "conversations", _, "live" | "read"]
-        | ["inbox", "agents" | "live"] => {
+        | ["inbox", "agents" | "live" | "canned"]
+        | ["inbox", "canned", _] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
         _ => Err(not_found()),

@@ -631,3 +631,58 @@ fn an_agents_replies_and_notes_are_rate_limited() {
     let note = act(&w, &kim, &id, "notes", &json!({"text": "Kim's own limit"}).to_string());
     assert_eq!(note.status, 201, "another agent is not limited by Sam's writes");
 }
+
+#[test]
+fn canned_replies_are_the_teams_or_ones_own_and_only_admins_change_the_teams() {
+    let w = world();
+    let (sam, ana, lee) =
+        (agent(&w, "Sam Rivera", "agent"), agent(&w, "Ana Lopez", "agent"), agent(&w, "Lee Admin", "admin"));
+    let add = |who: &Signed, body: Value| as_agent(&w, who, "POST", "/api/v1/inbox/canned", &body.to_string());
+    let listed = |who: &Signed| -> Vec<(String, String, bool)> {
+        let list = json_of(&as_agent(&w, who, "GET", "/api/v1/inbox/canned", ""));
+        list["replies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (r["shortcut"].as_str().unwrap().into(), r["scope"].as_str().unwrap().into(), r["editable"] == true)
+            })
+            .collect()
+    };
+    let mine = add(
+        &sam,
+        json!({"shortcut": "/Refund", "text": "Hi {{lead.name}}, refunds take 5 days.", "scope": "personal"}),
+    );
+    assert_eq!(mine.status, 201, "{}", mine.body);
+    let mine = json_of(&mine);
+    assert_eq!((mine["shortcut"].as_str(), mine["editable"].as_bool()), (Some("refund"), Some(true)));
+    // The shortcut is Sam's alone: taken for Sam, free for Ana.
+    let again = add(&sam, json!({"shortcut": "refund", "text": "x", "scope": "personal"}));
+    assert_eq!(code(&again), (409, "shortcut_taken".into()));
+    assert_eq!(add(&ana, json!({"shortcut": "refund", "text": "Ana's", "scope": "personal"})).status, 201);
+    // Only an admin makes the team's.
+    let shared = json!({"shortcut": "hello", "text": "Hello, {{agent.first_name}} here.", "scope": "shared"});
+    assert_eq!(code(&add(&sam, shared.clone())), (403, "not_admin".into()));
+    let team = json_of(&add(&lee, shared));
+    assert_eq!(listed(&sam), [("hello".into(), "shared".into(), false), ("refund".into(), "personal".into(), true)]);
+    assert_eq!(listed(&lee), [("hello".into(), "shared".into(), true)], "nobody sees another's own");
+    // Sam can neither change nor delete the team's; nobody reaches another's own.
+    let path = |id: &Value| format!("/api/v1/inbox/canned/{}", id.as_str().unwrap());
+    let edit = json!({"shortcut": "hello", "text": "changed", "scope": "shared"}).to_string();
+    assert_eq!(code(&as_agent(&w, &sam, "PUT", &path(&team["id"]), &edit)), (403, "not_admin".into()));
+    assert_eq!(code(&as_agent(&w, &sam, "DELETE", &path(&team["id"]), "")), (403, "not_admin".into()));
+    assert_eq!(code(&as_agent(&w, &ana, "DELETE", &path(&mine["id"]), "")), (404, "not_found".into()));
+    assert_eq!(as_agent(&w, &lee, "PUT", &path(&team["id"]), &edit).status, 200);
+    let renamed = json!({"shortcut": "refunds", "text": "Refunds take 5 days.", "scope": "personal"}).to_string();
+    assert_eq!(as_agent(&w, &sam, "PUT", &path(&mine["id"]), &renamed).status, 200);
+    assert_eq!(as_agent(&w, &sam, "DELETE", &path(&mine["id"]), "").status, 204);
+    assert_eq!(listed(&sam), [("hello".into(), "shared".into(), false)]);
+    // Bad drafts name their field.
+    let bad = |body: Value| json_of(&add(&sam, body))["error"]["field"].as_str().unwrap().to_string();
+    assert_eq!(bad(json!({"shortcut": "two words", "text": "x", "scope": "personal"})), "shortcut");
+    assert_eq!(bad(json!({"shortcut": "key", "text": "{{secrets.API_KEY}}", "scope": "personal"})), "text");
+    // No session, no replies.
+    let anonymous =
+        w.respond(&request("GET", "/api/v1/inbox/canned", &[("origin", SELF), ("sec-fetch-site", "same-origin")], ""));
+    assert_eq!(anonymous.status, 401);
+}

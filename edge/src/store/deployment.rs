@@ -11,6 +11,7 @@ use super::sql::SqlStore;
 use super::sqlite::Sqlite;
 use super::*;
 use crate::action_run::ActionRun;
+use crate::store::canned::Written;
 use crate::store::inbox::NewNote;
 use futures_util::lock::Mutex;
 use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
@@ -334,5 +335,23 @@ impl crate::store::reports::ReportStore for Deployment {
         range: &crate::store::reports::ReportRange,
     ) -> Result<crate::store::reports::ReportRows, StoreError> {
         self.index().await?.report_rows(range).await
+    }
+}
+
+impl CannedStore for Deployment {
+    async fn canned_for(&self, agent_id: &str) -> Result<Vec<StoredCanned>, StoreError> {
+        self.index().await?.canned_for(agent_id).await
+    }
+    async fn canned(&self, id: &str) -> Result<Option<StoredCanned>, StoreError> {
+        self.index().await?.canned(id).await
+    }
+    async fn add_canned(&self, reply: &StoredCanned) -> Result<Written, StoreError> {
+        self.index().await?.add_canned(reply).await
+    }
+    async fn change_canned(&self, reply: &StoredCanned) -> Result<Written, StoreError> {
+        self.index().await?.change_canned(reply).await
+    }
+    async fn delete_canned(&self, id: &str) -> Result<bool, StoreError> {
+        self.index().await?.delete_canned(id).await
     }
 }

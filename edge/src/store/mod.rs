@@ -4,6 +4,7 @@
 
 pub mod action_log;
 pub mod agents;
+pub mod canned;
 pub mod console_changes;
 pub mod erasure;
 pub mod handoff;
@@ -24,6 +25,7 @@ pub mod sqlite;
 
 pub use action_log::{ActionLogEntry, ActionLogStore, LogFilter, RunCounts, RunOrigin};
 pub use agents::{AddAgentError, Agent, AgentAccount, AgentStore, Role, TeamMember};
+pub use canned::{CannedStore, StoredCanned};
 pub use console_changes::{ActionSwitch, ConsoleAction, ConsoleChangeStore};
 pub use erasure::{Erased, ErasureStore, Person};
 pub use handoff::{AfterAttempt, Attempt, Delivery, DeliveryStatus, HandoffRecord, HandoffStore, NewDelivery};
@@ -347,6 +349,7 @@ pub struct ConversationSize {
 /// Every store the API uses, as one bound.
 pub trait Stores:
     ActionLogStore
+    + CannedStore
     + ConsoleChangeStore
     + ConversationStore
     + ErasureStore
@@ -360,6 +363,7 @@ pub trait Stores:
 
 impl<S> Stores for S where
     S: ActionLogStore
+        + CannedStore
         + ConsoleChangeStore
         + ConversationStore
         + ErasureStore

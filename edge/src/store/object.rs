@@ -10,6 +10,7 @@ use super::{
     Inserted, Move, NewDelivery, NewMessage, Person, RunCounts, RunOrigin, StoreError, WriteContext,
 };
 use crate::action_run::ActionRun;
+use crate::store::canned::{CannedStore, StoredCanned, Written};
 use crate::store::inbox::NewNote;
 use crate::store::{ActionSwitch, ConsoleAction, ConsoleChangeStore, ModelCall, ModelUsageEntry, ModelUsageStore};
 use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
@@ -315,5 +316,23 @@ impl<L: SqlPort, R: SqlPort> crate::store::reports::ReportStore for ObjectStore<
         range: &crate::store::reports::ReportRange,
     ) -> Result<crate::store::reports::ReportRows, StoreError> {
         self.index.report_rows(range).await
+    }
+}
+
+impl<L: SqlPort, R: SqlPort> CannedStore for ObjectStore<'_, L, R> {
+    async fn canned_for(&self, agent_id: &str) -> Result<Vec<StoredCanned>, StoreError> {
+        self.index.canned_for(agent_id).await
+    }
+    async fn canned(&self, id: &str) -> Result<Option<StoredCanned>, StoreError> {
+        self.index.canned(id).await
+    }
+    async fn add_canned(&self, reply: &StoredCanned) -> Result<Written, StoreError> {
+        self.index.add_canned(reply).await
+    }
+    async fn change_canned(&self, reply: &StoredCanned) -> Result<Written, StoreError> {
+        self.index.change_canned(reply).await
+    }
+    async fn delete_canned(&self, id: &str) -> Result<bool, StoreError> {
+        self.index.delete_canned(id).await
     }
 }

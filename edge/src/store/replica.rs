@@ -706,10 +706,15 @@ mod tests {
         let replica = Replica::new(&local, &remote, &gate);
         block_on(replica.load(&cid("c1"))).unwrap();
         // As an older release left it: one migration fewer.
-        local.run_script("DROP TABLE agent_reads; UPDATE replica_meta SET migrations = migrations - 1;").unwrap();
+        local
+            .run_script(
+                "DROP INDEX canned_by_shortcut; DROP TABLE canned_replies; \
+                 UPDATE replica_meta SET migrations = migrations - 1;",
+            )
+            .unwrap();
         assert!(block_on(replica.load(&cid("c1"))).unwrap());
         assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
-        let table = "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'agent_reads'";
+        let table = "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'canned_replies'";
         assert_eq!(count(&local, table), 1);
     }
 

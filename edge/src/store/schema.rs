@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0018_satisfaction.sql", include_str!("../../migrations/0018_satisfaction.sql")),
     ("0019_reports.sql", include_str!("../../migrations/0019_reports.sql")),
     ("0020_agent_reads.sql", include_str!("../../migrations/0020_agent_reads.sql")),
+    ("0021_canned_replies.sql", include_str!("../../migrations/0021_canned_replies.sql")),
 ];
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 mod action_log;
 mod agents;
+mod canned;
 mod console_changes;
 mod conversations;
 mod erasure;
