@@ -3,7 +3,9 @@
 // the summary and history, the agent claims it and they talk without reloading, then it is
 // resolved (and rated by the visitor, then reopened). Two agents claiming at once make one owner; a visitor whose socket
 // drops gets the agent's messages exactly once; an agent watches a conversation the AI still
-// answers and takes over. axe-core checks the sign-in page, the queue and the conversation.
+// answers and takes over. What needs an agent reaches them (the tab's count, an unread row, a
+// desktop notification) and reading clears it; the panes keep the reply box in view at 1280×800
+// and 1024×768. axe-core checks the sign-in page, the queue and the conversation.
 import { test, expect, Browser, Page, APIRequestContext, WebSocketRoute } from "@playwright/test";
 import { expectNoViolations } from "./axe";
 import { ADMIN } from "./support";
@@ -55,13 +57,18 @@ async function openChat(page: Page) {
 
 /** A conversation handed off through the visitor API (no browser needed), with `tag` in it. */
 async function handedOff(request: APIRequestContext, tag: string): Promise<string> {
+  return (await handedOffWithToken(request, tag)).id;
+}
+
+/** As `handedOff`, with the visitor's token to write on. */
+async function handedOffWithToken(request: APIRequestContext, tag: string): Promise<{ id: string; token: string }> {
   const { conversation_id, token } = await (await request.post("/api/v1/conversations", { data: {} })).json();
   const r = await request.post(`/api/v1/conversations/${conversation_id}/messages`, {
     headers: { Authorization: `Bearer ${token}` },
     data: { text: `someone logged into my account and withdrew my bitcoin (case ${tag})`, client_message_id: `v-${tag}` },
   });
   expect(r.status()).toBe(200);
-  return conversation_id;
+  return { id: conversation_id, token };
 }
 
 const history = (agent: Page) => agent.getByRole("log", { name: "Conversation history" });
@@ -349,4 +356,107 @@ test("a conversation deleted while an agent has it open says so plainly, offers 
   agent.on("request", (r) => { if (r.url().includes(conversation_id)) asked.push(r.url()); });
   await agent.waitForTimeout(4000);
   expect(asked).toEqual([]);
+});
+
+test("what needs the agent reaches them: the tab's count, an unread row, a desktop notification; reading clears it", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const context = await browser.newContext({ permissions: ["notifications"] });
+  // Records each notification the page shows (the browser's own Notification still makes it).
+  await context.addInitScript(() => {
+    const Real = window.Notification;
+    const shown: { title: string; body?: string; tag?: string }[] = [];
+    (window as any).shown = shown;
+    class Recorded extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, body: options?.body, tag: options?.tag });
+      }
+    }
+    Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+    (window as any).Notification = Recorded;
+  });
+  const page = await context.newPage();
+  await page.goto("/inbox/");
+  await page.getByLabel("Email").fill(sam.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("Desktop alerts on")).toBeVisible();
+  const count = async () => Number((await page.title()).match(/^\((\d+)\) /)?.[1] ?? 0);
+  // Whatever waited before Sam signed in counts, and alerted nobody.
+  await expect(page.getByRole("button", { name: /^Waiting, \d+$/ })).toBeVisible();
+  await expect(page.getByText("Loading conversations…")).toHaveCount(0);
+  const before = await count();
+  expect(await page.evaluate(() => (window as any).shown.length)).toBe(0);
+
+  const tag = uniqueWord();
+  const { id, token } = await handedOffWithToken(request, tag);
+  await expect(page).toHaveTitle(`(${before + 1}) Inbox · Switchboard`);
+  await expect.poll(() => page.evaluate(() => (window as any).shown)).toContainEqual(
+    expect.objectContaining({ title: "New conversation waiting", tag: id }),
+  );
+  const row = page.getByRole("list", { name: "Conversations" }).getByRole("button").filter({ hasText: tag });
+  await expect(row).toContainText("Unread");
+  await expect(page.getByRole("status").filter({ hasText: "New conversation waiting" })).toBeVisible();
+  await expectNoViolations(page, "inbox with an unread conversation");
+
+  // Opening it reads it, here and at the edge (a reload still counts it read).
+  await row.click();
+  await expect(page).toHaveTitle(before === 0 ? "Inbox · Switchboard" : `(${before}) Inbox · Switchboard`);
+  await expect(row).not.toContainText("Unread");
+  await page.getByRole("button", { name: "Claim" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "You claimed this conversation." })).toBeVisible();
+
+  // With another conversation open, the visitor's next message on Sam's own is news again.
+  const other = await handedOff(request, uniqueWord());
+  await page.goto(`/inbox/#conversation=${other}`);
+  await expect(history(page)).toContainText("someone logged into my account");
+  const r = await request.post(`/api/v1/conversations/${id}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { text: "are you still there?", client_message_id: `v-again-${tag}` },
+  });
+  expect(r.status()).toBe(200);
+  // Both it and the other are read: only the new message counts on top of what waited before.
+  await expect(page).toHaveTitle(`(${before + 1}) Inbox · Switchboard`);
+  await expect.poll(() => page.evaluate(() => (window as any).shown)).toContainEqual(
+    expect.objectContaining({ title: "New message from a visitor", body: "are you still there?", tag: id }),
+  );
+  // Sound is the agent's choice, kept in this browser.
+  const sound = page.getByRole("button", { name: "Sound" });
+  await expect(sound).toHaveAttribute("aria-pressed", "false");
+  await sound.click();
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Sound" })).toHaveAttribute("aria-pressed", "true");
+});
+
+test("the panes fit: at 1280×800 and 1024×768 the reply box is in view after a claim; the details fold away", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  // A long history, so a page that scrolled as a document would push the reply box out of view.
+  const { id, token } = await handedOffWithToken(request, uniqueWord());
+  for (let i = 0; i < 12; i++) {
+    const r = await request.post(`/api/v1/conversations/${id}/messages`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { text: `line ${i} of what happened to my account`, client_message_id: `long-${id}-${i}` },
+    });
+    expect(r.status()).toBe(200);
+  }
+  for (const [width, height, side] of [[1280, 800, "true"], [1024, 768, "false"]] as const) {
+    const agent = await signIn(browser, sam, `/inbox/#conversation=${id}`);
+    await agent.setViewportSize({ width, height });
+    await agent.reload();
+    await expect(history(agent)).toContainText("line 11 of what happened");
+    const details = agent.getByRole("button", { name: "Visitor details" });
+    await expect(details).toHaveAttribute("aria-expanded", side);
+    if (side === "true") {
+      await agent.getByRole("button", { name: "Claim" }).click();
+    }
+    const reply = agent.getByLabel("Reply to the visitor");
+    await expect(reply).toBeInViewport();
+    // The page itself never scrolls: only its panes do.
+    expect(await agent.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight + 1)).toBe(true);
+    await details.click();
+    await expect(details).toHaveAttribute("aria-expanded", side === "true" ? "false" : "true");
+    await expect(reply).toBeInViewport();
+    await expectNoViolations(agent, `inbox at ${width}×${height}`);
+    await agent.context().close();
+  }
 });

@@ -210,6 +210,11 @@ pub async fn add_note(id: &str, text: &str) -> Result<Note, Failure> {
     call("POST", &conversation_url(id, "/notes"), Some(&NoteRequest { text: text.to_string() })).await
 }
 
+/// `POST /api/v1/inbox/conversations/{id}/read`
+pub async fn mark_read(id: &str) -> Result<(), Failure> {
+    request("POST", &conversation_url(id, "/read"), None).await.map(drop)
+}
+
 /// `GET /api/v1/inbox/agents`
 pub async fn agents() -> Result<AgentList, Failure> {
     call("GET", "/api/v1/inbox/agents", None::<&()>).await

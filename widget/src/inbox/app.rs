@@ -121,6 +121,7 @@ pub fn App() -> impl IntoView {
                     <header class="topbar">
                         <h1>{move || if shown() == Section::Conversations { "Inbox" } else { "Console" }}</h1>
                         <p class="who">{format!("Signed in as {}", me.name)}</p>
+                        <crate::attention::AlertControls alerts=inbox.alerts />
                         {admin.then(|| view! {
                             <nav class="sections" aria-label="Sections">
                                 {[Section::Conversations, Section::Actions, Section::Reports, Section::Team].into_iter().map(|to| view! {

@@ -72,14 +72,23 @@ fn Open(inbox: Inbox) -> impl IntoView {
             })
         })
     };
+    // The side panel folds away for a wider history; open by default where it fits beside it.
+    let wide =
+        web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).is_some_and(|w| w >= 1200.0);
+    let side_open = RwSignal::new(wide);
     view! {
         <section class="conversation" aria-labelledby="conversation-title">
             <div class="conversation-head">
-                <h2 id="conversation-title">{title}</h2>
+                <div class="head-line">
+                    <h2 id="conversation-title">{title}</h2>
+                    <button type="button" class="secondary" aria-controls="conversation-side"
+                        aria-expanded=move || if side_open.get() { "true" } else { "false" }
+                        on:click=move |_| side_open.update(|o| *o = !*o)>"Visitor details"</button>
+                </div>
                 <p class="status-line">{status}</p>
                 <ConversationActions inbox=inbox />
             </div>
-            <div class="conversation-body">
+            <div class="conversation-body" class:side-closed=move || !side_open.get()>
                 <div class="thread">
                     <History inbox=inbox />
                     <p class="typing" role="status">
@@ -98,7 +107,8 @@ fn Open(inbox: Inbox) -> impl IntoView {
                     <Reply inbox=inbox />
                 </div>
                 // A region, not an `aside`: a complementary landmark inside `main` is not top-level.
-                <section class="side" aria-label="Visitor details and notes">
+                <section class="side" id="conversation-side" aria-label="Visitor details and notes"
+                    hidden=move || !side_open.get()>
                     <Details inbox=inbox />
                     <Notes inbox=inbox />
                 </section>

@@ -1,5 +1,6 @@
-//! The list of the current view: one row per conversation with who, why, the latest message, how
-//! long it has waited and who has it. A row is one button that opens the conversation.
+//! The list of the current view: one row per conversation with who, why, what the visitor last
+//! wrote, whether it is unread by this agent, how long it has waited (flagged past the owner's
+//! threshold) and who has it. A row is one button that opens the conversation.
 
 use crate::state::{status_words, waiting_for, Inbox};
 use leptos::prelude::*;
@@ -52,16 +53,31 @@ fn Row(inbox: Inbox, row: ConversationRow) -> impl IntoView {
     let waiting = row.status == ConversationStatus::Waiting;
     let wait = move || handoff_at.filter(|_| waiting).map(|at| waiting_for(inbox.edge_now(), at));
     let status = status_words(row.status, row.assignee.as_ref());
+    let unread = {
+        let id = id.clone();
+        Memo::new(move |_| inbox.attention.with(|a| a.iter().any(|a| a.id == id)))
+    };
+    let long = {
+        let id = id.clone();
+        Memo::new(move |_| inbox.long_waits.with(|a| a.iter().any(|a| a.id == id)))
+    };
+    // The absolute time of the latest message, on hover (the list says how long ago).
+    let at = js_sys::Date::new(&(row.last_message_at_ms as f64).into())
+        .to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .as_string()
+        .map(|t| format!("Last message {t}"));
     view! {
         <li>
-            <button type="button" class="row" aria-current=move || selected().then_some("true")
-                on:click=move |_| inbox.open(id.clone())>
+            <button type="button" class="row" class:unread=move || unread.get() aria-current=move || selected().then_some("true")
+                title=at on:click=move |_| inbox.open(id.clone())>
+                {move || unread.get().then(|| view! { <span class="row-unread">"Unread"</span> })}
                 <span class="row-who">{who}</span>
                 {(!ids.is_empty()).then(|| view! { <span class="row-ids">{ids.join(" · ")}</span> })}
                 {row.reason.map(|r| view! { <span class="row-reason">{r}</span> })}
                 <span class="row-preview">{row.preview}</span>
                 <span class="row-meta">
-                    {move || wait().map(|w| view! { <span class="row-wait">{w}</span> })}
+                    {move || wait().map(|w| view! { <span class="row-wait" class:long=move || long.get()>{w}</span> })}
+                    {move || long.get().then(|| view! { <span class="row-long">"Waiting too long"</span> })}
                     <span class="row-status">{status}</span>
                 </span>
             </button>

@@ -19,6 +19,7 @@ mod typing;
 
 mod api;
 mod app;
+mod attention;
 #[cfg(feature = "console")]
 mod console;
 #[cfg(feature = "console")]

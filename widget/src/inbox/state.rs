@@ -3,11 +3,12 @@
 //! (or an error) lands in one place and components only read signals.
 
 use crate::api::{self, Failure, Me, Step};
+use crate::attention::Alerts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::handoff::ConversationStatus;
 use shared::inbox::ReplyRequest;
-use shared::inbox::{AgentRef, ConversationDetail, ConversationList, InboxView};
+use shared::inbox::{AgentRef, Attention, ConversationDetail, ConversationList, InboxView};
 use shared::Message;
 
 /// Shared state of the inbox (all signals: `Copy`, passed to every component).
@@ -47,6 +48,13 @@ pub struct Inbox {
     pub clock_skew: StoredValue<f64>,
     /// Ticks every few seconds so wait times stay current between refreshes.
     pub now_ms: RwSignal<u64>,
+    /// What needs this agent and is unread, in any view (kept apart from the list, so marking
+    /// one read redraws its row's marker, not the list).
+    pub attention: RwSignal<Vec<Attention>>,
+    /// The conversations waiting longer than the owner's threshold.
+    pub long_waits: RwSignal<Vec<Attention>>,
+    /// Sound, desktop notifications and the title's count.
+    pub alerts: Alerts,
     /// Bumped for each list request: an older answer arriving late is dropped.
     list_seq: StoredValue<u32>,
 }
@@ -72,6 +80,9 @@ impl Inbox {
             busy: RwSignal::new(false),
             clock_skew: StoredValue::new(0.0),
             now_ms: RwSignal::new(js_sys::Date::now() as u64),
+            attention: RwSignal::new(Vec::new()),
+            long_waits: RwSignal::new(Vec::new()),
+            alerts: Alerts::new(),
             list_seq: StoredValue::new(0),
         }
     }
@@ -129,6 +140,9 @@ impl Inbox {
         crate::live::stop_all();
         self.me.set(None);
         self.list.set(None);
+        self.attention.set(Vec::new());
+        self.long_waits.set(Vec::new());
+        self.alerts.set_count(0);
         self.selected.set(None);
         self.detail.set(None);
     }
@@ -173,14 +187,15 @@ impl Inbox {
                 Ok(list) => {
                     self.clock_skew.set_value(list.now_ms as f64 - js_sys::Date::now());
                     self.now_ms.set(list.now_ms);
-                    let before = self.list.with_untracked(|l| l.as_ref().map(|l| l.counts.waiting));
-                    if let Some(before) = before {
-                        let waiting = list.counts.waiting;
-                        if waiting > before {
-                            let n = waiting - before;
-                            let s = if n == 1 { "" } else { "s" };
-                            self.notice.set(format!("{n} new conversation{s} waiting."));
-                        }
+                    let looking_at = self.selected.get_untracked();
+                    if let Some(said) = self.alerts.heard(&list, looking_at.as_deref()) {
+                        self.notice.set(said);
+                    }
+                    if self.attention.with_untracked(|a| *a != list.attention) {
+                        self.attention.set(list.attention.clone());
+                    }
+                    if self.long_waits.with_untracked(|a| *a != list.long_waits) {
+                        self.long_waits.set(list.long_waits.clone());
                     }
                     self.list.set(Some(list));
                 }
@@ -213,7 +228,22 @@ impl Inbox {
             }
         }
         self.reload_detail();
+        self.mark_read(&id);
         crate::live::watch(self, id);
+    }
+
+    /// The agent has read a conversation (opened it, or it is open and in view as a message
+    /// comes): it no longer counts as needing them, here and at the edge.
+    pub fn mark_read(self, id: &str) {
+        if self.attention.with_untracked(|a| a.iter().any(|a| a.id == id)) {
+            self.attention.update(|a| a.retain(|a| a.id != id));
+        }
+        self.alerts.set_count(self.attention.with_untracked(Vec::len));
+        let id = id.to_string();
+        spawn_local(async move {
+            // A mark that does not reach the edge comes back as unread with the next list.
+            let _ = api::mark_read(&id).await;
+        });
     }
 
     /// Reads the open conversation again (status, assignee, notes, runs and history).
@@ -247,6 +277,12 @@ impl Inbox {
 
     /// Adds messages that came live or by polling, each once (deduped by id).
     pub fn receive(self, conversation_id: &str, messages: Vec<Message>) {
+        let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| !d.hidden());
+        let from_visitor = messages.iter().any(|m| m.author == shared::Author::Visitor);
+        let open = self.selected.with_untracked(|s| s.as_deref() == Some(conversation_id));
+        if visible && from_visitor && open {
+            self.mark_read(conversation_id);
+        }
         self.detail.update(|d| {
             let Some(d) = d.as_mut().filter(|d| d.conversation.id == conversation_id) else { return };
             for m in messages {
