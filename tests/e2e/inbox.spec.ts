@@ -460,3 +460,72 @@ test("the panes fit: at 1280×800 and 1024×768 the reply box is in view after a
     await agent.context().close();
   }
 });
+
+test("an agent keeps canned replies and answers with one by its shortcut; an unfilled variable holds the reply", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const agent = await signIn(browser, sam);
+  await agent.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Canned replies" }).click();
+  await expect(agent.getByRole("heading", { name: "Canned replies", level: 2 })).toBeVisible();
+  const shortcut = agent.getByLabel("Shortcut");
+  await shortcut.fill("two words");
+  await agent.getByLabel("Reply", { exact: true }).fill("Thanks for waiting, {{agent.first_name}} here. Let me look into this now.");
+  await agent.getByRole("button", { name: "Add canned reply" }).click();
+  await expect(shortcut).toHaveAttribute("aria-invalid", "true");
+  await expect(agent.locator("#canned-shortcut-error")).toContainText("letters, digits");
+  await shortcut.fill("thanks-wait");
+  await agent.getByRole("button", { name: "Add canned reply" }).click();
+  await expect(agent.getByRole("row").filter({ hasText: "/thanks-wait" })).toContainText("You");
+  await shortcut.fill("email");
+  await agent.getByLabel("Reply", { exact: true }).fill("Is {{lead.email}} the best address to reach you?");
+  await agent.getByRole("button", { name: "Add canned reply" }).click();
+  await expect(agent.getByRole("row").filter({ hasText: "/email" })).toBeVisible();
+  await expectNoViolations(agent, "canned replies");
+
+  const tag = uniqueWord();
+  const { id, token } = await handedOffWithToken(request, tag);
+  await agent.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Conversations" }).click();
+  // From here on, every click and key the agent needs, counted for the figure.
+  let clicks = 0;
+  let keys = 0;
+  await agent.getByRole("list", { name: "Conversations" }).getByRole("button").filter({ hasText: tag }).click();
+  clicks++;
+  await agent.getByRole("button", { name: "Claim" }).click();
+  clicks++;
+  const box = agent.getByLabel("Reply to the visitor");
+  await box.click();
+  clicks++;
+  await box.pressSequentially("/than");
+  keys += 5;
+  const options = agent.getByRole("listbox", { name: "Canned replies" });
+  await expect(options.getByRole("option", { name: /\/thanks-wait/ })).toHaveAttribute("aria-selected", "true");
+  await expectNoViolations(agent, "reply box with canned replies");
+  await box.press("Enter");
+  keys++;
+  await expect(box).toHaveValue("Thanks for waiting, Sam here. Let me look into this now.");
+  await box.press("Enter");
+  keys++;
+  await expect(history(agent)).toContainText("Thanks for waiting, Sam here.");
+  const typed = "Thanks for waiting, Sam here. Let me look into this now.".length + 1;
+  console.log(`[figure] answering a waiting conversation with a canned reply: ${clicks} clicks and ${keys} keys (typed out: ${clicks} clicks and ${typed} keys)`);
+  const seen = await request.get(`/api/v1/conversations/${id}/messages`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(JSON.stringify(await seen.json())).toContain("Thanks for waiting, Sam here. Let me look into this now.");
+
+  // A variable the conversation has no value for stays, and the reply waits for the agent.
+  await box.pressSequentially("/ema");
+  await box.press("Enter");
+  await expect(box).toHaveValue("Is {{lead.email}} the best address to reach you?");
+  await expect(box).toHaveAttribute("aria-invalid", "true");
+  await expect(agent.getByText("Replace {{lead.email}} before sending")).toBeVisible();
+  await expect(agent.getByRole("button", { name: "Send reply" })).toBeDisabled();
+  await box.press("Enter");
+  await expect(box).toHaveValue("Is {{lead.email}} the best address to reach you?");
+  await box.fill("Is kim@example.com the best address to reach you?");
+  await box.press("Enter");
+  await expect(history(agent)).toContainText("Is kim@example.com the best address");
+  // Escape closes the list and leaves what was typed.
+  await box.pressSequentially("/th");
+  await expect(options).toBeVisible();
+  await box.press("Escape");
+  await expect(options).toHaveCount(0);
+  await expect(box).toHaveValue("/th");
+});

@@ -215,6 +215,25 @@ pub async fn mark_read(id: &str) -> Result<(), Failure> {
     request("POST", &conversation_url(id, "/read"), None).await.map(drop)
 }
 
+/// `GET /api/v1/inbox/canned`
+pub async fn canned() -> Result<shared::canned::CannedList, Failure> {
+    call("GET", "/api/v1/inbox/canned", None::<&()>).await
+}
+
+/// `POST /api/v1/inbox/canned` (a new one) or `PUT /api/v1/inbox/canned/{id}`.
+pub async fn save_canned(id: Option<&str>, draft: &shared::canned::CannedDraft) -> Result<(), Failure> {
+    let body = Some(serde_json::to_string(draft).expect("request types always serialize"));
+    match id {
+        None => request("POST", "/api/v1/inbox/canned", body).await.map(drop),
+        Some(id) => request("PUT", &format!("/api/v1/inbox/canned/{}", encode(id)), body).await.map(drop),
+    }
+}
+
+/// `DELETE /api/v1/inbox/canned/{id}`
+pub async fn delete_canned(id: &str) -> Result<(), Failure> {
+    request("DELETE", &format!("/api/v1/inbox/canned/{}", encode(id)), None).await.map(drop)
+}
+
 /// `GET /api/v1/inbox/agents`
 pub async fn agents() -> Result<AgentList, Failure> {
     call("GET", "/api/v1/inbox/agents", None::<&()>).await

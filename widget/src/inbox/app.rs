@@ -1,7 +1,8 @@
 //! The app root: sign-in until a session is open, then the inbox's layout (banner, the views'
 //! navigation, the list, the open conversation), with one alert and one status region that every
-//! part reports to. An admin also has the console: Actions (`#console`), Reports (`#reports`) and
-//! Team (`#team`), drawn by the console's build (`/inbox/console/`); the agents' build links there.
+//! part reports to. Every agent has their canned replies (`#canned`); an admin also has the
+//! console: Actions (`#console`), Reports (`#reports`) and Team (`#team`), drawn by the console's
+//! build (`/inbox/console/`); the agents' build links there.
 
 use crate::conversation::ConversationView;
 use crate::conversation_list::ConversationList;
@@ -21,6 +22,7 @@ const CONSOLE: bool = cfg!(feature = "console");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
     Conversations,
+    Canned,
     Actions,
     Reports,
     Team,
@@ -30,6 +32,7 @@ impl Section {
     /// The section the address asks for (`#console`, `#team`).
     fn asked() -> Self {
         match web_sys::window().and_then(|w| w.location().hash().ok()).as_deref() {
+            Some("#canned") => Section::Canned,
             Some("#console") => Section::Actions,
             Some("#reports") => Section::Reports,
             Some("#team") => Section::Team,
@@ -40,6 +43,7 @@ impl Section {
     fn hash(self) -> &'static str {
         match self {
             Section::Conversations => "",
+            Section::Canned => "#canned",
             Section::Actions => "#console",
             Section::Reports => "#reports",
             Section::Team => "#team",
@@ -47,19 +51,25 @@ impl Section {
     }
 
     /// Where the section's link goes: within this page when it draws the section, else to the
-    /// other build (the conversations from the console stay in the console's page, which has them).
+    /// console's page (the conversations and canned replies are in both builds).
     fn href(self) -> String {
-        match (self, CONSOLE) {
-            (Section::Conversations, true) => "#".into(),
-            (Section::Conversations, false) => "/inbox/".into(),
-            (_, true) => self.hash().into(),
-            (_, false) => format!("/inbox/console/{}", self.hash()),
+        match self {
+            Section::Conversations => "#".into(),
+            Section::Canned => self.hash().into(),
+            _ if CONSOLE => self.hash().into(),
+            _ => format!("/inbox/console/{}", self.hash()),
         }
+    }
+
+    /// Whether only admins have it.
+    fn console(self) -> bool {
+        matches!(self, Section::Actions | Section::Reports | Section::Team)
     }
 
     fn label(self) -> &'static str {
         match self {
             Section::Conversations => "Conversations",
+            Section::Canned => "Canned replies",
             Section::Actions => "Actions",
             Section::Reports => "Reports",
             Section::Team => "Team",
@@ -70,10 +80,19 @@ impl Section {
 /// In the agents' build, an admin's link to a console page (`/inbox/#reports`, from before the
 /// console had its own page) goes on to the console's page.
 fn to_console(section: Section) {
-    if !CONSOLE && section != Section::Conversations {
+    if !CONSOLE && section.console() {
         if let Some(w) = web_sys::window() {
             let _ = w.location().replace(&section.href());
         }
+    }
+}
+
+/// The page a section other than the conversations draws, if this build has it.
+fn page(section: Section, inbox: Inbox) -> Option<AnyView> {
+    match section {
+        Section::Canned => Some(view! { <crate::canned_page::CannedPage inbox=inbox /> }.into_any()),
+        Section::Conversations => None,
+        _ => console_page(section, inbox),
     }
 }
 
@@ -84,7 +103,7 @@ fn console_page(section: Section, inbox: Inbox) -> Option<AnyView> {
         Section::Actions => Some(view! { <Console inbox=inbox /> }.into_any()),
         Section::Reports => Some(view! { <ReportsPage inbox=inbox /> }.into_any()),
         Section::Team => Some(view! { <TeamPage inbox=inbox /> }.into_any()),
-        Section::Conversations => None,
+        Section::Conversations | Section::Canned => None,
     }
 }
 
@@ -115,23 +134,27 @@ pub fn App() -> impl IntoView {
                 let admin = me.role == Role::Admin;
                 // Only an admin has the console; anyone else is in the conversations, whatever
                 // the address says.
-                let shown = move || if admin { section.get() } else { Section::Conversations };
+                let shown = move || match section.get() {
+                    s if s.console() && !admin => Section::Conversations,
+                    s => s,
+                };
                 Effect::new(move |_| to_console(shown()));
                 view! {
                     <header class="topbar">
-                        <h1>{move || if shown() == Section::Conversations { "Inbox" } else { "Console" }}</h1>
+                        <h1>{move || if shown().console() { "Console" } else { "Inbox" }}</h1>
                         <p class="who">{format!("Signed in as {}", me.name)}</p>
                         <crate::attention::AlertControls alerts=inbox.alerts />
-                        {admin.then(|| view! {
-                            <nav class="sections" aria-label="Sections">
-                                {[Section::Conversations, Section::Actions, Section::Reports, Section::Team].into_iter().map(|to| view! {
+                        <nav class="sections" aria-label="Sections">
+                            {[Section::Conversations, Section::Canned, Section::Actions, Section::Reports, Section::Team]
+                                .into_iter()
+                                .filter(|to| admin || !to.console())
+                                .map(|to| view! {
                                     <a href=to.href() aria-current=move || (shown() == to).then_some("page")>{to.label()}</a>
                                 }).collect_view()}
-                            </nav>
-                        })}
+                        </nav>
                         <button type="button" class="secondary" on:click=move |_| inbox.sign_out()>"Sign out"</button>
                     </header>
-                    {move || match console_page(shown(), inbox) {
+                    {move || match page(shown(), inbox) {
                         Some(page) => page,
                         None => view! {
                             <Nav inbox=inbox />

@@ -20,6 +20,7 @@ mod typing;
 mod api;
 mod app;
 mod attention;
+mod canned_page;
 #[cfg(feature = "console")]
 mod console;
 #[cfg(feature = "console")]

@@ -55,6 +55,8 @@ pub struct Inbox {
     pub long_waits: RwSignal<Vec<Attention>>,
     /// Sound, desktop notifications and the title's count.
     pub alerts: Alerts,
+    /// The canned replies this agent sees (the team's and their own), by shortcut.
+    pub canned: RwSignal<Vec<shared::canned::CannedReply>>,
     /// Bumped for each list request: an older answer arriving late is dropped.
     list_seq: StoredValue<u32>,
 }
@@ -83,6 +85,7 @@ impl Inbox {
             attention: RwSignal::new(Vec::new()),
             long_waits: RwSignal::new(Vec::new()),
             alerts: Alerts::new(),
+            canned: RwSignal::new(Vec::new()),
             list_seq: StoredValue::new(0),
         }
     }
@@ -110,10 +113,21 @@ impl Inbox {
                 Err(e) => self.fail(e),
             }
         });
+        self.reload_canned();
         crate::live::start_inbox(self);
         // A link to one conversation (`/inbox/#conversation=ID`), e.g. from a notification or
         // to watch one the AI still answers.
         self.follow_link();
+    }
+
+    /// Reads the canned replies again (at sign-in, and after one was made, changed or deleted).
+    pub fn reload_canned(self) {
+        spawn_local(async move {
+            match api::canned().await {
+                Ok(list) => self.canned.set(list.replies),
+                Err(e) => self.fail(e),
+            }
+        });
     }
 
     /// Opens the conversation the address names (`#conversation=ID`), if another than shown.
