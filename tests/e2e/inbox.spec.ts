@@ -5,7 +5,8 @@
 // drops gets the agent's messages exactly once; an agent watches a conversation the AI still
 // answers and takes over. What needs an agent reaches them (the tab's count, an unread row, a
 // desktop notification) and reading clears it; the panes keep the reply box in view at 1280×800
-// and 1024×768. axe-core checks the sign-in page, the queue and the conversation.
+// and 1024×768; canned replies by shortcut; three conversations triaged by keyboard alone. axe-core
+// checks the sign-in page, the queue, the conversation, the canned replies and the shortcuts' sheet.
 import { test, expect, Browser, Page, APIRequestContext, WebSocketRoute } from "@playwright/test";
 import { expectNoViolations } from "./axe";
 import { ADMIN } from "./support";
@@ -528,4 +529,50 @@ test("an agent keeps canned replies and answers with one by its shortcut; an unf
   await box.press("Escape");
   await expect(options).toHaveCount(0);
   await expect(box).toHaveValue("/th");
+});
+
+test("keyboard only: an agent finds, claims, answers and resolves three conversations without the mouse", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const agent = await signIn(browser, sam);
+  const tag = uniqueWord();
+  const ids = [];
+  for (const end of ["a", "b", "c"]) ids.push(await handedOff(request, `${tag}${end}`));
+  await expect(agent.getByRole("button", { name: /^Waiting, \d+$/ })).toBeVisible();
+  // The skip link is the first stop, and leads past the bars.
+  await agent.keyboard.press("Tab");
+  await expect(agent.getByRole("link", { name: "Skip to the conversations" })).toBeFocused();
+  await agent.keyboard.press("?");
+  await expect(agent.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
+  await expectNoViolations(agent, "keyboard shortcuts");
+  await agent.keyboard.press("Escape");
+  await expect(agent.getByRole("dialog", { name: "Keyboard shortcuts" })).toHaveCount(0);
+  await agent.keyboard.press("/");
+  await expect(agent.getByLabel("Search conversations")).toBeFocused();
+  await agent.keyboard.type(tag);
+  await expect(agent.getByRole("list", { name: "Conversations" }).getByRole("button")).toHaveCount(3);
+  await agent.keyboard.press("Escape");
+  for (let i = 0; i < 3; i++) {
+    await agent.keyboard.press("j");
+    await expect(agent.locator(".row[aria-current='true']")).toBeFocused();
+    await expect(history(agent)).toContainText(tag);
+    await agent.keyboard.press("c");
+    // Claimed: the reply box has the focus.
+    await expect(agent.getByLabel("Reply to the visitor")).toBeFocused();
+    await agent.keyboard.type(`On it (${i}).`);
+    await agent.keyboard.press("Enter");
+    await expect(history(agent)).toContainText(`On it (${i}).`);
+    await agent.keyboard.press("Escape");
+    await agent.keyboard.press("e");
+    await expect(agent.getByLabel("Closing message (optional)")).toBeFocused();
+    await agent.keyboard.type("All sorted, goodbye.");
+    await agent.keyboard.press("Enter");
+    await expect(agent.getByRole("status").filter({ hasText: "Conversation resolved." })).toBeVisible();
+    await expect(agent.getByRole("heading", { name: "Anonymous visitor", level: 2 })).toBeFocused();
+    await agent.keyboard.press("/");
+    await agent.keyboard.press("Escape");
+  }
+  for (const id of ids) {
+    const detail = await agent.evaluate(async (id) => (await (await fetch(`/api/v1/inbox/conversations/${id}`)).json()).conversation.status, id);
+    expect(detail).toBe("resolved");
+  }
 });

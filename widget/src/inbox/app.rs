@@ -118,6 +118,8 @@ fn console_page(_: Section, _: Inbox) -> Option<AnyView> {
 pub fn App() -> impl IntoView {
     let inbox = Inbox::new();
     inbox.start();
+    let sheet = RwSignal::new(false);
+    crate::keys::listen(inbox, sheet);
     // Back and Forward (and a pasted link) move between conversations, and to the console.
     let section = RwSignal::new(Section::asked());
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
@@ -140,6 +142,12 @@ pub fn App() -> impl IntoView {
                 };
                 Effect::new(move |_| to_console(shown()));
                 view! {
+                    <a class="skip" href="#main" on:click=move |e: leptos::ev::MouseEvent| {
+                        // Not a jump by address: the address holds the open conversation.
+                        e.prevent_default();
+                        crate::keys::focus_soon("main");
+                    }>"Skip to the conversations"</a>
+                    <crate::keys::KeysSheet sheet=sheet />
                     <header class="topbar">
                         <h1>{move || if shown().console() { "Console" } else { "Inbox" }}</h1>
                         <p class="who">{format!("Signed in as {}", me.name)}</p>
@@ -158,7 +166,7 @@ pub fn App() -> impl IntoView {
                         Some(page) => page,
                         None => view! {
                             <Nav inbox=inbox />
-                            <main class="workspace">
+                            <main class="workspace" id="main" tabindex="-1">
                                 <Notices inbox=inbox />
                                 <section class="queue" aria-labelledby="queue-title">
                                     <h2 id="queue-title">{move || inbox.view.get().label()}</h2>

@@ -90,7 +90,7 @@ pub fn CannedPage(inbox: Inbox) -> impl IntoView {
     };
     let variables = VARIABLES.iter().map(|v| format!("{{{{{v}}}}}")).collect::<Vec<_>>().join(", ");
     view! {
-        <main class="console canned">
+        <main class="console canned" id="main" tabindex="-1">
             <crate::notices::Notices inbox=inbox />
             <section aria-labelledby="canned-title">
                 <h2 id="canned-title">"Canned replies"</h2>

@@ -63,7 +63,7 @@ pub fn Console(inbox: Inbox) -> impl IntoView {
         Memo::new(move |_| actions.with(|l| l.as_ref().map(|l| l.iter().map(|a| a.slug.clone()).collect::<Vec<_>>())));
     reload(inbox, pages, None);
     view! {
-        <main class="console">
+        <main class="console" id="main" tabindex="-1">
             <crate::notices::Notices inbox=inbox />
             <section aria-labelledby="actions-title">
                 <h2 id="actions-title">"Actions"</h2>

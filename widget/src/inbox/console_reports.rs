@@ -60,7 +60,7 @@ pub fn ReportsPage(inbox: Inbox) -> impl IntoView {
         load();
     };
     view! {
-        <main class="console reports">
+        <main class="console reports" id="main" tabindex="-1">
             <crate::notices::Notices inbox=inbox />
             <section aria-labelledby="reports-title">
                 <h2 id="reports-title">"Reports"</h2>

@@ -25,7 +25,7 @@ pub fn TeamPage(inbox: Inbox) -> impl IntoView {
     };
     reload();
     view! {
-        <main class="console">
+        <main class="console" id="main" tabindex="-1">
             <crate::notices::Notices inbox=inbox />
             <section aria-labelledby="team-title">
                 <h2 id="team-title">"Team"</h2>

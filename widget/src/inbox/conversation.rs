@@ -80,7 +80,7 @@ fn Open(inbox: Inbox) -> impl IntoView {
         <section class="conversation" aria-labelledby="conversation-title">
             <div class="conversation-head">
                 <div class="head-line">
-                    <h2 id="conversation-title">{title}</h2>
+                    <h2 id="conversation-title" tabindex="-1">{title}</h2>
                     <button type="button" class="secondary" aria-controls="conversation-side"
                         aria-expanded=move || if side_open.get() { "true" } else { "false" }
                         on:click=move |_| side_open.update(|o| *o = !*o)>"Visitor details"</button>

@@ -38,6 +38,7 @@ mod conversation_actions;
 mod conversation_list;
 mod details;
 mod history;
+mod keys;
 mod live;
 mod nav;
 mod notes;

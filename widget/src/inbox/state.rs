@@ -313,7 +313,7 @@ impl Inbox {
     }
 
     /// Runs one write; on success shows the new details, says `done` and refreshes the list.
-    fn write<F>(self, done: String, f: F)
+    fn write<F>(self, done: String, then_focus: &'static str, f: F)
     where
         F: std::future::Future<Output = Result<ConversationDetail, Failure>> + 'static,
     {
@@ -330,6 +330,8 @@ impl Inbox {
                     self.show_detail(detail);
                     self.notice.set(done);
                     self.refresh_list();
+                    // Where the work is next: the button pressed may be gone.
+                    crate::keys::focus_soon(then_focus);
                 }
                 Err(e) => {
                     self.fail(e);
@@ -344,21 +346,30 @@ impl Inbox {
     /// Claim, take over, hand back or reopen the open conversation.
     pub fn step(self, step: Step) {
         let Some(id) = self.selected.get_untracked() else { return };
-        self.write(step.done().into(), async move { api::step(&id, step).await });
+        // Once the conversation is the agent's, the reply box is next.
+        let next = match step {
+            Step::Claim | Step::TakeOver | Step::Reopen => "reply-input",
+            _ => "conversation-title",
+        };
+        self.write(step.done().into(), next, async move { api::step(&id, step).await });
     }
 
     /// Gives the open conversation to a colleague.
     pub fn assign(self, agent: AgentRef) {
         let Some(id) = self.selected.get_untracked() else { return };
         let done = format!("Assigned to {}.", agent.name);
-        self.write(done, async move { api::assign(&id, &agent.id).await });
+        self.write(done, "conversation-title", async move { api::assign(&id, &agent.id).await });
     }
 
     /// Resolves the open conversation, with a closing message to the visitor if given.
     pub fn resolve(self, closing_message: String) {
         let Some(id) = self.selected.get_untracked() else { return };
         let closing = Some(closing_message.trim().to_string()).filter(|m| !m.is_empty());
-        self.write("Conversation resolved.".into(), async move { api::resolve(&id, closing).await });
+        self.write(
+            "Conversation resolved.".into(),
+            "conversation-title",
+            async move { api::resolve(&id, closing).await },
+        );
     }
 
     /// Sends a reply; `Ok` once the edge stored it (the composer then clears).
