@@ -155,6 +155,10 @@ test("a takeover is handed off, shows up live in the queue, and agent and visito
   await reply.press("Enter");
   await expect(reply).toHaveValue("");
   await expect(visitor.log).toContainText("I've locked your account for now.");
+  // The visitor sees who answers: the person's name on their message and in the header.
+  await expect(visitor.chat.getByRole("heading", { level: 1 })).toHaveText("Sam Rivera");
+  await expect(visitor.chat.getByText("A person from our support team")).toBeVisible();
+  await expect(visitor.log.getByRole("listitem").filter({ hasText: "I've locked your account" })).toContainText("Sam Rivera:");
   await expect(history(agent).getByText("I've locked your account for now.")).toHaveCount(1);
   await expect(history(agent)).toContainText("Sam Rivera (agent)");
 
@@ -176,6 +180,9 @@ test("a takeover is handed off, shows up live in the queue, and agent and visito
   await expect(agent.getByText("Conversation resolved.")).toBeVisible();
   await expect(agent.getByText("Resolved by Sam Rivera").first()).toBeVisible();
   await expect(visitor.log).toContainText("Your account is safe again. Closing this now.");
+  // Told it is resolved; the header is the AI's again.
+  await expect(visitor.log).toContainText("This conversation was marked as resolved.");
+  await expect(visitor.chat.getByRole("heading", { level: 1 })).toHaveText("Nova");
   await expect(visitor.log).not.toContainText("check logins from 10:00");
   // Asked once how it went: the visitor rates it, and the agent sees the score.
   const survey = visitor.chat.getByRole("region", { name: "How did we do?" });

@@ -344,6 +344,19 @@ impl Chat {
                 }
             }
         });
+        // Who answers: the person whose message came last, until a notice says they left (handed
+        // back to the AI, or resolved). History read again says the same as the live messages.
+        for m in &fresh {
+            match (m.author, &m.author_name) {
+                (shared::Author::Agent, Some(name)) => {
+                    // As written (no Unicode case tables in the widget: they cost kilobytes).
+                    let initial = name.chars().next().map(String::from).unwrap_or_default();
+                    self.agent.set(Some((name.clone(), initial)));
+                }
+                (shared::Author::System, _) => self.agent.set(None),
+                _ => {}
+            }
+        }
         if announce {
             for m in &fresh {
                 let text = |s: &str| JsValue::from_str(s);

@@ -11,12 +11,17 @@ use wasm_bindgen::JsCast;
 pub fn Header(chat: Chat, on_close: impl Fn() + 'static) -> impl IntoView {
     view! {
         <header class="header">
+            // Who answers now: the person from the support team who has the conversation, or the AI.
             <div class="avatar" aria-hidden="true">
-                {move || chat.agent_name().chars().next().unwrap_or('S').to_string()}
+                {move || chat.agent.get().map(|(_, i)| i).unwrap_or_else(|| chat.agent_name().chars().next().unwrap_or('S').to_string())}
             </div>
             <div class="title">
-                <h1>{move || chat.agent_name()}</h1>
-                <p class="subtitle">"AI support assistant · answers from our help pages"</p>
+                <h1>{move || chat.agent.get().map(|(name, _)| name).unwrap_or_else(|| chat.agent_name())}</h1>
+                <p class="subtitle">{move || if chat.agent.with(Option::is_some) {
+                    "A person from our support team"
+                } else {
+                    "AI support assistant · answers from our help pages"
+                }}</p>
             </div>
             <button
                 type="button"

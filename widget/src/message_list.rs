@@ -95,7 +95,7 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
     let (class, who) = match message.author {
         Author::Visitor => ("message visitor", "You".to_string()),
         Author::Bot => ("message bot", agent_name),
-        Author::Agent => ("message agent", "Support agent".to_string()),
+        Author::Agent => ("message agent", message.author_name.clone().unwrap_or_else(|| "Support agent".into())),
         Author::System => ("message system", "Notice".to_string()),
     };
     let time = clock_time(&message.created_at);
@@ -106,6 +106,9 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
         .then(|| view! { <Buttons chat=chat message_id=message.id.to_string() buttons=message.buttons.clone() /> });
     view! {
         <li class=class>
+            // A person's messages carry their name (read once: the visible name is hidden from
+            // screen readers, which hear "Name:" before the text).
+            {(message.author == Author::Agent).then(|| view! { <span class="who" aria-hidden="true">{who.clone()}</span> })}
             <span class="sr-only">{format!("{who}:")}</span>
             <div class="bubble" use:markdown=message.text.clone()>
                 {(!sources.is_empty()).then(|| view! {

@@ -295,6 +295,20 @@ async fn move_conversation<D: ApiDeps>(
         (true, Some(text)) => vec![agent_message(edge, agent, text, None, now_ms)],
         _ => Vec::new(),
     };
+    // The visitor sees that the person left: the widget's header goes back to the AI.
+    let notice = match transition {
+        Transition::HandBack => {
+            Some(format!("{} handed this conversation back to our AI assistant.", as_seen(&agent.name).name))
+        }
+        Transition::Resolve => {
+            Some("This conversation was marked as resolved. Write again any time to reopen it.".to_string())
+        }
+        _ => None,
+    };
+    if let (true, Some(text)) = (moved, notice) {
+        let id = crate::token::message_id(edge.entropy(), 's');
+        closing.push(NewMessage { author: Author::System, ..NewMessage::bot(id, text, None, now_ms) });
+    }
     if moved && transition == Transition::Resolve && edge.store().satisfaction(&record.id).await?.is_none() {
         closing.push(survey_message(edge, now_ms));
     }

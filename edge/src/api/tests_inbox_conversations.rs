@@ -331,6 +331,10 @@ fn handing_back_lets_the_ai_answer_and_a_second_handoff_notifies_once() {
     let back = act(&w, &sam, &id, "hand_back", "");
     assert_eq!(back.status, 200, "{}", back.body);
     assert_eq!(status(&w, &id), (ConversationStatus::Ai, None));
+    let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
+    let told = history["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(told["author"], "system");
+    assert_eq!(told["text"], "Sam Rivera handed this conversation back to our AI assistant.");
     assert_eq!(
         back.inbox.as_deref(),
         Some(&InboxEvent::Changed { conversation_id: id.clone(), status: ConversationStatus::Ai })
@@ -359,16 +363,20 @@ fn resolving_says_goodbye_keeps_who_resolved_and_reopening_assigns_the_reopener(
     assert_eq!(status(&w, &id), (ConversationStatus::Resolved, Some(sam.id.clone())));
     let (_, history) = w.call("GET", &messages_path(&id), Some(&token), "");
     let messages = history["messages"].as_array().unwrap();
-    let goodbye = &messages[messages.len() - 2];
+    let goodbye = &messages[messages.len() - 3];
     assert_eq!(
         (goodbye["text"].as_str(), goodbye["author_name"].as_str()),
         (Some("Glad I could help. Bye!"), Some("Sam Rivera"))
     );
-    // Then the survey, once: "How did we do?"
+    // The visitor is told it is resolved (their widget's header goes back to the AI)…
+    let notice = &messages[messages.len() - 2];
+    assert_eq!(notice["author"], "system");
+    assert!(notice["text"].as_str().unwrap().contains("resolved"), "{notice}");
+    // …then the survey, once: "How did we do?"
     assert_eq!(messages.last().unwrap()["form"]["action"], "satisfaction");
     assert!(matches!(
         &done.publish.as_ref().unwrap().events[..],
-        [LiveEvent::Message { .. }, LiveEvent::Message { .. }]
+        [LiveEvent::Message { .. }, LiveEvent::Message { .. }, LiveEvent::Message { .. }]
     ));
     assert_eq!(code(&act(&w, &sam, &id, "resolve", "")), (409, "wrong_status".into()));
     assert_eq!(code(&act(&w, &sam, &id, "resolve", r#"{"closing":"x"}"#)), (400, "invalid_field".into()));
