@@ -152,6 +152,12 @@ pub struct ConversationRow {
     pub last_message_at_ms: u64,
     /// When the conversation started, Unix ms.
     pub created_at_ms: u64,
+    /// Its tags, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Its priority.
+    #[serde(default)]
+    pub priority: crate::labels::Priority,
 }
 
 /// `GET /api/v1/inbox/conversations`.

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod import;
 pub mod inbox;
 pub mod input;
+pub mod labels;
 pub mod live;
 pub mod llm;
 pub mod markdown;

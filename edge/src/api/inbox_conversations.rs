@@ -20,7 +20,7 @@ use crate::actions::runner::{verification_ttl_ms, RunDeps};
 use crate::inbox::session;
 use crate::limits::keys;
 use crate::live::{cursor, Subscriber, Watcher};
-use crate::store::inbox::{InboxStore, Move, NewNote, MAX_LIST};
+use crate::store::inbox::{InboxStore, LabelFilter, Move, NewNote, MAX_LIST};
 use crate::store::{ActionLogStore, Agent, ConversationRecord, ConversationStore, HandoffRecord, NewMessage, Role};
 use crate::token::{hash_token, random_text};
 use shared::api::ErrorCode;
@@ -29,6 +29,7 @@ use shared::inbox::{
     AgentList, AgentRef, AssignRequest, ConversationDetail, ConversationList, InboxEvent, InboxView, NoteRequest,
     ReplyRequest, ResolveRequest, RunRecord,
 };
+use shared::labels::{Labels, Priority};
 use shared::live::{LiveEvent, LIVE_PROTOCOL};
 use shared::message::{ActionStatus, MAX_MESSAGE_CHARS};
 use shared::{Author, ClientMessageId, ConversationId};
@@ -73,7 +74,19 @@ pub async fn list<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
     if q.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
         return Err(ApiError::invalid_field("q", format!("must be at most {MAX_SEARCH_CHARS} characters")));
     }
-    let conversations = edge.store().inbox_list(view, &agent.id, q.as_deref(), MAX_LIST).await?;
+    let labels = LabelFilter {
+        tag: match req.query_param("tag").filter(|t| !t.trim().is_empty()) {
+            Some(t) => Some(shared::labels::tag(&t).map_err(|e| ApiError::invalid_field("tag", e))?),
+            None => None,
+        },
+        priority: match req.query_param("priority").filter(|p| !p.is_empty()) {
+            Some(p) => Some(Priority::parse(&p).ok_or_else(|| {
+                ApiError::invalid_field("priority", format!("{p:?} is no priority; use low, normal, high or urgent"))
+            })?),
+            None => None,
+        },
+    };
+    let conversations = edge.store().inbox_list(view, &agent.id, q.as_deref(), &labels, MAX_LIST).await?;
     let counts = edge.store().inbox_counts(&agent.id).await?;
     let attention = edge.store().attention(&agent.id).await?;
     let wait_alert_ms =
@@ -84,6 +97,27 @@ pub async fn list<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
     };
     let list = ConversationList { conversations, counts, now_ms, attention, wait_alert_ms, long_waits };
     Ok(HttpResponse::json(200, &list))
+}
+
+/// `POST /api/v1/inbox/conversations/{id}/labels`: its tags and priority, whole, by any agent;
+/// every inbox hears of it.
+pub async fn set_labels<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    id: &str,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    signed_in(edge, req, now_ms).await?;
+    let id = ConversationId::parse(id).map_err(|_| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
+    let labels: Labels = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+    let labels = labels.checked().map_err(|e| ApiError::invalid_field("tags", e))?;
+    if !edge.store().set_labels(&id, &labels).await? {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such conversation"));
+    }
+    let row =
+        edge.store().inbox_row(&id).await?.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
+    let news = InboxEvent::Changed { conversation_id: id.to_string(), status: row.status };
+    Ok(HttpResponse { inbox: Some(Box::new(news)), ..HttpResponse::json(200, &row) })
 }
 
 /// `POST /api/v1/inbox/conversations/{id}/read`: the agent has read it as of now (their inbox

@@ -87,6 +87,8 @@ pub enum Route {
     /// `POST /api/v1/inbox/conversations/{id}/read`: the agent's read mark (D1's, not the
     /// conversation object's: it changes nothing of the conversation)
     InboxRead(String),
+    /// `POST /api/v1/inbox/conversations/{id}/labels`: tags and priority (D1's, like the read mark)
+    InboxLabels(String),
     /// `GET /api/v1/inbox/agents`
     InboxAgents,
     /// `GET /api/v1/inbox/canned`: the shared canned replies and the agent's own
@@ -145,6 +147,7 @@ impl Route {
             | Route::InboxMe
             | Route::InboxList
             | Route::InboxRead(_)
+            | Route::InboxLabels(_)
             | Route::InboxCanned
             | Route::InboxAddCanned
             | Route::InboxChangeCanned(_)
@@ -220,6 +223,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["inbox", "conversations", id] if get => Ok(Route::InboxConversation(id.to_string())),
         ["inbox", "conversations", id, "live"] if get => Ok(Route::InboxWatch(id.to_string())),
         ["inbox", "conversations", id, "read"] if post => Ok(Route::InboxRead(id.to_string())),
+        ["inbox", "conversations", id, "labels"] if post => Ok(Route::InboxLabels(id.to_string())),
         ["inbox", "conversations", id, act] if post && Act::parse(act).is_some() => {
             Ok(Route::InboxAct(id.to_string(), Act::parse(act).expect("checked")))
         }
@@ -250,7 +254,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["admin", "conversations", _, "messages" | "events"]
         | ["inbox", "conversations"]
         | ["inbox", "conversations", _]
-        | ["inbox", "conversations", _, "live" | "read"]
+        | ["inbox", "conversations", _, "live" | "read" | "labels"]
         | ["inbox", "agents" | "live" | "canned"]
         | ["inbox", "canned", _] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))

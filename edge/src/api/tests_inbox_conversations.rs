@@ -110,6 +110,7 @@ fn every_route(id: &str) -> Vec<(&'static str, String, &'static str)> {
         ("POST", on("reopen"), ""),
         ("POST", on("notes"), r#"{"text":"n"}"#),
         ("POST", on("read"), ""),
+        ("POST", on("labels"), r#"{"tags":["vip"],"priority":"high"}"#),
         ("GET", "/api/v1/inbox/agents".into(), ""),
     ]
 }
@@ -693,4 +694,43 @@ fn canned_replies_are_the_teams_or_ones_own_and_only_admins_change_the_teams() {
     let anonymous =
         w.respond(&request("GET", "/api/v1/inbox/canned", &[("origin", SELF), ("sec-fetch-site", "same-origin")], ""));
     assert_eq!(anonymous.status, 401);
+}
+
+#[test]
+fn tags_and_priority_are_set_whole_shown_on_rows_and_filter_the_views() {
+    let w = world();
+    let sam = agent(&w, "Sam Rivera", "agent");
+    let (first, _) = handed_off(&w);
+    let (second, _) = handed_off(&w);
+    let label = |id: &str, body: Value| act(&w, &sam, id, "labels", &body.to_string());
+    let set = label(&first, json!({"tags": ["VIP", "refund request", "vip"], "priority": "urgent"}));
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(json_of(&set)["tags"], json!(["refund-request", "vip"]));
+    assert_eq!(
+        set.inbox.as_deref(),
+        Some(&InboxEvent::Changed { conversation_id: first.clone(), status: ConversationStatus::Waiting }),
+        "every inbox hears of it"
+    );
+    assert_eq!(label(&second, json!({"tags": ["vip"]})).status, 200);
+    let ids = |q: &str| -> Vec<String> {
+        let list = json_of(&as_agent(&w, &sam, "GET", &format!("/api/v1/inbox/conversations?view=waiting{q}"), ""));
+        list["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids("&tag=Refund%20Request"), [first.clone()], "a tag is folded as stored");
+    assert_eq!(ids("&tag=vip").len(), 2);
+    assert_eq!(ids("&priority=urgent"), [first.clone()]);
+    assert_eq!(ids("&priority=normal"), [second.clone()]);
+    assert_eq!(ids("&tag=vip&priority=urgent"), [first.clone()]);
+    let list = json_of(&as_agent(&w, &sam, "GET", "/api/v1/inbox/conversations?view=waiting&priority=urgent", ""));
+    assert_eq!(list["conversations"][0]["priority"], "urgent");
+    // Set whole: what is left out is removed.
+    assert_eq!(label(&first, json!({"tags": []})).status, 200);
+    assert_eq!(ids("&tag=refund-request"), Vec::<String>::new());
+    assert_eq!(ids("&priority=normal").len(), 2);
+    // Bad input names its field; a conversation that does not exist is not labelled.
+    assert_eq!(json_of(&label(&first, json!({"tags": ["<b>"]})))["error"]["field"], "tags");
+    assert_eq!(json_of(&label(&first, json!({"priority": "asap"})))["error"]["code"], "invalid_field");
+    let list = as_agent(&w, &sam, "GET", "/api/v1/inbox/conversations?priority=asap", "");
+    assert_eq!(json_of(&list)["error"]["field"], "priority");
+    assert_eq!(code(&label("cNoSuchConversation1", json!({"tags": ["x"]}))).0, 404);
 }

@@ -701,7 +701,7 @@ fn live_sessions_end_with_sign_out_expiry_disabling_and_revocation<S: Stores>(st
 
 // The inbox.
 
-use super::inbox::{Move, NewNote};
+use super::inbox::{LabelFilter, Move, NewNote};
 use shared::inbox::{AgentRef, InboxCounts, InboxView};
 
 fn waiting<S: Stores>(store: &S, id: &str, at_ms: u64) -> ConversationId {
@@ -842,7 +842,11 @@ fn the_views_are_ordered_counted_and_searched_alike<S: Stores>(store: &S) {
     block_on(store.save_state(&r2)).unwrap();
 
     let list = |view, q: Option<&str>| -> Vec<String> {
-        block_on(store.inbox_list(view, "a1", q, 100)).unwrap().into_iter().map(|r| r.id).collect()
+        block_on(store.inbox_list(view, "a1", q, &LabelFilter::default(), 100))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
     };
     assert_eq!(list(InboxView::Waiting, None), ["c2", "c1"], "oldest handoff first");
     assert_eq!(list(InboxView::Mine, None), ["c3"]);
@@ -855,7 +859,11 @@ fn the_views_are_ordered_counted_and_searched_alike<S: Stores>(store: &S) {
         block_on(store.inbox_counts("a1")).unwrap(),
         InboxCounts { waiting: 2, mine: 1, open: 4, resolved: 1, ai: 2 }
     );
-    assert_eq!(block_on(store.inbox_list(InboxView::Open, "a1", None, 2)).unwrap().len(), 2, "limited");
+    assert_eq!(
+        block_on(store.inbox_list(InboxView::Open, "a1", None, &LabelFilter::default(), 2)).unwrap().len(),
+        2,
+        "limited"
+    );
     // Search: email in any ASCII case, message text, LIKE's wildcards taken literally.
     assert_eq!(list(InboxView::Open, Some("kim@example")), ["c2"]);
     assert_eq!(list(InboxView::Open, Some("SURE_ IT")), ["c1"]);

@@ -12,9 +12,11 @@ use super::sqlite::Sqlite;
 use super::*;
 use crate::action_run::ActionRun;
 use crate::store::canned::Written;
+use crate::store::inbox::LabelFilter;
 use crate::store::inbox::NewNote;
 use futures_util::lock::Mutex;
 use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
+use shared::labels::Labels;
 use shared::satisfaction::Satisfaction;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -139,9 +141,13 @@ impl InboxStore for Deployment {
         view: InboxView,
         agent_id: &str,
         search: Option<&str>,
+        labels: &LabelFilter,
         limit: usize,
     ) -> Result<Vec<ConversationRow>, StoreError> {
-        self.index().await?.inbox_list(view, agent_id, search, limit).await
+        self.index().await?.inbox_list(view, agent_id, search, labels, limit).await
+    }
+    async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError> {
+        self.index().await?.set_labels(conversation, labels).await
     }
     async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
         self.index().await?.inbox_counts(agent_id).await

@@ -5,7 +5,17 @@
 use super::{HandoffRecord, StoreError};
 use shared::handoff::ConversationStatus;
 use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
+use shared::labels::{Labels, Priority};
 use shared::ConversationId;
+
+/// A list narrowed to a tag, a priority, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelFilter {
+    /// Only conversations with this tag (as stored: `shared::labels::tag`).
+    pub tag: Option<String>,
+    /// Only conversations of this priority.
+    pub priority: Option<Priority>,
+}
 
 /// Most conversations one list returns.
 pub const MAX_LIST: usize = 100;
@@ -94,8 +104,12 @@ pub trait InboxStore {
         view: InboxView,
         agent_id: &str,
         search: Option<&str>,
+        labels: &LabelFilter,
         limit: usize,
     ) -> Result<Vec<ConversationRow>, StoreError>;
+    /// Sets a conversation's tags and priority, whole (checked: `shared::labels::Labels::checked`);
+    /// whether it exists.
+    async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError>;
     /// How many conversations each view holds for `agent_id`.
     async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError>;
     /// What needs `agent_id` and is unread by them ([`Attention`]), newest first, at most

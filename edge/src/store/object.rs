@@ -11,9 +11,11 @@ use super::{
 };
 use crate::action_run::ActionRun;
 use crate::store::canned::{CannedStore, StoredCanned, Written};
+use crate::store::inbox::LabelFilter;
 use crate::store::inbox::NewNote;
 use crate::store::{ActionSwitch, ConsoleAction, ConsoleChangeStore, ModelCall, ModelUsageEntry, ModelUsageStore};
 use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
+use shared::labels::Labels;
 use shared::satisfaction::Satisfaction;
 use shared::{ConversationId, Message, MessageId};
 
@@ -108,9 +110,13 @@ impl<L: SqlPort, R: SqlPort> InboxStore for ObjectStore<'_, L, R> {
         view: InboxView,
         agent_id: &str,
         search: Option<&str>,
+        labels: &LabelFilter,
         limit: usize,
     ) -> Result<Vec<ConversationRow>, StoreError> {
-        self.index.inbox_list(view, agent_id, search, limit).await
+        self.index.inbox_list(view, agent_id, search, labels, limit).await
+    }
+    async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError> {
+        self.index.set_labels(conversation, labels).await
     }
     async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
         self.index.inbox_counts(agent_id).await

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0019_reports.sql", include_str!("../../migrations/0019_reports.sql")),
     ("0020_agent_reads.sql", include_str!("../../migrations/0020_agent_reads.sql")),
     ("0021_canned_replies.sql", include_str!("../../migrations/0021_canned_replies.sql")),
+    ("0022_conversation_labels.sql", include_str!("../../migrations/0022_conversation_labels.sql")),
 ];
 
 #[cfg(test)]

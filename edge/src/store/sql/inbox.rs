@@ -1,11 +1,12 @@
 //! The inbox (`conversations.status`, `assignee_id`, `resolved_at_ms`; `notes`; `agents`).
 
 use super::{changes, fail, Query, SqlPort, SqlStore, SqlValue};
-use crate::store::inbox::{like_pattern, preview, InboxStore, Move, NewNote, MAX_LIST};
+use crate::store::inbox::{like_pattern, preview, InboxStore, LabelFilter, Move, NewNote, MAX_LIST};
 use crate::store::StoreError;
 use serde::Deserialize;
 use shared::handoff::{ConversationStatus, HandoffReason};
 use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
+use shared::labels::{Labels, Priority};
 use shared::ConversationId;
 
 /// A list row: the conversation's columns, the assignee's name, what the visitor last wrote (else
@@ -17,7 +18,10 @@ const ROW_SELECT: &str = "SELECT c.id, c.status, c.assignee_id, a.name AS assign
     ORDER BY m.seq DESC LIMIT 1), \
     (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1)) AS last_text, \
     COALESCE((SELECT m.created_at_ms FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1), \
-    c.created_at_ms) AS last_at \
+    c.created_at_ms) AS last_at, \
+    (SELECT json_group_array(tag) FROM (SELECT t.tag FROM conversation_tags t WHERE t.conversation_id = c.id \
+    ORDER BY t.tag)) AS tags, \
+    COALESCE((SELECT p.priority FROM conversation_priority p WHERE p.conversation_id = c.id), 'normal') AS priority \
     FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id";
 
 #[derive(Deserialize)]
@@ -34,6 +38,8 @@ struct Row {
     created_at_ms: f64,
     last_text: Option<String>,
     last_at: f64,
+    tags: Option<String>,
+    priority: String,
 }
 
 impl Row {
@@ -56,6 +62,9 @@ impl Row {
             handoff_at_ms: self.handoff_at_ms.map(|t| t as u64),
             last_message_at_ms: self.last_at as u64,
             created_at_ms: self.created_at_ms as u64,
+            tags: self.tags.as_deref().map(serde_json::from_str).transpose().map_err(fail)?.unwrap_or_default(),
+            priority: Priority::parse(&self.priority)
+                .ok_or_else(|| fail(format!("unknown priority {:?}", self.priority)))?,
         })
     }
 }
@@ -79,6 +88,11 @@ const LONG_WAITS: &str = "SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_em
     LEFT JOIN messages v ON v.seq = (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id \
     AND m.author = 'visitor' ORDER BY m.seq DESC LIMIT 1) \
     WHERE c.status = 'waiting' AND c.handoff_at_ms <= ?1 ORDER BY c.handoff_at_ms, c.id LIMIT ?2";
+
+#[derive(Deserialize)]
+struct AttentionCount {
+    n: f64,
+}
 
 #[derive(Deserialize)]
 struct AttentionRow {
@@ -142,6 +156,7 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
         view: InboxView,
         agent_id: &str,
         search: Option<&str>,
+        labels: &LabelFilter,
         limit: usize,
     ) -> Result<Vec<ConversationRow>, StoreError> {
         // Each view is a range of an index on status (and assignee); the order of `mine` and
@@ -161,11 +176,18 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
         } else {
             " AND ?2 IS NULL"
         };
-        let sql = format!("{ROW_SELECT} WHERE {filter}{search_filter} ORDER BY {order} LIMIT ?3");
+        // A tag is one index range; a priority one row per conversation (normal: none).
+        let label_filter = " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t \
+             WHERE t.tag = ?4 AND t.conversation_id = c.id)) \
+             AND (?5 IS NULL OR COALESCE((SELECT p.priority FROM conversation_priority p \
+             WHERE p.conversation_id = c.id), 'normal') = ?5)";
+        let sql = format!("{ROW_SELECT} WHERE {filter}{search_filter}{label_filter} ORDER BY {order} LIMIT ?3");
         let args = vec![
             SqlValue::text(agent_id),
             search.map_or(SqlValue::Null, |q| SqlValue::Text(like_pattern(q))),
             SqlValue::int(limit.min(MAX_LIST) as u64),
+            SqlValue::opt_text(labels.tag.as_deref()),
+            SqlValue::opt_text(labels.priority.map(Priority::as_str)),
         ];
         self.rows(sql, args).await
     }
@@ -199,6 +221,36 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
 
     async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError> {
         self.attention_rows(LONG_WAITS, vec![SqlValue::int(handed_off_by_ms), SqlValue::int(MAX_LIST as u64)]).await
+    }
+
+    async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError> {
+        let id = SqlValue::text(conversation.as_str());
+        let exists: Option<AttentionCount> = self
+            .db
+            .first(&Query::new("SELECT COUNT(*) AS n FROM conversations WHERE id = ?1", vec![id.clone()]))
+            .await?;
+        if exists.is_none_or(|e| e.n == 0.0) {
+            return Ok(false);
+        }
+        // One batch, one transaction: the labels are replaced whole.
+        let mut batch = vec![
+            Query::new("DELETE FROM conversation_tags WHERE conversation_id = ?1", vec![id.clone()]),
+            Query::new("DELETE FROM conversation_priority WHERE conversation_id = ?1", vec![id.clone()]),
+        ];
+        for tag in &labels.tags {
+            batch.push(Query::new(
+                "INSERT INTO conversation_tags (conversation_id, tag) VALUES (?1, ?2)",
+                vec![id.clone(), SqlValue::text(tag)],
+            ));
+        }
+        if labels.priority != Priority::Normal {
+            batch.push(Query::new(
+                "INSERT INTO conversation_priority (conversation_id, priority) VALUES (?1, ?2)",
+                vec![id.clone(), SqlValue::text(labels.priority.as_str())],
+            ));
+        }
+        self.db.batch(&batch).await?;
+        Ok(true)
     }
 
     async fn mark_read(&self, agent_id: &str, conversation: &ConversationId, at_ms: u64) -> Result<(), StoreError> {
