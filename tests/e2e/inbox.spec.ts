@@ -583,3 +583,37 @@ test("keyboard only: an agent finds, claims, answers and resolves three conversa
     expect(detail).toBe("resolved");
   }
 });
+
+test("tags and priority: set in the side panel, shown on the row, and the list filters by them", async ({ browser, request }) => {
+  const sam = await addAgent(request, "Sam Rivera");
+  const agent = await signIn(browser, sam);
+  const word = uniqueWord();
+  const id = await handedOff(request, word);
+  await handedOff(request, `${word}x`);
+  await agent.getByRole("searchbox", { name: "Search conversations" }).fill(word);
+  const rows = agent.getByRole("list", { name: "Conversations" });
+  await expect(rows.getByRole("button")).toHaveCount(2);
+  await agent.goto(`/inbox/#conversation=${id}`);
+  const panel = agent.getByRole("region", { name: "Tags and priority" });
+  await panel.getByLabel("Priority").selectOption("urgent");
+  await expect(agent.getByRole("status").filter({ hasText: "Urgent." })).toBeVisible();
+  await panel.getByLabel("Add a tag").fill(`VIP ${word}`);
+  await panel.getByRole("button", { name: "Add tag" }).click();
+  const tag = `vip-${word}`;
+  await expect(panel.getByRole("list", { name: "Tags" })).toContainText(`#${tag}`);
+  await expectNoViolations(agent, "tags and priority");
+  // Filtered by the tag and by the priority, whatever the search.
+  await agent.getByRole("searchbox", { name: "Search conversations" }).fill("");
+  await agent.getByLabel("Filter by tag").fill(tag);
+  await expect(rows.getByRole("button")).toHaveCount(1);
+  await expect(rows).toContainText("Urgent");
+  await expect(rows).toContainText(`#${tag}`);
+  await agent.getByLabel("Filter by tag").fill("");
+  await agent.getByLabel("Filter by priority").selectOption("urgent");
+  await expect(rows.getByRole("button").filter({ hasText: word })).toHaveCount(1);
+  // Removed: the filter finds nothing.
+  await panel.getByRole("button", { name: `Remove tag ${tag}` }).click();
+  await expect(panel.getByRole("list", { name: "Tags" })).not.toContainText(`#${tag}`);
+  await agent.getByLabel("Filter by tag").fill(tag);
+  await expect(agent.getByText("No conversation matches this search.")).toBeVisible();
+});

@@ -137,11 +137,24 @@ pub async fn sign_out() -> Result<(), Failure> {
 }
 
 /// `GET /api/v1/inbox/conversations?view=…&q=…`
-pub async fn conversations(view: InboxView, query: &str) -> Result<ConversationList, Failure> {
+pub async fn conversations(
+    view: InboxView,
+    query: &str,
+    tag: &str,
+    priority: Option<shared::labels::Priority>,
+) -> Result<ConversationList, Failure> {
     let mut url = format!("/api/v1/inbox/conversations?view={}", view.as_str());
     if !query.trim().is_empty() {
         url.push_str("&q=");
         url.push_str(&encode(query.trim()));
+    }
+    if !tag.trim().is_empty() {
+        url.push_str("&tag=");
+        url.push_str(&encode(tag.trim()));
+    }
+    if let Some(p) = priority {
+        url.push_str("&priority=");
+        url.push_str(p.as_str());
     }
     call("GET", &url, None::<&()>).await
 }
@@ -208,6 +221,11 @@ pub async fn reply(id: &str, body: &ReplyRequest) -> Result<Message, Failure> {
 /// `POST …/notes`
 pub async fn add_note(id: &str, text: &str) -> Result<Note, Failure> {
     call("POST", &conversation_url(id, "/notes"), Some(&NoteRequest { text: text.to_string() })).await
+}
+
+/// `POST /api/v1/inbox/conversations/{id}/labels`: the row as it is now.
+pub async fn set_labels(id: &str, labels: &shared::labels::Labels) -> Result<shared::inbox::ConversationRow, Failure> {
+    call("POST", &conversation_url(id, "/labels"), Some(labels)).await
 }
 
 /// `POST /api/v1/inbox/conversations/{id}/read`

@@ -110,6 +110,7 @@ fn Open(inbox: Inbox) -> impl IntoView {
                 <section class="side" id="conversation-side" aria-label="Visitor details and notes"
                     hidden=move || !side_open.get()>
                     <Details inbox=inbox />
+                    <crate::labels::LabelsPanel inbox=inbox />
                     <Notes inbox=inbox />
                 </section>
             </div>

@@ -6,6 +6,7 @@ use crate::state::{status_words, waiting_for, Inbox};
 use leptos::prelude::*;
 use shared::handoff::ConversationStatus;
 use shared::inbox::ConversationRow;
+use shared::labels::Priority;
 
 /// The conversations of the view shown.
 #[component]
@@ -15,11 +16,10 @@ pub fn ConversationList(inbox: Inbox) -> impl IntoView {
             return view! { <p role="status">"Loading conversations…"</p> }.into_any();
         };
         if list.conversations.is_empty() {
-            let empty = if inbox.query.with(|q| q.trim().is_empty()) {
-                "No conversations here."
-            } else {
-                "No conversation matches this search."
-            };
+            let unfiltered = inbox.query.with(|q| q.trim().is_empty())
+                && inbox.tag_filter.with(|t| t.trim().is_empty())
+                && inbox.priority_filter.with(Option::is_none);
+            let empty = if unfiltered { "No conversations here." } else { "No conversation matches this search." };
             return view! { <p class="empty">{empty}</p> }.into_any();
         }
         view! {
@@ -75,6 +75,14 @@ fn Row(inbox: Inbox, row: ConversationRow) -> impl IntoView {
                 {(!ids.is_empty()).then(|| view! { <span class="row-ids">{ids.join(" · ")}</span> })}
                 {row.reason.map(|r| view! { <span class="row-reason">{r}</span> })}
                 <span class="row-preview">{row.preview}</span>
+                {(row.priority != Priority::Normal || !row.tags.is_empty()).then(|| view! {
+                    <span class="row-labels">
+                        {(row.priority != Priority::Normal).then(|| view! {
+                            <span class=format!("priority {}", row.priority.as_str())>{row.priority.label()}</span>
+                        })}
+                        {row.tags.iter().map(|t| view! { <span class="tag">{format!("#{t}")}</span> }).collect_view()}
+                    </span>
+                })}
                 <span class="row-meta">
                     {move || wait().map(|w| view! { <span class="row-wait" class:long=move || long.get()>{w}</span> })}
                     {move || long.get().then(|| view! { <span class="row-long">"Waiting too long"</span> })}

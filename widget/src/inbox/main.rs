@@ -39,6 +39,7 @@ mod conversation_list;
 mod details;
 mod history;
 mod keys;
+mod labels;
 mod live;
 mod nav;
 mod notes;

@@ -4,6 +4,7 @@ use crate::state::Inbox;
 use leptos::ev;
 use leptos::prelude::*;
 use shared::inbox::InboxView;
+use shared::labels::Priority;
 
 /// The views' navigation: each button is named with its count ("Waiting, 3"), the shown one is
 /// marked `aria-current`; the counts follow every list refresh, which the inbox socket triggers.
@@ -39,7 +40,7 @@ pub fn Nav(inbox: Inbox) -> impl IntoView {
     }
 }
 
-/// Search by email, user id or words, as the agent types (keystrokes are gathered for 250 ms; an
+/// Search by email, user id or words, and filters by tag and priority, as the agent types (keystrokes are gathered for 250 ms; an
 /// answer to an older request than the latest is dropped, so a slow one never overwrites a newer
 /// list).
 #[component]
@@ -58,6 +59,29 @@ pub fn Search(inbox: Inbox) -> impl IntoView {
                     // whole text.
                     crate::live::schedule_refresh(inbox);
                 } />
+            <div class="filters">
+                <p>
+                    <label for="tag-filter">"Filter by tag"</label>
+                    <input id="tag-filter" type="text" autocomplete="off" placeholder="any"
+                        prop:value=move || inbox.tag_filter.get()
+                        on:input=move |e| {
+                            inbox.tag_filter.set(event_target_value(&e));
+                            crate::live::schedule_refresh(inbox);
+                        } />
+                </p>
+                <p>
+                    <label for="priority-filter">"Filter by priority"</label>
+                    <select id="priority-filter" on:change=move |e| {
+                        inbox.priority_filter.set(Priority::parse(&event_target_value(&e)));
+                        inbox.refresh_list();
+                    }>
+                        <option value="" selected=move || inbox.priority_filter.with(Option::is_none)>"Any"</option>
+                        {Priority::ALL.into_iter().rev().map(|p| view! {
+                            <option value=p.as_str() selected=move || inbox.priority_filter.get() == Some(p)>{p.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </p>
+            </div>
         </form>
     }
 }

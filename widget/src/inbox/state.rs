@@ -22,6 +22,10 @@ pub struct Inbox {
     pub view: RwSignal<InboxView>,
     /// The search text (email, user id or words).
     pub query: RwSignal<String>,
+    /// Only conversations with this tag (empty: any).
+    pub tag_filter: RwSignal<String>,
+    /// Only conversations of this priority.
+    pub priority_filter: RwSignal<Option<shared::labels::Priority>>,
     /// The latest list of the view (with every view's count and the edge's clock).
     pub list: RwSignal<Option<ConversationList>>,
     /// The conversation open on the right.
@@ -69,6 +73,8 @@ impl Inbox {
             checked: RwSignal::new(false),
             view: RwSignal::new(InboxView::Waiting),
             query: RwSignal::new(String::new()),
+            tag_filter: RwSignal::new(String::new()),
+            priority_filter: RwSignal::new(None),
             list: RwSignal::new(None),
             selected: RwSignal::new(None),
             detail: RwSignal::new(None),
@@ -192,8 +198,9 @@ impl Inbox {
         let seq = self.list_seq.get_value() + 1;
         self.list_seq.set_value(seq);
         let (view, query) = (self.view.get_untracked(), self.query.get_untracked());
+        let (tag, priority) = (self.tag_filter.get_untracked(), self.priority_filter.get_untracked());
         spawn_local(async move {
-            let result = api::conversations(view, &query).await;
+            let result = api::conversations(view, &query, &tag, priority).await;
             if self.list_seq.get_value() != seq {
                 return; // a newer request (other view or search) is on its way
             }
