@@ -57,6 +57,17 @@ fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such canned reply")
 }
 
+/// The reply `id` if `agent` may change it: another agent's own does not exist for them (`404`),
+/// and the team's is an admin's to change (`403`, naming what was asked: "changes", "deletes").
+async fn changeable<D: ApiDeps>(edge: &D, agent: &Agent, id: &str, what: &str) -> Result<StoredCanned, ApiError> {
+    let seen = |r: &StoredCanned| r.owner_id.is_none() || r.owner_id.as_deref() == Some(agent.id.as_str());
+    let old = edge.store().canned(id).await?.filter(seen).ok_or_else(not_found)?;
+    if !may_change(agent, &old) {
+        return Err(ApiError::new(ErrorCode::NotAdmin, format!("only an admin {what} the team's shared replies")));
+    }
+    Ok(old)
+}
+
 /// `GET /api/v1/inbox/canned`
 pub async fn list<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let agent = signed_in(edge, req, now_ms).await?;
@@ -86,12 +97,7 @@ pub async fn add<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result
 /// own, or theirs the team's, only by an admin).
 pub async fn change<D: ApiDeps>(edge: &D, req: &HttpRequest, id: &str, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let agent = signed_in(edge, req, now_ms).await?;
-    let old =
-        edge.store().canned(id).await?.filter(|r| r.owner_id.is_none() || r.owner_id.as_deref() == Some(&agent.id));
-    let old = old.ok_or_else(not_found)?;
-    if !may_change(&agent, &old) {
-        return Err(ApiError::new(ErrorCode::NotAdmin, "only an admin changes the team's shared replies"));
-    }
+    let old = changeable(edge, &agent, id, "changes").await?;
     let draft = draft(&agent, req)?;
     let reply = StoredCanned {
         id: old.id,
@@ -110,13 +116,7 @@ pub async fn change<D: ApiDeps>(edge: &D, req: &HttpRequest, id: &str, now_ms: u
 /// `DELETE /api/v1/inbox/canned/{id}`
 pub async fn delete<D: ApiDeps>(edge: &D, req: &HttpRequest, id: &str, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let agent = signed_in(edge, req, now_ms).await?;
-    // Someone else's personal reply does not exist for this agent.
-    let old =
-        edge.store().canned(id).await?.filter(|r| r.owner_id.is_none() || r.owner_id.as_deref() == Some(&agent.id));
-    let old = old.ok_or_else(not_found)?;
-    if !may_change(&agent, &old) {
-        return Err(ApiError::new(ErrorCode::NotAdmin, "only an admin deletes the team's shared replies"));
-    }
+    changeable(edge, &agent, id, "deletes").await?;
     edge.store().delete_canned(id).await?;
     Ok(HttpResponse::empty(204, vec![]))
 }
