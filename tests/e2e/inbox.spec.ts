@@ -558,7 +558,10 @@ test("keyboard only: an agent finds, claims, answers and resolves three conversa
   await agent.keyboard.type(tag);
   await expect(agent.getByRole("list", { name: "Conversations" }).getByRole("button")).toHaveCount(3);
   await agent.keyboard.press("Escape");
+  const rows = agent.getByRole("list", { name: "Conversations" });
   for (let i = 0; i < 3; i++) {
+    // As the agent sees it: the ones already claimed have left Waiting.
+    await expect(rows.getByRole("button")).toHaveCount(3 - i);
     await agent.keyboard.press("j");
     await expect(agent.locator(".row[aria-current='true']")).toBeFocused();
     await expect(history(agent)).toContainText(tag);
