@@ -332,7 +332,11 @@ async fn move_conversation<D: ApiDeps>(
     // The visitor sees that the person left: the widget's header goes back to the AI.
     let notice = match transition {
         Transition::HandBack => {
-            Some(format!("{} handed this conversation back to our AI assistant.", as_seen(&agent.name).name))
+            // The name as text: the notice is drawn as Markdown, and an admin chose the name.
+            Some(format!(
+                "{} handed this conversation back to our AI assistant.",
+                shared::markdown::escape(&as_seen(&agent.name).name)
+            ))
         }
         Transition::Resolve => {
             Some("This conversation was marked as resolved. Write again any time to reopen it.".to_string())

@@ -336,6 +336,15 @@ fn handing_back_lets_the_ai_answer_and_a_second_handoff_notifies_once() {
     let told = history["messages"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(told["author"], "system");
     assert_eq!(told["text"], "Sam Rivera handed this conversation back to our AI assistant.");
+    // A name that reads as Markdown stays text in the notice.
+    let odd = agent(&w, "[Win](https://evil.example)", "agent");
+    let (other, other_token) = handed_off(&w);
+    act(&w, &odd, &other, "claim", "");
+    assert_eq!(act(&w, &odd, &other, "hand_back", "").status, 200);
+    let (_, history) = w.call("GET", &messages_path(&other), Some(&other_token), "");
+    let notice = history["messages"].as_array().unwrap().last().unwrap()["text"].as_str().unwrap().to_string();
+    assert!(!notice.contains("[Win](https"), "{notice}");
+    w.outbox.take(); // that other conversation's handoff, not this test's subject
     assert_eq!(
         back.inbox.as_deref(),
         Some(&InboxEvent::Changed { conversation_id: id.clone(), status: ConversationStatus::Ai })

@@ -90,7 +90,7 @@ const LONG_WAITS: &str = "SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_em
     WHERE c.status = 'waiting' AND c.handoff_at_ms <= ?1 ORDER BY c.handoff_at_ms, c.id LIMIT ?2";
 
 #[derive(Deserialize)]
-struct AttentionCount {
+struct RowCount {
     n: f64,
 }
 
@@ -225,7 +225,7 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
 
     async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError> {
         let id = SqlValue::text(conversation.as_str());
-        let exists: Option<AttentionCount> = self
+        let exists: Option<RowCount> = self
             .db
             .first(&Query::new("SELECT COUNT(*) AS n FROM conversations WHERE id = ?1", vec![id.clone()]))
             .await?;
