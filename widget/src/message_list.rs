@@ -9,48 +9,49 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use shared::time::wait_in_words;
 use shared::{Author, Message};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 /// The scrolling message log.
 #[component]
 pub fn MessageList(chat: Chat) -> impl IntoView {
     let list_ref = NodeRef::<Div>::new();
     // Whether the visitor is reading the newest messages (at the bottom): then the log follows
-    // what comes, including when a status line below it (an agent joined or typing, the AI
-    // answering) takes room from it; a visitor who scrolled up to read is left where they are.
+    // what comes; a visitor who scrolled up to read is left where they are. Only the visitor
+    // scrolls it away from the bottom: the log's own scrolls are instant (no smooth steps that
+    // would read as the visitor's) and land at the bottom.
     let following = StoredValue::new(true);
-    // A scroll the log makes itself: its own (smooth) steps say nothing about the visitor.
-    let scrolling = StoredValue::new(false);
+    // The log's size (scroll height, visible height) when last seen: a scroll that comes with a
+    // change of size is the browser's (scroll anchoring as a sent message is replaced by the
+    // stored one, clamping as content shrinks), not the visitor's, and must not stop the follow.
+    let seen = StoredValue::new((0, 0));
     let on_scroll = move |_| {
         if let Some(el) = list_ref.get_untracked() {
-            let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
-            if at_bottom {
-                scrolling.set_value(false);
+            let size = (el.scroll_height(), el.client_height());
+            if seen.get_value() == size {
+                following.set_value(size.0 - el.scroll_top() - size.1 < 48);
             }
-            if at_bottom || !scrolling.get_value() {
-                following.set_value(at_bottom);
-            }
+            seen.set_value(size);
         }
     };
-    crate::dom::effect(move || {
-        chat.messages.track();
-        chat.pending.track();
-        chat.agent.track();
-        chat.agent_typing.track();
-        chat.writing.track();
-        chat.connection.track();
-        if !following.get_value() {
-            return;
-        }
-        // After this round of DOM updates (the status lines' own effects included) and layout.
-        leptos::task::spawn_local(async move {
-            crate::dom::sleep(0).await;
+    // Follows every change of size: of the list (a message, a card, a line of a written reply)
+    // and of the log's box (a status line below it or the header above it taking room).
+    list_ref.on_load(move |el| {
+        let follow = Closure::<dyn FnMut()>::new(move || {
             if let Some(el) = list_ref.get_untracked() {
-                if el.scroll_height() - el.scroll_top() - el.client_height() >= 1 {
-                    scrolling.set_value(true);
+                seen.set_value((el.scroll_height(), el.client_height()));
+                if following.get_value() {
                     el.set_scroll_top(el.scroll_height());
                 }
             }
-        });
+        })
+        .into_js_value();
+        if let Ok(observer) = web_sys::ResizeObserver::new(follow.unchecked_ref()) {
+            observer.observe(&el);
+            if let Some(list) = el.first_element_child() {
+                observer.observe(&list);
+            }
+        }
     });
 
     view! {
