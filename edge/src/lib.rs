@@ -5,6 +5,7 @@ pub mod action_run;
 pub mod actions;
 pub mod agent;
 pub mod api;
+pub mod attachments;
 pub mod console_site;
 pub mod conversation;
 pub mod erasure;

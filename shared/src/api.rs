@@ -107,6 +107,9 @@ pub struct PublicSiteConfig {
     /// Origins whose pages may embed the chat besides the edge's own (`agent.toml`); the widget
     /// talks to its host page only when it is one of them (`shared::embed::may_embed`).
     pub allowed_origins: Vec<String>,
+    /// The largest file a visitor may send, in MB; none when files are off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments_max_mb: Option<u32>,
 }
 
 /// Machine-readable error codes; each has one HTTP status.
@@ -133,6 +136,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The body must be `application/json`.
     UnsupportedMediaType,
+    /// Files cannot be sent in this chat (`[attachments] enabled = false`).
+    FilesOff,
     /// No such action (or it is disabled).
     ActionNotFound,
     /// The admin API is off because the `ADMIN_TOKEN` secret is not set.
@@ -179,7 +184,7 @@ impl ErrorCode {
         match self {
             ErrorCode::MalformedJson | ErrorCode::InvalidField => 400,
             ErrorCode::MissingToken | ErrorCode::NotSignedIn | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::CrossOrigin => 403,
+            ErrorCode::CrossOrigin | ErrorCode::FilesOff => 403,
             ErrorCode::EmailTaken | ErrorCode::AlreadyClaimed | ErrorCode::WrongStatus => 409,
             ErrorCode::ConversationFull => 409,
             ErrorCode::NotAssignee | ErrorCode::NotAdmin => 403,
@@ -293,6 +298,7 @@ mod tests {
             (ErrorCode::ConversationFull, 409),
             (ErrorCode::PayloadTooLarge, 413),
             (ErrorCode::UnsupportedMediaType, 415),
+            (ErrorCode::FilesOff, 403),
             (ErrorCode::InvalidForm, 422),
             (ErrorCode::InvalidAction, 422),
             (ErrorCode::ActionExists, 409),

@@ -6,6 +6,7 @@ pub mod action_check;
 pub mod action_run;
 pub mod allowlist;
 pub mod api;
+pub mod attachment;
 pub mod canned;
 pub mod condition;
 pub mod console;
@@ -37,5 +38,6 @@ pub mod thesaurus;
 pub mod time;
 
 pub use api::{ApiErrorBody, ErrorCode};
+pub use attachment::Attachment;
 pub use ids::{ClientMessageId, ConversationId, IdError, MessageId};
 pub use message::{ActionOutcome, ActionStatus, Author, ButtonAct, ButtonCard, FormCard, Message, Source, Submission};

@@ -158,6 +158,7 @@ mod tests {
                 form: None,
                 submission: None,
                 buttons: vec![],
+                attachment: None,
             }),
         };
         let json = serde_json::to_string(&message).unwrap();

@@ -165,6 +165,9 @@ pub struct Message {
     /// Buttons under the message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buttons: Vec<ButtonCard>,
+    /// A file sent with it (the visitor's or an agent's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::Attachment>,
 }
 
 /// Longest visitor message accepted, in characters.
@@ -191,6 +194,7 @@ mod tests {
                 label: "Status".into(),
                 does: ButtonAct::OpenUrl("https://status.example".into()),
             }],
+            attachment: None,
         }
     }
 

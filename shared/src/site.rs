@@ -72,6 +72,9 @@ pub struct AgentConfig {
     /// The model the agent uses (`[llm]`); none: the built-in engine alone.
     #[serde(default)]
     pub llm: Option<crate::llm::LlmConfig>,
+    /// `[attachments]`: files sent in conversations, both ways.
+    #[serde(default)]
+    pub attachments: crate::attachment::AttachmentsConfig,
 }
 
 /// `[knowledge]` in `agent.toml`.
@@ -717,6 +720,9 @@ impl AgentConfig {
             }
         }
         for (field, message) in self.actions.problems() {
+            bad(&field, message);
+        }
+        for (field, message) in self.attachments.problems() {
             bad(&field, message);
         }
         if !crate::page::is_page_url(&self.knowledge.base_url) {

@@ -64,6 +64,7 @@ impl Reply {
             buttons: self.buttons,
             created_at_ms: at_ms,
             unanswered: self.unanswered,
+            attachment: None,
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn public_site(site: &SiteBundle) -> HttpResponse {
             agent_name: site.agent.name.clone(),
             accent_color: site.agent.accent_color.clone(),
             allowed_origins: site.agent.allowed_origins.clone(),
+            attachments_max_mb: site.agent.attachments.enabled.then_some(site.agent.attachments.max_mb),
         },
     )
 }
@@ -342,7 +343,7 @@ pub async fn post_message<D: Deps>(
 
 /// [`authorize`] for a visitor's write: the conversation, checked against the bearer token, with
 /// what the write reads first ([`ConversationStore::open_for_write`]) in the same round trip.
-async fn authorize_write<S: ConversationStore>(
+pub(super) async fn authorize_write<S: ConversationStore>(
     store: &S,
     req: &HttpRequest,
     raw_id: &str,

@@ -17,6 +17,7 @@ use shared::ConversationId;
 /// the conversation is gone for every route (`404`, this one included).
 pub async fn delete_own<D: ApiDeps>(edge: &D, req: &HttpRequest, raw_id: &str) -> Result<HttpResponse, ApiError> {
     let record = authorize(edge.store(), req, raw_id).await?;
+    erase_files(edge, &record.id).await?;
     erase_conversation(edge.store(), &record.id).await?;
     Ok(HttpResponse::empty(204, vec![("cache-control".into(), "no-store".into())]))
 }
@@ -26,11 +27,23 @@ pub async fn delete_own<D: ApiDeps>(edge: &D, req: &HttpRequest, raw_id: &str) -
 pub async fn admin_delete<D: ApiDeps>(edge: &D, raw_id: &str) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::new(ErrorCode::ConversationNotFound, format!("no conversation {raw_id:?}"));
     let id = ConversationId::parse(raw_id).map_err(|_| not_found())?;
+    erase_files(edge, &id).await?;
     let erased = erase_conversation(edge.store(), &id).await?;
     if erased.conversations == 0 {
         return Err(not_found());
     }
     Ok(HttpResponse::json(200, &serde_json::json!({ "conversation_id": id, "erased": erased })))
+}
+
+/// Deletes a conversation's files, before its messages: when the bucket fails nothing is erased
+/// and the same request can be made again (the other way round, a retry would find nothing to
+/// erase and leave the files).
+async fn erase_files<D: ApiDeps>(edge: &D, conversation: &ConversationId) -> Result<(), ApiError> {
+    use crate::attachments::Blobs;
+    edge.blobs().delete_all(&crate::attachments::prefix(conversation)).await.map_err(|e| ApiError {
+        cause: Some(format!("deleting the conversation's files failed: {e}").into()),
+        ..ApiError::new(ErrorCode::Internal, "The conversation could not be deleted just now. Please try again.")
+    })
 }
 
 /// The body of `POST /api/v1/admin/erasures`: exactly one of the two.

@@ -64,6 +64,8 @@ pub struct HttpResponse {
     /// Conversations this request erased from D1, for the Worker to have their objects forget
     /// what they hold (`glue` asks each before answering); never sent in the body.
     pub erased: Vec<shared::ConversationId>,
+    /// A file for `glue` to send from the bucket as this response's body, with its headers.
+    pub file: Option<Box<crate::attachments::Serve>>,
 }
 
 /// Events of one conversation to push to its live sockets.
@@ -97,6 +99,7 @@ impl HttpResponse {
             inbox: None,
             inbox_upgrade: None,
             erased: Vec::new(),
+            file: None,
         }
     }
 
@@ -124,6 +127,7 @@ impl HttpResponse {
             inbox: None,
             inbox_upgrade: None,
             erased: Vec::new(),
+            file: None,
         }
     }
 

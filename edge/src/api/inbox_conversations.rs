@@ -32,7 +32,7 @@ use shared::inbox::{
 use shared::labels::{Labels, Priority};
 use shared::live::{LiveEvent, LIVE_PROTOCOL};
 use shared::message::{ActionStatus, MAX_MESSAGE_CHARS};
-use shared::{Author, ClientMessageId, ConversationId};
+use shared::{Author, ClientMessageId, ConversationId, Message};
 
 /// Longest search text, in characters.
 pub const MAX_SEARCH_CHARS: usize = 200;
@@ -45,7 +45,7 @@ const SUMMARY_MESSAGES: usize = 100;
 
 /// The agent as the visitor sees them (an agent's stored name is 1–80 characters; the visitor's
 /// view takes at most 60).
-fn as_seen(name: &str) -> shared::live::Agent {
+pub(super) fn as_seen(name: &str) -> shared::live::Agent {
     let name: String = name.chars().take(shared::live::MAX_AGENT_NAME_CHARS).collect();
     shared::live::Agent::named(&name).unwrap_or_else(|| shared::live::Agent { name, initial: "?".into() })
 }
@@ -55,7 +55,7 @@ fn agent_ref(agent: &Agent) -> AgentRef {
 }
 
 /// The conversation named in the path, or `404`.
-async fn existing<S: ConversationStore>(store: &S, raw_id: &str) -> Result<ConversationRecord, ApiError> {
+pub(super) async fn existing<S: ConversationStore>(store: &S, raw_id: &str) -> Result<ConversationRecord, ApiError> {
     let not_found = || ApiError::new(ErrorCode::ConversationNotFound, format!("no conversation {raw_id:?}"));
     let id = ConversationId::parse(raw_id).map_err(|_| not_found())?;
     store.conversation(&id).await?.ok_or_else(not_found)
@@ -206,7 +206,7 @@ fn moved_on(now: &ConversationRecord, wanted: &str) -> ApiError {
 }
 
 /// Only the assignee, or an admin, may act on an assigned conversation.
-fn require_assignee(agent: &Agent, record: &ConversationRecord, act: &str) -> Result<(), ApiError> {
+pub(super) fn require_assignee(agent: &Agent, record: &ConversationRecord, act: &str) -> Result<(), ApiError> {
     if record.status != ConversationStatus::Assigned {
         return Err(ApiError::new(
             ErrorCode::WrongStatus,
@@ -376,7 +376,7 @@ async fn take_over_record<D: ApiDeps>(
 }
 
 /// A message from `agent`, as stored (the id is random; a reply's client id makes it idempotent).
-fn agent_message(
+pub(super) fn agent_message(
     edge: &impl RunDeps,
     agent: &Agent,
     text: String,
@@ -440,17 +440,34 @@ async fn reply<D: ApiDeps>(
     take_or_refuse(edge, &keys::agent_write(&agent.id), now_ms).await?;
     let message = agent_message(edge, agent, text.to_string(), Some(client_id.to_string()), now_ms);
     // The same idempotent insert as a visitor's message: one row per client id, even when racing.
-    let (status, stored) = match store_once(edge.store(), &record.id, &message).await? {
-        Stored::Fresh(m) if m.id == message.id => (201, *m),
-        Stored::Fresh(m) if m.author == Author::Agent && m.author_name == message.author_name => (200, *m),
-        _ => return Err(ApiError::invalid_field("client_message_id", "is another author's message's id")),
-    };
+    let stored = store_once(edge.store(), &record.id, &message).await?;
+    stored_once(record, &message, stored)
+}
+
+/// The answer to an agent's `message` as [`store_once`] left it: `201` stored now, `200` the
+/// agent's own stored before under its client id; refused when the id is another's message.
+pub(super) fn stored_once(
+    record: &ConversationRecord,
+    message: &NewMessage,
+    stored: Stored,
+) -> Result<HttpResponse, ApiError> {
+    match stored {
+        Stored::Fresh(m) if m.id == message.id => Ok(agent_stored(record, 201, *m)),
+        Stored::Fresh(m) if m.author == Author::Agent && m.author_name == message.author_name => {
+            Ok(agent_stored(record, 200, *m))
+        }
+        _ => Err(ApiError::invalid_field("client_message_id", "is another author's message's id")),
+    }
+}
+
+/// An agent's stored message, answered and pushed to the conversation's sockets and the inbox.
+pub(super) fn agent_stored(record: &ConversationRecord, status: u16, stored: Message) -> HttpResponse {
     let publish = Publish::messages(&record.id, std::slice::from_ref(&stored));
-    Ok(HttpResponse {
+    HttpResponse {
         publish: Some(publish),
         inbox: Some(Box::new(InboxEvent::Changed { conversation_id: record.id.to_string(), status: record.status })),
         ..HttpResponse::json(status, &stored)
-    })
+    }
 }
 
 /// An agent's `text` field, trimmed: 1 to `max` characters.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_definitions;
 pub mod admin_reports;
+pub mod attachments;
 pub mod canned;
 pub mod clicks;
 pub mod conversations;
@@ -44,6 +45,25 @@ use shared::site::SiteBundle;
 /// Largest request body any route accepts; bigger ones get `413 payload_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// The most bytes a request's body may have: a file's upload the owner's `[attachments] max_mb`,
+/// every other request [`MAX_BODY_BYTES`].
+pub fn body_limit(method: &str, path: &str, attachments: &shared::attachment::AttachmentsConfig) -> usize {
+    match routes::route(method, path) {
+        Ok(route) if route.is_upload() => usize::try_from(attachments.max_bytes()).unwrap_or(usize::MAX),
+        _ => MAX_BODY_BYTES,
+    }
+}
+
+/// The refusal of a body over [`body_limit`], in the words its sender needs.
+pub fn too_large(method: &str, path: &str, attachments: &shared::attachment::AttachmentsConfig) -> ApiError {
+    match routes::route(method, path) {
+        Ok(route) if route.is_upload() => {
+            attachments::refused(shared::attachment::Refusal::TooLarge { max_mb: attachments.max_mb })
+        }
+        _ => ApiError::too_large(MAX_BODY_BYTES),
+    }
+}
+
 /// What the API needs beyond a conversation turn: erasure, agents' accounts, the inbox and
 /// password hashing, and the two secrets it checks.
 pub trait ApiDeps:
@@ -68,12 +88,16 @@ pub trait ApiDeps:
     fn console(&self) -> &crate::console_site::ConsoleCache;
     /// The secret the owner's server signs user ids with (`IDENTITY_SECRET`), if set.
     fn identity_secret(&self) -> Option<&str>;
+    /// The bucket for files sent in conversations.
+    type Blobs: crate::attachments::Blobs;
+    /// The bucket.
+    fn blobs(&self) -> &Self::Blobs;
 }
 
 /// Everything a request needs: the site, storage, the rate limiter, the answering engine,
 /// randomness, what actions need and the admin and identity secrets. The one place that names
 /// the concrete types; everything else sees it through [`RunDeps`], [`Deps`] or [`ApiDeps`].
-pub struct Edge<'a, S, L, E, R, N, K> {
+pub struct Edge<'a, S, L, E, R, N, K, B> {
     /// The owner's configuration, with the owner's console changes applied.
     pub site: &'a SiteBundle,
     /// The owner's configuration as its files say.
@@ -104,9 +128,11 @@ pub struct Edge<'a, S, L, E, R, N, K> {
     pub model_key: Option<&'a str>,
     /// Where a reply being written is shown (the conversation's object; none elsewhere).
     pub shown: Option<&'a dyn ReplyStream>,
+    /// The bucket for files sent in conversations (R2 in the Worker).
+    pub blobs: &'a B,
 }
 
-impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps for Edge<'_, S, L, E, R, N, K> {
+impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K, B> RunDeps for Edge<'_, S, L, E, R, N, K, B> {
     type Store = S;
     type Limiter = L;
     type Entropy = R;
@@ -129,7 +155,7 @@ impl<S: ActionLogStore, L: RateLimiter, E, R: Entropy, N: Network, K> RunDeps fo
     }
 }
 
-impl<S, L, E, R, N, K> HandoffDeps for Edge<'_, S, L, E, R, N, K>
+impl<S, L, E, R, N, K, B> HandoffDeps for Edge<'_, S, L, E, R, N, K, B>
 where
     S: ActionLogStore + ConversationStore + HandoffStore + InboxStore,
     L: RateLimiter,
@@ -141,7 +167,7 @@ where
     }
 }
 
-impl<S, L, E, R, N, K> Deps for Edge<'_, S, L, E, R, N, K>
+impl<S, L, E, R, N, K, B> Deps for Edge<'_, S, L, E, R, N, K, B>
 where
     S: ActionLogStore + ConversationStore + HandoffStore + InboxStore + ModelUsageStore,
     L: RateLimiter,
@@ -165,8 +191,9 @@ where
     }
 }
 
-impl<S, L, E, R, N, K> ApiDeps for Edge<'_, S, L, E, R, N, K>
+impl<S, L, E, R, N, K, B> ApiDeps for Edge<'_, S, L, E, R, N, K, B>
 where
+    B: crate::attachments::Blobs,
     S: Stores,
     L: RateLimiter,
     E: AnswerEngine,
@@ -190,6 +217,10 @@ where
     }
     fn identity_secret(&self) -> Option<&str> {
         self.identity_secret
+    }
+    type Blobs = B;
+    fn blobs(&self) -> &B {
+        self.blobs
     }
 }
 
@@ -227,8 +258,9 @@ async fn dispatch<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
 
 async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Result<HttpResponse, ApiError> {
     let route = routes::route(&req.method, &req.path)?;
-    if req.body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::too_large(MAX_BODY_BYTES));
+    let attachments = &edge.site().agent.attachments;
+    if req.body.len() > body_limit(&req.method, &req.path, attachments) {
+        return Err(too_large(&req.method, &req.path, attachments));
     }
     match route {
         Route::Site => Ok(conversations::public_site(edge.site())),
@@ -238,6 +270,10 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::SubmitForm(id, message) => forms::submit(edge, req, &id, &message, now_ms).await,
         Route::ClickButton(id, message, button) => clicks::click(edge, req, &id, &message, &button, now_ms).await,
         Route::SetAttributes(id) => conversations::set_attributes(edge, req, &id, now_ms).await,
+        Route::UploadFile(id) => attachments::visitor_upload(edge, req, &id, now_ms).await,
+        Route::File(id, file) => attachments::visitor_download(edge, req, &id, &file).await,
+        Route::InboxUploadFile(id) => attachments::agent_upload(edge, req, &id, now_ms).await,
+        Route::InboxFile(id, file) => attachments::agent_download(edge, req, &id, &file, now_ms).await,
         Route::AdminActions => {
             admin::authorize(edge, req, now_ms).await?;
             admin::list(edge, now_ms).await
@@ -334,6 +370,8 @@ pub(crate) mod test_world;
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_address_limits;
+#[cfg(test)]
+mod tests_attachments;
 #[cfg(test)]
 pub(crate) mod tests_buttons_lead;
 #[cfg(test)]

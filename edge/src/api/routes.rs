@@ -20,6 +20,10 @@ pub enum Route {
     ClickButton(String, String, String),
     /// `POST /api/v1/conversations/{id}/attributes`
     SetAttributes(String),
+    /// `POST /api/v1/conversations/{id}/attachments`: the visitor's file (raw body)
+    UploadFile(String),
+    /// `GET /api/v1/conversations/{id}/attachments/{file}`
+    File(String, String),
     /// `GET /api/v1/admin/actions`
     AdminActions,
     /// `GET /api/v1/admin/actions/{name}/logs`
@@ -91,6 +95,10 @@ pub enum Route {
     InboxLabels(String),
     /// `GET /api/v1/inbox/agents`
     InboxAgents,
+    /// `POST /api/v1/inbox/conversations/{id}/attachments`: an agent's file (raw body)
+    InboxUploadFile(String),
+    /// `GET /api/v1/inbox/conversations/{id}/attachments/{file}`
+    InboxFile(String, String),
     /// `GET /api/v1/inbox/canned`: the shared canned replies and the agent's own
     InboxCanned,
     /// `POST /api/v1/inbox/canned`
@@ -113,6 +121,10 @@ impl Route {
             | Route::SubmitForm(id, _)
             | Route::ClickButton(id, _, _)
             | Route::SetAttributes(id)
+            | Route::UploadFile(id)
+            | Route::File(id, _)
+            | Route::InboxUploadFile(id)
+            | Route::InboxFile(id, _)
             | Route::DeleteConversation(id)
             | Route::AdminDeleteConversation(id)
             | Route::Live(id)
@@ -163,6 +175,11 @@ impl Route {
     pub fn is_visitor_turn(&self) -> bool {
         matches!(self, Route::PostMessage(_) | Route::ClickButton(..))
     }
+
+    /// A file's upload: its body is the file, up to the owner's `[attachments] max_mb`.
+    pub fn is_upload(&self) -> bool {
+        matches!(self, Route::UploadFile(_) | Route::InboxUploadFile(_))
+    }
 }
 
 /// Finds the route, or says why there is none (404 / 405).
@@ -190,6 +207,12 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
             Ok(Route::ClickButton(id.to_string(), message.to_string(), button.to_string()))
         }
         ["conversations", id, "attributes"] if post => Ok(Route::SetAttributes(id.to_string())),
+        ["conversations", id, "attachments"] if post => Ok(Route::UploadFile(id.to_string())),
+        ["conversations", id, "attachments", file] if get => Ok(Route::File(id.to_string(), file.to_string())),
+        ["inbox", "conversations", id, "attachments"] if post => Ok(Route::InboxUploadFile(id.to_string())),
+        ["inbox", "conversations", id, "attachments", file] if get => {
+            Ok(Route::InboxFile(id.to_string(), file.to_string()))
+        }
         ["admin", "actions"] if get => Ok(Route::AdminActions),
         ["admin", "actions"] if post => Ok(Route::AdminCreateAction),
         ["admin", "actions", "check"] if post => Ok(Route::AdminCheckAction),
@@ -238,7 +261,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["conversations", _, "messages"]
         | ["conversations", _, "messages", _, "submit"]
         | ["conversations", _, "messages", _, "buttons", _]
-        | ["conversations", _, "attributes"]
+        | ["conversations", _, "attributes" | "attachments"]
+        | ["conversations", _, "attachments", _]
+        | ["inbox", "conversations", _, "attachments"]
+        | ["inbox", "conversations", _, "attachments", _]
         | ["admin", "actions"]
         | ["admin", "actions", _, "logs" | "test" | "definition"]
         | ["admin", "actions", "check"]

@@ -39,6 +39,8 @@ pub(crate) struct World {
     engine: BuiltinEngine,
     entropy: TestEntropy,
     pub(crate) network: EchoNetwork,
+    /// The bucket files are kept in.
+    pub(crate) blobs: crate::attachments::MemoryBlobs,
     intents: crate::agent::intent::ActionIndex,
     policy: NetworkPolicy,
     tokens: TokenCache,
@@ -183,6 +185,7 @@ impl World {
             engine,
             entropy: TestEntropy::default(),
             network: EchoNetwork::default(),
+            blobs: crate::attachments::MemoryBlobs::default(),
             policy: NetworkPolicy { allowed_hosts: vec!["api.example.com".into()], ..Default::default() },
             tokens: TokenCache::default(),
             console: Default::default(),
@@ -237,6 +240,7 @@ impl World {
             handoff: crate::handoff::HandoffEnv { time_zone: self.time_zone.as_ref(), outbox: &outbox },
             model_key: Some(MODEL_KEY),
             shown,
+            blobs: &self.blobs,
         };
         let response = handle(&edge, http, self.now_ms.get()).await;
         Answered { response, outbox: outbox.take() }

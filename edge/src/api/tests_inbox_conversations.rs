@@ -15,32 +15,32 @@ use shared::live::{LiveEvent, LIVE_PROTOCOL};
 use shared::ConversationId;
 
 const HOST: &str = "127.0.0.1:8799";
-const SELF: &str = "http://127.0.0.1:8799";
+pub(super) const SELF: &str = "http://127.0.0.1:8799";
 const PASSWORD: &str = "a long enough passphrase";
 const FEES: &str = "what are the withdrawal fees for bitcoin?";
 
-fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRequest {
+pub(super) fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpRequest {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let mut all = vec![("host".to_string(), HOST.to_string())];
     all.extend(headers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
     HttpRequest { method: method.into(), path: path.into(), query: query.into(), headers: all, body: body.into() }
 }
 
-fn json_of(r: &HttpResponse) -> Value {
+pub(super) fn json_of(r: &HttpResponse) -> Value {
     serde_json::from_str(&r.body).unwrap_or(Value::Null)
 }
 
-fn code(r: &HttpResponse) -> (u16, String) {
+pub(super) fn code(r: &HttpResponse) -> (u16, String) {
     (r.status, json_of(r)["error"]["code"].as_str().unwrap_or_default().to_string())
 }
 
 /// A signed-in agent: their id and session cookie.
-struct Signed {
-    id: String,
-    cookie: String,
+pub(super) struct Signed {
+    pub(super) id: String,
+    pub(super) cookie: String,
 }
 
-fn agent(w: &World, name: &str, role: &str) -> Signed {
+pub(super) fn agent(w: &World, name: &str, role: &str) -> Signed {
     let email = format!("{}@pinecone.example", name.to_lowercase().replace(' ', "."));
     let bearer = format!("Bearer {ADMIN}");
     let body = json!({"email": email, "name": name, "password": PASSWORD, "role": role}).to_string();
@@ -54,7 +54,7 @@ fn agent(w: &World, name: &str, role: &str) -> Signed {
 }
 
 /// What the agent's browser sends from the inbox page.
-fn as_agent(w: &World, who: &Signed, method: &str, path: &str, body: &str) -> HttpResponse {
+pub(super) fn as_agent(w: &World, who: &Signed, method: &str, path: &str, body: &str) -> HttpResponse {
     w.respond(&request(
         method,
         path,
@@ -63,7 +63,7 @@ fn as_agent(w: &World, who: &Signed, method: &str, path: &str, body: &str) -> Ht
     ))
 }
 
-fn act(w: &World, who: &Signed, id: &str, what: &str, body: &str) -> HttpResponse {
+pub(super) fn act(w: &World, who: &Signed, id: &str, what: &str, body: &str) -> HttpResponse {
     as_agent(w, who, "POST", &format!("/api/v1/inbox/conversations/{id}/{what}"), body)
 }
 

@@ -140,6 +140,9 @@ impl Conversation {
         response.headers.push(("server-timing".into(), format!("limiter;dur={}", shared.waited_ms())));
         // After the object's flush: an agent's list that reloads on this finds the change in D1.
         self.state.wait_until(super::after_answer(&self.env, response.inbox.take(), outbox)?);
+        if let Some(file) = response.file.take() {
+            return super::files::send(&super::files::R2Files::of(&self.env)?, &file).await;
+        }
         super::into_worker_response(response)
     }
 }
@@ -249,18 +252,23 @@ pub async fn forward(
 }
 
 /// The conversations' objects, as an erasure tells them to forget (`crate::erasure::Forgetting`).
-pub struct Objects(pub worker::ObjectNamespace);
+pub struct Objects(pub worker::ObjectNamespace, pub super::files::R2Files);
 
 impl crate::erasure::Forgetting for Objects {
     async fn forget(&self, ids: &[ConversationId]) -> Vec<ConversationId> {
-        forget_all(&self.0, ids).await
+        forget_all(&self.0, &self.1, ids).await
     }
 }
 
-/// Tells the objects of conversations erased from D1 to drop their copies; returns those that did
-/// not confirm (logged; their tombstones keep their copies from being served, and the Cron tells
-/// them again).
-async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[ConversationId]) -> Vec<ConversationId> {
+/// Tells the objects of conversations erased from D1 to drop their copies, and deletes their
+/// files; returns those not done (logged; their tombstones keep their copies from being served,
+/// and the Cron tells them again, files included).
+async fn forget_all(
+    namespace: &worker::ObjectNamespace,
+    files: &super::files::R2Files,
+    conversations: &[ConversationId],
+) -> Vec<ConversationId> {
+    use crate::attachments::Blobs;
     let mut failed = Vec::new();
     for conversation in conversations {
         let forgotten = async {
@@ -272,10 +280,10 @@ async fn forget_all(namespace: &worker::ObjectNamespace, conversations: &[Conver
             if response.status_code() != 200 {
                 return Err(worker::Error::RustError(format!("HTTP {}", response.status_code())));
             }
-            Ok(())
+            files.delete_all(&crate::attachments::prefix(conversation)).await.map_err(worker::Error::RustError)
         };
         if let Err(e) = forgotten.await {
-            worker::console_error!("the object of erased {conversation} did not forget it: {e}");
+            worker::console_error!("the object or the files of erased {conversation} were not forgotten: {e}");
             failed.push(conversation.clone());
         }
     }

@@ -4,6 +4,7 @@
 mod body;
 mod d1;
 mod entropy;
+mod files;
 mod inbox;
 mod kdf;
 mod limiter;
@@ -18,7 +19,7 @@ use crate::actions::runner::ActionEnv;
 use crate::actions::ssrf::NetworkPolicy;
 use crate::agent::intent::ActionIndex;
 use crate::agent::BuiltinEngine;
-use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::api::{self, ApiError, Edge, HttpRequest, HttpResponse};
 use crate::console_site::{self, ConsoleCache};
 use crate::handoff::{HandoffEnv, Outbox};
 use crate::object::conversation::{object_for, Answered};
@@ -101,7 +102,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         // Erased from D1 with a tombstone each (no copy is served from then on): their objects
         // drop their copies before the owner hears "erased", as many as one request may call;
         // the every-minute Cron tells the rest, and any that did not confirm, until they do.
-        let objects = live::Objects(env.durable_object("CONVERSATION")?);
+        let objects = live::Objects(env.durable_object("CONVERSATION")?, files::R2Files::of(&env)?);
         match crate::erasure::tell_objects(&store, &objects, &response.erased).await {
             Ok(unconfirmed) if !unconfirmed.is_empty() => {
                 worker::console_error!("{} erased copies not yet forgotten: the Cron retries", unconfirmed.len())
@@ -145,18 +146,21 @@ pub(crate) fn after_answer(
 pub(crate) async fn read_http(req: &mut Request) -> std::result::Result<HttpRequest, HttpResponse> {
     let declared_len =
         req.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-    if declared_len > MAX_BODY_BYTES {
-        return Err(ApiError::too_large(MAX_BODY_BYTES).into_response());
+    let (method, path) = (req.method().to_string().to_ascii_uppercase(), req.path());
+    let attachments = &crate::site::bundle().agent.attachments;
+    let limit = api::body_limit(&method, &path, attachments);
+    if declared_len > limit {
+        return Err(api::too_large(&method, &path, attachments).into_response());
     }
     // A body without Content-Length is cut one byte past the limit; `api::handle` answers 413.
-    let body = body::read_at_most(req, MAX_BODY_BYTES + 1).await.map_err(|e| {
+    let body = body::read_at_most(req, limit + 1).await.map_err(|e| {
         let message = format!("the request body could not be read: {e}");
         ApiError::new(shared::ErrorCode::Internal, message).into_response()
     })?;
     let url = req.url().map_err(|e| ApiError::new(shared::ErrorCode::Internal, e.to_string()).into_response())?;
     Ok(HttpRequest {
-        method: req.method().to_string().to_ascii_uppercase(),
-        path: req.path(),
+        method,
+        path,
         query: url.query().unwrap_or_default().to_string(),
         headers: req.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
         body,
@@ -182,6 +186,14 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
     let outbox = Outbox::default();
     let console = CONSOLE.with(|s| *s);
     let now_ms = js_sys::Date::now() as u64;
+    let blobs = match files::R2Files::of(env) {
+        Ok(blobs) => blobs,
+        Err(e) => {
+            let failed = ApiError::new(shared::ErrorCode::Internal, "the edge has no bucket for files");
+            let response = HttpResponse { log: Some(format!("the FILES binding: {e}")), ..failed.into_response() };
+            return Answered { response, outbox: Vec::new() };
+        }
+    };
     let (effective, failure) = console_site::effective(store, crate::site::bundle(), intents(), console, now_ms).await;
     if let Some(e) = failure {
         worker::console_error!(
@@ -204,6 +216,7 @@ pub(crate) async fn answer<S: Stores, L: crate::limits::RateLimiter>(
         handoff: HandoffEnv { time_zone: crate::site::time_zone(), outbox: &outbox },
         model_key: model_key.as_deref(),
         shown,
+        blobs: &blobs,
     };
     let response = api::handle(&edge, http, js_sys::Date::now() as u64).await;
     Answered { response, outbox: outbox.take() }

@@ -23,9 +23,11 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     // workers-rs reports every scheduled run as successful, so a failure shows in the Worker's
     // logs (`wrangler tail`); the next run starts over and catches up.
-    if let (Ok(done), Ok(conversations), Ok(db)) = (&outcome, env.durable_object("CONVERSATION"), env.d1("DB")) {
-        // Their objects drop their copies too; the every-minute run tells the rest.
-        let objects = super::live::Objects(conversations);
+    if let (Ok(done), Ok(conversations), Ok(db), Ok(files)) =
+        (&outcome, env.durable_object("CONVERSATION"), env.d1("DB"), super::files::R2Files::of(&env))
+    {
+        // Their objects drop their copies too, and their files go; the every-minute run tells the rest.
+        let objects = super::live::Objects(conversations, files);
         if let Err(e) = tell_objects(&D1Store::on(db), &objects, &done.conversation_ids).await {
             console_error!("recording forgotten copies failed (the next run retries): {e}");
         }
@@ -44,10 +46,12 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 /// Tells the objects of erased conversations that have not confirmed to forget them.
 async fn forget_erased(env: &Env) {
-    let (Ok(db), Ok(conversations)) = (env.d1("DB"), env.durable_object("CONVERSATION")) else {
-        return console_error!("the DB or CONVERSATION binding is missing");
+    let (Ok(db), Ok(conversations), Ok(files)) =
+        (env.d1("DB"), env.durable_object("CONVERSATION"), super::files::R2Files::of(env))
+    else {
+        return console_error!("the DB, CONVERSATION or FILES binding is missing");
     };
-    match crate::erasure::forget_erased(&D1Store::on(db), &super::live::Objects(conversations)).await {
+    match crate::erasure::forget_erased(&D1Store::on(db), &super::live::Objects(conversations, files)).await {
         Ok((0, _)) => {}
         Ok((told, confirmed)) => console_log!("erasure: {confirmed} of {told} objects confirmed they forgot"),
         Err(e) => console_error!("erasure: telling objects to forget failed: {e}"),

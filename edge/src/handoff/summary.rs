@@ -135,6 +135,7 @@ mod tests {
             form: None,
             submission: None,
             buttons: Vec::new(),
+            attachment: None,
         }
     }
 

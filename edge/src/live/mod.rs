@@ -381,6 +381,7 @@ mod tests {
             form: None,
             submission: None,
             buttons: vec![],
+            attachment: None,
         }
     }
 

@@ -265,6 +265,8 @@ pub struct NewMessage {
     pub unanswered: bool,
     /// Unix ms.
     pub created_at_ms: u64,
+    /// A file sent with it.
+    pub attachment: Option<shared::Attachment>,
 }
 
 impl NewMessage {
@@ -284,6 +286,7 @@ impl NewMessage {
             buttons: Vec::new(),
             created_at_ms,
             unanswered: false,
+            attachment: None,
         }
     }
 
@@ -310,6 +313,7 @@ impl NewMessage {
             form: self.form.clone(),
             submission: self.submission.clone(),
             buttons: self.buttons.clone(),
+            attachment: None,
         }
     }
 }

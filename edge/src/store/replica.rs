@@ -708,14 +708,13 @@ mod tests {
         // As an older release left it: one migration fewer.
         local
             .run_script(
-                "DROP INDEX conversation_tags_by_tag; DROP TABLE conversation_tags; DROP TABLE conversation_priority; \
-                 UPDATE replica_meta SET migrations = migrations - 1;",
+                "ALTER TABLE messages DROP COLUMN attachment; UPDATE replica_meta SET migrations = migrations - 1;",
             )
             .unwrap();
         assert!(block_on(replica.load(&cid("c1"))).unwrap());
         assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
-        let table = "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'conversation_tags'";
-        assert_eq!(count(&local, table), 1);
+        let column = "SELECT COUNT(*) AS n FROM pragma_table_info('messages') WHERE name = 'attachment'";
+        assert_eq!(count(&local, column), 1);
     }
 
     #[test]

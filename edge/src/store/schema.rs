@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0020_agent_reads.sql", include_str!("../../migrations/0020_agent_reads.sql")),
     ("0021_canned_replies.sql", include_str!("../../migrations/0021_canned_replies.sql")),
     ("0022_conversation_labels.sql", include_str!("../../migrations/0022_conversation_labels.sql")),
+    ("0023_message_attachments.sql", include_str!("../../migrations/0023_message_attachments.sql")),
 ];
 
 #[cfg(test)]

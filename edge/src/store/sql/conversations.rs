@@ -13,7 +13,7 @@ use shared::{Author, ConversationId, Message, MessageId, Source};
 
 /// Every column a [`MessageRow`] reads.
 pub(super) const MESSAGE_COLUMNS: &str =
-    "id, author, author_name, text, created_at_ms, sources, client_message_id, action, form, submission, buttons";
+    "id, author, author_name, text, created_at_ms, sources, client_message_id, action, form, submission, buttons, attachment";
 
 #[derive(Deserialize)]
 pub(super) struct MessageRow {
@@ -28,6 +28,7 @@ pub(super) struct MessageRow {
     form: Option<String>,
     submission: Option<String>,
     buttons: Option<String>,
+    attachment: Option<String>,
 }
 
 impl MessageRow {
@@ -51,6 +52,7 @@ impl MessageRow {
             form: self.form.as_deref().and_then(|f| serde_json::from_str(f).ok()),
             submission: self.submission.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
             buttons: self.buttons.as_deref().map(serde_json::from_str).transpose().map_err(fail)?.unwrap_or_default(),
+            attachment: self.attachment.as_deref().map(serde_json::from_str).transpose().map_err(fail)?,
         })
     }
 }
@@ -145,7 +147,7 @@ fn json_of<T: serde::Serialize>(value: Option<&T>) -> Result<SqlValue, StoreErro
 
 pub(super) const INSERT_MESSAGE: &str = "INSERT OR IGNORE INTO messages \
     (id, conversation_id, author, text, sources, client_message_id, reply_to, created_at_ms, action, form, submission, buttons, \
-    author_name, unanswered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    author_name, unanswered, attachment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 pub(super) fn insert_message_args(conversation: &ConversationId, m: &NewMessage) -> Result<Vec<SqlValue>, StoreError> {
     Ok(vec![
@@ -163,6 +165,7 @@ pub(super) fn insert_message_args(conversation: &ConversationId, m: &NewMessage)
         json_of((!m.buttons.is_empty()).then_some(&m.buttons))?,
         SqlValue::opt_text(m.author_name.as_deref()),
         SqlValue::Integer(i64::from(m.unanswered)),
+        json_of(m.attachment.as_ref())?,
     ])
 }
 
