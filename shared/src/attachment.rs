@@ -177,7 +177,7 @@ impl std::fmt::Display for Refusal {
         match self {
             Refusal::Off => f.write_str("Files cannot be sent in this chat."),
             Refusal::Empty => f.write_str("The file is empty."),
-            Refusal::TooLarge { max_mb } => write!(f, "The file is too large: files can be at most {max_mb} MB."),
+            Refusal::TooLarge { max_mb } => f.write_str(&too_large(*max_mb)),
             Refusal::ConversationFull => {
                 f.write_str("This conversation holds as many files as it can. Please start a new conversation.")
             }
@@ -185,6 +185,11 @@ impl std::fmt::Display for Refusal {
             Refusal::NameMismatch => write!(f, "The file's name does not match what it holds. {ACCEPTED}"),
         }
     }
+}
+
+/// Why a file over `max_mb` is refused, in words (the chat says it before sending a byte).
+pub fn too_large(max_mb: u32) -> String {
+    format!("The file is too large: files can be at most {max_mb} MB.")
 }
 
 /// The kinds accepted, in words.
@@ -210,6 +215,19 @@ pub fn check(config: &AttachmentsConfig, name: &str, bytes: &[u8]) -> Result<Kin
         return Err(Refusal::NameMismatch);
     }
     Ok(kind)
+}
+
+/// A file's size in words: "840 bytes", "56 KB", "2.4 MB" (whole numbers only: no float
+/// formatting in the chat's wasm).
+pub fn size_in_words(bytes: u64) -> String {
+    match bytes {
+        0..=999 => format!("{bytes} bytes"),
+        1_000..=999_999 => format!("{} KB", bytes.div_ceil(1_000)),
+        _ => {
+            let tenths = bytes.div_ceil(100_000);
+            format!("{}.{} MB", tenths / 10, tenths % 10)
+        }
+    }
 }
 
 /// The longest name kept, in characters (the extension is kept whole).
@@ -321,6 +339,14 @@ mod tests {
             "attachment; filename=\"_rger 1.pdf\"; filename*=UTF-8''%C3%84rger%201.pdf"
         );
         assert!(content_disposition("x.png", true).starts_with("inline; "));
+    }
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(size_in_words(840), "840 bytes");
+        assert_eq!(size_in_words(55_100), "56 KB");
+        assert_eq!(size_in_words(2_345_678), "2.4 MB");
+        assert_eq!(size_in_words(5_000_000), "5.0 MB");
     }
 
     #[test]

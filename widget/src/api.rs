@@ -99,43 +99,59 @@ async fn call<T: DeserializeOwned>(
     body: Option<&impl Serialize>,
 ) -> Result<T, ApiFailure> {
     let body = match body {
-        Some(body) => Some(crate::json::stringify(body).ok_or(ApiFailure::Unsendable)?),
+        Some(body) => Some(JsValue::from_str(&crate::json::stringify(body).ok_or(ApiFailure::Unsendable)?)),
         None => None,
     };
-    let text = request(method, url, token, body).await?;
-    // A cut-off body reads as a network failure: the request may be retried.
-    crate::json::parse(&text).ok_or(ApiFailure::Network)
+    read(request(method, url, token, body, false).await?)
 }
 
-/// Sends a request with the browser's `fetch` and returns the body of a `2xx` (`null` for
-/// `204`). Plain web-sys: an HTTP client crate would cost the widget more bytes than this
-/// module; not generic, so that one copy serves every call (each generic copy cost kilobytes).
+/// A `T` from a JSON answer's text.
+fn read<T: DeserializeOwned>(text: JsValue) -> Result<T, ApiFailure> {
+    // A cut-off body reads as a network failure: the request may be retried.
+    crate::json::parse(&text.as_string().unwrap_or_default()).ok_or(ApiFailure::Network)
+}
+
+/// Sends a request with the browser's `fetch` (a string body goes as JSON, a file as it is) and
+/// returns the body of a `2xx`: its text (`null` for `204`), or with `blob` the bytes as a `Blob`.
+/// Plain web-sys: an HTTP client crate would cost the widget more bytes than this module; not
+/// generic, so that one copy serves every call (each generic copy cost kilobytes).
 #[inline(never)]
-async fn request(method: &str, url: &str, token: Option<&str>, body: Option<String>) -> Result<String, ApiFailure> {
+async fn request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<JsValue>,
+    blob: bool,
+) -> Result<JsValue, ApiFailure> {
     let init = RequestInit::new();
     init.set_method(method);
-    if let Some(json) = body {
-        init.set_body(&JsValue::from_str(&json));
+    let json = body.as_ref().is_some_and(JsValue::is_string);
+    if let Some(body) = &body {
+        init.set_body(body);
     }
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Network)?;
     let headers = request.headers();
-    let _ = headers.set("Content-Type", "application/json");
+    if json {
+        let _ = headers.set("Content-Type", "application/json");
+    }
     if let Some(token) = token {
         let _ = headers.set("Authorization", &format!("Bearer {token}"));
     }
     let window = web_sys::window().ok_or(ApiFailure::Network)?;
     let response: Response =
         JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| ApiFailure::Network)?.unchecked_into();
-    let text = JsFuture::from(response.text().map_err(|_| ApiFailure::Network)?)
-        .await
-        .map_err(|_| ApiFailure::Network)?
-        .as_string()
-        .unwrap_or_default();
     let status = response.status();
-    if (200..300).contains(&status) {
-        // 204 No Content (a deletion) reads as JSON null, i.e. `()`.
-        return Ok(if status == 204 { "null".into() } else { text });
+    let ok = (200..300).contains(&status);
+    if status == 204 {
+        // No Content (a deletion) reads as JSON null, i.e. `()`.
+        return Ok(JsValue::from_str("null"));
     }
+    let body = if ok && blob { response.blob() } else { response.text() };
+    let body = JsFuture::from(body.map_err(|_| ApiFailure::Network)?).await.map_err(|_| ApiFailure::Network)?;
+    if ok {
+        return Ok(body);
+    }
+    let text = body.as_string().unwrap_or_default();
     let (code, message, fields, retry_after) = match crate::json::parse::<ApiErrorBody>(&text) {
         Some(body) => (Some(body.error.code), body.error.message, body.error.fields, body.error.retry_after),
         None => (None, format!("HTTP {status}"), None, None),
@@ -169,9 +185,36 @@ pub async fn messages_after(session: &Session, after: &str) -> Result<MessagesRe
     call("GET", &format!("{}?after={after}", messages_url(session)), Some(&session.token), None::<&()>).await
 }
 
-/// `POST /api/v1/conversations/{id}/messages`
-pub async fn post_message(session: &Session, body: &PostMessageRequest) -> Result<MessagesResponse, ApiFailure> {
-    call("POST", &messages_url(session), Some(&session.token), Some(body)).await
+/// `POST /api/v1/conversations/{id}/messages`, or for a file `POST …/attachments` with the file
+/// as the body (its name and the client id in the query): the visitor's message.
+pub async fn post_message(
+    session: &Session,
+    body: &PostMessageRequest,
+    file: Option<web_sys::File>,
+) -> Result<MessagesResponse, ApiFailure> {
+    let (url, payload) = match file {
+        Some(file) => (
+            format!(
+                "/api/v1/conversations/{}/attachments?name={}&client_message_id={}",
+                session.conversation_id,
+                String::from(js_sys::encode_uri_component(&file.name())),
+                body.client_message_id
+            ),
+            file.into(),
+        ),
+        None => {
+            (messages_url(session), JsValue::from_str(&crate::json::stringify(body).ok_or(ApiFailure::Unsendable)?))
+        }
+    };
+    read(request("POST", &url, Some(&session.token), Some(payload), false).await?)
+}
+
+/// `GET /api/v1/conversations/{id}/attachments/{file}`: a file of the conversation, read with
+/// its token (an `<img src>` could not send it), as a URL of the page's own memory.
+pub async fn file_url(session: &Session, file_id: &str) -> Result<String, ApiFailure> {
+    let url = format!("/api/v1/conversations/{}/attachments/{file_id}", session.conversation_id);
+    let blob = request("GET", &url, Some(&session.token), None, true).await?;
+    web_sys::Url::create_object_url_with_blob(blob.unchecked_ref()).map_err(|_| ApiFailure::Network)
 }
 
 /// `POST /api/v1/conversations/{id}/messages/{message_id}/submit`

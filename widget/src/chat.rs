@@ -18,10 +18,12 @@ use wasm_bindgen::JsValue;
 pub struct Pending {
     /// The id that makes re-sending it idempotent.
     pub client_message_id: String,
-    /// What the visitor typed.
+    /// What the visitor typed (a file's name, for a file).
     pub text: String,
     /// Where its delivery stands.
     pub delivery: Delivery,
+    /// The file it sends, if it is one: the same queue keeps files and texts in order.
+    pub file: Option<web_sys::File>,
 }
 
 /// Where a visitor message's delivery stands.
@@ -409,15 +411,33 @@ impl Chat {
             let id = format!("unsent-{}", UNSENT.fetch_add(1, Ordering::Relaxed));
             let reason = "This browser cannot make the random id a message needs (window.crypto is missing).";
             self.pending.update(|p| {
-                p.push(Pending { client_message_id: id, text, delivery: Delivery::Refused(reason.into()) })
+                p.push(Pending { client_message_id: id, text, delivery: Delivery::Refused(reason.into()), file: None })
             });
             return;
         };
         self.pending.update(|p| {
             requeue_failed(p);
-            p.push(Pending { client_message_id: id, text, delivery: Delivery::Queued })
+            p.push(Pending { client_message_id: id, text, delivery: Delivery::Queued, file: None })
         });
         crate::live::stopped_typing();
+        self.dispatch();
+    }
+
+    /// Sends the visitor's files, each as a message of its own, in the queue with what is typed
+    /// (the same order rule, waits and retries). One over the site's size limit is refused here,
+    /// before a byte is sent, in the edge's words.
+    pub fn upload(self, files: Vec<web_sys::File>) {
+        let Some(max_mb) = self.config.with_untracked(|c| c.as_ref()?.attachments_max_mb) else { return };
+        for file in files {
+            let Some(client_message_id) = new_client_id() else { return };
+            let delivery = if file.size() > f64::from(max_mb) * 1e6 {
+                Delivery::Refused(shared::attachment::too_large(max_mb))
+            } else {
+                Delivery::Queued
+            };
+            self.pending
+                .update(|p| p.push(Pending { client_message_id, text: file.name(), delivery, file: Some(file) }));
+        }
         self.dispatch();
     }
 
@@ -484,10 +504,10 @@ impl Chat {
     /// Sends one queued message and records the answer: stored (gone from the queue), held for
     /// the lead form, waiting out a `429`, refused for good, or failed.
     async fn deliver(self, client_message_id: String) {
-        let (Some(session), Some(text)) = (
+        let (Some(session), Some((text, file))) = (
             self.session.get_untracked(),
             self.pending.with_untracked(|p| {
-                p.iter().find(|m| m.client_message_id == client_message_id).map(|m| m.text.clone())
+                p.iter().find(|m| m.client_message_id == client_message_id).map(|m| (m.text.clone(), m.file.clone()))
             }),
         ) else {
             // Nothing to send it with: the pump must not pick it again.
@@ -495,7 +515,7 @@ impl Chat {
         };
         self.set_delivery(&client_message_id, Delivery::Sending);
         let body = PostMessageRequest { text, client_message_id: client_message_id.clone() };
-        let answer = api::post_message(&session, &body).await;
+        let answer = api::post_message(&session, &body, file).await;
         if !self.still_open(&session) {
             return; // deleted while it was sending: the new conversation has its own queue
         }

@@ -1,6 +1,8 @@
-//! Where the visitor types: Enter sends, Shift+Enter starts a new line.
+//! Where the visitor types: Enter sends, Shift+Enter starts a new line; files go by the
+//! paperclip, a drop or a paste (`file_picker`).
 
 use crate::chat::Chat;
+use crate::file_picker::file_picker;
 use leptos::ev;
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -23,7 +25,7 @@ pub fn Composer(chat: Chat, node_ref: NodeRef<Textarea>) -> impl IntoView {
         }
     };
     view! {
-        <form class="composer" on:submit=move |e: ev::SubmitEvent| {
+        <form class="composer" use:file_picker=chat on:submit=move |e: ev::SubmitEvent| {
             e.prevent_default();
             submit();
         }>

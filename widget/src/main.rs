@@ -8,6 +8,8 @@ mod chat;
 mod composer;
 mod delete;
 mod dom;
+mod file_card;
+mod file_picker;
 mod form_card;
 mod header;
 mod host;

@@ -3,6 +3,7 @@
 
 use crate::buttons::Buttons;
 use crate::chat::{Chat, Connection, Delivery, Pending};
+use crate::file_card::bubble;
 use crate::form_card::FormCard;
 use crate::message_text::markdown;
 use leptos::html::Div;
@@ -111,7 +112,7 @@ fn StoredMessage(message: Message, agent_name: String, chat: Chat) -> impl IntoV
             // screen readers, which hear "Name:" before the text).
             {(message.author == Author::Agent).then(|| view! { <span class="who" aria-hidden="true">{who.clone()}</span> })}
             <span class="sr-only">{format!("{who}:")}</span>
-            <div class="bubble" use:markdown=message.text.clone()>
+            <div class="bubble" use:bubble=(chat, message.text.clone(), message.attachment.clone())>
                 {(!sources.is_empty()).then(|| view! {
                     <p class="sources">
                         {if sources.len() == 1 { "Source: " } else { "Sources: " }}

@@ -7,7 +7,9 @@ use shared::markdown::{parse, Block, Inline};
 use web_sys::Element;
 
 /// Appends `text`, formatted, to `bubble`: `<div class="bubble" use:markdown=text>`. Runs once,
-/// when the element is built (a message's line is never rebuilt with other text).
+/// when the element is built (a message's line is never rebuilt with other text). Never inlined:
+/// its callers (this directive, the stored message's bubble) share one copy.
+#[inline(never)]
 pub fn markdown(bubble: Element, text: String) {
     for block in parse(&text) {
         match block {

@@ -17,8 +17,8 @@ pub fn widget_csp(allowed_origins: &[String]) -> String {
         ancestors.push_str(origin);
     }
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors {ancestors}; \
-         base-uri 'none'; object-src 'none'; form-action 'none'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob:; \
+         frame-ancestors {ancestors}; base-uri 'none'; object-src 'none'; form-action 'none'"
     )
 }
 

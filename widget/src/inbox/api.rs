@@ -65,15 +65,20 @@ struct SignIn<'a> {
 /// Sends one request with `fetch` (credentials `same-origin`, the default: the session cookie
 /// goes along) and returns the body of a `2xx`.
 pub(crate) async fn request(method: &str, url: &str, body: Option<String>) -> Result<String, Failure> {
-    let network = |e: JsValue| Failure::Network(e.as_string().unwrap_or_else(|| "network error".into()));
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(json) = &body {
         init.set_body(&JsValue::from_str(json));
     }
-    let request = Request::new_with_str_and_init(url, &init).map_err(network)?;
-    if body.is_some() {
-        let _ = request.headers().set("Content-Type", "application/json");
+    send(url, &init, body.is_some().then_some("application/json")).await
+}
+
+/// Sends `init` to `url` (with `content_type` when it has a body) and returns the body of a `2xx`.
+async fn send(url: &str, init: &RequestInit, content_type: Option<&str>) -> Result<String, Failure> {
+    let network = |e: JsValue| Failure::Network(e.as_string().unwrap_or_else(|| "network error".into()));
+    let request = Request::new_with_str_and_init(url, init).map_err(network)?;
+    if let Some(content_type) = content_type {
+        let _ = request.headers().set("Content-Type", content_type);
     }
     let window = web_sys::window().ok_or_else(|| Failure::Network("no window".into()))?;
     let response: Response =
@@ -216,6 +221,26 @@ pub async fn resolve(id: &str, closing_message: Option<String>) -> Result<Conver
 /// `POST …/messages`
 pub async fn reply(id: &str, body: &ReplyRequest) -> Result<Message, Failure> {
     call("POST", &conversation_url(id, "/messages"), Some(body)).await
+}
+
+/// `POST …/attachments`: the file itself as the body (its name and the client id in the query).
+pub async fn upload(id: &str, file: &web_sys::File, client_message_id: &str) -> Result<Message, Failure> {
+    let url = format!(
+        "{}?name={}&client_message_id={}",
+        conversation_url(id, "/attachments"),
+        encode(&file.name()),
+        encode(client_message_id)
+    );
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(file);
+    let text = send(&url, &init, Some("application/octet-stream")).await?;
+    serde_json::from_str(&text).map_err(|e| Failure::Network(format!("unexpected answer: {e}")))
+}
+
+/// Where a conversation's file is read from (the agent's session cookie goes along).
+pub fn file_url(id: &str, file_id: &str) -> String {
+    conversation_url(id, &format!("/attachments/{}", encode(file_id)))
 }
 
 /// `POST …/notes`

@@ -14,6 +14,8 @@ use shared::{ActionStatus, Author, Message};
 pub fn History(inbox: Inbox) -> impl IntoView {
     let log_ref = NodeRef::<Div>::new();
     let messages = move || inbox.detail.with(|d| d.as_ref().map(|d| d.messages.clone()).unwrap_or_default());
+    let conversation =
+        move || inbox.detail.with_untracked(|d| d.as_ref().map(|d| d.conversation.id.clone()).unwrap_or_default());
     crate::dom::effect(move || {
         inbox.detail.track();
         if let Some(el) = log_ref.get() {
@@ -26,7 +28,7 @@ pub fn History(inbox: Inbox) -> impl IntoView {
             node_ref=log_ref tabindex="0">
             <ol>
                 <For each=messages key=|m| m.id.clone() let:message>
-                    <Entry message=message />
+                    <Entry message=message conversation=conversation() />
                 </For>
             </ol>
         </div>
@@ -47,17 +49,38 @@ fn author_label(message: &Message) -> String {
 }
 
 #[component]
-fn Entry(message: Message) -> impl IntoView {
+fn Entry(message: Message, conversation: String) -> impl IntoView {
     let class = format!("entry {}", message.author.as_str());
     let who = author_label(&message);
     let time = clock_time(&message.created_at);
     // What a visitor typed is shown as typed: their Markdown makes no link or emphasis for agents.
     // The AI's and agents' messages are Markdown, as the visitor saw them.
-    let text = if message.author == Author::Visitor {
+    let text = if message.text.is_empty() {
+        // A file on its own.
+        ().into_any()
+    } else if message.author == Author::Visitor {
         view! { <p class="text plain">{message.text.clone()}</p> }.into_any()
     } else {
         view! { <div class="text" use:markdown=message.text.clone()></div> }.into_any()
     };
+    let file = message.attachment.as_ref().map(|a| {
+        let url = crate::api::file_url(&conversation, &a.id);
+        let label = format!("{} ({})", a.name, shared::attachment::size_in_words(a.size));
+        // The edge serves files with `nosniff` and a sandboxing policy: a picture is only ever a
+        // picture, and nothing opened from here runs.
+        let download = view! { <a href=url.clone() download=a.name.clone()>{label}</a> };
+        if a.is_image() {
+            view! {
+                <figure class="attachment">
+                    <img src=url alt=format!("Picture sent: {}", a.name) loading="lazy" />
+                    <figcaption>{download}</figcaption>
+                </figure>
+            }
+            .into_any()
+        } else {
+            view! { <p class="attachment">"File: "{download}</p> }.into_any()
+        }
+    });
     let sources = (!message.sources.is_empty()).then(|| {
         let links = message
             .sources
@@ -101,6 +124,7 @@ fn Entry(message: Message) -> impl IntoView {
                 <time datetime=message.created_at.clone()>{time}</time>
             </p>
             {text}
+            {file}
             {sources}
             {form}
             {submission}

@@ -4,6 +4,10 @@
 //! stored (one at a time, in order). What failed to send comes back into the box, with the reason
 //! in the alert region.
 //!
+//! Files go with the button beside the box, by dropping them on the box or by pasting them into
+//! it: each is sent as it is chosen, in order, as the agent's message; the edge checks and keeps
+//! it, and what it refuses is said in the alert region.
+//!
 //! `/` and a shortcut (`/refund`) opens the canned replies that match: arrows choose, Enter or Tab
 //! inserts one with its variables filled from the conversation, Escape closes. A variable the
 //! conversation has no value for stays in the text, and the reply is not sent until the agent
@@ -61,9 +65,29 @@ pub fn Reply(inbox: Inbox) -> impl IntoView {
     }
 }
 
+/// Sends the files one after another, in the order given, saying which is on its way.
+fn attach(inbox: Inbox, sending: RwSignal<Option<String>>, files: Option<web_sys::FileList>) {
+    let files: Vec<web_sys::File> =
+        files.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+    if files.is_empty() {
+        return;
+    }
+    spawn_local(async move {
+        for file in files {
+            sending.set(Some(format!("Sending {}…", file.name())));
+            if inbox.upload(file).await.is_err() {
+                break;
+            }
+        }
+        sending.set(None);
+    });
+}
+
 #[component]
 fn Composer(inbox: Inbox) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let uploading = RwSignal::new(None::<String>);
     let sending = RwSignal::new(false);
     // Enter pressed while a reply was on its way: send the box's text once that one is stored.
     let again = StoredValue::new(false);
@@ -117,10 +141,16 @@ fn Composer(inbox: Inbox) -> impl IntoView {
         });
     };
     view! {
-        <form class="composer" on:submit=move |e: ev::SubmitEvent| {
-            e.prevent_default();
-            send();
-        }>
+        <form class="composer"
+            on:submit=move |e: ev::SubmitEvent| {
+                e.prevent_default();
+                send();
+            }
+            on:dragover=move |e: ev::DragEvent| e.prevent_default()
+            on:drop=move |e: ev::DragEvent| {
+                e.prevent_default();
+                attach(inbox, uploading, e.data_transfer().and_then(|d| d.files()));
+            }>
             <label for="reply-input">"Reply to the visitor"</label>
             <textarea id="reply-input" rows="3" maxlength=MAX_MESSAGE_CHARS.to_string()
                 aria-describedby="reply-help reply-missing"
@@ -128,6 +158,13 @@ fn Composer(inbox: Inbox) -> impl IntoView {
                 aria-activedescendant=move || open().then(|| format!("canned-option-{}", chosen.get()))
                 aria-invalid=move || (!missing.with(Vec::is_empty)).then_some("true")
                 prop:value=move || draft.get()
+                on:paste=move |e: ev::ClipboardEvent| {
+                    let files = e.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0);
+                    if files.is_some() {
+                        e.prevent_default();
+                        attach(inbox, uploading, files);
+                    }
+                }
                 on:input=move |e| {
                     draft.set(event_target_value(&e));
                     closed.set(false);
@@ -194,12 +231,30 @@ fn Composer(inbox: Inbox) -> impl IntoView {
                 format!("Replace {} before sending: this conversation has no value for it.", names.join(", "))
             }))}</p>
             <p id="reply-help" class="muted">
-                "Enter sends; Shift+Enter starts a new line. Type / and a shortcut for a canned reply."
+                "Enter sends; Shift+Enter starts a new line. Type / and a shortcut for a canned reply. \
+                 Drop or paste a file to send it."
             </p>
-            <button type="submit" class="primary"
-                disabled=move || sending.get() || draft.with(|d| d.trim().is_empty()) || !missing.with(Vec::is_empty)>
-                "Send reply"
-            </button>
+            <p class="muted" role="status">{move || uploading.get()}</p>
+            <div class="composer-buttons">
+                // Hidden: the button opens its picker (a file input's own look cannot be styled).
+                <input type="file" hidden multiple
+                    accept=shared::attachment::ACCEPT_ATTRIBUTE node_ref=file_input
+                    on:change=move |_| {
+                        if let Some(input) = file_input.get_untracked() {
+                            attach(inbox, uploading, input.files());
+                            input.set_value("");
+                        }
+                    } />
+                <button type="button" on:click=move |_| {
+                    if let Some(input) = file_input.get_untracked() {
+                        input.click();
+                    }
+                }>"Attach a file"</button>
+                <button type="submit" class="primary"
+                    disabled=move || sending.get() || draft.with(|d| d.trim().is_empty()) || !missing.with(Vec::is_empty)>
+                    "Send reply"
+                </button>
+            </div>
         </form>
     }
 }

@@ -381,12 +381,26 @@ impl Inbox {
 
     /// Sends a reply; `Ok` once the edge stored it (the composer then clears).
     pub async fn reply(self, text: String) -> Result<(), ()> {
+        self.send(None, text).await
+    }
+
+    /// Sends a file to the visitor, as the agent's message; `Ok` once the edge kept it.
+    pub async fn upload(self, file: web_sys::File) -> Result<(), ()> {
+        self.send(Some(file), String::new()).await
+    }
+
+    /// The agent's message to the open conversation: a file, or else the text.
+    async fn send(self, file: Option<web_sys::File>, text: String) -> Result<(), ()> {
         let Some(id) = self.selected.get_untracked() else { return Err(()) };
         let Some(client_message_id) = api::new_client_id() else {
-            self.error.set(Some("This browser cannot make a message id (no crypto); the reply was not sent.".into()));
+            self.error.set(Some("This browser cannot make a message id (no crypto); nothing was sent.".into()));
             return Err(());
         };
-        match api::reply(&id, &ReplyRequest { text, client_message_id }).await {
+        let answer = match &file {
+            Some(file) => api::upload(&id, file, &client_message_id).await,
+            None => api::reply(&id, &ReplyRequest { text, client_message_id }).await,
+        };
+        match answer {
             Ok(message) => {
                 self.error.set(None);
                 self.receive(&id, vec![message]);
