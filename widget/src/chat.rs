@@ -617,6 +617,7 @@ mod tests {
                 client_message_id: format!("m{i}"),
                 text: format!("text {i}"),
                 delivery: d.clone(),
+                file: None,
             })
             .collect()
     }
