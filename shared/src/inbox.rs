@@ -49,11 +49,14 @@ pub enum InboxView {
     Resolved,
     /// Still with the AI, newest conversation first: an agent may watch one and take over.
     Ai,
+    /// Waiting or assigned and put aside until a moment or the visitor's next message (out of
+    /// Waiting, Mine and All open meanwhile), newest activity first.
+    Snoozed,
 }
 
 impl InboxView {
     /// Every view, in the order the inbox shows them.
-    pub const ALL: [InboxView; 5] = [Self::Waiting, Self::Mine, Self::Open, Self::Resolved, Self::Ai];
+    pub const ALL: [InboxView; 6] = [Self::Waiting, Self::Mine, Self::Open, Self::Snoozed, Self::Resolved, Self::Ai];
 
     /// As written in `?view=`.
     pub fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl InboxView {
             Self::Open => "open",
             Self::Resolved => "resolved",
             Self::Ai => "ai",
+            Self::Snoozed => "snoozed",
         }
     }
 
@@ -79,6 +83,7 @@ impl InboxView {
             Self::Open => "All open",
             Self::Resolved => "Resolved",
             Self::Ai => "With AI",
+            Self::Snoozed => "Snoozed",
         }
     }
 }
@@ -106,6 +111,9 @@ pub struct InboxCounts {
     /// With the AI.
     #[serde(default)]
     pub ai: u32,
+    /// Put aside.
+    #[serde(default)]
+    pub snoozed: u32,
 }
 
 impl InboxCounts {
@@ -117,6 +125,7 @@ impl InboxCounts {
             InboxView::Open => self.open,
             InboxView::Resolved => self.resolved,
             InboxView::Ai => self.ai,
+            InboxView::Snoozed => self.snoozed,
         }
     }
 }
@@ -158,6 +167,29 @@ pub struct ConversationRow {
     /// Its priority.
     #[serde(default)]
     pub priority: crate::labels::Priority,
+    /// Put aside by an agent, and until when; a moment already past no longer holds (read it
+    /// against the list's `now_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snooze: Option<Snooze>,
+}
+
+/// A conversation put aside (`POST …/snooze` takes the same body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snooze {
+    /// Until this moment, Unix ms; none: until the visitor writes (which ends it either way).
+    #[serde(default)]
+    pub until_ms: Option<u64>,
+}
+
+/// The longest snooze, in ms (90 days).
+pub const MAX_SNOOZE_MS: u64 = 90 * 24 * 3_600_000;
+
+impl Snooze {
+    /// Whether it still holds at `now_ms` (the visitor's writing is the edge's to read).
+    pub fn holds(&self, now_ms: u64) -> bool {
+        self.until_ms.is_none_or(|until| until > now_ms)
+    }
 }
 
 /// `GET /api/v1/inbox/conversations`.

@@ -48,11 +48,12 @@ function noisePng(side: number): Buffer {
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
 
 test("a photo from the visitor and a PDF from the agent reach the other side; strangers get neither", async ({ browser, request }) => {
-  const ana = await addAgent(request, "Ana Lima");
+  const tag = uniqueWord();
+  // A name of its own: other specs pick colleagues by name from the team's list.
+  const ana = await addAgent(request, `Ana ${tag}`);
   const agent = await signIn(browser, ana);
   const visitorPage = await (await browser.newContext({ acceptDownloads: true })).newPage();
   const visitor = await openChat(visitorPage);
-  const tag = uniqueWord();
   await visitor.say(`someone logged into my account and withdrew my bitcoin (case ${tag})`);
   await expect(visitor.log).toContainText("I'm connecting you with a specialist");
   await agent.getByRole("searchbox", { name: "Search conversations" }).fill(tag);

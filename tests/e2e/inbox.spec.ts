@@ -576,3 +576,50 @@ test("tags and priority: set in the side panel, shown on the row, and the list f
   await agent.getByLabel("Filter by tag").fill(tag);
   await expect(agent.getByText("No conversation matches this search.")).toBeVisible();
 });
+
+test("snooze and bulk: one put aside until the visitor writes, then three assigned and resolved at once", async ({ browser, request }) => {
+  const word = uniqueWord();
+  const rae = await addAgent(request, `Rae ${word}`);
+  const agent = await signIn(browser, rae);
+  const first = await handedOffWithToken(request, word);
+  await handedOff(request, `${word}b`);
+  await handedOff(request, `${word}c`);
+  await agent.getByRole("searchbox", { name: "Search conversations" }).fill(word);
+  const rows = agent.getByRole("list", { name: "Conversations" });
+  await expect(rows.getByRole("button")).toHaveCount(3);
+  await agent.goto(`/inbox/#conversation=${first.id}`);
+  const panel = agent.getByRole("region", { name: "Snooze" });
+  await panel.getByLabel("Snooze until").selectOption("visitor");
+  await panel.getByRole("button", { name: "Snooze", exact: true }).click();
+  await expect(panel).toContainText("Snoozed until the visitor writes.");
+  // Out of Waiting, into Snoozed, marked there.
+  await expect(rows.getByRole("button")).toHaveCount(2);
+  await agent.getByRole("navigation", { name: "Views" }).getByRole("button", { name: /^Snoozed/ }).click();
+  await expect(rows.getByRole("button")).toHaveCount(1);
+  await expect(rows).toContainText("Snoozed");
+  await expectNoViolations(agent, "the Snoozed view");
+  // The visitor writes: back in Waiting, by itself.
+  const wrote = await request.post(`/api/v1/conversations/${first.id}/messages`, {
+    headers: { Authorization: `Bearer ${first.token}` },
+    data: { text: `Any news on case ${word}?`, client_message_id: `n-${word}` },
+  });
+  expect(wrote.status()).toBe(200);
+  await expect(rows.getByRole("button")).toHaveCount(0);
+  await agent.getByRole("navigation", { name: "Views" }).getByRole("button", { name: /^Waiting/ }).click();
+  await expect(rows.getByRole("button")).toHaveCount(3);
+
+  // Bulk: all three ticked, assigned to Rae, then resolved.
+  for (const box of await rows.getByRole("checkbox").all()) await box.check();
+  const bar = agent.getByRole("group", { name: "Selected conversations" });
+  await expect(bar).toContainText("3 selected");
+  await expectNoViolations(agent, "three conversations ticked");
+  await bar.getByLabel("Assign to").selectOption({ label: rae.name });
+  await bar.getByRole("button", { name: "Assign selected" }).click();
+  await expect(agent.getByRole("status").filter({ hasText: "Assigned 3." })).toBeVisible();
+  await agent.getByRole("navigation", { name: "Views" }).getByRole("button", { name: /^Mine/ }).click();
+  await expect(rows.getByRole("button")).toHaveCount(3);
+  for (const box of await rows.getByRole("checkbox").all()) await box.check();
+  await bar.getByRole("button", { name: "Resolve selected" }).click();
+  await expect(agent.getByRole("status").filter({ hasText: "Resolved 3." })).toBeVisible();
+  await expect(rows.getByRole("button")).toHaveCount(0);
+});

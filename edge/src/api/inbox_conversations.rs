@@ -27,7 +27,7 @@ use shared::api::ErrorCode;
 use shared::handoff::{ConversationStatus, HandoffReason};
 use shared::inbox::{
     AgentList, AgentRef, AssignRequest, ConversationDetail, ConversationList, InboxEvent, InboxView, NoteRequest,
-    ReplyRequest, ResolveRequest, RunRecord,
+    ReplyRequest, ResolveRequest, RunRecord, Snooze, MAX_SNOOZE_MS,
 };
 use shared::labels::{Labels, Priority};
 use shared::live::{LiveEvent, LIVE_PROTOCOL};
@@ -86,13 +86,13 @@ pub async fn list<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> Resul
             None => None,
         },
     };
-    let conversations = edge.store().inbox_list(view, &agent.id, q.as_deref(), &labels, MAX_LIST).await?;
-    let counts = edge.store().inbox_counts(&agent.id).await?;
-    let attention = edge.store().attention(&agent.id).await?;
+    let conversations = edge.store().inbox_list(view, &agent.id, q.as_deref(), &labels, MAX_LIST, now_ms).await?;
+    let counts = edge.store().inbox_counts(&agent.id, now_ms).await?;
+    let attention = edge.store().attention(&agent.id, now_ms).await?;
     let wait_alert_ms =
         edge.site().agent.handoff.as_ref().map(|h| u64::from(h.wait_alert_minutes) * 60_000).filter(|ms| *ms > 0);
     let long_waits = match wait_alert_ms {
-        Some(ms) => edge.store().long_waits(now_ms.saturating_sub(ms)).await?,
+        Some(ms) => edge.store().long_waits(now_ms.saturating_sub(ms), now_ms).await?,
         None => Vec::new(),
     };
     let list = ConversationList { conversations, counts, now_ms, attention, wait_alert_ms, long_waits };
@@ -116,6 +116,43 @@ pub async fn set_labels<D: ApiDeps>(
     }
     let row =
         edge.store().inbox_row(&id).await?.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such conversation"))?;
+    let news = InboxEvent::Changed { conversation_id: id.to_string(), status: row.status };
+    Ok(HttpResponse { inbox: Some(Box::new(news)), ..HttpResponse::json(200, &row) })
+}
+
+/// `POST /api/v1/inbox/conversations/{id}/snooze` with `{"until_ms": …}` (or `null`: until the
+/// visitor writes) puts a waiting or assigned conversation aside; `DELETE` brings it back. Any
+/// agent (it is a view of the queue, like the labels); `200` the row, and every inbox hears.
+pub async fn snooze<D: ApiDeps>(
+    edge: &D,
+    req: &HttpRequest,
+    id: &str,
+    on: bool,
+    now_ms: u64,
+) -> Result<HttpResponse, ApiError> {
+    let agent = signed_in(edge, req, now_ms).await?;
+    let not_found = || ApiError::new(ErrorCode::NotFound, "no such conversation");
+    let id = ConversationId::parse(id).map_err(|_| not_found())?;
+    if on {
+        let body: Snooze = serde_json::from_slice(&req.body).map_err(|e| ApiError::from_json(&e))?;
+        if let Some(until) = body.until_ms.filter(|u| *u <= now_ms || *u > now_ms + MAX_SNOOZE_MS) {
+            let message = format!("{until} must be a moment (Unix ms) within the next 90 days");
+            return Err(ApiError::invalid_field("until_ms", message));
+        }
+        let row = edge.store().inbox_row(&id).await?.ok_or_else(not_found)?;
+        if !matches!(row.status, ConversationStatus::Waiting | ConversationStatus::Assigned) {
+            return Err(ApiError::new(
+                ErrorCode::WrongStatus,
+                "only a waiting or assigned conversation can be snoozed",
+            ));
+        }
+        if !edge.store().snooze(&id, body.until_ms, &agent.id, now_ms).await? {
+            return Err(not_found());
+        }
+    } else {
+        edge.store().unsnooze(&id).await?;
+    }
+    let row = edge.store().inbox_row(&id).await?.ok_or_else(not_found)?;
     let news = InboxEvent::Changed { conversation_id: id.to_string(), status: row.status };
     Ok(HttpResponse { inbox: Some(Box::new(news)), ..HttpResponse::json(200, &row) })
 }

@@ -355,6 +355,7 @@ async fn route_request<D: ApiDeps>(edge: &D, req: &HttpRequest, now_ms: u64) -> 
         Route::InboxWatch(id) => inbox_conversations::watch(edge, req, &id, now_ms).await,
         Route::InboxRead(id) => inbox_conversations::read(edge, req, &id, now_ms).await,
         Route::InboxLabels(id) => inbox_conversations::set_labels(edge, req, &id, now_ms).await,
+        Route::InboxSnooze(id, on) => inbox_conversations::snooze(edge, req, &id, on, now_ms).await,
         Route::InboxAgents => inbox_conversations::agents(edge, req, now_ms).await,
         Route::InboxCanned => canned::list(edge, req, now_ms).await,
         Route::InboxAddCanned => canned::add(edge, req, now_ms).await,

@@ -93,6 +93,9 @@ pub enum Route {
     InboxRead(String),
     /// `POST /api/v1/inbox/conversations/{id}/labels`: tags and priority (D1's, like the read mark)
     InboxLabels(String),
+    /// `POST` (`true`) or `DELETE` (`false`) `/api/v1/inbox/conversations/{id}/snooze` (D1's,
+    /// like the labels)
+    InboxSnooze(String, bool),
     /// `GET /api/v1/inbox/agents`
     InboxAgents,
     /// `POST /api/v1/inbox/conversations/{id}/attachments`: an agent's file (raw body)
@@ -160,6 +163,7 @@ impl Route {
             | Route::InboxList
             | Route::InboxRead(_)
             | Route::InboxLabels(_)
+            | Route::InboxSnooze(..)
             | Route::InboxCanned
             | Route::InboxAddCanned
             | Route::InboxChangeCanned(_)
@@ -247,6 +251,8 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         ["inbox", "conversations", id, "live"] if get => Ok(Route::InboxWatch(id.to_string())),
         ["inbox", "conversations", id, "read"] if post => Ok(Route::InboxRead(id.to_string())),
         ["inbox", "conversations", id, "labels"] if post => Ok(Route::InboxLabels(id.to_string())),
+        ["inbox", "conversations", id, "snooze"] if post => Ok(Route::InboxSnooze(id.to_string(), true)),
+        ["inbox", "conversations", id, "snooze"] if delete => Ok(Route::InboxSnooze(id.to_string(), false)),
         ["inbox", "conversations", id, act] if post && Act::parse(act).is_some() => {
             Ok(Route::InboxAct(id.to_string(), Act::parse(act).expect("checked")))
         }
@@ -280,7 +286,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         | ["admin", "conversations", _, "messages" | "events"]
         | ["inbox", "conversations"]
         | ["inbox", "conversations", _]
-        | ["inbox", "conversations", _, "live" | "read" | "labels"]
+        | ["inbox", "conversations", _, "live" | "read" | "labels" | "snooze"]
         | ["inbox", "agents" | "live" | "canned"]
         | ["inbox", "canned", _] => {
             Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))

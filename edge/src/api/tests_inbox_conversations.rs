@@ -524,7 +524,7 @@ fn the_views_count_and_search_and_a_visitor_message_while_waiting_is_news() {
     let ids: Vec<&str> =
         waiting["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2);
-    assert_eq!(waiting["counts"], json!({"waiting": 2, "mine": 0, "open": 2, "resolved": 0, "ai": 1}));
+    assert_eq!(waiting["counts"], json!({"waiting": 2, "mine": 0, "open": 2, "resolved": 0, "ai": 1, "snoozed": 0}));
     let with_ai = list("?view=ai");
     assert_eq!(with_ai["conversations"].as_array().unwrap().len(), 1, "the AI's conversation, to watch");
     assert_eq!(with_ai["conversations"][0]["status"], "ai");
@@ -742,4 +742,40 @@ fn tags_and_priority_are_set_whole_shown_on_rows_and_filter_the_views() {
     let list = as_agent(&w, &sam, "GET", "/api/v1/inbox/conversations?priority=asap", "");
     assert_eq!(json_of(&list)["error"]["field"], "priority");
     assert_eq!(code(&label("cNoSuchConversation1", json!({"tags": ["x"]}))).0, 404);
+}
+
+#[test]
+fn an_agent_snoozes_a_waiting_conversation_until_the_visitor_writes_and_every_inbox_hears() {
+    let w = world();
+    let sam = agent(&w, "Sam", "agent");
+    let (id, token) = handed_off(&w);
+    let (ai, _) = w.start();
+    let snooze = |id: &str, body: &str| act(&w, &sam, id, "snooze", body);
+    assert_eq!(code(&snooze(&ai, "{}")), (409, "wrong_status".into()), "the AI's conversation is not queued");
+    assert_eq!(code(&snooze(&id, r#"{"until_ms": 1}"#)), (400, "invalid_field".into()), "a moment passed");
+    assert_eq!(code(&snooze(&id, r#"{"until": null}"#)).0, 400, "unknown fields are refused");
+    let r = snooze(&id, r#"{"until_ms": null}"#);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(json_of(&r)["snooze"], json!({"until_ms": null}));
+    assert!(matches!(r.inbox.as_deref(), Some(InboxEvent::Changed { .. })));
+    let list =
+        |view: &str| json_of(&as_agent(&w, &sam, "GET", &format!("/api/v1/inbox/conversations?view={view}"), ""));
+    assert_eq!(list("waiting")["conversations"].as_array().unwrap().len(), 0);
+    assert_eq!(list("snoozed")["conversations"][0]["id"], id.as_str());
+    assert_eq!(list("waiting")["counts"]["snoozed"], 1);
+    // The visitor writes, a second later: back in Waiting.
+    let body = json!({"text": "Any news?", "client_message_id": "v2"}).to_string();
+    let bearer = format!("Bearer {token}");
+    let said =
+        w.respond_at(NOW_MS + 1_000, &request("POST", &messages_path(&id), &[("authorization", &bearer)], &body));
+    assert_eq!(said.status, 200, "{}", said.body);
+    w.settle();
+    assert_eq!(list("waiting")["conversations"][0]["id"], id.as_str());
+    // Snoozed again, then brought back by hand.
+    assert_eq!(snooze(&id, r#"{"until_ms": null}"#).status, 200);
+    let back = as_agent(&w, &sam, "DELETE", &format!("/api/v1/inbox/conversations/{id}/snooze"), "");
+    assert_eq!((back.status, json_of(&back)["snooze"].is_null()), (200, true));
+    let cookieless =
+        w.respond(&request("POST", &format!("/api/v1/inbox/conversations/{id}/snooze"), &[("origin", SELF)], "{}"));
+    assert_eq!(code(&cookieless), (401, "not_signed_in".into()));
 }

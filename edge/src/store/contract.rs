@@ -55,6 +55,7 @@ contract!(
     only_the_assignee_moves_an_assigned_conversation_and_resolving_is_dated,
     the_views_are_ordered_counted_and_searched_alike,
     attention_is_what_waits_or_is_mine_and_unread_by_me,
+    a_snoozed_conversation_leaves_the_work_views_until_its_moment_or_the_visitor,
     notes_are_kept_in_order_and_erased_with_their_conversation,
     agents_to_assign_are_the_enabled_ones_by_name,
     a_conversations_runs_come_oldest_first_and_only_its_own,
@@ -62,6 +63,8 @@ contract!(
 );
 
 const T0: u64 = 1_795_478_400_000;
+/// A moment after every one the contract writes: nothing snoozed "until" it still holds.
+const LATER: u64 = T0 + 1_000_000_000;
 
 fn cid(raw: &str) -> ConversationId {
     ConversationId::parse(raw).unwrap()
@@ -842,7 +845,7 @@ fn the_views_are_ordered_counted_and_searched_alike<S: Stores>(store: &S) {
     block_on(store.save_state(&r2)).unwrap();
 
     let list = |view, q: Option<&str>| -> Vec<String> {
-        block_on(store.inbox_list(view, "a1", q, &LabelFilter::default(), 100))
+        block_on(store.inbox_list(view, "a1", q, &LabelFilter::default(), 100, LATER))
             .unwrap()
             .into_iter()
             .map(|r| r.id)
@@ -856,11 +859,11 @@ fn the_views_are_ordered_counted_and_searched_alike<S: Stores>(store: &S) {
     assert_eq!(list(InboxView::Ai, None), ["c7", "c6"], "newest conversation first");
     assert_eq!(list(InboxView::Ai, Some("hi")), ["c7", "c6"], "searched too");
     assert_eq!(
-        block_on(store.inbox_counts("a1")).unwrap(),
-        InboxCounts { waiting: 2, mine: 1, open: 4, resolved: 1, ai: 2 }
+        block_on(store.inbox_counts("a1", LATER)).unwrap(),
+        InboxCounts { waiting: 2, mine: 1, open: 4, resolved: 1, ai: 2, snoozed: 0 }
     );
     assert_eq!(
-        block_on(store.inbox_list(InboxView::Open, "a1", None, &LabelFilter::default(), 2)).unwrap().len(),
+        block_on(store.inbox_list(InboxView::Open, "a1", None, &LabelFilter::default(), 2, LATER)).unwrap().len(),
         2,
         "limited"
     );
@@ -888,8 +891,9 @@ fn attention_is_what_waits_or_is_mine_and_unread_by_me<S: Stores>(store: &S) {
     for a in ["a1", "a2"] {
         block_on(store.add_agent(&account(a, &format!("{a}@pinecone.example"), Role::Agent), T0)).unwrap();
     }
-    let ids_for =
-        |agent: &str| -> Vec<String> { block_on(store.attention(agent)).unwrap().into_iter().map(|a| a.id).collect() };
+    let ids_for = |agent: &str| -> Vec<String> {
+        block_on(store.attention(agent, LATER)).unwrap().into_iter().map(|a| a.id).collect()
+    };
     // c1 waits since +10 (the visitor wrote at +5); c2 is a1's; c3 is a2's; c4 is with the AI.
     let c1 = waiting(store, "c1", T0 + 10);
     block_on(store.insert_visitor_message(&c1, &visitor("m1", "k1", T0 + 5))).unwrap();
@@ -904,7 +908,7 @@ fn attention_is_what_waits_or_is_mine_and_unread_by_me<S: Stores>(store: &S) {
     // A new handoff is everyone's; a visitor's message only its assignee's; the AI's nobody's.
     assert_eq!(ids_for("a1"), ["c2", "c1"], "newest first");
     assert_eq!(ids_for("a2"), ["c3", "c1"]);
-    let first = block_on(store.attention("a1")).unwrap().remove(1);
+    let first = block_on(store.attention("a1", LATER)).unwrap().remove(1);
     assert_eq!(
         (first.status, first.preview.as_str(), first.since_ms),
         (ConversationStatus::Waiting, "text of m1", T0 + 10),
@@ -919,15 +923,50 @@ fn attention_is_what_waits_or_is_mine_and_unread_by_me<S: Stores>(store: &S) {
     block_on(store.insert_visitor_message(&c2, &visitor("m5", "k5", T0 + 40))).unwrap();
     block_on(store.mark_read("a1", &c1, T0 + 1)).unwrap();
     assert_eq!(ids_for("a1"), ["c2"]);
-    assert_eq!(block_on(store.attention("a1")).unwrap()[0].preview, "text of m5");
+    assert_eq!(block_on(store.attention("a1", LATER)).unwrap()[0].preview, "text of m5");
     // Long waits: waiting since a handoff at or before the moment, oldest first, read or not.
-    let long: Vec<String> = block_on(store.long_waits(T0 + 10)).unwrap().into_iter().map(|a| a.id).collect();
+    let long: Vec<String> = block_on(store.long_waits(T0 + 10, LATER)).unwrap().into_iter().map(|a| a.id).collect();
     assert_eq!(long, ["c1"]);
-    assert!(block_on(store.long_waits(T0 + 9)).unwrap().is_empty());
+    assert!(block_on(store.long_waits(T0 + 9, LATER)).unwrap().is_empty());
     // A conversation that does not exist gets no mark; erasing takes the marks with it.
     block_on(store.mark_read("a1", &cid("ghost"), T0)).unwrap();
     block_on(store.erase_conversations(&[c2])).unwrap();
     assert_eq!(ids_for("a1"), Vec::<String>::new());
+}
+
+fn a_snoozed_conversation_leaves_the_work_views_until_its_moment_or_the_visitor<S: Stores>(store: &S) {
+    block_on(store.add_agent(&account("a1", "a1@pinecone.example", Role::Agent), T0)).unwrap();
+    let ids = |view: InboxView, now: u64| -> Vec<String> {
+        let rows = block_on(store.inbox_list(view, "a1", None, &LabelFilter::default(), 100, now)).unwrap();
+        rows.into_iter().map(|r| r.id).collect()
+    };
+    let c1 = waiting(store, "c1", T0 + 10);
+    let c2 = waiting(store, "c2", T0 + 11);
+    // c1 until T0 + 100; c2 until the visitor writes.
+    assert!(block_on(store.snooze(&c1, Some(T0 + 100), "a1", T0 + 20)).unwrap());
+    assert!(block_on(store.snooze(&c2, None, "a1", T0 + 20)).unwrap());
+    assert!(!block_on(store.snooze(&cid("ghost"), None, "a1", T0 + 20)).unwrap(), "no such conversation");
+    let now = T0 + 50;
+    assert_eq!(ids(InboxView::Waiting, now), Vec::<String>::new());
+    assert_eq!(ids(InboxView::Open, now), Vec::<String>::new());
+    assert_eq!(ids(InboxView::Snoozed, now).len(), 2);
+    let counts = block_on(store.inbox_counts("a1", now)).unwrap();
+    assert_eq!((counts.waiting, counts.open, counts.snoozed), (0, 0, 2));
+    assert!(block_on(store.attention("a1", now)).unwrap().is_empty(), "nothing alerts while put aside");
+    assert!(block_on(store.long_waits(T0 + 40, now)).unwrap().is_empty());
+    let row = block_on(store.inbox_row(&c1)).unwrap().unwrap();
+    assert_eq!(row.snooze, Some(shared::inbox::Snooze { until_ms: Some(T0 + 100) }));
+    // Its moment passes: c1 is back. The visitor writes on c2: back too, and its row says so.
+    assert_eq!(ids(InboxView::Waiting, T0 + 100), ["c1"]);
+    block_on(store.insert_visitor_message(&c2, &visitor("m2", "k2", T0 + 60))).unwrap();
+    assert_eq!(ids(InboxView::Waiting, T0 + 61), ["c2"]);
+    assert_eq!(block_on(store.inbox_row(&c2)).unwrap().unwrap().snooze, None);
+    // Brought back by hand; erased with the conversation.
+    block_on(store.unsnooze(&c1)).unwrap();
+    assert_eq!(ids(InboxView::Waiting, now), ["c1", "c2"]);
+    assert!(block_on(store.snooze(&c1, None, "a1", T0 + 70)).unwrap());
+    block_on(store.erase_conversations(&[c1])).unwrap();
+    assert_eq!(ids(InboxView::Snoozed, T0 + 71), Vec::<String>::new());
 }
 
 fn notes_are_kept_in_order_and_erased_with_their_conversation<S: Stores>(store: &S) {

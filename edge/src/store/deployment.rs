@@ -143,20 +143,33 @@ impl InboxStore for Deployment {
         search: Option<&str>,
         labels: &LabelFilter,
         limit: usize,
+        now_ms: u64,
     ) -> Result<Vec<ConversationRow>, StoreError> {
-        self.index().await?.inbox_list(view, agent_id, search, labels, limit).await
+        self.index().await?.inbox_list(view, agent_id, search, labels, limit, now_ms).await
     }
     async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError> {
         self.index().await?.set_labels(conversation, labels).await
     }
-    async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
-        self.index().await?.inbox_counts(agent_id).await
+    async fn inbox_counts(&self, agent_id: &str, now_ms: u64) -> Result<InboxCounts, StoreError> {
+        self.index().await?.inbox_counts(agent_id, now_ms).await
     }
-    async fn attention(&self, agent_id: &str) -> Result<Vec<Attention>, StoreError> {
-        self.index().await?.attention(agent_id).await
+    async fn snooze(
+        &self,
+        conversation: &ConversationId,
+        until_ms: Option<u64>,
+        agent_id: &str,
+        at_ms: u64,
+    ) -> Result<bool, StoreError> {
+        self.index().await?.snooze(conversation, until_ms, agent_id, at_ms).await
     }
-    async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError> {
-        self.index().await?.long_waits(handed_off_by_ms).await
+    async fn unsnooze(&self, conversation: &ConversationId) -> Result<(), StoreError> {
+        self.index().await?.unsnooze(conversation).await
+    }
+    async fn attention(&self, agent_id: &str, now_ms: u64) -> Result<Vec<Attention>, StoreError> {
+        self.index().await?.attention(agent_id, now_ms).await
+    }
+    async fn long_waits(&self, handed_off_by_ms: u64, now_ms: u64) -> Result<Vec<Attention>, StoreError> {
+        self.index().await?.long_waits(handed_off_by_ms, now_ms).await
     }
     async fn mark_read(&self, agent_id: &str, conversation: &ConversationId, at_ms: u64) -> Result<(), StoreError> {
         self.index().await?.mark_read(agent_id, conversation, at_ms).await

@@ -106,18 +106,30 @@ pub trait InboxStore {
         search: Option<&str>,
         labels: &LabelFilter,
         limit: usize,
+        now_ms: u64,
     ) -> Result<Vec<ConversationRow>, StoreError>;
     /// Sets a conversation's tags and priority, whole (checked: `shared::labels::Labels::checked`);
     /// whether it exists.
     async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError>;
     /// How many conversations each view holds for `agent_id`.
-    async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError>;
+    async fn inbox_counts(&self, agent_id: &str, now_ms: u64) -> Result<InboxCounts, StoreError>;
+    /// Puts a conversation aside until `until_ms`, or (`None`) until the visitor writes; whether
+    /// it exists.
+    async fn snooze(
+        &self,
+        conversation: &ConversationId,
+        until_ms: Option<u64>,
+        agent_id: &str,
+        at_ms: u64,
+    ) -> Result<bool, StoreError>;
+    /// Ends a conversation's snooze (nothing happens when there is none).
+    async fn unsnooze(&self, conversation: &ConversationId) -> Result<(), StoreError>;
     /// What needs `agent_id` and is unread by them ([`Attention`]), newest first, at most
     /// [`MAX_LIST`].
-    async fn attention(&self, agent_id: &str) -> Result<Vec<Attention>, StoreError>;
+    async fn attention(&self, agent_id: &str, now_ms: u64) -> Result<Vec<Attention>, StoreError>;
     /// The conversations waiting since a handoff at or before `handed_off_by_ms`, oldest first,
     /// at most [`MAX_LIST`] (`since_ms` is the handoff).
-    async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError>;
+    async fn long_waits(&self, handed_off_by_ms: u64, now_ms: u64) -> Result<Vec<Attention>, StoreError>;
     /// `agent_id` has read the conversation up to `at_ms` (nothing is written for a conversation
     /// that does not exist; an earlier moment never moves the mark back).
     async fn mark_read(&self, agent_id: &str, conversation: &ConversationId, at_ms: u64) -> Result<(), StoreError>;

@@ -707,14 +707,12 @@ mod tests {
         block_on(replica.load(&cid("c1"))).unwrap();
         // As an older release left it: one migration fewer.
         local
-            .run_script(
-                "ALTER TABLE messages DROP COLUMN attachment; UPDATE replica_meta SET migrations = migrations - 1;",
-            )
+            .run_script("DROP TABLE conversation_snooze; UPDATE replica_meta SET migrations = migrations - 1;")
             .unwrap();
         assert!(block_on(replica.load(&cid("c1"))).unwrap());
         assert_eq!(count(&local, "SELECT migrations AS n FROM replica_meta"), MIGRATIONS.len());
-        let column = "SELECT COUNT(*) AS n FROM pragma_table_info('messages') WHERE name = 'attachment'";
-        assert_eq!(count(&local, column), 1);
+        let table = "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'conversation_snooze'";
+        assert_eq!(count(&local, table), 1);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0021_canned_replies.sql", include_str!("../../migrations/0021_canned_replies.sql")),
     ("0022_conversation_labels.sql", include_str!("../../migrations/0022_conversation_labels.sql")),
     ("0023_message_attachments.sql", include_str!("../../migrations/0023_message_attachments.sql")),
+    ("0024_conversation_snooze.sql", include_str!("../../migrations/0024_conversation_snooze.sql")),
 ];
 
 #[cfg(test)]

@@ -253,6 +253,17 @@ pub async fn set_labels(id: &str, labels: &shared::labels::Labels) -> Result<sha
     call("POST", &conversation_url(id, "/labels"), Some(labels)).await
 }
 
+/// `POST …/snooze` (`Some`), or `DELETE …/snooze` (`None`: back in the queue).
+pub async fn snooze(
+    id: &str,
+    snooze: Option<shared::inbox::Snooze>,
+) -> Result<shared::inbox::ConversationRow, Failure> {
+    match snooze {
+        Some(body) => call("POST", &conversation_url(id, "/snooze"), Some(&body)).await,
+        None => call("DELETE", &conversation_url(id, "/snooze"), None::<&()>).await,
+    }
+}
+
 /// `POST /api/v1/inbox/conversations/{id}/read`
 pub async fn mark_read(id: &str) -> Result<(), Failure> {
     request("POST", &conversation_url(id, "/read"), None).await.map(drop)

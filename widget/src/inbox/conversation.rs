@@ -111,6 +111,7 @@ fn Open(inbox: Inbox) -> impl IntoView {
                     hidden=move || !side_open.get()>
                     <Details inbox=inbox />
                     <crate::labels::LabelsPanel inbox=inbox />
+                    <crate::snooze::SnoozePanel inbox=inbox />
                     <Notes inbox=inbox />
                 </section>
             </div>

@@ -1,6 +1,7 @@
 //! The list of the current view: one row per conversation with who, why, what the visitor last
 //! wrote, whether it is unread by this agent, how long it has waited (flagged past the owner's
-//! threshold) and who has it. A row is one button that opens the conversation.
+//! threshold), whether it is snoozed and who has it. A row is one button that opens the
+//! conversation, beside a box that ticks it for the bulk actions above the list (resolve, assign).
 
 use crate::state::{status_words, waiting_for, Inbox};
 use leptos::prelude::*;
@@ -23,6 +24,7 @@ pub fn ConversationList(inbox: Inbox) -> impl IntoView {
             return view! { <p class="empty">{empty}</p> }.into_any();
         }
         view! {
+            <crate::bulk::Bulk inbox=inbox />
             <ul class="rows" aria-label="Conversations">
                 {list.conversations.into_iter().map(|row| view! { <Row inbox=inbox row=row /> }).collect_view()}
             </ul>
@@ -50,6 +52,27 @@ fn Row(inbox: Inbox, row: ConversationRow) -> impl IntoView {
         }
     }
     let handoff_at = row.handoff_at_ms;
+    let snoozed = row.snooze.is_some_and(|s| s.holds(inbox.edge_now()));
+    let tick = {
+        // Named by who and what they wrote: several rows are often "Anonymous visitor".
+        let (id, label) = (id.clone(), format!("Select {who}: {}", row.preview));
+        view! {
+            <input type="checkbox" class="row-tick" aria-label=label
+                prop:checked={
+                    let id = id.clone();
+                    move || inbox.chosen.with(|c| c.contains(&id))
+                }
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    inbox.chosen.update(|c| {
+                        c.retain(|x| *x != id);
+                        if on {
+                            c.push(id.clone());
+                        }
+                    });
+                } />
+        }
+    };
     let waiting = row.status == ConversationStatus::Waiting;
     let wait = move || handoff_at.filter(|_| waiting).map(|at| waiting_for(inbox.edge_now(), at));
     let status = status_words(row.status, row.assignee.as_ref());
@@ -67,7 +90,8 @@ fn Row(inbox: Inbox, row: ConversationRow) -> impl IntoView {
         .as_string()
         .map(|t| format!("Last message {t}"));
     view! {
-        <li>
+        <li class="row-line">
+            {tick}
             <button type="button" class="row" class:unread=move || unread.get() aria-current=move || selected().then_some("true")
                 title=at on:click=move |_| inbox.open(id.clone())>
                 {move || unread.get().then(|| view! { <span class="row-unread">"Unread"</span> })}
@@ -86,6 +110,7 @@ fn Row(inbox: Inbox, row: ConversationRow) -> impl IntoView {
                 <span class="row-meta">
                     {move || wait().map(|w| view! { <span class="row-wait" class:long=move || long.get()>{w}</span> })}
                     {move || long.get().then(|| view! { <span class="row-long">"Waiting too long"</span> })}
+                    {snoozed.then(|| view! { <span class="row-snoozed">"Snoozed"</span> })}
                     <span class="row-status">{status}</span>
                 </span>
             </button>

@@ -20,6 +20,7 @@ mod typing;
 mod api;
 mod app;
 mod attention;
+mod bulk;
 mod canned_page;
 #[cfg(feature = "console")]
 mod console;
@@ -46,6 +47,7 @@ mod notes;
 mod notices;
 mod reply;
 mod sign_in;
+mod snooze;
 mod state;
 
 fn main() {

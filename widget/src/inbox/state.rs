@@ -63,6 +63,8 @@ pub struct Inbox {
     pub canned: RwSignal<Vec<shared::canned::CannedReply>>,
     /// Bumped for each list request: an older answer arriving late is dropped.
     list_seq: StoredValue<u32>,
+    /// The conversations ticked in the list, for a bulk resolve or assign.
+    pub chosen: RwSignal<Vec<String>>,
 }
 
 impl Inbox {
@@ -93,6 +95,7 @@ impl Inbox {
             alerts: Alerts::new(),
             canned: RwSignal::new(Vec::new()),
             list_seq: StoredValue::new(0),
+            chosen: RwSignal::new(Vec::new()),
         }
     }
 
@@ -228,6 +231,8 @@ impl Inbox {
     /// Shows another view.
     pub fn show_view(self, view: InboxView) {
         self.view.set(view);
+        // What was ticked in one view is not acted on from another.
+        self.chosen.set(Vec::new());
         self.refresh_list();
     }
 

@@ -68,16 +68,17 @@ impl<P: SqlPort> ErasureStore for SqlStore<P> {
             Query::new(format!("DELETE FROM agent_reads WHERE conversation_id IN ({list})"), id_args.clone()),
             Query::new(format!("DELETE FROM conversation_tags WHERE conversation_id IN ({list})"), id_args.clone()),
             Query::new(format!("DELETE FROM conversation_priority WHERE conversation_id IN ({list})"), id_args.clone()),
+            Query::new(format!("DELETE FROM conversation_snooze WHERE conversation_id IN ({list})"), id_args.clone()),
             // Messages before their conversation (foreign key).
             Query::new(format!("DELETE FROM messages WHERE conversation_id IN ({list})"), id_args.clone()),
             Query::new(format!("DELETE FROM conversations WHERE id IN ({list})"), id_args),
         ];
         // One batch is one transaction: a conversation is erased whole or not at all.
         let results = self.db.batch(&batch).await?;
-        let [submissions, _tombstones, runs, _model_calls, _attempts, _deliveries, _marks, _notes, _reads, _tags, _priority, messages, conversations] =
+        let [submissions, _tombstones, runs, _model_calls, _attempts, _deliveries, _marks, _notes, _reads, _tags, _priority, _snooze, messages, conversations] =
             results.as_slice()
         else {
-            return Err(fail(format!("the database answered {} results for 13 statements", results.len())));
+            return Err(fail(format!("the database answered {} results for 14 statements", results.len())));
         };
         let submissions = submissions
             .rows

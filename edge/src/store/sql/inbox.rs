@@ -5,7 +5,7 @@ use crate::store::inbox::{like_pattern, preview, InboxStore, LabelFilter, Move, 
 use crate::store::StoreError;
 use serde::Deserialize;
 use shared::handoff::{ConversationStatus, HandoffReason};
-use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note};
+use shared::inbox::{AgentRef, Attention, ConversationRow, InboxCounts, InboxView, Note, Snooze};
 use shared::labels::{Labels, Priority};
 use shared::ConversationId;
 
@@ -21,8 +21,21 @@ const ROW_SELECT: &str = "SELECT c.id, c.status, c.assignee_id, a.name AS assign
     c.created_at_ms) AS last_at, \
     (SELECT json_group_array(tag) FROM (SELECT t.tag FROM conversation_tags t WHERE t.conversation_id = c.id \
     ORDER BY t.tag)) AS tags, \
-    COALESCE((SELECT p.priority FROM conversation_priority p WHERE p.conversation_id = c.id), 'normal') AS priority \
-    FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id";
+    COALESCE((SELECT p.priority FROM conversation_priority p WHERE p.conversation_id = c.id), 'normal') AS priority, \
+    s.until_ms AS snooze_until, s.snoozed_at_ms AS snoozed_at, \
+    (SELECT MAX(m.created_at_ms) FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor') AS visitor_at \
+    FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_id \
+    LEFT JOIN conversation_snooze s ON s.conversation_id = c.id";
+
+/// Whether conversation `c` is put aside at the moment in parameter `now`: until a moment still
+/// to come, or until the visitor writes, and the visitor has not written since it was snoozed.
+fn snoozed(now: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM conversation_snooze s WHERE s.conversation_id = c.id \
+         AND (s.until_ms IS NULL OR s.until_ms > {now}) AND NOT EXISTS (SELECT 1 FROM messages m \
+         WHERE m.conversation_id = c.id AND m.author = 'visitor' AND m.created_at_ms > s.snoozed_at_ms))"
+    )
+}
 
 #[derive(Deserialize)]
 struct Row {
@@ -40,6 +53,9 @@ struct Row {
     last_at: f64,
     tags: Option<String>,
     priority: String,
+    snooze_until: Option<f64>,
+    snoozed_at: Option<f64>,
+    visitor_at: Option<f64>,
 }
 
 impl Row {
@@ -65,12 +81,19 @@ impl Row {
             tags: self.tags.as_deref().map(serde_json::from_str).transpose().map_err(fail)?.unwrap_or_default(),
             priority: Priority::parse(&self.priority)
                 .ok_or_else(|| fail(format!("unknown priority {:?}", self.priority)))?,
+            // Ended by the visitor writing since; one whose moment has passed is the client's to
+            // read against `now_ms`.
+            snooze: self
+                .snoozed_at
+                .filter(|at| self.visitor_at.is_none_or(|v| v <= *at))
+                .map(|_| Snooze { until_ms: self.snooze_until.map(|t| t as u64) }),
         })
     }
 }
 
-/// What needs an agent (`InboxStore::attention`): waiting or theirs, with the moment it needed
-/// them (the handoff of a waiting one, and the visitor's latest message) after their read mark.
+/// What needs an agent (`InboxStore::attention`): waiting or theirs and not put aside (`{snoozed}`:
+/// [`snoozed`] of `?3`), with the moment it needed them (the handoff of a waiting one, and the
+/// visitor's latest message) after their read mark.
 const ATTENTION: &str = "SELECT id, status, who, last_text, since FROM ( \
     SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_email, c.user_id) AS who, v.text AS last_text, \
     MAX(CASE WHEN c.status = 'waiting' THEN COALESCE(c.handoff_at_ms, 0) ELSE 0 END, \
@@ -79,15 +102,16 @@ const ATTENTION: &str = "SELECT id, status, who, last_text, since FROM ( \
     LEFT JOIN agent_reads r ON r.conversation_id = c.id AND r.agent_id = ?1 \
     LEFT JOIN messages v ON v.seq = (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id \
     AND m.author = 'visitor' ORDER BY m.seq DESC LIMIT 1) \
-    WHERE c.status = 'waiting' OR (c.status = 'assigned' AND c.assignee_id = ?1)) \
+    WHERE (c.status = 'waiting' OR (c.status = 'assigned' AND c.assignee_id = ?1)) AND NOT {snoozed}) \
     WHERE since > read_at ORDER BY since DESC, id LIMIT ?2";
 
-/// Waiting since a handoff at or before `?1`, oldest first (`InboxStore::long_waits`).
+/// Waiting since a handoff at or before `?1` and not put aside (`{snoozed}` of `?3`), oldest first
+/// (`InboxStore::long_waits`).
 const LONG_WAITS: &str = "SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_email, c.user_id) AS who, \
     v.text AS last_text, c.handoff_at_ms AS since FROM conversations c \
     LEFT JOIN messages v ON v.seq = (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id \
     AND m.author = 'visitor' ORDER BY m.seq DESC LIMIT 1) \
-    WHERE c.status = 'waiting' AND c.handoff_at_ms <= ?1 ORDER BY c.handoff_at_ms, c.id LIMIT ?2";
+    WHERE c.status = 'waiting' AND c.handoff_at_ms <= ?1 AND NOT {snoozed} ORDER BY c.handoff_at_ms, c.id LIMIT ?2";
 
 #[derive(Deserialize)]
 struct RowCount {
@@ -120,6 +144,7 @@ struct AgentRow {
 
 #[derive(Deserialize)]
 struct CountsRow {
+    snoozed: f64,
     waiting: f64,
     mine: f64,
     open: f64,
@@ -158,6 +183,7 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
         search: Option<&str>,
         labels: &LabelFilter,
         limit: usize,
+        now_ms: u64,
     ) -> Result<Vec<ConversationRow>, StoreError> {
         // Each view is a range of an index on status (and assignee); the order of `mine` and
         // `open` needs the latest message of each of their (few) conversations.
@@ -165,8 +191,15 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
             InboxView::Waiting => ("c.status = 'waiting'", "c.handoff_at_ms, c.id"),
             InboxView::Mine => ("c.assignee_id = ?1 AND c.status = 'assigned'", "last_at, c.id"),
             InboxView::Open => ("c.status IN ('waiting', 'assigned')", "last_at DESC, c.id DESC"),
+            InboxView::Snoozed => ("c.status IN ('waiting', 'assigned')", "last_at DESC, c.id DESC"),
             InboxView::Resolved => ("c.status = 'resolved'", "c.resolved_at_ms DESC, c.id DESC"),
             InboxView::Ai => ("c.status = 'ai'", "c.created_at_ms DESC, c.id DESC"),
+        };
+        // Put aside: only in Snoozed, out of the views that ask for work.
+        let snooze_filter = match view {
+            InboxView::Snoozed => format!(" AND {}", snoozed("?6")),
+            InboxView::Waiting | InboxView::Mine | InboxView::Open => format!(" AND NOT {}", snoozed("?6")),
+            InboxView::Resolved | InboxView::Ai => " AND ?6 IS NOT NULL".into(),
         };
         // A search is LIKE over the lead, the user id and every message's text of the view's
         // conversations: fine for an inbox's thousands, not for millions (no full-text index).
@@ -181,30 +214,35 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
              WHERE t.tag = ?4 AND t.conversation_id = c.id)) \
              AND (?5 IS NULL OR COALESCE((SELECT p.priority FROM conversation_priority p \
              WHERE p.conversation_id = c.id), 'normal') = ?5)";
-        let sql = format!("{ROW_SELECT} WHERE {filter}{search_filter}{label_filter} ORDER BY {order} LIMIT ?3");
+        let sql = format!(
+            "{ROW_SELECT} WHERE {filter}{search_filter}{label_filter}{snooze_filter} ORDER BY {order} LIMIT ?3"
+        );
         let args = vec![
             SqlValue::text(agent_id),
             search.map_or(SqlValue::Null, |q| SqlValue::Text(like_pattern(q))),
             SqlValue::int(limit.min(MAX_LIST) as u64),
             SqlValue::opt_text(labels.tag.as_deref()),
             SqlValue::opt_text(labels.priority.map(Priority::as_str)),
+            SqlValue::int(now_ms),
         ];
         self.rows(sql, args).await
     }
 
-    async fn inbox_counts(&self, agent_id: &str) -> Result<InboxCounts, StoreError> {
-        // Four counts over index ranges, never a scan of every conversation.
-        let row: Option<CountsRow> = self
-            .db
-            .first(&Query::new(
-                "SELECT (SELECT COUNT(*) FROM conversations WHERE status = 'waiting') AS waiting, \
-                 (SELECT COUNT(*) FROM conversations WHERE assignee_id = ?1 AND status = 'assigned') AS mine, \
-                 (SELECT COUNT(*) FROM conversations WHERE status IN ('waiting', 'assigned')) AS open, \
-                 (SELECT COUNT(*) FROM conversations WHERE status = 'resolved') AS resolved, \
-                 (SELECT COUNT(*) FROM conversations WHERE status = 'ai') AS ai",
-                vec![SqlValue::text(agent_id)],
-            ))
-            .await?;
+    async fn inbox_counts(&self, agent_id: &str, now_ms: u64) -> Result<InboxCounts, StoreError> {
+        // Counts over index ranges, never a scan of every conversation; the snoozed are counted
+        // among the open ones (few) and taken out of the views that ask for work.
+        let snoozed = snoozed("?2");
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM conversations c WHERE c.status = 'waiting' AND NOT {snoozed}) AS waiting, \
+             (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = ?1 AND c.status = 'assigned' \
+             AND NOT {snoozed}) AS mine, \
+             (SELECT COUNT(*) FROM conversations c WHERE c.status IN ('waiting', 'assigned') AND NOT {snoozed}) AS open, \
+             (SELECT COUNT(*) FROM conversations c WHERE c.status IN ('waiting', 'assigned') AND {snoozed}) AS snoozed, \
+             (SELECT COUNT(*) FROM conversations WHERE status = 'resolved') AS resolved, \
+             (SELECT COUNT(*) FROM conversations WHERE status = 'ai') AS ai"
+        );
+        let row: Option<CountsRow> =
+            self.db.first(&Query::new(sql, vec![SqlValue::text(agent_id), SqlValue::int(now_ms)])).await?;
         let row = row.ok_or_else(|| fail("the database answered no row for the inbox counts"))?;
         Ok(InboxCounts {
             waiting: row.waiting as u32,
@@ -212,15 +250,49 @@ impl<P: SqlPort> InboxStore for SqlStore<P> {
             open: row.open as u32,
             resolved: row.resolved as u32,
             ai: row.ai as u32,
+            snoozed: row.snoozed as u32,
         })
     }
 
-    async fn attention(&self, agent_id: &str) -> Result<Vec<Attention>, StoreError> {
-        self.attention_rows(ATTENTION, vec![SqlValue::text(agent_id), SqlValue::int(MAX_LIST as u64)]).await
+    async fn attention(&self, agent_id: &str, now_ms: u64) -> Result<Vec<Attention>, StoreError> {
+        let sql = ATTENTION.replace("{snoozed}", &snoozed("?3"));
+        let args = vec![SqlValue::text(agent_id), SqlValue::int(MAX_LIST as u64), SqlValue::int(now_ms)];
+        self.attention_rows(&sql, args).await
     }
 
-    async fn long_waits(&self, handed_off_by_ms: u64) -> Result<Vec<Attention>, StoreError> {
-        self.attention_rows(LONG_WAITS, vec![SqlValue::int(handed_off_by_ms), SqlValue::int(MAX_LIST as u64)]).await
+    async fn long_waits(&self, handed_off_by_ms: u64, now_ms: u64) -> Result<Vec<Attention>, StoreError> {
+        let sql = LONG_WAITS.replace("{snoozed}", &snoozed("?3"));
+        let args = vec![SqlValue::int(handed_off_by_ms), SqlValue::int(MAX_LIST as u64), SqlValue::int(now_ms)];
+        self.attention_rows(&sql, args).await
+    }
+
+    async fn snooze(
+        &self,
+        conversation: &ConversationId,
+        until_ms: Option<u64>,
+        agent_id: &str,
+        at_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let written = self
+            .db
+            .run(&Query::new(
+                "INSERT OR REPLACE INTO conversation_snooze (conversation_id, until_ms, snoozed_at_ms, agent_id) \
+                 SELECT id, ?2, ?3, ?4 FROM conversations WHERE id = ?1",
+                vec![
+                    SqlValue::text(conversation.as_str()),
+                    until_ms.map_or(SqlValue::Null, SqlValue::int),
+                    SqlValue::int(at_ms),
+                    SqlValue::text(agent_id),
+                ],
+            ))
+            .await?;
+        Ok(changes(written.changes)? > 0)
+    }
+
+    async fn unsnooze(&self, conversation: &ConversationId) -> Result<(), StoreError> {
+        let id = SqlValue::text(conversation.as_str());
+        self.db.run(&Query::new("DELETE FROM conversation_snooze WHERE conversation_id = ?1", vec![id])).await?;
+        Ok(())
     }
 
     async fn set_labels(&self, conversation: &ConversationId, labels: &Labels) -> Result<bool, StoreError> {
