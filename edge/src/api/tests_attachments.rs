@@ -64,8 +64,11 @@ fn a_visitor_sends_a_picture_and_only_their_token_or_an_agent_reads_it() {
     assert_eq!(code(&download(&w, &other, Some(&other_token), file_id)), (404, "not_found".into()));
     assert!(download(&w, &other, Some(&other_token), file_id).file.is_none());
 
-    // An agent reads it from the inbox with their session.
+    // An agent reads it from the inbox with their session; the list says what the visitor sent.
     let ana = agent(&w, "Ana", "agent");
+    let rows = json_of(&as_agent(&w, &ana, "GET", "/api/v1/inbox/conversations?view=ai", ""));
+    let row = rows["conversations"].as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).unwrap().clone();
+    assert_eq!(row["preview"], "File: screen shot.png");
     let path = format!("/api/v1/inbox/conversations/{id}/attachments/{file_id}");
     let seen = as_agent(&w, &ana, "GET", &path, "");
     assert_eq!((seen.status, seen.file.as_ref().map(|f| f.key.as_str())), (200, Some(key.as_str())));

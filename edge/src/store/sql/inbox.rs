@@ -10,13 +10,16 @@ use shared::labels::{Labels, Priority};
 use shared::ConversationId;
 
 /// A list row: the conversation's columns, the assignee's name, what the visitor last wrote (else
-/// the latest message) and when the latest message came (subqueries on `messages_by_conversation`,
+/// the latest message; a file said by its name) and when the latest message came (subqueries on `messages_by_conversation`,
 /// run for the rows of one view only).
 const ROW_SELECT: &str = "SELECT c.id, c.status, c.assignee_id, a.name AS assignee_name, c.lead_email, c.lead_name, \
     c.user_id, c.handoff_reason, c.handoff_at_ms, c.created_at_ms, \
-    COALESCE((SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor' \
-    ORDER BY m.seq DESC LIMIT 1), \
-    (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1)) AS last_text, \
+    COALESCE((SELECT CASE WHEN m.text = '' AND m.attachment IS NOT NULL \
+    THEN 'File: ' || json_extract(m.attachment, '$.name') ELSE m.text END \
+    FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor' ORDER BY m.seq DESC LIMIT 1), \
+    (SELECT CASE WHEN m.text = '' AND m.attachment IS NOT NULL \
+    THEN 'File: ' || json_extract(m.attachment, '$.name') ELSE m.text END \
+    FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1)) AS last_text, \
     COALESCE((SELECT m.created_at_ms FROM messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1), \
     c.created_at_ms) AS last_at, \
     (SELECT json_group_array(tag) FROM (SELECT t.tag FROM conversation_tags t WHERE t.conversation_id = c.id \
@@ -95,7 +98,8 @@ impl Row {
 /// [`snoozed`] of `?3`), with the moment it needed them (the handoff of a waiting one, and the
 /// visitor's latest message) after their read mark.
 const ATTENTION: &str = "SELECT id, status, who, last_text, since FROM ( \
-    SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_email, c.user_id) AS who, v.text AS last_text, \
+    SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_email, c.user_id) AS who, CASE WHEN v.text = '' AND v.attachment IS NOT NULL \
+    THEN 'File: ' || json_extract(v.attachment, '$.name') ELSE v.text END AS last_text, \
     MAX(CASE WHEN c.status = 'waiting' THEN COALESCE(c.handoff_at_ms, 0) ELSE 0 END, \
     COALESCE(v.created_at_ms, 0)) AS since, COALESCE(r.read_at_ms, 0) AS read_at \
     FROM conversations c \
@@ -108,7 +112,8 @@ const ATTENTION: &str = "SELECT id, status, who, last_text, since FROM ( \
 /// Waiting since a handoff at or before `?1` and not put aside (`{snoozed}` of `?3`), oldest first
 /// (`InboxStore::long_waits`).
 const LONG_WAITS: &str = "SELECT c.id, c.status, COALESCE(c.lead_name, c.lead_email, c.user_id) AS who, \
-    v.text AS last_text, c.handoff_at_ms AS since FROM conversations c \
+    CASE WHEN v.text = '' AND v.attachment IS NOT NULL \
+    THEN 'File: ' || json_extract(v.attachment, '$.name') ELSE v.text END AS last_text, c.handoff_at_ms AS since FROM conversations c \
     LEFT JOIN messages v ON v.seq = (SELECT m.seq FROM messages m WHERE m.conversation_id = c.id \
     AND m.author = 'visitor' ORDER BY m.seq DESC LIMIT 1) \
     WHERE c.status = 'waiting' AND c.handoff_at_ms <= ?1 AND NOT {snoozed} ORDER BY c.handoff_at_ms, c.id LIMIT ?2";
